@@ -1,0 +1,38 @@
+/*
+** lp_diag.h — a diagnostic about user input, printed in the compiler format
+**     FILE:LINE:COL: error: MESSAGE
+** so that editors and logs can jump to it. Readers of user input (hex streams,
+** YAML, assembly, MLIR, CSV, command-line arguments) fill one and return a
+** status; main() prints it and exits with status 2. No allocation.
+*/
+#ifndef LP_DIAG_H
+#define LP_DIAG_H
+
+#include <stdio.h>
+#include "lp_status.h"
+
+#define LP_DIAG_MSG_MAX 320
+
+typedef struct lp_diag {
+    const char *file;  /* name shown to the user, e.g. "<stdin>"; not owned */
+    int line;          /* 1-based; 0 when the input has no lines */
+    int col;           /* 1-based column (bytes) */
+    lp_status status;  /* LP_OK while no error has been recorded */
+    char msg[LP_DIAG_MSG_MAX];
+} lp_diag;
+
+/* Start an empty diagnostic for input named file (kept by pointer). */
+void lp_diag_init(lp_diag *d, const char *file);
+
+/* Record an error at line:col with a printf-style message; returns st so that
+** callers can write `return lp_diag_set(d, LP_ERR_PARSE, ...)`. */
+lp_status lp_diag_set(lp_diag *d, lp_status st, int line, int col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+/* Print "file:line:col: error: msg" and a newline to out. */
+void lp_diag_print(const lp_diag *d, FILE *out);
+
+#endif

@@ -1,0 +1,252 @@
+/*
+** cli.c — option parsing and line/hex reading shared by the subcommands.
+** Strict by design: an unknown option, a missing value, a stray character in
+** a hex token are errors with a column, never silently ignored.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMDLINE "<command-line>"
+
+/* 1-based column where argv[i] starts when the command line is written with
+** single spaces between arguments. */
+static int arg_col(char **argv, int i)
+{
+    int col = 1;
+    for (int j = 0; j < i; j++) col += (int)strlen(argv[j]) + 1;
+    return col;
+}
+
+static int find_opt(const cli_cmd *cmd, const char *name, size_t len)
+{
+    for (int i = 0; i < cmd->nopts; i++)
+        if (strlen(cmd->opts[i].name) == len && !strncmp(cmd->opts[i].name, name, len)) return i;
+    return -1;
+}
+
+/* Closest option name for a "did you mean" hint (shared prefix of 3+ chars). */
+static const char *near_opt(const cli_cmd *cmd, const char *name, size_t len)
+{
+    for (int i = 0; i < cmd->nopts; i++) {
+        const char *o = cmd->opts[i].name;
+        size_t k = 0;
+        while (k < len && o[k] && o[k] == name[k]) k++;
+        if (k >= 3 || (k >= 1 && len <= 2)) return o;
+    }
+    return NULL;
+}
+
+lp_status cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_args *out, lp_diag *d)
+{
+    memset(out, 0, sizeof *out);
+    out->argc = argc;
+    out->argv = argv;
+    out->first = first;
+    lp_diag_init(d, CMDLINE);
+    bool only_pos = false;
+    for (int i = first; i < argc; i++) {
+        const char *s = argv[i];
+        if (!only_pos && !strcmp(s, "--")) {
+            only_pos = true;
+            continue;
+        }
+        if (!only_pos && (!strcmp(s, "--help") || !strcmp(s, "-h"))) {
+            out->help = true;
+            continue;
+        }
+        if (!only_pos && s[0] == '-' && s[1] == '-' && s[2]) {
+            const char *name = s + 2, *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            int k = find_opt(cmd, name, len);
+            if (k < 0) {
+                const char *hint = near_opt(cmd, name, len);
+                if (hint)
+                    return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i),
+                                       "unknown option '--%.*s' for 'lpsim %s' (did you mean '--%s'?)",
+                                       (int)len, name, cmd->name, hint);
+                return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i),
+                                   "unknown option '--%.*s' for 'lpsim %s' (see 'lpsim %s --help')", (int)len,
+                                   name, cmd->name, cmd->name);
+            }
+            if (out->val[k])
+                return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i), "option '--%s' given twice",
+                                   cmd->opts[k].name);
+            if (!cmd->opts[k].value) {
+                if (eq)
+                    return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i) + (int)(eq - s),
+                                       "option '--%s' takes no value", cmd->opts[k].name);
+                out->val[k] = "";
+                out->val_arg[k] = i;
+                continue;
+            }
+            if (eq) {
+                out->val[k] = eq + 1;
+                out->val_arg[k] = i;
+                out->val_off[k] = (int)(eq + 1 - s);
+            } else {
+                if (i + 1 >= argc)
+                    return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i) + (int)strlen(s),
+                                       "option '--%s' needs a value (%s)", cmd->opts[k].name,
+                                       cmd->opts[k].value);
+                out->val[k] = argv[++i];
+                out->val_arg[k] = i;
+            }
+            continue;
+        }
+        if (!only_pos && s[0] == '-' && s[1] && !isdigit((unsigned char)s[1]))
+            return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i),
+                               "unknown option '%s' for 'lpsim %s' (options are spelt --name)", s, cmd->name);
+        if (out->npos >= cmd->max_pos || out->npos >= CLI_MAX_POS)
+            return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i), "unexpected argument '%s' for 'lpsim %s'", s,
+                               cmd->name);
+        out->pos[out->npos] = s;
+        out->pos_arg[out->npos] = i;
+        out->npos++;
+    }
+    if (!out->help && out->npos < cmd->min_pos)
+        return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, argc - 1) + (int)strlen(argv[argc - 1]),
+                           "'lpsim %s' needs %d argument%s: lpsim %s %s", cmd->name, cmd->min_pos,
+                           cmd->min_pos == 1 ? "" : "s", cmd->name, cmd->usage);
+    return LP_OK;
+}
+
+const char *cli_get(const cli_cmd *cmd, const cli_args *a, const char *name)
+{
+    int k = find_opt(cmd, name, strlen(name));
+    return k < 0 ? NULL : a->val[k];
+}
+
+lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d,
+                          const char *fmt, ...)
+{
+    int col = 1;
+    if (name) {
+        int o = find_opt(cmd, name, strlen(name));
+        if (o >= 0 && a->val[o]) col = arg_col(a->argv, a->val_arg[o]) + a->val_off[o];
+    } else if (k >= 0 && k < a->npos) {
+        col = arg_col(a->argv, a->pos_arg[k]);
+    }
+    va_list ap;
+    char msg[LP_DIAG_MSG_MAX];
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    lp_diag_init(d, CMDLINE);
+    return lp_diag_set(d, LP_ERR_ARG, 1, col, "%s", msg);
+}
+
+lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def,
+                       long *out, lp_diag *d)
+{
+    const char *v = cli_get(cmd, a, name);
+    if (!v) {
+        *out = def;
+        return LP_OK;
+    }
+    char *end;
+    errno = 0;
+    long x = strtol(v, &end, 10);
+    if (!*v || *end || errno || !isdigit((unsigned char)v[*v == '-' ? 1 : 0]))
+        return cli_value_error(cmd, a, name, -1, d, "--%s expects an integer, got '%s'", name, v);
+    if (x < lo || x > hi)
+        return cli_value_error(cmd, a, name, -1, d, "--%s must be between %ld and %ld, got %ld", name, lo, hi, x);
+    *out = x;
+    return LP_OK;
+}
+
+void cli_print_help(const cli_cmd *cmd, FILE *out)
+{
+    fprintf(out, "usage: lpsim %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->about);
+    if (cmd->nopts) fprintf(out, "\noptions:\n");
+    for (int i = 0; i < cmd->nopts; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "--%s%s%s", cmd->opts[i].name, cmd->opts[i].value ? " " : "",
+                 cmd->opts[i].value ? cmd->opts[i].value : "");
+        fprintf(out, "  %-22s %s\n", head, cmd->opts[i].help);
+    }
+    fprintf(out, "  %-22s %s\n", "--help", "show this help");
+}
+
+/* ---- line and token reading -------------------------------------------- */
+
+void cli_lines_init(cli_lines *r, FILE *in)
+{
+    memset(r, 0, sizeof *r);
+    r->in = in;
+}
+
+const char *cli_lines_next(cli_lines *r)
+{
+    ssize_t n = getline(&r->buf, &r->cap, r->in);
+    if (n < 0) return NULL;
+    r->lineno++;
+    size_t len = (size_t)n;
+    if (len && r->buf[len - 1] == '\n') len--;
+    if (len && r->buf[len - 1] == '\r') len--;
+    r->buf[len] = '\0';
+    r->len = len;
+    return r->buf;
+}
+
+void cli_lines_free(cli_lines *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+    r->cap = 0;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static void describe_char(int c, char *buf, size_t n)
+{
+    if (isprint(c))
+        snprintf(buf, n, "'%c'", c);
+    else
+        snprintf(buf, n, "byte 0x%02x", (unsigned)c & 0xff);
+}
+
+lp_status cli_hex_token(const char *s, size_t len, size_t *pos, int maxdigits, const char *what, int lineno,
+                        uint32_t *out, lp_diag *d)
+{
+    size_t p = *pos;
+    while (p < len && (s[p] == ' ' || s[p] == '\t')) p++;
+    if (p >= len)
+        return lp_diag_set(d, LP_ERR_PARSE, lineno, (int)p + 1, "expected a %s (%d hex digits), found end of line",
+                           what, maxdigits);
+    size_t start = p;
+    uint32_t v = 0;
+    while (p < len && s[p] != ' ' && s[p] != '\t') {
+        int h = hexval((unsigned char)s[p]);
+        if (h < 0) {
+            char c[16];
+            describe_char((unsigned char)s[p], c, sizeof c);
+            return lp_diag_set(d, LP_ERR_PARSE, lineno, (int)p + 1, "invalid hex digit %s in %s", c, what);
+        }
+        if ((int)(p - start) >= maxdigits)
+            return lp_diag_set(d, LP_ERR_PARSE, lineno, (int)start + 1, "%s has more than %d hex digits", what,
+                               maxdigits);
+        v = (v << 4) | (uint32_t)h;
+        p++;
+    }
+    *out = v;
+    *pos = p;
+    return LP_OK;
+}
+
+bool cli_rest_blank(const char *s, size_t len, size_t pos)
+{
+    while (pos < len && (s[pos] == ' ' || s[pos] == '\t')) pos++;
+    return pos >= len;
+}

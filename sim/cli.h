@@ -1,0 +1,101 @@
+/*
+** cli.h — the pieces every lpsim subcommand shares: option parsing with
+** diagnostics in the compiler format (errors in arguments are reported as
+** "<command-line>:1:COL", COL counting characters of the command line as
+** typed, arguments joined by single spaces), and a strict reader for lines of
+** hex tokens on a stream. Exit status convention: 0 ok, 1 a check failed,
+** 2 bad input.
+*/
+#ifndef LP_CLI_H
+#define LP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lp_diag.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+#define CLI_MAX_OPTS 16
+#define CLI_MAX_POS 8
+
+/* One option of a command: "--name VALUE" (value names the argument) or a
+** flag (value NULL). Written "--name VALUE" or "--name=VALUE". */
+typedef struct cli_opt {
+    const char *name;  /* without the dashes */
+    const char *value; /* placeholder shown in help, NULL for a flag */
+    const char *help;
+} cli_opt;
+
+/* A command's description, used for parsing and for --help. */
+typedef struct cli_cmd {
+    const char *name;  /* "convert" */
+    const char *usage; /* "--to FMT [--round MODE] < in > out" */
+    const char *about; /* paragraph(s) printed by --help */
+    const cli_opt *opts;
+    int nopts;
+    int min_pos, max_pos; /* positional arguments allowed */
+} cli_cmd;
+
+typedef struct cli_args {
+    int argc;
+    char **argv;             /* the whole command line; argv[0] is the program */
+    int first;               /* index of the first argument after the command */
+    const char *val[CLI_MAX_OPTS]; /* value of option i, "" for a set flag, NULL if absent */
+    int val_arg[CLI_MAX_OPTS];     /* argv index where that value is */
+    int val_off[CLI_MAX_OPTS];     /* offset of the value inside argv[val_arg] */
+    const char *pos[CLI_MAX_POS];
+    int pos_arg[CLI_MAX_POS];
+    int npos;
+    bool help;
+} cli_args;
+
+/* Parse argv[first..] against cmd. LP_OK, or LP_ERR_ARG with d filled. */
+lp_status cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_args *out, lp_diag *d);
+
+/* Value of option name, or NULL when absent. */
+const char *cli_get(const cli_cmd *cmd, const cli_args *a, const char *name);
+
+/* Record an error about the value of option name (or about positional
+** argument k when name is NULL) at its column. Returns LP_ERR_ARG. */
+lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d,
+                          const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 6, 7)))
+#endif
+    ;
+
+/* Parse a decimal integer option in [lo, hi]; absent gives def. */
+lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def,
+                       long *out, lp_diag *d);
+
+/* Print the command's help to out. */
+void cli_print_help(const cli_cmd *cmd, FILE *out);
+
+/* Read one line (without its newline, and without a trailing '\r') into a
+** buffer owned by the reader; NULL at end of input. */
+typedef struct cli_lines {
+    FILE *in;
+    char *buf;
+    size_t cap;
+    size_t len;
+    int lineno;
+} cli_lines;
+void cli_lines_init(cli_lines *r, FILE *in);
+const char *cli_lines_next(cli_lines *r);
+void cli_lines_free(cli_lines *r);
+
+/* Parse a hex token of 1..maxdigits digits starting at s[*pos] (leading
+** blanks skipped); on success *out holds the value and *pos is past the token.
+** On failure fills d for line lineno and returns LP_ERR_PARSE. what names the
+** expected thing for the message ("float32 bit pattern"). */
+lp_status cli_hex_token(const char *s, size_t len, size_t *pos, int maxdigits, const char *what, int lineno,
+                        uint32_t *out, lp_diag *d);
+
+/* True if only blanks remain from s[pos]. */
+bool cli_rest_blank(const char *s, size_t len, size_t pos);
+
+#endif

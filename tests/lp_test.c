@@ -1,0 +1,204 @@
+/*
+** lp_test.c — the CUnit runner and shared helpers (see lp_test.h).
+**
+** usage: lp_tests [SUITE...]   (no argument: every suite of suites.def)
+** Exits non-zero if a test fails, the data folder is missing, or a suite name
+** is unknown; CUnit 2.1-3's CU_basic_run_tests() does not report failures in
+** its return value, so the count is read back.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include "lp_test.h"
+
+#include <CUnit/Basic.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const struct {
+    const char *name;
+    CU_TestInfo *tests;
+    const char *about;
+} suites[] = {
+#define LP_SUITE(name, tests, about) {#name, tests, about},
+#include "suites.def"
+#undef LP_SUITE
+};
+#define NSUITES (int)(sizeof suites / sizeof suites[0])
+
+const char *lpt_data(const char *rel)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s/%s", LPSIM_DATA_DIR, rel);
+    return buf;
+}
+
+/* Split s at commas in place into at most max fields; returns the count. */
+static int split_commas(char *s, char **f, int max)
+{
+    int n = 0;
+    f[n++] = s;
+    for (; *s && n < max; s++) {
+        if (*s == ',') {
+            *s = 0;
+            f[n++] = s + 1;
+        }
+    }
+    return n;
+}
+
+bool lpt_csv_open(lpt_csv *c, const char *rel)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->path, sizeof c->path, "%s", lpt_data(rel));
+    FILE *f = fopen(c->path, "r");
+    if (!f) {
+        fprintf(stderr, "\nreference data missing: %s\n", c->path);
+        CU_FAIL("reference data file missing (see stderr)");
+        return false;
+    }
+    c->fp = f;
+    if (getline(&c->line, &c->cap, f) < 0) {
+        fprintf(stderr, "\nempty data file: %s\n", c->path);
+        CU_FAIL("empty data file");
+        return false;
+    }
+    c->lineno = 1;
+    c->line[strcspn(c->line, "\r\n")] = 0;
+    c->hdrbuf = strdup(c->line);
+    c->nhdr = split_commas(c->hdrbuf, c->hdr, 64);
+    return true;
+}
+
+int lpt_csv_col(lpt_csv *c, const char *name)
+{
+    for (int i = 0; i < c->nhdr; i++)
+        if (!strcmp(c->hdr[i], name)) return i;
+    fprintf(stderr, "\n%s: no column '%s'\n", c->path, name);
+    CU_FAIL("missing column in a data file");
+    return -1;
+}
+
+bool lpt_csv_next(lpt_csv *c)
+{
+    if (!c->fp || getline(&c->line, &c->cap, (FILE *)c->fp) < 0) return false;
+    c->lineno++;
+    c->line[strcspn(c->line, "\r\n")] = 0;
+    c->nf = split_commas(c->line, c->f, 64);
+    if (c->nf != c->nhdr) {
+        fprintf(stderr, "\n%s:%d: %d fields, header has %d\n", c->path, c->lineno, c->nf, c->nhdr);
+        CU_FAIL("malformed row in a data file");
+        return false;
+    }
+    return true;
+}
+
+void lpt_csv_close(lpt_csv *c)
+{
+    if (c->fp) fclose((FILE *)c->fp);
+    free(c->line);
+    free(c->hdrbuf);
+    memset(c, 0, sizeof *c);
+}
+
+uint32_t lpt_hex(const char *s)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 16);
+    CU_ASSERT_FATAL(*s && !*end);
+    return (uint32_t)v;
+}
+
+void lpt_mismatch(int *count, const char *fmt, ...)
+{
+    if (++*count <= 8) {
+        va_list ap;
+        va_start(ap, fmt);
+        fprintf(stderr, "\n  mismatch: ");
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+    } else if (*count == 9) {
+        fprintf(stderr, "\n  (further mismatches not shown)");
+    }
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return strdup("");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = 0;
+    fclose(f);
+    return buf;
+}
+
+int lpt_run(const char *args, const char *in, size_t inlen, char **out, char **err)
+{
+    char dir[] = "/tmp/lpt_run_XXXXXX";
+    if (!mkdtemp(dir)) return -1;
+    char pin[64], pout[64], perr[64], cmd[8192];
+    snprintf(pin, sizeof pin, "%s/in", dir);
+    snprintf(pout, sizeof pout, "%s/out", dir);
+    snprintf(perr, sizeof perr, "%s/err", dir);
+    FILE *f = fopen(pin, "wb");
+    if (!f) return -1;
+    if (inlen) fwrite(in, 1, inlen, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' %s <'%s' >'%s' 2>'%s'", LPSIM_BIN, args, pin, pout, perr);
+    int st = system(cmd);
+    *out = slurp(pout);
+    *err = slurp(perr);
+    unlink(pin);
+    unlink(pout);
+    unlink(perr);
+    rmdir(dir);
+    if (st == -1 || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}
+
+int main(int argc, char **argv)
+{
+    struct stat sb;
+    if (stat(LPSIM_DATA_DIR, &sb) || !S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "lp_tests: reference data folder %s is missing (configure with -DLPSIM_DATA_DIR=...)\n",
+                LPSIM_DATA_DIR);
+        return 1;
+    }
+    if (CU_initialize_registry() != CUE_SUCCESS) return 1;
+    int registered = 0;
+    for (int i = 0; i < NSUITES; i++) {
+        bool want = argc < 2;
+        for (int k = 1; k < argc; k++) want |= !strcmp(argv[k], suites[i].name);
+        if (!want) continue;
+        CU_SuiteInfo info[2] = {{.pName = suites[i].name, .pTests = suites[i].tests}, CU_SUITE_INFO_NULL};
+        if (CU_register_suites(info) != CUE_SUCCESS) {
+            fprintf(stderr, "lp_tests: cannot register suite %s: %s\n", suites[i].name, CU_get_error_msg());
+            CU_cleanup_registry();
+            return 1;
+        }
+        registered++;
+    }
+    if (registered != (argc < 2 ? NSUITES : argc - 1)) {
+        fprintf(stderr, "lp_tests: unknown suite name; suites are:");
+        for (int i = 0; i < NSUITES; i++) fprintf(stderr, " %s", suites[i].name);
+        fprintf(stderr, "\n");
+        CU_cleanup_registry();
+        return 1;
+    }
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_tests_failed(), run = CU_get_number_of_tests_run();
+    CU_cleanup_registry();
+    if (run == 0) {
+        fprintf(stderr, "lp_tests: no test ran\n");
+        return 1;
+    }
+    return failed ? 1 : 0;
+}

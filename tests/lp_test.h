@@ -1,0 +1,61 @@
+/*
+** lp_test.h — helpers shared by the CUnit suites: paths into the reference
+** data (../shared/data, passed by CMake; a missing file fails the test, it is
+** never skipped), a small CSV reader for those files, hex parsing, and running
+** the lpsim binary with given stdin.
+*/
+#ifndef LP_TEST_H
+#define LP_TEST_H
+
+#include <CUnit/CUnit.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Suites (rows of suites.def). */
+#define LP_SUITE(name, tests, about) extern CU_TestInfo tests[];
+#include "suites.def"
+#undef LP_SUITE
+
+/* Absolute path of a file under the reference data folder (static buffer). */
+const char *lpt_data(const char *rel);
+
+/* A CSV file with one header line and no quoting (the reference data). */
+typedef struct lpt_csv {
+    void *fp;
+    char path[1024];
+    char *line;
+    size_t cap;
+    int lineno;
+    char *hdr[64];
+    int nhdr;
+    char *hdrbuf;
+    char *f[64]; /* fields of the current row */
+    int nf;
+} lpt_csv;
+
+/* Open a data file; on failure records a CUnit failure naming the path and
+** returns false. */
+bool lpt_csv_open(lpt_csv *c, const char *rel);
+/* Index of a header column; records a failure and returns -1 if absent. */
+int lpt_csv_col(lpt_csv *c, const char *name);
+/* Next row; false at the end. */
+bool lpt_csv_next(lpt_csv *c);
+void lpt_csv_close(lpt_csv *c);
+
+/* Parse hex digits (no prefix); asserts they are well-formed. */
+uint32_t lpt_hex(const char *s);
+
+/* Run `lpsim ARGS` (args as a shell-quoted string) with the given stdin.
+** Returns the exit status (-1 if it could not run); *out and *err receive
+** malloc'd stdout and stderr (caller frees). */
+int lpt_run(const char *args, const char *in, size_t inlen, char **out, char **err);
+
+/* Report a mismatch (first few only) to stderr with context; counts them. */
+void lpt_mismatch(int *count, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#endif
