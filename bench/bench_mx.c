@@ -101,8 +101,7 @@ int main(int argc, char **argv)
             }
             qsort(t, (size_t)reps, sizeof *t, cmp_d);
             double gb = (double)n * sizeof(float) / 1e9;
-            printf("%-9s %-8s %-10s %10.2f %10.2f\n", e.name, modes[m].name, "quantise", gb / t[0],
-                   gb / t[reps / 2]);
+            printf("%-9s %-8s %-10s %10.2f %10.2f\n", e.name, modes[m].name, "quantise", gb / t[0], gb / t[reps / 2]);
         }
         for (int k = 0; k < reps; k++) {
             double t0 = now_s();

@@ -1,6 +1,7 @@
 /* lp_diag.c — user-facing diagnostics in the compiler format (see lp_diag.h). */
 #include "lp_diag.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -26,4 +27,22 @@ lp_status lp_diag_set(lp_diag *d, lp_status st, int line, int col, const char *f
 void lp_diag_print(const lp_diag *d, FILE *out)
 {
     fprintf(out, "%s:%d:%d: error: %s\n", d->file, d->line, d->col, d->msg);
+}
+
+int lp_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    int prev[64], cur[64];
+    if (la > 63 || lb > 63) return 99;
+    for (size_t j = 0; j <= lb; j++) prev[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(int) * (lb + 1));
+    }
+    return prev[lb];
 }

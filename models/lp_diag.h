@@ -14,10 +14,10 @@
 #define LP_DIAG_MSG_MAX 320
 
 typedef struct lp_diag {
-    const char *file;  /* name shown to the user, e.g. "<stdin>"; not owned */
-    int line;          /* 1-based; 0 when the input has no lines */
-    int col;           /* 1-based column (bytes) */
-    lp_status status;  /* LP_OK while no error has been recorded */
+    const char *file; /* name shown to the user, e.g. "<stdin>"; not owned */
+    int line;         /* 1-based; 0 when the input has no lines */
+    int col;          /* 1-based column (bytes) */
+    lp_status status; /* LP_OK while no error has been recorded */
     char msg[LP_DIAG_MSG_MAX];
 } lp_diag;
 
@@ -31,6 +31,10 @@ lp_status lp_diag_set(lp_diag *d, lp_status st, int line, int col, const char *f
     __attribute__((format(printf, 5, 6)))
 #endif
     ;
+
+/* Edit (Levenshtein) distance between two short names, case-insensitive;
+** for "did you mean" hints. Names over 63 characters count as far apart. */
+int lp_edit_distance(const char *a, const char *b);
 
 /* Print "file:line:col: error: msg" and a newline to out. */
 void lp_diag_print(const lp_diag *d, FILE *out);

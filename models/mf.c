@@ -36,7 +36,7 @@ static const struct mf_row {
     mf_policy policy;
     unsigned flags;
 } mf_rows[MF_ID_COUNT] = {
-#define MF_FORMAT(id, name, alias, e, m, bias, policy, flags, help) \
+#define MF_FORMAT(id, name, alias, e, m, bias, policy, flags, help)                                                    \
     [id] = {name, alias, help, e, m, bias, MF_POLICY_##policy, flags},
 #include "mf.def"
 #undef MF_FORMAT
@@ -59,25 +59,6 @@ static int bitlen64(uint64_t m) { return m ? 64 - __builtin_clzll(m) : 0; }
 static void set_err(char *err, size_t errlen, const char *fmt, const char *arg)
 {
     if (err && errlen) snprintf(err, errlen, fmt, arg);
-}
-
-/* Levenshtein distance, capped inputs (names are short). */
-static int edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    int prev[64], cur[64];
-    if (la > 63 || lb > 63) return 99;
-    for (size_t j = 0; j <= lb; j++) prev[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
-            int del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, sizeof(int) * (lb + 1));
-    }
-    return prev[lb];
 }
 
 /* ---- deriving a format's constants ------------------------------------ */
@@ -226,8 +207,8 @@ static lp_status parse_param(const char *name, mf_format *out, char *err, size_t
         if (err && errlen) snprintf(err, errlen, "'%s': %s", name, msg);
         return LP_ERR_RANGE;
     }
-    snprintf(out->name, sizeof out->name, "%se%dm%d_b%d_%s%s", (out->flags & MF_F_UNSIGNED) ? "u" : "",
-             x, y, bias, policy_names[out->policy], (out->flags & MF_F_SAT) ? "_sat" : "");
+    snprintf(out->name, sizeof out->name, "%se%dm%d_b%d_%s%s", (out->flags & MF_F_UNSIGNED) ? "u" : "", x, y, bias,
+             policy_names[out->policy], (out->flags & MF_F_SAT) ? "_sat" : "");
     return LP_OK;
 }
 
@@ -268,7 +249,7 @@ lp_status mf_parse(const char *name, mf_format *out, char *err, size_t errlen)
     const char *best = NULL;
     int bestd = 4;
     for (int i = 0; i < MF_ID_COUNT; i++) {
-        int d1 = edit_distance(name, mf_rows[i].name), d2 = edit_distance(name, mf_rows[i].alias);
+        int d1 = lp_edit_distance(name, mf_rows[i].name), d2 = lp_edit_distance(name, mf_rows[i].alias);
         if (d1 < bestd) bestd = d1, best = mf_rows[i].name;
         if (d2 < bestd) bestd = d2, best = mf_rows[i].alias;
     }
@@ -507,8 +488,7 @@ uint32_t mf_decode_f32(const mf_format *f, uint32_t code)
     switch (mf_decode_parts(f, code, &neg, &m, &e)) {
     case MF_NAN:
         if (f->flags & (MF_F_NANPAY | MF_F_NANPAYDEC))
-            return (neg ? 0x80000000u : 0) | 0x7f800000u |
-                   ((code & ((1u << f->mbits) - 1)) << (23 - f->mbits));
+            return (neg ? 0x80000000u : 0) | 0x7f800000u | ((code & ((1u << f->mbits) - 1)) << (23 - f->mbits));
         return neg ? 0xffc00000u : 0x7fc00000u;
     case MF_INF: return (neg ? 0x80000000u : 0) | 0x7f800000u;
     default: return mf_f32_from_parts(neg, m, e);

@@ -59,10 +59,10 @@ typedef struct mf_format {
     char name[MF_NAME_MAX]; /* canonical name, e.g. "fp8_e4m3fn", "e5m2_b15_ieee", "int4" */
     mf_kind kind;
     mf_policy policy;
-    unsigned flags;    /* MF_F_* */
-    int bits;          /* total width in bits */
-    int ebits, mbits;  /* exponent and stored fraction bits (int: 0 and bits-1) */
-    int bias;          /* exponent bias */
+    unsigned flags;   /* MF_F_* */
+    int bits;         /* total width in bits */
+    int ebits, mbits; /* exponent and stored fraction bits (int: 0 and bits-1) */
+    int bias;         /* exponent bias */
     /* derived by mf_parse */
     int emin;          /* exponent of the smallest normal (of code 0 for MF_F_NOSUB) */
     int emax;          /* floor(log2(largest finite value)) */
@@ -113,8 +113,7 @@ uint32_t mf_encode_f32(const mf_format *f, uint32_t x, const mf_opts *o, uint64_
 
 /* Encode the exact value (-1)^neg * m * 2^e (any m, any e). The general entry
 ** point: mf_encode_f32 is it plus float32 unpacking and NaN/inf handling. */
-uint32_t mf_encode_parts(const mf_format *f, bool neg, uint64_t m, int e, const mf_opts *o,
-                         uint64_t ctr);
+uint32_t mf_encode_parts(const mf_format *f, bool neg, uint64_t m, int e, const mf_opts *o, uint64_t ctr);
 
 /* Decode a code (bits above f->bits are ignored) to a float32 bit pattern.
 ** Exact: every value of a valid format is a float32. */

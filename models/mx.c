@@ -95,8 +95,7 @@ int mx_scale_exp(const mx_elem *e, uint32_t amax)
 ** with a smaller x (a maximum below about 2^-110) take the general loop, which
 ** normalises subnormal inputs first. */
 static inline __attribute__((always_inline)) void quantize_block(const mx_elem *e, const uint32_t *xb, size_t blk,
-                                                                int x, mf_round mode, int plain_sub,
-                                                                uint8_t *codes)
+                                                                 int x, mf_round mode, int plain_sub, uint8_t *codes)
 {
     const int mb = e->fmt.mbits, base = e->fmt.bias - 127 - x;
     const uint32_t max_mag = e->fmt.max_mag, sign_shift = (uint32_t)e->fmt.bits - 1;
@@ -127,9 +126,8 @@ static inline __attribute__((always_inline)) void quantize_block(const mx_elem *
     }
 }
 
-static inline __attribute__((always_inline)) void quantize_all(const mx_elem *e, const float *x, size_t n,
-                                                              size_t blk, mf_round mode, uint8_t *codes,
-                                                              uint8_t *scales)
+static inline __attribute__((always_inline)) void quantize_all(const mx_elem *e, const float *x, size_t n, size_t blk,
+                                                               mf_round mode, uint8_t *codes, uint8_t *scales)
 {
     uint32_t buf[256];
     const int plain_from = e->fmt.bias - 127; /* smallest x whose blocks take the fast loop */
@@ -171,11 +169,10 @@ static inline __attribute__((always_inline)) void quantize_all(const mx_elem *e,
 #define MX_CLONES
 #endif
 
-#define MX_QUANTIZE_MODE(fn, mode)                                                                         \
-    MX_CLONES static void fn(const mx_elem *e, const float *x, size_t n, size_t blk, uint8_t *codes,       \
-                             uint8_t *scales)                                                              \
-    {                                                                                                      \
-        quantize_all(e, x, n, blk, mode, codes, scales);                                                   \
+#define MX_QUANTIZE_MODE(fn, mode)                                                                                     \
+    MX_CLONES static void fn(const mx_elem *e, const float *x, size_t n, size_t blk, uint8_t *codes, uint8_t *scales)  \
+    {                                                                                                                  \
+        quantize_all(e, x, n, blk, mode, codes, scales);                                                               \
     }
 MX_QUANTIZE_MODE(quantize_rne, MF_RNE)
 MX_QUANTIZE_MODE(quantize_rha, MF_RHA)
@@ -194,8 +191,7 @@ lp_status mx_quantize(const mx_elem *e, const float *x, size_t n, size_t blk, mf
     return LP_OK;
 }
 
-void mx_dequantize(const mx_elem *e, const uint8_t *codes, const uint8_t *scales, size_t n, size_t blk,
-                   float *out)
+void mx_dequantize(const mx_elem *e, const uint8_t *codes, const uint8_t *scales, size_t n, size_t blk, float *out)
 {
     const uint32_t nan = 0xffffffffu;
     for (size_t b0 = 0, k = 0; b0 < n; b0 += blk, k++) {

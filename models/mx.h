@@ -33,10 +33,10 @@ typedef enum mx_elem_id {
 #define MX_BLOCK_DEFAULT 32
 
 typedef struct mx_elem {
-    const char *name;  /* MX name, e.g. "fp8_e4m3" */
-    mf_format fmt;     /* the element format */
-    int emax;          /* emax_elem of the scale rule: floor(log2(max normal)) */
-    float value[256];  /* value of every code, for dequantisation */
+    const char *name; /* MX name, e.g. "fp8_e4m3" */
+    mf_format fmt;    /* the element format */
+    int emax;         /* emax_elem of the scale rule: floor(log2(max normal)) */
+    float value[256]; /* value of every code, for dequantisation */
 } mx_elem;
 
 /* Element type by MX name ("fp8_e4m3", "int8", ...) or by the name of its
@@ -54,13 +54,12 @@ int mx_scale_exp(const mx_elem *e, uint32_t amax);
 ** 0xff). Returns LP_OK; LP_ERR_ARG if blk is 0 or odd, n % blk != 0, or the
 ** rounding mode is stochastic. Caller owns every buffer; x may not alias
 ** codes or scales. */
-lp_status mx_quantize(const mx_elem *e, const float *x, size_t n, size_t blk, mf_round r,
-                      uint8_t *codes, uint8_t *scales);
+lp_status mx_quantize(const mx_elem *e, const float *x, size_t n, size_t blk, mf_round r, uint8_t *codes,
+                      uint8_t *scales);
 
 /* Dequantise: out[i] = value(codes[i]) * 2^X of its block, exactly; every
 ** output of a NaN-scale block is the NaN 0xffffffff. blk as for mx_quantize. */
-void mx_dequantize(const mx_elem *e, const uint8_t *codes, const uint8_t *scales, size_t n, size_t blk,
-                   float *out);
+void mx_dequantize(const mx_elem *e, const uint8_t *codes, const uint8_t *scales, size_t n, size_t blk, float *out);
 
 /* Bytes needed to pack n codes at the element's width (4, 6 or 8 bits). */
 size_t mx_packed_bytes(const mx_elem *e, size_t n);

@@ -30,16 +30,18 @@ static int find_opt(const cli_cmd *cmd, const char *name, size_t len)
     return -1;
 }
 
-/* Closest option name for a "did you mean" hint (shared prefix of 3+ chars). */
+/* Closest option name for a "did you mean" hint (edit distance <= 2). */
 static const char *near_opt(const cli_cmd *cmd, const char *name, size_t len)
 {
+    char buf[64];
+    const char *best = NULL;
+    int bestd = 3;
+    snprintf(buf, sizeof buf, "%.*s", (int)(len < 63 ? len : 63), name);
     for (int i = 0; i < cmd->nopts; i++) {
-        const char *o = cmd->opts[i].name;
-        size_t k = 0;
-        while (k < len && o[k] && o[k] == name[k]) k++;
-        if (k >= 3 || (k >= 1 && len <= 2)) return o;
+        int d = lp_edit_distance(buf, cmd->opts[i].name);
+        if (d < bestd) bestd = d, best = cmd->opts[i].name;
     }
-    return NULL;
+    return best;
 }
 
 lp_status cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_args *out, lp_diag *d)
@@ -68,15 +70,14 @@ lp_status cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_ar
                 const char *hint = near_opt(cmd, name, len);
                 if (hint)
                     return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i),
-                                       "unknown option '--%.*s' for 'lpsim %s' (did you mean '--%s'?)",
-                                       (int)len, name, cmd->name, hint);
+                                       "unknown option '--%.*s' for 'lpsim %s' (did you mean '--%s'?)", (int)len, name,
+                                       cmd->name, hint);
                 return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i),
-                                   "unknown option '--%.*s' for 'lpsim %s' (see 'lpsim %s --help')", (int)len,
-                                   name, cmd->name, cmd->name);
+                                   "unknown option '--%.*s' for 'lpsim %s' (see 'lpsim %s --help')", (int)len, name,
+                                   cmd->name, cmd->name);
             }
             if (out->val[k])
-                return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i), "option '--%s' given twice",
-                                   cmd->opts[k].name);
+                return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i), "option '--%s' given twice", cmd->opts[k].name);
             if (!cmd->opts[k].value) {
                 if (eq)
                     return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i) + (int)(eq - s),
@@ -91,9 +92,8 @@ lp_status cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_ar
                 out->val_off[k] = (int)(eq + 1 - s);
             } else {
                 if (i + 1 >= argc)
-                    return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i) + (int)strlen(s),
-                                       "option '--%s' needs a value (%s)", cmd->opts[k].name,
-                                       cmd->opts[k].value);
+                    return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i), "option '--%s' needs a value (%s)",
+                                       cmd->opts[k].name, cmd->opts[k].value);
                 out->val[k] = argv[++i];
                 out->val_arg[k] = i;
             }
@@ -122,8 +122,8 @@ const char *cli_get(const cli_cmd *cmd, const cli_args *a, const char *name)
     return k < 0 ? NULL : a->val[k];
 }
 
-lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d,
-                          const char *fmt, ...)
+lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d, const char *fmt,
+                          ...)
 {
     int col = 1;
     if (name) {
@@ -141,8 +141,8 @@ lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *nam
     return lp_diag_set(d, LP_ERR_ARG, 1, col, "%s", msg);
 }
 
-lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def,
-                       long *out, lp_diag *d)
+lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def, long *out,
+                       lp_diag *d)
 {
     const char *v = cli_get(cmd, a, name);
     if (!v) {

@@ -42,8 +42,8 @@ typedef struct cli_cmd {
 
 typedef struct cli_args {
     int argc;
-    char **argv;             /* the whole command line; argv[0] is the program */
-    int first;               /* index of the first argument after the command */
+    char **argv;                   /* the whole command line; argv[0] is the program */
+    int first;                     /* index of the first argument after the command */
     const char *val[CLI_MAX_OPTS]; /* value of option i, "" for a set flag, NULL if absent */
     int val_arg[CLI_MAX_OPTS];     /* argv index where that value is */
     int val_off[CLI_MAX_OPTS];     /* offset of the value inside argv[val_arg] */
@@ -61,16 +61,16 @@ const char *cli_get(const cli_cmd *cmd, const cli_args *a, const char *name);
 
 /* Record an error about the value of option name (or about positional
 ** argument k when name is NULL) at its column. Returns LP_ERR_ARG. */
-lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d,
-                          const char *fmt, ...)
+lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d, const char *fmt,
+                          ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 6, 7)))
 #endif
     ;
 
 /* Parse a decimal integer option in [lo, hi]; absent gives def. */
-lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def,
-                       long *out, lp_diag *d);
+lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def, long *out,
+                       lp_diag *d);
 
 /* Print the command's help to out. */
 void cli_print_help(const cli_cmd *cmd, FILE *out);

@@ -23,12 +23,15 @@ static const cli_opt demo_opts[] = {
     {"n", "N", "values quantised per MX element type (default 1048576, a multiple of 32)"},
     {"seed", "N", "seed of the generated data (default 1)"},
 };
-static const cli_cmd demo_cmd = {
-    "demo", "[--n N] [--seed N]",
-    "A short tour of lpsim's numerics: conversions into every named element format,\n"
-    "OCP MX block quantisation of normally distributed data with outliers (quality and\n"
-    "speed per element type), and stochastic against nearest rounding.",
-    demo_opts, 2, 0, 0};
+static const cli_cmd demo_cmd = {"demo",
+                                 "[--n N] [--seed N]",
+                                 "A short tour of lpsim's numerics: conversions into every named element format,\n"
+                                 "OCP MX block quantisation of normally distributed data with outliers (quality and\n"
+                                 "speed per element type), and stochastic against nearest rounding.",
+                                 demo_opts,
+                                 2,
+                                 0,
+                                 0};
 
 static double now_s(void)
 {

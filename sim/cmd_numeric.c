@@ -59,14 +59,18 @@ static const cli_opt formats_opts[] = {
     {"values", NULL, "list every code of the format with its value (formats of 8 bits or fewer)"},
 };
 static const cli_cmd formats_cmd = {
-    "formats", "[FORMAT] [--values]",
+    "formats",
+    "[FORMAT] [--values]",
     "Without FORMAT: list the named element formats (ml_dtypes names are accepted as\n"
     "aliases), the parametric forms and the rounding modes. With FORMAT: describe it.\n\n"
     "Parametric minifloats: [u]eXmY[_bB][_ieee|_fn|_fnuz|_finite][_sat], X 1..8 exponent\n"
     "bits, Y 0..10 fraction bits, bias B (default 2^(X-1)-1), special values (default\n"
     "finite: no inf/NaN, overflow saturates), _sat to saturate instead of inf/NaN, a\n"
     "leading u for unsigned. Integers: int2 .. int8 (two's complement, saturating).",
-    formats_opts, 1, 0, 1};
+    formats_opts,
+    1,
+    0,
+    1};
 
 static void fmt_value(uint32_t bits, char *buf, size_t n)
 {
@@ -134,12 +138,13 @@ int cmd_formats(int argc, char **argv, int first)
         static const char *const pol[] = {"ieee", "fn", "fnuz", "finite"};
         mf_get((mf_id)i, &f);
         fmt_value(mf_decode_f32(&f, f.max_mag), maxs, sizeof maxs);
-        printf("%-16s %-20s %4d %2d %2d %4d %-7s %12s  %s\n", f.name, mf_id_alias((mf_id)i), f.bits, f.ebits,
-               f.mbits, f.bias, pol[f.policy], maxs, mf_id_help((mf_id)i));
+        printf("%-16s %-20s %4d %2d %2d %4d %-7s %12s  %s\n", f.name, mf_id_alias((mf_id)i), f.bits, f.ebits, f.mbits,
+               f.bias, pol[f.policy], maxs, mf_id_help((mf_id)i));
     }
     printf("\nparametric: [u]eXmY[_bB][_ieee|_fn|_fnuz|_finite][_sat] (X 1..8, Y 0..10); int2 .. int8\n");
     printf("\nrounding modes (--round):\n");
-    for (int r = 0; r < MF_ROUND_COUNT; r++) printf("  %-13s %s\n", mf_round_name((mf_round)r), mf_round_help((mf_round)r));
+    for (int r = 0; r < MF_ROUND_COUNT; r++)
+        printf("  %-13s %s\n", mf_round_name((mf_round)r), mf_round_help((mf_round)r));
     printf("\nMX element types (mx-quantize --elem):");
     for (int e = 0; e < MX_ELEM_COUNT; e++) printf(" %s", mx_elem_id_name((mx_elem_id)e));
     printf("\n");
@@ -155,11 +160,15 @@ static const cli_opt convert_opts[] = {
     {"saturate", NULL, "clamp overflow and inf to the largest finite value"},
 };
 static const cli_cmd convert_cmd = {
-    "convert", "--to FMT [--round MODE] [--seed N] [--saturate] < in > out",
+    "convert",
+    "--to FMT [--round MODE] [--seed N] [--saturate] < in > out",
     "Reads one float32 bit pattern per line (hex, e.g. 3f800000) and prints its code in\n"
     "FMT, lower-case hex: 2 digits for formats of 8 bits or fewer, 4 for 9-16 bits, 8\n"
     "above. Semantics are ml_dtypes' unless --round or --saturate say otherwise.",
-    convert_opts, 4, 0, 0};
+    convert_opts,
+    4,
+    0,
+    0};
 
 int cmd_convert(int argc, char **argv, int first)
 {
@@ -176,8 +185,7 @@ int cmd_convert(int argc, char **argv, int first)
     const char *rv = cli_get(&convert_cmd, &a, "round");
     if (rv && mf_round_parse(rv, &o.round)) {
         cli_value_error(&convert_cmd, &a, "round", -1, &d,
-                        "unknown rounding mode '%s' (expected nearest-even, toward-zero, half-away or stochastic)",
-                        rv);
+                        "unknown rounding mode '%s' (expected nearest-even, toward-zero, half-away or stochastic)", rv);
         return fail(&d);
     }
     if (get_u64(&convert_cmd, &a, "seed", 0, &o.seed, &d)) return fail(&d);
@@ -206,11 +214,14 @@ int cmd_convert(int argc, char **argv, int first)
 static const cli_opt decode_opts[] = {
     {"from", "FMT", "format of the codes (see 'lpsim formats')"},
 };
-static const cli_cmd decode_cmd = {
-    "decode", "--from FMT < in > out",
-    "Reads one code of FMT per line (hex, as 'lpsim convert' prints them; fewer digits\n"
-    "are accepted) and prints its value as a float32 bit pattern (8 hex digits).",
-    decode_opts, 1, 0, 0};
+static const cli_cmd decode_cmd = {"decode",
+                                   "--from FMT < in > out",
+                                   "Reads one code of FMT per line (hex, as 'lpsim convert' prints them; fewer digits\n"
+                                   "are accepted) and prints its value as a float32 bit pattern (8 hex digits).",
+                                   decode_opts,
+                                   1,
+                                   0,
+                                   0};
 
 int cmd_decode(int argc, char **argv, int first)
 {
@@ -259,14 +270,18 @@ static const cli_opt mxq_opts[] = {
     {"codes", NULL, "print the scale and packed element codes of each block instead of values"},
 };
 static const cli_cmd mxq_cmd = {
-    "mx-quantize", "--elem TYPE [--round nearest|even] [--block 32] [--codes] < in > out",
+    "mx-quantize",
+    "--elem TYPE [--round nearest|even] [--block 32] [--codes] < in > out",
     "Each input line holds space-separated float32 bit patterns, a multiple of the block\n"
     "size; blocks run along the line. Each output line holds the dequantised values\n"
     "(float32 bit patterns), or with --codes one 'SS:CCCC...' group per block: the E8M0\n"
     "scale byte and the element codes packed little-endian at their width (FP4: low\n"
     "nibble first). OCP MX v1.0: scale exponent floor(log2(max|x|)) - emax from the\n"
     "float32 bits, clamped to [-127, 127]; elements saturate; inf or NaN makes the block NaN.",
-    mxq_opts, 4, 0, 0};
+    mxq_opts,
+    4,
+    0,
+    0};
 
 /* Per-line buffers of mx-quantize, grown together (doubling). */
 struct mxq_bufs {

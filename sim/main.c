@@ -24,10 +24,9 @@ static const struct {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: lpsim COMMAND [options]\n\n"
-            "lpsim simulates low-precision accelerators (MX tensor cores, SRAM processing-in-memory,\n"
-            "FPGA minifloat datapaths) bit-exactly and estimates their cost.\n\ncommands:\n");
+    fprintf(out, "usage: lpsim COMMAND [options]\n\n"
+                 "lpsim simulates low-precision accelerators (MX tensor cores, SRAM processing-in-memory,\n"
+                 "FPGA minifloat datapaths) bit-exactly and estimates their cost.\n\ncommands:\n");
     for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'lpsim COMMAND --help' or 'lpsim help COMMAND' describes a command.\n");
 }
@@ -67,7 +66,7 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < NCOMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc, argv, 2);
-    fprintf(stderr, "<command-line>:1:%d: error: unknown command '%s' (see 'lpsim --help')\n",
-            (int)strlen(argv[0]) + 2, argv[1]);
+    fprintf(stderr, "<command-line>:1:%d: error: unknown command '%s' (see 'lpsim --help')\n", (int)strlen(argv[0]) + 2,
+            argv[1]);
     return 2;
 }

@@ -1,2 +1,360 @@
+/*
+** test_cli.c — the lpsim command line, run as a user runs it.
+**
+** The reference data goes through `lpsim convert`, `decode` and `mx-quantize`
+** and must come out bit for bit. Diagnostics are asserted as output: the exact
+** "FILE:LINE:COL: error: ..." line, exit status 2, and nothing printed for the
+** bad line or after it.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "lp_test.h"
-CU_TestInfo lpt_cli_tests[] = {CU_TEST_INFO_NULL};
+#include "mf.h"
+#include "mx.h"
+
+static const char *const data_formats[] = {
+    "float8_e4m3fn",  "float8_e5m2",        "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e4m3",
+    "float8_e3m4",    "float8_e4m3b11fnuz", "float6_e2m3fn",   "float6_e3m2fn",   "float4_e2m1fn",
+    "float8_e8m0fnu", "bfloat16",           "float16",
+};
+#define NDATA (int)(sizeof data_formats / sizeof data_formats[0])
+
+/* A growable text buffer. */
+typedef struct buf {
+    char *s;
+    size_t n, cap;
+} buf;
+
+static void buf_add(buf *b, const char *s)
+{
+    size_t k = strlen(s);
+    if (b->n + k + 1 > b->cap) {
+        b->cap = (b->n + k + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->n, s, k + 1);
+    b->n += k;
+}
+
+/* Next line of *p (modified in place), NULL at the end. */
+static char *next_line(char **p)
+{
+    if (!*p || !**p) return NULL;
+    char *s = *p, *nl = strchr(s, '\n');
+    if (nl) {
+        *nl = 0;
+        *p = nl + 1;
+    } else {
+        *p = s + strlen(s);
+    }
+    return s;
+}
+
+/* ---- the reference data through the commands --------------------------------- */
+
+static void test_convert_every_encode_row(void)
+{
+    for (int i = 0; i < NDATA; i++) {
+        lpt_csv c;
+        char rel[128], args[128];
+        buf in = {0};
+        uint32_t want[8000], xs[8000];
+        int n = 0, bad = 0;
+        mf_format f;
+        CU_ASSERT_FATAL(mf_parse(data_formats[i], &f, NULL, 0) == LP_OK);
+        snprintf(rel, sizeof rel, "formats/conv_%s_encode.csv", data_formats[i]);
+        if (!lpt_csv_open(&c, rel)) continue;
+        int ci = lpt_csv_col(&c, "in_f32_hex"), co = lpt_csv_col(&c, "out_mldtypes_hex");
+        while (lpt_csv_next(&c) && n < 8000) {
+            buf_add(&in, c.f[ci]);
+            buf_add(&in, "\n");
+            xs[n] = lpt_hex(c.f[ci]);
+            want[n++] = lpt_hex(c.f[co]);
+        }
+        lpt_csv_close(&c);
+        char *out, *err;
+        snprintf(args, sizeof args, "convert --to %s", data_formats[i]);
+        int rc = lpt_run(args, in.s, in.n, &out, &err);
+        CU_ASSERT_EQUAL(rc, 0);
+        char *p = out, *line;
+        int k = 0;
+        while ((line = next_line(&p)) && k < n) {
+            uint32_t got = (uint32_t)strtoul(line, NULL, 16);
+            bool nan_in = (xs[k] & 0x7fffffffu) > 0x7f800000u;
+            if ((int)strlen(line) != f.hex_digits)
+                lpt_mismatch(&bad, "%s: '%s' is not %d digits", args, line, f.hex_digits);
+            if (nan_in && mf_is_nan(&f, want[k]) ? !mf_is_nan(&f, got) : got != want[k])
+                lpt_mismatch(&bad, "%s line %d: in %08x want %x got %s", args, k + 1, xs[k], want[k], line);
+            k++;
+        }
+        CU_ASSERT_EQUAL(k, n);
+        CU_ASSERT_EQUAL(bad, 0);
+        free(out);
+        free(err);
+        free(in.s);
+    }
+}
+
+static void test_decode_every_code(void)
+{
+    for (int i = 0; i < NDATA; i++) {
+        lpt_csv c;
+        char rel[128], args[128];
+        buf in = {0}, want = {0};
+        snprintf(rel, sizeof rel, "formats/conv_%s_decode.csv", data_formats[i]);
+        if (!lpt_csv_open(&c, rel)) continue;
+        int cb = lpt_csv_col(&c, "bits_hex"), cv = lpt_csv_col(&c, "f32_hex_mldtypes");
+        while (lpt_csv_next(&c)) {
+            buf_add(&in, c.f[cb]); /* fp4 codes are one digit in the files: accepted */
+            buf_add(&in, "\n");
+            buf_add(&want, c.f[cv]);
+            buf_add(&want, "\n");
+        }
+        lpt_csv_close(&c);
+        char *out, *err;
+        snprintf(args, sizeof args, "decode --from %s", data_formats[i]);
+        CU_ASSERT_EQUAL(lpt_run(args, in.s, in.n, &out, &err), 0);
+        CU_ASSERT_STRING_EQUAL(out, want.s);
+        CU_ASSERT_STRING_EQUAL(err, "");
+        free(out), free(err), free(in.s), free(want.s);
+    }
+}
+
+static void test_mx_quantize_every_block(void)
+{
+    static const char *const elems[] = {"fp8_e4m3", "fp8_e5m2", "fp6_e3m2", "fp6_e2m3", "fp4_e2m1", "int8"};
+    static const char *const rounds[] = {"nearest", "even"};
+    for (int e = 0; e < 6; e++) {
+        for (int r = 0; r < 2; r++) {
+            lpt_csv c;
+            char rel[128], args[128];
+            buf in = {0}, want = {0};
+            snprintf(rel, sizeof rel, "mx/mx_%s_%s.csv", elems[e], rounds[r]);
+            if (!lpt_csv_open(&c, rel)) continue;
+            int ci = lpt_csv_col(&c, "in_hex"), co = lpt_csv_col(&c, "out_ext_hex");
+            /* two blocks per line, so blocks run along the line */
+            int row = 0;
+            while (lpt_csv_next(&c)) {
+                buf_add(&in, c.f[ci]);
+                buf_add(&in, row % 2 ? "\n" : " ");
+                buf_add(&want, c.f[co]);
+                buf_add(&want, row % 2 ? "\n" : " ");
+                row++;
+            }
+            lpt_csv_close(&c);
+            CU_ASSERT_EQUAL(row % 2, 0);
+            char *out, *err;
+            snprintf(args, sizeof args, "mx-quantize --elem %s --round %s", elems[e], rounds[r]);
+            CU_ASSERT_EQUAL(lpt_run(args, in.s, in.n, &out, &err), 0);
+            if (strcmp(out, want.s)) fprintf(stderr, "\n  %s: output differs from %s out_ext_hex", args, rel);
+            CU_ASSERT_STRING_EQUAL(out, want.s);
+            free(out), free(err), free(in.s), free(want.s);
+        }
+    }
+}
+
+/* --codes prints "SS:" and the packed codes of each block, as the library packs them. */
+static void test_mx_quantize_codes_output(void)
+{
+    float x[64];
+    uint8_t codes[64], scales[2], packed[32];
+    char in[64 * 9 + 2] = "", want[256] = "", *out, *err;
+    mx_elem e;
+    mx_elem_get(MX_FP4_E2M1, &e);
+    for (int i = 0; i < 64; i++) {
+        char tok[16];
+        uint32_t b;
+        x[i] = (float)(i - 20) * 0.37f;
+        memcpy(&b, &x[i], 4);
+        snprintf(tok, sizeof tok, i ? " %08x" : "%08x", b);
+        strcat(in, tok);
+    }
+    strcat(in, "\n");
+    CU_ASSERT_EQUAL(mx_quantize(&e, x, 64, 32, MF_RHA, codes, scales), LP_OK);
+    for (int b = 0; b < 2; b++) {
+        char tok[8];
+        mx_pack(&e, codes + 32 * b, 32, packed);
+        snprintf(tok, sizeof tok, b ? " %02x:" : "%02x:", scales[b]);
+        strcat(want, tok);
+        for (int k = 0; k < 16; k++) {
+            snprintf(tok, sizeof tok, "%02x", packed[k]);
+            strcat(want, tok);
+        }
+    }
+    strcat(want, "\n");
+    CU_ASSERT_EQUAL(lpt_run("mx-quantize --elem fp4_e2m1 --codes", in, strlen(in), &out, &err), 0);
+    CU_ASSERT_STRING_EQUAL(out, want);
+    free(out), free(err);
+}
+
+static void test_stochastic_seed_through_the_command(void)
+{
+    char in[20 * 9 + 1] = "", *o1, *o2, *o3, *e1, *e2, *e3;
+    for (int i = 0; i < 20; i++) strcat(in, "3dcccccd\n"); /* 0.1, twenty times */
+    CU_ASSERT_EQUAL(lpt_run("convert --to fp8_e4m3fn --round stochastic --seed 7", in, strlen(in), &o1, &e1), 0);
+    CU_ASSERT_EQUAL(lpt_run("convert --to fp8_e4m3fn --round stochastic --seed 7", in, strlen(in), &o2, &e2), 0);
+    CU_ASSERT_EQUAL(lpt_run("convert --to fp8_e4m3fn --round stochastic --seed 8", in, strlen(in), &o3, &e3), 0);
+    CU_ASSERT_STRING_EQUAL(o1, o2);
+    CU_ASSERT_STRING_NOT_EQUAL(o1, o3);
+    /* the counter is the line index: twenty equal inputs give both neighbours */
+    CU_ASSERT_PTR_NOT_NULL(strstr(o1, "1c\n")); /* 0.09375 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(o1, "1d\n")); /* 0.1015625 */
+    free(o1), free(o2), free(o3), free(e1), free(e2), free(e3);
+}
+
+/* ---- diagnostics ---------------------------------------------------------------- */
+
+/* One malformed input: the command, its stdin, the exact stdout before the
+** error, and the exact diagnostic. In the diagnostic "@" stands for the column
+** of the first occurrence of `at` in the command line (argv[0] included). */
+typedef struct diag_case {
+    const char *args, *in, *out, *err, *at;
+} diag_case;
+
+static const diag_case diag_cases[] = {
+    {"convert --to fp8_e4m3fn", "3f800000\n3fz00000\n3f800000\n", "38\n",
+     "<stdin>:2:3: error: invalid hex digit 'z' in float32 bit pattern\n", NULL},
+    {"convert --to fp8_e4m3fn", "3f800000\n3f8000000\n", "38\n",
+     "<stdin>:2:1: error: float32 bit pattern has more than 8 hex digits\n", NULL},
+    {"convert --to fp8_e4m3fn", "3f800000 3f800000\n", "",
+     "<stdin>:1:10: error: expected one float32 bit pattern per line\n", NULL},
+    {"convert --to bf16", "3f800000\n\n3f800000\n", "3f80\n",
+     "<stdin>:2:1: error: expected a float32 bit pattern (8 hex digits), found end of line\n", NULL},
+    {"convert --to bf16", "  -3f800000\n", "", "<stdin>:1:3: error: invalid hex digit '-' in float32 bit pattern\n",
+     NULL},
+    {"convert --to fp9", "3f800000\n", "", "<command-line>:1:@: error: unknown format 'fp9' (did you mean 'fp16'?)\n",
+     "fp9"},
+    {"convert --to e9m2", "", "",
+     "<command-line>:1:@: error: 'e9m2': eXmY needs 1 <= X <= 8 exponent and 0 <= Y <= 10 fraction bits\n", "e9m2"},
+    {"convert --to e8m3", "", "",
+     "<command-line>:1:@: error: 'e8m3': its largest value exceeds float32's range (raise the bias)\n", "e8m3"},
+    {"convert", "3f800000\n", "", "<command-line>:1:1: error: 'lpsim convert' needs --to FORMAT\n", NULL},
+    {"convert --to", "", "", "<command-line>:1:@: error: option '--to' needs a value (FMT)\n", "--to"},
+    {"convert --to fp16 --round up", "", "",
+     "<command-line>:1:@: error: unknown rounding mode 'up' (expected nearest-even, toward-zero, half-away or "
+     "stochastic)\n",
+     "up"},
+    {"convert --to fp16 --rund up", "", "",
+     "<command-line>:1:@: error: unknown option '--rund' for 'lpsim convert' (did you mean '--round'?)\n", "--rund"},
+    {"convert --to fp16 --to bf16", "", "", "<command-line>:1:@: error: option '--to' given twice\n", "--to bf16"},
+    {"convert --to fp16 --saturate=yes", "", "", "<command-line>:1:@: error: option '--saturate' takes no value\n",
+     "=yes"},
+    {"convert --to fp16 --seed -3", "", "",
+     "<command-line>:1:@: error: --seed expects a non-negative integer, got '-3'\n", "-3"},
+    {"convert --to fp16 extra", "", "", "<command-line>:1:@: error: unexpected argument 'extra' for 'lpsim convert'\n",
+     "extra"},
+    {"decode --from fp6_e3m2fn", "1f\n40\n", "41e00000\n",
+     "<stdin>:2:1: error: code 40 does not fit fp6_e3m2fn (6 bits)\n", NULL},
+    {"decode --from fp4_e2m1fn", "7\n 7g\n", "40c00000\n", "<stdin>:2:3: error: invalid hex digit 'g' in code\n", NULL},
+    {"decode --from bf16", "3f800\n", "", "<stdin>:1:1: error: code has more than 4 hex digits\n", NULL},
+    {"mx-quantize --elem fp4_e2m1 --block 2", "3f800000 3f800000\n3f800000 3f800000 3f800000\n", "3f800000 3f800000\n",
+     "<stdin>:2:19: error: line holds 3 values, not a multiple of the block size 2 (the incomplete block starts "
+     "here)\n",
+     NULL},
+    {"mx-quantize --elem fp4_e2m1 --block 2", "3f800000 3f80000q\n", "",
+     "<stdin>:1:17: error: invalid hex digit 'q' in float32 bit pattern\n", NULL},
+    {"mx-quantize --elem fp4_e2m1 --block 2", "\n", "",
+     "<stdin>:1:1: error: empty line: expected float32 bit patterns\n", NULL},
+    {"mx-quantize --elem bf16", "", "",
+     "<command-line>:1:@: error: unknown MX element type 'bf16' (expected fp8_e4m3, fp8_e5m2, fp6_e3m2, fp6_e2m3, "
+     "fp4_e2m1 or int8)\n",
+     "bf16"},
+    {"mx-quantize --elem int8 --block 31", "", "", "<command-line>:1:@: error: --block must be even, got 31\n", "31"},
+    {"mx-quantize --elem int8 --block 1", "", "",
+     "<command-line>:1:@: error: --block must be between 2 and 4096, got 1\n", "1"},
+    {"mx-quantize --elem int8 --block 3x", "", "", "<command-line>:1:@: error: --block expects an integer, got '3x'\n",
+     "3x"},
+    {"mx-quantize --elem int8 --round up", "", "",
+     "<command-line>:1:@: error: unknown MX rounding 'up' (expected nearest, even or toward-zero)\n", "up"},
+    {"mx-quantize --round even", "", "", "<command-line>:1:1: error: 'lpsim mx-quantize' needs --elem TYPE\n", NULL},
+    {"frobnicate", "", "", "<command-line>:1:@: error: unknown command 'frobnicate' (see 'lpsim --help')\n",
+     "frobnicate"},
+    {"formats nosuch", "", "", "<command-line>:1:@: error: unknown format 'nosuch' (see 'lpsim formats')\n", "nosuch"},
+};
+
+static void test_diagnostics_name_line_and_column(void)
+{
+    int bad = 0;
+    for (size_t i = 0; i < sizeof diag_cases / sizeof diag_cases[0]; i++) {
+        const diag_case *d = &diag_cases[i];
+        char want[512], *out, *err;
+        size_t inlen = strlen(d->in);
+        if (d->at) {
+            const char *at = strstr(d->args, d->at);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+            int col = (int)strlen(LPSIM_BIN) + 2 + (int)(at - d->args);
+            const char *mark = strchr(d->err, '@');
+            snprintf(want, sizeof want, "%.*s%d%s", (int)(mark - d->err), d->err, col, mark + 1);
+        } else {
+            snprintf(want, sizeof want, "%s", d->err);
+        }
+        int rc = lpt_run(d->args, d->in, inlen, &out, &err);
+        if (rc != 2 || strcmp(err, want) || strcmp(out, d->out))
+            lpt_mismatch(&bad, "lpsim %s: rc %d\n    stderr: %s    want:   %s    stdout: '%s' want '%s'", d->args, rc,
+                         err, want, out, d->out);
+        free(out), free(err);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* A NUL byte (binary garbage) is reported, not read as the end of the line. */
+static void test_nul_byte_is_an_error(void)
+{
+    static const char in[] = {'3', 'f', '8', '0', 0, '0', '0', '0', '\n'};
+    char *out, *err;
+    CU_ASSERT_EQUAL(lpt_run("convert --to bf16", in, sizeof in, &out, &err), 2);
+    CU_ASSERT_STRING_EQUAL(err, "<stdin>:1:5: error: invalid hex digit byte 0x00 in float32 bit pattern\n");
+    CU_ASSERT_STRING_EQUAL(out, "");
+    free(out), free(err);
+}
+
+static void test_help_for_every_command(void)
+{
+    static const char *const cmds[] = {"demo", "formats", "convert", "decode", "mx-quantize"};
+    char args[64], *out, *err;
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        char want[64];
+        snprintf(args, sizeof args, "%s --help", cmds[i]);
+        snprintf(want, sizeof want, "usage: lpsim %s ", cmds[i]);
+        CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+        free(out), free(err);
+        snprintf(args, sizeof args, "help %s", cmds[i]);
+        CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+        free(out), free(err);
+    }
+    CU_ASSERT_EQUAL(lpt_run("--help", "", 0, &out, &err), 0);
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) CU_ASSERT_PTR_NOT_NULL(strstr(out, cmds[i]));
+    free(out), free(err);
+    CU_ASSERT_EQUAL(lpt_run("", "", 0, &out, &err), 2); /* no command: usage on stderr */
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "usage: lpsim COMMAND"));
+    free(out), free(err);
+}
+
+/* `lpsim formats NAME` describes parametric formats from their parsed values. */
+static void test_formats_describes_a_format(void)
+{
+    char *out, *err;
+    CU_ASSERT_EQUAL(lpt_run("formats e3m2_b5_ieee --values", "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "format     e3m2_b5_ieee"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "3 exponent, 2 fraction, bias 5"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "max        3.5 (code 1b)")); /* 1.75 * 2^(6-5) */
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\n1c inf\n"));
+    free(out), free(err);
+}
+
+CU_TestInfo lpt_cli_tests[] = {
+    {"convert/every_encode_row_of_ml_dtypes", test_convert_every_encode_row},
+    {"decode/every_code_of_ml_dtypes", test_decode_every_code},
+    {"mx_quantize/every_block_of_microxcaling", test_mx_quantize_every_block},
+    {"mx_quantize/codes_output_is_the_packed_library_codes", test_mx_quantize_codes_output},
+    {"convert/stochastic_seed_reproducible", test_stochastic_seed_through_the_command},
+    {"diag/name_line_column_and_exit_2", test_diagnostics_name_line_and_column},
+    {"diag/nul_byte_is_an_error", test_nul_byte_is_an_error},
+    {"help/every_command", test_help_for_every_command},
+    {"formats/describes_a_parametric_format", test_formats_describes_a_format},
+    CU_TEST_INFO_NULL,
+};

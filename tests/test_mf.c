@@ -19,9 +19,9 @@
 
 /* The formats with reference files (ml_dtypes names, as the files are named). */
 static const char *const data_formats[] = {
-    "float8_e4m3fn", "float8_e5m2",   "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e4m3",
-    "float8_e3m4",   "float8_e4m3b11fnuz", "float6_e2m3fn", "float6_e3m2fn", "float4_e2m1fn",
-    "float8_e8m0fnu", "bfloat16",     "float16",
+    "float8_e4m3fn",  "float8_e5m2",        "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e4m3",
+    "float8_e3m4",    "float8_e4m3b11fnuz", "float6_e2m3fn",   "float6_e3m2fn",   "float4_e2m1fn",
+    "float8_e8m0fnu", "bfloat16",           "float16",
 };
 #define NDATA (int)(sizeof data_formats / sizeof data_formats[0])
 
@@ -92,8 +92,8 @@ static void test_encode_rows_match_ml_dtypes(void)
             /* a NaN input may become any NaN of the format (the issue's rule);
             ** where ml_dtypes gives a number (fp6/fp4), the number must match */
             if (nan_in && mf_is_nan(&f, want) ? !mf_is_nan(&f, got) : got != want)
-                lpt_mismatch(&bad, "%s encode %08x (%s): want %s got %0*x", f.name, x, c.f[cc], c.f[co],
-                             f.hex_digits, got);
+                lpt_mismatch(&bad, "%s encode %08x (%s): want %s got %0*x", f.name, x, c.f[cc], c.f[co], f.hex_digits,
+                             got);
         }
         lpt_csv_close(&c);
         CU_ASSERT_EQUAL(bad, 0);
@@ -125,8 +125,9 @@ static void test_encode_nan_bits_match_ml_dtypes(void)
 /* ---- exhaustive round trips ------------------------------------------------ */
 
 static const char *const extra_formats[] = {
-    "fp32", "mxint8", "int2", "int4", "int8", "e3m2_b5_ieee", "e5m3_fn", "e2m0", "ue4m3", "e4m3_b11_fnuz",
-    "e6m4_ieee_sat", "e1m2", "e8m2_b130_fn", "ue5m2_ieee", "e4m0_fnuz", "e7m10", "e8m0_b127_fn",
+    "fp32",         "mxint8",     "int2",      "int4",          "int8",          "e3m2_b5_ieee",
+    "e5m3_fn",      "e2m0",       "ue4m3",     "e4m3_b11_fnuz", "e6m4_ieee_sat", "e1m2",
+    "e8m2_b130_fn", "ue5m2_ieee", "e4m0_fnuz", "e7m10",         "e8m0_b127_fn",
 };
 #define NEXTRA (int)(sizeof extra_formats / sizeof extra_formats[0])
 
@@ -213,8 +214,7 @@ static ref_table ref_build(const mf_format *f, bool neg_int)
         t.code[t.n++] = c;
     }
     /* the next value after the largest: one quantum of the top binade more */
-    int step_e = (f->max_mag >> f->mbits) == 0 && !(f->flags & MF_F_NOSUB) ? f->emin - f->mbits
-                                                                            : f->emax - f->mbits;
+    int step_e = (f->max_mag >> f->mbits) == 0 && !(f->flags & MF_F_NOSUB) ? f->emin - f->mbits : f->emax - f->mbits;
     t.v[t.n] = t.v[t.n - 1] + ldexp(1.0, step_e);
     t.code[t.n] = MF_NO_CODE;
     return t;
@@ -315,7 +315,7 @@ static void check_against_reference(const mf_format *f, int *bad)
                 uint32_t x = xs[i];
                 bool neg = x >> 31;
                 double xv = f32d(x);
-                if ((f->flags & MF_F_UNSIGNED) && neg) continue;                /* covered by the data tests */
+                if ((f->flags & MF_F_UNSIGNED) && neg) continue;                 /* covered by the data tests */
                 if ((f->flags & MF_F_E8M0Q) && (x & 0x7f800000u) == 0) continue; /* likewise */
                 const ref_table *t = (f->kind == MF_KIND_INT && neg) ? &tn : &tp;
                 int alt, k = ref_pick(f, t, fabs(xv), (mf_round)r, &alt);
@@ -323,8 +323,8 @@ static void check_against_reference(const mf_format *f, int *bad)
                 uint32_t got = mf_encode_f32(f, x, &o, (uint64_t)i);
                 bool ok = got == want || (alt != -2 && got == ref_code(f, t, neg, alt, (mf_round)r, sat));
                 if (!ok)
-                    lpt_mismatch(bad, "%s %s%s x=%08x (%.9g): want %x got %x", f->name,
-                                 mf_round_name((mf_round)r), sat ? " sat" : "", x, xv, want, got);
+                    lpt_mismatch(bad, "%s %s%s x=%08x (%.9g): want %x got %x", f->name, mf_round_name((mf_round)r),
+                                 sat ? " sat" : "", x, xv, want, got);
             }
         }
     }
@@ -402,8 +402,8 @@ static void check_unbiased(const char *fmt, float xv, uint64_t seed)
 
 static void test_stochastic_unbiased_over_1e6_samples(void)
 {
-    check_unbiased("fp8_e4m3fn", 0.1f, 1);   /* p = 0.6 */
-    check_unbiased("fp4_e2m1fn", 2.7f, 2);   /* p = 0.7 */
+    check_unbiased("fp8_e4m3fn", 0.1f, 1); /* p = 0.6 */
+    check_unbiased("fp4_e2m1fn", 2.7f, 2); /* p = 0.7 */
     check_unbiased("bf16", 1.00048828125f + 0.0001f, 3);
     check_unbiased("fp8_e5m2", -3.3e-5f, 4); /* subnormal range */
     check_unbiased("int4", 2.25f, 5);        /* p = 0.25 */
@@ -525,8 +525,8 @@ static void test_integers(void)
 {
     mf_format i4 = get("int4"), i8 = get("int8");
     mf_opts ha = {MF_RHA, false, 0};
-    CU_ASSERT_EQUAL(mf_encode_f32(&i4, f32b(7.6f), NULL, 0), 0x7);   /* saturates */
-    CU_ASSERT_EQUAL(mf_encode_f32(&i4, f32b(-8.5f), NULL, 0), 0x8);  /* tie to even: -8 */
+    CU_ASSERT_EQUAL(mf_encode_f32(&i4, f32b(7.6f), NULL, 0), 0x7);  /* saturates */
+    CU_ASSERT_EQUAL(mf_encode_f32(&i4, f32b(-8.5f), NULL, 0), 0x8); /* tie to even: -8 */
     CU_ASSERT_EQUAL(mf_encode_f32(&i4, f32b(-100.0f), NULL, 0), 0x8);
     CU_ASSERT_EQUAL(mf_encode_f32(&i4, f32b(2.5f), NULL, 0), 0x2);
     CU_ASSERT_EQUAL(mf_encode_f32(&i4, f32b(2.5f), &ha, 0), 0x3);

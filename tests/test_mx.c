@@ -48,8 +48,7 @@ static size_t parse_row(const char *s, uint32_t *out, size_t max)
 
 /* ---- the slow reference ---------------------------------------------------- */
 
-static void ref_quantize(const mx_elem *e, const uint32_t *x, size_t blk, mf_round r, uint8_t *codes,
-                         uint8_t *scale)
+static void ref_quantize(const mx_elem *e, const uint32_t *x, size_t blk, mf_round r, uint8_t *codes, uint8_t *scale)
 {
     double amax = 0;
     for (size_t i = 0; i < blk; i++) {
@@ -107,8 +106,8 @@ static void test_every_block_matches_microxcaling_cuda(void)
                 rows++;
                 for (int i = 0; i < 32; i++) {
                     if (got[i] != want[i]) {
-                        lpt_mismatch(&bad, "%s row %d (%s) elem %d: in %08x want %08x got %08x", rel, c.lineno,
-                                     c.f[cp], i, in[i], want[i], got[i]);
+                        lpt_mismatch(&bad, "%s row %d (%s) elem %d: in %08x want %08x got %08x", rel, c.lineno, c.f[cp],
+                                     i, in[i], want[i], got[i]);
                         break;
                     }
                 }
@@ -182,8 +181,8 @@ static void make_block(const mx_elem *e, uint64_t seed, uint64_t k, uint32_t *x,
             if ((r >> 30) % 3 == 2 && (b & 0x7fffffffu)) b -= 1;
             break;
         }
-        case 3: b = (uint32_t)r & 0x007fffffu; break;                     /* float32 subnormals */
-        case 4: b = 0x7f000000u | ((uint32_t)r & 0x007fffffu); break;     /* near float32 max */
+        case 3: b = (uint32_t)r & 0x007fffffu; break;                 /* float32 subnormals */
+        case 4: b = 0x7f000000u | ((uint32_t)r & 0x007fffffu); break; /* near float32 max */
         case 5: b = (r & 1) ? 0 : ((uint32_t)(r >> 8) & 0x3fffffffu); break;
         case 6: b = (uint32_t)((127 + X) & 0xff) << 23 | ((uint32_t)r & 0x7fffffu); break;
         default: b = (i == (r >> 40) % blk) ? ((r & 2) ? 0x7fc00000u : 0x7f800000u) : (uint32_t)r & 0x3fffffffu;
@@ -215,7 +214,8 @@ static void test_fast_path_equals_reference_on_random_blocks(void)
                     if (rs != scales[0] || memcmp(rc, codes, blk)) {
                         size_t j = 0;
                         while (j < blk && rc[j] == codes[j]) j++;
-                        lpt_mismatch(&bad, "%s %s blk %zu block %d: scale %02x/%02x, elem %zu x=%08x ref %02x fast %02x",
+                        lpt_mismatch(&bad,
+                                     "%s %s blk %zu block %d: scale %02x/%02x, elem %zu x=%08x ref %02x fast %02x",
                                      e.name, mf_round_name(modes[m]), blk, k, rs, scales[0], j, j < blk ? x[j] : 0,
                                      j < blk ? rc[j] : 0, j < blk ? codes[j] : 0);
                     }
