@@ -409,6 +409,24 @@ static void test_stochastic_unbiased_over_1e6_samples(void)
     check_unbiased("int4", 2.25f, 5);        /* p = 0.25 */
 }
 
+/* Few discarded bits: exact values never move, a one-bit remainder splits
+** evenly. (A comparison off by one, u <= rem, biases by 2^-s: invisible in
+** the 10^6-sample statistics above at s = 20, obvious here at s = 1.) */
+static void test_stochastic_exact_values_stay_and_halves_split(void)
+{
+    mf_format i4 = get("int4"), e2 = get("fp4_e2m1fn");
+    mf_opts sr = {MF_RSR, false, 77};
+    int ups = 0, moved = 0;
+    const int n = 100000;
+    for (int i = 0; i < n; i++) {
+        moved += mf_encode_parts(&i4, false, 6, -1, &sr, (uint64_t)i) != 3;   /* 3.0 with one zero bit dropped */
+        moved += mf_encode_parts(&e2, true, 12, -2, &sr, (uint64_t)i) != 0xd; /* -3.0, two zero bits dropped */
+        ups += mf_encode_parts(&i4, false, 5, -1, &sr, (uint64_t)i) == 3;     /* 2.5 -> 2 or 3 */
+    }
+    CU_ASSERT_EQUAL(moved, 0);
+    CU_ASSERT(fabs((double)ups / n - 0.5) < 5 * sqrt(0.25 / n));
+}
+
 /* ---- names ---------------------------------------------------------------- */
 
 static void test_names_and_aliases_parse(void)
@@ -548,6 +566,7 @@ CU_TestInfo lpt_formats_tests[] = {
     {"rounding/all_modes_match_sorted_table_reference", test_rounding_modes_match_reference},
     {"stochastic/same_seed_same_bits", test_stochastic_same_seed_same_bits},
     {"stochastic/unbiased_over_1e6_samples", test_stochastic_unbiased_over_1e6_samples},
+    {"stochastic/exact_values_stay_and_halves_split", test_stochastic_exact_values_stay_and_halves_split},
     {"names/table_names_and_aliases_parse", test_names_and_aliases_parse},
     {"names/parametric_spellings_equal_named", test_parametric_spellings_equal_named},
     {"names/bad_names_are_explained", test_bad_names_are_explained},
