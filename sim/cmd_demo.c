@@ -81,7 +81,11 @@ static void demo_formats(void)
         for (size_t k = 0; k < sizeof xs / sizeof xs[0]; k++) {
             uint32_t c = mf_encode_f32(&f, bits(xs[k]), NULL, 0);
             char cell[40];
-            snprintf(cell, sizeof cell, "%0*x=%.6g", f.hex_digits, c, (double)f32(mf_decode_f32(&f, c)));
+            double v = f32(mf_decode_f32(&f, c));
+            if (isnan(v))
+                snprintf(cell, sizeof cell, "%0*x=NaN", f.hex_digits, c);
+            else
+                snprintf(cell, sizeof cell, "%0*x=%.6g", f.hex_digits, c, v);
             printf(" %22s", cell);
         }
         printf("\n");
@@ -105,7 +109,7 @@ static int demo_mx(size_t n, uint64_t seed)
     }
     printf("2. OCP MX block quantisation of %zu values: N(0,1) with 1 in 64 scaled by 64\n", n);
     printf("   (block 32, E8M0 scale; SQNR = signal / quantisation noise power)\n\n");
-    printf("   %-9s %-8s %9s %9s %11s %11s\n", "element", "round", "bits/val", "SQNR dB", "saturated", "MB/s in");
+    printf("   %-9s %-8s %9s %9s %11s %11s\n", "element", "round", "bits/val", "SQNR dB", "at +-max", "MB/s in");
     static const struct {
         mf_round r;
         const char *name;
