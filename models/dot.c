@@ -194,11 +194,13 @@ static uint32_t combine_special(uint32_t r, uint32_t seed)
 
 /* ---- the accumulator state ------------------------------------------------- */
 
-/* Exact value sig * 2^e; sig == 0 means zero. inf marks an overflowed float32. */
+/* Exact value sig * 2^e; sig == 0 means zero (negz: -0, from a negative
+** value rounded to zero). inf marks an overflowed float32. */
 typedef struct acc {
     int64_t sig;
     int e;
     uint32_t inf; /* 0, or the float32 bits of +-inf */
+    bool negz;
 } acc;
 
 static int bitlen64(uint64_t v) { return v ? 64 - __builtin_clzll(v) : 0; }
@@ -207,7 +209,7 @@ static uint64_t mag64(int64_t v) { return v < 0 ? 0u - (uint64_t)v : (uint64_t)v
 /* Round |v| * 2^e (sign neg) to float32 with mode; result as exact parts. */
 static acc round_f32(bool neg, uint64_t v, int e, mf_round mode)
 {
-    acc r = {0, 0, 0};
+    acc r = {0, 0, 0, false};
     if (!v) return r;
     int n = bitlen64(v), ue = e + n - 1;
     int lsb = ue >= -126 ? ue - 23 : -149; /* exponent of float32's last bit here */
@@ -236,6 +238,7 @@ static acc round_f32(bool neg, uint64_t v, int e, mf_round mode)
     }
     r.sig = neg ? -(int64_t)v : (int64_t)v;
     r.e = e;
+    r.negz = neg && !v; /* IEEE: a negative value rounded to zero is -0 */
     return r;
 }
 
@@ -244,7 +247,7 @@ static acc round_f32(bool neg, uint64_t v, int e, mf_round mode)
 static uint32_t acc_bits(acc a)
 {
     if (a.inf) return a.inf;
-    if (!a.sig) return 0;
+    if (!a.sig) return a.negz ? 0x80000000u : 0;
     acc r = round_f32(a.sig < 0, mag64(a.sig), a.e, MF_RNE);
     if (r.inf) return r.inf;
     return mf_f32_from_parts(r.sig < 0, mag64(r.sig), r.e);
@@ -253,7 +256,7 @@ static uint32_t acc_bits(acc a)
 /* Exact parts of a finite float32. */
 static acc acc_from_bits(uint32_t b)
 {
-    acc a = {0, 0, 0};
+    acc a = {0, 0, 0, false};
     uint32_t f = (b >> 23) & 0xff, frac = b & 0x7fffff;
     assert(f != 0xff);
     uint32_t m = f ? frac | 0x800000u : frac;
@@ -319,8 +322,9 @@ static inline void group_fast(const dot_cfg *c, const int32_t *sa, const int32_t
     }
     bool neg = S < 0;
     uint64_t v = mag64(S);
-    if (!v) {
+    if (!v) { /* exact cancellation: +0 */
         a->sig = 0;
+        a->negz = false;
         return;
     }
     if (c->width == DOT_W_F32) {
@@ -397,8 +401,8 @@ static void kul_add(kul *k, int64_t sig, int e)
 /* The accumulator rounded to float32 with mode, as exact parts. */
 static acc kul_round(kul *k, mf_round mode)
 {
-    uint64_t w[KUL_LIMBS];
-    acc r = {0, 0, 0};
+    uint64_t w[KUL_LIMBS] = {0}; /* limbs outside [lo, hi] are zero */
+    acc r = {0, 0, 0, false};
     if (k->hi < k->lo) return r;
     bool neg = k->w[KUL_LIMBS - 1] >> 63;
     int lo = k->lo, hi = neg ? KUL_LIMBS - 1 : k->hi;
@@ -414,17 +418,15 @@ static acc kul_round(kul *k, mf_round mode)
     while (top >= lo && !w[top]) top--;
     if (top < lo) return r;
     int tb = top * 64 + 63 - __builtin_clzll(w[top]); /* index of the leading bit */
-    /* 62 bits from the leading one down, then a sticky bit for the rest */
+    /* 62 bits from the leading one down (value m * 2^(from + KUL_LSB)), then a
+    ** sticky bit for everything below: far below float32's rounding point */
     int from = tb - 61;
     uint64_t m = 0;
     bool sticky = false;
-    for (int b = tb; b >= from && b >= 0; b--) m = m << 1 | ((w[b / 64] >> (b % 64)) & 1);
-    if (from < 0) {
-        m <<= -from;
-        from = 0;
-    }
-    for (int i = lo; i <= from / 64 && !sticky; i++) {
-        uint64_t mask = i < from / 64 ? ~UINT64_C(0) : (from % 64 ? (UINT64_C(1) << (from % 64)) - 1 : 0);
+    for (int b = tb; b >= from; b--) m = m << 1 | (b >= 0 ? (w[b / 64] >> (b % 64)) & 1 : 0);
+    for (int i = 0; from > 0 && i <= (from - 1) / 64 && !sticky; i++) {
+        int top_bit = i < (from - 1) / 64 ? 63 : (from - 1) % 64; /* bits 0..top_bit of limb i lie below from */
+        uint64_t mask = top_bit == 63 ? ~UINT64_C(0) : (UINT64_C(1) << (top_bit + 1)) - 1;
         sticky = (w[i] & mask) != 0;
     }
     m = m << 1 | sticky;
@@ -458,7 +460,7 @@ static uint32_t dot_range(const line_ctx *L, int k0, int k1, uint32_t seed)
     int F = c->group > 0 ? c->group : (k1 > k0 ? k1 - k0 : 1);
     bool promote = c->promote > 0;
     float outer = promote ? fbits(seed) : 0.0f;
-    acc a = promote ? (acc){0, 0, 0} : acc_from_bits(seed);
+    acc a = promote ? (acc){0, 0, 0, false} : acc_from_bits(seed);
     int groups = 0;
     for (int g0 = k0; g0 < k1; g0 += F) {
         int g1 = g0 + F < k1 ? g0 + F : k1;
@@ -469,7 +471,7 @@ static uint32_t dot_range(const line_ctx *L, int k0, int k1, uint32_t seed)
         if (a.inf) return a.inf;
         if (promote && ++groups % c->promote == 0) {
             outer += fbits(acc_bits(a));
-            a = (acc){0, 0, 0};
+            a = (acc){0, 0, 0, false};
         }
     }
     if (promote) return bitsf(outer + fbits(acc_bits(a)));

@@ -20,11 +20,11 @@
 /* ---- the tensor-core reference files ---------------------------------------- */
 
 typedef struct tc_case {
-    int id, M, N, K;       /* M, N, K as run on the GPU */
-    int rows, cols;        /* size of the recorded block (16 x 16, or M x N) */
+    int id, M, N, K; /* M, N, K as run on the GPU */
+    int rows, cols;  /* size of the recorded block (16 x 16, or M x N) */
     char pattern[32];
-    uint16_t *a, *b;       /* rows x K and K x cols codes */
-    char *out[8];          /* output columns, hex */
+    uint16_t *a, *b; /* rows x K and K x cols codes */
+    char *out[8];    /* output columns, hex */
 } tc_case;
 
 typedef struct tc_file {
@@ -183,9 +183,10 @@ static int replay(const char *rel, const char *fmt, const char *preset, const ch
 
 static void test_h100_fp8_equals_cublas_scaled_mm(void)
 {
-    CU_ASSERT_EQUAL(replay("tensorcore_bits/gemm_bits_fp8_e4m3.csv", "fp8_e4m3fn", "h100-fp8", "cublas_scaled_mm", -1), 0);
-    CU_ASSERT_EQUAL(replay("tensorcore_bits/gemm_bits_big_fp8_e4m3.csv", "fp8_e4m3fn", "h100-fp8", "cublas_scaled_mm", -1),
+    CU_ASSERT_EQUAL(replay("tensorcore_bits/gemm_bits_fp8_e4m3.csv", "fp8_e4m3fn", "h100-fp8", "cublas_scaled_mm", -1),
                     0);
+    CU_ASSERT_EQUAL(
+        replay("tensorcore_bits/gemm_bits_big_fp8_e4m3.csv", "fp8_e4m3fn", "h100-fp8", "cublas_scaled_mm", -1), 0);
 }
 
 static void test_h100_fp8_fastaccum_equals_cublas(void)
@@ -207,7 +208,268 @@ static void test_h100_bf16_equals_cublas_and_wmma(void)
     CU_ASSERT_EQUAL(replay("tensorcore_bits/gemm_bits_bf16.csv", "bf16", "h100-bf16", "wmma_m16n16k16_mode1", 1), 0);
 }
 
+/* ---- a slow exact reference ------------------------------------------------
+** Sums of products held as one counter per bit position (positive and
+** negative parts apart), carried at the end, then rounded to float32 by
+** looking at the bits: no code shared with dot.c. */
+
+#define REF_LSB (-720)
+#define REF_BITS 1500
+
+typedef struct ref_sum {
+    int64_t pos[REF_BITS], neg[REF_BITS];
+} ref_sum;
+
+/* Add (-1)^neg * m * 2^e. */
+static void ref_add(ref_sum *r, bool neg, uint64_t m, int e)
+{
+    for (int b = 0; m; b++, m >>= 1) {
+        if (!(m & 1)) continue;
+        int at = e + b - REF_LSB;
+        CU_ASSERT_FATAL(at >= 0 && at < REF_BITS - 80);
+        (neg ? r->neg : r->pos)[at]++;
+    }
+}
+
+static void ref_carry(int64_t *c)
+{
+    for (int i = 0; i < REF_BITS - 1; i++) {
+        c[i + 1] += c[i] >> 1;
+        c[i] &= 1;
+    }
+}
+
+/* Correctly rounded (nearest even) float32 bits of the sum. */
+static uint32_t ref_round(ref_sum *r)
+{
+    static uint8_t d[REF_BITS];
+    ref_carry(r->pos);
+    ref_carry(r->neg);
+    int cmp = 0;
+    for (int i = REF_BITS - 1; i >= 0 && !cmp; i--) cmp = (r->pos[i] > r->neg[i]) - (r->pos[i] < r->neg[i]);
+    if (!cmp) return 0;
+    const int64_t *big = cmp > 0 ? r->pos : r->neg, *small = cmp > 0 ? r->neg : r->pos;
+    int borrow = 0;
+    for (int i = 0; i < REF_BITS; i++) { /* magnitude = big - small, bit by bit */
+        int v = (int)big[i] - (int)small[i] - borrow;
+        borrow = v < 0;
+        d[i] = (uint8_t)(v & 1);
+    }
+    int top = REF_BITS - 1;
+    while (!d[top]) top--;
+    int ue = top + REF_LSB;
+    uint32_t sign = cmp < 0 ? 0x80000000u : 0;
+    if (ue > 127) return sign | 0x7f800000u;
+    int lsb = (ue >= -126 ? ue - 23 : -149) - REF_LSB; /* bit index of the last kept bit */
+    uint64_t q = 0;
+    for (int i = top; i >= lsb; i--) q = q << 1 | (i >= 0 ? d[i] : 0);
+    bool half = lsb - 1 >= 0 && d[lsb - 1], rest = false;
+    for (int i = lsb - 2; i >= 0 && !rest; i--) rest = d[i];
+    if (half && (rest || (q & 1))) q++;
+    int e = lsb + REF_LSB; /* value q * 2^e */
+    if (q >> 24) q >>= 1, e++;
+    if (q >= (1u << 23) && e + 23 > 127) return sign | 0x7f800000u;
+    if (q < (1u << 23)) return sign | (uint32_t)q; /* subnormal (e == -149) */
+    return sign | (uint32_t)(e + 150) << 23 | ((uint32_t)q & 0x7fffff);
+}
+
+/* Exact dot product of row m of A and column n of B (codes, optional scales). */
+static uint32_t ref_dot(const mf_format *fa, const uint16_t *a, const uint8_t *sa, const mf_format *fb,
+                        const uint16_t *b, size_t bstride, const uint8_t *sb, int K, int blk)
+{
+    static ref_sum r;
+    memset(&r, 0, sizeof r);
+    for (int k = 0; k < K; k++) {
+        bool na, nb;
+        uint32_t ma, mb;
+        int ea, eb;
+        mf_class ka = mf_decode_parts(fa, a[k], &na, &ma, &ea),
+                 kb = mf_decode_parts(fb, b[(size_t)k * bstride], &nb, &mb, &eb);
+        if (ka == MF_NAN || kb == MF_NAN || (sa && sa[k / blk] == 0xff) || (sb && sb[k / blk] == 0xff)) return DOT_NAN;
+        CU_ASSERT_FATAL(ka != MF_INF && kb != MF_INF);
+        int sx = (sa ? sa[k / blk] - 127 : 0) + (sb ? sb[k / blk] - 127 : 0);
+        ref_add(&r, na != nb, (uint64_t)ma * mb, ea + eb + sx);
+    }
+    return ref_round(&r);
+}
+
+/* exact_f64_hex is the float64 of the exact sum (math.fsum); rounded to
+** float32 it must equal the "exact" preset: the correctly rounded float32. */
+/* True if the double v lies exactly halfway between two float32 values. */
+static bool is_f32_midpoint(double v)
+{
+    float lo = (float)v;
+    if ((double)lo == v) return false;
+    float hi = nextafterf(lo, (double)lo < v ? INFINITY : -INFINITY);
+    return ((double)lo + (double)hi) / 2 == v;
+}
+
+static int replay_exact(const char *rel, const char *fmt)
+{
+    tc_file *t = malloc(sizeof *t);
+    dot_cfg cfg;
+    int bad = 0, outs = 0, hazards = 0;
+    CU_ASSERT_FATAL(dot_preset("exact", &cfg, NULL, 0) == LP_OK);
+    if (tc_load(t, rel, fmt)) {
+        int j = tc_col(t, "exact_f64_hex");
+        for (int i = 0; j >= 0 && i < t->ncases; i++) {
+            const tc_case *k = &t->cases[i];
+            dot_matrix A = {&t->fmt, k->a, k->K, NULL, 0, 0}, B = {&t->fmt, k->b, k->cols, NULL, 0, 0};
+            int n = k->rows * k->cols;
+            float *d = malloc(sizeof(float) * (size_t)n);
+            CU_ASSERT_FATAL(dot_gemm(&cfg, k->rows, k->cols, k->K, &A, &B, NULL, d) == LP_OK);
+            for (int o = 0; o < n; o++) {
+                char h[17] = {0};
+                memcpy(h, k->out[j] + (size_t)o * 16, 16);
+                uint64_t u = strtoull(h, NULL, 16);
+                double v;
+                memcpy(&v, &u, sizeof v);
+                float want = (float)v; /* the C conversion rounds to nearest even */
+                uint32_t wb, gb;
+                memcpy(&wb, &want, 4);
+                memcpy(&gb, &d[o], 4);
+                if (isnan(v)) wb = DOT_NAN;
+                if (!isnan(v) && (double)want != v && is_f32_midpoint(v)) {
+                    /* the float64 is itself a float32 tie: rounding it again can
+                    ** differ from rounding the exact sum once (double rounding);
+                    ** the slow exact reference decides */
+                    wb = ref_dot(&t->fmt, k->a + (size_t)(o / k->cols) * (size_t)k->K, NULL, &t->fmt,
+                                 k->b + o % k->cols, (size_t)k->cols, NULL, k->K, 1);
+                    hazards++;
+                }
+                if (wb != gb) {
+                    if (bad < 3) fprintf(stderr, "\n  exact case %d out %d: want %08x got %08x", k->id, o, wb, gb);
+                    bad++;
+                }
+                outs++;
+            }
+            free(d);
+        }
+    }
+    CU_ASSERT(outs >= 16 * 16 * 8);
+    if (hazards) fprintf(stderr, "\n  %s: %d output(s) at a float32 tie in float64, checked exactly", rel, hazards);
+    tc_free(t);
+    free(t);
+    return bad;
+}
+
+static void test_exact_equals_fsum_rounded_to_float32(void)
+{
+    CU_ASSERT_EQUAL(replay_exact("tensorcore_bits/gemm_bits_fp8_e4m3.csv", "fp8_e4m3fn"), 0);
+    CU_ASSERT_EQUAL(replay_exact("tensorcore_bits/gemm_bits_bf16.csv", "bf16"), 0);
+    CU_ASSERT_EQUAL(replay_exact("tensorcore_bits/gemm_bits_big_fp8_e4m3.csv", "fp8_e4m3fn"), 0);
+    CU_ASSERT_EQUAL(replay_exact("tensorcore_bits/gemm_bits_big_bf16.csv", "bf16"), 0);
+}
+
+/* ---- MX block-scaled dot products ---------------------------------------- */
+
+/* Random MX operands: codes of every kind (zeros, subnormals, the maximum, NaN
+** where the element format has one is left out: MX elements never hold NaN),
+** scales anywhere in 0..254 with the extremes and NaN now and then. */
+static void mx_operand(const mx_elem *e, uint64_t seed, int n, uint16_t *codes, uint8_t *scales, int nscales,
+                       bool extremes)
+{
+    for (int i = 0; i < n; i++) {
+        uint64_t r = lp_rng_u64(seed, (uint64_t)i);
+        uint32_t c = (uint32_t)(r & e->fmt.mask);
+        if ((r >> 20) % 9 == 0) c &= e->fmt.sign_bit | 3; /* zeros and subnormals */
+        if ((r >> 20) % 9 == 1) c = (c & e->fmt.sign_bit) | e->fmt.max_mag;
+        bool ng;
+        uint32_t mm;
+        int ee;
+        mf_class k = mf_decode_parts(&e->fmt, c, &ng, &mm, &ee);
+        if (k == MF_NAN || k == MF_INF) c = e->fmt.max_mag; /* MX quantisation saturates: no inf or NaN */
+        codes[i] = (uint16_t)c;
+    }
+    for (int i = 0; i < nscales; i++) {
+        uint64_t r = lp_rng_u64(seed ^ 0xabc, (uint64_t)i);
+        int x = extremes ? (int)(r % 255) : 127 - 20 + (int)(r % 41);
+        if (extremes && (r >> 32) % 7 == 0) x = (r >> 40) & 1 ? 0 : 254;
+        if (extremes && (r >> 32) % 23 == 1) x = 0xff; /* NaN scale */
+        scales[i] = (uint8_t)x;
+    }
+}
+
+static void test_mx_exact_dot_equals_slow_reference(void)
+{
+    enum { M = 4, N = 3, KMAX = 256 };
+    static uint16_t a[M * KMAX], b[KMAX * N];
+    static uint8_t sa[M * KMAX / 32], sb[KMAX / 32 * N];
+    dot_cfg cfg;
+    int bad = 0, nans = 0, infs = 0, finite = 0;
+    CU_ASSERT_FATAL(dot_preset("exact", &cfg, NULL, 0) == LP_OK);
+    for (int ei = 0; ei < MX_ELEM_COUNT; ei++) {
+        for (int ej = 0; ej < MX_ELEM_COUNT; ej += 5) { /* same type, and mixed with fp8_e4m3/int8 */
+            mx_elem e, f;
+            mx_elem_get((mx_elem_id)ei, &e);
+            mx_elem_get((mx_elem_id)(ej == 0 ? ei : (ei + ej) % MX_ELEM_COUNT), &f);
+            for (int t = 0; t < 40; t++) {
+                int K = 32 * (1 + (int)(lp_rng_u64(9, (uint64_t)t) % (KMAX / 32)));
+                bool extremes = t % 2;
+                uint64_t seed = (uint64_t)(ei * 1000 + ej * 100 + t);
+                mx_operand(&e, seed, M * K, a, sa, M * K / 32, extremes);
+                mx_operand(&f, seed + 7, K * N, b, sb, K / 32 * N, extremes);
+                dot_matrix A = {&e.fmt, a, K, sa, 32, K / 32}, B = {&f.fmt, b, N, sb, 32, N};
+                float d[M * N];
+                CU_ASSERT_FATAL(dot_gemm(&cfg, M, N, K, &A, &B, NULL, d) == LP_OK);
+                for (int m = 0; m < M; m++) {
+                    for (int n = 0; n < N; n++) {
+                        /* the reference reads B's column with stride N and its scales per row of blocks */
+                        uint8_t sbc[KMAX / 32];
+                        for (int q = 0; q < K / 32; q++) sbc[q] = sb[q * N + n];
+                        uint32_t want = ref_dot(&e.fmt, a + m * K, sa + m * (K / 32), &f.fmt, b + n, N, sbc, K, 32);
+                        uint32_t got;
+                        memcpy(&got, &d[m * N + n], 4);
+                        nans += want == DOT_NAN;
+                        infs += (want & 0x7fffffffu) == 0x7f800000u;
+                        finite += (want & 0x7fffffffu) < 0x7f800000u;
+                        if (want != got)
+                            lpt_mismatch(&bad, "%s x %s K=%d (%d,%d): want %08x got %08x", e.name, f.name, K, m, n,
+                                         want, got);
+                    }
+                }
+            }
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(nans > 50 && infs > 50 && finite > 1000); /* every kind of result was exercised */
+}
+
+/* With float32 internal precision (fp32-seq) the MX dot product is a float32
+** fused multiply-add loop over the dequantised values: checked against fmaf
+** where every scaled value is a float32. */
+static void test_mx_fp32_seq_equals_fmaf_loop(void)
+{
+    enum { K = 128 };
+    uint16_t a[K], b[K];
+    uint8_t sa[K / 32], sb[K / 32];
+    dot_cfg cfg;
+    int bad = 0;
+    CU_ASSERT_FATAL(dot_preset("fp32-seq", &cfg, NULL, 0) == LP_OK);
+    for (int ei = 0; ei < MX_ELEM_COUNT; ei++) {
+        mx_elem e;
+        mx_elem_get((mx_elem_id)ei, &e);
+        for (int t = 0; t < 300; t++) {
+            mx_operand(&e, (uint64_t)(ei * 7919 + t), K, a, sa, K / 32, false);
+            mx_operand(&e, (uint64_t)(ei * 7919 + t + 3), K, b, sb, K / 32, false);
+            float acc = 0;
+            for (int k = 0; k < K; k++) {
+                float va = ldexpf(e.value[a[k]], sa[k / 32] - 127), vb = ldexpf(e.value[b[k]], sb[k / 32] - 127);
+                acc = fmaf(va, vb, acc);
+            }
+            dot_matrix A = {&e.fmt, a, K, sa, 32, K / 32}, B = {&e.fmt, b, 1, sb, 32, 1};
+            float d;
+            CU_ASSERT_FATAL(dot_gemm(&cfg, 1, 1, K, &A, &B, NULL, &d) == LP_OK);
+            if (memcmp(&d, &acc, 4)) lpt_mismatch(&bad, "%s fp32-seq t=%d: want %a got %a", e.name, t, acc, d);
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 CU_TestInfo lpt_dot_tests[] = {
+    {"mx/exact_dot_equals_slow_reference", test_mx_exact_dot_equals_slow_reference},
+    {"mx/fp32_seq_equals_fmaf_loop", test_mx_fp32_seq_equals_fmaf_loop},
+    {"exact/equals_fsum_rounded_to_float32", test_exact_equals_fsum_rounded_to_float32},
     {"h100/fp8_equals_cublas_scaled_mm", test_h100_fp8_equals_cublas_scaled_mm},
     {"h100/fp8_fastaccum_equals_cublas", test_h100_fp8_fastaccum_equals_cublas},
     {"h100/bf16_equals_cublas_and_wmma", test_h100_bf16_equals_cublas_and_wmma},
