@@ -46,6 +46,7 @@ static const struct preset_row {
 #define B DOT_W_B
 #define MEASURED DOT_MEASURED
 #define LITERATURE DOT_LITERATURE
+#define MATH DOT_MATH
 #define DOT_PRESET(name, f, b, round, width, p, tested, source) {name, f, b, round, width, p, tested, source},
 #include "dot.def"
 #undef DOT_PRESET
@@ -56,6 +57,7 @@ static const struct preset_row {
 #undef B
 #undef MEASURED
 #undef LITERATURE
+#undef MATH
 };
 #define NPRESETS (int)(sizeof presets / sizeof presets[0])
 

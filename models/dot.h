@@ -40,7 +40,7 @@
 #define DOT_MAX_FRAC 48  /* largest finite B the fast 64-bit path takes */
 
 typedef enum dot_width { DOT_W_F32, DOT_W_B } dot_width;
-typedef enum dot_tested { DOT_MEASURED, DOT_LITERATURE } dot_tested;
+typedef enum dot_tested { DOT_MEASURED, DOT_MATH, DOT_LITERATURE } dot_tested;
 
 typedef struct dot_cfg {
     char name[40];

@@ -6,9 +6,11 @@
 ** "FILE:LINE:COL: error: ..." line, exit status 2, and nothing printed for the
 ** bad line or after it.
 */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lp_test.h"
 #include "mf.h"
@@ -312,7 +314,7 @@ static void test_nul_byte_is_an_error(void)
 
 static void test_help_for_every_command(void)
 {
-    static const char *const cmds[] = {"demo", "formats", "convert", "decode", "mx-quantize"};
+    static const char *const cmds[] = {"demo", "formats", "convert", "decode", "mx-quantize", "gemm-bits"};
     char args[64], *out, *err;
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         char want[64];
@@ -346,7 +348,148 @@ static void test_formats_describes_a_format(void)
     free(out), free(err);
 }
 
+/* ---- gemm-bits -------------------------------------------------------------- */
+
+/* Run gemm-bits on a data file; compare each case's out_hex with column col. */
+static int gemm_bits_vs(const char *args_fmt, const char *rel, const char *col, const char *only_case)
+{
+    char args[1024], *out, *err;
+    snprintf(args, sizeof args, args_fmt, lpt_data(rel));
+    int rc = lpt_run(args, "", 0, &out, &err);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc) fprintf(stderr, "\n  lpsim %s: %s", args, err);
+    lpt_csv c;
+    int bad = 0, cases = 0;
+    char *p = out, *line = next_line(&p);
+    CU_ASSERT_STRING_EQUAL(line ? line : "", "case,out_hex");
+    if (lpt_csv_open(&c, rel)) {
+        int cc = lpt_csv_col(&c, "case"), co = lpt_csv_col(&c, col);
+        while (lpt_csv_next(&c) && (line = next_line(&p))) {
+            char *comma = strchr(line, ',');
+            CU_ASSERT_FATAL(comma != NULL);
+            *comma = 0;
+            CU_ASSERT_STRING_EQUAL(line, c.f[cc]);
+            if (only_case && strcmp(c.f[cc], only_case)) continue;
+            cases++;
+            if (strcmp(comma + 1, c.f[co])) lpt_mismatch(&bad, "lpsim %s: case %s differs from %s", args, line, col);
+        }
+        lpt_csv_close(&c);
+    }
+    free(out), free(err);
+    CU_ASSERT(cases > 0);
+    return bad;
+}
+
+static void test_gemm_bits_reproduces_h100(void)
+{
+    CU_ASSERT_EQUAL(gemm_bits_vs("gemm-bits --preset h100-fp8 %s", "tensorcore_bits/gemm_bits_fp8_e4m3.csv",
+                                 "cublas_scaled_mm", NULL),
+                    0);
+    CU_ASSERT_EQUAL(gemm_bits_vs("gemm-bits --preset h100-fp8-fastaccum %s", "tensorcore_bits/gemm_bits_fp8_e4m3.csv",
+                                 "cublas_scaled_mm_fastaccum", NULL),
+                    0);
+    CU_ASSERT_EQUAL(gemm_bits_vs("gemm-bits --preset h100-bf16 %s", "tensorcore_bits/gemm_bits_bf16.csv",
+                                 "cublas_mm_out_f32", NULL),
+                    0);
+    CU_ASSERT_EQUAL(gemm_bits_vs("gemm-bits --preset h100-bf16 --promote 1 %s", "tensorcore_bits/gemm_bits_bf16.csv",
+                                 "wmma_m16n16k16_mode1", NULL),
+                    0);
+    /* cuBLAS split (16, 4096, 14336) bf16 in 2 parts of a multiple of 64 */
+    CU_ASSERT_EQUAL(gemm_bits_vs("gemm-bits --preset h100-bf16 --split 2:64 %s",
+                                 "tensorcore_bits/gemm_bits_big_bf16.csv", "cublas_mm_out_f32", "10"),
+                    0);
+}
+
+/* A temporary CSV; returns its path (static buffer, one at a time). */
+static const char *temp_csv(const char *name, const char *text)
+{
+    static char path[128];
+    snprintf(path, sizeof path, "/tmp/lpt_%d_%s", (int)getpid(), name);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void expect_gemm_error(const char *name, const char *text, const char *extra, const char *want_suffix)
+{
+    char args[512], want[512], *out, *err;
+    const char *path = temp_csv(name, text);
+    snprintf(args, sizeof args, "gemm-bits --preset h100-bf16 %s %s", extra, path);
+    snprintf(want, sizeof want, "%s:%s", path, want_suffix);
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 2);
+    if (strcmp(err, want)) fprintf(stderr, "\n  lpsim %s\n    got:  %s    want: %s", args, err, want);
+    CU_ASSERT_STRING_EQUAL(err, want);
+    free(out), free(err);
+    unlink(path);
+}
+
+static void test_gemm_bits_diagnostics(void)
+{
+    const char *hdr = "case,pattern,M,N,K,A_hex,B_hex\n";
+    char text[512];
+    expect_gemm_error("a_bf16.csv", "", "", "1:1: error: empty file: expected a header line\n");
+    expect_gemm_error("b_bf16.csv", "case,M,N,K,A_hex\n", "", "1:1: error: header has no column 'B_hex'\n");
+    snprintf(text, sizeof text, "%s1,x,1,1,2,3f803f80,3f80\n", hdr);
+    expect_gemm_error("c_bf16.csv", text, "", "2:20: error: B_hex holds 4 hex digits, expected 8 (2 bf16 codes)\n");
+    snprintf(text, sizeof text, "%s1,x,1,1,1,3f8g,3f80\n", hdr);
+    expect_gemm_error("d_bf16.csv", text, "", "2:14: error: invalid hex digit in A_hex\n");
+    snprintf(text, sizeof text, "%s1,x,1,one,1,3f80,3f80\n", hdr);
+    expect_gemm_error("e_bf16.csv", text, "", "2:7: error: N must be an integer, got 'one'\n");
+    snprintf(text, sizeof text, "%s1,x,1,1,0,,\n", hdr);
+    expect_gemm_error("f_bf16.csv", text, "", "2:9: error: K must be between 1 and 4194304, got 0\n");
+    snprintf(text, sizeof text, "%s1,x,1,1,1,3f80\n", hdr);
+    expect_gemm_error("g_bf16.csv", text, "", "2:11: error: line has 6 fields, the header 7\n");
+    snprintf(text, sizeof text, "%s1,x,1,1,1,3f80,3f80\n2,x,1,1,1,3f80,3f80,9\n", hdr);
+    /* the first case is printed before the error on line 3 */
+    char args[512], *out, *err;
+    const char *path = temp_csv("h_bf16.csv", text);
+    snprintf(args, sizeof args, "gemm-bits --preset h100-bf16 %s", path);
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 2);
+    CU_ASSERT_STRING_EQUAL(out, "case,out_hex\n1,3f800000\n");
+    free(out), free(err);
+    unlink(path);
+    /* arguments */
+    static const diag_case arg_cases[] = {
+        {"gemm-bits --preset h200 x_bf16.csv", "", "",
+         "<command-line>:1:@: error: unknown preset 'h200' (presets: exact, fp32-seq, h100-bf16, h100-fp8, "
+         "h100-fp8-fastaccum, v100-fp16, a100-fp16, ada-fp8, b200-bf16, b200-fp8, b200-mx)\n",
+         "h200"},
+        {"gemm-bits --preset exact --split 3 x_bf16.csv", "", "",
+         "<command-line>:1:@: error: --split expects S:T with S >= 1 parts and a tile T >= 1, got '3'\n", "3"},
+        {"gemm-bits --preset exact /nonexistent/x_bf16.csv", "", "",
+         "<command-line>:1:@: error: cannot open '/nonexistent/x_bf16.csv': No such file or directory\n",
+         "/nonexistent"},
+        {"gemm-bits --preset exact data.csv", "", "",
+         "<command-line>:1:@: error: cannot tell the input format from the file name 'data.csv'; give --in FMT\n",
+         "data.csv"},
+        {"gemm-bits --preset exact --in fp32 data.csv", "", "",
+         "<command-line>:1:@: error: input formats are at most 16 bits wide, fp32 has 32\n", "fp32"},
+        {"gemm-bits data_bf16.csv", "", "", "<command-line>:1:1: error: 'lpsim gemm-bits' needs --preset NAME\n", NULL},
+    };
+    int bad = 0;
+    for (size_t i = 0; i < sizeof arg_cases / sizeof arg_cases[0]; i++) {
+        const diag_case *dc = &arg_cases[i];
+        char want[512];
+        if (dc->at) {
+            int col = (int)strlen(LPSIM_BIN) + 2 + (int)(strstr(dc->args, dc->at) - dc->args);
+            const char *mark = strchr(dc->err, '@');
+            snprintf(want, sizeof want, "%.*s%d%s", (int)(mark - dc->err), dc->err, col, mark + 1);
+        } else {
+            snprintf(want, sizeof want, "%s", dc->err);
+        }
+        int rc = lpt_run(dc->args, "", 0, &out, &err);
+        if (rc != 2 || strcmp(err, want))
+            lpt_mismatch(&bad, "lpsim %s: rc %d\n    got:  %s    want: %s", dc->args, rc, err, want);
+        free(out), free(err);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 CU_TestInfo lpt_cli_tests[] = {
+    {"gemm_bits/reproduces_h100_through_the_command", test_gemm_bits_reproduces_h100},
+    {"gemm_bits/diagnostics", test_gemm_bits_diagnostics},
     {"convert/every_encode_row_of_ml_dtypes", test_convert_every_encode_row},
     {"decode/every_code_of_ml_dtypes", test_decode_every_code},
     {"mx_quantize/every_block_of_microxcaling", test_mx_quantize_every_block},

@@ -1,0 +1,291 @@
+/*
+** cmd_gemm.c — `lpsim gemm-bits`: run the dot-product model over GEMM cases
+** in the layout of the tensorcore_bits CSV files and print the float32
+** output bits of each case. Cases stream: each is printed when computed, and a
+** bad line stops the run with FILE:LINE:COL and exit status 2.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "dot.h"
+#include "mf.h"
+
+static const cli_opt gemm_opts[] = {
+    {"preset", "NAME", "accumulation preset (see 'lpsim gemm-bits --list')"},
+    {"split", "S:T", "split-K: S parts of ceil(ceil(K/T)/S)*T elements, added in float32 (default none)"},
+    {"in", "FMT", "input element format (default: from the file name, fp8_e4m3 or bf16)"},
+    {"promote", "P", "override the preset's promotion interval in groups (0 = never)"},
+    {"list", NULL, "list the presets with their parameters and sources"},
+};
+static const cli_cmd gemm_cmd = {
+    "gemm-bits",
+    "--preset NAME [--split S:T] [--in FMT] FILE.csv",
+    "Reads GEMM cases in the layout of tensorcore_bits/*.csv (a header naming the columns;\n"
+    "case, M, N, K, A_hex, B_hex, and for sub-blocks of large GEMMs rows and cols) and\n"
+    "prints 'case,out_hex': the float32 outputs of each case, row-major, 8 hex digits\n"
+    "each, concatenated. A (rows x K) and B (K x cols) are row-major codes of the input\n"
+    "format, 2 hex digits per fp8 element, 4 per bf16 element.",
+    gemm_opts,
+    5,
+    0,
+    1};
+
+static int fail(const lp_diag *d)
+{
+    fflush(stdout);
+    lp_diag_print(d, stderr);
+    return CLI_EXIT_USAGE;
+}
+
+static void list_presets(void)
+{
+    printf("%-20s %5s %6s %5s %5s %3s  %-10s %s\n", "preset", "F", "B", "round", "width", "P", "checked", "source");
+    for (int i = 0; i < dot_preset_count(); i++) {
+        dot_cfg c;
+        char f[16], b[16];
+        dot_preset_get(i, &c);
+        snprintf(f, sizeof f, c.group ? "%d" : "all", c.group);
+        snprintf(b, sizeof b, c.frac_bits == DOT_EXACT ? "exact" : "%d", c.frac_bits);
+        printf("%-20s %5s %6s %5s %5s %3d  %-10s %s\n", c.name, f, b, c.sum_round == MF_RTZ ? "rz" : "rne",
+               c.width == DOT_W_F32 ? "fp32" : "B", c.promote,
+               c.tested == DOT_MEASURED ? "H100 bits"
+               : c.tested == DOT_MATH   ? "exact ref"
+                                        : "literature",
+               c.source);
+    }
+}
+
+/* Fields of one CSV line, split in place, with their starting columns. */
+#define MAX_FIELDS 32
+typedef struct fields {
+    char *f[MAX_FIELDS];
+    int col[MAX_FIELDS];
+    int n;
+} fields;
+
+static void split_line(char *s, fields *fl)
+{
+    fl->n = 0;
+    char *start = s;
+    fl->f[fl->n] = s;
+    fl->col[fl->n++] = 1;
+    for (; *s && fl->n < MAX_FIELDS; s++) {
+        if (*s == ',') {
+            *s = 0;
+            fl->f[fl->n] = s + 1;
+            fl->col[fl->n++] = (int)(s + 1 - start) + 1;
+        }
+    }
+}
+
+static int find_col(const fields *h, const char *name)
+{
+    for (int i = 0; i < h->n; i++)
+        if (!strcmp(h->f[i], name)) return i;
+    return -1;
+}
+
+static lp_status get_int(const fields *fl, int i, const char *what, long lo, long hi, int line, long *out, lp_diag *d)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(fl->f[i], &end, 10);
+    if (!*fl->f[i] || *end || errno)
+        return lp_diag_set(d, LP_ERR_PARSE, line, fl->col[i], "%s must be an integer, got '%s'", what, fl->f[i]);
+    if (v < lo || v > hi)
+        return lp_diag_set(d, LP_ERR_RANGE, line, fl->col[i], "%s must be between %ld and %ld, got %ld", what, lo, hi,
+                           v);
+    *out = v;
+    return LP_OK;
+}
+
+static int count_list(const char *s)
+{
+    int n = 1;
+    for (; *s; s++) n += *s == ';';
+    return n;
+}
+
+/* Parse n codes of `digits` hex digits from field i. */
+static lp_status get_codes(const fields *fl, int i, const char *what, int digits, const mf_format *f, size_t n,
+                           int line, uint16_t *out, lp_diag *d)
+{
+    const char *s = fl->f[i];
+    size_t len = strlen(s);
+    if (len != n * (size_t)digits)
+        return lp_diag_set(d, LP_ERR_PARSE, line, fl->col[i], "%s holds %zu hex digits, expected %zu (%zu %s codes)",
+                           what, len, n * (size_t)digits, n, f->name);
+    for (size_t k = 0; k < n; k++) {
+        uint32_t v = 0;
+        for (int j = 0; j < digits; j++) {
+            char c = s[k * (size_t)digits + (size_t)j];
+            int h = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+            if (h < 0)
+                return lp_diag_set(d, LP_ERR_PARSE, line, fl->col[i] + (int)(k * (size_t)digits) + j,
+                                   "invalid hex digit in %s", what);
+            v = v << 4 | (uint32_t)h;
+        }
+        if (v & ~f->mask)
+            return lp_diag_set(d, LP_ERR_RANGE, line, fl->col[i] + (int)(k * (size_t)digits),
+                               "%s code %x does not fit %s", what, v, f->name);
+        out[k] = (uint16_t)v;
+    }
+    return LP_OK;
+}
+
+int cmd_gemm_bits(int argc, char **argv, int first)
+{
+    cli_args a;
+    lp_diag d;
+    dot_cfg cfg;
+    mf_format fmt;
+    char err[400];
+    if (cli_parse(&gemm_cmd, argc, argv, first, &a, &d)) return fail(&d);
+    if (a.help) {
+        cli_print_help(&gemm_cmd, stdout);
+        return 0;
+    }
+    if (cli_get(&gemm_cmd, &a, "list")) {
+        list_presets();
+        return 0;
+    }
+    const char *pv = cli_get(&gemm_cmd, &a, "preset");
+    if (!pv) {
+        cli_value_error(&gemm_cmd, &a, NULL, -1, &d, "'lpsim gemm-bits' needs --preset NAME");
+        return fail(&d);
+    }
+    if (dot_preset(pv, &cfg, err, sizeof err)) {
+        cli_value_error(&gemm_cmd, &a, "preset", -1, &d, "%s", err);
+        return fail(&d);
+    }
+    const char *sv = cli_get(&gemm_cmd, &a, "split");
+    if (sv) {
+        char *end;
+        long s = strtol(sv, &end, 10), t = 0;
+        if (*end == ':') t = strtol(end + 1, &end, 10);
+        if (*end || s < 1 || t < 1 || s > 4096 || t > (1L << 20)) {
+            cli_value_error(&gemm_cmd, &a, "split", -1, &d,
+                            "--split expects S:T with S >= 1 parts and a tile T >= 1, got '%s'", sv);
+            return fail(&d);
+        }
+        cfg.split = (int)s;
+        cfg.split_tile = (int)t;
+    }
+    long promote;
+    if (cli_get_long(&gemm_cmd, &a, "promote", 0, 1L << 20, cfg.promote, &promote, &d)) return fail(&d);
+    cfg.promote = (int)promote;
+    if (a.npos != 1) {
+        cli_value_error(&gemm_cmd, &a, NULL, -1, &d, "'lpsim gemm-bits' needs one FILE.csv");
+        return fail(&d);
+    }
+    const char *path = a.pos[0], *iv = cli_get(&gemm_cmd, &a, "in");
+    if (iv) {
+        if (mf_parse(iv, &fmt, err, sizeof err)) {
+            cli_value_error(&gemm_cmd, &a, "in", -1, &d, "%s", err);
+            return fail(&d);
+        }
+        if (fmt.bits > 16) {
+            cli_value_error(&gemm_cmd, &a, "in", -1, &d, "input formats are at most 16 bits wide, %s has %d", fmt.name,
+                            fmt.bits);
+            return fail(&d);
+        }
+    } else {
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        const char *guess = strstr(base, "fp8_e4m3") ? "fp8_e4m3fn" : strstr(base, "bf16") ? "bf16" : NULL;
+        if (!guess) {
+            cli_value_error(&gemm_cmd, &a, NULL, 0, &d,
+                            "cannot tell the input format from the file name '%s'; give --in FMT", base);
+            return fail(&d);
+        }
+        mf_parse(guess, &fmt, NULL, 0);
+    }
+    FILE *in = fopen(path, "r");
+    if (!in) {
+        cli_value_error(&gemm_cmd, &a, NULL, 0, &d, "cannot open '%s': %s", path, strerror(errno));
+        return fail(&d);
+    }
+
+    cli_lines r;
+    fields h, fl;
+    const char *line;
+    char *hdr = NULL;
+    uint16_t *A = NULL, *B = NULL;
+    float *D = NULL;
+    int rc = 0, digits = fmt.hex_digits;
+    lp_diag_init(&d, path);
+    cli_lines_init(&r, in);
+    if (!(line = cli_lines_next(&r))) {
+        lp_diag_set(&d, LP_ERR_PARSE, 1, 1, "empty file: expected a header line");
+        goto done;
+    }
+    hdr = strdup(line);
+    split_line(hdr, &h);
+    static const char *const need[] = {"case", "M", "N", "K", "A_hex", "B_hex"};
+    int ci[6];
+    for (int i = 0; i < 6; i++) {
+        if ((ci[i] = find_col(&h, need[i])) < 0) {
+            lp_diag_set(&d, LP_ERR_PARSE, 1, 1, "header has no column '%s'", need[i]);
+            goto done;
+        }
+    }
+    int crow = find_col(&h, "rows"), ccol = find_col(&h, "cols");
+    printf("case,out_hex\n");
+    while ((line = cli_lines_next(&r))) {
+        if (!r.len) continue; /* a blank line, e.g. at the end */
+        split_line(r.buf, &fl);
+        if (fl.n != h.n) {
+            lp_diag_set(&d, LP_ERR_PARSE, r.lineno, fl.col[fl.n - 1], "line has %d fields, the header %d", fl.n, h.n);
+            break;
+        }
+        long M, N, K, rows, cols;
+        if (get_int(&fl, ci[1], "M", 1, 1L << 20, r.lineno, &M, &d) ||
+            get_int(&fl, ci[2], "N", 1, 1L << 20, r.lineno, &N, &d) ||
+            get_int(&fl, ci[3], "K", 1, 1L << 22, r.lineno, &K, &d))
+            break;
+        rows = crow >= 0 ? count_list(fl.f[crow]) : M;
+        cols = ccol >= 0 ? count_list(fl.f[ccol]) : N;
+        if (rows * K > (1L << 26) || cols * K > (1L << 26) || rows * cols > (1L << 24)) {
+            lp_diag_set(&d, LP_ERR_RANGE, r.lineno, fl.col[ci[1]], "case too large: %ld x %ld x %ld", rows, cols, K);
+            break;
+        }
+        uint16_t *nA = realloc(A, sizeof *A * (size_t)(rows * K)),
+                 *nB = nA ? realloc(B, sizeof *B * (size_t)(K * cols)) : NULL;
+        float *nD = nB ? realloc(D, sizeof *D * (size_t)(rows * cols)) : NULL;
+        if (nA) A = nA;
+        if (nB) B = nB;
+        if (!nD) {
+            lp_diag_set(&d, LP_ERR_NOMEM, r.lineno, 1, "out of memory for a %ld x %ld x %ld case", rows, cols, K);
+            break;
+        }
+        D = nD;
+        if (get_codes(&fl, ci[4], "A_hex", digits, &fmt, (size_t)(rows * K), r.lineno, A, &d) ||
+            get_codes(&fl, ci[5], "B_hex", digits, &fmt, (size_t)(K * cols), r.lineno, B, &d))
+            break;
+        dot_matrix ma = {&fmt, A, (int)K, NULL, 0, 0}, mb = {&fmt, B, (int)cols, NULL, 0, 0};
+        lp_status st = dot_gemm(&cfg, (int)rows, (int)cols, (int)K, &ma, &mb, NULL, D);
+        if (st) {
+            lp_diag_set(&d, st, r.lineno, 1, "cannot compute this case: %s", lp_status_text(st));
+            break;
+        }
+        printf("%s,", fl.f[ci[0]]);
+        for (long i = 0; i < rows * cols; i++) {
+            uint32_t b;
+            memcpy(&b, &D[i], 4);
+            printf("%08x", b);
+        }
+        putchar('\n');
+    }
+done:
+    if (d.status) rc = fail(&d);
+    cli_lines_free(&r);
+    fclose(in);
+    free(hdr), free(A), free(B), free(D);
+    return rc;
+}
