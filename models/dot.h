@@ -35,9 +35,9 @@
 
 #include "mf.h"
 
-#define DOT_EXACT (-1)   /* frac_bits: keep every bit */
+#define DOT_EXACT (-1) /* frac_bits: keep every bit */
 #define DOT_NAN 0x7fffffffu
-#define DOT_MAX_FRAC 48  /* largest finite B the fast 64-bit path takes */
+#define DOT_MAX_FRAC 48 /* largest finite B the fast 64-bit path takes */
 
 typedef enum dot_width { DOT_W_F32, DOT_W_B } dot_width;
 typedef enum dot_tested { DOT_MEASURED, DOT_MATH, DOT_LITERATURE } dot_tested;

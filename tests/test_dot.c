@@ -466,7 +466,166 @@ static void test_mx_fp32_seq_equals_fmaf_loop(void)
     CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* ---- model contracts --------------------------------------------------------- */
+
+static void random_codes(const mf_format *f, uint64_t seed, uint16_t *c, int n, bool positive)
+{
+    for (int i = 0; i < n; i++) {
+        uint32_t v = (uint32_t)lp_rng_u64(seed, (uint64_t)i) & f->mask;
+        if (positive) v &= ~f->sign_bit;
+        bool ng;
+        uint32_t mm;
+        int ee;
+        mf_class k = mf_decode_parts(f, v, &ng, &mm, &ee);
+        if (k == MF_NAN || k == MF_INF || (f->bits > 8 && ((v >> f->mbits) & 0xff) > 0x8a))
+            v &= 0x3f; /* finite, moderate */
+        c[i] = (uint16_t)v;
+    }
+}
+
+/* For a chained preset, accumulating K1 then feeding the result as C to the
+** remaining K2 is the same as one accumulation over K1 + K2 (K1 a multiple of
+** F, or of F*P where the preset promotes). */
+static void test_c_input_continues_the_accumulation(void)
+{
+    static const char *const presets_[] = {"h100-bf16", "h100-fp8-fastaccum", "h100-fp8", "b200-fp8", "v100-fp16"};
+    static const char *const fmts[] = {"bf16", "fp8_e4m3fn", "fp8_e4m3fn", "fp8_e4m3fn", "fp16"};
+    enum { M = 3, N = 4, K = 512 };
+    static uint16_t a[M * K], b[K * N], b2[K * N];
+    int bad = 0;
+    for (int p = 0; p < 5; p++) {
+        dot_cfg c;
+        mf_format f;
+        CU_ASSERT_FATAL(dot_preset(presets_[p], &c, NULL, 0) == LP_OK);
+        CU_ASSERT_FATAL(mf_parse(fmts[p], &f, NULL, 0) == LP_OK);
+        random_codes(&f, (uint64_t)p, a, M * K, false);
+        random_codes(&f, (uint64_t)p + 100, b, K * N, false);
+        int K1 = c.group * (c.promote ? c.promote : 1) * 2;
+        float full[M * N], part[M * N];
+        dot_matrix A = {&f, a, K, NULL, 0, 0}, B = {&f, b, N, NULL, 0, 0};
+        CU_ASSERT_FATAL(dot_gemm(&c, M, N, K, &A, &B, NULL, full) == LP_OK);
+        CU_ASSERT_FATAL(dot_gemm(&c, M, N, K1, &A, &B, NULL, part) == LP_OK);
+        memcpy(b2, b + K1 * N, sizeof(uint16_t) * (size_t)(K - K1) * N);
+        dot_matrix A2 = {&f, a + K1, K, NULL, 0, 0}, B2 = {&f, b2, N, NULL, 0, 0};
+        CU_ASSERT_FATAL(dot_gemm(&c, M, N, K - K1, &A2, &B2, part, part) == LP_OK); /* C aliases D */
+        if (memcmp(full, part, sizeof full)) lpt_mismatch(&bad, "%s: K1=%d then C differs from one pass", c.name, K1);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* Truncating presets never exceed the exact sum when every product is >= 0,
+** and stay within K * 2^-(B-2) of it relatively (each term loses < 1 unit). */
+static void test_truncating_presets_stay_below_exact(void)
+{
+    enum { M = 4, N = 4, K = 256 };
+    static uint16_t a[M * K], b[K * N];
+    int bad = 0, presets_checked = 0;
+    dot_cfg ex;
+    CU_ASSERT_FATAL(dot_preset("exact", &ex, NULL, 0) == LP_OK);
+    for (int i = 0; i < dot_preset_count(); i++) {
+        dot_cfg c;
+        dot_preset_get(i, &c);
+        if (c.frac_bits == DOT_EXACT || c.sum_round != MF_RTZ) continue;
+        for (int fi = 0; fi < 3; fi++) {
+            mf_format f;
+            CU_ASSERT_FATAL(mf_parse((const char *[]){"bf16", "fp16", "fp8_e4m3fn"}[fi], &f, NULL, 0) == LP_OK);
+            random_codes(&f, (uint64_t)(i * 10 + fi), a, M * K, true);
+            random_codes(&f, (uint64_t)(i * 10 + fi + 5), b, K * N, true);
+            dot_matrix A = {&f, a, K, NULL, 0, 0}, B = {&f, b, N, NULL, 0, 0};
+            float d[M * N], e[M * N];
+            CU_ASSERT_FATAL(dot_gemm(&c, M, N, K, &A, &B, NULL, d) == LP_OK);
+            CU_ASSERT_FATAL(dot_gemm(&ex, M, N, K, &A, &B, NULL, e) == LP_OK);
+            for (int o = 0; o < M * N; o++) {
+                double tol = (double)K * ldexp(1.0, 2 - c.frac_bits) * e[o] + 1e-37;
+                bool promoted_round_up = c.promote > 0 && d[o] <= e[o] * (1 + ldexp(1.0, -23));
+                if ((d[o] > e[o] && !promoted_round_up) || e[o] - d[o] > tol)
+                    lpt_mismatch(&bad, "%s on %s: %a vs exact %a", c.name, f.name, d[o], e[o]);
+            }
+        }
+        presets_checked++;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(presets_checked >= 8);
+}
+
+static void test_nan_and_inf_rules(void)
+{
+    mf_format f;
+    dot_cfg c;
+    CU_ASSERT_FATAL(mf_parse("bf16", &f, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(dot_preset("h100-bf16", &c, NULL, 0) == LP_OK);
+    /* one row of A against columns of B: 1, inf, -inf, NaN, 0 */
+    const uint16_t one = 0x3f80, pinf = 0x7f80, ninf = 0xff80, nan = 0x7fc0, zero = 0;
+    struct {
+        uint16_t a0, a1, b0, b1;
+        float cval;
+        uint32_t want;
+    } cases[] = {
+        {one, one, one, one, 0, 0x40000000u},        /* 1 + 1 */
+        {pinf, one, one, one, 0, 0x7f800000u},       /* inf + 1 */
+        {pinf, one, ninf, one, 0, 0xff800000u},      /* inf * -inf + 1 */
+        {pinf, ninf, one, one, 0, DOT_NAN},          /* inf - inf */
+        {pinf, one, zero, one, 0, DOT_NAN},          /* inf * 0 */
+        {nan, one, one, one, 0, DOT_NAN},            /* NaN input */
+        {one, one, one, one, INFINITY, 0x7f800000u}, /* C = inf */
+        {pinf, one, one, one, -INFINITY, DOT_NAN},   /* inf + C = -inf */
+        {one, one, one, one, NAN, DOT_NAN},          /* C = NaN */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint16_t a[2] = {cases[i].a0, cases[i].a1}, b[2] = {cases[i].b0, cases[i].b1};
+        dot_matrix A = {&f, a, 2, NULL, 0, 0}, B = {&f, b, 1, NULL, 0, 0};
+        float d, cv = cases[i].cval;
+        uint32_t got;
+        CU_ASSERT_FATAL(dot_gemm(&c, 1, 1, 2, &A, &B, &cv, &d) == LP_OK);
+        memcpy(&got, &d, 4);
+        if (got != cases[i].want) fprintf(stderr, "\n  special case %zu: want %08x got %08x", i, cases[i].want, got);
+        CU_ASSERT_EQUAL(got, cases[i].want);
+    }
+    /* a NaN scale makes its row NaN, the other rows are untouched */
+    mx_elem e;
+    mx_elem_get(MX_FP8_E4M3, &e);
+    uint16_t a[64], b[32];
+    uint8_t sa[2] = {127, 0xff}, sb[1] = {127};
+    for (int i = 0; i < 64; i++) a[i] = 0x38;
+    for (int i = 0; i < 32; i++) b[i] = 0x38;
+    dot_matrix A = {&e.fmt, a, 32, sa, 32, 1}, B = {&e.fmt, b, 1, sb, 32, 1};
+    float d[2];
+    CU_ASSERT_FATAL(dot_gemm(&c, 2, 1, 32, &A, &B, NULL, d) == LP_OK);
+    CU_ASSERT_EQUAL(d[0], 32.0f);
+    uint32_t g1;
+    memcpy(&g1, &d[1], 4);
+    CU_ASSERT_EQUAL(g1, DOT_NAN);
+}
+
+static void test_bad_configurations_are_refused(void)
+{
+    dot_cfg c;
+    char err[400];
+    CU_ASSERT_EQUAL(dot_preset("h200", &c, err, sizeof err), LP_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown preset 'h200' (presets: exact, fp32-seq, h100-bf16"));
+    CU_ASSERT_FATAL(dot_preset("h100-fp8", &c, NULL, 0) == LP_OK);
+    c.frac_bits = 0;
+    CU_ASSERT_EQUAL(dot_cfg_check(&c, err, sizeof err), LP_ERR_ARG);
+    c.frac_bits = DOT_EXACT; /* exact with width B */
+    CU_ASSERT_EQUAL(dot_cfg_check(&c, err, sizeof err), LP_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "exact accumulation rounds to float32"));
+    CU_ASSERT_FATAL(dot_preset("h100-fp8", &c, NULL, 0) == LP_OK);
+    c.sum_round = MF_RHA;
+    CU_ASSERT_EQUAL(dot_cfg_check(&c, err, sizeof err), LP_ERR_ARG);
+    mf_format f32;
+    mf_parse("fp32", &f32, NULL, 0);
+    uint16_t x = 0;
+    float d;
+    dot_matrix A = {&f32, &x, 1, NULL, 0, 0};
+    CU_ASSERT_FATAL(dot_preset("exact", &c, NULL, 0) == LP_OK);
+    CU_ASSERT_EQUAL(dot_gemm(&c, 1, 1, 1, &A, &A, NULL, &d), LP_ERR_ARG); /* 32-bit inputs */
+}
+
 CU_TestInfo lpt_dot_tests[] = {
+    {"c/input_continues_the_accumulation", test_c_input_continues_the_accumulation},
+    {"presets/truncating_presets_stay_below_exact", test_truncating_presets_stay_below_exact},
+    {"special/nan_and_inf_rules", test_nan_and_inf_rules},
+    {"config/bad_configurations_are_refused", test_bad_configurations_are_refused},
     {"mx/exact_dot_equals_slow_reference", test_mx_exact_dot_equals_slow_reference},
     {"mx/fp32_seq_equals_fmaf_loop", test_mx_fp32_seq_equals_fmaf_loop},
     {"exact/equals_fsum_rounded_to_float32", test_exact_equals_fsum_rounded_to_float32},
