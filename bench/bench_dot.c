@@ -14,21 +14,9 @@
 #include <time.h>
 
 #include "dot.h"
+#include "bench_util.h"
 #include "lp_rng.h"
 #include "mx.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct run {
     const char *preset, *elem;
@@ -92,14 +80,14 @@ int main(int argc, char **argv)
         dot_matrix A = {&f, a, n, runs[r].mx ? sa : NULL, 32, n / 32};
         dot_matrix B = {&f, b, n, runs[r].mx ? sb : NULL, 32, n};
         for (int k = 0; k < reps; k++) {
-            double t0 = now_s();
+            double t0 = bench_now_s();
             if (dot_gemm(&c, n, n, n, &A, &B, NULL, d) != LP_OK) {
                 fprintf(stderr, "bench_dot: dot_gemm failed\n");
                 return 1;
             }
-            t[k] = now_s() - t0;
+            t[k] = bench_now_s() - t0;
         }
-        qsort(t, (size_t)reps, sizeof *t, cmp_d);
+        qsort(t, (size_t)reps, sizeof *t, bench_cmp_double);
         char ops[32];
         snprintf(ops, sizeof ops, "%s%s", runs[r].mx ? "MX " : "", runs[r].elem);
         printf("%-20s %-16s %14.3g %14.3g\n", runs[r].preset, ops, (double)nn * n / t[0], (double)nn * n / t[reps / 2]);

@@ -12,21 +12,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "lp_rng.h"
 #include "mx.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void cpu_name(char *buf, size_t n)
 {
@@ -95,20 +83,20 @@ int main(int argc, char **argv)
         for (int m = 0; m < 2; m++) {
             mx_quantize(&e, x, n, MX_BLOCK_DEFAULT, modes[m].r, codes, scales); /* warm */
             for (int k = 0; k < reps; k++) {
-                double t0 = now_s();
+                double t0 = bench_now_s();
                 mx_quantize(&e, x, n, MX_BLOCK_DEFAULT, modes[m].r, codes, scales);
-                t[k] = now_s() - t0;
+                t[k] = bench_now_s() - t0;
             }
-            qsort(t, (size_t)reps, sizeof *t, cmp_d);
+            qsort(t, (size_t)reps, sizeof *t, bench_cmp_double);
             double gb = (double)n * sizeof(float) / 1e9;
             printf("%-9s %-8s %-10s %10.2f %10.2f\n", e.name, modes[m].name, "quantise", gb / t[0], gb / t[reps / 2]);
         }
         for (int k = 0; k < reps; k++) {
-            double t0 = now_s();
+            double t0 = bench_now_s();
             mx_dequantize(&e, codes, scales, n, MX_BLOCK_DEFAULT, y);
-            t[k] = now_s() - t0;
+            t[k] = bench_now_s() - t0;
         }
-        qsort(t, (size_t)reps, sizeof *t, cmp_d);
+        qsort(t, (size_t)reps, sizeof *t, bench_cmp_double);
         double gb = (double)n * sizeof(float) / 1e9;
         printf("%-9s %-8s %-10s %10.2f %10.2f\n", e.name, "-", "dequantise", gb / t[0], gb / t[reps / 2]);
     }

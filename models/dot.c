@@ -17,6 +17,7 @@
 ** round-to-nearest-even exactly as the hardware does (FLT_EVAL_METHOD 0).
 */
 #include "dot.h"
+#include "lp_bits.h"
 
 #include <assert.h>
 #include <float.h>
@@ -267,20 +268,6 @@ static acc acc_from_bits(uint32_t b)
     return a;
 }
 
-static float fbits(uint32_t b)
-{
-    float v;
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
-static uint32_t bitsf(float v)
-{
-    uint32_t b;
-    memcpy(&b, &v, sizeof b);
-    return b;
-}
-
 /* ---- one group, finite B ----------------------------------------------------- */
 
 /* Accumulate products k in [k0,k1) into *a with the group model. pp is
@@ -467,7 +454,7 @@ static inline __attribute__((always_inline)) uint32_t dot_range(const line_ctx *
     const dot_cfg *c = L->c;
     int F = c->group > 0 ? c->group : (k1 > k0 ? k1 - k0 : 1);
     bool promote = c->promote > 0;
-    float outer = promote ? fbits(seed) : 0.0f;
+    float outer = promote ? lp_f32(seed) : 0.0f;
     acc a = promote ? (acc){0, 0, 0, false} : acc_from_bits(seed);
     int groups = 0;
     for (int g0 = k0; g0 < k1; g0 += F) {
@@ -478,11 +465,11 @@ static inline __attribute__((always_inline)) uint32_t dot_range(const line_ctx *
             group_fast(c, L->sa, L->xa, L->sb, L->xb, g0, g1, L->pp, &a);
         if (a.inf) return a.inf;
         if (promote && ++groups % c->promote == 0) {
-            outer += fbits(acc_bits(a));
+            outer += lp_f32(acc_bits(a));
             a = (acc){0, 0, 0, false};
         }
     }
-    if (promote) return bitsf(outer + fbits(acc_bits(a)));
+    if (promote) return lp_bits(outer + lp_f32(acc_bits(a)));
     return acc_bits(a);
 }
 
@@ -492,12 +479,12 @@ static inline __attribute__((always_inline)) uint32_t dot_one(const line_ctx *L,
     if (c->split <= 1) return dot_range(L, 0, K, seed);
     long tiles = (K + c->split_tile - 1) / c->split_tile;
     long part = ((tiles + c->split - 1) / c->split) * c->split_tile;
-    float total = fbits(seed);
+    float total = lp_f32(seed);
     for (long k0 = 0; k0 < K; k0 += part) {
         long k1 = k0 + part < K ? k0 + part : K;
-        total += fbits(dot_range(L, (int)k0, (int)k1, 0));
+        total += lp_f32(dot_range(L, (int)k0, (int)k1, 0));
     }
-    return bitsf(total);
+    return lp_bits(total);
 }
 
 /* The output loop; on x86-64 built for AVX2 and for the baseline, the loader
@@ -516,7 +503,7 @@ DOT_CLONES static void gemm_loop(const dot_cfg *c, int M, int N, int K, size_t n
         for (int n = 0; n < N; n++) {
             const int32_t *ra = sa + (size_t)m * nk, *rxa = xa + (size_t)m * nk;
             const int32_t *rb = sb + (size_t)n * nk, *rxb = xb + (size_t)n * nk;
-            uint32_t seed = C ? bitsf(C[(size_t)m * (size_t)N + n]) : 0, r;
+            uint32_t seed = C ? lp_bits(C[(size_t)m * (size_t)N + n]) : 0, r;
             if (spa[m] || spb[n] || (seed & 0x7fffffffu) >= 0x7f800000u) {
                 r = spa[m] || spb[n] ? special_result(K, ra, ca + (size_t)m * nk, rb, cb + (size_t)n * nk) : seed;
                 r = combine_special(r, seed);
@@ -524,7 +511,7 @@ DOT_CLONES static void gemm_loop(const dot_cfg *c, int M, int N, int K, size_t n
                 line_ctx L = {c, ra, rxa, rb, rxb, pp, kacc};
                 r = dot_one(&L, K, seed);
             }
-            out[(size_t)m * (size_t)N + n] = fbits(r);
+            out[(size_t)m * (size_t)N + n] = lp_f32(r);
         }
     }
 }

@@ -160,6 +160,29 @@ lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, 
     return LP_OK;
 }
 
+lp_status cli_get_u64(const cli_cmd *cmd, const cli_args *a, const char *name, uint64_t def, uint64_t *out, lp_diag *d)
+{
+    const char *v = cli_get(cmd, a, name);
+    if (!v) {
+        *out = def;
+        return LP_OK;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 0);
+    if (!*v || *end || errno || v[0] == '-')
+        return cli_value_error(cmd, a, name, -1, d, "--%s expects a non-negative integer, got '%s'", name, v);
+    *out = x;
+    return LP_OK;
+}
+
+int cli_fail(const lp_diag *d)
+{
+    fflush(stdout);
+    lp_diag_print(d, stderr);
+    return CLI_EXIT_USAGE;
+}
+
 void cli_print_help(const cli_cmd *cmd, FILE *out)
 {
     fprintf(out, "usage: lpsim %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->about);

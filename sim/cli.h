@@ -72,6 +72,14 @@ lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *nam
 lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def, long *out,
                        lp_diag *d);
 
+/* Parse a non-negative 64-bit integer option (decimal, or 0x hex); absent
+** gives def. */
+lp_status cli_get_u64(const cli_cmd *cmd, const cli_args *a, const char *name, uint64_t def, uint64_t *out, lp_diag *d);
+
+/* Flush stdout (results before the error stay), print d to stderr, and
+** return CLI_EXIT_USAGE for the command to return. */
+int cli_fail(const lp_diag *d);
+
 /* Print the command's help to out. */
 void cli_print_help(const cli_cmd *cmd, FILE *out);
 

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "lp_bits.h"
 #include "lp_rng.h"
 #include "mf.h"
 #include "mx.h"
@@ -38,20 +39,6 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static float f32(uint32_t b)
-{
-    float v;
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
-static uint32_t bits(float v)
-{
-    uint32_t b;
-    memcpy(&b, &v, sizeof b);
-    return b;
 }
 
 /* Uniform in (0, 1) from the counter-based generator. */
@@ -79,9 +66,9 @@ static void demo_formats(void)
         mf_get((mf_id)i, &f);
         printf("   %-16s", f.name);
         for (size_t k = 0; k < sizeof xs / sizeof xs[0]; k++) {
-            uint32_t c = mf_encode_f32(&f, bits(xs[k]), NULL, 0);
+            uint32_t c = mf_encode_f32(&f, lp_bits(xs[k]), NULL, 0);
             char cell[40];
-            double v = f32(mf_decode_f32(&f, c));
+            double v = lp_f32(mf_decode_f32(&f, c));
             if (isnan(v))
                 snprintf(cell, sizeof cell, "%0*x=NaN", f.hex_digits, c);
             else
@@ -147,8 +134,8 @@ static void demo_stochastic(void)
     const int n = 100000;
     mf_opts sr = {MF_RSR, false, 42};
     double sum_sr = 0;
-    for (int i = 0; i < n; i++) sum_sr += f32(mf_decode_f32(&f, mf_encode_f32(&f, bits(v), &sr, (uint64_t)i)));
-    double rne = f32(mf_decode_f32(&f, mf_encode_f32(&f, bits(v), NULL, 0)));
+    for (int i = 0; i < n; i++) sum_sr += lp_f32(mf_decode_f32(&f, mf_encode_f32(&f, lp_bits(v), &sr, (uint64_t)i)));
+    double rne = lp_f32(mf_decode_f32(&f, mf_encode_f32(&f, lp_bits(v), NULL, 0)));
     printf("3. Rounding %.8g to fp8_e4m3fn %d times\n\n", (double)v, n);
     printf("   nearest-even: every result %.8g (error %+.3e)\n", rne, rne - v);
     printf("   stochastic:   mean %.8g (error %+.3e), seed 42\n\n", sum_sr / n, sum_sr / n - v);
@@ -178,6 +165,5 @@ int cmd_demo(int argc, char **argv, int first)
     printf("Next: 'lpsim formats', 'lpsim convert --help', 'lpsim mx-quantize --help'.\n");
     return 0;
 bad:
-    lp_diag_print(&d, stderr);
-    return 2;
+    return cli_fail(&d);
 }

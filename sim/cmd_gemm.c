@@ -34,13 +34,6 @@ static const cli_cmd gemm_cmd = {
     0,
     1};
 
-static int fail(const lp_diag *d)
-{
-    fflush(stdout);
-    lp_diag_print(d, stderr);
-    return CLI_EXIT_USAGE;
-}
-
 static void list_presets(void)
 {
     printf("%-20s %5s %6s %5s %5s %3s  %-10s %s\n", "preset", "F", "B", "round", "width", "P", "checked", "source");
@@ -147,7 +140,7 @@ int cmd_gemm_bits(int argc, char **argv, int first)
     dot_cfg cfg;
     mf_format fmt;
     char err[400];
-    if (cli_parse(&gemm_cmd, argc, argv, first, &a, &d)) return fail(&d);
+    if (cli_parse(&gemm_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
     if (a.help) {
         cli_print_help(&gemm_cmd, stdout);
         return 0;
@@ -159,11 +152,11 @@ int cmd_gemm_bits(int argc, char **argv, int first)
     const char *pv = cli_get(&gemm_cmd, &a, "preset");
     if (!pv) {
         cli_value_error(&gemm_cmd, &a, NULL, -1, &d, "'lpsim gemm-bits' needs --preset NAME");
-        return fail(&d);
+        return cli_fail(&d);
     }
     if (dot_preset(pv, &cfg, err, sizeof err)) {
         cli_value_error(&gemm_cmd, &a, "preset", -1, &d, "%s", err);
-        return fail(&d);
+        return cli_fail(&d);
     }
     const char *sv = cli_get(&gemm_cmd, &a, "split");
     if (sv) {
@@ -173,28 +166,28 @@ int cmd_gemm_bits(int argc, char **argv, int first)
         if (*end || s < 1 || t < 1 || s > 4096 || t > (1L << 20)) {
             cli_value_error(&gemm_cmd, &a, "split", -1, &d,
                             "--split expects S:T with S >= 1 parts and a tile T >= 1, got '%s'", sv);
-            return fail(&d);
+            return cli_fail(&d);
         }
         cfg.split = (int)s;
         cfg.split_tile = (int)t;
     }
     long promote;
-    if (cli_get_long(&gemm_cmd, &a, "promote", 0, 1L << 20, cfg.promote, &promote, &d)) return fail(&d);
+    if (cli_get_long(&gemm_cmd, &a, "promote", 0, 1L << 20, cfg.promote, &promote, &d)) return cli_fail(&d);
     cfg.promote = (int)promote;
     if (a.npos != 1) {
         cli_value_error(&gemm_cmd, &a, NULL, -1, &d, "'lpsim gemm-bits' needs one FILE.csv");
-        return fail(&d);
+        return cli_fail(&d);
     }
     const char *path = a.pos[0], *iv = cli_get(&gemm_cmd, &a, "in");
     if (iv) {
         if (mf_parse(iv, &fmt, err, sizeof err)) {
             cli_value_error(&gemm_cmd, &a, "in", -1, &d, "%s", err);
-            return fail(&d);
+            return cli_fail(&d);
         }
         if (fmt.bits > 16) {
             cli_value_error(&gemm_cmd, &a, "in", -1, &d, "input formats are at most 16 bits wide, %s has %d", fmt.name,
                             fmt.bits);
-            return fail(&d);
+            return cli_fail(&d);
         }
     } else {
         const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -202,14 +195,14 @@ int cmd_gemm_bits(int argc, char **argv, int first)
         if (!guess) {
             cli_value_error(&gemm_cmd, &a, NULL, 0, &d,
                             "cannot tell the input format from the file name '%s'; give --in FMT", base);
-            return fail(&d);
+            return cli_fail(&d);
         }
         mf_parse(guess, &fmt, NULL, 0);
     }
     FILE *in = fopen(path, "r");
     if (!in) {
         cli_value_error(&gemm_cmd, &a, NULL, 0, &d, "cannot open '%s': %s", path, strerror(errno));
-        return fail(&d);
+        return cli_fail(&d);
     }
 
     cli_lines r;
@@ -283,7 +276,7 @@ int cmd_gemm_bits(int argc, char **argv, int first)
         putchar('\n');
     }
 done:
-    if (d.status) rc = fail(&d);
+    if (d.status) rc = cli_fail(&d);
     cli_lines_free(&r);
     fclose(in);
     free(hdr), free(A), free(B), free(D);

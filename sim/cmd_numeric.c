@@ -6,7 +6,6 @@
 ** for that line or later ones).
 */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,13 +16,6 @@
 
 #define STDIN_NAME "<stdin>"
 
-static int fail(const lp_diag *d)
-{
-    fflush(stdout);
-    lp_diag_print(d, stderr);
-    return CLI_EXIT_USAGE;
-}
-
 /* --to/--from/--elem value into a format, with the error at its column. */
 static lp_status get_format(const cli_cmd *cmd, const cli_args *a, const char *opt, mf_format *f, lp_diag *d)
 {
@@ -31,23 +23,6 @@ static lp_status get_format(const cli_cmd *cmd, const cli_args *a, const char *o
     const char *v = cli_get(cmd, a, opt);
     if (!v) return cli_value_error(cmd, a, NULL, -1, d, "'lpsim %s' needs --%s FORMAT", cmd->name, opt);
     if (mf_parse(v, f, err, sizeof err) != LP_OK) return cli_value_error(cmd, a, opt, -1, d, "%s", err);
-    return LP_OK;
-}
-
-static lp_status get_u64(const cli_cmd *cmd, const cli_args *a, const char *opt, uint64_t def, uint64_t *out,
-                         lp_diag *d)
-{
-    const char *v = cli_get(cmd, a, opt);
-    if (!v) {
-        *out = def;
-        return LP_OK;
-    }
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 0);
-    if (!*v || *end || errno || v[0] == '-')
-        return cli_value_error(cmd, a, opt, -1, d, "--%s expects a non-negative integer, got '%s'", opt, v);
-    *out = x;
     return LP_OK;
 }
 
@@ -114,7 +89,7 @@ int cmd_formats(int argc, char **argv, int first)
 {
     cli_args a;
     lp_diag d;
-    if (cli_parse(&formats_cmd, argc, argv, first, &a, &d)) return fail(&d);
+    if (cli_parse(&formats_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
     if (a.help) {
         cli_print_help(&formats_cmd, stdout);
         return 0;
@@ -125,7 +100,7 @@ int cmd_formats(int argc, char **argv, int first)
         char err[200];
         if (mf_parse(a.pos[0], &f, err, sizeof err)) {
             cli_value_error(&formats_cmd, &a, NULL, 0, &d, "%s", err);
-            return fail(&d);
+            return cli_fail(&d);
         }
         describe_format(&f, values);
         return 0;
@@ -176,19 +151,19 @@ int cmd_convert(int argc, char **argv, int first)
     lp_diag d;
     mf_format f;
     mf_opts o = {MF_RNE, false, 0};
-    if (cli_parse(&convert_cmd, argc, argv, first, &a, &d)) return fail(&d);
+    if (cli_parse(&convert_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
     if (a.help) {
         cli_print_help(&convert_cmd, stdout);
         return 0;
     }
-    if (get_format(&convert_cmd, &a, "to", &f, &d)) return fail(&d);
+    if (get_format(&convert_cmd, &a, "to", &f, &d)) return cli_fail(&d);
     const char *rv = cli_get(&convert_cmd, &a, "round");
     if (rv && mf_round_parse(rv, &o.round)) {
         cli_value_error(&convert_cmd, &a, "round", -1, &d,
                         "unknown rounding mode '%s' (expected nearest-even, toward-zero, half-away or stochastic)", rv);
-        return fail(&d);
+        return cli_fail(&d);
     }
-    if (get_u64(&convert_cmd, &a, "seed", 0, &o.seed, &d)) return fail(&d);
+    if (cli_get_u64(&convert_cmd, &a, "seed", 0, &o.seed, &d)) return cli_fail(&d);
     o.saturate = cli_get(&convert_cmd, &a, "saturate") != NULL;
 
     cli_lines r;
@@ -206,7 +181,7 @@ int cmd_convert(int argc, char **argv, int first)
         }
         print_code(&f, mf_encode_f32(&f, x, &o, (uint64_t)(r.lineno - 1)));
     }
-    if (d.status) rc = fail(&d);
+    if (d.status) rc = cli_fail(&d);
     cli_lines_free(&r);
     return rc;
 }
@@ -228,12 +203,12 @@ int cmd_decode(int argc, char **argv, int first)
     cli_args a;
     lp_diag d;
     mf_format f;
-    if (cli_parse(&decode_cmd, argc, argv, first, &a, &d)) return fail(&d);
+    if (cli_parse(&decode_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
     if (a.help) {
         cli_print_help(&decode_cmd, stdout);
         return 0;
     }
-    if (get_format(&decode_cmd, &a, "from", &f, &d)) return fail(&d);
+    if (get_format(&decode_cmd, &a, "from", &f, &d)) return cli_fail(&d);
     cli_lines r;
     const char *line;
     int rc = 0;
@@ -256,7 +231,7 @@ int cmd_decode(int argc, char **argv, int first)
         }
         printf("%08x\n", mf_decode_f32(&f, c));
     }
-    if (d.status) rc = fail(&d);
+    if (d.status) rc = cli_fail(&d);
     cli_lines_free(&r);
     return rc;
 }
@@ -331,7 +306,7 @@ int cmd_mx_quantize(int argc, char **argv, int first)
     char err[200];
     long blk;
     mf_round mode = MF_RHA;
-    if (cli_parse(&mxq_cmd, argc, argv, first, &a, &d)) return fail(&d);
+    if (cli_parse(&mxq_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
     if (a.help) {
         cli_print_help(&mxq_cmd, stdout);
         return 0;
@@ -339,11 +314,11 @@ int cmd_mx_quantize(int argc, char **argv, int first)
     const char *ev = cli_get(&mxq_cmd, &a, "elem");
     if (!ev) {
         cli_value_error(&mxq_cmd, &a, NULL, -1, &d, "'lpsim mx-quantize' needs --elem TYPE");
-        return fail(&d);
+        return cli_fail(&d);
     }
     if (mx_elem_parse(ev, &e, err, sizeof err)) {
         cli_value_error(&mxq_cmd, &a, "elem", -1, &d, "%s", err);
-        return fail(&d);
+        return cli_fail(&d);
     }
     const char *rv = cli_get(&mxq_cmd, &a, "round");
     if (rv) {
@@ -356,13 +331,13 @@ int cmd_mx_quantize(int argc, char **argv, int first)
         else {
             cli_value_error(&mxq_cmd, &a, "round", -1, &d,
                             "unknown MX rounding '%s' (expected nearest, even or toward-zero)", rv);
-            return fail(&d);
+            return cli_fail(&d);
         }
     }
-    if (cli_get_long(&mxq_cmd, &a, "block", 2, 4096, MX_BLOCK_DEFAULT, &blk, &d)) return fail(&d);
+    if (cli_get_long(&mxq_cmd, &a, "block", 2, 4096, MX_BLOCK_DEFAULT, &blk, &d)) return cli_fail(&d);
     if (blk % 2) {
         cli_value_error(&mxq_cmd, &a, "block", -1, &d, "--block must be even, got %ld", blk);
-        return fail(&d);
+        return cli_fail(&d);
     }
     bool codes_out = cli_get(&mxq_cmd, &a, "codes") != NULL;
 
@@ -421,7 +396,7 @@ int cmd_mx_quantize(int argc, char **argv, int first)
         }
         putchar('\n');
     }
-    if (d.status) rc = fail(&d);
+    if (d.status) rc = cli_fail(&d);
     cli_lines_free(&r);
     mxq_free(&b);
     return rc;

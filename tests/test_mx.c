@@ -11,26 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lp_bits.h"
 #include "lp_rng.h"
 #include "lp_test.h"
 #include "mx.h"
 
 static const char *const round_names[] = {"nearest", "even"};
 static const mf_round round_modes[] = {MF_RHA, MF_RNE};
-
-static float fl(uint32_t b)
-{
-    float v;
-    memcpy(&v, &b, sizeof v);
-    return v;
-}
-
-static uint32_t bi(float v)
-{
-    uint32_t b;
-    memcpy(&b, &v, sizeof b);
-    return b;
-}
 
 /* Parse n space-separated float32 hex patterns; returns the count. */
 static size_t parse_row(const char *s, uint32_t *out, size_t max)
@@ -57,7 +44,7 @@ static void ref_quantize(const mx_elem *e, const uint32_t *x, size_t blk, mf_rou
             memset(codes, 0, blk);
             return;
         }
-        amax = fmax(amax, fabs((double)fl(x[i])));
+        amax = fmax(amax, fabs((double)lp_f32(x[i])));
     }
     int X = -127;
     if (amax > 0) {
@@ -70,7 +57,7 @@ static void ref_quantize(const mx_elem *e, const uint32_t *x, size_t blk, mf_rou
     mf_opts o = {r, true, 0};
     for (size_t i = 0; i < blk; i++) {
         int ex;
-        double fr = frexp(fabs((double)fl(x[i])), &ex);
+        double fr = frexp(fabs((double)lp_f32(x[i])), &ex);
         uint64_t m = (uint64_t)ldexp(fr, 53); /* exact: float32 significands fit */
         uint32_t c = mf_encode_parts(&e->fmt, x[i] >> 31, m, ex - 53 - X, &o, 0);
         codes[i] = (uint8_t)((c & ~e->fmt.sign_bit) ? c : 0); /* zero is +0 */
@@ -176,7 +163,7 @@ static void make_block(const mx_elem *e, uint64_t seed, uint64_t k, uint32_t *x,
             uint32_t c1 = (uint32_t)(r % (e->fmt.max_mag + 1)), c2 = c1 + 1 > e->fmt.max_mag ? c1 : c1 + 1;
             double v = ((double)e->value[c1] + (double)e->value[c2]) / 2;
             if (kind == 1 && (r >> 20) % 3 == 0) v = e->value[c1];
-            b = bi((float)ldexp(v, X));
+            b = lp_bits((float)ldexp(v, X));
             if ((r >> 30) % 3 == 1) b += 1;
             if ((r >> 30) % 3 == 2 && (b & 0x7fffffffu)) b -= 1;
             break;
@@ -267,13 +254,13 @@ static void test_inf_or_nan_makes_the_whole_block_nan(void)
     /* 2, 2.25, ..., 3.5: three fraction bits, and the maximum 3.5 = 1.110b x 2
     ** scales to 448 exactly, so block 1 comes back unchanged */
     for (int i = 0; i < 64; i++) x[i] = (float)(i % 7 + 8) * 0.25f;
-    x[5] = fl(0xff800000u); /* -inf in block 0 only */
+    x[5] = lp_f32(0xff800000u); /* -inf in block 0 only */
     CU_ASSERT_EQUAL(mx_quantize(&e, x, 64, 32, MF_RNE, codes, scales), LP_OK);
     mx_dequantize(&e, codes, scales, 64, 32, y);
     CU_ASSERT_EQUAL(scales[0], MX_SCALE_NAN);
     CU_ASSERT_NOT_EQUAL(scales[1], MX_SCALE_NAN);
-    for (int i = 0; i < 32; i++) CU_ASSERT_EQUAL(bi(y[i]), 0xffffffffu);
-    for (int i = 32; i < 64; i++) CU_ASSERT_EQUAL(bi(y[i]), bi(x[i]));
+    for (int i = 0; i < 32; i++) CU_ASSERT_EQUAL(lp_bits(y[i]), 0xffffffffu);
+    for (int i = 32; i < 64; i++) CU_ASSERT_EQUAL(lp_bits(y[i]), lp_bits(x[i]));
 }
 
 static void test_bad_arguments_are_refused(void)
