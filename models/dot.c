@@ -79,6 +79,7 @@ void dot_preset_get(int i, dot_cfg *out)
     out->split_tile = 1;
     out->tested = r->tested;
     out->source = r->source;
+    mf_get(MF_FP32, &out->out);
 }
 
 lp_status dot_preset(const char *name, dot_cfg *out, char *err, size_t errlen)
@@ -487,6 +488,14 @@ static inline __attribute__((always_inline)) uint32_t dot_one(const line_ctx *L,
     return lp_bits(total);
 }
 
+/* A float32 result in the output format, widened back to float32 bits. */
+static inline uint32_t narrow_output(const mf_format *o, uint32_t r)
+{
+    if (o->bits >= 32) return r;
+    if ((r & 0x7fffffffu) > 0x7f800000u) return mf_decode_f32(o, o->mask & ~o->sign_bit); /* all-ones NaN */
+    return mf_decode_f32(o, mf_encode_f32(o, r, NULL, 0));
+}
+
 /* The output loop; on x86-64 built for AVX2 and for the baseline, the loader
 ** picks one (the group loop vectorises with AVX2's 64-bit variable shifts). */
 #if defined(__GNUC__) && defined(__x86_64__)
@@ -511,7 +520,7 @@ DOT_CLONES static void gemm_loop(const dot_cfg *c, int M, int N, int K, size_t n
                 line_ctx L = {c, ra, rxa, rb, rxb, pp, kacc};
                 r = dot_one(&L, K, seed);
             }
-            out[(size_t)m * (size_t)N + n] = lp_f32(r);
+            out[(size_t)m * (size_t)N + n] = lp_f32(narrow_output(&c->out, r));
         }
     }
 }
@@ -522,7 +531,7 @@ lp_status dot_gemm(const dot_cfg *c, int M, int N, int K, const dot_matrix *A, c
     if (M < 0 || N < 0 || K < 0 || !A || !B || !A->fmt || !B->fmt) return LP_ERR_ARG;
     if (A->fmt->bits > 16 || B->fmt->bits > 16) return LP_ERR_ARG;
     if ((A->scales && A->scale_block < 1) || (B->scales && B->scale_block < 1)) return LP_ERR_ARG;
-    if (dot_cfg_check(c, NULL, 0) != LP_OK) return LP_ERR_ARG;
+    if (dot_cfg_check(c, NULL, 0) != LP_OK || c->out.kind != MF_KIND_FLOAT) return LP_ERR_ARG;
     if (M == 0 || N == 0) return LP_OK;
     size_t nk = (size_t)K ? (size_t)K : 1;
     int32_t *sa = malloc(sizeof(int32_t) * nk * (size_t)M), *xa = malloc(sizeof(int32_t) * nk * (size_t)M);

@@ -53,6 +53,7 @@ typedef struct dot_cfg {
     int split_tile;     /* T: parts are multiples of T elements */
     dot_tested tested;
     const char *source; /* where the parameters come from */
+    mf_format out;      /* output format (presets: fp32); see dot_gemm */
 } dot_cfg;
 
 /* Preset by name (a row of dot.def). LP_OK, or LP_ERR_ARG with a message
@@ -80,8 +81,11 @@ typedef struct dot_matrix {
     int scale_ld;
 } dot_matrix;
 
-/* D = A*B (+ C): M x N float32 outputs, row-major, C may be NULL (zero) and
-** may alias D. Where the model promotes, C seeds the float32 accumulator;
+/* D = A*B (+ C): M x N outputs, row-major, as float32 values; C may be NULL
+** (zero) and may alias D. Where c->out is narrower than float32, each result
+** is rounded to it to nearest even (a NaN becomes the format's positive
+** all-ones code, 0x7fff for bf16, as NVIDIA GPUs write it) and D holds that
+** value widened to float32. Where the model promotes, C seeds the float32 accumulator;
 ** otherwise it seeds the group accumulator; with split-K it is added before
 ** the parts. Returns LP_OK, LP_ERR_ARG (bad shape or configuration, format
 ** wider than 16 bits), or LP_ERR_NOMEM. Allocates O((M+N)K) scratch per call. */

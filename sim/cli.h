@@ -30,6 +30,9 @@ typedef struct cli_opt {
     const char *help;
 } cli_opt;
 
+/* Number of options in a static table, for cli_cmd.nopts. */
+#define CLI_NOPTS(table) ((int)(sizeof(table) / sizeof((table)[0])))
+
 /* A command's description, used for parsing and for --help. */
 typedef struct cli_cmd {
     const char *name;  /* "convert" */

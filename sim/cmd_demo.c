@@ -30,7 +30,7 @@ static const cli_cmd demo_cmd = {"demo",
                                  "OCP MX block quantisation of normally distributed data with outliers (quality and\n"
                                  "speed per element type), and stochastic against nearest rounding.",
                                  demo_opts,
-                                 2,
+                                 CLI_NOPTS(demo_opts),
                                  0,
                                  0};
 

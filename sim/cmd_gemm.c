@@ -19,6 +19,7 @@ static const cli_opt gemm_opts[] = {
     {"split", "S:T", "split-K: S parts of ceil(ceil(K/T)/S)*T elements, added in float32 (default none)"},
     {"in", "FMT", "input element format (default: from the file name, fp8_e4m3 or bf16)"},
     {"promote", "P", "override the preset's promotion interval in groups (0 = never)"},
+    {"out", "FMT", "output format: results rounded to it (nearest even), printed widened to float32"},
     {"list", NULL, "list the presets with their parameters and sources"},
 };
 static const cli_cmd gemm_cmd = {
@@ -30,7 +31,7 @@ static const cli_cmd gemm_cmd = {
     "each, concatenated. A (rows x K) and B (K x cols) are row-major codes of the input\n"
     "format, 2 hex digits per fp8 element, 4 per bf16 element.",
     gemm_opts,
-    5,
+    CLI_NOPTS(gemm_opts),
     0,
     1};
 
@@ -174,6 +175,18 @@ int cmd_gemm_bits(int argc, char **argv, int first)
     long promote;
     if (cli_get_long(&gemm_cmd, &a, "promote", 0, 1L << 20, cfg.promote, &promote, &d)) return cli_fail(&d);
     cfg.promote = (int)promote;
+    const char *ov = cli_get(&gemm_cmd, &a, "out");
+    if (ov) {
+        if (mf_parse(ov, &cfg.out, err, sizeof err)) {
+            cli_value_error(&gemm_cmd, &a, "out", -1, &d, "%s", err);
+            return cli_fail(&d);
+        }
+        if (cfg.out.kind != MF_KIND_FLOAT) {
+            cli_value_error(&gemm_cmd, &a, "out", -1, &d, "the output format must be a float format, not %s",
+                            cfg.out.name);
+            return cli_fail(&d);
+        }
+    }
     if (a.npos != 1) {
         cli_value_error(&gemm_cmd, &a, NULL, -1, &d, "'lpsim gemm-bits' needs one FILE.csv");
         return cli_fail(&d);

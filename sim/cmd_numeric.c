@@ -43,7 +43,7 @@ static const cli_cmd formats_cmd = {
     "finite: no inf/NaN, overflow saturates), _sat to saturate instead of inf/NaN, a\n"
     "leading u for unsigned. Integers: int2 .. int8 (two's complement, saturating).",
     formats_opts,
-    1,
+    CLI_NOPTS(formats_opts),
     0,
     1};
 
@@ -141,7 +141,7 @@ static const cli_cmd convert_cmd = {
     "FMT, lower-case hex: 2 digits for formats of 8 bits or fewer, 4 for 9-16 bits, 8\n"
     "above. Semantics are ml_dtypes' unless --round or --saturate say otherwise.",
     convert_opts,
-    4,
+    CLI_NOPTS(convert_opts),
     0,
     0};
 
@@ -194,7 +194,7 @@ static const cli_cmd decode_cmd = {"decode",
                                    "Reads one code of FMT per line (hex, as 'lpsim convert' prints them; fewer digits\n"
                                    "are accepted) and prints its value as a float32 bit pattern (8 hex digits).",
                                    decode_opts,
-                                   1,
+                                   CLI_NOPTS(decode_opts),
                                    0,
                                    0};
 
@@ -254,7 +254,7 @@ static const cli_cmd mxq_cmd = {
     "nibble first). OCP MX v1.0: scale exponent floor(log2(max|x|)) - emax from the\n"
     "float32 bits, clamped to [-127, 127]; elements saturate; inf or NaN makes the block NaN.",
     mxq_opts,
-    4,
+    CLI_NOPTS(mxq_opts),
     0,
     0};
 

@@ -199,6 +199,27 @@ static void test_h100_fp8_fastaccum_equals_cublas(void)
                     0);
 }
 
+/* torch.mm with bf16 output: the float32 result rounded to bf16 (nearest even), NaN as 0x7fff */
+static void test_h100_bf16_with_bf16_output(void)
+{
+    tc_file *t = malloc(sizeof *t);
+    dot_cfg cfg;
+    int bad = 0, outs = 0;
+    CU_ASSERT_FATAL(dot_preset("h100-bf16", &cfg, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(mf_parse("bf16", &cfg.out, NULL, 0) == LP_OK);
+    if (tc_load(t, "tensorcore_bits/gemm_bits_bf16.csv", "bf16")) {
+        int j = tc_col(t, "cublas_mm_bf16_out_as_f32");
+        for (int i = 0; j >= 0 && i < t->ncases; i++) {
+            bad += tc_run(t, &t->cases[i], &cfg, j, true);
+            outs += t->cases[i].rows * t->cases[i].cols;
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(outs >= 16 * 16 * 70);
+    tc_free(t);
+    free(t);
+}
+
 static void test_h100_bf16_equals_cublas_and_wmma(void)
 {
     CU_ASSERT_EQUAL(replay("tensorcore_bits/gemm_bits_bf16.csv", "bf16", "h100-bf16", "cublas_mm_out_f32", -1), 0);
@@ -632,5 +653,6 @@ CU_TestInfo lpt_dot_tests[] = {
     {"h100/fp8_equals_cublas_scaled_mm", test_h100_fp8_equals_cublas_scaled_mm},
     {"h100/fp8_fastaccum_equals_cublas", test_h100_fp8_fastaccum_equals_cublas},
     {"h100/bf16_equals_cublas_and_wmma", test_h100_bf16_equals_cublas_and_wmma},
+    {"h100/bf16_with_bf16_output", test_h100_bf16_with_bf16_output},
     CU_TEST_INFO_NULL,
 };
