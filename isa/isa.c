@@ -1,0 +1,438 @@
+/*
+** isa.c — expansions of isa.def: operand signatures parsed into tables,
+** format codes, the 32-byte encoding, value checks and memory ranges.
+**
+** The signature strings of isa.def are parsed once into isa_info; a broken
+** signature is our bug and asserts. Everything else (encoder, decoder,
+** checker, ranges, the assembler's operand parsing and the reference page)
+** reads those tables, so adding an instruction is adding a row.
+*/
+#include "isa.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+
+#include "dot.h"
+#include "mx.h"
+
+static const struct {
+    const char *mnemonic;
+    uint8_t opcode;
+    isa_unit unit;
+    const char *operands, *doc;
+} rows[ISA_OP_COUNT] = {
+#define CTRL ISA_UNIT_CTRL
+#define DMA ISA_UNIT_DMA
+#define MATRIX ISA_UNIT_MATRIX
+#define VECTOR ISA_UNIT_VECTOR
+#define PIM ISA_UNIT_PIM
+#define ISA_OP(mn, opcode, unit, operands, doc) [ISA_##mn] = {#mn, opcode, unit, operands, doc},
+#include "isa.def"
+#undef ISA_OP
+#undef CTRL
+#undef DMA
+#undef MATRIX
+#undef VECTOR
+#undef PIM
+};
+
+static const struct {
+    const char *name;
+    int bits;
+    const char *syntax, *help;
+} kinds[ISA_KIND_COUNT] = {
+#define ISA_KIND(id, name, bits, syntax, help) [ISA_##id] = {name, bits, syntax, help},
+#include "isa_kinds.def"
+#undef ISA_KIND
+};
+
+static isa_info infos[ISA_OP_COUNT];
+static once_flag infos_once = ONCE_FLAG_INIT;
+
+static int find_operand(const isa_info *in, const char *name, size_t len)
+{
+    for (int i = 0; i < in->nops; i++)
+        if (strlen(in->ops[i].name) == len && !strncmp(in->ops[i].name, name, len)) return i;
+    return -1;
+}
+
+/* One footprint dimension: "name", "name/32" or "1". */
+static void parse_dim(isa_info *in, const char *s, size_t len, int *op, int *div)
+{
+    *div = 1;
+    if (len == 1 && s[0] == '1') {
+        *op = -1;
+        return;
+    }
+    const char *slash = memchr(s, '/', len);
+    if (slash) {
+        assert(!strncmp(slash, "/32", 3) && (size_t)(slash - s) + 3 == len);
+        *div = 32;
+        len = (size_t)(slash - s);
+    }
+    *op = find_operand(in, s, len);
+    assert(*op >= 0 && in->ops[*op].kind == ISA_K_DIM);
+}
+
+static void parse_signature(isa_info *in, const char *sig)
+{
+    /* pass 1: names and kinds; pass 2: footprints, which name later operands */
+    const char *foot_src[ISA_MAX_OPERANDS] = {0};
+    size_t foot_len[ISA_MAX_OPERANDS] = {0};
+    const char *p = sig;
+    while (*p) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        const char *tok = p;
+        while (*p && *p != ' ') p++;
+        size_t len = (size_t)(p - tok);
+        const char *colon = memchr(tok, ':', len);
+        assert(colon && in->nops < ISA_MAX_OPERANDS);
+        isa_operand_info *o = &in->ops[in->nops];
+        size_t nlen = (size_t)(colon - tok);
+        assert(nlen < sizeof o->name);
+        memcpy(o->name, tok, nlen);
+        const char *k = colon + 1, *kend = k;
+        while (kend < p && isalnum((unsigned char)*kend)) kend++;
+        int kind = -1;
+        for (int i = 0; i < ISA_KIND_COUNT; i++)
+            if (strlen(kinds[i].name) == (size_t)(kend - k) && !strncmp(kinds[i].name, k, (size_t)(kend - k))) kind = i;
+        assert(kind >= 0);
+        o->kind = (isa_kind)kind;
+        o->multiple = 1;
+        if (kend < p && *kend == '%') o->multiple = atoi(kend + 1);
+        const char *bang = memchr(kend, '!', (size_t)(p - kend));
+        if (bang) {
+            foot_src[in->nops] = bang + 1;
+            foot_len[in->nops] = (size_t)(p - bang - 1);
+        }
+        in->nops++;
+    }
+    for (int i = 0; i < in->nops; i++) {
+        if (!foot_src[i]) continue;
+        isa_operand_info *o = &in->ops[i];
+        const char *f = foot_src[i], *end = f + foot_len[i];
+        o->has_foot = true;
+        while (f < end && (*f == 'r' || *f == 'w')) {
+            if (*f == 'r') o->foot.read = true;
+            if (*f == 'w') o->foot.write = true;
+            f++;
+        }
+        o->foot.rows_op = o->foot.cols_op = -1;
+        o->foot.rows_div = o->foot.cols_div = 1;
+        o->foot.type_op = -1;
+        o->foot.type_bytes = 1;
+        if (f == end) { /* a PIM operand: no tile */
+            assert(o->kind == ISA_K_PIM);
+            continue;
+        }
+        assert(*f == '(' && end[-1] == ')');
+        const char *c1 = memchr(f, ',', (size_t)(end - f)),
+                   *c2 = c1 ? memchr(c1 + 1, ',', (size_t)(end - c1 - 1)) : NULL;
+        assert(c1 && c2);
+        parse_dim(in, f + 1, (size_t)(c1 - f - 1), &o->foot.rows_op, &o->foot.rows_div);
+        parse_dim(in, c1 + 1, (size_t)(c2 - c1 - 1), &o->foot.cols_op, &o->foot.cols_div);
+        const char *t = c2 + 1;
+        size_t tl = (size_t)(end - 1 - t);
+        if (tl == 3 && !strncmp(t, "f32", 3)) {
+            o->foot.type_bytes = 4;
+        } else if (tl == 2 && !strncmp(t, "u8", 2)) {
+            o->foot.type_bytes = 1;
+        } else {
+            o->foot.type_op = find_operand(in, t, tl);
+            assert(o->foot.type_op >= 0 &&
+                   (in->ops[o->foot.type_op].kind == ISA_K_FMT || in->ops[o->foot.type_op].kind == ISA_K_MX));
+        }
+    }
+    /* the operand fields must fit the 248 payload bits */
+    int bits = 0;
+    for (int i = 0; i < in->nops; i++) bits += kinds[in->ops[i].kind].bits;
+    assert(bits <= (ISA_WORD_BYTES - 1) * 8);
+    (void)bits;
+}
+
+static void init_infos(void)
+{
+    for (int i = 0; i < ISA_OP_COUNT; i++) {
+        isa_info *in = &infos[i];
+        memset(in, 0, sizeof *in);
+        in->mnemonic = rows[i].mnemonic;
+        in->opcode = rows[i].opcode;
+        in->unit = rows[i].unit;
+        in->signature = rows[i].operands;
+        in->doc = rows[i].doc;
+        parse_signature(in, rows[i].operands);
+        for (int j = 0; j < i; j++) assert(rows[j].opcode != rows[i].opcode); /* opcodes are unique */
+    }
+}
+
+const isa_info *isa_get(isa_op op)
+{
+    call_once(&infos_once, init_infos);
+    assert((unsigned)op < ISA_OP_COUNT);
+    return &infos[op];
+}
+
+int isa_lookup(const char *mnemonic)
+{
+    for (int i = 0; i < ISA_OP_COUNT; i++) {
+        const char *a = rows[i].mnemonic, *b = mnemonic;
+        while (*a && *b && toupper((unsigned char)*b) == *a) a++, b++;
+        if (!*a && !*b) return i;
+    }
+    return -1;
+}
+
+int isa_by_opcode(uint8_t opcode)
+{
+    for (int i = 0; i < ISA_OP_COUNT; i++)
+        if (rows[i].opcode == opcode) return i;
+    return -1;
+}
+
+const char *isa_kind_name(isa_kind k) { return (unsigned)k < ISA_KIND_COUNT ? kinds[k].name : "?"; }
+const char *isa_kind_syntax(isa_kind k) { return (unsigned)k < ISA_KIND_COUNT ? kinds[k].syntax : "?"; }
+const char *isa_kind_help(isa_kind k) { return (unsigned)k < ISA_KIND_COUNT ? kinds[k].help : "?"; }
+int isa_kind_bits(isa_kind k) { return (unsigned)k < ISA_KIND_COUNT ? kinds[k].bits : 0; }
+
+const char *isa_unit_name(isa_unit u)
+{
+    static const char *const names[] = {"control", "DMA", "matrix", "vector", "PIM"};
+    return (unsigned)u < 5 ? names[u] : "?";
+}
+
+/* ---- format codes ------------------------------------------------------------ */
+
+#define FMT_PARAM 0x800000u
+#define FMT_INT 0x100u
+
+uint32_t isa_fmt_code(const mf_format *f)
+{
+    for (int i = 0; i < MF_ID_COUNT; i++)
+        if (!strcmp(f->name, mf_id_name((mf_id)i))) return (uint32_t)i + 1;
+    if (f->kind == MF_KIND_INT) return FMT_INT | (uint32_t)f->bits;
+    return FMT_PARAM | ((f->flags & MF_F_UNSIGNED) ? 1u << 22 : 0) | ((f->flags & MF_F_SAT) ? 1u << 21 : 0) |
+           (uint32_t)f->policy << 19 | (uint32_t)(f->ebits - 1) << 16 | (uint32_t)f->mbits << 12 |
+           ((uint32_t)f->bias & 0x1ff);
+}
+
+lp_status isa_fmt_decode(uint32_t code, mf_format *f)
+{
+    char name[48];
+    static const char *const pol[] = {"ieee", "fn", "fnuz", "finite"};
+    if (code >= 1 && code <= MF_ID_COUNT) {
+        mf_get((mf_id)(code - 1), f);
+        return LP_OK;
+    }
+    if ((code & ~0xfu) == FMT_INT && (code & 0xf) >= 2 && (code & 0xf) <= 8) {
+        snprintf(name, sizeof name, "int%u", code & 0xf);
+    } else if ((code & FMT_PARAM) && !(code & 0xe00) && code < 0x1000000u) {
+        snprintf(name, sizeof name, "%se%um%u_b%u_%s%s", (code >> 22) & 1 ? "u" : "", ((code >> 16) & 7) + 1,
+                 (code >> 12) & 0xf, code & 0x1ff, pol[(code >> 19) & 3], (code >> 21) & 1 ? "_sat" : "");
+    } else {
+        return LP_ERR_FORMAT;
+    }
+    if (mf_parse(name, f, NULL, 0) != LP_OK) return LP_ERR_FORMAT;
+    return isa_fmt_code(f) == code ? LP_OK : LP_ERR_FORMAT;
+}
+
+int isa_elem_bytes(const mf_format *f) { return f->bits <= 8 ? 1 : f->bits <= 16 ? 2 : 4; }
+
+/* ---- encoding ------------------------------------------------------------------ */
+
+static void put_bits(uint8_t *w, int *pos, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++, (*pos)++)
+        if ((v >> i) & 1) w[*pos / 8] |= (uint8_t)(1u << (*pos % 8));
+}
+
+static uint64_t get_bits(const uint8_t *w, int *pos, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++, (*pos)++) v |= (uint64_t)((w[*pos / 8] >> (*pos % 8)) & 1) << i;
+    return v;
+}
+
+void isa_encode(const isa_insn *in, uint8_t out[ISA_WORD_BYTES])
+{
+    const isa_info *info = isa_get(in->op);
+    memset(out, 0, ISA_WORD_BYTES);
+    out[0] = info->opcode;
+    int pos = 8;
+    for (int i = 0; i < info->nops; i++) {
+        int n = kinds[info->ops[i].kind].bits;
+        assert(n == 64 || in->v[i] >> n == 0);
+        put_bits(out, &pos, in->v[i], n);
+    }
+}
+
+lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, char *err, size_t errlen)
+{
+    int op = isa_by_opcode(word[0]);
+    memset(out, 0, sizeof *out);
+    if (op < 0) {
+        if (err && errlen) snprintf(err, errlen, "unknown opcode 0x%02x", word[0]);
+        return LP_ERR_PARSE;
+    }
+    const isa_info *info = isa_get((isa_op)op);
+    out->op = (isa_op)op;
+    int pos = 8;
+    for (int i = 0; i < info->nops; i++) out->v[i] = get_bits(word, &pos, kinds[info->ops[i].kind].bits);
+    for (int p = pos; p < ISA_WORD_BYTES * 8; p++) {
+        if ((word[p / 8] >> (p % 8)) & 1) {
+            if (err && errlen) snprintf(err, errlen, "%s: unused bit %d is set", info->mnemonic, p);
+            return LP_ERR_PARSE;
+        }
+    }
+    if (isa_check_values(out, NULL, err, errlen) != LP_OK) return LP_ERR_PARSE;
+    return LP_OK;
+}
+
+/* ---- checks and ranges ---------------------------------------------------------- */
+
+static uint64_t foot_dim(const isa_insn *in, int op, int div) { return op < 0 ? 1 : in->v[op] / (uint64_t)div; }
+
+static int foot_type_bytes(const isa_insn *in, const isa_foot *f)
+{
+    const isa_info *info = isa_get(in->op);
+    if (f->type_op < 0) return f->type_bytes;
+    if (info->ops[f->type_op].kind == ISA_K_MX) return 1;
+    mf_format fm;
+    if (isa_fmt_decode((uint32_t)in->v[f->type_op], &fm) != LP_OK) return 1;
+    return isa_elem_bytes(&fm);
+}
+
+uint64_t isa_foot_bytes(const isa_insn *in, int operand)
+{
+    const isa_info *info = isa_get(in->op);
+    const isa_operand_info *o = &info->ops[operand];
+    if (!o->has_foot || o->kind == ISA_K_PIM) return 0;
+    return foot_dim(in, o->foot.rows_op, o->foot.rows_div) * foot_dim(in, o->foot.cols_op, o->foot.cols_div) *
+           (uint64_t)foot_type_bytes(in, &o->foot);
+}
+
+lp_status isa_check_values(const isa_insn *in, int *bad_op, char *err, size_t errlen)
+{
+    const isa_info *info = isa_get(in->op);
+    char msg[200] = "";
+    int bad = -1;
+    for (int i = 0; i < info->nops && bad < 0; i++) {
+        const isa_operand_info *o = &info->ops[i];
+        uint64_t v = in->v[i];
+        mf_format f;
+        switch (o->kind) {
+        case ISA_K_SPM:
+        case ISA_K_ACC:
+        case ISA_K_MEM: {
+            uint64_t addr = v & ((UINT64_C(1) << ISA_ADDR_BITS) - 1);
+            uint64_t bytes = isa_foot_bytes(in, i);
+            int eb = o->has_foot ? foot_type_bytes(in, &o->foot) : 1;
+            if (v >> (o->kind == ISA_K_MEM ? 25 : 24)) {
+                snprintf(msg, sizeof msg, "address does not fit %d bits", ISA_ADDR_BITS);
+                bad = i;
+            } else if (addr % (uint64_t)eb) {
+                snprintf(msg, sizeof msg, "address 0x%llx is not aligned to the %d-byte elements of its tile",
+                         (unsigned long long)addr, eb);
+                bad = i;
+            } else if (addr + bytes > (UINT64_C(1) << ISA_ADDR_BITS)) {
+                snprintf(msg, sizeof msg, "tile of %llu bytes at 0x%llx runs past the 16 MiB address space",
+                         (unsigned long long)bytes, (unsigned long long)addr);
+                bad = i;
+            }
+            break;
+        }
+        case ISA_K_DRAM:
+            if ((v >> 40) == 0) snprintf(msg, sizeof msg, "DRAM row pitch is 0"), bad = i;
+            break;
+        case ISA_K_DIM:
+            if (v < 1 || v > 65535)
+                snprintf(msg, sizeof msg, "dimension %llu is outside 1..65535", (unsigned long long)v), bad = i;
+            else if (v % (uint64_t)o->multiple)
+                snprintf(msg, sizeof msg, "%s must be a multiple of %d, got %llu", o->name, o->multiple,
+                         (unsigned long long)v),
+                    bad = i;
+            break;
+        case ISA_K_FMT:
+            if (isa_fmt_decode((uint32_t)v, &f) != LP_OK || v >> 24)
+                snprintf(msg, sizeof msg, "format code 0x%llx names no format", (unsigned long long)v), bad = i;
+            break;
+        case ISA_K_MX:
+            if (v >= MX_ELEM_COUNT)
+                snprintf(msg, sizeof msg, "MX element type %llu unknown", (unsigned long long)v), bad = i;
+            break;
+        case ISA_K_PRESET:
+            if (v >= (uint64_t)dot_preset_count())
+                snprintf(msg, sizeof msg, "preset %llu unknown", (unsigned long long)v), bad = i;
+            break;
+        case ISA_K_ROUND:
+            if (v >= MF_ROUND_COUNT || (in->op == ISA_MXQ && v == MF_RSR))
+                snprintf(msg, sizeof msg, "rounding mode %llu not allowed here%s", (unsigned long long)v,
+                         in->op == ISA_MXQ ? " (MXQ rounds nearest-even, toward-zero or half-away)" : ""),
+                    bad = i;
+            break;
+        case ISA_K_BITS:
+            if (v < 1 || v > 16)
+                snprintf(msg, sizeof msg, "bit width %llu is outside 1..16", (unsigned long long)v), bad = i;
+            break;
+        case ISA_K_ACCMODE:
+        case ISA_K_GEMV:
+            if (v > 1) snprintf(msg, sizeof msg, "value %llu is not 0 or 1", (unsigned long long)v), bad = i;
+            break;
+        case ISA_K_PIM:
+            if (v > 65535)
+                snprintf(msg, sizeof msg, "PIM array %llu does not fit 16 bits", (unsigned long long)v), bad = i;
+            break;
+        default: break;
+        }
+    }
+    if (bad_op) *bad_op = bad;
+    if (bad < 0) return LP_OK;
+    if (err && errlen)
+        snprintf(err, errlen, "%s operand %d (%s): %s", info->mnemonic, bad + 1, info->ops[bad].name, msg);
+    return LP_ERR_RANGE;
+}
+
+int isa_ranges(const isa_insn *in, isa_range out[ISA_MAX_RANGES])
+{
+    const isa_info *info = isa_get(in->op);
+    int n = 0;
+    for (int i = 0; i < info->nops && n < ISA_MAX_RANGES; i++) {
+        const isa_operand_info *o = &info->ops[i];
+        if (!o->has_foot) continue;
+        isa_range *r = &out[n++];
+        memset(r, 0, sizeof *r);
+        r->read = o->foot.read;
+        r->write = o->foot.write;
+        uint64_t v = in->v[i];
+        if (o->kind == ISA_K_PIM) {
+            r->space = ISA_SPACE_PIM;
+            r->addr = v;
+            r->rows = r->row_bytes = r->pitch = 1;
+            continue;
+        }
+        uint64_t rows_ = foot_dim(in, o->foot.rows_op, o->foot.rows_div);
+        uint64_t row_bytes = foot_dim(in, o->foot.cols_op, o->foot.cols_div) * (uint64_t)foot_type_bytes(in, &o->foot);
+        r->rows = rows_;
+        r->row_bytes = row_bytes;
+        r->pitch = row_bytes;
+        switch (o->kind) {
+        case ISA_K_SPM: r->space = ISA_SPACE_SPM, r->addr = v; break;
+        case ISA_K_ACC: r->space = ISA_SPACE_ACC, r->addr = v; break;
+        case ISA_K_MEM:
+            r->space = (v & ISA_MEM_ACC) ? ISA_SPACE_ACC : ISA_SPACE_SPM;
+            r->addr = v & (ISA_MEM_ACC - 1);
+            break;
+        case ISA_K_DRAM:
+            r->space = ISA_SPACE_DRAM;
+            r->addr = v & ((UINT64_C(1) << ISA_DRAM_ADDR_BITS) - 1);
+            r->pitch = (v >> ISA_DRAM_ADDR_BITS) * (uint64_t)foot_type_bytes(in, &o->foot);
+            break;
+        default: n--; break;
+        }
+    }
+    return n;
+}

@@ -1,0 +1,402 @@
+/*
+** prog.c — programs and their .lpt files (see prog.h).
+**
+** The reader is written for hostile input (it is fuzzed): sizes are checked
+** against the remaining bytes before any allocation, arithmetic that could
+** overflow is done in 64 bits with explicit limits, every instruction is
+** decoded and checked, every buffer and expectation is checked against the
+** others. It either returns a complete valid program or an error.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include "prog.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HEADER_BYTES 64
+#define BUF_RECORD 64
+#define EXPECT_RECORD 32
+
+void isa_prog_init(isa_prog *p) { memset(p, 0, sizeof *p); }
+
+void isa_prog_free(isa_prog *p)
+{
+    free(p->code);
+    free(p->bufs);
+    free(p->expects);
+    free(p->data);
+    memset(p, 0, sizeof *p);
+}
+
+void isa_buffer_format(const isa_buffer *b, mf_format *f)
+{
+    if (isa_fmt_decode(b->fmt, f) != LP_OK) mf_get(MF_FP32, f);
+}
+
+uint64_t isa_buffer_bytes(const isa_buffer *b)
+{
+    mf_format f;
+    isa_buffer_format(b, &f);
+    return (uint64_t)b->rows * b->cols * (uint64_t)isa_elem_bytes(&f);
+}
+
+int isa_prog_find(const isa_prog *p, const char *name)
+{
+    for (size_t i = 0; i < p->nbufs; i++)
+        if (!strcmp(p->bufs[i].name, name)) return (int)i;
+    return -1;
+}
+
+int isa_prog_buffer_at(const isa_prog *p, uint64_t addr)
+{
+    for (size_t i = 0; i < p->nbufs; i++)
+        if (addr >= p->bufs[i].addr && addr < p->bufs[i].addr + isa_buffer_bytes(&p->bufs[i])) return (int)i;
+    return -1;
+}
+
+/* Grow an array to hold one more element. */
+static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap) return true;
+    size_t nc = *cap ? *cap * 2 : 16;
+    void *q = realloc(*arr, nc * elem);
+    if (!q) return false;
+    *arr = q;
+    *cap = nc;
+    return true;
+}
+
+lp_status isa_prog_add_insn(isa_prog *p, const isa_insn *in)
+{
+    if (p->ninsns >= ISA_MAX_INSNS) return LP_ERR_RANGE;
+    size_t cap_words = p->cap_insns;
+    if (!grow((void **)&p->code, &cap_words, p->ninsns, ISA_WORD_BYTES)) return LP_ERR_NOMEM;
+    p->cap_insns = cap_words;
+    isa_encode(in, p->code + p->ninsns * ISA_WORD_BYTES);
+    p->ninsns++;
+    return LP_OK;
+}
+
+lp_status isa_prog_add_buffer(isa_prog *p, const char *name, uint32_t fmt, uint32_t rows, uint32_t cols)
+{
+    if (p->nbufs >= ISA_MAX_BUFFERS) return LP_ERR_RANGE;
+    if (!grow((void **)&p->bufs, &p->cap_bufs, p->nbufs, sizeof *p->bufs)) return LP_ERR_NOMEM;
+    isa_buffer *b = &p->bufs[p->nbufs];
+    memset(b, 0, sizeof *b);
+    snprintf(b->name, sizeof b->name, "%s", name);
+    b->fmt = fmt;
+    b->rows = rows;
+    b->cols = cols;
+    b->addr = (p->dram_bytes + ISA_BUFFER_ALIGN - 1) / ISA_BUFFER_ALIGN * ISA_BUFFER_ALIGN;
+    uint64_t end = b->addr + isa_buffer_bytes(b);
+    if (end >> ISA_DRAM_ADDR_BITS) return LP_ERR_RANGE;
+    p->dram_bytes = end;
+    p->nbufs++;
+    return LP_OK;
+}
+
+lp_status isa_prog_add_data(isa_prog *p, const void *bytes, size_t n, uint64_t *off)
+{
+    if ((uint64_t)p->ndata + n > ISA_MAX_DATA) return LP_ERR_RANGE;
+    if (p->ndata + n > p->cap_data) {
+        size_t nc = p->cap_data ? p->cap_data : 4096;
+        while (nc < p->ndata + n) nc *= 2;
+        uint8_t *q = realloc(p->data, nc);
+        if (!q) return LP_ERR_NOMEM;
+        p->data = q;
+        p->cap_data = nc;
+    }
+    if (n) memcpy(p->data + p->ndata, bytes, n);
+    *off = p->ndata;
+    p->ndata += n;
+    return LP_OK;
+}
+
+lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op, char *err, size_t errlen)
+{
+    const isa_info *info = isa_get(in->op);
+    for (int i = 0; i < info->nops; i++) {
+        const isa_operand_info *o = &info->ops[i];
+        if (o->kind != ISA_K_DRAM) continue;
+        uint64_t addr = in->v[i] & ((UINT64_C(1) << ISA_DRAM_ADDR_BITS) - 1), pitch = in->v[i] >> ISA_DRAM_ADDR_BITS;
+        int bi = isa_prog_buffer_at(p, addr);
+        const char *msg = NULL;
+        char buf[200];
+        if (bi < 0) {
+            snprintf(buf, sizeof buf, "DRAM address 0x%llx lies in no buffer", (unsigned long long)addr);
+            msg = buf;
+        } else {
+            const isa_buffer *b = &p->bufs[bi];
+            mf_format bf, tf;
+            isa_buffer_format(b, &bf);
+            int eb = isa_elem_bytes(&bf);
+            uint64_t idx = (addr - b->addr) / (uint64_t)eb, r = idx / b->cols, c = idx % b->cols;
+            uint64_t rows = in->v[o->foot.rows_op], cols = in->v[o->foot.cols_op];
+            uint32_t tcode = (uint32_t)in->v[o->foot.type_op];
+            if ((addr - b->addr) % (uint64_t)eb) {
+                snprintf(buf, sizeof buf, "DRAM address 0x%llx is not on an element of buffer %s",
+                         (unsigned long long)addr, b->name);
+                msg = buf;
+            } else if (pitch != b->cols) {
+                snprintf(buf, sizeof buf, "row pitch %llu is not the width %u of buffer %s", (unsigned long long)pitch,
+                         b->cols, b->name);
+                msg = buf;
+            } else if (tcode != b->fmt) {
+                isa_fmt_decode(tcode, &tf);
+                snprintf(buf, sizeof buf, "format %s does not match buffer %s (%s)",
+                         isa_fmt_decode(tcode, &tf) == LP_OK ? tf.name : "?", b->name, bf.name);
+                msg = buf;
+                i = o->foot.type_op; /* point at the format operand */
+            } else if (r + rows > b->rows || c + cols > b->cols) {
+                snprintf(buf, sizeof buf, "tile %llu x %llu at %s[%llu, %llu] runs past the buffer's %u x %u elements",
+                         (unsigned long long)rows, (unsigned long long)cols, b->name, (unsigned long long)r,
+                         (unsigned long long)c, b->rows, b->cols);
+                msg = buf;
+            }
+        }
+        if (msg) {
+            if (bad_op) *bad_op = i;
+            if (err && errlen) snprintf(err, errlen, "%s", msg);
+            return LP_ERR_RANGE;
+        }
+    }
+    if (bad_op) *bad_op = -1;
+    return LP_OK;
+}
+
+/* ---- serialisation ------------------------------------------------------------ */
+
+static void put32(uint8_t *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+static void put64(uint8_t *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(v >> (8 * i));
+}
+static uint32_t get32(const uint8_t *b)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--) v = v << 8 | b[i];
+    return v;
+}
+static uint64_t get64(const uint8_t *b)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | b[i];
+    return v;
+}
+
+lp_status isa_prog_serialize(const isa_prog *p, uint8_t **out, size_t *len)
+{
+    size_t n =
+        HEADER_BYTES + p->ninsns * ISA_WORD_BYTES + p->nbufs * BUF_RECORD + p->nexpects * EXPECT_RECORD + p->ndata;
+    uint8_t *b = calloc(1, n), *q = b;
+    if (!b) return LP_ERR_NOMEM;
+    memcpy(q, ISA_TRACE_MAGIC, 8);
+    put32(q + 8, ISA_TRACE_VERSION);
+    put32(q + 12, HEADER_BYTES);
+    put64(q + 16, p->ninsns);
+    put32(q + 24, (uint32_t)p->nbufs);
+    put32(q + 28, (uint32_t)p->nexpects);
+    put64(q + 32, p->ndata);
+    put64(q + 40, p->dram_bytes);
+    q += HEADER_BYTES;
+    if (p->ninsns) memcpy(q, p->code, p->ninsns * ISA_WORD_BYTES);
+    q += p->ninsns * ISA_WORD_BYTES;
+    for (size_t i = 0; i < p->nbufs; i++, q += BUF_RECORD) {
+        const isa_buffer *bf = &p->bufs[i];
+        memcpy(q, bf->name, strlen(bf->name));
+        put32(q + 32, bf->fmt);
+        put32(q + 36, bf->rows);
+        put32(q + 40, bf->cols);
+        put32(q + 44, bf->has_data);
+        put64(q + 48, bf->addr);
+        put64(q + 56, bf->has_data ? bf->data_off : 0);
+    }
+    for (size_t i = 0; i < p->nexpects; i++, q += EXPECT_RECORD) {
+        const isa_expect *e = &p->expects[i];
+        uint64_t tb;
+        memcpy(&tb, &e->tol, 8);
+        put32(q, e->buf);
+        put32(q + 4, (uint32_t)e->rule);
+        put64(q + 8, tb);
+        put64(q + 16, e->data_off);
+    }
+    if (p->ndata) memcpy(q, p->data, p->ndata);
+    *out = b;
+    *len = n;
+    return LP_OK;
+}
+
+static bool valid_name(const char *s)
+{
+    if (!isalpha((unsigned char)s[0]) && s[0] != '_') return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_') return false;
+    return true;
+}
+
+#define FAIL(...)                                                                                                      \
+    do {                                                                                                               \
+        if (err && errlen) snprintf(err, errlen, __VA_ARGS__);                                                         \
+        isa_prog_free(p);                                                                                              \
+        return LP_ERR_PARSE;                                                                                           \
+    } while (0)
+
+lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, char *err, size_t errlen)
+{
+    char why[200];
+    isa_prog_init(p);
+    if (len < HEADER_BYTES || memcmp(buf, ISA_TRACE_MAGIC, 8)) FAIL("not an lpsim program (no LPSIMTRC header)");
+    uint32_t version = get32(buf + 8), hdr = get32(buf + 12), nbufs = get32(buf + 24), nexp = get32(buf + 28);
+    uint64_t ninsns = get64(buf + 16), ndata = get64(buf + 32), dram = get64(buf + 40);
+    if (version != ISA_TRACE_VERSION) FAIL("version %u, this lpsim reads version %u", version, ISA_TRACE_VERSION);
+    if (hdr != HEADER_BYTES) FAIL("header of %u bytes, expected %u", hdr, HEADER_BYTES);
+    for (int i = 48; i < HEADER_BYTES; i++)
+        if (buf[i]) FAIL("byte %d of the header is reserved and must be 0", i);
+    if (ninsns > ISA_MAX_INSNS || nbufs > ISA_MAX_BUFFERS || nexp > ISA_MAX_BUFFERS || ndata > ISA_MAX_DATA ||
+        dram >> ISA_DRAM_ADDR_BITS)
+        FAIL("counts in the header exceed lpsim's limits");
+    uint64_t want =
+        HEADER_BYTES + ninsns * ISA_WORD_BYTES + (uint64_t)nbufs * BUF_RECORD + (uint64_t)nexp * EXPECT_RECORD + ndata;
+    if (want != len) FAIL("the header describes %llu bytes, the file has %zu", (unsigned long long)want, len);
+    const uint8_t *q = buf + HEADER_BYTES;
+    /* buffers first: instructions are checked against them */
+    const uint8_t *bq = q + ninsns * ISA_WORD_BYTES;
+    p->bufs = calloc(nbufs ? nbufs : 1, sizeof *p->bufs);
+    p->expects = calloc(nexp ? nexp : 1, sizeof *p->expects);
+    p->data = malloc(ndata ? ndata : 1);
+    p->code = malloc(ninsns ? ninsns * ISA_WORD_BYTES : 1);
+    if (!p->bufs || !p->expects || !p->data || !p->code) FAIL("out of memory");
+    p->cap_bufs = nbufs;
+    p->cap_expects = nexp;
+    p->cap_data = ndata;
+    p->cap_insns = ninsns;
+    uint64_t end = 0;
+    for (uint32_t i = 0; i < nbufs; i++, bq += BUF_RECORD) {
+        isa_buffer *b = &p->bufs[i];
+        size_t off = (size_t)(bq - buf);
+        if (memchr(bq, 0, ISA_NAME_MAX) == NULL) FAIL("buffer %u (byte %zu): name not terminated", i, off);
+        memcpy(b->name, bq, ISA_NAME_MAX);
+        for (size_t k = strlen(b->name); k < ISA_NAME_MAX; k++)
+            if (bq[k]) FAIL("buffer %u (byte %zu): bytes after the name must be 0", i, off);
+        if (!valid_name(b->name)) FAIL("buffer %u (byte %zu): invalid name", i, off);
+        for (uint32_t j = 0; j < i; j++)
+            if (!strcmp(p->bufs[j].name, b->name)) FAIL("buffer %u (byte %zu): duplicate name %s", i, off, b->name);
+        mf_format f;
+        b->fmt = get32(bq + 32);
+        b->rows = get32(bq + 36);
+        b->cols = get32(bq + 40);
+        uint32_t hd = get32(bq + 44);
+        b->addr = get64(bq + 48);
+        b->data_off = get64(bq + 56);
+        if (isa_fmt_decode(b->fmt, &f) != LP_OK || f.bits > 32) FAIL("buffer %s: unknown format code", b->name);
+        if (b->rows == 0 || b->cols == 0 || hd > 1) FAIL("buffer %s: bad shape or flags", b->name);
+        b->has_data = hd;
+        uint64_t bytes = (uint64_t)b->rows * b->cols * (uint64_t)isa_elem_bytes(&f);
+        uint64_t at = (end + ISA_BUFFER_ALIGN - 1) / ISA_BUFFER_ALIGN * ISA_BUFFER_ALIGN;
+        if (b->addr != at)
+            FAIL("buffer %s: address 0x%llx, the layout puts it at 0x%llx", b->name, (unsigned long long)b->addr,
+                 (unsigned long long)at);
+        end = at + bytes;
+        if (end > dram) FAIL("buffer %s ends past the DRAM size in the header", b->name);
+        if (b->has_data ? (b->data_off > ndata || bytes > ndata - b->data_off) : b->data_off != 0)
+            FAIL("buffer %s: contents outside the data section", b->name);
+    }
+    if (end != dram) FAIL("DRAM size in the header is not the end of the last buffer");
+    p->nbufs = nbufs;
+    p->dram_bytes = dram;
+    for (uint32_t i = 0; i < nexp; i++, bq += EXPECT_RECORD) {
+        isa_expect *e = &p->expects[i];
+        e->buf = get32(bq);
+        uint32_t rule = get32(bq + 4);
+        uint64_t tb = get64(bq + 8);
+        memcpy(&e->tol, &tb, 8);
+        e->data_off = get64(bq + 16);
+        if (get64(bq + 24)) FAIL("expectation %u: reserved bytes must be 0", i);
+        if (e->buf >= nbufs) FAIL("expectation %u names buffer %u of %u", i, e->buf, nbufs);
+        if (rule >= ISA_RULE_COUNT) FAIL("expectation %u: unknown rule %u", i, rule);
+        e->rule = (isa_rule)rule;
+        if (!isfinite(e->tol) || e->tol < 0 || (rule == ISA_RULE_BITEXACT && e->tol != 0))
+            FAIL("expectation %u: bad tolerance", i);
+        uint64_t bytes = isa_buffer_bytes(&p->bufs[e->buf]);
+        if (e->data_off > ndata || bytes > ndata - e->data_off)
+            FAIL("expectation %u: data outside the data section", i);
+    }
+    p->nexpects = nexp;
+    if (ndata) memcpy(p->data, bq, ndata);
+    p->ndata = ndata;
+    for (uint64_t i = 0; i < ninsns; i++) {
+        isa_insn in;
+        int bad;
+        if (isa_decode(q + i * ISA_WORD_BYTES, &in, why, sizeof why) != LP_OK)
+            FAIL("instruction %llu (byte %llu): %s", (unsigned long long)i,
+                 (unsigned long long)(HEADER_BYTES + i * ISA_WORD_BYTES), why);
+        if (isa_prog_check_dram(p, &in, &bad, why, sizeof why) != LP_OK)
+            FAIL("instruction %llu (byte %llu): %s", (unsigned long long)i,
+                 (unsigned long long)(HEADER_BYTES + i * ISA_WORD_BYTES), why);
+    }
+    if (ninsns) memcpy(p->code, q, ninsns * ISA_WORD_BYTES);
+    p->ninsns = ninsns;
+    return LP_OK;
+}
+
+lp_status isa_prog_write(const isa_prog *p, const char *path, lp_diag *d)
+{
+    uint8_t *b;
+    size_t n;
+    lp_diag_init(d, path);
+    if (isa_prog_serialize(p, &b, &n) != LP_OK) return lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory");
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        free(b);
+        return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot write: %s", strerror(errno));
+    }
+    size_t w = fwrite(b, 1, n, f);
+    int c = fclose(f);
+    free(b);
+    if (w != n || c) return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot write: %s", strerror(errno));
+    return LP_OK;
+}
+
+lp_status isa_prog_read(const char *path, isa_prog *p, lp_diag *d)
+{
+    char why[300];
+    lp_diag_init(d, path);
+    isa_prog_init(p);
+    FILE *f = fopen(path, "rb");
+    if (!f) return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot open: %s", strerror(errno));
+    uint8_t *b = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) {
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 1 << 16;
+            uint8_t *q = realloc(b, nc);
+            if (!q) {
+                free(b);
+                fclose(f);
+                return lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory reading the file");
+            }
+            b = q;
+            cap = nc;
+        }
+        size_t got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+    }
+    bool ioerr = ferror(f);
+    fclose(f);
+    if (ioerr) {
+        free(b);
+        return lp_diag_set(d, LP_ERR_IO, 1, 1, "read error");
+    }
+    lp_status st = isa_prog_parse(b, n, p, why, sizeof why);
+    free(b);
+    if (st) return lp_diag_set(d, st, 1, 1, "%s", why);
+    return LP_OK;
+}

@@ -1,0 +1,97 @@
+/*
+** prog.h — a program of the tile ISA with its data: instructions (32-byte
+** words), DRAM buffers (name, format, shape, address, initial contents) and
+** expected outputs with a comparison rule. The assembler builds one, a .lpt
+** file stores one, the simulator runs one.
+**
+** .lpt layout, little-endian: a 64-byte header ("LPSIMTRC", version, header
+** size, instruction count, buffer count, expectation count, data bytes, DRAM
+** bytes), the instruction words, 64-byte buffer records, 32-byte expectation
+** records, then the data blob. A reader checks every count, offset, name,
+** code and operand against the file before anything is used.
+**
+** Elements are stored in isa_elem_bytes() bytes each, little-endian, row-major;
+** buffers are laid out in declaration order at 64-byte aligned addresses.
+*/
+#ifndef ISA_PROG_H
+#define ISA_PROG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "isa.h"
+#include "lp_diag.h"
+
+#define ISA_TRACE_MAGIC "LPSIMTRC"
+#define ISA_TRACE_VERSION 1u
+#define ISA_NAME_MAX 32
+#define ISA_MAX_INSNS (UINT64_C(1) << 24) /* 16 Mi instructions, 512 MiB of code */
+#define ISA_MAX_DATA (UINT64_C(1) << 31)  /* 2 GiB of buffer contents */
+#define ISA_MAX_BUFFERS 4096
+#define ISA_BUFFER_ALIGN 64
+
+typedef enum isa_rule { ISA_RULE_BITEXACT, ISA_RULE_MAXULP, ISA_RULE_RELERR, ISA_RULE_COUNT } isa_rule;
+
+typedef struct isa_buffer {
+    char name[ISA_NAME_MAX];
+    uint32_t fmt; /* isa_fmt_code */
+    uint32_t rows, cols;
+    uint64_t addr; /* DRAM byte address */
+    bool has_data; /* else zero-initialised */
+    uint64_t data_off;
+} isa_buffer;
+
+typedef struct isa_expect {
+    uint32_t buf;
+    isa_rule rule;
+    double tol; /* ULPs (maxulp) or relative error (relerr); 0 for bitexact */
+    uint64_t data_off;
+} isa_expect;
+
+typedef struct isa_prog {
+    uint8_t *code; /* ninsns words of ISA_WORD_BYTES */
+    size_t ninsns, cap_insns;
+    isa_buffer *bufs;
+    size_t nbufs, cap_bufs;
+    isa_expect *expects;
+    size_t nexpects, cap_expects;
+    uint8_t *data;
+    size_t ndata, cap_data;
+    uint64_t dram_bytes; /* end of the last buffer */
+} isa_prog;
+
+void isa_prog_init(isa_prog *p);
+void isa_prog_free(isa_prog *p);
+
+/* Bytes of a buffer's contents (rows * cols * element bytes). */
+uint64_t isa_buffer_bytes(const isa_buffer *b);
+/* The format of a buffer (its code is valid in any program that passed checks). */
+void isa_buffer_format(const isa_buffer *b, mf_format *f);
+/* Index of the buffer named name, or -1. */
+int isa_prog_find(const isa_prog *p, const char *name);
+/* Index of the buffer holding DRAM byte address addr, or -1. */
+int isa_prog_buffer_at(const isa_prog *p, uint64_t addr);
+
+/* Append; LP_ERR_NOMEM or LP_ERR_RANGE (limits above) on failure. */
+lp_status isa_prog_add_insn(isa_prog *p, const isa_insn *in);
+lp_status isa_prog_add_buffer(isa_prog *p, const char *name, uint32_t fmt, uint32_t rows, uint32_t cols);
+/* Reserve n bytes of data; *off receives their offset. */
+lp_status isa_prog_add_data(isa_prog *p, const void *bytes, size_t n, uint64_t *off);
+
+/* Check an instruction's DRAM operands against the buffers: the address lies
+** in a buffer, the row pitch is its width, the tile fits, the format matches.
+** LP_OK, or LP_ERR_RANGE with the operand index in *bad_op and a message. */
+lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op, char *err, size_t errlen);
+
+/* Serialise to .lpt bytes (malloc'd, caller frees). */
+lp_status isa_prog_serialize(const isa_prog *p, uint8_t **out, size_t *len);
+/* Parse .lpt bytes into *p (initialised here). LP_OK, or LP_ERR_PARSE with
+** a message naming the byte offset of the problem. Never trusts the input. */
+lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, char *err, size_t errlen);
+
+/* File versions; diagnostics "FILE:1:1: error: ..." (a binary has no lines). */
+lp_status isa_prog_write(const isa_prog *p, const char *path, lp_diag *d);
+lp_status isa_prog_read(const char *path, isa_prog *p, lp_diag *d);
+
+#endif

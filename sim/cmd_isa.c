@@ -1,0 +1,144 @@
+/*
+** cmd_isa.c — `lpsim asm` (kernel source to .lpt) and `lpsim disasm` (.lpt
+** to source that assembles to the identical file).
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asm.h"
+#include "cli.h"
+#include "commands.h"
+
+static const cli_opt asm_opts_[] = {
+    {"o", "FILE.lpt", "output file (default: the input name with .lpt)"},
+    {"help-isa", NULL, "print the instruction-set reference (Markdown) and exit"},
+    {"max-errors", "N", "stop after N errors (default 20)"},
+};
+static const cli_cmd asm_cmd = {"asm",
+                                "FILE.s [-o FILE.lpt] | --help-isa",
+                                "Assembles a kernel file: DRAM buffers with their contents and expected outputs, and\n"
+                                "the program. Errors are reported as FILE:LINE:COL: error: ... (exit status 2);\n"
+                                "nothing is written then.",
+                                asm_opts_,
+                                CLI_NOPTS(asm_opts_),
+                                0,
+                                1};
+
+/* Read a whole file; NULL with errno set on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    for (;;) {
+        if (!b) break;
+        size_t got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) break;
+        if (n == cap) {
+            char *q = realloc(b, cap * 2);
+            if (!q) {
+                free(b);
+                b = NULL;
+                errno = ENOMEM;
+                break;
+            }
+            b = q;
+            cap *= 2;
+        }
+    }
+    if (b && ferror(f)) {
+        free(b);
+        b = NULL;
+        errno = EIO;
+    }
+    fclose(f);
+    *len = n;
+    return b;
+}
+
+int cmd_asm(int argc, char **argv, int first)
+{
+    cli_args a;
+    lp_diag d;
+    /* accept the customary single-dash -o */
+    for (int i = first; i < argc; i++)
+        if (!strcmp(argv[i], "-o")) argv[i] = (char *)"--o";
+    if (cli_parse(&asm_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
+    if (a.help) {
+        cli_print_help(&asm_cmd, stdout);
+        return 0;
+    }
+    if (cli_get(&asm_cmd, &a, "help-isa")) {
+        asm_print_reference(stdout);
+        return 0;
+    }
+    long maxerr;
+    if (cli_get_long(&asm_cmd, &a, "max-errors", 1, 1000, 20, &maxerr, &d)) return cli_fail(&d);
+    if (a.npos != 1) {
+        cli_value_error(&asm_cmd, &a, NULL, -1, &d, "'lpsim asm' needs one kernel file");
+        return cli_fail(&d);
+    }
+    const char *path = a.pos[0], *outp = cli_get(&asm_cmd, &a, "o");
+    char defout[1024];
+    if (!outp) {
+        const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+        size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - path) : strlen(path);
+        snprintf(defout, sizeof defout, "%.*s.lpt", (int)stem, path);
+        outp = defout;
+    }
+    size_t len;
+    char *src = slurp(path, &len);
+    if (!src) {
+        cli_value_error(&asm_cmd, &a, NULL, 0, &d, "cannot read '%s': %s", path, strerror(errno));
+        return cli_fail(&d);
+    }
+    asm_opts o = {path, (int)maxerr, false, 0, 0};
+    asm_diags dg = {0};
+    isa_prog p;
+    lp_status st = asm_assemble(src, len, &o, &p, &dg);
+    free(src);
+    if (st != LP_OK) {
+        asm_diags_print(&dg, stderr);
+        if (st == LP_ERR_NOMEM && !dg.n) fprintf(stderr, "%s:1:1: error: out of memory\n", path);
+        asm_diags_free(&dg);
+        return CLI_EXIT_USAGE;
+    }
+    asm_diags_free(&dg);
+    st = isa_prog_write(&p, outp, &d);
+    isa_prog_free(&p);
+    if (st) return cli_fail(&d);
+    return 0;
+}
+
+static const cli_cmd disasm_cmd = {"disasm",
+                                   "FILE.lpt",
+                                   "Prints a binary program as assembly that 'lpsim asm' turns into the identical\n"
+                                   "file (buffer contents and expected outputs inline).",
+                                   NULL,
+                                   0,
+                                   0,
+                                   1};
+
+int cmd_disasm(int argc, char **argv, int first)
+{
+    cli_args a;
+    lp_diag d;
+    if (cli_parse(&disasm_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
+    if (a.help) {
+        cli_print_help(&disasm_cmd, stdout);
+        return 0;
+    }
+    if (a.npos != 1) {
+        cli_value_error(&disasm_cmd, &a, NULL, -1, &d, "'lpsim disasm' needs one .lpt file");
+        return cli_fail(&d);
+    }
+    isa_prog p;
+    if (isa_prog_read(a.pos[0], &p, &d)) return cli_fail(&d);
+    asm_disassemble(&p, stdout);
+    isa_prog_free(&p);
+    return 0;
+}
