@@ -29,6 +29,7 @@
 #define MAX_OPERANDS 16
 #define MAX_FOR_DEPTH 16
 #define DEFAULT_SPACE (UINT64_C(1) << ISA_ADDR_BITS)
+#define MAX_WORK (UINT64_C(1) << 27) /* lines + iterations: .for expansion cannot run away */
 
 typedef struct line {
     const char *s;
@@ -62,6 +63,7 @@ typedef struct as {
     uint64_t spm_bytes, acc_bytes;
     char dir[1024];
     uint64_t n_emitted; /* instructions emitted, to bound .for expansion */
+    uint64_t work;      /* lines and loop iterations processed, to bound it too */
     int depth;
 } as;
 
@@ -212,7 +214,7 @@ static void trim(arg *x)
 static int split_args(as *a, const line *l, const char *s, size_t len, int col, arg *out, int max)
 {
     int n = 0, depth = 0;
-    size_t start = 0;
+    size_t start = 0, open_at[64];
     for (size_t i = 0; i <= len; i++) {
         char c = i < len ? s[i] : ',';
         if (c == '"') { /* strings may hold commas */
@@ -225,12 +227,22 @@ static int split_args(as *a, const line *l, const char *s, size_t len, int col, 
             i = j;
             continue;
         }
-        if (c == '(' || c == '[') depth++;
+        if (c == '(' || c == '[') {
+            if (depth == 64) {
+                err(a, l, col + (int)i, "brackets nest too deeply");
+                return -1;
+            }
+            open_at[depth++] = i;
+        }
         if (c == ')' || c == ']') {
             if (--depth < 0) {
                 err(a, l, col + (int)i, "unbalanced '%c'", c);
                 return -1;
             }
+        }
+        if (i == len && depth) {
+            err(a, l, col + (int)open_at[depth - 1], "'%c' is never closed", s[open_at[depth - 1]]);
+            return -1;
         }
         if (c == ',' && depth == 0) {
             if (n == max) {
@@ -248,10 +260,6 @@ static int split_args(as *a, const line *l, const char *s, size_t len, int col, 
             n++;
             start = i + 1;
         }
-    }
-    if (depth) {
-        err(a, l, col + (int)len, "missing closing bracket");
-        return -1;
     }
     if (n == 1 && out[0].len == 0) n = 0;
     return n;
@@ -564,8 +572,10 @@ static bool parse_operand(as *a, const line *l, const isa_info *info, int i, con
                 return false;
             }
             arg two[2];
-            if (split_args(a, l, idx.s + 1, idx.len - 2, idx.col + 1, two, 2) != 2) {
-                if (!a->dg->n || a->dg->items[a->dg->n - 1].line != l->no) err(a, l, idx.col, "expected '[ROW, COL]'");
+            int before = a->dg->n, got = split_args(a, l, idx.s + 1, idx.len - 2, idx.col + 1, two, 2);
+            if (got != 2) {
+                if (a->dg->n == before) /* not already explained */
+                    err(a, l, idx.col, "expected '[ROW, COL]', a row and a column separated by a comma");
                 return false;
             }
             if (!eval_range(a, l, &two[0], 0, (int64_t)b->rows - 1, "the row", &r) ||
@@ -764,6 +774,12 @@ static void instruction(as *a, const line *l, const char *s, size_t len, int col
 
 /* ---- data ------------------------------------------------------------------------------- */
 
+/* Separators in data text. (Not strchr: it would match a NUL byte.) */
+static bool is_data_delim(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == '#' || c == ';';
+}
+
 /* Parse hex element codes from text (len bytes) into out (n elements of eb
 ** bytes). Errors point into file at line0 (first line of text). Returns the
 ** number of elements found (stops counting past n). */
@@ -790,15 +806,16 @@ static size_t parse_hex_elems(as *a, const char *file, int line0, const char *te
         }
         size_t start = i;
         uint64_t v = 0;
-        while (i < len && !strchr(" \t\r\n,#;", text[i])) {
+        while (i < len && !is_data_delim(text[i])) {
             int h = isdigit((unsigned char)text[i]) ? text[i] - '0'
                     : (tolower((unsigned char)text[i]) >= 'a' && tolower((unsigned char)text[i]) <= 'f')
                         ? tolower((unsigned char)text[i]) - 'a' + 10
                         : -1;
             if (h < 0) {
-                err_file(a, file, lineno, (int)(i - col0) + 1, "invalid hex digit %s%c%s in element %zu",
-                         isprint((unsigned char)text[i]) ? "'" : "", isprint((unsigned char)text[i]) ? text[i] : '?',
-                         isprint((unsigned char)text[i]) ? "'" : "", count);
+                char what[16];
+                unsigned char bc = (unsigned char)text[i];
+                snprintf(what, sizeof what, isprint(bc) ? "'%c'" : "byte 0x%02x", isprint(bc) ? bc : bc);
+                err_file(a, file, lineno, (int)(i - col0) + 1, "invalid hex digit %s in element %zu", what, count);
                 *ok = false;
                 return count;
             }
@@ -1049,8 +1066,17 @@ static int directive(as *a, int i, int to, const char *s, size_t len, int col)
                 expect ? ".expect" : ".data", expect ? " and a rule (bitexact, maxulp N, relerr X)" : "");
             return i;
         }
-        bool inl = arg_is(&args[1], "inline");
-        int last = i, first_rule = inl ? 2 : 3;
+        /* the source: inline, or hex "FILE", or bin "FILE" */
+        arg how = args[1], path = {NULL, 0, 0};
+        size_t w = 0;
+        while (w < how.len && is_ident((unsigned char)how.s[w])) w++;
+        if (w < how.len) {
+            path = (arg){how.s + w, how.len - w, how.col + (int)w};
+            trim(&path);
+            how.len = w;
+        }
+        bool inl = arg_is(&how, "inline");
+        int last = i, first_rule = 2;
         int close = inl ? find_close(a, i, a->nlines, "", ".enddata") : -1;
         if (inl) {
             if (close < 0) {
@@ -1061,13 +1087,15 @@ static int directive(as *a, int i, int to, const char *s, size_t len, int col)
         }
         int bi = buffer_arg(a, l, &args[0]);
         if (bi < 0) return last;
-        if (!inl && !arg_is(&args[1], "hex") && !arg_is(&args[1], "bin")) {
+        if ((!inl && !arg_is(&how, "hex") && !arg_is(&how, "bin")) || (inl && path.len)) {
             char q[64];
-            err(a, l, args[1].col, "expected hex, bin or inline, got '%s'", quote(&args[1], q, sizeof q));
+            err(a, l, args[1].col, "expected hex \"FILE\", bin \"FILE\" or inline, got '%s'",
+                quote(&args[1], q, sizeof q));
             return last;
         }
-        if (!inl && n < 3) {
-            err(a, l, args[1].col, "expected a file name after '%.*s'", (int)args[1].len, args[1].s);
+        if (!inl && !path.len) {
+            err(a, l, args[1].col + (int)how.len, "expected a file name in double quotes after '%.*s'", (int)how.len,
+                how.s);
             return last;
         }
         isa_rule rule = ISA_RULE_BITEXACT;
@@ -1109,8 +1137,7 @@ static int directive(as *a, int i, int to, const char *s, size_t len, int col)
             return last;
         }
         uint64_t off;
-        if (!load_contents(a, l, bi, &args[1], inl ? NULL : &args[2], inl ? i + 1 : -1, inl ? close : -1, &off))
-            return last;
+        if (!load_contents(a, l, bi, &how, inl ? NULL : &path, inl ? i + 1 : -1, inl ? close : -1, &off)) return last;
         if (expect) {
             isa_prog *p = a->p;
             if (p->nexpects == p->cap_expects) {
@@ -1194,6 +1221,11 @@ static int directive(as *a, int i, int to, const char *s, size_t len, int col)
         sy->loop = true;
         a->depth++;
         for (int64_t it = v1; it < v2 && !a->stop; it += v3) {
+            if (++a->work > MAX_WORK) {
+                err(a, l, col, "the .for loops expand past %llu lines and iterations", (unsigned long long)MAX_WORK);
+                a->stop = true;
+                break;
+            }
             a->syms[a->nsyms - 1].value = it;
             run(a, i + 1, close);
             if (v2 - it <= v3) break;
@@ -1225,6 +1257,11 @@ static void run(as *a, int from, int to)
     for (int i = from; i < to && !a->stop; i++) {
         const line *l = &a->lines[i];
         const char *s = l->s;
+        if (++a->work > MAX_WORK) {
+            err(a, l, 1, "the .for loops expand past %llu lines and iterations", (unsigned long long)MAX_WORK);
+            a->stop = true;
+            return;
+        }
         size_t len = l->len;
         const char *nul = memchr(s, 0, len);
         if (nul) {
@@ -1418,6 +1455,42 @@ void asm_disassemble(const isa_prog *p, FILE *f)
         }
         const isa_info *info = isa_get(in.op);
         fprintf(f, "    %s", info->mnemonic);
+        for (int k = 0; k < info->nops; k++) {
+            fputs(k ? ", " : " ", f);
+            print_operand(p, &in, k, f);
+        }
+        fputc('\n', f);
+    }
+}
+
+void asm_listing(const isa_prog *p, FILE *f)
+{
+    fprintf(f, "; %zu instructions, %zu buffers (%llu bytes of DRAM), %zu expectations\n", p->ninsns, p->nbufs,
+            (unsigned long long)p->dram_bytes, p->nexpects);
+    for (size_t i = 0; i < p->nbufs; i++) {
+        const isa_buffer *b = &p->bufs[i];
+        mf_format fm;
+        isa_buffer_format(b, &fm);
+        fprintf(f, "; buffer %-12s %-12s %6u x %-6u at 0x%08llx %10llu bytes%s\n", b->name, fm.name, b->rows, b->cols,
+                (unsigned long long)b->addr, (unsigned long long)isa_buffer_bytes(b),
+                b->has_data ? ", initialised" : "");
+    }
+    for (size_t i = 0; i < p->nexpects; i++) {
+        const isa_expect *e = &p->expects[i];
+        static const char *const rules[] = {"bitexact", "maxulp", "relerr"};
+        fprintf(f, "; expect %-12s %s %.17g\n", p->bufs[e->buf].name, rules[e->rule], e->tol);
+    }
+    for (size_t i = 0; i < p->ninsns; i++) {
+        const uint8_t *w = p->code + i * ISA_WORD_BYTES;
+        isa_insn in;
+        fprintf(f, "%06zu  ", i);
+        for (int k = 0; k < ISA_WORD_BYTES; k++) fprintf(f, "%02x", w[k]);
+        if (isa_decode(w, &in, NULL, 0) != LP_OK) {
+            fprintf(f, "  ; invalid\n");
+            continue;
+        }
+        const isa_info *info = isa_get(in.op);
+        fprintf(f, "  %s", info->mnemonic);
         for (int k = 0; k < info->nops; k++) {
             fputs(k ? ", " : " ", f);
             print_operand(p, &in, k, f);

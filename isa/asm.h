@@ -45,6 +45,10 @@ void asm_diags_free(asm_diags *dg);
 ** (buffer contents and expectations inline). */
 void asm_disassemble(const isa_prog *p, FILE *f);
 
+/* A listing: buffers, expectations, then each instruction's index, 32-byte
+** word in hex and assembly (the golden files of examples/ are listings). */
+void asm_listing(const isa_prog *p, FILE *f);
+
 /* The reference page of the instruction set and directives (Markdown). */
 void asm_print_reference(FILE *f);
 

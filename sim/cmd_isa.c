@@ -114,12 +114,15 @@ int cmd_asm(int argc, char **argv, int first)
     return 0;
 }
 
+static const cli_opt disasm_opts[] = {
+    {"listing", NULL, "print a listing instead: buffers, and each instruction's index, word and assembly"},
+};
 static const cli_cmd disasm_cmd = {"disasm",
-                                   "FILE.lpt",
+                                   "FILE.lpt [--listing]",
                                    "Prints a binary program as assembly that 'lpsim asm' turns into the identical\n"
                                    "file (buffer contents and expected outputs inline).",
-                                   NULL,
-                                   0,
+                                   disasm_opts,
+                                   CLI_NOPTS(disasm_opts),
                                    0,
                                    1};
 
@@ -138,7 +141,10 @@ int cmd_disasm(int argc, char **argv, int first)
     }
     isa_prog p;
     if (isa_prog_read(a.pos[0], &p, &d)) return cli_fail(&d);
-    asm_disassemble(&p, stdout);
+    if (cli_get(&disasm_cmd, &a, "listing"))
+        asm_listing(&p, stdout);
+    else
+        asm_disassemble(&p, stdout);
     isa_prog_free(&p);
     return 0;
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# fuzz/run.sh [SECONDS] [asm|trace ...] — build the libFuzzer harnesses with
+# clang (ASan + UBSan) and run each for SECONDS (default 600). Crashes land in
+# fuzz/out/<harness>/ (ignored by git); the corpora start from fuzz/corpus_*
+# and the example kernels. Needs clang and libclang-rt-14-dev (Debian 12).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-600}
+shift || true
+harnesses=("${@:-asm trace}")
+[ $# -eq 0 ] && harnesses=(asm trace)
+command -v clang >/dev/null || { echo "fuzz/run.sh: needs clang (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
+mkdir -p fuzz/out/build
+gen=fuzz/out/build/generated
+mkdir -p "$gen"
+sed -e 's/@PROJECT_VERSION@/fuzz/' -e 's/@LPSIM_GIT_REV@/fuzz/' models/lp_version.h.in > "$gen/lp_version.h"
+srcs=(models/lp_status.c models/lp_diag.c models/mf.c models/mx.c models/dot.c isa/isa.c isa/prog.c isa/asm.c)
+for h in "${harnesses[@]}"; do
+  bin=fuzz/out/build/fuzz_$h
+  clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+    -Imodels -Iisa -I"$gen" "fuzz/fuzz_$h.c" "${srcs[@]}" -lm -o "$bin"
+  corpus=fuzz/out/corpus_$h
+  mkdir -p "$corpus" "fuzz/out/$h"
+  cp -n fuzz/corpus_$h/* "$corpus"/ 2>/dev/null || true
+  if [ "$h" = asm ]; then cp -n examples/*/*.s "$corpus"/ 2>/dev/null || true; fi
+  echo "== fuzz_$h for ${secs}s"
+  "$bin" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=4096 -timeout=20 \
+    -artifact_prefix="fuzz/out/$h/" -print_final_stats=1 "$corpus"
+done
