@@ -78,7 +78,9 @@ static const struct {
      "initial contents: hex codes (whitespace-separated, # comments), raw little-endian elements, or hex lines up to "
      ".enddata"},
     {".expect", "NAME, hex \"FILE\" | bin \"FILE\" | inline [, bitexact | maxulp N | relerr X]",
-     "expected contents of NAME after the run and how to compare them (default bitexact)"},
+     "expected contents of NAME after the run: bitexact (default) every code equal; maxulp N float elements at most "
+     "N units in the last place apart, NaN only against NaN; relerr X normwise, max abs(got - want) <= X * max "
+     "abs(want)"},
     {".enddata", "", "end of inline contents"},
     {".equ", "NAME, EXPR", "a named integer constant"},
     {".for", "VAR = START, END [, STEP]", "repeat the lines up to .endfor with VAR = START, START+STEP, ... < END"},

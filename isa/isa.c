@@ -51,6 +51,7 @@ static const struct {
 };
 
 static isa_info infos[ISA_OP_COUNT];
+static int16_t by_opcode[256]; /* opcode -> row, -1 if none */
 static once_flag infos_once = ONCE_FLAG_INIT;
 
 static int find_operand(const isa_info *in, const char *name, size_t len)
@@ -157,6 +158,8 @@ static void parse_signature(isa_info *in, const char *sig)
 
 static void init_infos(void)
 {
+    for (int i = 0; i < 256; i++) by_opcode[i] = -1;
+    for (int i = 0; i < ISA_OP_COUNT; i++) by_opcode[rows[i].opcode] = (int16_t)i;
     for (int i = 0; i < ISA_OP_COUNT; i++) {
         isa_info *in = &infos[i];
         memset(in, 0, sizeof *in);
@@ -189,9 +192,8 @@ int isa_lookup(const char *mnemonic)
 
 int isa_by_opcode(uint8_t opcode)
 {
-    for (int i = 0; i < ISA_OP_COUNT; i++)
-        if (rows[i].opcode == opcode) return i;
-    return -1;
+    call_once(&infos_once, init_infos);
+    return by_opcode[opcode];
 }
 
 const char *isa_kind_name(isa_kind k) { return (unsigned)k < ISA_KIND_COUNT ? kinds[k].name : "?"; }
@@ -220,7 +222,36 @@ uint32_t isa_fmt_code(const mf_format *f)
            ((uint32_t)f->bias & 0x1ff);
 }
 
+/* The last formats decoded, per thread: decoding a program looks up the same
+** few codes again and again. */
+static _Thread_local struct {
+    uint32_t code;
+    bool valid;
+    mf_format f;
+} fmt_cache[4];
+static _Thread_local int fmt_cache_next;
+
+static lp_status fmt_decode_uncached(uint32_t code, mf_format *f);
+
 lp_status isa_fmt_decode(uint32_t code, mf_format *f)
+{
+    for (int i = 0; i < 4; i++) {
+        if (fmt_cache[i].valid && fmt_cache[i].code == code) {
+            *f = fmt_cache[i].f;
+            return LP_OK;
+        }
+    }
+    lp_status st = fmt_decode_uncached(code, f);
+    if (st == LP_OK) {
+        int k = fmt_cache_next++ & 3;
+        fmt_cache[k].code = code;
+        fmt_cache[k].f = *f;
+        fmt_cache[k].valid = true;
+    }
+    return st;
+}
+
+static lp_status fmt_decode_uncached(uint32_t code, mf_format *f)
 {
     char name[48];
     static const char *const pol[] = {"ieee", "fn", "fnuz", "finite"};
@@ -244,47 +275,77 @@ int isa_elem_bytes(const mf_format *f) { return f->bits <= 8 ? 1 : f->bits <= 16
 
 /* ---- encoding ------------------------------------------------------------------ */
 
-static void put_bits(uint8_t *w, int *pos, uint64_t v, int n)
+/* The word as four little-endian 64-bit limbs; fields of up to 64 bits are
+** read and written with two shifts (a field may straddle two limbs). */
+static void load_limbs(const uint8_t *w, uint64_t l[4])
 {
-    for (int i = 0; i < n; i++, (*pos)++)
-        if ((v >> i) & 1) w[*pos / 8] |= (uint8_t)(1u << (*pos % 8));
+    for (int i = 0; i < 4; i++) {
+        uint64_t v = 0;
+        for (int b = 7; b >= 0; b--) v = v << 8 | w[i * 8 + b];
+        l[i] = v;
+    }
 }
 
-static uint64_t get_bits(const uint8_t *w, int *pos, int n)
+static void store_limbs(const uint64_t l[4], uint8_t *w)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++, (*pos)++) v |= (uint64_t)((w[*pos / 8] >> (*pos % 8)) & 1) << i;
-    return v;
+    for (int i = 0; i < 4; i++)
+        for (int b = 0; b < 8; b++) w[i * 8 + b] = (uint8_t)(l[i] >> (8 * b));
+}
+
+static uint64_t field_mask(int n) { return n >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1; }
+
+static void put_field(uint64_t l[4], int *pos, uint64_t v, int n)
+{
+    int i = *pos / 64, o = *pos % 64;
+    v &= field_mask(n);
+    l[i] |= v << o;
+    if (o && o + n > 64) l[i + 1] |= v >> (64 - o);
+    *pos += n;
+}
+
+static uint64_t get_field(const uint64_t l[4], int *pos, int n)
+{
+    int i = *pos / 64, o = *pos % 64;
+    uint64_t v = l[i] >> o;
+    if (o && o + n > 64) v |= l[i + 1] << (64 - o);
+    *pos += n;
+    return v & field_mask(n);
 }
 
 void isa_encode(const isa_insn *in, uint8_t out[ISA_WORD_BYTES])
 {
     const isa_info *info = isa_get(in->op);
-    memset(out, 0, ISA_WORD_BYTES);
-    out[0] = info->opcode;
+    uint64_t l[4] = {info->opcode, 0, 0, 0};
     int pos = 8;
     for (int i = 0; i < info->nops; i++) {
         int n = kinds[info->ops[i].kind].bits;
         assert(n == 64 || in->v[i] >> n == 0);
-        put_bits(out, &pos, in->v[i], n);
+        put_field(l, &pos, in->v[i], n);
     }
+    store_limbs(l, out);
 }
 
 lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, char *err, size_t errlen)
 {
     int op = isa_by_opcode(word[0]);
-    memset(out, 0, sizeof *out);
     if (op < 0) {
+        memset(out, 0, sizeof *out);
         if (err && errlen) snprintf(err, errlen, "unknown opcode 0x%02x", word[0]);
         return LP_ERR_PARSE;
     }
     const isa_info *info = isa_get((isa_op)op);
+    uint64_t l[4];
+    load_limbs(word, l);
     out->op = (isa_op)op;
     int pos = 8;
-    for (int i = 0; i < info->nops; i++) out->v[i] = get_bits(word, &pos, kinds[info->ops[i].kind].bits);
-    for (int p = pos; p < ISA_WORD_BYTES * 8; p++) {
-        if ((word[p / 8] >> (p % 8)) & 1) {
-            if (err && errlen) snprintf(err, errlen, "%s: unused bit %d is set", info->mnemonic, p);
+    for (int i = 0; i < info->nops; i++) out->v[i] = get_field(l, &pos, kinds[info->ops[i].kind].bits);
+    for (int i = info->nops; i < ISA_MAX_OPERANDS; i++) out->v[i] = 0;
+    /* every bit past the last field must be zero */
+    for (int i = pos / 64; i < 4; i++) {
+        uint64_t rest = i == pos / 64 ? l[i] >> (pos % 64) : l[i];
+        if (rest) {
+            int bit = i * 64 + (i == pos / 64 ? pos % 64 : 0) + __builtin_ctzll(rest);
+            if (err && errlen) snprintf(err, errlen, "%s: unused bit %d is set", info->mnemonic, bit);
             return LP_ERR_PARSE;
         }
     }

@@ -39,6 +39,7 @@ void isa_buffer_format(const isa_buffer *b, mf_format *f)
 
 uint64_t isa_buffer_bytes(const isa_buffer *b)
 {
+    if (b->bytes) return b->bytes;
     mf_format f;
     isa_buffer_format(b, &f);
     return (uint64_t)b->rows * b->cols * (uint64_t)isa_elem_bytes(&f);
@@ -53,9 +54,17 @@ int isa_prog_find(const isa_prog *p, const char *name)
 
 int isa_prog_buffer_at(const isa_prog *p, uint64_t addr)
 {
-    for (size_t i = 0; i < p->nbufs; i++)
-        if (addr >= p->bufs[i].addr && addr < p->bufs[i].addr + isa_buffer_bytes(&p->bufs[i])) return (int)i;
-    return -1;
+    size_t lo = 0, hi = p->nbufs; /* buffers lie in ascending address order */
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (p->bufs[mid].addr <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0) return -1;
+    const isa_buffer *b = &p->bufs[lo - 1];
+    return addr < b->addr + isa_buffer_bytes(b) ? (int)(lo - 1) : -1;
 }
 
 /* Grow an array to hold one more element. */
@@ -92,7 +101,8 @@ lp_status isa_prog_add_buffer(isa_prog *p, const char *name, uint32_t fmt, uint3
     b->rows = rows;
     b->cols = cols;
     b->addr = (p->dram_bytes + ISA_BUFFER_ALIGN - 1) / ISA_BUFFER_ALIGN * ISA_BUFFER_ALIGN;
-    uint64_t end = b->addr + isa_buffer_bytes(b);
+    b->bytes = isa_buffer_bytes(b);
+    uint64_t end = b->addr + b->bytes;
     if (end >> ISA_DRAM_ADDR_BITS) return LP_ERR_RANGE;
     p->dram_bytes = end;
     p->nbufs++;
@@ -299,6 +309,7 @@ lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, char *err,
         if (b->rows == 0 || b->cols == 0 || hd > 1) FAIL("buffer %s: bad shape or flags", b->name);
         b->has_data = hd;
         uint64_t bytes = (uint64_t)b->rows * b->cols * (uint64_t)isa_elem_bytes(&f);
+        b->bytes = bytes;
         uint64_t at = (end + ISA_BUFFER_ALIGN - 1) / ISA_BUFFER_ALIGN * ISA_BUFFER_ALIGN;
         if (b->addr != at)
             FAIL("buffer %s: address 0x%llx, the layout puts it at 0x%llx", b->name, (unsigned long long)b->addr,

@@ -40,8 +40,13 @@ typedef struct isa_buffer {
     uint64_t addr; /* DRAM byte address */
     bool has_data; /* else zero-initialised */
     uint64_t data_off;
+    uint64_t bytes; /* rows * cols * element bytes (derived, not stored in files) */
 } isa_buffer;
 
+/* How an expected output is compared with what the run left in its buffer:
+** BITEXACT every code equal; MAXULP float elements at most tol units in the
+** last place of the format apart (NaN only against NaN); RELERR normwise,
+** max |got - want| <= tol * max |want| over the buffer. */
 typedef struct isa_expect {
     uint32_t buf;
     isa_rule rule;
