@@ -315,6 +315,30 @@ static void test_trace_rejects_every_truncation_and_damage(void)
     CU_ASSERT(flips_ok > 0 && flips_ok < 3000); /* data bytes may flip freely; structure may not */
     free(b);
     isa_prog_free(&p);
+    /* instructions whose DRAM operands do not match the buffers */
+    mf_format bf;
+    mf_parse("bf16", &bf, NULL, 0);
+    static const struct {
+        uint64_t dram;
+        const char *why;
+    } wrong[] = {
+        {0x10000 | (UINT64_C(8) << ISA_DRAM_ADDR_BITS), "lies in no buffer"},
+        {0x0 | (UINT64_C(9) << ISA_DRAM_ADDR_BITS), "row pitch 9 is not the width 8 of buffer X"},
+        {0x1 | (UINT64_C(8) << ISA_DRAM_ADDR_BITS), "is not on an element of buffer X"},
+        {(7 * 8 * 2) | (UINT64_C(8) << ISA_DRAM_ADDR_BITS), "tile 2 x 2 at X[7, 0] runs past"},
+    };
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        isa_prog_init(&p);
+        CU_ASSERT_FATAL(isa_prog_add_buffer(&p, "X", isa_fmt_code(&bf), 8, 8) == LP_OK);
+        isa_insn in = {ISA_DMA_LD, {0, wrong[i].dram, 2, 2, isa_fmt_code(&bf)}};
+        CU_ASSERT_FATAL(isa_prog_add_insn(&p, &in) == LP_OK);
+        CU_ASSERT_FATAL(isa_prog_serialize(&p, &b, &n) == LP_OK);
+        CU_ASSERT_EQUAL(isa_prog_parse(b, n, &q, msg, sizeof msg), LP_ERR_PARSE);
+        if (!strstr(msg, wrong[i].why)) fprintf(stderr, "\n  dram case %zu: '%s' lacks '%s'", i, msg, wrong[i].why);
+        CU_ASSERT_PTR_NOT_NULL(strstr(msg, wrong[i].why));
+        free(b);
+        isa_prog_free(&p);
+    }
 }
 
 /* ---- diagnostics --------------------------------------------------------------------------- */
