@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # clang-format for the style check of the test command.
 PACKAGES=(
   gcc g++ make cmake pkg-config libc6-dev git
-  libsystemc-dev libsqlite3-dev gnuplot-nox libcunit1-dev libmlir-19-dev libgsl-dev libcyaml-dev
+  libsystemc-dev libsqlite3-dev gnuplot-nox libcunit1-dev libmlir-19-dev libgsl-dev libcyaml-dev libyaml-dev
   clang-format
 )
 
