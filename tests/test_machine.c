@@ -1,0 +1,126 @@
+/*
+** test_machine.c — the functional face of the simulated accelerator
+** (sim/machine.c): the example kernels compute what their independent
+** references say, and a kernel with a planted mistake is caught.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asm.h"
+#include "lp_test.h"
+#include "machine.h"
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    b[fread(b, 1, (size_t)n, f)] = 0;
+    fclose(f);
+    return b;
+}
+
+/* Assemble an example (optionally with one text substitution), run it on
+** edge-mx, return the number of failed expectations (-1 if it did not run). */
+static int run_example(const char *name, const char *from, const char *to, char **report)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/%s/%s.s", LPSIM_SOURCE_DIR, name, name);
+    char *src = read_all(path);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+    if (from) { /* plant a mistake */
+        char *at = strstr(src, from);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+        size_t n = strlen(src) + strlen(to) + 1;
+        char *s2 = malloc(n);
+        snprintf(s2, n, "%.*s%s%s", (int)(at - src), src, to, at + strlen(from));
+        free(src);
+        src = s2;
+    }
+    asm_opts o = {path, 20, false, 0, 0};
+    asm_diags dg = {0};
+    isa_prog p;
+    lp_status st = asm_assemble(src, strlen(src), &o, &p, &dg);
+    if (st) asm_diags_print(&dg, stderr);
+    asm_diags_free(&dg);
+    free(src);
+    CU_ASSERT_EQUAL_FATAL(st, LP_OK);
+    arch_cfg *a;
+    lp_diag d;
+    CU_ASSERT_FATAL(arch_load("edge-mx", &a, &d) == LP_OK);
+    machine m;
+    CU_ASSERT_FATAL(machine_init(&m, &p, a) == LP_OK);
+    size_t at;
+    char err[300];
+    int failed = -1;
+    if (machine_run(&m, &at, err, sizeof err) == LP_OK) {
+        char *t = NULL;
+        size_t tn = 0;
+        FILE *f = open_memstream(&t, &tn);
+        failed = machine_check(&m, f, 3);
+        fclose(f);
+        if (report)
+            *report = t;
+        else
+            free(t);
+    } else {
+        fprintf(stderr, "\n  %s: instruction %zu: %s", name, at, err);
+    }
+    machine_free(&m);
+    arch_free(a);
+    isa_prog_free(&p);
+    return failed;
+}
+
+static void test_examples_compute_their_expected_outputs(void)
+{
+    static const char *const names[] = {"mx_gemm", "flash_attention", "pim_gemv"};
+    for (int i = 0; i < 3; i++) {
+        char *rep = NULL;
+        int failed = run_example(names[i], NULL, NULL, &rep);
+        if (failed) fprintf(stderr, "\n  %s:\n%s", names[i], rep ? rep : "");
+        CU_ASSERT_EQUAL(failed, 0);
+        free(rep);
+    }
+}
+
+/* Swapped operands, a wrong stride, a wrong scale tile: each is caught, with
+** a report naming the element, the expected and the got value. */
+static void test_planted_mistakes_are_caught(void)
+{
+    static const struct {
+        const char *kernel, *from, *to;
+    } cases[] = {
+        /* W tile from the wrong rows */
+        {"mx_gemm", "W[ni*TN, 0], TN, K, fp8_e4m3fn", "W[(1-ni)*TN, 0], TN, K, fp8_e4m3fn"},
+        /* scales of the other block */
+        {"mx_gemm", "SA[mi*TM, 0], TM, K/32", "SA[(1-mi)*TM, 0], TM, K/32"},
+        /* swapped operands of the second attention MMA (V and P) */
+        {"flash_attention", "MMA acc:0x1000, spm:0x5000, spm:0x3000 + (j%2)*0x1000, 32, D, T,",
+         "MMA acc:0x1000, spm:0x3000 + (j%2)*0x1000, spm:0x5000, 32, D, T,"},
+        /* forgotten rescaling of the running output */
+        {"flash_attention", "VBMUL acc:0x1000, acc:0x1000, spm:alpha, 32, D\n    VCVT", "VCVT"},
+        /* activations loaded one element off */
+        {"pim_gemv", "DMA_LD spm:0x0000, X[0, 0], C, 1, int8", "DMA_LD spm:0x0001, X[0, 0], C, 1, int8"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *rep = NULL;
+        int failed = run_example(cases[i].kernel, cases[i].from, cases[i].to, &rep);
+        if (failed != 1) fprintf(stderr, "\n  planted mistake %zu not caught (%d)", i, failed);
+        CU_ASSERT_EQUAL(failed, 1);
+        CU_ASSERT_PTR_NOT_NULL(rep && strstr(rep, "expected "));
+        CU_ASSERT_PTR_NOT_NULL(rep && strstr(rep, " elements differ ("));
+        free(rep);
+    }
+}
+
+CU_TestInfo lpt_machine_tests[] = {
+    {"examples/compute_their_expected_outputs", test_examples_compute_their_expected_outputs},
+    {"examples/planted_mistakes_are_caught", test_planted_mistakes_are_caught},
+    CU_TEST_INFO_NULL,
+};
