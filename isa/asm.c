@@ -64,6 +64,8 @@ typedef struct as {
     char dir[1024];
     uint64_t n_emitted; /* instructions emitted, to bound .for expansion */
     uint64_t work;      /* lines and loop iterations processed, to bound it too */
+    uint64_t max_work;
+    bool *errored; /* per line: reported an error already (loop bodies are not re-checked) */
     int depth;
 } as;
 
@@ -143,6 +145,7 @@ static void err(as *a, const line *l, int col, const char *fmt, ...)
     va_start(ap, fmt);
     verr_at(a, a->o->path, l->no, col, fmt, ap);
     va_end(ap);
+    if (a->errored && l->no >= 1 && l->no <= a->nlines) a->errored[l->no - 1] = true;
 }
 
 static void err_file(as *a, const char *file, int lineno, int col, const char *fmt, ...)
@@ -1223,8 +1226,8 @@ static int directive(as *a, int i, int to, const char *s, size_t len, int col)
         sy->loop = true;
         a->depth++;
         for (int64_t it = v1; it < v2 && !a->stop; it += v3) {
-            if (++a->work > MAX_WORK) {
-                err(a, l, col, "the .for loops expand past %llu lines and iterations", (unsigned long long)MAX_WORK);
+            if (++a->work > a->max_work) {
+                err(a, l, col, "the .for loops expand past %llu lines and iterations", (unsigned long long)a->max_work);
                 a->stop = true;
                 break;
             }
@@ -1259,8 +1262,8 @@ static void run(as *a, int from, int to)
     for (int i = from; i < to && !a->stop; i++) {
         const line *l = &a->lines[i];
         const char *s = l->s;
-        if (++a->work > MAX_WORK) {
-            err(a, l, 1, "the .for loops expand past %llu lines and iterations", (unsigned long long)MAX_WORK);
+        if (++a->work > a->max_work) {
+            err(a, l, 1, "the .for loops expand past %llu lines and iterations", (unsigned long long)a->max_work);
             a->stop = true;
             return;
         }
@@ -1289,7 +1292,7 @@ static void run(as *a, int from, int to)
         if (k == len) continue;
         if (s[k] == '.')
             i = directive(a, i, to, s + k, len - k, (int)k + 1);
-        else
+        else if (!a->errored[i]) /* once wrong, a line inside a loop is not checked again */
             instruction(a, l, s + k, len - k, (int)k + 1);
     }
 }
@@ -1325,9 +1328,13 @@ lp_status asm_assemble(const char *src, size_t len, const asm_opts *o, isa_prog 
             start = i + 1;
         }
     }
-    run(a, 0, a->nlines);
+    a->max_work = o->max_lines ? o->max_lines : MAX_WORK;
+    a->errored = calloc((size_t)a->nlines + 1, sizeof *a->errored);
+    if (!a->errored) a->nomem = true;
+    if (a->errored) run(a, 0, a->nlines);
     lp_status st = a->nomem ? LP_ERR_NOMEM : dg->n ? LP_ERR_PARSE : LP_OK;
     if (st) isa_prog_free(out);
+    free(a->errored);
     free(a->lines);
     free(a);
     return st;

@@ -96,7 +96,7 @@ int cmd_asm(int argc, char **argv, int first)
         cli_value_error(&asm_cmd, &a, NULL, 0, &d, "cannot read '%s': %s", path, strerror(errno));
         return cli_fail(&d);
     }
-    asm_opts o = {path, (int)maxerr, false, 0, 0};
+    asm_opts o = {path, (int)maxerr, false, 0, 0, 0};
     asm_diags dg = {0};
     isa_prog p;
     lp_status st = asm_assemble(src, len, &o, &p, &dg);

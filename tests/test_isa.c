@@ -47,7 +47,7 @@ static char *memtext(void (*fn)(const isa_prog *, FILE *), const isa_prog *p, si
 /* Assemble text; returns the status; diagnostics printed into *diag (malloc'd). */
 static lp_status assemble(const char *path, const char *src, isa_prog *p, char **diag)
 {
-    asm_opts o = {path, 20, false, 0, 0};
+    asm_opts o = {path, 20, false, 0, 0, 0};
     asm_diags dg = {0};
     lp_status st = asm_assemble(src, strlen(src), &o, p, &dg);
     char *t = NULL;

@@ -42,7 +42,7 @@ static int run_example(const char *name, const char *from, const char *to, char 
         free(src);
         src = s2;
     }
-    asm_opts o = {path, 20, false, 0, 0};
+    asm_opts o = {path, 20, false, 0, 0, 0};
     asm_diags dg = {0};
     isa_prog p;
     lp_status st = asm_assemble(src, strlen(src), &o, &p, &dg);
