@@ -14,7 +14,7 @@ mkdir -p fuzz/out/build
 gen=fuzz/out/build/generated
 mkdir -p "$gen"
 sed -e 's/@PROJECT_VERSION@/fuzz/' -e 's/@LPSIM_GIT_REV@/fuzz/' models/lp_version.h.in > "$gen/lp_version.h"
-srcs=(models/lp_status.c models/lp_diag.c models/mf.c models/mx.c models/dot.c isa/isa.c isa/prog.c isa/asm.c)
+srcs=(models/lp_status.c models/lp_diag.c models/lp_file.c models/mf.c models/mx.c models/dot.c isa/isa.c isa/prog.c isa/asm.c)
 for h in "${harnesses[@]}"; do
   bin=fuzz/out/build/fuzz_$h
   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \

@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "dot.h"
+#include "lp_file.h"
 #include "mx.h"
 
 #define LINE_MAX_BYTES 4096
@@ -846,47 +847,6 @@ static size_t parse_hex_elems(as *a, const char *file, int line0, const char *te
     return count;
 }
 
-static char *read_file(const char *path, size_t *len, char *why, size_t whylen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(why, whylen, "%s", strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-        if (n == cap) {
-            if (cap >= ISA_MAX_DATA * 3) {
-                free(b);
-                b = NULL;
-                snprintf(why, whylen, "file too large");
-                break;
-            }
-            char *q = realloc(b, cap * 2);
-            if (!q) {
-                free(b);
-                b = NULL;
-                snprintf(why, whylen, "out of memory");
-                break;
-            }
-            b = q;
-            cap *= 2;
-        }
-    }
-    if (b && ferror(f)) {
-        free(b);
-        b = NULL;
-        snprintf(why, whylen, "read error");
-    }
-    fclose(f);
-    *len = n;
-    return b;
-}
-
 /* Contents of buffer bi from a source: file (hex or bin) or inline lines.
 ** Returns true and the data offset on success. */
 static bool load_contents(as *a, const line *l, int bi, const arg *how, const arg *path, int inline_from, int inline_to,
@@ -934,8 +894,8 @@ static bool load_contents(as *a, const line *l, int bi, const arg *how, const ar
         else
             snprintf(full, sizeof full, "%s/%s", a->dir, p);
         size_t flen;
-        char *text = read_file(full, &flen, why, sizeof why);
-        if (!text) {
+        char *text;
+        if (lp_read_file(full, ISA_MAX_DATA * 3, &text, &flen, why, sizeof why) != LP_OK) {
             err(a, l, path->col, "cannot read '%s': %s", p, why);
             free(tmp);
             return false;

@@ -10,6 +10,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "prog.h"
 
+#include "lp_file.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -378,35 +380,13 @@ lp_status isa_prog_write(const isa_prog *p, const char *path, lp_diag *d)
 lp_status isa_prog_read(const char *path, isa_prog *p, lp_diag *d)
 {
     char why[300];
+    char *b;
+    size_t n;
     lp_diag_init(d, path);
     isa_prog_init(p);
-    FILE *f = fopen(path, "rb");
-    if (!f) return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot open: %s", strerror(errno));
-    uint8_t *b = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 1 << 16;
-            uint8_t *q = realloc(b, nc);
-            if (!q) {
-                free(b);
-                fclose(f);
-                return lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory reading the file");
-            }
-            b = q;
-            cap = nc;
-        }
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    bool ioerr = ferror(f);
-    fclose(f);
-    if (ioerr) {
-        free(b);
-        return lp_diag_set(d, LP_ERR_IO, 1, 1, "read error");
-    }
-    lp_status st = isa_prog_parse(b, n, p, why, sizeof why);
+    lp_status st = lp_read_file(path, UINT64_C(1) << 40, &b, &n, why, sizeof why);
+    if (st) return lp_diag_set(d, st, 1, 1, "cannot read: %s", why);
+    st = isa_prog_parse((const uint8_t *)b, n, p, why, sizeof why);
     free(b);
     if (st) return lp_diag_set(d, st, 1, 1, "%s", why);
     return LP_OK;

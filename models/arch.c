@@ -21,6 +21,7 @@
 #include <yaml.h>
 
 #include "dot.h"
+#include "lp_file.h"
 #include "mf.h"
 
 /* ---- the schema, expanded from arch.def ------------------------------------------ */
@@ -555,35 +556,18 @@ lp_status arch_load(const char *name, arch_cfg **out, lp_diag *d)
             if (!strcmp(arch_preset_texts[k].name, name))
                 return arch_load_text(arch_preset_texts[k].text, strlen(arch_preset_texts[k].text), name, out, d);
     }
-    FILE *f = fopen(name, "rb");
+    char *text, why[200];
+    size_t n;
     lp_diag_init(d, name);
-    if (!f) {
+    lp_status rs = lp_read_file(name, UINT64_C(1) << 24, &text, &n, why, sizeof why);
+    if (rs) {
         char list[256] = "";
         for (int k = 0; arch_preset_texts[k].name; k++) {
             size_t u = strlen(list);
             snprintf(list + u, sizeof list - u, "%s%s", k ? ", " : "", arch_preset_texts[k].name);
         }
-        return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot read: %s (presets: %s)", strerror(errno), list);
+        return lp_diag_set(d, rs, 1, 1, "cannot read: %s (presets: %s)", why, list);
     }
-    size_t cap = 4096, n = 0;
-    char *text = malloc(cap);
-    while (text) {
-        size_t got = fread(text + n, 1, cap - n, f);
-        n += got;
-        if (!got) break;
-        if (n == cap) {
-            char *q = cap < (1u << 24) ? realloc(text, cap * 2) : NULL;
-            if (!q) {
-                free(text);
-                text = NULL;
-                break;
-            }
-            text = q;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!text) return lp_diag_set(d, LP_ERR_IO, 1, 1, "file too large or out of memory");
     lp_status st = arch_load_text(text, n, name, out, d);
     free(text);
     return st;

@@ -10,6 +10,7 @@
 #include "asm.h"
 #include "cli.h"
 #include "commands.h"
+#include "lp_file.h"
 
 static const cli_opt asm_opts_[] = {
     {"o", "FILE.lpt", "output file (default: the input name with .lpt)"},
@@ -25,40 +26,6 @@ static const cli_cmd asm_cmd = {"asm",
                                 CLI_NOPTS(asm_opts_),
                                 0,
                                 1};
-
-/* Read a whole file; NULL with errno set on failure. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (!b) break;
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-        if (n == cap) {
-            char *q = realloc(b, cap * 2);
-            if (!q) {
-                free(b);
-                b = NULL;
-                errno = ENOMEM;
-                break;
-            }
-            b = q;
-            cap *= 2;
-        }
-    }
-    if (b && ferror(f)) {
-        free(b);
-        b = NULL;
-        errno = EIO;
-    }
-    fclose(f);
-    *len = n;
-    return b;
-}
 
 int cmd_asm(int argc, char **argv, int first)
 {
@@ -91,9 +58,9 @@ int cmd_asm(int argc, char **argv, int first)
         outp = defout;
     }
     size_t len;
-    char *src = slurp(path, &len);
-    if (!src) {
-        cli_value_error(&asm_cmd, &a, NULL, 0, &d, "cannot read '%s': %s", path, strerror(errno));
+    char *src, why[200];
+    if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, why, sizeof why) != LP_OK) {
+        cli_value_error(&asm_cmd, &a, NULL, 0, &d, "cannot read '%s': %s", path, why);
         return cli_fail(&d);
     }
     asm_opts o = {path, (int)maxerr, false, 0, 0, 0};

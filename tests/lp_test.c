@@ -9,6 +9,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "lp_test.h"
 
+#include "lp_file.h"
+
 #include <CUnit/Basic.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,18 +127,19 @@ void lpt_mismatch(int *count, const char *fmt, ...)
     }
 }
 
+char *lpt_read_file(const char *path, size_t *len)
+{
+    char *b, why[200];
+    size_t n;
+    if (lp_read_file(path, UINT64_C(1) << 32, &b, &n, why, sizeof why) != LP_OK) return NULL;
+    if (len) *len = n;
+    return b;
+}
+
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return strdup("");
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    size_t got = fread(buf, 1, (size_t)n, f);
-    buf[got] = 0;
-    fclose(f);
-    return buf;
+    char *b = lpt_read_file(path, NULL);
+    return b ? b : strdup("");
 }
 
 int lpt_run(const char *args, const char *in, size_t inlen, char **out, char **err)

@@ -43,6 +43,9 @@ int lpt_csv_col(lpt_csv *c, const char *name);
 bool lpt_csv_next(lpt_csv *c);
 void lpt_csv_close(lpt_csv *c);
 
+/* A whole file (NUL-terminated, malloc'd), or NULL; *len may be NULL. */
+char *lpt_read_file(const char *path, size_t *len);
+
 /* Parse hex digits (no prefix); asserts they are well-formed. */
 uint32_t lpt_hex(const char *s);
 

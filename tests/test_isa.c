@@ -18,21 +18,6 @@
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static char *file_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, f);
-    b[got] = 0;
-    fclose(f);
-    if (len) *len = got;
-    return b;
-}
-
 static char *memtext(void (*fn)(const isa_prog *, FILE *), const isa_prog *p, size_t *len)
 {
     char *t = NULL;
@@ -254,7 +239,7 @@ static bool example(const char *name, isa_prog *p)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/examples/%s/%s.s", LPSIM_SOURCE_DIR, name, name);
-    char *src = file_text(path, NULL), *diag = NULL;
+    char *src = lpt_read_file(path, NULL), *diag = NULL;
     CU_ASSERT_PTR_NOT_NULL_FATAL(src);
     lp_status st = assemble(path, src, p, &diag);
     if (st) fprintf(stderr, "\n%s", diag);
@@ -552,7 +537,7 @@ static void test_examples_match_golden_listings(void)
         CU_ASSERT_FATAL(example(examples[i], &p));
         char *got = memtext(asm_listing, &p, NULL);
         snprintf(path, sizeof path, "%s/examples/%s/%s.lst", LPSIM_SOURCE_DIR, examples[i], examples[i]);
-        char *golden = file_text(path, NULL);
+        char *golden = lpt_read_file(path, NULL);
         CU_ASSERT_PTR_NOT_NULL_FATAL(golden);
         char *body = strchr(golden, '\n'); /* line 1 says how to regenerate */
         CU_ASSERT_PTR_NOT_NULL_FATAL(body);
@@ -626,7 +611,7 @@ static void test_reference_page_is_generated(void)
     asm_print_reference(f);
     fclose(f);
     snprintf(path, sizeof path, "%s/docs/isa.md", LPSIM_SOURCE_DIR);
-    char *doc = file_text(path, NULL);
+    char *doc = lpt_read_file(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
     if (strcmp(doc, t)) fprintf(stderr, "\n  docs/isa.md is stale: regenerate with lpsim asm --help-isa > docs/isa.md");
     CU_ASSERT_STRING_EQUAL(doc, t);
@@ -694,7 +679,7 @@ static void test_asm_disasm_commands_round_trip(void)
     CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
     free(out), free(err);
     size_t n1 = 0, n2 = 0;
-    char *b1 = file_text(lpt, &n1), *b2 = file_text(lpt2, &n2);
+    char *b1 = lpt_read_file(lpt, &n1), *b2 = lpt_read_file(lpt2, &n2);
     CU_ASSERT_FATAL(b1 && b2);
     CU_ASSERT(n1 == n2 && !memcmp(b1, b2, n1)); /* byte-identical */
     free(b1), free(b2);

@@ -12,26 +12,13 @@
 #include "lp_test.h"
 #include "machine.h"
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    b[fread(b, 1, (size_t)n, f)] = 0;
-    fclose(f);
-    return b;
-}
-
 /* Assemble an example (optionally with one text substitution), run it on
 ** edge-mx, return the number of failed expectations (-1 if it did not run). */
 static int run_example(const char *name, const char *from, const char *to, char **report)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/examples/%s/%s.s", LPSIM_SOURCE_DIR, name, name);
-    char *src = read_all(path);
+    char *src = lpt_read_file(path, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(src);
     if (from) { /* plant a mistake */
         char *at = strstr(src, from);

@@ -155,6 +155,19 @@ static void gen_mx_gemm(void)
 
 /* ---- flash attention block: O = softmax(Q K^T / sqrt(D)) V, bf16 in -------------------- */
 
+/* A normal sample rounded to bf16: its code, and its value in *val. */
+static uint32_t bf16_sample(const mf_format *bf, uint64_t seed, uint64_t i, double *val)
+{
+    float x = (float)normal(seed, i), y;
+    uint32_t b, code, back;
+    memcpy(&b, &x, 4);
+    code = mf_encode_f32(bf, b, NULL, 0);
+    back = mf_decode_f32(bf, code);
+    memcpy(&y, &back, 4);
+    *val = y;
+    return code;
+}
+
 static void gen_flash_attention(void)
 {
     enum { Q_ROWS = 32, D = 64, NKV = 128 };
@@ -163,36 +176,9 @@ static void gen_flash_attention(void)
     mf_get(MF_BF16, &bf);
     uint32_t q[Q_ROWS * D], kt[D * NKV], v[NKV * D];
     double qd[Q_ROWS * D], kd[D * NKV], vd[NKV * D];
-    for (int i = 0; i < Q_ROWS * D; i++) {
-        float x = (float)normal(303, (uint64_t)i);
-        uint32_t b;
-        memcpy(&b, &x, 4);
-        q[i] = mf_encode_f32(&bf, b, NULL, 0);
-        uint32_t back = mf_decode_f32(&bf, q[i]);
-        float y;
-        memcpy(&y, &back, 4);
-        qd[i] = y;
-    }
-    for (int i = 0; i < D * NKV; i++) { /* K stored transposed: Kt[d][j] */
-        float x = (float)normal(404, (uint64_t)i);
-        uint32_t b, back;
-        float y;
-        memcpy(&b, &x, 4);
-        kt[i] = mf_encode_f32(&bf, b, NULL, 0);
-        back = mf_decode_f32(&bf, kt[i]);
-        memcpy(&y, &back, 4);
-        kd[i] = y;
-    }
-    for (int i = 0; i < NKV * D; i++) {
-        float x = (float)normal(505, (uint64_t)i);
-        uint32_t b, back;
-        float y;
-        memcpy(&b, &x, 4);
-        v[i] = mf_encode_f32(&bf, b, NULL, 0);
-        back = mf_decode_f32(&bf, v[i]);
-        memcpy(&y, &back, 4);
-        vd[i] = y;
-    }
+    for (int i = 0; i < Q_ROWS * D; i++) q[i] = bf16_sample(&bf, 303, (uint64_t)i, &qd[i]);
+    for (int i = 0; i < D * NKV; i++) kt[i] = bf16_sample(&bf, 404, (uint64_t)i, &kd[i]); /* K stored transposed */
+    for (int i = 0; i < NKV * D; i++) v[i] = bf16_sample(&bf, 505, (uint64_t)i, &vd[i]);
     write_codes(sub, "Q.hex", &bf, q, Q_ROWS * D);
     write_codes(sub, "Kt.hex", &bf, kt, D * NKV);
     write_codes(sub, "V.hex", &bf, v, NKV * D);
