@@ -155,7 +155,24 @@ static void test_arch_command(void)
     free(out), free(err);
 }
 
+/* docs/arch.md is the key table as `lpsim arch --keys` prints it. */
+static void test_docs_list_every_key(void)
+{
+    char path[1024], *t = NULL;
+    size_t n = 0;
+    snprintf(path, sizeof path, "%s/docs/arch.md", LPSIM_SOURCE_DIR);
+    char *doc = lpt_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    FILE *f = open_memstream(&t, &n);
+    arch_print_keys(f);
+    fclose(f);
+    if (!strstr(doc, t)) fprintf(stderr, "\n  docs/arch.md is stale: regenerate it (its line 1 says how)");
+    CU_ASSERT_PTR_NOT_NULL(strstr(doc, t));
+    free(doc), free(t);
+}
+
 CU_TestInfo lpt_arch_tests[] = {
+    {"docs/list_every_key", test_docs_list_every_key},
     {"presets/load_and_keep_the_datasheet_ratios", test_presets_load_and_keep_the_datasheet_ratios},
     {"print/reloads_to_itself", test_printed_configuration_reloads_to_itself},
     {"defaults/absent_keys_take_their_defaults", test_absent_keys_take_their_defaults},
