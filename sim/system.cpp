@@ -1,0 +1,337 @@
+/*
+** system.cpp — the SystemC system (see system.h). Glue only: cycles come from
+** models/timing.c, values from sim/machine.c; this file composes them in time.
+*/
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "mx.h"
+#include "system.h"
+#include "timing.h"
+}
+
+using namespace sc_core;
+
+/* libsystemc's own main() calls sc_main; lpsim has its main and elaborates
+** from lp_sim_run, so this is never called. */
+int sc_main(int, char *[]) { return 0; }
+
+namespace {
+
+struct Job {
+    size_t index = 0;
+    isa_insn in{};
+    isa_range r[ISA_MAX_RANGES];
+    int nr = 0;
+    int unit = 0;           /* LP_SIM_* */
+    uint64_t cycles = 0;    /* compute units: busy cycles */
+    uint64_t dram_bytes = 0; /* DMA: bytes moved */
+    bool finished = false;
+    sc_time issue, start, end;
+};
+
+struct Shared {
+    const isa_prog *prog;
+    const arch_cfg *arch;
+    machine *m;
+    sc_time period;
+    sc_event any_done;
+    lp_sim_stats *st;
+    std::string error;
+};
+
+/* DRAM: a TLM target whose channel is reserved burst by burst, so that
+** engines working at once share its bandwidth. */
+struct Dram : sc_module {
+    tlm_utils::multi_passthrough_target_socket<Dram> socket; /* one binding per DMA engine */
+    double ns_per_byte;
+    sc_time free_at = SC_ZERO_TIME;
+    uint64_t bytes = 0;
+
+    Dram(sc_module_name n, double bw_gbps) : sc_module(n), socket("socket"), ns_per_byte(1.0 / bw_gbps)
+    {
+        socket.register_b_transport(this, &Dram::b_transport);
+    }
+
+    void b_transport(int, tlm::tlm_generic_payload &t, sc_time &delay)
+    {
+        sc_time now = sc_time_stamp() + delay;
+        sc_time start = std::max(now, free_at);
+        free_at = start + sc_time(t.get_data_length() * ns_per_byte, SC_NS);
+        delay = free_at - sc_time_stamp();
+        bytes += t.get_data_length();
+        t.set_response_status(tlm::TLM_OK_RESPONSE);
+    }
+};
+
+/* A unit: takes jobs from its queue one at a time. */
+struct Unit : sc_module {
+    Shared &sh;
+    int kind;
+    sc_fifo<Job *> queue;
+    std::unique_ptr<tlm_utils::simple_initiator_socket<Unit>> socket; /* DMA engines only: others stay unbound */
+    std::vector<unsigned char> burst_buf;
+
+    SC_HAS_PROCESS(Unit);
+    Unit(sc_module_name n, Shared &s, int k, int depth) : sc_module(n), sh(s), kind(k), queue("queue", depth)
+    {
+        if (kind == LP_SIM_DMA) socket = std::make_unique<tlm_utils::simple_initiator_socket<Unit>>("socket");
+        SC_THREAD(run);
+    }
+
+    void finish(Job *j)
+    {
+        if (sh.m && sh.error.empty()) {
+            char err[300];
+            if (machine_step(sh.m, j->index, err, sizeof err) != LP_OK)
+                sh.error = "instruction " + std::to_string(j->index) + ": " + err;
+        }
+        j->end = sc_time_stamp();
+        j->finished = true;
+        sh.st->busy_cycles[kind] += (uint64_t)llround((j->end - j->start) / sh.period);
+        sh.any_done.notify(SC_ZERO_TIME);
+    }
+
+    void run()
+    {
+        for (;;) {
+            Job *j = queue.read();
+            j->start = sc_time_stamp();
+            if (kind == LP_SIM_DMA) {
+                const arch_cfg *a = sh.arch;
+                wait(sh.period * (double)llround(std::ceil(a->dram.lat_ns * a->clock_ghz - 1e-9)));
+                burst_buf.resize(a->dma.burst_bytes);
+                for (uint64_t off = 0; off < j->dram_bytes; off += a->dma.burst_bytes) {
+                    uint64_t len = std::min<uint64_t>(a->dma.burst_bytes, j->dram_bytes - off);
+                    tlm::tlm_generic_payload t;
+                    t.set_command(tlm::TLM_READ_COMMAND);
+                    t.set_data_ptr(burst_buf.data());
+                    t.set_data_length((unsigned)len);
+                    sc_time d = SC_ZERO_TIME;
+                    (*socket)->b_transport(t, d);
+                    sc_time engine = sh.period * (double)((len + a->dma.bytes_per_cycle - 1) / a->dma.bytes_per_cycle);
+                    wait(std::max(d, engine));
+                }
+            } else {
+                wait(sh.period * (double)j->cycles);
+            }
+            finish(j);
+        }
+    }
+};
+
+bool ranges_conflict(const Job &a, const Job &b)
+{
+    for (int i = 0; i < a.nr; i++)
+        for (int k = 0; k < b.nr; k++) {
+            const isa_range &x = a.r[i], &y = b.r[k];
+            if (x.space != y.space || !(x.write || y.write)) continue;
+            uint64_t xe = x.addr + (x.rows - 1) * x.pitch + x.row_bytes, ye = y.addr + (y.rows - 1) * y.pitch + y.row_bytes;
+            if (x.addr < ye && y.addr < xe) return true;
+        }
+    return false;
+}
+
+struct Controller : sc_module {
+    Shared &sh;
+    std::vector<Unit *> dma;
+    Unit *matrix, *vector;
+    FILE *trace;
+    std::deque<std::unique_ptr<Job>> in_flight;
+
+    SC_HAS_PROCESS(Controller);
+    Controller(sc_module_name n, Shared &s, std::vector<Unit *> d, Unit *mx, Unit *vx, FILE *t)
+        : sc_module(n), sh(s), dma(std::move(d)), matrix(mx), vector(vx), trace(t)
+    {
+        SC_THREAD(run);
+    }
+
+    uint64_t cyc(const sc_time &t) const { return (uint64_t)llround(t / sh.period); }
+
+    void retire()
+    {
+        while (!in_flight.empty() && in_flight.front()->finished) {
+            Job *j = in_flight.front().get();
+            if (trace)
+                fprintf(trace, "%zu,%s,%s,%llu,%llu,%llu\n", j->index, isa_get(j->in.op)->mnemonic,
+                        j->unit == LP_SIM_DMA ? "dma" : j->unit == LP_SIM_MATRIX ? "matrix" : "vector",
+                        (unsigned long long)cyc(j->issue), (unsigned long long)cyc(j->start),
+                        (unsigned long long)cyc(j->end));
+            in_flight.pop_front();
+        }
+    }
+
+    void drain()
+    {
+        for (;;) {
+            bool all = true;
+            for (auto &j : in_flight) all = all && j->finished;
+            if (all) break;
+            wait(sh.any_done);
+        }
+        retire();
+    }
+
+    /* Cycles and kind of work of a compute instruction; false with sh.error set. */
+    bool cost(Job &j)
+    {
+        const isa_insn &in = j.in;
+        const arch_cfg *a = sh.arch;
+        unit_cost c{};
+        char err[300];
+        mf_format f;
+        lp_sim_stats *st = sh.st;
+        switch (in.op) {
+        case ISA_MMA:
+        case ISA_MMA_MX: {
+            bool mx = in.op == ISA_MMA_MX;
+            uint64_t m = in.v[mx ? 5 : 3], n = in.v[mx ? 6 : 4], k = in.v[mx ? 7 : 5];
+            if (mx) {
+                mx_elem e;
+                mx_elem_get((mx_elem_id)in.v[8], &e);
+                f = e.fmt;
+            } else if (isa_fmt_decode((uint32_t)in.v[6], &f) != LP_OK) {
+                mf_get(MF_FP32, &f);
+            }
+            if (timing_mma(a, f.name, m, n, k, &c, err, sizeof err) != LP_OK) {
+                sh.error = "instruction " + std::to_string(j.index) + " (" + isa_get(in.op)->mnemonic + "): " + err;
+                return false;
+            }
+            j.unit = LP_SIM_MATRIX;
+            st->macs += c.macs;
+            st->energy_matrix_pj += c.energy_pj;
+            st->utilization += (double)c.macs / arch_rate_of(a, f.name)->macs_per_cycle; /* cycles at peak */
+            break;
+        }
+        case ISA_PIM_LD:
+        case ISA_PIM_GEMV:
+        case ISA_PIM_CVT:
+            sh.error = "instruction " + std::to_string(j.index) + " (" + isa_get(in.op)->mnemonic + "): " + a->name +
+                       " has no PIM arrays (the PIM unit is not modelled yet)";
+            return false;
+        default: {
+            const isa_info *info = isa_get(in.op);
+            int rows_op = -1;
+            for (int i = 0; i < info->nops && rows_op < 0; i++)
+                if (info->ops[i].kind == ISA_K_DIM) rows_op = i;
+            uint64_t n = in.v[rows_op] * in.v[rows_op + 1];
+            vec_kind vk = (in.op == ISA_VEXP || in.op == ISA_VRSQRT || in.op == ISA_VRCP) ? VEC_EXP
+                          : (in.op == ISA_VRMAX || in.op == ISA_VRSUM)                  ? VEC_REDUCE
+                                                                                        : VEC_SIMPLE;
+            timing_vector(a, vk, n, &c);
+            j.unit = LP_SIM_VECTOR;
+            st->energy_vector_pj += c.energy_pj;
+            break;
+        }
+        }
+        j.cycles = c.cycles;
+        return true;
+    }
+
+    void run()
+    {
+        lp_sim_stats *st = sh.st;
+        const isa_prog *p = sh.prog;
+        size_t next_dma = 0;
+        for (size_t i = 0; i < p->ninsns && sh.error.empty(); i++) {
+            auto job = std::make_unique<Job>();
+            Job &j = *job;
+            j.index = i;
+            isa_decode(p->code + i * ISA_WORD_BYTES, &j.in, nullptr, 0);
+            st->instructions++;
+            if (j.in.op == ISA_HALT) break;
+            if (j.in.op == ISA_NOP) continue;
+            if (j.in.op == ISA_FENCE) {
+                drain();
+                continue;
+            }
+            j.nr = isa_ranges(&j.in, j.r);
+            for (int r = 0; r < j.nr; r++) { /* memory traffic and its energy */
+                uint64_t bytes = j.r[r].rows * j.r[r].row_bytes;
+                if (j.r[r].space == ISA_SPACE_SPM) st->spm_bytes += bytes, st->energy_spm_pj += timing_spm_energy_pj(sh.arch, bytes);
+                if (j.r[r].space == ISA_SPACE_ACC) st->acc_bytes += bytes, st->energy_acc_pj += timing_acc_energy_pj(sh.arch, bytes);
+                if (j.r[r].space == ISA_SPACE_DRAM) j.dram_bytes = bytes;
+            }
+            Unit *u;
+            if (isa_get(j.in.op)->unit == ISA_UNIT_DMA) {
+                j.unit = LP_SIM_DMA;
+                st->energy_dram_pj += timing_dram_energy_pj(sh.arch, j.dram_bytes);
+                u = dma[next_dma];
+                for (size_t e = 0; e < dma.size(); e++) /* the engine with the most room */
+                    if (dma[e]->queue.num_free() > u->queue.num_free()) u = dma[e];
+                next_dma = (next_dma + 1) % dma.size();
+            } else {
+                if (!cost(j)) break;
+                u = j.unit == LP_SIM_MATRIX ? matrix : vector;
+            }
+            /* the scoreboard: wait while an unfinished instruction conflicts */
+            for (;;) {
+                retire();
+                const Job *blocker = nullptr;
+                for (auto &o : in_flight)
+                    if (!o->finished && ranges_conflict(j, *o)) blocker = o.get();
+                if (!blocker) break;
+                sc_time t0 = sc_time_stamp();
+                wait(sh.any_done);
+                (blocker->unit == LP_SIM_DMA ? st->stall_dep_dma : st->stall_dep_compute) += cyc(sc_time_stamp() - t0);
+            }
+            if (u->queue.num_free() == 0) {
+                sc_time t0 = sc_time_stamp();
+                while (u->queue.num_free() == 0) wait(u->queue.data_read_event());
+                st->stall_queue += cyc(sc_time_stamp() - t0);
+            }
+            j.issue = sc_time_stamp();
+            u->queue.write(&j);
+            in_flight.push_back(std::move(job));
+            wait(sh.period); /* one instruction issued per cycle */
+        }
+        drain();
+        st->cycles = cyc(sc_time_stamp());
+        sc_stop();
+    }
+};
+
+} // namespace
+
+extern "C" lp_status lp_sim_run(const isa_prog *p, const arch_cfg *a, machine *m, FILE *trace, lp_sim_stats *st,
+                                char *err, size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    sc_report_handler::set_actions(SC_INFO, SC_DO_NOTHING);
+    sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", SC_DO_NOTHING);
+    Shared sh{p, a, m, sc_time(1.0 / a->clock_ghz, SC_NS), sc_event("any_done"), st, std::string()};
+    Dram dram("dram", a->dram.bw_gbps);
+    std::vector<std::unique_ptr<Unit>> engines;
+    std::vector<Unit *> dma;
+    int depth = (int)a->queues.depth;
+    for (uint64_t e = 0; e < a->dma.engines; e++) {
+        engines.push_back(std::make_unique<Unit>(("dma" + std::to_string(e)).c_str(), sh, LP_SIM_DMA, depth));
+        engines.back()->socket->bind(dram.socket);
+        dma.push_back(engines.back().get());
+    }
+    Unit matrix("matrix", sh, LP_SIM_MATRIX, depth), vector("vector", sh, LP_SIM_VECTOR, depth);
+    Controller ctrl("controller", sh, dma, &matrix, &vector, trace);
+    if (trace) fprintf(trace, "index,instruction,unit,issue_cycle,start_cycle,end_cycle\n");
+    sc_start();
+    st->dram_bytes = dram.bytes;
+    st->latency_ns = (double)st->cycles / a->clock_ghz;
+    st->utilization = st->cycles ? st->utilization / (double)st->cycles : 0;
+    st->energy_pj = st->energy_matrix_pj + st->energy_vector_pj + st->energy_dram_pj + st->energy_spm_pj +
+                    st->energy_acc_pj;
+    if (!sh.error.empty()) {
+        snprintf(err, errlen, "%s", sh.error.c_str());
+        return LP_ERR_ARG;
+    }
+    return LP_OK;
+}
