@@ -27,15 +27,17 @@ using namespace sc_core;
 ** from lp_sim_run, so this is never called. */
 int sc_main(int, char *[]) { return 0; }
 
-namespace {
+namespace
+{
 
 struct Job {
+    std::vector<const Job *> deps; /* earlier unfinished instructions it conflicts with */
     size_t index = 0;
     isa_insn in{};
     isa_range r[ISA_MAX_RANGES];
     int nr = 0;
-    int unit = 0;           /* LP_SIM_* */
-    uint64_t cycles = 0;    /* compute units: busy cycles */
+    int unit = 0;            /* LP_SIM_* */
+    uint64_t cycles = 0;     /* compute units: busy cycles */
     uint64_t dram_bytes = 0; /* DMA: bytes moved */
     bool finished = false;
     sc_time issue, start, end;
@@ -103,10 +105,31 @@ struct Unit : sc_module {
         sh.any_done.notify(SC_ZERO_TIME);
     }
 
+    /* Wait until every instruction this one depends on has finished. */
+    void wait_deps(Job *j)
+    {
+        sc_time t0 = sc_time_stamp();
+        const Job *last = nullptr;
+        for (;;) {
+            const Job *blocker = nullptr;
+            for (const Job *d : j->deps)
+                if (!d->finished) blocker = d;
+            if (!blocker) break;
+            last = blocker;
+            wait(sh.any_done);
+        }
+        if (last) {
+            uint64_t c = (uint64_t)llround((sc_time_stamp() - t0) / sh.period);
+            (last->unit == LP_SIM_DMA ? sh.st->stall_dep_dma : sh.st->stall_dep_compute) += c;
+        }
+        j->deps.clear();
+    }
+
     void run()
     {
         for (;;) {
             Job *j = queue.read();
+            wait_deps(j);
             j->start = sc_time_stamp();
             if (kind == LP_SIM_DMA) {
                 const arch_cfg *a = sh.arch;
@@ -137,7 +160,8 @@ bool ranges_conflict(const Job &a, const Job &b)
         for (int k = 0; k < b.nr; k++) {
             const isa_range &x = a.r[i], &y = b.r[k];
             if (x.space != y.space || !(x.write || y.write)) continue;
-            uint64_t xe = x.addr + (x.rows - 1) * x.pitch + x.row_bytes, ye = y.addr + (y.rows - 1) * y.pitch + y.row_bytes;
+            uint64_t xe = x.addr + (x.rows - 1) * x.pitch + x.row_bytes,
+                     ye = y.addr + (y.rows - 1) * y.pitch + y.row_bytes;
             if (x.addr < ye && y.addr < xe) return true;
         }
     return false;
@@ -149,6 +173,7 @@ struct Controller : sc_module {
     Unit *matrix, *vector;
     FILE *trace;
     std::deque<std::unique_ptr<Job>> in_flight;
+    std::vector<std::unique_ptr<Job>> retired; /* kept: later jobs' dependency lists may point at them */
 
     SC_HAS_PROCESS(Controller);
     Controller(sc_module_name n, Shared &s, std::vector<Unit *> d, Unit *mx, Unit *vx, FILE *t)
@@ -165,9 +190,12 @@ struct Controller : sc_module {
             Job *j = in_flight.front().get();
             if (trace)
                 fprintf(trace, "%zu,%s,%s,%llu,%llu,%llu\n", j->index, isa_get(j->in.op)->mnemonic,
-                        j->unit == LP_SIM_DMA ? "dma" : j->unit == LP_SIM_MATRIX ? "matrix" : "vector",
+                        j->unit == LP_SIM_DMA      ? "dma"
+                        : j->unit == LP_SIM_MATRIX ? "matrix"
+                                                   : "vector",
                         (unsigned long long)cyc(j->issue), (unsigned long long)cyc(j->start),
                         (unsigned long long)cyc(j->end));
+            retired.push_back(std::move(in_flight.front()));
             in_flight.pop_front();
         }
     }
@@ -227,8 +255,8 @@ struct Controller : sc_module {
                 if (info->ops[i].kind == ISA_K_DIM) rows_op = i;
             uint64_t n = in.v[rows_op] * in.v[rows_op + 1];
             vec_kind vk = (in.op == ISA_VEXP || in.op == ISA_VRSQRT || in.op == ISA_VRCP) ? VEC_EXP
-                          : (in.op == ISA_VRMAX || in.op == ISA_VRSUM)                  ? VEC_REDUCE
-                                                                                        : VEC_SIMPLE;
+                          : (in.op == ISA_VRMAX || in.op == ISA_VRSUM)                    ? VEC_REDUCE
+                                                                                          : VEC_SIMPLE;
             timing_vector(a, vk, n, &c);
             j.unit = LP_SIM_VECTOR;
             st->energy_vector_pj += c.energy_pj;
@@ -259,8 +287,10 @@ struct Controller : sc_module {
             j.nr = isa_ranges(&j.in, j.r);
             for (int r = 0; r < j.nr; r++) { /* memory traffic and its energy */
                 uint64_t bytes = j.r[r].rows * j.r[r].row_bytes;
-                if (j.r[r].space == ISA_SPACE_SPM) st->spm_bytes += bytes, st->energy_spm_pj += timing_spm_energy_pj(sh.arch, bytes);
-                if (j.r[r].space == ISA_SPACE_ACC) st->acc_bytes += bytes, st->energy_acc_pj += timing_acc_energy_pj(sh.arch, bytes);
+                if (j.r[r].space == ISA_SPACE_SPM)
+                    st->spm_bytes += bytes, st->energy_spm_pj += timing_spm_energy_pj(sh.arch, bytes);
+                if (j.r[r].space == ISA_SPACE_ACC)
+                    st->acc_bytes += bytes, st->energy_acc_pj += timing_acc_energy_pj(sh.arch, bytes);
                 if (j.r[r].space == ISA_SPACE_DRAM) j.dram_bytes = bytes;
             }
             Unit *u;
@@ -275,17 +305,11 @@ struct Controller : sc_module {
                 if (!cost(j)) break;
                 u = j.unit == LP_SIM_MATRIX ? matrix : vector;
             }
-            /* the scoreboard: wait while an unfinished instruction conflicts */
-            for (;;) {
-                retire();
-                const Job *blocker = nullptr;
-                for (auto &o : in_flight)
-                    if (!o->finished && ranges_conflict(j, *o)) blocker = o.get();
-                if (!blocker) break;
-                sc_time t0 = sc_time_stamp();
-                wait(sh.any_done);
-                (blocker->unit == LP_SIM_DMA ? st->stall_dep_dma : st->stall_dep_compute) += cyc(sc_time_stamp() - t0);
-            }
+            /* the scoreboard: the unit will wait for every earlier unfinished
+            ** instruction whose ranges conflict; the controller goes on issuing */
+            retire();
+            for (auto &o : in_flight)
+                if (!o->finished && ranges_conflict(j, *o)) j.deps.push_back(o.get());
             if (u->queue.num_free() == 0) {
                 sc_time t0 = sc_time_stamp();
                 while (u->queue.num_free() == 0) wait(u->queue.data_read_event());
@@ -327,8 +351,8 @@ extern "C" lp_status lp_sim_run(const isa_prog *p, const arch_cfg *a, machine *m
     st->dram_bytes = dram.bytes;
     st->latency_ns = (double)st->cycles / a->clock_ghz;
     st->utilization = st->cycles ? st->utilization / (double)st->cycles : 0;
-    st->energy_pj = st->energy_matrix_pj + st->energy_vector_pj + st->energy_dram_pj + st->energy_spm_pj +
-                    st->energy_acc_pj;
+    st->energy_pj =
+        st->energy_matrix_pj + st->energy_vector_pj + st->energy_dram_pj + st->energy_spm_pj + st->energy_acc_pj;
     if (!sh.error.empty()) {
         snprintf(err, errlen, "%s", sh.error.c_str());
         return LP_ERR_ARG;

@@ -2,9 +2,11 @@
 ** system.h — the door from C into the SystemC system (sim/system.cpp).
 **
 ** The system: a controller issues the program's instructions in order into
-** per-unit queues (DMA engines, matrix, vector); an instruction waits while an
-** earlier, unfinished one touches an overlapping memory range with a write on
-** either side (a scoreboard over isa_ranges), and while its queue is full.
+** per-unit queues (DMA engines, matrix, vector), stalling only while a queue is
+** full; a unit starts an instruction once every earlier, unfinished one that
+** touches an overlapping memory range with a write on either side has finished
+** (a scoreboard over isa_ranges, recorded at issue), so the DMA of the next
+** tile proceeds while the current one multiplies.
 ** DMA engines are TLM-2.0 initiators; DRAM is a TLM target that shares its
 ** bandwidth between them (loosely timed: each burst reserves the channel).
 ** Units take the cycles of models/timing.c and, in functional mode, compute
