@@ -90,9 +90,9 @@ static void print_stats(const lp_sim_stats *s, const char *kernel, const arch_cf
     printf("  energy          %.6g pJ: matrix %.3g, vector %.3g, DRAM %.3g, scratchpad %.3g, accumulators %.3g\n",
            s->energy_pj, s->energy_matrix_pj, s->energy_vector_pj, s->energy_dram_pj, s->energy_spm_pj,
            s->energy_acc_pj);
-    printf("  busy            DMA %.1f%% (all engines), matrix %.1f%%, vector %.1f%%\n",
-           100 * (double)s->busy_cycles[LP_SIM_DMA] / c, 100 * (double)s->busy_cycles[LP_SIM_MATRIX] / c,
-           100 * (double)s->busy_cycles[LP_SIM_VECTOR] / c);
+    printf("  busy            DMA engines %.1f%% (average of %llu), matrix %.1f%%, vector %.1f%%\n",
+           100 * (double)s->busy_cycles[LP_SIM_DMA] / c / (double)a->dma.engines, (unsigned long long)a->dma.engines,
+           100 * (double)s->busy_cycles[LP_SIM_MATRIX] / c, 100 * (double)s->busy_cycles[LP_SIM_VECTOR] / c);
     printf("  issue stalls    on DMA %llu, on compute %llu, on queue space %llu cycles\n",
            (unsigned long long)s->stall_dep_dma, (unsigned long long)s->stall_dep_compute,
            (unsigned long long)s->stall_queue);
