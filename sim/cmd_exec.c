@@ -62,13 +62,19 @@ static lp_status load_kernel(const char *path, const arch_cfg *a, isa_prog *p, l
 static void print_stats(const lp_sim_stats *s, const char *kernel, const arch_cfg *a, bool timing_only, bool json,
                         int failed, size_t nexpects)
 {
+    char byfmt[16 * (MF_NAME_MAX + 32)] = "";
+    for (int i = 0; i < s->nformats; i++) {
+        size_t u = strlen(byfmt);
+        snprintf(byfmt + u, sizeof byfmt - u, json ? "%s\"%s\": %llu" : "%s%s %llu", i ? ", " : "",
+                 s->macs_by_format[i].format, (unsigned long long)s->macs_by_format[i].macs);
+    }
     if (json) {
         printf("{\"kernel\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"cycles\": %llu, \"latency_ns\": %.6g, "
                "\"energy_pj\": %.6g, \"macs\": %llu, \"dram_bytes\": %llu, \"spm_bytes\": %llu, \"acc_bytes\": %llu, "
                "\"utilization\": %.6g, \"instructions\": %llu, \"busy_cycles\": {\"dma\": %llu, \"matrix\": %llu, "
                "\"vector\": %llu}, \"stall_cycles\": {\"dma\": %llu, \"dependency\": %llu, \"queue\": %llu}, "
                "\"energy_breakdown_pj\": {\"matrix\": %.6g, \"vector\": %.6g, \"dram\": %.6g, \"spm\": %.6g, \"acc\": "
-               "%.6g}, \"expectations\": %zu, \"failed\": %d}\n",
+               "%.6g}, \"macs_by_format\": {%s}, \"expectations\": %zu, \"failed\": %d}\n",
                kernel, a->name, timing_only ? "timing-only" : "functional", (unsigned long long)s->cycles,
                s->latency_ns, s->energy_pj, (unsigned long long)s->macs, (unsigned long long)s->dram_bytes,
                (unsigned long long)s->spm_bytes, (unsigned long long)s->acc_bytes, s->utilization,
@@ -76,15 +82,15 @@ static void print_stats(const lp_sim_stats *s, const char *kernel, const arch_cf
                (unsigned long long)s->busy_cycles[LP_SIM_MATRIX], (unsigned long long)s->busy_cycles[LP_SIM_VECTOR],
                (unsigned long long)s->stall_dep_dma, (unsigned long long)s->stall_dep_compute,
                (unsigned long long)s->stall_queue, s->energy_matrix_pj, s->energy_vector_pj, s->energy_dram_pj,
-               s->energy_spm_pj, s->energy_acc_pj, timing_only ? (size_t)0 : nexpects, failed);
+               s->energy_spm_pj, s->energy_acc_pj, byfmt, timing_only ? (size_t)0 : nexpects, failed);
         return;
     }
     double c = s->cycles ? (double)s->cycles : 1;
     printf("lpsim exec: %s on %s (%s)\n\n", kernel, a->name, timing_only ? "timing only" : "functional and timing");
     printf("  cycles          %llu (%.6g ns at %g GHz)\n", (unsigned long long)s->cycles, s->latency_ns, a->clock_ghz);
     printf("  instructions    %llu\n", (unsigned long long)s->instructions);
-    printf("  MACs            %llu, matrix unit at %.1f%% of its peak rate\n", (unsigned long long)s->macs,
-           100 * s->utilization);
+    printf("  MACs            %llu (%s), matrix unit at %.1f%% of its peak rate\n", (unsigned long long)s->macs,
+           s->nformats ? byfmt : "none", 100 * s->utilization);
     printf("  traffic         DRAM %llu B, scratchpad %llu B, accumulators %llu B\n", (unsigned long long)s->dram_bytes,
            (unsigned long long)s->spm_bytes, (unsigned long long)s->acc_bytes);
     printf("  energy          %.6g pJ: matrix %.3g, vector %.3g, DRAM %.3g, scratchpad %.3g, accumulators %.3g\n",

@@ -238,6 +238,11 @@ struct Controller : sc_module {
             }
             j.unit = LP_SIM_MATRIX;
             st->macs += c.macs;
+            int fi = 0;
+            while (fi < st->nformats && strcmp(st->macs_by_format[fi].format, f.name)) fi++;
+            if (fi == st->nformats && fi < 16)
+                snprintf(st->macs_by_format[st->nformats++].format, MF_NAME_MAX, "%s", f.name);
+            if (fi < 16) st->macs_by_format[fi].macs += c.macs;
             st->energy_matrix_pj += c.energy_pj;
             st->utilization += (double)c.macs / arch_rate_of(a, f.name)->macs_per_cycle; /* cycles at peak */
             break;

@@ -46,6 +46,11 @@ typedef struct lp_sim_stats {
     uint64_t stall_dep_compute;          /* ... on an unfinished matrix or vector instruction */
     uint64_t stall_queue;                /* ... for space in a unit queue */
     double energy_pj, energy_matrix_pj, energy_vector_pj, energy_dram_pj, energy_spm_pj, energy_acc_pj;
+    struct {
+        char format[MF_NAME_MAX];
+        uint64_t macs;
+    } macs_by_format[16]; /* MACs per operand format, in order of first use */
+    int nformats;
 } lp_sim_stats;
 
 /* Run program p on architecture a. m is the functional machine (values

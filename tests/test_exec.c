@@ -58,6 +58,9 @@ static void test_examples_run_and_match_on_every_preset(void)
             CU_ASSERT_EQUAL(rc, 0);
             CU_ASSERT_EQUAL(json_num(j1, "failed"), 0);
             CU_ASSERT_EQUAL(json_num(j1, "expectations"), 1);
+            /* MACs per format: the MX GEMM's fp8, the attention's bf16, and nothing else */
+            CU_ASSERT_PTR_NOT_NULL(strstr(j1, k == 0 ? "\"macs_by_format\": {\"fp8_e4m3fn\": 1048576}"
+                                                     : "\"macs_by_format\": {\"bf16\": 524288}"));
             /* timing-only: the same cycles */
             snprintf(args, sizeof args, "--arch %s --timing-only", presets[p]);
             CU_ASSERT_EQUAL(exec_example(args, kernels[k], &j2, &e2), 0);
