@@ -77,16 +77,94 @@ struct Dram : sc_module {
     }
 };
 
+/* A scratchpad or accumulator buffer: a TLM target of banks interleaved every
+** bank_bytes. An access occupies each bank it touches for one cycle per chunk,
+** after the work already queued on that bank, so DMA engines and units
+** contending for the same banks wait for each other, and a unit whose
+** operands outrun the banks runs at the buffer's rate. */
+struct Sram : sc_module {
+    tlm_utils::multi_passthrough_target_socket<Sram> socket;
+    uint64_t banks, bank_bytes, period; /* period in time ticks: the bank state is integer */
+    std::vector<uint64_t> free_at;
+
+    Sram(sc_module_name n, const arch_mem &m, sc_time p)
+        : sc_module(n), socket("socket"), banks(m.banks), bank_bytes(m.bank_bytes), period(p.value()), free_at(m.banks)
+    {
+        socket.register_b_transport(this, &Sram::b_transport);
+    }
+
+    void b_transport(int, tlm::tlm_generic_payload &t, sc_time &delay)
+    {
+        uint64_t a = t.get_address(), len = t.get_data_length(), t0 = sc_time_stamp().value();
+        uint64_t now = t0 + delay.value(), end = now;
+        if (len) {
+            uint64_t c0 = a / bank_bytes, n = (a + len - 1) / bank_bytes - c0 + 1;
+            uint64_t touched = std::min(n, banks), base = n / banks, extra = n % banks;
+            for (uint64_t i = 0, b = c0 % banks; i < touched; i++, b = b + 1 == banks ? 0 : b + 1) {
+                /* chunks go round robin from c0's bank */
+                free_at[b] = std::max(now, free_at[b]) + period * (base + (i < extra ? 1 : 0));
+                end = std::max(end, free_at[b]);
+            }
+        }
+        delay = sc_time::from_value(end - t0);
+        t.set_response_status(tlm::TLM_OK_RESPONSE);
+    }
+};
+
+/* Access a buffer range through socket s; returns when it completes. */
+template <typename S> sc_time buffer_access(S &s, bool write, uint64_t addr, uint64_t len)
+{
+    tlm::tlm_generic_payload t;
+    static unsigned char dummy[1];
+    t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+    t.set_address(addr);
+    t.set_data_ptr(dummy); /* timing only: the functional machine moves the values */
+    t.set_data_length((unsigned)len);
+    sc_time d = SC_ZERO_TIME;
+    s->b_transport(t, d);
+    return d;
+}
+
+/* Bits per element of range r of a job as the hardware stores it: elements
+** narrower than their byte (FP4, FP6, int4) are packed, while the functional
+** layout keeps one per byte; 8 where bytes are stored as they are. */
+int range_bits(const Job *j, int r)
+{
+    static int mx_bits[MX_ELEM_COUNT]; /* mx_elem_get builds a value table: once per type */
+    const isa_info *info = isa_get(j->in.op);
+    int k = -1;
+    for (int i = 0, seen = 0; i < info->nops && k < 0; i++) /* ranges come in operand order */
+        if (info->ops[i].has_foot && info->ops[i].kind != ISA_K_PIM && seen++ == r) k = i;
+    if (k < 0 || info->ops[k].foot.type_op < 0) return 8;
+    int t = info->ops[k].foot.type_op;
+    if (info->ops[t].kind == ISA_K_MX) {
+        mx_elem_id id = (mx_elem_id)j->in.v[t];
+        if (!mx_bits[id]) {
+            mx_elem e;
+            mx_elem_get(id, &e);
+            mx_bits[id] = e.fmt.bits;
+        }
+        return mx_bits[id];
+    }
+    mf_format f;
+    if (isa_fmt_decode((uint32_t)j->in.v[t], &f) != LP_OK || f.bits > 8) return 8;
+    return f.bits;
+}
+
+uint64_t packed(uint64_t bytes, int bits) { return (bytes * (uint64_t)bits + 7) / 8; }
+
 /* A unit: takes jobs from its queue one at a time. */
 struct Unit : sc_module {
     Shared &sh;
     int kind;
     sc_fifo<Job *> queue;
     std::unique_ptr<tlm_utils::simple_initiator_socket<Unit>> socket; /* DMA engines only: others stay unbound */
+    tlm_utils::simple_initiator_socket<Unit> spm, acc;                /* every unit reaches both buffers */
     std::vector<unsigned char> burst_buf;
 
     SC_HAS_PROCESS(Unit);
-    Unit(sc_module_name n, Shared &s, int k, int depth) : sc_module(n), sh(s), kind(k), queue("queue", depth)
+    Unit(sc_module_name n, Shared &s, int k, int depth)
+        : sc_module(n), sh(s), kind(k), queue("queue", depth), spm("spm"), acc("acc")
     {
         if (kind == LP_SIM_DMA) socket = std::make_unique<tlm_utils::simple_initiator_socket<Unit>>("socket");
         SC_THREAD(run);
@@ -131,11 +209,30 @@ struct Unit : sc_module {
             Job *j = queue.read();
             wait_deps(j);
             j->start = sc_time_stamp();
+            int bits[ISA_MAX_RANGES];
+            for (int r = 0; r < j->nr; r++) bits[r] = range_bits(j, r);
             if (kind == LP_SIM_DMA) {
                 const arch_cfg *a = sh.arch;
                 wait(sh.period * (double)llround(std::ceil(a->dram.lat_ns * a->clock_ghz - 1e-9)));
                 burst_buf.resize(a->dma.burst_bytes);
+                /* the tile lands in (or leaves) the buffer's banks as the bursts go:
+                ** one bank access per group of bursts, the group waiting for it */
+                const uint64_t GROUP = 16 * a->dma.burst_bytes;
+                sc_time group_done = SC_ZERO_TIME;
                 for (uint64_t off = 0; off < j->dram_bytes; off += a->dma.burst_bytes) {
+                    if (off % GROUP == 0) {
+                        if (group_done > sc_time_stamp()) wait(group_done - sc_time_stamp());
+                        group_done = sc_time_stamp();
+                        uint64_t glen = std::min(GROUP, j->dram_bytes - off);
+                        for (int r = 0; r < j->nr; r++) {
+                            const isa_range &x = j->r[r];
+                            if (x.space != ISA_SPACE_SPM && x.space != ISA_SPACE_ACC) continue;
+                            auto &s = x.space == ISA_SPACE_SPM ? spm : acc;
+                            uint64_t at = x.addr + packed(off, bits[r]);
+                            group_done = std::max(group_done, sc_time_stamp() +
+                                                                  buffer_access(s, x.write, at, packed(glen, bits[r])));
+                        }
+                    }
                     uint64_t len = std::min<uint64_t>(a->dma.burst_bytes, j->dram_bytes - off);
                     tlm::tlm_generic_payload t;
                     t.set_command(tlm::TLM_READ_COMMAND);
@@ -146,8 +243,28 @@ struct Unit : sc_module {
                     sc_time engine = sh.period * (double)((len + a->dma.bytes_per_cycle - 1) / a->dma.bytes_per_cycle);
                     wait(std::max(d, engine));
                 }
+                if (group_done > sc_time_stamp()) wait(group_done - sc_time_stamp());
             } else {
-                wait(sh.period * (double)j->cycles);
+                /* operands stream through the buffers while the unit computes: in
+                ** SLICES steps, each a share of every tile and of the cycles; a step
+                ** takes the longer of the two, so a unit starved by bank conflicts
+                ** slows down and one that is not keeps its compute time */
+                const int SLICES = 8;
+                sc_time compute = sh.period * (double)j->cycles / SLICES;
+                for (int sl = 0; sl < SLICES; sl++) {
+                    sc_time mem = SC_ZERO_TIME;
+                    for (int r = 0; r < j->nr; r++) {
+                        const isa_range &x = j->r[r];
+                        if (x.space != ISA_SPACE_SPM && x.space != ISA_SPACE_ACC) continue;
+                        auto &s = x.space == ISA_SPACE_SPM ? spm : acc;
+                        uint64_t len = packed((x.rows - 1) * x.pitch + x.row_bytes, bits[r]);
+                        uint64_t lo = len * (uint64_t)sl / SLICES, hi = len * (uint64_t)(sl + 1) / SLICES;
+                        if (hi == lo) continue;
+                        if (x.read) mem = std::max(mem, buffer_access(s, false, x.addr + lo, hi - lo));
+                        if (x.write) mem = std::max(mem, buffer_access(s, true, x.addr + lo, hi - lo));
+                    }
+                    wait(std::max(mem, compute));
+                }
             }
             finish(j);
         }
@@ -350,6 +467,14 @@ extern "C" lp_status lp_sim_run(const isa_prog *p, const arch_cfg *a, machine *m
         dma.push_back(engines.back().get());
     }
     Unit matrix("matrix", sh, LP_SIM_MATRIX, depth), vector("vector", sh, LP_SIM_VECTOR, depth);
+    Sram spm("spm", a->spm, sh.period), acc("acc", a->acc, sh.period);
+    std::vector<Unit *> users = dma; /* every unit and engine reaches both buffers */
+    users.push_back(&matrix);
+    users.push_back(&vector);
+    for (Unit *u : users) {
+        u->spm.bind(spm.socket);
+        u->acc.bind(acc.socket);
+    }
     Controller ctrl("controller", sh, dma, &matrix, &vector, trace);
     if (trace) fprintf(trace, "index,instruction,unit,issue_cycle,start_cycle,end_cycle\n");
     sc_start();

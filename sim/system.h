@@ -8,15 +8,20 @@
 ** (a scoreboard over isa_ranges, recorded at issue), so the DMA of the next
 ** tile proceeds while the current one multiplies.
 ** DMA engines are TLM-2.0 initiators; DRAM is a TLM target that shares its
-** bandwidth between them (loosely timed: each burst reserves the channel).
+** bandwidth between them (loosely timed: each burst reserves the channel);
+** the scratchpad and the accumulator buffer are TLM targets of interleaved
+** banks, each access occupying the banks it touches after the work queued on
+** them, so that DMA bursts and operand streams contend where they meet and a
+** unit whose operands outrun the banks runs at the buffer's rate (a range
+** counts as one contiguous span: strided bank mapping is not modelled).
 ** Units take the cycles of models/timing.c and, in functional mode, compute
 ** the values through the functional machine when an instruction completes;
 ** the scoreboard makes that order equivalent to program order, and since
 ** timing never looks at values, timing-only runs give the same cycles.
 **
 ** SystemC elaborates once per process: lp_sim_run may be called once; a sweep
-** runs one process per simulation. Not modelled yet: scratchpad bank
-** conflicts, PIM arrays (their instructions are refused).
+** runs one process per simulation. Not modelled yet: PIM arrays (their
+** instructions are refused).
 */
 #ifndef LP_SYSTEM_H
 #define LP_SYSTEM_H

@@ -197,6 +197,66 @@ static void test_halving_element_width_doubles_the_mma_rate(void)
     CU_ASSERT(f8 > 1024 && f4 > 512 && f8 - 1024 == f4 - 512);
 }
 
+/* edge-mx with a scratchpad of two 16-byte banks (32 B/cycle, an eighth of the
+** preset's), written to a temporary YAML file; returns its path (static). */
+static const char *narrow_spm_arch(void)
+{
+    static char path[64];
+    char src[512], *text;
+    snprintf(src, sizeof src, "%s/models/presets/edge-mx.yaml", LPSIM_SOURCE_DIR);
+    FILE *f = fopen(src, "r");
+    CU_ASSERT_FATAL(f != NULL);
+    text = calloc(1, 1 << 16);
+    size_t n = fread(text, 1, (1 << 16) - 1, f);
+    fclose(f);
+    CU_ASSERT_FATAL(n > 0);
+    char *spm = strstr(text, "\nspm:"), *banks = spm ? strstr(spm, "banks: 16") : NULL;
+    CU_ASSERT_FATAL(banks != NULL);
+    memcpy(banks, "banks:  2", 9);
+    snprintf(path, sizeof path, "/tmp/lpt_narrow_%d.yaml", (int)getpid());
+    f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    return path;
+}
+
+/* An MMA whose operands stream faster than the scratchpad's banks deliver
+** them runs at the scratchpad's rate; FP4 operands, stored packed, need half
+** the bytes of FP8 and so half the time. */
+static void test_scratchpad_bandwidth_bounds_a_starved_mma(void)
+{
+    const char *arch = narrow_spm_arch();
+    /* 32 x 32 x 4096 on edge-mx: 4096 + 16 cycles of compute (FP8), 2048 + 16 (FP4);
+    ** operands A 32 x 4096, B 4096 x 32 and two 32 x 128 scale blocks */
+    const char *mma =
+        "    MMA_MX acc:0, spm:0, spm:0x20000, spm:0x21000, spm:0x41000, 32, 32, 4096, %s, %s, b200-mx, set\n"
+        "    HALT\n";
+    double bytes8 = 2.0 * 32 * 4096 + 2 * 32 * 128, bytes4 = 2.0 * 32 * 4096 / 2 + 2 * 32 * 128;
+    char k[512], args[128], *j, *e;
+    double cyc[2], wide8;
+    for (int w = 0; w < 2; w++) {
+        snprintf(k, sizeof k, mma, w ? "fp4_e2m1" : "fp8_e4m3", w ? "fp4_e2m1" : "fp8_e4m3");
+        snprintf(args, sizeof args, "--arch '%s' --timing-only", arch);
+        int rc = exec_text(args, k, &j, &e);
+        if (rc) fprintf(stderr, "\n  %s", e);
+        CU_ASSERT_EQUAL_FATAL(rc, 0);
+        cyc[w] = json_num(j, "cycles");
+        free(j), free(e);
+    }
+    snprintf(k, sizeof k, mma, "fp8_e4m3", "fp8_e4m3");
+    CU_ASSERT_EQUAL_FATAL(exec_text("--arch edge-mx --timing-only", k, &j, &e), 0);
+    wide8 = json_num(j, "cycles");
+    free(j), free(e);
+    unlink(arch);
+    if (!(cyc[0] >= bytes8 / 32 && cyc[0] < bytes8 / 32 * 1.05 && cyc[1] >= bytes4 / 32 && cyc[1] < bytes4 / 32 * 1.05))
+        fprintf(stderr, "\n  narrow scratchpad: fp8 %.0f (%.0f), fp4 %.0f (%.0f)", cyc[0], bytes8 / 32, cyc[1],
+                bytes4 / 32);
+    CU_ASSERT(cyc[0] >= bytes8 / 32 && cyc[0] < bytes8 / 32 * 1.05);
+    CU_ASSERT(cyc[1] >= bytes4 / 32 && cyc[1] < bytes4 / 32 * 1.05);
+    CU_ASSERT(wide8 < 4096 * 1.05); /* the preset's 256 B/cycle keeps up */
+}
+
 static void test_bad_input_exits_2(void)
 {
     char *j, *e;
@@ -224,6 +284,7 @@ CU_TestInfo lpt_exec_tests[] = {
     {"timing/double_buffering_overlaps_dma_with_compute", test_double_buffering_overlaps_dma_with_compute},
     {"timing/half_array_tile_takes_as_long_as_a_full_one", test_half_array_tile_takes_as_long_as_a_full_one},
     {"timing/halving_element_width_doubles_the_mma_rate", test_halving_element_width_doubles_the_mma_rate},
+    {"timing/scratchpad_bandwidth_bounds_a_starved_mma", test_scratchpad_bandwidth_bounds_a_starved_mma},
     {"exit/bad_input_exits_2", test_bad_input_exits_2},
     CU_TEST_INFO_NULL,
 };
