@@ -257,6 +257,123 @@ static void test_scratchpad_bandwidth_bounds_a_starved_mma(void)
     CU_ASSERT(wide8 < 4096 * 1.05); /* the preset's 256 B/cycle keeps up */
 }
 
+/* Most DMA instructions in flight at once in a trace, by a sweep over their
+** start and end cycles (independent of the timeline's lane assignment). */
+static int max_dma_overlap(const char *csv)
+{
+    long long ev[4096][2];
+    int n = 0, best = 0, cur = 0;
+    for (const char *l = strchr(csv, '\n'); l && l[1] && n < 4094; l = strchr(l + 1, '\n')) {
+        long long idx, issue, start, end;
+        char insn[32], unit[16];
+        if (sscanf(l + 1, "%lld,%31[^,],%15[^,],%lld,%lld,%lld", &idx, insn, unit, &issue, &start, &end) != 6) continue;
+        if (strcmp(unit, "dma")) continue;
+        ev[n][0] = start, ev[n++][1] = 1;
+        ev[n][0] = end, ev[n++][1] = -1;
+    }
+    for (int i = 0; i < n; i++) /* sort by cycle, ends before starts at the same cycle */
+        for (int k = i + 1; k < n; k++)
+            if (ev[k][0] < ev[i][0] || (ev[k][0] == ev[i][0] && ev[k][1] < ev[i][1])) {
+                long long t0 = ev[i][0], t1 = ev[i][1];
+                ev[i][0] = ev[k][0], ev[i][1] = ev[k][1], ev[k][0] = t0, ev[k][1] = t1;
+            }
+    for (int i = 0; i < n; i++) {
+        cur += (int)ev[i][1];
+        if (cur > best) best = cur;
+    }
+    return best;
+}
+
+/* A real trace drawn as a timeline: a PNG, and as many DMA lanes as DMA
+** instructions overlap at most (no more than the engines). */
+static void test_timeline_draws_a_trace_on_the_fewest_lanes(void)
+{
+    static const char *const kernels[] = {"mx_gemm", "flash_attention"};
+    for (int k = 0; k < 2; k++) {
+        char csv[64], png[64], cmd[1024], *out, *err;
+        snprintf(csv, sizeof csv, "/tmp/lpt_tl_%d_%d.csv", (int)getpid(), k);
+        snprintf(png, sizeof png, "/tmp/lpt_tl_%d_%d.png", (int)getpid(), k);
+        snprintf(cmd, sizeof cmd, "exec --arch edge-mx --trace %s '%s/examples/%s/%s.s'", csv, LPSIM_SOURCE_DIR,
+                 kernels[k], kernels[k]);
+        CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+        free(out), free(err);
+        char *trace = lpt_read_file(csv, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(trace);
+        int lanes = max_dma_overlap(trace);
+        free(trace);
+        CU_ASSERT(lanes >= 1 && lanes <= 2); /* edge-mx has two DMA engines */
+        snprintf(cmd, sizeof cmd, "timeline %s --out %s", csv, png);
+        int rc = lpt_run(cmd, "", 0, &out, &err);
+        if (rc) fprintf(stderr, "\n  %s", err);
+        CU_ASSERT_EQUAL(rc, 0);
+        char want[128];
+        snprintf(want, sizeof want, "lanes: dma 0,%s matrix, vector -> %s\n", lanes == 2 ? " dma 1," : "", png);
+        if (!strstr(out, want)) fprintf(stderr, "\n  %s: got '%s', want '...%s'", kernels[k], out, want);
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+        size_t len = 0;
+        char *img = lpt_read_file(png, &len);
+        CU_ASSERT(img && len > 1000 && !memcmp(img, "\x89PNG\r\n\x1a\n", 8));
+        free(img), free(out), free(err);
+        unlink(csv), unlink(png);
+    }
+}
+
+/* Bad traces and arguments: FILE:LINE:COL, exit 2, and no picture. */
+static void test_timeline_rejects_bad_traces(void)
+{
+    static const struct {
+        const char *csv, *err;
+    } cases[] = {
+        {"index,insn,unit,issue_cycle,start_cycle,end_cycle\n",
+         "T:1:10: error: expected the header 'index,instruction,unit,issue_cycle,start_cycle,end_cycle'\n"},
+        {"", "T:1:1: error: empty trace: expected the header"},
+        {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,MMA,tensor,0,0,5\n",
+         "T:2:7: error: expected a unit: dma, matrix or vector\n"},
+        {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,MMA,matrix,0,9,5\n",
+         "T:2:18: error: end cycle 5 is before start cycle 9\n"},
+        {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,MMA,matrix,4,3,5\n",
+         "T:2:16: error: start cycle 3 is before issue cycle 4\n"},
+        {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,MMA,matrix,0,x,5\n",
+         "T:2:16: error: expected the start cycle (a whole number of at most 19 digits)\n"},
+        {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,DMA_LD,dma,0,0,5,7\n",
+         "T:2:20: error: expected the end of the row after 6 fields\n"},
+        {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,DMA_LD,dma,0,0,5,\n",
+         "T:2:19: error: expected the end of the row after 6 fields\n"},
+        {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,mma,matrix,0,0,5\n",
+         "T:2:3: error: expected an instruction mnemonic\n"},
+    };
+    char csv[64], png[64], cmd[256], *out, *err;
+    snprintf(csv, sizeof csv, "/tmp/lpt_tlbad_%d.csv", (int)getpid());
+    snprintf(png, sizeof png, "/tmp/lpt_tlbad_%d.png", (int)getpid());
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        FILE *f = fopen(csv, "w");
+        fputs(cases[i].csv, f);
+        fclose(f);
+        unlink(png);
+        snprintf(cmd, sizeof cmd, "timeline %s --out %s", csv, png);
+        CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 2);
+        char want[256];
+        snprintf(want, sizeof want, "%s%s", csv, cases[i].err + 1); /* T -> the file's name */
+        if (strncmp(err, want, strlen(want))) fprintf(stderr, "\n  case %zu: got '%s', want '%s'", i, err, want);
+        CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+        CU_ASSERT_EQUAL(access(png, F_OK), -1);
+        free(out), free(err);
+    }
+    snprintf(cmd, sizeof cmd, "timeline %s --out %s.gif", csv, png);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "error: the picture must end in .png or .svg"));
+    free(out), free(err);
+    FILE *f = fopen(csv, "w"); /* a good trace, so that the output is what fails */
+    fputs("index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,DMA_LD,dma,0,0,5\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "timeline %s --out /nonexistent_lpsim_dir/t.png", csv);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent_lpsim_dir/t.png:1:1: error: cannot write: "));
+    CU_ASSERT_EQUAL(out[0], 0); /* nothing on stdout */
+    free(out), free(err);
+    unlink(csv);
+}
+
 static void test_bad_input_exits_2(void)
 {
     char *j, *e;
@@ -285,6 +402,8 @@ CU_TestInfo lpt_exec_tests[] = {
     {"timing/half_array_tile_takes_as_long_as_a_full_one", test_half_array_tile_takes_as_long_as_a_full_one},
     {"timing/halving_element_width_doubles_the_mma_rate", test_halving_element_width_doubles_the_mma_rate},
     {"timing/scratchpad_bandwidth_bounds_a_starved_mma", test_scratchpad_bandwidth_bounds_a_starved_mma},
+    {"timeline/draws_a_trace_on_the_fewest_lanes", test_timeline_draws_a_trace_on_the_fewest_lanes},
+    {"timeline/rejects_bad_traces", test_timeline_rejects_bad_traces},
     {"exit/bad_input_exits_2", test_bad_input_exits_2},
     CU_TEST_INFO_NULL,
 };
