@@ -32,7 +32,7 @@ typedef struct arch_dram {
 } arch_dram;
 
 typedef struct arch_mem {
-    uint64_t size_bytes, banks, bank_bytes;
+    uint64_t size_bytes, banks, bank_bytes, ports;
     double energy_pj_per_byte;
 } arch_mem;
 

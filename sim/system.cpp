@@ -78,17 +78,19 @@ struct Dram : sc_module {
 };
 
 /* A scratchpad or accumulator buffer: a TLM target of banks interleaved every
-** bank_bytes. An access occupies each bank it touches for one cycle per chunk,
+** bank_bytes. An access occupies each bank it touches for one cycle per chunk
+** (per `ports` chunks with several ports),
 ** after the work already queued on that bank, so DMA engines and units
 ** contending for the same banks wait for each other, and a unit whose
 ** operands outrun the banks runs at the buffer's rate. */
 struct Sram : sc_module {
     tlm_utils::multi_passthrough_target_socket<Sram> socket;
-    uint64_t banks, bank_bytes, period; /* period in time ticks: the bank state is integer */
+    uint64_t banks, bank_bytes, ports, period; /* period in time ticks: the bank state is integer */
     std::vector<uint64_t> free_at;
 
     Sram(sc_module_name n, const arch_mem &m, sc_time p)
-        : sc_module(n), socket("socket"), banks(m.banks), bank_bytes(m.bank_bytes), period(p.value()), free_at(m.banks)
+        : sc_module(n), socket("socket"), banks(m.banks), bank_bytes(m.bank_bytes), ports(m.ports), period(p.value()),
+          free_at(m.banks)
     {
         socket.register_b_transport(this, &Sram::b_transport);
     }
@@ -102,7 +104,8 @@ struct Sram : sc_module {
             uint64_t touched = std::min(n, banks), base = n / banks, extra = n % banks;
             for (uint64_t i = 0, b = c0 % banks; i < touched; i++, b = b + 1 == banks ? 0 : b + 1) {
                 /* chunks go round robin from c0's bank */
-                free_at[b] = std::max(now, free_at[b]) + period * (base + (i < extra ? 1 : 0));
+                uint64_t chunks = base + (i < extra ? 1 : 0);
+                free_at[b] = std::max(now, free_at[b]) + period * ((chunks + ports - 1) / ports);
                 end = std::max(end, free_at[b]);
             }
         }

@@ -197,9 +197,10 @@ static void test_halving_element_width_doubles_the_mma_rate(void)
     CU_ASSERT(f8 > 1024 && f4 > 512 && f8 - 1024 == f4 - 512);
 }
 
-/* edge-mx with a scratchpad of two 16-byte banks (32 B/cycle, an eighth of the
-** preset's), written to a temporary YAML file; returns its path (static). */
-static const char *narrow_spm_arch(void)
+/* edge-mx with a scratchpad of two 16-byte banks of `ports` ports each (32 B/cycle
+** per port, an eighth of the preset's), written to a temporary YAML file;
+** returns its path (static). */
+static const char *narrow_spm_arch(int ports)
 {
     static char path[64];
     char src[512], *text;
@@ -213,9 +214,11 @@ static const char *narrow_spm_arch(void)
     char *spm = strstr(text, "\nspm:"), *banks = spm ? strstr(spm, "banks: 16") : NULL;
     CU_ASSERT_FATAL(banks != NULL);
     memcpy(banks, "banks:  2", 9);
+    char *eol = strchr(banks, '\n');
+    CU_ASSERT_FATAL(eol != NULL);
     snprintf(path, sizeof path, "/tmp/lpt_narrow_%d.yaml", (int)getpid());
     f = fopen(path, "w");
-    fputs(text, f);
+    fprintf(f, "%.*s\n  ports: %d%s", (int)(eol - text), text, ports, eol);
     fclose(f);
     free(text);
     return path;
@@ -226,7 +229,7 @@ static const char *narrow_spm_arch(void)
 ** the bytes of FP8 and so half the time. */
 static void test_scratchpad_bandwidth_bounds_a_starved_mma(void)
 {
-    const char *arch = narrow_spm_arch();
+    const char *arch = narrow_spm_arch(1);
     /* 32 x 32 x 4096 on edge-mx: 4096 + 16 cycles of compute (FP8), 2048 + 16 (FP4);
     ** operands A 32 x 4096, B 4096 x 32 and two 32 x 128 scale blocks */
     const char *mma =
@@ -255,6 +258,15 @@ static void test_scratchpad_bandwidth_bounds_a_starved_mma(void)
     CU_ASSERT(cyc[0] >= bytes8 / 32 && cyc[0] < bytes8 / 32 * 1.05);
     CU_ASSERT(cyc[1] >= bytes4 / 32 && cyc[1] < bytes4 / 32 * 1.05);
     CU_ASSERT(wide8 < 4096 * 1.05); /* the preset's 256 B/cycle keeps up */
+    /* two ports per bank: twice the rate, so the FP8 MMA takes half as long */
+    arch = narrow_spm_arch(2);
+    snprintf(args, sizeof args, "--arch '%s' --timing-only", arch);
+    CU_ASSERT_EQUAL_FATAL(exec_text(args, k, &j, &e), 0);
+    double two = json_num(j, "cycles");
+    free(j), free(e);
+    unlink(arch);
+    if (!(two >= bytes8 / 64 && two < bytes8 / 64 * 1.05)) fprintf(stderr, "\n  two ports: fp8 %.0f", two);
+    CU_ASSERT(two >= bytes8 / 64 && two < bytes8 / 64 * 1.05);
 }
 
 /* Most DMA instructions in flight at once in a trace, by a sweep over their
