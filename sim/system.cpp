@@ -114,10 +114,10 @@ struct Sram : sc_module {
     }
 };
 
-/* Access a buffer range through socket s; returns when it completes. */
-template <typename S> sc_time buffer_access(S &s, bool write, uint64_t addr, uint64_t len)
+/* Access a buffer range through socket s with payload t (reused: building
+** one allocates); returns when the access completes. */
+template <typename S> sc_time buffer_access(S &s, tlm::tlm_generic_payload &t, bool write, uint64_t addr, uint64_t len)
 {
-    tlm::tlm_generic_payload t;
     static unsigned char dummy[1];
     t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
     t.set_address(addr);
@@ -164,6 +164,7 @@ struct Unit : sc_module {
     std::unique_ptr<tlm_utils::simple_initiator_socket<Unit>> socket; /* DMA engines only: others stay unbound */
     tlm_utils::simple_initiator_socket<Unit> spm, acc;                /* every unit reaches both buffers */
     std::vector<unsigned char> burst_buf;
+    tlm::tlm_generic_payload pl; /* one payload for every transaction of this unit */
 
     SC_HAS_PROCESS(Unit);
     Unit(sc_module_name n, Shared &s, int k, int depth)
@@ -232,17 +233,17 @@ struct Unit : sc_module {
                             if (x.space != ISA_SPACE_SPM && x.space != ISA_SPACE_ACC) continue;
                             auto &s = x.space == ISA_SPACE_SPM ? spm : acc;
                             uint64_t at = x.addr + packed(off, bits[r]);
-                            group_done = std::max(group_done, sc_time_stamp() +
-                                                                  buffer_access(s, x.write, at, packed(glen, bits[r])));
+                            group_done = std::max(
+                                group_done, sc_time_stamp() + buffer_access(s, pl, x.write, at, packed(glen, bits[r])));
                         }
                     }
                     uint64_t len = std::min<uint64_t>(a->dma.burst_bytes, j->dram_bytes - off);
-                    tlm::tlm_generic_payload t;
-                    t.set_command(tlm::TLM_READ_COMMAND);
-                    t.set_data_ptr(burst_buf.data());
-                    t.set_data_length((unsigned)len);
+                    pl.set_command(tlm::TLM_READ_COMMAND);
+                    pl.set_address(0);
+                    pl.set_data_ptr(burst_buf.data());
+                    pl.set_data_length((unsigned)len);
                     sc_time d = SC_ZERO_TIME;
-                    (*socket)->b_transport(t, d);
+                    (*socket)->b_transport(pl, d);
                     sc_time engine = sh.period * (double)((len + a->dma.bytes_per_cycle - 1) / a->dma.bytes_per_cycle);
                     wait(std::max(d, engine));
                 }
@@ -263,8 +264,8 @@ struct Unit : sc_module {
                         uint64_t len = packed((x.rows - 1) * x.pitch + x.row_bytes, bits[r]);
                         uint64_t lo = len * (uint64_t)sl / SLICES, hi = len * (uint64_t)(sl + 1) / SLICES;
                         if (hi == lo) continue;
-                        if (x.read) mem = std::max(mem, buffer_access(s, false, x.addr + lo, hi - lo));
-                        if (x.write) mem = std::max(mem, buffer_access(s, true, x.addr + lo, hi - lo));
+                        if (x.read) mem = std::max(mem, buffer_access(s, pl, false, x.addr + lo, hi - lo));
+                        if (x.write) mem = std::max(mem, buffer_access(s, pl, true, x.addr + lo, hi - lo));
                     }
                     wait(std::max(mem, compute));
                 }
