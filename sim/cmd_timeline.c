@@ -210,7 +210,13 @@ int cmd_timeline(int argc, char **argv, int first)
         cli_value_error(&timeline_cmd, &a, "out", 0, &d, "the picture must end in .png or .svg");
         return cli_fail(&d);
     }
-    if (title && strpbrk(title, "\"\\\n")) {
+    if (strpbrk(outpath, "\"\\\n")) { /* it goes into a gnuplot string */
+        cli_value_error(&timeline_cmd, &a, "out", 0, &d,
+                        "the picture's name may not hold quotes, backslashes or newlines");
+        return cli_fail(&d);
+    }
+    if (!title) title = strpbrk(a.pos[0], "\"\\\n") ? "trace" : a.pos[0];
+    if (strpbrk(title, "\"\\\n")) {
         cli_value_error(&timeline_cmd, &a, "title", 0, &d, "the title may not hold quotes, backslashes or newlines");
         return cli_fail(&d);
     }
@@ -264,7 +270,7 @@ int cmd_timeline(int argc, char **argv, int first)
     }
     fprintf(gp, "set terminal %s size 1200,%d\n", svg ? "svg dynamic" : "pngcairo", 160 + 50 * nlanes);
     fprintf(gp, "set output \"%s\"\n", outpath);
-    fprintf(gp, "set title \"%s\" noenhanced\n", title ? title : a.pos[0]);
+    fprintf(gp, "set title \"%s\" noenhanced\n", title);
     fprintf(gp, "set xlabel \"cycle\"\nset xrange [0:%llu]\nset yrange [-0.7:%d.7]\n", (unsigned long long)last,
             nlanes - 1);
     fprintf(gp, "set ytics (");

@@ -378,6 +378,10 @@ static void test_timeline_rejects_bad_traces(void)
     FILE *f = fopen(csv, "w"); /* a good trace, so that the output is what fails */
     fputs("index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,DMA_LD,dma,0,0,5\n", f);
     fclose(f);
+    snprintf(cmd, sizeof cmd, "timeline %s --out '/tmp/a\"b.png'", csv);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "error: the picture's name may not hold quotes"));
+    free(out), free(err);
     snprintf(cmd, sizeof cmd, "timeline %s --out /nonexistent_lpsim_dir/t.png", csv);
     CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent_lpsim_dir/t.png:1:1: error: cannot write: "));
