@@ -25,8 +25,9 @@ static const struct {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lpsim COMMAND [options]\n\n"
-                 "lpsim simulates low-precision accelerators (MX tensor cores, SRAM processing-in-memory,\n"
-                 "FPGA minifloat datapaths) bit-exactly and estimates their cost.\n\ncommands:\n");
+                 "lpsim simulates low-precision accelerators bit-exactly, with their cycles and energy.\n"
+                 "Today: MX-format tensor cores in a SystemC system; the SRAM processing-in-memory and\n"
+                 "FPGA minifloat units are not modelled yet.\n\ncommands:\n");
     for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'lpsim COMMAND --help' or 'lpsim help COMMAND' describes a command.\n");
 }
