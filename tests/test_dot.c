@@ -67,9 +67,14 @@ static bool tc_load(tc_file *t, const char *rel, const char *fmt)
         if (!strcmp(c.hdr[i], "rows")) cr = i;
         if (!strcmp(c.hdr[i], "cols")) cc = i;
     }
+    CU_ASSERT(c.nhdr - (cb + 1) <= 8); /* every output column is checked */
     for (int i = cb + 1; i < c.nhdr && t->ncols < 8; i++) snprintf(t->colname[t->ncols++], 64, "%s", c.hdr[i]);
     int digits = t->fmt.hex_digits;
-    while (lpt_csv_next(&c) && t->ncases < 128) {
+    while (lpt_csv_next(&c)) {
+        if (t->ncases == 128) { /* never drop cases silently */
+            CU_FAIL("more cases than the test holds (128)");
+            break;
+        }
         tc_case *k = &t->cases[t->ncases++];
         k->id = atoi(c.f[ci]);
         snprintf(k->pattern, sizeof k->pattern, "%s", c.f[cp]);
@@ -113,6 +118,7 @@ static int tc_run(const tc_file *t, const tc_case *k, const dot_cfg *cfg, int j,
     int n = k->rows * k->cols, bad = 0;
     float *d = malloc(sizeof(float) * (size_t)n);
     CU_ASSERT_FATAL(dot_gemm(cfg, k->rows, k->cols, k->K, &A, &B, NULL, d) == LP_OK);
+    CU_ASSERT_FATAL(strlen(k->out[j]) == (size_t)n * 8); /* one float32 per output, no more, no fewer */
     for (int i = 0; i < n; i++) {
         char want[9] = {0}, got[9];
         uint32_t b;
@@ -339,6 +345,7 @@ static int replay_exact(const char *rel, const char *fmt)
             int n = k->rows * k->cols;
             float *d = malloc(sizeof(float) * (size_t)n);
             CU_ASSERT_FATAL(dot_gemm(&cfg, k->rows, k->cols, k->K, &A, &B, NULL, d) == LP_OK);
+            CU_ASSERT_FATAL(strlen(k->out[j]) == (size_t)n * 16); /* one float64 per output */
             for (int o = 0; o < n; o++) {
                 char h[17] = {0};
                 memcpy(h, k->out[j] + (size_t)o * 16, 16);

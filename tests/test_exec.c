@@ -80,19 +80,34 @@ static void test_wrong_kernel_exits_1_with_a_report(void)
     char *at = strstr(src, "W[ni*TN, 0]");
     CU_ASSERT_PTR_NOT_NULL_FATAL(at);
     memcpy(at, "W[0*TN, 0] ", 11); /* every tile from the first rows: a wrong stride */
-    /* data paths are relative to the kernel: run it from the example's folder */
-    char dir[1024], cmd[2048], *out, *err;
-    snprintf(dir, sizeof dir, "%s/examples/mx_gemm/wrong_tmp.s", LPSIM_SOURCE_DIR);
-    FILE *f = fopen(dir, "w");
-    fputs(src, f);
+    /* the kernel goes to a temporary folder (never into the source tree), its
+    ** data paths made absolute */
+    char edir[1024], *text = malloc(strlen(src) * 2 + 8192), *o = text, *out, *err;
+    snprintf(edir, sizeof edir, "%s/examples/mx_gemm/", LPSIM_SOURCE_DIR);
+    for (const char *q = src; *q;) {
+        if (!strncmp(q, "hex \"", 5)) {
+            o += sprintf(o, "hex \"%s", edir);
+            q += 5;
+        } else {
+            *o++ = *q++;
+        }
+    }
+    *o = 0;
+    char dir[] = "/tmp/lpt_wrong_XXXXXX", kpath[64], cmd[128];
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(kpath, sizeof kpath, "%s/wrong.s", dir);
+    FILE *f = fopen(kpath, "w");
+    fputs(text, f);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "exec --arch edge-mx '%s'", dir);
+    free(text);
+    snprintf(cmd, sizeof cmd, "exec --arch edge-mx '%s'", kpath);
     CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 1);
+    unlink(kpath);
+    rmdir(dir);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "C: 2048 of 4096 elements differ (bitexact"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "  C[0, 32]: expected "));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "ulp apart"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "outputs         1 expectation: MISMATCH"));
-    unlink(dir);
     free(src), free(out), free(err);
 }
 
