@@ -539,9 +539,8 @@ lp_status dot_gemm(const dot_cfg *c, int M, int N, int K, const dot_matrix *A, c
     uint8_t *ca = malloc(nk * (size_t)M), *cb = malloc(nk * (size_t)N);
     uint8_t *spa = malloc((size_t)M), *spb = malloc((size_t)N);
     kul *kacc = calloc(1, sizeof *kacc);
-    float *out = malloc(sizeof(float) * (size_t)M * (size_t)N);
     lp_status st = LP_ERR_NOMEM;
-    if (!sa || !xa || !sb || !xb || !ca || !cb || !spa || !spb || !kacc || !out) goto free_all;
+    if (!sa || !xa || !sb || !xb || !ca || !cb || !spa || !spb || !kacc) goto free_all;
     kacc->lo = KUL_LIMBS;
     kacc->hi = -1;
     for (int m = 0; m < M; m++)
@@ -551,10 +550,10 @@ lp_status dot_gemm(const dot_cfg *c, int M, int N, int K, const dot_matrix *A, c
     for (int n = 0; n < N; n++)
         decode_line(B->fmt, B->codes + n, (size_t)B->ld, B->scales ? B->scales + n : NULL, (size_t)B->scale_ld,
                     B->scale_block, K, sb + (size_t)n * nk, xb + (size_t)n * nk, cb + (size_t)n * nk, &spb[n]);
-    gemm_loop(c, M, N, K, nk, sa, xa, ca, spa, sb, xb, cb, spb, A->fmt->mbits + B->fmt->mbits, kacc, C, out);
-    memcpy(D, out, sizeof(float) * (size_t)M * (size_t)N);
+    /* straight into D: each output reads its C element before writing, so C may be D */
+    gemm_loop(c, M, N, K, nk, sa, xa, ca, spa, sb, xb, cb, spb, A->fmt->mbits + B->fmt->mbits, kacc, C, D);
     st = LP_OK;
 free_all:
-    free(sa), free(xa), free(sb), free(xb), free(ca), free(cb), free(spa), free(spb), free(kacc), free(out);
+    free(sa), free(xa), free(sb), free(xb), free(ca), free(cb), free(spa), free(spb), free(kacc);
     return st;
 }
