@@ -158,7 +158,6 @@ lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op
                          b->cols, b->name);
                 msg = buf;
             } else if (tcode != b->fmt) {
-                isa_fmt_decode(tcode, &tf);
                 snprintf(buf, sizeof buf, "format %s does not match buffer %s (%s)",
                          isa_fmt_decode(tcode, &tf) == LP_OK ? tf.name : "?", b->name, bf.name);
                 msg = buf;
