@@ -89,13 +89,12 @@ static mf_format fmt_of(uint64_t code)
     return f;
 }
 
-/* Every SPM/ACC range of the instruction inside the architecture's sizes. */
-static lp_status check_ranges(const machine *m, const isa_insn *in, char *err, size_t errlen)
+lp_status machine_check_ranges(uint64_t spm_bytes, uint64_t acc_bytes, const isa_insn *in, char *err, size_t errlen)
 {
     isa_range r[ISA_MAX_RANGES];
     int n = isa_ranges(in, r);
     for (int i = 0; i < n; i++) {
-        uint64_t size = r[i].space == ISA_SPACE_SPM ? m->spm_bytes : r[i].space == ISA_SPACE_ACC ? m->acc_bytes : 0;
+        uint64_t size = r[i].space == ISA_SPACE_SPM ? spm_bytes : acc_bytes;
         if (r[i].space != ISA_SPACE_SPM && r[i].space != ISA_SPACE_ACC) continue;
         uint64_t end = r[i].addr + (r[i].rows - 1) * r[i].pitch + r[i].row_bytes;
         if (end > size) {
@@ -339,7 +338,7 @@ lp_status machine_step(machine *m, size_t i, char *err, size_t errlen)
     isa_insn in;
     lp_status st = isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, err, errlen);
     if (st) return st;
-    if ((st = check_ranges(m, &in, err, errlen))) return st;
+    if ((st = machine_check_ranges(m->spm_bytes, m->acc_bytes, &in, err, errlen))) return st;
     switch (in.op) {
     case ISA_NOP:
     case ISA_HALT:

@@ -41,6 +41,11 @@ typedef struct machine {
 lp_status machine_init(machine *m, const isa_prog *p, const arch_cfg *a);
 void machine_free(machine *m);
 
+/* Every scratchpad and accumulator range of the instruction inside the given
+** sizes: LP_OK, or LP_ERR_RANGE with a message in err. The functional machine
+** and the SystemC controller (timing-only runs too) both check with it. */
+lp_status machine_check_ranges(uint64_t spm_bytes, uint64_t acc_bytes, const isa_insn *in, char *err, size_t errlen);
+
 /* Execute instruction i of the program. LP_OK, or LP_ERR_RANGE with a message
 ** in err when the instruction touches memory outside the architecture's
 ** scratchpad or accumulator buffer. */

@@ -410,6 +410,11 @@ struct Controller : sc_module {
                 drain();
                 continue;
             }
+            char err[300];
+            if (machine_check_ranges(sh.arch->spm.size_bytes, sh.arch->acc.size_bytes, &j.in, err, sizeof err)) {
+                sh.error = "instruction " + std::to_string(i) + ": " + err; /* timing-only runs too */
+                break;
+            }
             j.nr = isa_ranges(&j.in, j.r);
             for (int r = 0; r < j.nr; r++) { /* memory traffic and its energy */
                 uint64_t bytes = j.r[r].rows * j.r[r].row_bytes;

@@ -434,6 +434,27 @@ static void test_bad_input_exits_2(void)
                     2);
     CU_ASSERT_PTR_NOT_NULL(strstr(e, "error: instruction 0 (MMA): the matrix unit of h100 does not run fp4_e2m1fn"));
     free(j), free(e);
+    /* a .lpt assembled without edge-mx's sizes: refused in both modes, as the
+    ** assembler would have (timing-only must not run past the scratchpad) */
+    char dir[] = "/tmp/lpt_oob_XXXXXX", s[64], t[64], cmd[256];
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(s, sizeof s, "%s/k.s", dir);
+    snprintf(t, sizeof t, "%s/k.lpt", dir);
+    FILE *f = fopen(s, "w");
+    fputs(".buffer A, fp8_e4m3fn, 32, 2048\n    DMA_LD spm:0x7c000, A[0, 0], 32, 2048, fp8_e4m3fn\n    HALT\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "asm %s -o %s", s, t);
+    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &j, &e), 0);
+    free(j), free(e);
+    for (int mode = 0; mode < 2; mode++) {
+        snprintf(cmd, sizeof cmd, "exec --arch edge-mx %s%s", mode ? "--timing-only " : "", t);
+        CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &j, &e), 2);
+        CU_ASSERT_PTR_NOT_NULL(strstr(e,
+                                      ":1:1: error: instruction 0: DMA_LD touches scratchpad bytes 0x7c000..0x8bfff, "
+                                      "past the architecture's 524288 bytes"));
+        free(j), free(e);
+    }
+    unlink(s), unlink(t), rmdir(dir);
 }
 
 CU_TestInfo lpt_exec_tests[] = {
