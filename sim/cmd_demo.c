@@ -30,9 +30,10 @@ static const cli_opt demo_opts[] = {
 };
 static const cli_cmd demo_cmd = {"demo",
                                  "[--n N] [--seed N]",
-                                 "A short tour of lpsim's numerics: conversions into every named element format,\n"
-                                 "OCP MX block quantisation of normally distributed data with outliers (quality and\n"
-                                 "speed per element type), and stochastic against nearest rounding.",
+                                 "A short tour of lpsim: conversions into every named element format, OCP MX block\n"
+                                 "quantisation of normally distributed data with outliers (quality and speed per\n"
+                                 "element type), stochastic against nearest rounding, one FP8 GEMM under each\n"
+                                 "accumulation preset, and a tiled FP8 GEMM simulated in the SystemC system.",
                                  demo_opts,
                                  CLI_NOPTS(demo_opts),
                                  0,

@@ -24,7 +24,7 @@ static const cli_opt gemm_opts[] = {
 };
 static const cli_cmd gemm_cmd = {
     "gemm-bits",
-    "--preset NAME [--split S:T] [--in FMT] FILE.csv",
+    "--preset NAME [--split S:T] [--in FMT] [--out FMT] [--promote P] FILE.csv | --list",
     "Reads GEMM cases in the layout of tensorcore_bits/*.csv (a header naming the columns;\n"
     "case, M, N, K, A_hex, B_hex, and for sub-blocks of large GEMMs rows and cols) and\n"
     "prints 'case,out_hex': the float32 outputs of each case, row-major, 8 hex digits\n"
