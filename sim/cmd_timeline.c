@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "lp_file.h"
+#include "system.h"
 
 static const cli_opt timeline_opts[] = {
     {"out", "OUT.png|OUT.svg", "the picture to write (the extension picks the format)"},
@@ -30,8 +31,7 @@ static const cli_cmd timeline_cmd = {
     1,
     1};
 
-enum { UNIT_DMA, UNIT_MATRIX, UNIT_VECTOR, UNIT_COUNT };
-static const char *const unit_names[UNIT_COUNT] = {"dma", "matrix", "vector"};
+enum { UNIT_DMA = LP_SIM_DMA, UNIT_MATRIX = LP_SIM_MATRIX, UNIT_VECTOR = LP_SIM_VECTOR, UNIT_COUNT = LP_SIM_NUNITS };
 static const char *const unit_colors[UNIT_COUNT] = {"#4477aa", "#cc6677", "#228833"};
 #define MAX_DMA_LANES 64
 
@@ -60,7 +60,7 @@ static lp_status field_u64(const char *s, size_t len, size_t *pos, int line, con
 /* Parse the trace; rows in *out (malloc'd), their number in *n. */
 static lp_status read_trace(const char *path, row **out, size_t *n, lp_diag *d)
 {
-    static const char header[] = "index,instruction,unit,issue_cycle,start_cycle,end_cycle";
+    static const char header[] = LP_SIM_TRACE_HEADER;
     char *src, why[200];
     size_t len;
     lp_diag_init(d, path);
@@ -101,8 +101,8 @@ static lp_status read_trace(const char *path, row **out, size_t *n, lp_diag *d)
         p = q + 1;
         r.unit = -1;
         for (int u = 0; u < UNIT_COUNT; u++) {
-            size_t un = strlen(unit_names[u]);
-            if (p + un < l && !memcmp(s + p, unit_names[u], un) && s[p + un] == ',') r.unit = u, q = p + un + 1;
+            size_t un = strlen(lp_sim_unit_names[u]);
+            if (p + un < l && !memcmp(s + p, lp_sim_unit_names[u], un) && s[p + un] == ',') r.unit = u, q = p + un + 1;
         }
         if (r.unit < 0) {
             st = lp_diag_set(d, LP_ERR_PARSE, line, (int)p + 1, "expected a unit: dma, matrix or vector");
@@ -279,7 +279,7 @@ int cmd_timeline(int argc, char **argv, int first)
         if (k < dma_lanes)
             snprintf(name, sizeof name, "dma %d", k);
         else
-            snprintf(name, sizeof name, "%s", unit_names[k - dma_lanes + 1]);
+            snprintf(name, sizeof name, "%s", lp_sim_unit_names[k - dma_lanes + 1]);
         fprintf(gp, "%s\"%s\" %d", k ? ", " : "", name, nlanes - 1 - k);
     }
     fprintf(gp, ")\nset grid xtics\nunset key\nset style fill solid 0.8 border rgb \"#333333\"\n");

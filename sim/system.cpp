@@ -311,11 +311,8 @@ struct Controller : sc_module {
             Job *j = in_flight.front().get();
             if (trace)
                 fprintf(trace, "%zu,%s,%s,%llu,%llu,%llu\n", j->index, isa_get(j->in.op)->mnemonic,
-                        j->unit == LP_SIM_DMA      ? "dma"
-                        : j->unit == LP_SIM_MATRIX ? "matrix"
-                                                   : "vector",
-                        (unsigned long long)cyc(j->issue), (unsigned long long)cyc(j->start),
-                        (unsigned long long)cyc(j->end));
+                        lp_sim_unit_names[j->unit], (unsigned long long)cyc(j->issue),
+                        (unsigned long long)cyc(j->start), (unsigned long long)cyc(j->end));
             retired.push_back(std::move(in_flight.front()));
             in_flight.pop_front();
         }
@@ -485,7 +482,7 @@ extern "C" lp_status lp_sim_run(const isa_prog *p, const arch_cfg *a, machine *m
         u->acc.bind(acc.socket);
     }
     Controller ctrl("controller", sh, dma, &matrix, &vector, trace);
-    if (trace) fprintf(trace, "index,instruction,unit,issue_cycle,start_cycle,end_cycle\n");
+    if (trace) fprintf(trace, "%s\n", LP_SIM_TRACE_HEADER);
     sc_start();
     st->dram_bytes = dram.bytes;
     st->latency_ns = (double)st->cycles / a->clock_ghz;

@@ -39,6 +39,11 @@ extern "C" {
 
 enum { LP_SIM_DMA, LP_SIM_MATRIX, LP_SIM_VECTOR, LP_SIM_NUNITS };
 
+/* The --trace CSV, as written here and read by `lpsim timeline`: this header,
+** then one row per instruction; the unit column names LP_SIM_* by this table. */
+#define LP_SIM_TRACE_HEADER "index,instruction,unit,issue_cycle,start_cycle,end_cycle"
+static const char *const lp_sim_unit_names[LP_SIM_NUNITS] = {"dma", "matrix", "vector"};
+
 typedef struct lp_sim_stats {
     uint64_t cycles;
     double latency_ns;
