@@ -31,7 +31,11 @@ namespace
 {
 
 struct Job {
-    std::vector<const Job *> deps; /* earlier unfinished instructions it conflicts with */
+    struct Dep {
+        size_t index; /* an earlier unfinished instruction it conflicts with */
+        int unit;
+    };
+    std::vector<Dep> deps;
     size_t index = 0;
     isa_insn in{};
     isa_range r[ISA_MAX_RANGES];
@@ -51,6 +55,7 @@ struct Shared {
     sc_event any_done;
     lp_sim_stats *st;
     std::string error;
+    std::vector<uint8_t> done; /* by instruction index: finished (jobs are freed once retired) */
 };
 
 /* DRAM: a TLM target whose channel is reserved burst by burst, so that
@@ -183,6 +188,7 @@ struct Unit : sc_module {
         }
         j->end = sc_time_stamp();
         j->finished = true;
+        sh.done[j->index] = 1;
         sh.st->busy_cycles[kind] += (uint64_t)llround((j->end - j->start) / sh.period);
         sh.any_done.notify(SC_ZERO_TIME);
     }
@@ -191,11 +197,11 @@ struct Unit : sc_module {
     void wait_deps(Job *j)
     {
         sc_time t0 = sc_time_stamp();
-        const Job *last = nullptr;
+        const Job::Dep *last = nullptr;
         for (;;) {
-            const Job *blocker = nullptr;
-            for (const Job *d : j->deps)
-                if (!d->finished) blocker = d;
+            const Job::Dep *blocker = nullptr;
+            for (const Job::Dep &d : j->deps)
+                if (!sh.done[d.index]) blocker = &d;
             if (!blocker) break;
             last = blocker;
             wait(sh.any_done);
@@ -294,7 +300,6 @@ struct Controller : sc_module {
     Unit *matrix, *vector;
     FILE *trace;
     std::deque<std::unique_ptr<Job>> in_flight;
-    std::vector<std::unique_ptr<Job>> retired; /* kept: later jobs' dependency lists may point at them */
 
     SC_HAS_PROCESS(Controller);
     Controller(sc_module_name n, Shared &s, std::vector<Unit *> d, Unit *mx, Unit *vx, FILE *t)
@@ -313,7 +318,6 @@ struct Controller : sc_module {
                 fprintf(trace, "%zu,%s,%s,%llu,%llu,%llu\n", j->index, isa_get(j->in.op)->mnemonic,
                         lp_sim_unit_names[j->unit], (unsigned long long)cyc(j->issue),
                         (unsigned long long)cyc(j->start), (unsigned long long)cyc(j->end));
-            retired.push_back(std::move(in_flight.front()));
             in_flight.pop_front();
         }
     }
@@ -437,7 +441,7 @@ struct Controller : sc_module {
             ** instruction whose ranges conflict; the controller goes on issuing */
             retire();
             for (auto &o : in_flight)
-                if (!o->finished && ranges_conflict(j, *o)) j.deps.push_back(o.get());
+                if (!o->finished && ranges_conflict(j, *o)) j.deps.push_back({o->index, o->unit});
             if (u->queue.num_free() == 0) {
                 sc_time t0 = sc_time_stamp();
                 while (u->queue.num_free() == 0) wait(u->queue.data_read_event());
@@ -462,7 +466,14 @@ extern "C" lp_status lp_sim_run(const isa_prog *p, const arch_cfg *a, machine *m
     memset(st, 0, sizeof *st);
     sc_report_handler::set_actions(SC_INFO, SC_DO_NOTHING);
     sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", SC_DO_NOTHING);
-    Shared sh{p, a, m, sc_time(1.0 / a->clock_ghz, SC_NS), sc_event("any_done"), st, std::string()};
+    Shared sh{p,
+              a,
+              m,
+              sc_time(1.0 / a->clock_ghz, SC_NS),
+              sc_event("any_done"),
+              st,
+              std::string(),
+              std::vector<uint8_t>(p->ninsns)};
     Dram dram("dram", a->dram.bw_gbps);
     std::vector<std::unique_ptr<Unit>> engines;
     std::vector<Unit *> dma;
