@@ -8,11 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Build tools, then the libraries DESIGN.md names (SystemC 2.3 with TLM-2.0,
-# SQLite, gnuplot without X, CUnit, the MLIR 19 C API, GSL, libcyaml), and
+# SQLite, gnuplot without X, CUnit, the MLIR 19 C API, GSL, libcyaml, jansson for JSON), and
 # clang-format for the style check of the test command.
 PACKAGES=(
   gcc g++ make cmake pkg-config libc6-dev git
-  libsystemc-dev libsqlite3-dev gnuplot-nox libcunit1-dev libmlir-19-dev libgsl-dev libcyaml-dev libyaml-dev
+  libsystemc-dev libsqlite3-dev gnuplot-nox libcunit1-dev libmlir-19-dev libgsl-dev libcyaml-dev libyaml-dev libjansson-dev
   clang-format
 )
 

@@ -6,6 +6,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,24 +66,47 @@ static void print_stats(const lp_sim_stats *s, const char *kernel, const arch_cf
     char byfmt[16 * (MF_NAME_MAX + 32)] = "";
     for (int i = 0; i < s->nformats; i++) {
         size_t u = strlen(byfmt);
-        snprintf(byfmt + u, sizeof byfmt - u, json ? "%s\"%s\": %llu" : "%s%s %llu", i ? ", " : "",
-                 s->macs_by_format[i].format, (unsigned long long)s->macs_by_format[i].macs);
+        snprintf(byfmt + u, sizeof byfmt - u, "%s%s %llu", i ? ", " : "", s->macs_by_format[i].format,
+                 (unsigned long long)s->macs_by_format[i].macs);
     }
     if (json) {
-        printf("{\"kernel\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"cycles\": %llu, \"latency_ns\": %.6g, "
-               "\"energy_pj\": %.6g, \"macs\": %llu, \"dram_bytes\": %llu, \"spm_bytes\": %llu, \"acc_bytes\": %llu, "
-               "\"utilization\": %.6g, \"instructions\": %llu, \"busy_cycles\": {\"dma\": %llu, \"matrix\": %llu, "
-               "\"vector\": %llu}, \"stall_cycles\": {\"dma\": %llu, \"dependency\": %llu, \"queue\": %llu}, "
-               "\"energy_breakdown_pj\": {\"matrix\": %.6g, \"vector\": %.6g, \"dram\": %.6g, \"spm\": %.6g, \"acc\": "
-               "%.6g}, \"macs_by_format\": {%s}, \"expectations\": %zu, \"failed\": %d}\n",
-               kernel, a->name, timing_only ? "timing-only" : "functional", (unsigned long long)s->cycles,
-               s->latency_ns, s->energy_pj, (unsigned long long)s->macs, (unsigned long long)s->dram_bytes,
-               (unsigned long long)s->spm_bytes, (unsigned long long)s->acc_bytes, s->utilization,
-               (unsigned long long)s->instructions, (unsigned long long)s->busy_cycles[LP_SIM_DMA],
-               (unsigned long long)s->busy_cycles[LP_SIM_MATRIX], (unsigned long long)s->busy_cycles[LP_SIM_VECTOR],
-               (unsigned long long)s->stall_dep_dma, (unsigned long long)s->stall_dep_compute,
-               (unsigned long long)s->stall_queue, s->energy_matrix_pj, s->energy_vector_pj, s->energy_dram_pj,
-               s->energy_spm_pj, s->energy_acc_pj, byfmt, timing_only ? (size_t)0 : nexpects, failed);
+        json_t *o = json_object(), *busy = json_object(), *stall = json_object(), *energy = json_object(),
+               *byfmt_o = json_object();
+        json_object_set_new(o, "kernel", json_string(kernel));
+        json_object_set_new(o, "arch", json_string(a->name));
+        json_object_set_new(o, "mode", json_string(timing_only ? "timing-only" : "functional"));
+        json_object_set_new(o, "cycles", json_integer((json_int_t)s->cycles));
+        json_object_set_new(o, "latency_ns", json_real(s->latency_ns));
+        json_object_set_new(o, "energy_pj", json_real(s->energy_pj));
+        json_object_set_new(o, "macs", json_integer((json_int_t)s->macs));
+        json_object_set_new(o, "dram_bytes", json_integer((json_int_t)s->dram_bytes));
+        json_object_set_new(o, "spm_bytes", json_integer((json_int_t)s->spm_bytes));
+        json_object_set_new(o, "acc_bytes", json_integer((json_int_t)s->acc_bytes));
+        json_object_set_new(o, "utilization", json_real(s->utilization));
+        json_object_set_new(o, "instructions", json_integer((json_int_t)s->instructions));
+        json_object_set_new(busy, "dma", json_integer((json_int_t)s->busy_cycles[LP_SIM_DMA]));
+        json_object_set_new(busy, "matrix", json_integer((json_int_t)s->busy_cycles[LP_SIM_MATRIX]));
+        json_object_set_new(busy, "vector", json_integer((json_int_t)s->busy_cycles[LP_SIM_VECTOR]));
+        json_object_set_new(o, "busy_cycles", busy);
+        json_object_set_new(stall, "dma", json_integer((json_int_t)s->stall_dep_dma));
+        json_object_set_new(stall, "dependency", json_integer((json_int_t)s->stall_dep_compute));
+        json_object_set_new(stall, "queue", json_integer((json_int_t)s->stall_queue));
+        json_object_set_new(o, "stall_cycles", stall);
+        json_object_set_new(energy, "matrix", json_real(s->energy_matrix_pj));
+        json_object_set_new(energy, "vector", json_real(s->energy_vector_pj));
+        json_object_set_new(energy, "dram", json_real(s->energy_dram_pj));
+        json_object_set_new(energy, "spm", json_real(s->energy_spm_pj));
+        json_object_set_new(energy, "acc", json_real(s->energy_acc_pj));
+        json_object_set_new(o, "energy_breakdown_pj", energy);
+        for (int i = 0; i < s->nformats; i++)
+            json_object_set_new(byfmt_o, s->macs_by_format[i].format,
+                                json_integer((json_int_t)s->macs_by_format[i].macs));
+        json_object_set_new(o, "macs_by_format", byfmt_o);
+        json_object_set_new(o, "expectations", json_integer(timing_only ? 0 : (json_int_t)nexpects));
+        json_object_set_new(o, "failed", json_integer(failed));
+        json_dumpf(o, stdout, 0);
+        putchar('\n');
+        json_decref(o);
         return;
     }
     double c = s->cycles ? (double)s->cycles : 1;

@@ -12,6 +12,8 @@
 #include "lp_file.h"
 
 #include <CUnit/Basic.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +136,38 @@ char *lpt_read_file(const char *path, size_t *len)
     if (lp_read_file(path, UINT64_C(1) << 32, &b, &n, why, sizeof why) != LP_OK) return NULL;
     if (len) *len = n;
     return b;
+}
+
+/* The value at a dotted path of a parsed document, or NULL. */
+static json_t *json_at(json_t *v, const char *path)
+{
+    char key[128];
+    for (const char *p = path; v && *p;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        snprintf(key, sizeof key, "%.*s", (int)n, p);
+        v = json_is_object(v) ? json_object_get(v, key) : NULL;
+        p += n + (dot != NULL);
+    }
+    return v;
+}
+
+double lpt_json_num(const char *json, const char *path)
+{
+    json_error_t e;
+    json_t *root = json_loads(json, JSON_DECODE_ANY, &e), *v = json_at(root, path);
+    double x = v && json_is_number(v) ? json_number_value(v) : NAN;
+    json_decref(root);
+    return x;
+}
+
+int lpt_json_size(const char *json, const char *path)
+{
+    json_error_t e;
+    json_t *root = json_loads(json, JSON_DECODE_ANY, &e), *v = json_at(root, path);
+    int n = json_is_object(v) ? (int)json_object_size(v) : json_is_array(v) ? (int)json_array_size(v) : -1;
+    json_decref(root);
+    return n;
 }
 
 static char *slurp(const char *path)

@@ -54,6 +54,15 @@ uint32_t lpt_hex(const char *s);
 ** malloc'd stdout and stderr (caller frees). */
 int lpt_run(const char *args, const char *in, size_t inlen, char **out, char **err);
 
+/* A number in a JSON text (parsed with jansson) at a dotted path such as
+** "busy_cycles.dma"; NAN when the text does not parse or the path is absent
+** or not a number. */
+double lpt_json_num(const char *json, const char *path);
+
+/* Members of the JSON object (or elements of the array) at a dotted path;
+** -1 when the text does not parse or the path names no object or array. */
+int lpt_json_size(const char *json, const char *path);
+
 /* Report a mismatch (first few only) to stderr with context; counts them. */
 void lpt_mismatch(int *count, const char *fmt, ...)
 #if defined(__GNUC__)
