@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh deps
 scripts/setup.sh build build -DCMAKE_BUILD_TYPE=Release
-exec build/sim/lpsim demo "$@"
+exec build/cli/lpsim demo "$@"

@@ -13,12 +13,12 @@ command -v clang >/dev/null || { echo "fuzz/run.sh: needs clang (apt-get install
 mkdir -p fuzz/out/build
 gen=fuzz/out/build/generated
 mkdir -p "$gen"
-sed -e 's/@PROJECT_VERSION@/fuzz/' -e 's/@LPSIM_GIT_REV@/fuzz/' models/lp_version.h.in > "$gen/lp_version.h"
-srcs=(models/lp_status.c models/lp_diag.c models/lp_file.c models/mf.c models/mx.c models/dot.c isa/isa.c isa/prog.c isa/asm.c)
+sed -e 's/@PROJECT_VERSION@/fuzz/' -e 's/@LPSIM_GIT_REV@/fuzz/' models/core/lp_version.h.in > "$gen/lp_version.h"
+srcs=(models/core/lp_status.c models/core/lp_diag.c models/core/lp_file.c models/numerics/mf.c models/numerics/mx.c models/numerics/dot.c isa/isa.c isa/prog.c isa/asm.c)
 for h in "${harnesses[@]}"; do
   bin=fuzz/out/build/fuzz_$h
   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -Imodels -Iisa -I"$gen" "fuzz/fuzz_$h.c" "${srcs[@]}" -lm -o "$bin"
+    -Imodels/core -Imodels/numerics -Iisa -I"$gen" "fuzz/fuzz_$h.c" "${srcs[@]}" -lm -o "$bin"
   corpus=fuzz/out/corpus_$h
   mkdir -p "$corpus" "fuzz/out/$h"
   cp -n fuzz/corpus_$h/* "$corpus"/ 2>/dev/null || true

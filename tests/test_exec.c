@@ -214,7 +214,7 @@ static const char *narrow_spm_arch(int ports)
 {
     static char path[64];
     char src[512], *text;
-    snprintf(src, sizeof src, "%s/models/presets/edge-mx.yaml", LPSIM_SOURCE_DIR);
+    snprintf(src, sizeof src, "%s/models/arch/presets/edge-mx.yaml", LPSIM_SOURCE_DIR);
     FILE *f = fopen(src, "r");
     CU_ASSERT_FATAL(f != NULL);
     text = calloc(1, 1 << 16);

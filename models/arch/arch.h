@@ -6,7 +6,7 @@
 ** Strict: an unknown key, a duplicate, a value of the wrong type or out of its
 ** range is an error at FILE:LINE:COL (positions come from a libyaml pass over
 ** the same text, since libcyaml's own lag by one event). Absent keys take their
-** defaults. Presets (the YAML files of models/presets) are compiled in, named like
+** defaults. Presets (the YAML files of models/arch/presets) are compiled in, named like
 ** files: "b200-mx" loads the preset, anything with a '/' or ".yaml" a file.
 */
 #ifndef ARCH_H
