@@ -61,10 +61,10 @@ int main(int argc, char **argv)
         mf_format f;
         mx_elem e;
         if (runs[r].mx) {
-            mx_elem_parse(runs[r].elem, &e, NULL, 0);
+            mx_elem_parse(runs[r].elem, &e, NULL);
             f = e.fmt;
         } else {
-            mf_parse(!strcmp(runs[r].elem, "fp8_e4m3") ? "fp8_e4m3fn" : runs[r].elem, &f, NULL, 0);
+            mf_parse(!strcmp(runs[r].elem, "fp8_e4m3") ? "fp8_e4m3fn" : runs[r].elem, &f, NULL);
         }
         for (size_t i = 0; i < nn; i++) { /* random finite codes */
             uint32_t ca = (uint32_t)lp_rng_u64(1, i) & f.mask, cb = (uint32_t)lp_rng_u64(2, i) & f.mask;
@@ -76,7 +76,7 @@ int main(int argc, char **argv)
             sb[i] = (uint8_t)(120 + lp_rng_u64(4, i) % 16);
         }
         dot_cfg c;
-        dot_preset(runs[r].preset, &c, NULL, 0);
+        dot_preset(runs[r].preset, &c, NULL);
         dot_matrix A = {&f, a, n, runs[r].mx ? sa : NULL, 32, n / 32};
         dot_matrix B = {&f, b, n, runs[r].mx ? sb : NULL, 32, n};
         for (int k = 0; k < reps; k++) {

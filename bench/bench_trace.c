@@ -37,7 +37,7 @@ int main(int argc, char **argv)
     isa_prog p;
     isa_prog_init(&p);
     mf_format bf;
-    mf_parse("bf16", &bf, NULL, 0);
+    mf_parse("bf16", &bf, NULL);
     uint32_t fc = isa_fmt_code(&bf);
     if (isa_prog_add_buffer(&p, "A", fc, 1024, 1024) != LP_OK) return 1;
     for (long i = 0; i < n; i++) {

@@ -166,13 +166,13 @@ static int demo_gemm(uint64_t seed)
         b[i] = (uint16_t)mf_encode_f32(&f, lp_bits(sample(seed + 2, (uint64_t)i) / 8), NULL, 0);
     dot_matrix A = {&f, a, K, NULL, 0, 0}, B = {&f, b, N, NULL, 0, 0};
     dot_cfg c;
-    dot_preset("exact", &c, NULL, 0);
+    dot_preset("exact", &c, NULL);
     dot_gemm(&c, M, N, K, &A, &B, NULL, ex);
     printf("4. A %dx%dx%d fp8_e4m3fn GEMM, bit-exact per accumulation preset (lpsim gemm-bits --list)\n\n", M, N, K);
     printf("   %-20s %14s %14s  %s\n", "preset", "max rel. err", "mean rel. err", "checked");
     static const char *const names[] = {"exact", "h100-fp8", "h100-fp8-fastaccum", "ada-fp8", "b200-fp8", "fp32-seq"};
     for (size_t p = 0; p < sizeof names / sizeof names[0]; p++) {
-        dot_preset(names[p], &c, NULL, 0);
+        dot_preset(names[p], &c, NULL);
         dot_gemm(&c, M, N, K, &A, &B, NULL, d);
         double mx = 0, mean = 0, scale = 0;
         for (int i = 0; i < M * N; i++) scale = fmax(scale, fabs((double)ex[i]));

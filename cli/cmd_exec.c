@@ -36,11 +36,12 @@ static lp_status load_kernel(const char *path, const arch_cfg *a, isa_prog *p, l
 {
     size_t n = strlen(path);
     if (n > 4 && !strcmp(path + n - 4, ".lpt")) return isa_prog_read(path, p, d);
-    char *src, why[200];
+    lp_diag why;
+    char *src;
     size_t len;
     lp_diag_init(d, path);
-    if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, why, sizeof why))
-        return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot read: %s", why);
+    if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, &why))
+        return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot read: %s", why.msg);
     asm_opts o = {path, 20, false, a->spm.size_bytes, a->acc.size_bytes, 0};
     asm_diags dg = {0};
     lp_status st = asm_assemble(src, len, &o, p, &dg);

@@ -140,7 +140,7 @@ int cmd_gemm_bits(int argc, char **argv, int first)
     lp_diag d;
     dot_cfg cfg;
     mf_format fmt;
-    char err[400];
+    lp_diag err;
     if (cli_parse(&gemm_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
     if (a.help) {
         cli_print_help(&gemm_cmd, stdout);
@@ -155,8 +155,8 @@ int cmd_gemm_bits(int argc, char **argv, int first)
         cli_value_error(&gemm_cmd, &a, NULL, -1, &d, "'lpsim gemm-bits' needs --preset NAME");
         return cli_fail(&d);
     }
-    if (dot_preset(pv, &cfg, err, sizeof err)) {
-        cli_value_error(&gemm_cmd, &a, "preset", -1, &d, "%s", err);
+    if (dot_preset(pv, &cfg, &err)) {
+        cli_value_error(&gemm_cmd, &a, "preset", -1, &d, "%s", err.msg);
         return cli_fail(&d);
     }
     const char *sv = cli_get(&gemm_cmd, &a, "split");
@@ -177,8 +177,8 @@ int cmd_gemm_bits(int argc, char **argv, int first)
     cfg.promote = (int)promote;
     const char *ov = cli_get(&gemm_cmd, &a, "out");
     if (ov) {
-        if (mf_parse(ov, &cfg.out, err, sizeof err)) {
-            cli_value_error(&gemm_cmd, &a, "out", -1, &d, "%s", err);
+        if (mf_parse(ov, &cfg.out, &err)) {
+            cli_value_error(&gemm_cmd, &a, "out", -1, &d, "%s", err.msg);
             return cli_fail(&d);
         }
         if (cfg.out.kind != MF_KIND_FLOAT) {
@@ -193,8 +193,8 @@ int cmd_gemm_bits(int argc, char **argv, int first)
     }
     const char *path = a.pos[0], *iv = cli_get(&gemm_cmd, &a, "in");
     if (iv) {
-        if (mf_parse(iv, &fmt, err, sizeof err)) {
-            cli_value_error(&gemm_cmd, &a, "in", -1, &d, "%s", err);
+        if (mf_parse(iv, &fmt, &err)) {
+            cli_value_error(&gemm_cmd, &a, "in", -1, &d, "%s", err.msg);
             return cli_fail(&d);
         }
         if (fmt.bits > 16) {
@@ -210,7 +210,7 @@ int cmd_gemm_bits(int argc, char **argv, int first)
                             "cannot tell the input format from the file name '%s'; give --in FMT", base);
             return cli_fail(&d);
         }
-        mf_parse(guess, &fmt, NULL, 0);
+        mf_parse(guess, &fmt, NULL);
     }
     FILE *in = fopen(path, "r");
     if (!in) {

@@ -58,9 +58,10 @@ int cmd_asm(int argc, char **argv, int first)
         outp = defout;
     }
     size_t len;
-    char *src, why[200];
-    if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, why, sizeof why) != LP_OK) {
-        cli_value_error(&asm_cmd, &a, NULL, 0, &d, "cannot read '%s': %s", path, why);
+    lp_diag why;
+    char *src;
+    if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, &why) != LP_OK) {
+        cli_value_error(&asm_cmd, &a, NULL, 0, &d, "cannot read '%s': %s", path, why.msg);
         return cli_fail(&d);
     }
     asm_opts o = {path, (int)maxerr, false, 0, 0, 0};

@@ -19,10 +19,10 @@
 /* --to/--from/--elem value into a format, with the error at its column. */
 static lp_status get_format(const cli_cmd *cmd, const cli_args *a, const char *opt, mf_format *f, lp_diag *d)
 {
-    char err[200];
+    lp_diag err;
     const char *v = cli_get(cmd, a, opt);
     if (!v) return cli_value_error(cmd, a, NULL, -1, d, "'lpsim %s' needs --%s FORMAT", cmd->name, opt);
-    if (mf_parse(v, f, err, sizeof err) != LP_OK) return cli_value_error(cmd, a, opt, -1, d, "%s", err);
+    if (mf_parse(v, f, &err) != LP_OK) return cli_value_error(cmd, a, opt, -1, d, "%s", err.msg);
     return LP_OK;
 }
 
@@ -97,9 +97,9 @@ int cmd_formats(int argc, char **argv, int first)
     bool values = cli_get(&formats_cmd, &a, "values") != NULL;
     if (a.npos == 1) {
         mf_format f;
-        char err[200];
-        if (mf_parse(a.pos[0], &f, err, sizeof err)) {
-            cli_value_error(&formats_cmd, &a, NULL, 0, &d, "%s", err);
+        lp_diag err;
+        if (mf_parse(a.pos[0], &f, &err)) {
+            cli_value_error(&formats_cmd, &a, NULL, 0, &d, "%s", err.msg);
             return cli_fail(&d);
         }
         describe_format(&f, values);
@@ -303,7 +303,7 @@ int cmd_mx_quantize(int argc, char **argv, int first)
     cli_args a;
     lp_diag d;
     mx_elem e;
-    char err[200];
+    lp_diag err;
     long blk;
     mf_round mode = MF_RHA;
     if (cli_parse(&mxq_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
@@ -316,8 +316,8 @@ int cmd_mx_quantize(int argc, char **argv, int first)
         cli_value_error(&mxq_cmd, &a, NULL, -1, &d, "'lpsim mx-quantize' needs --elem TYPE");
         return cli_fail(&d);
     }
-    if (mx_elem_parse(ev, &e, err, sizeof err)) {
-        cli_value_error(&mxq_cmd, &a, "elem", -1, &d, "%s", err);
+    if (mx_elem_parse(ev, &e, &err)) {
+        cli_value_error(&mxq_cmd, &a, "elem", -1, &d, "%s", err.msg);
         return cli_fail(&d);
     }
     const char *rv = cli_get(&mxq_cmd, &a, "round");

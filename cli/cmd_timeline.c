@@ -61,11 +61,12 @@ static lp_status field_u64(const char *s, size_t len, size_t *pos, int line, con
 static lp_status read_trace(const char *path, row **out, size_t *n, lp_diag *d)
 {
     static const char header[] = LP_SIM_TRACE_HEADER;
-    char *src, why[200];
+    lp_diag why;
+    char *src;
     size_t len;
     lp_diag_init(d, path);
-    if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, why, sizeof why))
-        return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot read: %s", why);
+    if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, &why))
+        return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot read: %s", why.msg);
     size_t cap = 0, count = 0;
     row *rows = NULL;
     lp_status st = LP_OK;

@@ -13,8 +13,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     isa_prog p;
-    char err[300];
-    if (isa_prog_parse(data, size, &p, err, sizeof err) == LP_OK) {
+    lp_diag err;
+    if (isa_prog_parse(data, size, &p, &err) == LP_OK) {
         uint8_t *b;
         size_t n;
         if (isa_prog_serialize(&p, &b, &n)) abort();
@@ -26,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < p.ninsns; i++) {
             isa_insn in;
             isa_range r[ISA_MAX_RANGES];
-            if (isa_decode(p.code + i * ISA_WORD_BYTES, &in, NULL, 0)) abort();
+            if (isa_decode(p.code + i * ISA_WORD_BYTES, &in, NULL)) abort();
             isa_ranges(&in, r);
         }
         isa_prog_free(&p);

@@ -528,7 +528,7 @@ static bool parse_operand(as *a, const line *l, const isa_info *info, int i, con
 {
     const isa_operand_info *o = &info->ops[i];
     static const char *const spaces[] = {"spm", "acc", "pim"};
-    char word[64], msg[300];
+    char word[64];
     arg rest;
     int64_t n;
     switch (o->kind) {
@@ -608,9 +608,10 @@ static bool parse_operand(as *a, const line *l, const isa_info *info, int i, con
         return true;
     case ISA_K_FMT: {
         mf_format f;
-        if (!arg_str(x, word, sizeof word) || mf_parse(word, &f, msg, sizeof msg) != LP_OK) {
-            if (x->len >= sizeof word) snprintf(msg, sizeof msg, "format name too long");
-            err(a, l, x->col, "%s", msg);
+        lp_diag pd;
+        lp_diag_init(&pd, NULL);
+        if (!arg_str(x, word, sizeof word) || mf_parse(word, &f, &pd) != LP_OK) {
+            err(a, l, x->col, "%s", x->len >= sizeof word ? "format name too long" : pd.msg);
             return false;
         }
         if (f.bits > 32) {
@@ -622,9 +623,10 @@ static bool parse_operand(as *a, const line *l, const isa_info *info, int i, con
     }
     case ISA_K_MX: {
         mx_elem e;
-        if (!arg_str(x, word, sizeof word) || mx_elem_parse(word, &e, msg, sizeof msg) != LP_OK) {
-            if (x->len >= sizeof word) snprintf(msg, sizeof msg, "MX element type too long");
-            err(a, l, x->col, "%s", msg);
+        lp_diag pd;
+        lp_diag_init(&pd, NULL);
+        if (!arg_str(x, word, sizeof word) || mx_elem_parse(word, &e, &pd) != LP_OK) {
+            err(a, l, x->col, "%s", x->len >= sizeof word ? "MX element type too long" : pd.msg);
             return false;
         }
         for (int k = 0; k < MX_ELEM_COUNT; k++)
@@ -635,8 +637,10 @@ static bool parse_operand(as *a, const line *l, const isa_info *info, int i, con
         int pi = arg_str(x, word, sizeof word) ? preset_index(word) : -1;
         if (pi < 0) {
             dot_cfg c;
-            dot_preset(arg_str(x, word, sizeof word) ? word : "?", &c, msg, sizeof msg);
-            err(a, l, x->col, "%s", msg);
+            lp_diag pd;
+            lp_diag_init(&pd, NULL);
+            dot_preset(arg_str(x, word, sizeof word) ? word : "?", &c, &pd);
+            err(a, l, x->col, "%s", pd.msg);
             return false;
         }
         *v = (uint64_t)pi;
@@ -745,14 +749,10 @@ static void instruction(as *a, const line *l, const char *s, size_t len, int col
     isa_insn in = {(isa_op)op, {0}};
     for (int i = 0; i < n; i++)
         if (!parse_operand(a, l, info, i, &args[i], &in.v[i])) return;
-    char msg[300];
+    lp_diag msg;
     int bad;
-    if (isa_check_values(&in, &bad, msg, sizeof msg) != LP_OK) {
-        err(a, l, args[bad].col, "%s", msg);
-        return;
-    }
-    if (isa_prog_check_dram(a->p, &in, &bad, msg, sizeof msg) != LP_OK) {
-        err(a, l, args[bad].col, "%s", msg);
+    if (isa_check_values(&in, &bad, &msg) != LP_OK || isa_prog_check_dram(a->p, &in, &bad, &msg) != LP_OK) {
+        err(a, l, args[bad].col, "%s", msg.msg);
         return;
     }
     for (int i = 0; i < n; i++) { /* tiles within the declared SPM / ACC */
@@ -876,7 +876,8 @@ static bool load_contents(as *a, const line *l, int bi, const arg *how, const ar
                 b->rows, b->cols);
         ok = lok && count == n;
     } else {
-        char p[1024], full[2200], why[200];
+        char p[1024], full[2200];
+        lp_diag why;
         if (path->len < 2 || path->s[0] != '"' || path->s[path->len - 1] != '"' || path->len - 2 >= sizeof p) {
             err(a, l, path->col, "expected a file name in double quotes");
             free(tmp);
@@ -895,8 +896,8 @@ static bool load_contents(as *a, const line *l, int bi, const arg *how, const ar
             snprintf(full, sizeof full, "%s/%s", a->dir, p);
         size_t flen;
         char *text;
-        if (lp_read_file(full, ISA_MAX_DATA * 3, &text, &flen, why, sizeof why) != LP_OK) {
-            err(a, l, path->col, "cannot read '%s': %s", p, why);
+        if (lp_read_file(full, ISA_MAX_DATA * 3, &text, &flen, &why) != LP_OK) {
+            err(a, l, path->col, "cannot read '%s': %s", p, why.msg);
             free(tmp);
             return false;
         }
@@ -1002,14 +1003,16 @@ static int directive(as *a, int i, int to, const char *s, size_t len, int col)
     int64_t v1, v2, v3;
     if (arg_is(&dname, ".buffer")) {
         mf_format f;
-        char word[64], msg[300];
+        char word[64];
+        lp_diag pd;
+        lp_diag_init(&pd, NULL);
         if (n != 4) {
             err(a, l, col, ".buffer takes 4 arguments (name, format, rows, cols), got %d", n);
             return i;
         }
         if (!new_name(a, l, &args[0], name)) return i;
-        if (!arg_str(&args[1], word, sizeof word) || mf_parse(word, &f, msg, sizeof msg) != LP_OK) {
-            err(a, l, args[1].col, "%s", args[1].len >= sizeof word ? "format name too long" : msg);
+        if (!arg_str(&args[1], word, sizeof word) || mf_parse(word, &f, &pd) != LP_OK) {
+            err(a, l, args[1].col, "%s", args[1].len >= sizeof word ? "format name too long" : pd.msg);
             return i;
         }
         if (!eval_range(a, l, &args[2], 1, 1 << 24, "the number of rows", &v1) ||
@@ -1418,7 +1421,7 @@ void asm_disassemble(const isa_prog *p, FILE *f)
     free(eorder);
     for (size_t i = 0; i < p->ninsns; i++) {
         isa_insn in;
-        if (isa_decode(p->code + i * ISA_WORD_BYTES, &in, NULL, 0) != LP_OK) {
+        if (isa_decode(p->code + i * ISA_WORD_BYTES, &in, NULL) != LP_OK) {
             fprintf(f, "; invalid instruction %zu\n", i);
             continue;
         }
@@ -1454,7 +1457,7 @@ void asm_listing(const isa_prog *p, FILE *f)
         isa_insn in;
         fprintf(f, "%06zu  ", i);
         for (int k = 0; k < ISA_WORD_BYTES; k++) fprintf(f, "%02x", w[k]);
-        if (isa_decode(w, &in, NULL, 0) != LP_OK) {
+        if (isa_decode(w, &in, NULL) != LP_OK) {
             fprintf(f, "  ; invalid\n");
             continue;
         }

@@ -267,7 +267,7 @@ static lp_status fmt_decode_uncached(uint32_t code, mf_format *f)
     } else {
         return LP_ERR_FORMAT;
     }
-    if (mf_parse(name, f, NULL, 0) != LP_OK) return LP_ERR_FORMAT;
+    if (mf_parse(name, f, NULL) != LP_OK) return LP_ERR_FORMAT;
     return isa_fmt_code(f) == code ? LP_OK : LP_ERR_FORMAT;
 }
 
@@ -325,13 +325,12 @@ void isa_encode(const isa_insn *in, uint8_t out[ISA_WORD_BYTES])
     store_limbs(l, out);
 }
 
-lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, char *err, size_t errlen)
+lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, lp_diag *d)
 {
     int op = isa_by_opcode(word[0]);
     if (op < 0) {
         memset(out, 0, sizeof *out);
-        if (err && errlen) snprintf(err, errlen, "unknown opcode 0x%02x", word[0]);
-        return LP_ERR_PARSE;
+        return lp_diag_msg(d, LP_ERR_PARSE, "unknown opcode 0x%02x", word[0]);
     }
     const isa_info *info = isa_get((isa_op)op);
     uint64_t l[4];
@@ -345,11 +344,13 @@ lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, char *er
         uint64_t rest = i == pos / 64 ? l[i] >> (pos % 64) : l[i];
         if (rest) {
             int bit = i * 64 + (i == pos / 64 ? pos % 64 : 0) + __builtin_ctzll(rest);
-            if (err && errlen) snprintf(err, errlen, "%s: unused bit %d is set", info->mnemonic, bit);
-            return LP_ERR_PARSE;
+            return lp_diag_msg(d, LP_ERR_PARSE, "%s: unused bit %d is set", info->mnemonic, bit);
         }
     }
-    if (isa_check_values(out, NULL, err, errlen) != LP_OK) return LP_ERR_PARSE;
+    if (isa_check_values(out, NULL, d) != LP_OK) {
+        if (d) d->status = LP_ERR_PARSE; /* a word that decodes to no valid instruction */
+        return LP_ERR_PARSE;
+    }
     return LP_OK;
 }
 
@@ -376,7 +377,7 @@ uint64_t isa_foot_bytes(const isa_insn *in, int operand)
            (uint64_t)foot_type_bytes(in, &o->foot);
 }
 
-lp_status isa_check_values(const isa_insn *in, int *bad_op, char *err, size_t errlen)
+lp_status isa_check_values(const isa_insn *in, int *bad_op, lp_diag *d)
 {
     const isa_info *info = isa_get(in->op);
     char msg[200] = "";
@@ -452,9 +453,7 @@ lp_status isa_check_values(const isa_insn *in, int *bad_op, char *err, size_t er
     }
     if (bad_op) *bad_op = bad;
     if (bad < 0) return LP_OK;
-    if (err && errlen)
-        snprintf(err, errlen, "%s operand %d (%s): %s", info->mnemonic, bad + 1, info->ops[bad].name, msg);
-    return LP_ERR_RANGE;
+    return lp_diag_msg(d, LP_ERR_RANGE, "%s operand %d (%s): %s", info->mnemonic, bad + 1, info->ops[bad].name, msg);
 }
 
 int isa_ranges(const isa_insn *in, isa_range out[ISA_MAX_RANGES])

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lp_diag.h"
 #include "lp_status.h"
 #include "mf.h"
 
@@ -116,13 +117,14 @@ int isa_elem_bytes(const mf_format *f);
 void isa_encode(const isa_insn *in, uint8_t out[ISA_WORD_BYTES]);
 
 /* Decode and validate a word: known opcode, zero unused bits, every operand a
-** valid value of its kind. LP_OK, or LP_ERR_PARSE with a message in err. */
-lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, char *err, size_t errlen);
+** valid value of its kind. LP_OK, or LP_ERR_PARSE with d's message (no
+** position; d may be NULL). */
+lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, lp_diag *d);
 
 /* Check the operand values of a decoded or assembled instruction (ranges,
 ** multiples, known codes); LP_OK, or LP_ERR_RANGE naming the operand index in
-** *bad_op (may be NULL) with a message. */
-lp_status isa_check_values(const isa_insn *in, int *bad_op, char *err, size_t errlen);
+** *bad_op (may be NULL) with d's message (no position; d may be NULL). */
+lp_status isa_check_values(const isa_insn *in, int *bad_op, lp_diag *d);
 
 /* The memory ranges the instruction reads and writes (pim and dram included),
 ** from the footprints of its operands; returns their number. */

@@ -128,7 +128,7 @@ lp_status isa_prog_add_data(isa_prog *p, const void *bytes, size_t n, uint64_t *
     return LP_OK;
 }
 
-lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op, char *err, size_t errlen)
+lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op, lp_diag *d)
 {
     const isa_info *info = isa_get(in->op);
     for (int i = 0; i < info->nops; i++) {
@@ -171,8 +171,7 @@ lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op
         }
         if (msg) {
             if (bad_op) *bad_op = i;
-            if (err && errlen) snprintf(err, errlen, "%s", msg);
-            return LP_ERR_RANGE;
+            return lp_diag_msg(d, LP_ERR_RANGE, "%s", msg);
         }
     }
     if (bad_op) *bad_op = -1;
@@ -254,14 +253,15 @@ static bool valid_name(const char *s)
 
 #define FAIL(...)                                                                                                      \
     do {                                                                                                               \
-        if (err && errlen) snprintf(err, errlen, __VA_ARGS__);                                                         \
+        lp_diag_msg(d, LP_ERR_PARSE, __VA_ARGS__);                                                                     \
         isa_prog_free(p);                                                                                              \
         return LP_ERR_PARSE;                                                                                           \
     } while (0)
 
-lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, char *err, size_t errlen)
+lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d)
 {
-    char why[200];
+    lp_diag why;
+    lp_diag_init(&why, NULL);
     isa_prog_init(p);
     if (len < HEADER_BYTES || memcmp(buf, ISA_TRACE_MAGIC, 8)) FAIL("not an lpsim program (no LPSIMTRC header)");
     uint32_t version = get32(buf + 8), hdr = get32(buf + 12), nbufs = get32(buf + 24), nexp = get32(buf + 28);
@@ -346,12 +346,12 @@ lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, char *err,
     for (uint64_t i = 0; i < ninsns; i++) {
         isa_insn in;
         int bad;
-        if (isa_decode(q + i * ISA_WORD_BYTES, &in, why, sizeof why) != LP_OK)
+        if (isa_decode(q + i * ISA_WORD_BYTES, &in, &why) != LP_OK)
             FAIL("instruction %llu (byte %llu): %s", (unsigned long long)i,
-                 (unsigned long long)(HEADER_BYTES + i * ISA_WORD_BYTES), why);
-        if (isa_prog_check_dram(p, &in, &bad, why, sizeof why) != LP_OK)
+                 (unsigned long long)(HEADER_BYTES + i * ISA_WORD_BYTES), why.msg);
+        if (isa_prog_check_dram(p, &in, &bad, &why) != LP_OK)
             FAIL("instruction %llu (byte %llu): %s", (unsigned long long)i,
-                 (unsigned long long)(HEADER_BYTES + i * ISA_WORD_BYTES), why);
+                 (unsigned long long)(HEADER_BYTES + i * ISA_WORD_BYTES), why.msg);
     }
     if (ninsns) memcpy(p->code, q, ninsns * ISA_WORD_BYTES);
     p->ninsns = ninsns;
@@ -378,15 +378,16 @@ lp_status isa_prog_write(const isa_prog *p, const char *path, lp_diag *d)
 
 lp_status isa_prog_read(const char *path, isa_prog *p, lp_diag *d)
 {
-    char why[300];
     char *b;
     size_t n;
+    lp_diag rd;
     lp_diag_init(d, path);
+    lp_diag_init(&rd, path);
     isa_prog_init(p);
-    lp_status st = lp_read_file(path, UINT64_C(1) << 40, &b, &n, why, sizeof why);
-    if (st) return lp_diag_set(d, st, 1, 1, "cannot read: %s", why);
-    st = isa_prog_parse((const uint8_t *)b, n, p, why, sizeof why);
+    lp_status st = lp_read_file(path, UINT64_C(1) << 40, &b, &n, &rd);
+    if (st) return lp_diag_set(d, st, 1, 1, "cannot read: %s", rd.msg);
+    st = isa_prog_parse((const uint8_t *)b, n, p, &rd);
     free(b);
-    if (st) return lp_diag_set(d, st, 1, 1, "%s", why);
+    if (st) return lp_diag_set(d, st, 1, 1, "%s", rd.msg);
     return LP_OK;
 }

@@ -86,14 +86,16 @@ lp_status isa_prog_add_data(isa_prog *p, const void *bytes, size_t n, uint64_t *
 
 /* Check an instruction's DRAM operands against the buffers: the address lies
 ** in a buffer, the row pitch is its width, the tile fits, the format matches.
-** LP_OK, or LP_ERR_RANGE with the operand index in *bad_op and a message. */
-lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op, char *err, size_t errlen);
+** LP_OK, or LP_ERR_RANGE with the operand index in *bad_op and d's message
+** (no position; d may be NULL). */
+lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op, lp_diag *d);
 
 /* Serialise to .lpt bytes (malloc'd, caller frees). */
 lp_status isa_prog_serialize(const isa_prog *p, uint8_t **out, size_t *len);
 /* Parse .lpt bytes into *p (initialised here). LP_OK, or LP_ERR_PARSE with
-** a message naming the byte offset of the problem. Never trusts the input. */
-lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, char *err, size_t errlen);
+** d's message (no position; d may be NULL) naming the byte offset of the
+** problem. Never trusts the input. */
+lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d);
 
 /* File versions; diagnostics "FILE:1:1: error: ..." (a binary has no lines). */
 lp_status isa_prog_write(const isa_prog *p, const char *path, lp_diag *d);

@@ -336,8 +336,12 @@ static lp_status do_pim(machine *m, const isa_insn *in, char *err, size_t errlen
 lp_status machine_step(machine *m, size_t i, char *err, size_t errlen)
 {
     isa_insn in;
-    lp_status st = isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, err, errlen);
-    if (st) return st;
+    lp_diag dd;
+    lp_status st = isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, &dd);
+    if (st) {
+        snprintf(err, errlen, "%s", dd.msg);
+        return st;
+    }
     if ((st = machine_check_ranges(m->spm_bytes, m->acc_bytes, &in, err, errlen))) return st;
     switch (in.op) {
     case ISA_NOP:
@@ -362,7 +366,7 @@ lp_status machine_run(machine *m, size_t *at, char *err, size_t errlen)
     for (size_t i = 0; i < m->prog->ninsns; i++) {
         isa_insn in;
         *at = i;
-        if (isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, NULL, 0) == LP_OK && in.op == ISA_HALT) return LP_OK;
+        if (isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, NULL) == LP_OK && in.op == ISA_HALT) return LP_OK;
         lp_status st = machine_step(m, i, err, errlen);
         if (st) return st;
     }

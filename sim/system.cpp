@@ -403,7 +403,7 @@ struct Controller : sc_module {
             auto job = std::make_unique<Job>();
             Job &j = *job;
             j.index = i;
-            isa_decode(p->code + i * ISA_WORD_BYTES, &j.in, nullptr, 0);
+            isa_decode(p->code + i * ISA_WORD_BYTES, &j.in, NULL);
             st->instructions++;
             if (j.in.op == ISA_HALT) break;
             if (j.in.op == ISA_NOP) continue;

@@ -131,9 +131,9 @@ void lpt_mismatch(int *count, const char *fmt, ...)
 
 char *lpt_read_file(const char *path, size_t *len)
 {
-    char *b, why[200];
+    char *b;
     size_t n;
-    if (lp_read_file(path, UINT64_C(1) << 32, &b, &n, why, sizeof why) != LP_OK) return NULL;
+    if (lp_read_file(path, UINT64_C(1) << 32, &b, &n, NULL) != LP_OK) return NULL;
     if (len) *len = n;
     return b;
 }

@@ -65,7 +65,7 @@ static void test_convert_every_encode_row(void)
         uint32_t want[8000], xs[8000];
         int n = 0, bad = 0;
         mf_format f;
-        CU_ASSERT_FATAL(mf_parse(data_formats[i], &f, NULL, 0) == LP_OK);
+        CU_ASSERT_FATAL(mf_parse(data_formats[i], &f, NULL) == LP_OK);
         snprintf(rel, sizeof rel, "formats/conv_%s_encode.csv", data_formats[i]);
         if (!lpt_csv_open(&c, rel)) continue;
         int ci = lpt_csv_col(&c, "in_f32_hex"), co = lpt_csv_col(&c, "out_mldtypes_hex");

@@ -57,7 +57,7 @@ static bool tc_load(tc_file *t, const char *rel, const char *fmt)
 {
     lpt_csv c;
     memset(t, 0, sizeof *t);
-    CU_ASSERT_FATAL(mf_parse(fmt, &t->fmt, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(mf_parse(fmt, &t->fmt, NULL) == LP_OK);
     if (!lpt_csv_open(&c, rel)) return false;
     int ci = lpt_csv_col(&c, "case"), cp = lpt_csv_col(&c, "pattern"), cm = lpt_csv_col(&c, "M"),
         cn = lpt_csv_col(&c, "N"), ck = lpt_csv_col(&c, "K"), ca = lpt_csv_col(&c, "A_hex"),
@@ -170,7 +170,7 @@ static int replay(const char *rel, const char *fmt, const char *preset, const ch
     tc_file *t = malloc(sizeof *t);
     dot_cfg cfg;
     int bad = 0, outs = 0;
-    CU_ASSERT_FATAL(dot_preset(preset, &cfg, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(dot_preset(preset, &cfg, NULL) == LP_OK);
     if (promote_override >= 0) cfg.promote = promote_override;
     if (tc_load(t, rel, fmt)) {
         int j = tc_col(t, column);
@@ -211,8 +211,8 @@ static void test_h100_bf16_with_bf16_output(void)
     tc_file *t = malloc(sizeof *t);
     dot_cfg cfg;
     int bad = 0, outs = 0;
-    CU_ASSERT_FATAL(dot_preset("h100-bf16", &cfg, NULL, 0) == LP_OK);
-    CU_ASSERT_FATAL(mf_parse("bf16", &cfg.out, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(dot_preset("h100-bf16", &cfg, NULL) == LP_OK);
+    CU_ASSERT_FATAL(mf_parse("bf16", &cfg.out, NULL) == LP_OK);
     if (tc_load(t, "tensorcore_bits/gemm_bits_bf16.csv", "bf16")) {
         int j = tc_col(t, "cublas_mm_bf16_out_as_f32");
         for (int i = 0; j >= 0 && i < t->ncases; i++) {
@@ -336,7 +336,7 @@ static int replay_exact(const char *rel, const char *fmt)
     tc_file *t = malloc(sizeof *t);
     dot_cfg cfg;
     int bad = 0, outs = 0, hazards = 0;
-    CU_ASSERT_FATAL(dot_preset("exact", &cfg, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(dot_preset("exact", &cfg, NULL) == LP_OK);
     if (tc_load(t, rel, fmt)) {
         int j = tc_col(t, "exact_f64_hex");
         for (int i = 0; j >= 0 && i < t->ncases; i++) {
@@ -425,7 +425,7 @@ static void test_mx_exact_dot_equals_slow_reference(void)
     static uint8_t sa[M * KMAX / 32], sb[KMAX / 32 * N];
     dot_cfg cfg;
     int bad = 0, nans = 0, infs = 0, finite = 0;
-    CU_ASSERT_FATAL(dot_preset("exact", &cfg, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(dot_preset("exact", &cfg, NULL) == LP_OK);
     for (int ei = 0; ei < MX_ELEM_COUNT; ei++) {
         for (int ej = 0; ej < MX_ELEM_COUNT; ej += 5) { /* same type, and mixed with fp8_e4m3/int8 */
             mx_elem e, f;
@@ -473,7 +473,7 @@ static void test_mx_fp32_seq_equals_fmaf_loop(void)
     uint8_t sa[K / 32], sb[K / 32];
     dot_cfg cfg;
     int bad = 0;
-    CU_ASSERT_FATAL(dot_preset("fp32-seq", &cfg, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(dot_preset("fp32-seq", &cfg, NULL) == LP_OK);
     for (int ei = 0; ei < MX_ELEM_COUNT; ei++) {
         mx_elem e;
         mx_elem_get((mx_elem_id)ei, &e);
@@ -524,8 +524,8 @@ static void test_c_input_continues_the_accumulation(void)
     for (int p = 0; p < 5; p++) {
         dot_cfg c;
         mf_format f;
-        CU_ASSERT_FATAL(dot_preset(presets_[p], &c, NULL, 0) == LP_OK);
-        CU_ASSERT_FATAL(mf_parse(fmts[p], &f, NULL, 0) == LP_OK);
+        CU_ASSERT_FATAL(dot_preset(presets_[p], &c, NULL) == LP_OK);
+        CU_ASSERT_FATAL(mf_parse(fmts[p], &f, NULL) == LP_OK);
         random_codes(&f, (uint64_t)p, a, M * K, false);
         random_codes(&f, (uint64_t)p + 100, b, K * N, false);
         int K1 = c.group * (c.promote ? c.promote : 1) * 2;
@@ -549,14 +549,14 @@ static void test_truncating_presets_stay_below_exact(void)
     static uint16_t a[M * K], b[K * N];
     int bad = 0, presets_checked = 0;
     dot_cfg ex;
-    CU_ASSERT_FATAL(dot_preset("exact", &ex, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(dot_preset("exact", &ex, NULL) == LP_OK);
     for (int i = 0; i < dot_preset_count(); i++) {
         dot_cfg c;
         dot_preset_get(i, &c);
         if (c.frac_bits == DOT_EXACT || c.sum_round != MF_RTZ) continue;
         for (int fi = 0; fi < 3; fi++) {
             mf_format f;
-            CU_ASSERT_FATAL(mf_parse((const char *[]){"bf16", "fp16", "fp8_e4m3fn"}[fi], &f, NULL, 0) == LP_OK);
+            CU_ASSERT_FATAL(mf_parse((const char *[]){"bf16", "fp16", "fp8_e4m3fn"}[fi], &f, NULL) == LP_OK);
             random_codes(&f, (uint64_t)(i * 10 + fi), a, M * K, true);
             random_codes(&f, (uint64_t)(i * 10 + fi + 5), b, K * N, true);
             dot_matrix A = {&f, a, K, NULL, 0, 0}, B = {&f, b, N, NULL, 0, 0};
@@ -580,8 +580,8 @@ static void test_nan_and_inf_rules(void)
 {
     mf_format f;
     dot_cfg c;
-    CU_ASSERT_FATAL(mf_parse("bf16", &f, NULL, 0) == LP_OK);
-    CU_ASSERT_FATAL(dot_preset("h100-bf16", &c, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(mf_parse("bf16", &f, NULL) == LP_OK);
+    CU_ASSERT_FATAL(dot_preset("h100-bf16", &c, NULL) == LP_OK);
     /* one row of A against columns of B: 1, inf, -inf, NaN, 0 */
     const uint16_t one = 0x3f80, pinf = 0x7f80, ninf = 0xff80, nan = 0x7fc0, zero = 0;
     struct {
@@ -628,24 +628,25 @@ static void test_nan_and_inf_rules(void)
 static void test_bad_configurations_are_refused(void)
 {
     dot_cfg c;
-    char err[400];
-    CU_ASSERT_EQUAL(dot_preset("h200", &c, err, sizeof err), LP_ERR_ARG);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown preset 'h200' (presets: exact, fp32-seq, h100-bf16"));
-    CU_ASSERT_FATAL(dot_preset("h100-fp8", &c, NULL, 0) == LP_OK);
+    lp_diag err;
+    lp_diag_init(&err, NULL);
+    CU_ASSERT_EQUAL(dot_preset("h200", &c, &err), LP_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unknown preset 'h200' (presets: exact, fp32-seq, h100-bf16"));
+    CU_ASSERT_FATAL(dot_preset("h100-fp8", &c, NULL) == LP_OK);
     c.frac_bits = 0;
-    CU_ASSERT_EQUAL(dot_cfg_check(&c, err, sizeof err), LP_ERR_ARG);
+    CU_ASSERT_EQUAL(dot_cfg_check(&c, &err), LP_ERR_ARG);
     c.frac_bits = DOT_EXACT; /* exact with width B */
-    CU_ASSERT_EQUAL(dot_cfg_check(&c, err, sizeof err), LP_ERR_ARG);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "exact accumulation rounds to float32"));
-    CU_ASSERT_FATAL(dot_preset("h100-fp8", &c, NULL, 0) == LP_OK);
+    CU_ASSERT_EQUAL(dot_cfg_check(&c, &err), LP_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "exact accumulation rounds to float32"));
+    CU_ASSERT_FATAL(dot_preset("h100-fp8", &c, NULL) == LP_OK);
     c.sum_round = MF_RHA;
-    CU_ASSERT_EQUAL(dot_cfg_check(&c, err, sizeof err), LP_ERR_ARG);
+    CU_ASSERT_EQUAL(dot_cfg_check(&c, &err), LP_ERR_ARG);
     mf_format f32;
-    mf_parse("fp32", &f32, NULL, 0);
+    mf_parse("fp32", &f32, NULL);
     uint16_t x = 0;
     float d;
     dot_matrix A = {&f32, &x, 1, NULL, 0, 0};
-    CU_ASSERT_FATAL(dot_preset("exact", &c, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(dot_preset("exact", &c, NULL) == LP_OK);
     CU_ASSERT_EQUAL(dot_gemm(&c, 1, 1, 1, &A, &A, NULL, &d), LP_ERR_ARG); /* 32-bit inputs */
 }
 

@@ -103,7 +103,7 @@ static void random_insn(isa_op op, uint64_t seed, isa_prog *p, isa_insn *in)
         case ISA_K_BITS: in->v[k] = 1 + r % 16; break;
         case ISA_K_FMT: {
             mf_format f;
-            mf_parse(fmt_pool[r % 7], &f, NULL, 0);
+            mf_parse(fmt_pool[r % 7], &f, NULL);
             in->v[k] = isa_fmt_code(&f);
             break;
         }
@@ -153,13 +153,13 @@ static void test_every_instruction_round_trips(void)
             isa_insn in, out;
             uint8_t w[ISA_WORD_BYTES];
             random_insn((isa_op)op, (uint64_t)(op * 1000 + t), &p, &in);
-            char msg[300];
-            if (isa_check_values(&in, NULL, msg, sizeof msg) != LP_OK) {
-                lpt_mismatch(&bad, "%s: generated instance invalid: %s", isa_get((isa_op)op)->mnemonic, msg);
+            lp_diag msg;
+            if (isa_check_values(&in, NULL, &msg) != LP_OK) {
+                lpt_mismatch(&bad, "%s: generated instance invalid: %s", isa_get((isa_op)op)->mnemonic, msg.msg);
                 continue;
             }
             isa_encode(&in, w);
-            CU_ASSERT_EQUAL_FATAL(isa_decode(w, &out, msg, sizeof msg), LP_OK);
+            CU_ASSERT_EQUAL_FATAL(isa_decode(w, &out, &msg), LP_OK);
             /* fields, not memcmp: the struct has padding after op */
             bool same = in.op == out.op;
             for (int k = 0; k < ISA_MAX_OPERANDS; k++) same &= in.v[k] == out.v[k];
@@ -179,9 +179,9 @@ static void test_every_instruction_round_trips(void)
         uint8_t *bytes;
         size_t n;
         CU_ASSERT_FATAL(isa_prog_serialize(&p, &bytes, &n) == LP_OK);
-        char msg[300];
-        if (isa_prog_parse(bytes, n, &r, msg, sizeof msg) != LP_OK)
-            lpt_mismatch(&bad, "%s: .lpt does not parse: %s", isa_get((isa_op)op)->mnemonic, msg);
+        lp_diag msg;
+        if (isa_prog_parse(bytes, n, &r, &msg) != LP_OK)
+            lpt_mismatch(&bad, "%s: .lpt does not parse: %s", isa_get((isa_op)op)->mnemonic, msg.msg);
         else
             isa_prog_free(&r);
         free(bytes), free(text), free(diag);
@@ -194,43 +194,43 @@ static void test_decoder_rejects_bad_words(void)
 {
     uint8_t w[ISA_WORD_BYTES];
     isa_insn in = {ISA_MMA, {0}}, out;
-    char msg[300];
+    lp_diag msg;
     mf_format f;
-    mf_parse("bf16", &f, NULL, 0);
+    mf_parse("bf16", &f, NULL);
     in.v[3] = in.v[4] = in.v[5] = 16;
     in.v[6] = in.v[7] = isa_fmt_code(&f);
     isa_encode(&in, w);
-    CU_ASSERT_EQUAL(isa_decode(w, &out, msg, sizeof msg), LP_OK);
+    CU_ASSERT_EQUAL(isa_decode(w, &out, &msg), LP_OK);
     uint8_t x[ISA_WORD_BYTES];
     memcpy(x, w, sizeof x);
     x[0] = 0xee; /* no such opcode */
-    CU_ASSERT_EQUAL(isa_decode(x, &out, msg, sizeof msg), LP_ERR_PARSE);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "unknown opcode 0xee"));
+    CU_ASSERT_EQUAL(isa_decode(x, &out, &msg), LP_ERR_PARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg.msg, "unknown opcode 0xee"));
     memcpy(x, w, sizeof x);
     x[31] = 0x80; /* an unused bit */
-    CU_ASSERT_EQUAL(isa_decode(x, &out, msg, sizeof msg), LP_ERR_PARSE);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "unused bit 255 is set"));
+    CU_ASSERT_EQUAL(isa_decode(x, &out, &msg), LP_ERR_PARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg.msg, "unused bit 255 is set"));
     in.v[3] = 0; /* m = 0 */
     isa_encode(&in, x);
-    CU_ASSERT_EQUAL(isa_decode(x, &out, msg, sizeof msg), LP_ERR_PARSE);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "MMA operand 4 (m): dimension 0 is outside 1..65535"));
+    CU_ASSERT_EQUAL(isa_decode(x, &out, &msg), LP_ERR_PARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg.msg, "MMA operand 4 (m): dimension 0 is outside 1..65535"));
     in.v[3] = 16;
     in.v[6] = 0x7777; /* a format code naming nothing */
     isa_encode(&in, x);
-    CU_ASSERT_EQUAL(isa_decode(x, &out, msg, sizeof msg), LP_ERR_PARSE);
+    CU_ASSERT_EQUAL(isa_decode(x, &out, &msg), LP_ERR_PARSE);
     in.v[6] = isa_fmt_code(&f);
     in.v[8] = 250; /* preset */
     isa_encode(&in, x);
-    CU_ASSERT_EQUAL(isa_decode(x, &out, msg, sizeof msg), LP_ERR_PARSE);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "preset 250 unknown"));
+    CU_ASSERT_EQUAL(isa_decode(x, &out, &msg), LP_ERR_PARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg.msg, "preset 250 unknown"));
     in.v[8] = 0;
     in.v[1] = 0x2; /* bf16 tile at an odd address */
     isa_encode(&in, x);
-    CU_ASSERT_EQUAL(isa_decode(x, &out, msg, sizeof msg), LP_OK);
+    CU_ASSERT_EQUAL(isa_decode(x, &out, &msg), LP_OK);
     in.v[1] = 0x3;
     isa_encode(&in, x);
-    CU_ASSERT_EQUAL(isa_decode(x, &out, msg, sizeof msg), LP_ERR_PARSE);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "not aligned to the 2-byte elements"));
+    CU_ASSERT_EQUAL(isa_decode(x, &out, &msg), LP_ERR_PARSE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg.msg, "not aligned to the 2-byte elements"));
 }
 
 /* ---- .lpt files ------------------------------------------------------------------------------ */
@@ -252,15 +252,15 @@ static void test_trace_rejects_every_truncation_and_damage(void)
     isa_prog p, q;
     uint8_t *b;
     size_t n;
-    char msg[300];
+    lp_diag msg;
     CU_ASSERT_FATAL(example("pim_gemv", &p));
     CU_ASSERT_FATAL(isa_prog_serialize(&p, &b, &n) == LP_OK);
-    CU_ASSERT_EQUAL(isa_prog_parse(b, n, &q, msg, sizeof msg), LP_OK);
+    CU_ASSERT_EQUAL(isa_prog_parse(b, n, &q, &msg), LP_OK);
     CU_ASSERT(same_bytes(&p, &q));
     isa_prog_free(&q);
     int accepted = 0;
     for (size_t len = 0; len < n; len += len < 4096 ? 1 : 97) /* every prefix (then a sample) */
-        accepted += isa_prog_parse(b, len, &q, msg, sizeof msg) == LP_OK;
+        accepted += isa_prog_parse(b, len, &q, &msg) == LP_OK;
     CU_ASSERT_EQUAL(accepted, 0);
     static const struct {
         size_t at;
@@ -275,9 +275,10 @@ static void test_trace_rejects_every_truncation_and_damage(void)
         uint8_t *c = malloc(n);
         memcpy(c, b, n);
         c[damage[i].at] = damage[i].val;
-        CU_ASSERT_EQUAL(isa_prog_parse(c, n, &q, msg, sizeof msg), LP_ERR_PARSE);
-        if (!strstr(msg, damage[i].why)) fprintf(stderr, "\n  damage %zu: '%s' lacks '%s'", i, msg, damage[i].why);
-        CU_ASSERT_PTR_NOT_NULL(strstr(msg, damage[i].why));
+        CU_ASSERT_EQUAL(isa_prog_parse(c, n, &q, &msg), LP_ERR_PARSE);
+        if (!strstr(msg.msg, damage[i].why))
+            fprintf(stderr, "\n  damage %zu: '%s' lacks '%s'", i, msg.msg, damage[i].why);
+        CU_ASSERT_PTR_NOT_NULL(strstr(msg.msg, damage[i].why));
         free(c);
     }
     /* random bit flips: rejected, or a valid program that serialises to the same bytes */
@@ -288,7 +289,7 @@ static void test_trace_rejects_every_truncation_and_damage(void)
         uint64_t r = lp_rng_u64(31, (uint64_t)t);
         size_t at = (size_t)(r % (t % 2 ? 64 + 5 * 32 : n));
         c[at] ^= (uint8_t)(1u << ((r >> 32) % 8));
-        if (isa_prog_parse(c, n, &q, msg, sizeof msg) == LP_OK) {
+        if (isa_prog_parse(c, n, &q, &msg) == LP_OK) {
             uint8_t *d;
             size_t dn;
             isa_prog_serialize(&q, &d, &dn);
@@ -305,7 +306,7 @@ static void test_trace_rejects_every_truncation_and_damage(void)
     isa_prog_free(&p);
     /* instructions whose DRAM operands do not match the buffers */
     mf_format bf;
-    mf_parse("bf16", &bf, NULL, 0);
+    mf_parse("bf16", &bf, NULL);
     static const struct {
         uint64_t dram;
         const char *why;
@@ -321,9 +322,10 @@ static void test_trace_rejects_every_truncation_and_damage(void)
         isa_insn in = {ISA_DMA_LD, {0, wrong[i].dram, 2, 2, isa_fmt_code(&bf)}};
         CU_ASSERT_FATAL(isa_prog_add_insn(&p, &in) == LP_OK);
         CU_ASSERT_FATAL(isa_prog_serialize(&p, &b, &n) == LP_OK);
-        CU_ASSERT_EQUAL(isa_prog_parse(b, n, &q, msg, sizeof msg), LP_ERR_PARSE);
-        if (!strstr(msg, wrong[i].why)) fprintf(stderr, "\n  dram case %zu: '%s' lacks '%s'", i, msg, wrong[i].why);
-        CU_ASSERT_PTR_NOT_NULL(strstr(msg, wrong[i].why));
+        CU_ASSERT_EQUAL(isa_prog_parse(b, n, &q, &msg), LP_ERR_PARSE);
+        if (!strstr(msg.msg, wrong[i].why))
+            fprintf(stderr, "\n  dram case %zu: '%s' lacks '%s'", i, msg.msg, wrong[i].why);
+        CU_ASSERT_PTR_NOT_NULL(strstr(msg.msg, wrong[i].why));
         free(b);
         isa_prog_free(&p);
     }
@@ -517,7 +519,7 @@ static void test_expressions_and_loops(void)
     static const uint64_t addrs[] = {0, 8, 16, 36, 44, 52, 72, 80};
     for (size_t k = 0; k < p.ninsns && k < 8; k++) {
         isa_insn in;
-        CU_ASSERT_EQUAL(isa_decode(p.code + k * ISA_WORD_BYTES, &in, NULL, 0), LP_OK);
+        CU_ASSERT_EQUAL(isa_decode(p.code + k * ISA_WORD_BYTES, &in, NULL), LP_OK);
         CU_ASSERT_EQUAL(in.v[0], addrs[k]);
         CU_ASSERT_EQUAL(in.v[2], 29);
     }
@@ -593,7 +595,7 @@ static void test_mx_gemm_expected_equals_exact_model(void)
     mx_elem e;
     mx_elem_get(MX_FP8_E4M3, &e);
     dot_cfg c;
-    dot_preset("exact", &c, NULL, 0);
+    dot_preset("exact", &c, NULL);
     dot_matrix A = {&e.fmt, a, K, sa, 32, K / 32}, B = {&e.fmt, wt, N, swt, 32, N};
     static float d[M * N];
     CU_ASSERT_FATAL(dot_gemm(&c, M, N, K, &A, &B, NULL, d) == LP_OK);
@@ -626,8 +628,8 @@ static void test_reference_page_is_generated(void)
 static void test_ranges_follow_footprints(void)
 {
     mf_format bf, f8;
-    mf_parse("bf16", &bf, NULL, 0);
-    mf_parse("fp8_e4m3fn", &f8, NULL, 0);
+    mf_parse("bf16", &bf, NULL);
+    mf_parse("fp8_e4m3fn", &f8, NULL);
     isa_insn mma = {ISA_MMA, {0x100, 0x2000, 0x4000, 16, 8, 32, isa_fmt_code(&f8), isa_fmt_code(&bf), 2, 1}};
     isa_range r[ISA_MAX_RANGES];
     CU_ASSERT_EQUAL_FATAL(isa_ranges(&mma, r), 3);

@@ -28,9 +28,10 @@ static const char *const data_formats[] = {
 static mf_format get(const char *name)
 {
     mf_format f;
-    char err[200];
-    lp_status st = mf_parse(name, &f, err, sizeof err);
-    if (st != LP_OK) fprintf(stderr, "\nmf_parse(%s): %s\n", name, err);
+    lp_diag err;
+    lp_diag_init(&err, NULL);
+    lp_status st = mf_parse(name, &f, &err);
+    if (st != LP_OK) fprintf(stderr, "\nmf_parse(%s): %s\n", name, err.msg);
     CU_ASSERT_FATAL(st == LP_OK);
     return f;
 }
@@ -434,8 +435,8 @@ static void test_names_and_aliases_parse(void)
     for (int i = 0; i < MF_ID_COUNT; i++) {
         mf_format a, b, c;
         mf_get((mf_id)i, &a);
-        CU_ASSERT_EQUAL(mf_parse(mf_id_name((mf_id)i), &b, NULL, 0), LP_OK);
-        CU_ASSERT_EQUAL(mf_parse(mf_id_alias((mf_id)i), &c, NULL, 0), LP_OK);
+        CU_ASSERT_EQUAL(mf_parse(mf_id_name((mf_id)i), &b, NULL), LP_OK);
+        CU_ASSERT_EQUAL(mf_parse(mf_id_alias((mf_id)i), &c, NULL), LP_OK);
         CU_ASSERT_STRING_EQUAL(b.name, a.name);
         CU_ASSERT_STRING_EQUAL(c.name, a.name);
     }
@@ -478,10 +479,11 @@ static void test_parametric_spellings_equal_named(void)
 static void expect_parse_error(const char *name, const char *fragment)
 {
     mf_format f;
-    char err[200];
-    CU_ASSERT_EQUAL(mf_parse(name, &f, err, sizeof err), LP_ERR_FORMAT);
-    if (!strstr(err, fragment)) fprintf(stderr, "\n  mf_parse(%s): '%s' lacks '%s'", name, err, fragment);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, fragment));
+    lp_diag err;
+    lp_diag_init(&err, NULL);
+    CU_ASSERT_EQUAL(mf_parse(name, &f, &err), LP_ERR_FORMAT);
+    if (!strstr(err.msg, fragment)) fprintf(stderr, "\n  mf_parse(%s): '%s' lacks '%s'", name, err.msg, fragment);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, fragment));
 }
 
 static void test_bad_names_are_explained(void)

@@ -274,11 +274,12 @@ static void test_bad_arguments_are_refused(void)
     CU_ASSERT_EQUAL(mx_quantize(&e, x, 64, 0, MF_RNE, codes, scales), LP_ERR_ARG);
     CU_ASSERT_EQUAL(mx_quantize(&e, x, 64, 32, MF_RSR, codes, scales), LP_ERR_ARG);
     CU_ASSERT_EQUAL(mx_quantize(&e, x, 64, 32, MF_RTZ, codes, scales), LP_OK);
-    char err[200];
-    CU_ASSERT_EQUAL(mx_elem_parse("fp8_e4m3fn", &e, err, sizeof err), LP_OK);
+    lp_diag err;
+    lp_diag_init(&err, NULL);
+    CU_ASSERT_EQUAL(mx_elem_parse("fp8_e4m3fn", &e, &err), LP_OK);
     CU_ASSERT_STRING_EQUAL(e.name, "fp8_e4m3");
-    CU_ASSERT_EQUAL(mx_elem_parse("bf16", &e, err, sizeof err), LP_ERR_FORMAT);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown MX element type 'bf16'"));
+    CU_ASSERT_EQUAL(mx_elem_parse("bf16", &e, &err), LP_ERR_FORMAT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unknown MX element type 'bf16'"));
 }
 
 CU_TestInfo lpt_mx_tests[] = {

@@ -208,8 +208,8 @@ static void gen_pim_gemv(void)
     enum { R = 256, C = 512 };
     const char *sub = "pim_gemv";
     mf_format i4, i8;
-    mf_parse("int4", &i4, NULL, 0);
-    mf_parse("int8", &i8, NULL, 0);
+    mf_parse("int4", &i4, NULL);
+    mf_parse("int8", &i8, NULL);
     static uint32_t w[R * C], x[C];
     static int wv[R * C], xv[C];
     static float y[R];

@@ -487,10 +487,11 @@ lp_status arch_load_text(const char *text, size_t len, const char *file, arch_cf
     if (st) goto fail;
     {
         dot_cfg dc;
-        char err[400];
+        lp_diag pd;
+        lp_diag_init(&pd, NULL);
         const loc *l = locs_find(&ix, "matrix.preset", 0);
-        if (dot_preset(a->matrix.preset, &dc, err, sizeof err) != LP_OK) {
-            st = lp_diag_set(d, LP_ERR_RANGE, l ? l->vl : 1, l ? l->vc : 1, "matrix.preset: %s", err);
+        if (dot_preset(a->matrix.preset, &dc, &pd) != LP_OK) {
+            st = lp_diag_set(d, LP_ERR_RANGE, l ? l->vl : 1, l ? l->vc : 1, "matrix.preset: %s", pd.msg);
             goto fail;
         }
         if (!a->matrix.formats_count) {
@@ -505,15 +506,15 @@ lp_status arch_load_text(const char *text, size_t len, const char *file, arch_cf
             mf_format f;
             snprintf(path, sizeof path, "matrix.formats[%u].format", i);
             l = locs_find(&ix, path, 0);
-            lp_status fs = mf_parse(r->format, &f, err, sizeof err);
+            lp_status fs = mf_parse(r->format, &f, &pd);
             if (fs != LP_OK || f.bits > 16) {
-                if (fs == LP_OK) snprintf(err, sizeof err, "%s is wider than 16 bits", f.name);
-                st = lp_diag_set(d, LP_ERR_RANGE, l ? l->vl : 1, l ? l->vc : 1, "%s: %s", path, err);
+                if (fs == LP_OK) lp_diag_msg(&pd, LP_ERR_RANGE, "%s is wider than 16 bits", f.name);
+                st = lp_diag_set(d, LP_ERR_RANGE, l ? l->vl : 1, l ? l->vc : 1, "%s: %s", path, pd.msg);
                 goto fail;
             }
             for (unsigned j = 0; j < i; j++) {
                 mf_format g;
-                if (mf_parse(a->matrix.formats[j].format, &g, NULL, 0) == LP_OK && !strcmp(g.name, f.name)) {
+                if (mf_parse(a->matrix.formats[j].format, &g, NULL) == LP_OK && !strcmp(g.name, f.name)) {
                     st = lp_diag_set(d, LP_ERR_RANGE, l ? l->vl : 1, l ? l->vc : 1, "%s: %s is listed twice", path,
                                      f.name);
                     goto fail;
@@ -556,17 +557,18 @@ lp_status arch_load(const char *name, arch_cfg **out, lp_diag *d)
             if (!strcmp(arch_preset_texts[k].name, name))
                 return arch_load_text(arch_preset_texts[k].text, strlen(arch_preset_texts[k].text), name, out, d);
     }
-    char *text, why[200];
+    lp_diag why;
+    char *text;
     size_t n;
     lp_diag_init(d, name);
-    lp_status rs = lp_read_file(name, UINT64_C(1) << 24, &text, &n, why, sizeof why);
+    lp_status rs = lp_read_file(name, UINT64_C(1) << 24, &text, &n, &why);
     if (rs) {
         char list[256] = "";
         for (int k = 0; arch_preset_texts[k].name; k++) {
             size_t u = strlen(list);
             snprintf(list + u, sizeof list - u, "%s%s", k ? ", " : "", arch_preset_texts[k].name);
         }
-        return lp_diag_set(d, rs, 1, 1, "cannot read: %s (presets: %s)", why, list);
+        return lp_diag_set(d, rs, 1, 1, "cannot read: %s (presets: %s)", why.msg, list);
     }
     lp_status st = arch_load_text(text, n, name, out, d);
     free(text);
@@ -576,9 +578,9 @@ lp_status arch_load(const char *name, arch_cfg **out, lp_diag *d)
 const arch_rate *arch_rate_of(const arch_cfg *a, const char *format)
 {
     mf_format want, f;
-    if (mf_parse(format, &want, NULL, 0) != LP_OK) return NULL;
+    if (mf_parse(format, &want, NULL) != LP_OK) return NULL;
     for (unsigned i = 0; i < a->matrix.formats_count; i++)
-        if (mf_parse(a->matrix.formats[i].format, &f, NULL, 0) == LP_OK && !strcmp(f.name, want.name))
+        if (mf_parse(a->matrix.formats[i].format, &f, NULL) == LP_OK && !strcmp(f.name, want.name))
             return &a->matrix.formats[i];
     return NULL;
 }

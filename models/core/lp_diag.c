@@ -15,6 +15,7 @@ void lp_diag_init(lp_diag *d, const char *file)
 lp_status lp_diag_set(lp_diag *d, lp_status st, int line, int col, const char *fmt, ...)
 {
     va_list ap;
+    if (!d) return st;
     d->status = st;
     d->line = line;
     d->col = col;
@@ -22,6 +23,27 @@ lp_status lp_diag_set(lp_diag *d, lp_status st, int line, int col, const char *f
     vsnprintf(d->msg, sizeof d->msg, fmt, ap);
     va_end(ap);
     return st;
+}
+
+lp_status lp_diag_msg(lp_diag *d, lp_status st, const char *fmt, ...)
+{
+    va_list ap;
+    if (!d) return st;
+    if (!d->file) d->file = "<input>";
+    d->status = st;
+    d->line = d->col = 0;
+    va_start(ap, fmt);
+    vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+lp_status lp_diag_at(lp_diag *d, const char *file, int line, int col)
+{
+    if (file) d->file = file;
+    d->line = line;
+    d->col = col;
+    return d->status;
 }
 
 void lp_diag_print(const lp_diag *d, FILE *out)

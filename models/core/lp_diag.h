@@ -1,9 +1,14 @@
 /*
-** lp_diag.h — a diagnostic about user input, printed in the compiler format
+** lp_diag.h — lpsim's one error channel: a status code plus a diagnostic,
+** printed in the compiler format
 **     FILE:LINE:COL: error: MESSAGE
-** so that editors and logs can jump to it. Readers of user input (hex streams,
-** YAML, assembly, MLIR, CSV, command-line arguments) fill one and return a
-** status; main() prints it and exits with status 2. No allocation.
+** so that editors and logs can jump to it. Every library function that can
+** fail returns an lp_status and fills an lp_diag (which may be NULL when the
+** caller wants no message). Readers of user input (hex streams, YAML,
+** assembly, MLIR, CSV, command-line arguments) place it at the offending
+** line and column; functions that know what is wrong but not where (a format
+** name, a preset name, a file that cannot be read) record the message only,
+** and their caller places it with lp_diag_at. No allocation.
 */
 #ifndef LP_DIAG_H
 #define LP_DIAG_H
@@ -25,12 +30,26 @@ typedef struct lp_diag {
 void lp_diag_init(lp_diag *d, const char *file);
 
 /* Record an error at line:col with a printf-style message; returns st so that
-** callers can write `return lp_diag_set(d, LP_ERR_PARSE, ...)`. */
+** callers can write `return lp_diag_set(d, LP_ERR_PARSE, ...)`. d may be NULL
+** (nothing recorded). */
 lp_status lp_diag_set(lp_diag *d, lp_status st, int line, int col, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif
     ;
+
+/* Record an error without a position (line and column 0): the message says
+** what is wrong; the caller, who knows where, places it with lp_diag_at or
+** quotes d->msg in a message of its own. d may be NULL. Returns st. */
+lp_status lp_diag_msg(lp_diag *d, lp_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* Place a recorded diagnostic at file:line:col (file kept by pointer; NULL
+** keeps the file it has). Returns its status. */
+lp_status lp_diag_at(lp_diag *d, const char *file, int line, int col);
 
 /* Edit (Levenshtein) distance between two short names, case-insensitive;
 ** for "did you mean" hints. Names over 63 characters count as far apart. */

@@ -6,14 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-lp_status lp_read_file(const char *path, uint64_t max_bytes, char **out, size_t *len, char *why, size_t whylen)
+lp_status lp_read_file(const char *path, uint64_t max_bytes, char **out, size_t *len, lp_diag *d)
 {
     *out = NULL;
     *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(why, whylen, "%s", strerror(errno));
-        return LP_ERR_IO;
+        return lp_diag_msg(d, LP_ERR_IO, "%s", strerror(errno));
     }
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap + 1);
@@ -23,8 +22,7 @@ lp_status lp_read_file(const char *path, uint64_t max_bytes, char **out, size_t 
         n += got;
         if (got == 0) break;
         if (n > max_bytes) {
-            snprintf(why, whylen, "larger than %llu bytes", (unsigned long long)max_bytes);
-            st = LP_ERR_IO;
+            st = lp_diag_msg(d, LP_ERR_IO, "larger than %llu bytes", (unsigned long long)max_bytes);
             break;
         }
         if (n == cap) {
@@ -35,11 +33,9 @@ lp_status lp_read_file(const char *path, uint64_t max_bytes, char **out, size_t 
         }
     }
     if (st == LP_OK && (!b || n == cap)) { /* realloc failed */
-        snprintf(why, whylen, "out of memory");
-        st = LP_ERR_NOMEM;
+        st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
     } else if (st == LP_OK && ferror(f)) {
-        snprintf(why, whylen, "read error");
-        st = LP_ERR_IO;
+        st = lp_diag_msg(d, LP_ERR_IO, "read error");
     }
     fclose(f);
     if (st) {

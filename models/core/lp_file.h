@@ -11,9 +11,11 @@
 
 #include "lp_status.h"
 
-/* LP_OK with *out (malloc'd, caller frees) and *len; LP_ERR_IO with why
-** ("No such file or directory", "larger than N bytes", "read error") or
-** LP_ERR_NOMEM. */
-lp_status lp_read_file(const char *path, uint64_t max_bytes, char **out, size_t *len, char *why, size_t whylen);
+#include "lp_diag.h"
+
+/* LP_OK with *out (malloc'd, caller frees) and *len; LP_ERR_IO with the
+** reason as d's message ("No such file or directory", "larger than N bytes",
+** "read error"), or LP_ERR_NOMEM. d gets no position: the caller places it. */
+lp_status lp_read_file(const char *path, uint64_t max_bytes, char **out, size_t *len, lp_diag *d);
 
 #endif

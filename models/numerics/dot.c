@@ -82,7 +82,7 @@ void dot_preset_get(int i, dot_cfg *out)
     mf_get(MF_FP32, &out->out);
 }
 
-lp_status dot_preset(const char *name, dot_cfg *out, char *err, size_t errlen)
+lp_status dot_preset(const char *name, dot_cfg *out, lp_diag *d)
 {
     for (int i = 0; i < NPRESETS; i++) {
         if (name && !strcmp(name, presets[i].name)) {
@@ -90,16 +90,14 @@ lp_status dot_preset(const char *name, dot_cfg *out, char *err, size_t errlen)
             return LP_OK;
         }
     }
-    if (err && errlen) {
-        size_t n = (size_t)snprintf(err, errlen, "unknown preset '%s' (presets:", name ? name : "");
-        for (int i = 0; i < NPRESETS && n < errlen; i++)
-            n += (size_t)snprintf(err + n, errlen - n, "%s %s", i ? "," : "", presets[i].name);
-        if (n < errlen) snprintf(err + n, errlen - n, ")");
-    }
-    return LP_ERR_ARG;
+    char list[LP_DIAG_MSG_MAX] = "";
+    size_t n = 0;
+    for (int i = 0; i < NPRESETS && n < sizeof list; i++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s %s", i ? "," : "", presets[i].name);
+    return lp_diag_msg(d, LP_ERR_ARG, "unknown preset '%s' (presets:%s)", name ? name : "", list);
 }
 
-lp_status dot_cfg_check(const dot_cfg *c, char *err, size_t errlen)
+lp_status dot_cfg_check(const dot_cfg *c, lp_diag *d)
 {
     const char *msg = NULL;
     if (c->group < 0)
@@ -114,8 +112,7 @@ lp_status dot_cfg_check(const dot_cfg *c, char *err, size_t errlen)
         msg = "promotion interval P must be >= 0 (0 = never)";
     else if (c->split < 1 || c->split_tile < 1)
         msg = "split-K needs S >= 1 parts and a tile T >= 1";
-    if (msg && err && errlen) snprintf(err, errlen, "%s", msg);
-    return msg ? LP_ERR_ARG : LP_OK;
+    return msg ? lp_diag_msg(d, LP_ERR_ARG, "%s", msg) : LP_OK;
 }
 
 /* ---- operand terms -------------------------------------------------------- */
@@ -531,7 +528,7 @@ lp_status dot_gemm(const dot_cfg *c, int M, int N, int K, const dot_matrix *A, c
     if (M < 0 || N < 0 || K < 0 || !A || !B || !A->fmt || !B->fmt) return LP_ERR_ARG;
     if (A->fmt->bits > 16 || B->fmt->bits > 16) return LP_ERR_ARG;
     if ((A->scales && A->scale_block < 1) || (B->scales && B->scale_block < 1)) return LP_ERR_ARG;
-    if (dot_cfg_check(c, NULL, 0) != LP_OK || c->out.kind != MF_KIND_FLOAT) return LP_ERR_ARG;
+    if (dot_cfg_check(c, NULL) != LP_OK || c->out.kind != MF_KIND_FLOAT) return LP_ERR_ARG;
     if (M == 0 || N == 0) return LP_OK;
     size_t nk = (size_t)K ? (size_t)K : 1;
     int32_t *sa = malloc(sizeof(int32_t) * nk * (size_t)M), *xa = malloc(sizeof(int32_t) * nk * (size_t)M);

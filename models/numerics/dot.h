@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lp_diag.h"
 #include "mf.h"
 
 #define DOT_EXACT (-1) /* frac_bits: keep every bit */
@@ -56,17 +57,17 @@ typedef struct dot_cfg {
     mf_format out;      /* output format (presets: fp32); see dot_gemm */
 } dot_cfg;
 
-/* Preset by name (a row of dot.def). LP_OK, or LP_ERR_ARG with a message
-** naming the presets in err. split is 1. */
-lp_status dot_preset(const char *name, dot_cfg *out, char *err, size_t errlen);
+/* Preset by name (a row of dot.def). LP_OK, or LP_ERR_ARG with d's message
+** (no position; d may be NULL) naming the presets. split is 1. */
+lp_status dot_preset(const char *name, dot_cfg *out, lp_diag *d);
 int dot_preset_count(void);
 /* Preset number i (0 <= i < dot_preset_count()). */
 void dot_preset_get(int i, dot_cfg *out);
 
 /* Check a configuration: F >= 0, B in 1..DOT_MAX_FRAC or DOT_EXACT (then with
 ** float32 width), P >= 0, S >= 1, T >= 1, rounding RTZ or RNE. LP_OK or
-** LP_ERR_ARG with a message in err. */
-lp_status dot_cfg_check(const dot_cfg *c, char *err, size_t errlen);
+** LP_ERR_ARG with d's message (no position; d may be NULL). */
+lp_status dot_cfg_check(const dot_cfg *c, lp_diag *d);
 
 /* A matrix operand of codes in an element format of at most 16 bits, with
 ** optional MX scales. A is M x K, element (m,k) at codes[m*ld + k], scale at

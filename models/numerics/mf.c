@@ -56,11 +56,6 @@ static const char *const policy_names[] = {"ieee", "fn", "fnuz", "finite"};
 
 static int bitlen64(uint64_t m) { return m ? 64 - __builtin_clzll(m) : 0; }
 
-static void set_err(char *err, size_t errlen, const char *fmt, const char *arg)
-{
-    if (err && errlen) snprintf(err, errlen, fmt, arg);
-}
-
 /* ---- deriving a format's constants ------------------------------------ */
 
 /* Fill the derived fields and check that every value fits float32 exactly.
@@ -153,7 +148,7 @@ static int read_uint(const char **p)
     return (n == 0 || isdigit((unsigned char)**p)) ? -1 : v;
 }
 
-static lp_status parse_param(const char *name, mf_format *out, char *err, size_t errlen)
+static lp_status parse_param(const char *name, mf_format *out, lp_diag *d)
 {
     const char *p = name;
     memset(out, 0, sizeof *out);
@@ -169,8 +164,8 @@ static lp_status parse_param(const char *name, mf_format *out, char *err, size_t
     int y = read_uint(&p);
     if (y < 0) return LP_ERR_FORMAT;
     if (x < 1 || x > 8 || y > 10) {
-        set_err(err, errlen, "'%s': eXmY needs 1 <= X <= 8 exponent and 0 <= Y <= 10 fraction bits", name);
-        return LP_ERR_RANGE;
+        return lp_diag_msg(d, LP_ERR_RANGE, "'%s': eXmY needs 1 <= X <= 8 exponent and 0 <= Y <= 10 fraction bits",
+                           name);
     }
     int bias = (1 << (x - 1)) - 1;
     while (*p == '_') {
@@ -203,22 +198,15 @@ static lp_status parse_param(const char *name, mf_format *out, char *err, size_t
     out->mbits = y;
     out->bias = bias;
     const char *msg = derive(out);
-    if (msg) {
-        if (err && errlen) snprintf(err, errlen, "'%s': %s", name, msg);
-        return LP_ERR_RANGE;
-    }
+    if (msg) return lp_diag_msg(d, LP_ERR_RANGE, "'%s': %s", name, msg);
     snprintf(out->name, sizeof out->name, "%se%dm%d_b%d_%s%s", (out->flags & MF_F_UNSIGNED) ? "u" : "", x, y, bias,
              policy_names[out->policy], (out->flags & MF_F_SAT) ? "_sat" : "");
     return LP_OK;
 }
 
-lp_status mf_parse(const char *name, mf_format *out, char *err, size_t errlen)
+lp_status mf_parse(const char *name, mf_format *out, lp_diag *d)
 {
-    if (err && errlen) err[0] = '\0';
-    if (!name || !*name) {
-        set_err(err, errlen, "%sempty format name", "");
-        return LP_ERR_FORMAT;
-    }
+    if (!name || !*name) return lp_diag_msg(d, LP_ERR_FORMAT, "empty format name");
     for (int i = 0; i < MF_ID_COUNT; i++) {
         if (!strcmp(name, mf_rows[i].name) || !strcmp(name, mf_rows[i].alias)) {
             mf_get((mf_id)i, out);
@@ -228,10 +216,7 @@ lp_status mf_parse(const char *name, mf_format *out, char *err, size_t errlen)
     if (!strncmp(name, "int", 3) && isdigit((unsigned char)name[3])) {
         const char *p = name + 3;
         int n = read_uint(&p);
-        if (n < 2 || n > 8 || *p) {
-            set_err(err, errlen, "'%s': integer formats are int2 to int8", name);
-            return LP_ERR_FORMAT;
-        }
+        if (n < 2 || n > 8 || *p) return lp_diag_msg(d, LP_ERR_FORMAT, "'%s': integer formats are int2 to int8", name);
         memset(out, 0, sizeof *out);
         out->kind = MF_KIND_INT;
         out->policy = MF_POLICY_FINITE;
@@ -242,8 +227,11 @@ lp_status mf_parse(const char *name, mf_format *out, char *err, size_t errlen)
         return LP_OK;
     }
     if (name[0] == 'e' || (name[0] == 'u' && name[1] == 'e')) {
-        lp_status st = parse_param(name, out, err, errlen);
-        if (st == LP_OK || (err && errlen && err[0])) return st == LP_OK ? LP_OK : LP_ERR_FORMAT;
+        lp_diag pd; /* a message means the name is a minifloat with bad fields */
+        lp_diag_init(&pd, NULL);
+        lp_status st = parse_param(name, out, &pd);
+        if (st == LP_OK) return LP_OK;
+        if (pd.status) return lp_diag_msg(d, LP_ERR_FORMAT, "%s", pd.msg);
     }
     /* unknown: suggest the closest name */
     const char *best = NULL;
@@ -253,13 +241,8 @@ lp_status mf_parse(const char *name, mf_format *out, char *err, size_t errlen)
         if (d1 < bestd) bestd = d1, best = mf_rows[i].name;
         if (d2 < bestd) bestd = d2, best = mf_rows[i].alias;
     }
-    if (err && errlen) {
-        if (best)
-            snprintf(err, errlen, "unknown format '%s' (did you mean '%s'?)", name, best);
-        else
-            snprintf(err, errlen, "unknown format '%s' (see 'lpsim formats')", name);
-    }
-    return LP_ERR_FORMAT;
+    if (best) return lp_diag_msg(d, LP_ERR_FORMAT, "unknown format '%s' (did you mean '%s'?)", name, best);
+    return lp_diag_msg(d, LP_ERR_FORMAT, "unknown format '%s' (see 'lpsim formats')", name);
 }
 
 lp_status mf_round_parse(const char *name, mf_round *out)

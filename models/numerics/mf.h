@@ -90,9 +90,9 @@ typedef enum mf_class { MF_ZERO, MF_FINITE, MF_INF, MF_NAN } mf_class;
 ** with X 1..8 exponent bits, Y 0..10 fraction bits, bias B (default
 ** 2^(X-1)-1), special-value policy (default finite, as Brevitas minifloats)
 ** and optional saturation. Fills *out and returns LP_OK, or LP_ERR_FORMAT with
-** a message in err (errlen bytes, may be 0) naming the problem and, for a
-** near miss, the closest known name. */
-lp_status mf_parse(const char *name, mf_format *out, char *err, size_t errlen);
+** d's message (no position; d may be NULL) naming the problem and, for a near
+** miss, the closest known name. */
+lp_status mf_parse(const char *name, mf_format *out, lp_diag *d);
 
 /* The named format id; always succeeds (asserts a valid id). */
 void mf_get(mf_id id, mf_format *out);

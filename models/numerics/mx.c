@@ -47,7 +47,7 @@ void mx_elem_get(mx_elem_id id, mx_elem *out)
 {
     mf_format f;
     assert((unsigned)id < MX_ELEM_COUNT);
-    lp_status st = mf_parse(mx_rows[id].fmt, &f, NULL, 0);
+    lp_status st = mf_parse(mx_rows[id].fmt, &f, NULL);
     assert(st == LP_OK);
     (void)st;
     elem_init(out, id, &f);
@@ -55,7 +55,7 @@ void mx_elem_get(mx_elem_id id, mx_elem *out)
 
 const char *mx_elem_id_name(mx_elem_id id) { return (unsigned)id < MX_ELEM_COUNT ? mx_rows[id].name : "?"; }
 
-lp_status mx_elem_parse(const char *name, mx_elem *out, char *err, size_t errlen)
+lp_status mx_elem_parse(const char *name, mx_elem *out, lp_diag *d)
 {
     mf_format f;
     for (int i = 0; i < MX_ELEM_COUNT; i++) {
@@ -64,7 +64,7 @@ lp_status mx_elem_parse(const char *name, mx_elem *out, char *err, size_t errlen
             return LP_OK;
         }
     }
-    if (name && mf_parse(name, &f, NULL, 0) == LP_OK) {
+    if (name && mf_parse(name, &f, NULL) == LP_OK) {
         for (int i = 0; i < MX_ELEM_COUNT; i++) {
             if (!strcmp(f.name, mx_rows[i].fmt)) {
                 mx_elem_get((mx_elem_id)i, out);
@@ -72,11 +72,10 @@ lp_status mx_elem_parse(const char *name, mx_elem *out, char *err, size_t errlen
             }
         }
     }
-    if (err && errlen)
-        snprintf(err, errlen,
-                 "unknown MX element type '%s' (expected fp8_e4m3, fp8_e5m2, fp6_e3m2, fp6_e2m3, fp4_e2m1 or int8)",
-                 name ? name : "");
-    return LP_ERR_FORMAT;
+    return lp_diag_msg(
+        d, LP_ERR_FORMAT,
+        "unknown MX element type '%s' (expected fp8_e4m3, fp8_e5m2, fp6_e3m2, fp6_e2m3, fp4_e2m1 or int8)",
+        name ? name : "");
 }
 
 int mx_scale_exp(const mx_elem *e, uint32_t amax)

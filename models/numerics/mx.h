@@ -41,8 +41,8 @@ typedef struct mx_elem {
 
 /* Element type by MX name ("fp8_e4m3", "int8", ...) or by the name of its
 ** element format ("fp8_e4m3fn", "float8_e4m3fn", ...). LP_OK or LP_ERR_FORMAT
-** with a message in err. */
-lp_status mx_elem_parse(const char *name, mx_elem *out, char *err, size_t errlen);
+** with d's message (no position; d may be NULL). */
+lp_status mx_elem_parse(const char *name, mx_elem *out, lp_diag *d);
 void mx_elem_get(mx_elem_id id, mx_elem *out);
 const char *mx_elem_id_name(mx_elem_id id);
 
