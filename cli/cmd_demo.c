@@ -18,7 +18,8 @@
 #include "asm.h"
 #include "commands.h"
 #include "dot.h"
-#include "system.h"
+#include "dma.h"
+#include "run.h"
 #include "lp_bits.h"
 #include "lp_rng.h"
 #include "mf.h"
@@ -209,36 +210,31 @@ static int demo_exec(void)
                                  "    HALT\n";
     asm_opts o = {"demo.s", 20, true, 0, 0, 0};
     asm_diags dg = {0};
-    isa_prog p;
-    arch_cfg *a;
+    lp_run r = {0};
     lp_diag d;
-    lp_sim_stats st;
-    char err[300];
-    if (asm_assemble(kernel, sizeof kernel - 1, &o, &p, &dg) != LP_OK) {
+    lp_run_opts ro = {true, NULL, NULL, stderr, 0};
+    if (asm_assemble(kernel, sizeof kernel - 1, &o, &r.prog, &dg) != LP_OK) {
         asm_diags_print(&dg, stderr);
         asm_diags_free(&dg);
         return 1;
     }
     asm_diags_free(&dg);
-    if (arch_load("edge-mx", &a, &d) != LP_OK) {
-        lp_diag_print(&d, stderr);
-        isa_prog_free(&p);
-        return 1;
-    }
-    lp_status rs = lp_sim_run(&p, a, NULL, NULL, &st, err, sizeof err);
+    lp_status rs = arch_load("edge-mx", &r.arch, &d);
+    if (!rs) rs = lp_run_program(&r, "demo.s", &ro, &d);
     if (rs == LP_OK) {
+        const lp_stats *st = &r.stats;
+        const arch_unit *dma = arch_unit_of_class(r.arch, UNIT_CLASS_DMA);
+        double engines = (double)((const dma_cfg *)dma->cfg)->engines;
         printf("5. A 256x32x2048 FP8 GEMM in lpsim's tile ISA on edge-mx (32x32 MACs, 1 GHz, LPDDR5),\n"
                "   A streamed in 32-row tiles through two scratchpad buffers (SystemC, timing only)\n\n");
         printf("   cycles %llu, matrix unit at %.1f%% of peak, DMA engines %.1f%% busy, DRAM %llu bytes, %.3g pJ\n\n",
-               (unsigned long long)st.cycles, 100 * st.utilization,
-               100.0 * (double)st.busy_cycles[LP_SIM_DMA] / (double)(st.cycles ? st.cycles : 1) /
-                   (double)a->dma.engines,
-               (unsigned long long)st.dram_bytes, st.energy_pj);
+               (unsigned long long)st->cycles, 100 * st->utilization,
+               100.0 * (double)st->busy_cycles[dma - r.arch->units] / (double)(st->cycles ? st->cycles : 1) / engines,
+               (unsigned long long)st->bytes[MEM_DRAM], st->energy_pj);
     } else {
-        fprintf(stderr, "lpsim demo: %s\n", err);
+        lp_diag_print(&d, stderr);
     }
-    isa_prog_free(&p);
-    arch_free(a);
+    lp_run_free(&r);
     return rs == LP_OK ? 0 : 1;
 }
 

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "dot.h"
+#include "lp_csv.h"
 #include "mf.h"
 
 static const cli_opt gemm_opts[] = {
@@ -53,50 +54,6 @@ static void list_presets(void)
     }
 }
 
-/* Fields of one CSV line, split in place, with their starting columns. */
-#define MAX_FIELDS 32
-typedef struct fields {
-    char *f[MAX_FIELDS];
-    int col[MAX_FIELDS];
-    int n;
-} fields;
-
-static void split_line(char *s, fields *fl)
-{
-    fl->n = 0;
-    char *start = s;
-    fl->f[fl->n] = s;
-    fl->col[fl->n++] = 1;
-    for (; *s && fl->n < MAX_FIELDS; s++) {
-        if (*s == ',') {
-            *s = 0;
-            fl->f[fl->n] = s + 1;
-            fl->col[fl->n++] = (int)(s + 1 - start) + 1;
-        }
-    }
-}
-
-static int find_col(const fields *h, const char *name)
-{
-    for (int i = 0; i < h->n; i++)
-        if (!strcmp(h->f[i], name)) return i;
-    return -1;
-}
-
-static lp_status get_int(const fields *fl, int i, const char *what, long lo, long hi, int line, long *out, lp_diag *d)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(fl->f[i], &end, 10);
-    if (!*fl->f[i] || *end || errno)
-        return lp_diag_set(d, LP_ERR_PARSE, line, fl->col[i], "%s must be an integer, got '%s'", what, fl->f[i]);
-    if (v < lo || v > hi)
-        return lp_diag_set(d, LP_ERR_RANGE, line, fl->col[i], "%s must be between %ld and %ld, got %ld", what, lo, hi,
-                           v);
-    *out = v;
-    return LP_OK;
-}
-
 static int count_list(const char *s)
 {
     int n = 1;
@@ -105,10 +62,11 @@ static int count_list(const char *s)
 }
 
 /* Parse n codes of `digits` hex digits from field i. */
-static lp_status get_codes(const fields *fl, int i, const char *what, int digits, const mf_format *f, size_t n,
-                           int line, uint16_t *out, lp_diag *d)
+static lp_status get_codes(const lp_csv *fl, int i, const char *what, int digits, const mf_format *f, size_t n,
+                           uint16_t *out, lp_diag *d)
 {
-    const char *s = fl->f[i];
+    const char *s = fl->field[i];
+    int line = fl->line;
     size_t len = strlen(s);
     if (len != n * (size_t)digits)
         return lp_diag_set(d, LP_ERR_PARSE, line, fl->col[i], "%s holds %zu hex digits, expected %zu (%zu %s codes)",
@@ -218,47 +176,44 @@ int cmd_gemm_bits(int argc, char **argv, int first)
         return cli_fail(&d);
     }
 
-    cli_lines r;
-    fields h, fl;
-    const char *line;
-    char *hdr = NULL;
+    /* a case's A_hex holds up to 2^26 codes of 4 hex digits; lines stop there */
+    static const char *const need[] = {"case", "M", "N", "K", "A_hex", "B_hex"};
+    lp_csv c;
     uint16_t *A = NULL, *B = NULL;
     float *D = NULL;
-    int rc = 0, digits = fmt.hex_digits;
+    int rc = 0, digits = fmt.hex_digits, ci[6], nhdr;
+    lp_csv_init(&c, in, path, (size_t)1 << 30);
     lp_diag_init(&d, path);
-    cli_lines_init(&r, in);
-    if (!(line = cli_lines_next(&r))) {
-        lp_diag_set(&d, LP_ERR_PARSE, 1, 1, "empty file: expected a header line");
+    if (!lp_csv_next(&c, &d)) {
+        if (!d.status) lp_diag_set(&d, LP_ERR_PARSE, 1, 1, "empty file: expected a header line");
         goto done;
     }
-    hdr = strdup(line);
-    split_line(hdr, &h);
-    static const char *const need[] = {"case", "M", "N", "K", "A_hex", "B_hex"};
-    int ci[6];
+    if (lp_csv_split(&c, &d)) goto done;
+    nhdr = c.nfields;
     for (int i = 0; i < 6; i++) {
-        if ((ci[i] = find_col(&h, need[i])) < 0) {
+        if ((ci[i] = lp_csv_find(&c, need[i])) < 0) {
             lp_diag_set(&d, LP_ERR_PARSE, 1, 1, "header has no column '%s'", need[i]);
             goto done;
         }
     }
-    int crow = find_col(&h, "rows"), ccol = find_col(&h, "cols");
+    int crow = lp_csv_find(&c, "rows"), ccol = lp_csv_find(&c, "cols");
     printf("case,out_hex\n");
-    while ((line = cli_lines_next(&r))) {
-        if (!r.len) continue; /* a blank line, e.g. at the end */
-        split_line(r.buf, &fl);
-        if (fl.n != h.n) {
-            lp_diag_set(&d, LP_ERR_PARSE, r.lineno, fl.col[fl.n - 1], "line has %d fields, the header %d", fl.n, h.n);
+    while (lp_csv_next(&c, &d)) {
+        if (!c.len) continue; /* a blank line, e.g. at the end */
+        if (lp_csv_split(&c, &d)) break;
+        if (c.nfields != nhdr) {
+            lp_diag_set(&d, LP_ERR_PARSE, c.line, c.col[c.nfields - 1], "line has %d fields, the header %d", c.nfields,
+                        nhdr);
             break;
         }
         long M, N, K, rows, cols;
-        if (get_int(&fl, ci[1], "M", 1, 1L << 20, r.lineno, &M, &d) ||
-            get_int(&fl, ci[2], "N", 1, 1L << 20, r.lineno, &N, &d) ||
-            get_int(&fl, ci[3], "K", 1, 1L << 22, r.lineno, &K, &d))
+        if (lp_csv_long(&c, ci[1], "M", 1, 1L << 20, &M, &d) || lp_csv_long(&c, ci[2], "N", 1, 1L << 20, &N, &d) ||
+            lp_csv_long(&c, ci[3], "K", 1, 1L << 22, &K, &d))
             break;
-        rows = crow >= 0 ? count_list(fl.f[crow]) : M;
-        cols = ccol >= 0 ? count_list(fl.f[ccol]) : N;
+        rows = crow >= 0 ? count_list(c.field[crow]) : M;
+        cols = ccol >= 0 ? count_list(c.field[ccol]) : N;
         if (rows * K > (1L << 26) || cols * K > (1L << 26) || rows * cols > (1L << 24)) {
-            lp_diag_set(&d, LP_ERR_RANGE, r.lineno, fl.col[ci[1]], "case too large: %ld x %ld x %ld", rows, cols, K);
+            lp_diag_set(&d, LP_ERR_RANGE, c.line, c.col[ci[1]], "case too large: %ld x %ld x %ld", rows, cols, K);
             break;
         }
         uint16_t *nA = realloc(A, sizeof *A * (size_t)(rows * K)),
@@ -267,20 +222,20 @@ int cmd_gemm_bits(int argc, char **argv, int first)
         if (nA) A = nA;
         if (nB) B = nB;
         if (!nD) {
-            lp_diag_set(&d, LP_ERR_NOMEM, r.lineno, 1, "out of memory for a %ld x %ld x %ld case", rows, cols, K);
+            lp_diag_set(&d, LP_ERR_NOMEM, c.line, 1, "out of memory for a %ld x %ld x %ld case", rows, cols, K);
             break;
         }
         D = nD;
-        if (get_codes(&fl, ci[4], "A_hex", digits, &fmt, (size_t)(rows * K), r.lineno, A, &d) ||
-            get_codes(&fl, ci[5], "B_hex", digits, &fmt, (size_t)(K * cols), r.lineno, B, &d))
+        if (get_codes(&c, ci[4], "A_hex", digits, &fmt, (size_t)(rows * K), A, &d) ||
+            get_codes(&c, ci[5], "B_hex", digits, &fmt, (size_t)(K * cols), B, &d))
             break;
         dot_matrix ma = {&fmt, A, (int)K, NULL, 0, 0}, mb = {&fmt, B, (int)cols, NULL, 0, 0};
         lp_status st = dot_gemm(&cfg, (int)rows, (int)cols, (int)K, &ma, &mb, NULL, D);
         if (st) {
-            lp_diag_set(&d, st, r.lineno, 1, "cannot compute this case: %s", lp_status_text(st));
+            lp_diag_set(&d, st, c.line, 1, "cannot compute this case: %s", lp_status_text(st));
             break;
         }
-        printf("%s,", fl.f[ci[0]]);
+        printf("%s,", c.field[ci[0]]);
         for (long i = 0; i < rows * cols; i++) {
             uint32_t b;
             memcpy(&b, &D[i], 4);
@@ -290,8 +245,8 @@ int cmd_gemm_bits(int argc, char **argv, int first)
     }
 done:
     if (d.status) rc = cli_fail(&d);
-    cli_lines_free(&r);
+    lp_csv_free(&c);
     fclose(in);
-    free(hdr), free(A), free(B), free(D);
+    free(A), free(B), free(D);
     return rc;
 }

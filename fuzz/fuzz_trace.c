@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fclose(f);
         for (size_t i = 0; i < p.ninsns; i++) {
             isa_insn in;
-            isa_range r[ISA_MAX_RANGES];
+            mem_range r[ISA_MAX_RANGES];
             if (isa_decode(p.code + i * ISA_WORD_BYTES, &in, NULL)) abort();
             isa_ranges(&in, r);
         }

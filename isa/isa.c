@@ -1,9 +1,11 @@
 /*
 ** isa.c — expansions of isa.def: operand signatures parsed into tables,
-** format codes, the 32-byte encoding, value checks and memory ranges.
+** format codes and the 32-byte encoding. Operand checks, ranges and the
+** decoding into unit operations are isa_operands.c's.
 **
 ** The signature strings of isa.def are parsed once into isa_info; a broken
-** signature is our bug and asserts. Everything else (encoder, decoder,
+** signature (an unknown kind, an operand whose name names no field of
+** unit_op) is our bug and asserts. Everything else (encoder, decoder,
 ** checker, ranges, the assembler's operand parsing and the reference page)
 ** reads those tables, so adding an instruction is adding a row.
 */
@@ -22,22 +24,12 @@
 static const struct {
     const char *mnemonic;
     uint8_t opcode;
-    isa_unit unit;
+    unit_op_id op;
     const char *operands, *doc;
 } rows[ISA_OP_COUNT] = {
-#define CTRL ISA_UNIT_CTRL
-#define DMA ISA_UNIT_DMA
-#define MATRIX ISA_UNIT_MATRIX
-#define VECTOR ISA_UNIT_VECTOR
-#define PIM ISA_UNIT_PIM
-#define ISA_OP(mn, opcode, unit, operands, doc) [ISA_##mn] = {#mn, opcode, unit, operands, doc},
+#define ISA_OP(mn, opcode, op, operands, doc) [ISA_##mn] = {#mn, opcode, UNIT_OP_##op, operands, doc},
 #include "isa.def"
 #undef ISA_OP
-#undef CTRL
-#undef DMA
-#undef MATRIX
-#undef VECTOR
-#undef PIM
 };
 
 static const struct {
@@ -45,10 +37,93 @@ static const struct {
     int bits;
     const char *syntax, *help;
 } kinds[ISA_KIND_COUNT] = {
-#define ISA_KIND(id, name, bits, syntax, help) [ISA_##id] = {name, bits, syntax, help},
+#define ISA_KIND(id, name, bits, fn, syntax, help) [ISA_##id] = {name, bits, syntax, help},
 #include "isa_kinds.def"
 #undef ISA_KIND
 };
+
+/* The words of the two-valued kinds, by value. */
+static const char *const choices[ISA_KIND_COUNT][2] = {
+    [ISA_K_ACCMODE] = {"set", "acc"}, [ISA_K_GEMV] = {"lut", "bitserial"}};
+
+/* The unit_op field of each operand name, by the kind of value it holds
+** (tiles for memory operands; numbers; formats; ...). An operand of isa.def
+** fills the field of its name and type. */
+enum field_type { F_TILE, F_U64, F_FMT, F_MX, F_PRESET, F_BOOL, F_ROUND, F_IMM };
+static const struct {
+    const char *name;
+    enum field_type type;
+    size_t off;
+} fields[] = {
+#define FIELD(name, type)                                                                                              \
+    {                                                                                                                  \
+#name, type, offsetof(unit_op, name)                                                                           \
+    }
+    FIELD(dst, F_TILE),
+    FIELD(src, F_TILE),
+    FIELD(a, F_TILE),
+    FIELD(b, F_TILE),
+    FIELD(c, F_TILE),
+    FIELD(sa, F_TILE),
+    FIELD(sb, F_TILE),
+    FIELD(scales, F_TILE),
+    FIELD(x, F_TILE),
+    FIELD(y, F_TILE),
+    FIELD(v, F_TILE),
+    FIELD(arr, F_U64),
+    FIELD(rows, F_U64),
+    FIELD(cols, F_U64),
+    FIELD(m, F_U64),
+    FIELD(n, F_U64),
+    FIELD(k, F_U64),
+    FIELD(abits, F_U64),
+    FIELD(wbits, F_U64),
+    FIELD(fmt, F_FMT),
+    FIELD(fa, F_FMT),
+    FIELD(fb, F_FMT),
+    FIELD(dfmt, F_FMT),
+    FIELD(sfmt, F_FMT),
+    FIELD(elem, F_MX),
+    FIELD(ea, F_MX),
+    FIELD(eb, F_MX),
+    FIELD(preset, F_PRESET),
+    {"mode", F_BOOL, offsetof(unit_op, acc)},       /* accmode */
+    {"mode", F_BOOL, offsetof(unit_op, bitserial)}, /* gemv */
+    FIELD(round, F_ROUND),
+    {"s", F_IMM, offsetof(unit_op, imm)},
+    {"v", F_IMM, offsetof(unit_op, imm)},
+#undef FIELD
+};
+
+static enum field_type kind_field_type(isa_kind k)
+{
+    switch (k) {
+    case ISA_K_SPM:
+    case ISA_K_ACC:
+    case ISA_K_MEM:
+    case ISA_K_DRAM: return F_TILE;
+    case ISA_K_FMT: return F_FMT;
+    case ISA_K_MX: return F_MX;
+    case ISA_K_PRESET: return F_PRESET;
+    case ISA_K_ACCMODE:
+    case ISA_K_GEMV: return F_BOOL;
+    case ISA_K_ROUND: return F_ROUND;
+    case ISA_K_F32: return F_IMM;
+    default: return F_U64; /* dim, bits, pim */
+    }
+}
+
+/* The field an operand fills: by name and type; the two "mode" fields by kind. */
+static size_t field_of(const isa_operand_info *o)
+{
+    enum field_type t = kind_field_type(o->kind);
+    if (o->kind == ISA_K_ACCMODE) return offsetof(unit_op, acc);
+    if (o->kind == ISA_K_GEMV) return offsetof(unit_op, bitserial);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i].type == t && !strcmp(fields[i].name, o->name)) return fields[i].off;
+    assert(!"an operand of isa.def names no field of unit_op");
+    return 0;
+}
 
 static isa_info infos[ISA_OP_COUNT];
 static int16_t by_opcode[256]; /* opcode -> row, -1 if none */
@@ -111,6 +186,7 @@ static void parse_signature(isa_info *in, const char *sig)
             foot_src[in->nops] = bang + 1;
             foot_len[in->nops] = (size_t)(p - bang - 1);
         }
+        o->field = field_of(o);
         in->nops++;
     }
     for (int i = 0; i < in->nops; i++) {
@@ -165,7 +241,8 @@ static void init_infos(void)
         memset(in, 0, sizeof *in);
         in->mnemonic = rows[i].mnemonic;
         in->opcode = rows[i].opcode;
-        in->unit = rows[i].unit;
+        in->op = rows[i].op;
+        in->cls = unit_op_class(rows[i].op);
         in->signature = rows[i].operands;
         in->doc = rows[i].doc;
         parse_signature(in, rows[i].operands);
@@ -201,10 +278,9 @@ const char *isa_kind_syntax(isa_kind k) { return (unsigned)k < ISA_KIND_COUNT ? 
 const char *isa_kind_help(isa_kind k) { return (unsigned)k < ISA_KIND_COUNT ? kinds[k].help : "?"; }
 int isa_kind_bits(isa_kind k) { return (unsigned)k < ISA_KIND_COUNT ? kinds[k].bits : 0; }
 
-const char *isa_unit_name(isa_unit u)
+const char *isa_kind_choice(isa_kind k, uint64_t v)
 {
-    static const char *const names[] = {"control", "DMA", "matrix", "vector", "PIM"};
-    return (unsigned)u < 5 ? names[u] : "?";
+    return (unsigned)k < ISA_KIND_COUNT && v < 2 ? choices[k][v] : NULL;
 }
 
 /* ---- format codes ------------------------------------------------------------ */
@@ -215,7 +291,7 @@ const char *isa_unit_name(isa_unit u)
 uint32_t isa_fmt_code(const mf_format *f)
 {
     for (int i = 0; i < MF_ID_COUNT; i++)
-        if (!strcmp(f->name, mf_id_name((mf_id)i))) return (uint32_t)i + 1;
+        if (!strcmp(f->name, mf_id_name((mf_id)i))) return (uint32_t)mf_id_code((mf_id)i);
     if (f->kind == MF_KIND_INT) return FMT_INT | (uint32_t)f->bits;
     return FMT_PARAM | ((f->flags & MF_F_UNSIGNED) ? 1u << 22 : 0) | ((f->flags & MF_F_SAT) ? 1u << 21 : 0) |
            (uint32_t)f->policy << 19 | (uint32_t)(f->ebits - 1) << 16 | (uint32_t)f->mbits << 12 |
@@ -255,8 +331,9 @@ static lp_status fmt_decode_uncached(uint32_t code, mf_format *f)
 {
     char name[48];
     static const char *const pol[] = {"ieee", "fn", "fnuz", "finite"};
-    if (code >= 1 && code <= MF_ID_COUNT) {
-        mf_get((mf_id)(code - 1), f);
+    int id = code < 256 ? mf_id_by_code((int)code) : -1;
+    if (id >= 0) {
+        mf_get((mf_id)id, f);
         return LP_OK;
     }
     if ((code & ~0xfu) == FMT_INT && (code & 0xf) >= 2 && (code & 0xf) <= 8) {
@@ -352,147 +429,4 @@ lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, lp_diag 
         return LP_ERR_PARSE;
     }
     return LP_OK;
-}
-
-/* ---- checks and ranges ---------------------------------------------------------- */
-
-static uint64_t foot_dim(const isa_insn *in, int op, int div) { return op < 0 ? 1 : in->v[op] / (uint64_t)div; }
-
-static int foot_type_bytes(const isa_insn *in, const isa_foot *f)
-{
-    const isa_info *info = isa_get(in->op);
-    if (f->type_op < 0) return f->type_bytes;
-    if (info->ops[f->type_op].kind == ISA_K_MX) return 1;
-    mf_format fm;
-    if (isa_fmt_decode((uint32_t)in->v[f->type_op], &fm) != LP_OK) return 1;
-    return isa_elem_bytes(&fm);
-}
-
-uint64_t isa_foot_bytes(const isa_insn *in, int operand)
-{
-    const isa_info *info = isa_get(in->op);
-    const isa_operand_info *o = &info->ops[operand];
-    if (!o->has_foot || o->kind == ISA_K_PIM) return 0;
-    return foot_dim(in, o->foot.rows_op, o->foot.rows_div) * foot_dim(in, o->foot.cols_op, o->foot.cols_div) *
-           (uint64_t)foot_type_bytes(in, &o->foot);
-}
-
-lp_status isa_check_values(const isa_insn *in, int *bad_op, lp_diag *d)
-{
-    const isa_info *info = isa_get(in->op);
-    char msg[200] = "";
-    int bad = -1;
-    for (int i = 0; i < info->nops && bad < 0; i++) {
-        const isa_operand_info *o = &info->ops[i];
-        uint64_t v = in->v[i];
-        mf_format f;
-        switch (o->kind) {
-        case ISA_K_SPM:
-        case ISA_K_ACC:
-        case ISA_K_MEM: {
-            uint64_t addr = v & ((UINT64_C(1) << ISA_ADDR_BITS) - 1);
-            uint64_t bytes = isa_foot_bytes(in, i);
-            int eb = o->has_foot ? foot_type_bytes(in, &o->foot) : 1;
-            if (v >> (o->kind == ISA_K_MEM ? 25 : 24)) {
-                snprintf(msg, sizeof msg, "address does not fit %d bits", ISA_ADDR_BITS);
-                bad = i;
-            } else if (addr % (uint64_t)eb) {
-                snprintf(msg, sizeof msg, "address 0x%llx is not aligned to the %d-byte elements of its tile",
-                         (unsigned long long)addr, eb);
-                bad = i;
-            } else if (addr + bytes > (UINT64_C(1) << ISA_ADDR_BITS)) {
-                snprintf(msg, sizeof msg, "tile of %llu bytes at 0x%llx runs past the 16 MiB address space",
-                         (unsigned long long)bytes, (unsigned long long)addr);
-                bad = i;
-            }
-            break;
-        }
-        case ISA_K_DRAM:
-            if ((v >> 40) == 0) snprintf(msg, sizeof msg, "DRAM row pitch is 0"), bad = i;
-            break;
-        case ISA_K_DIM:
-            if (v < 1 || v > 65535)
-                snprintf(msg, sizeof msg, "dimension %llu is outside 1..65535", (unsigned long long)v), bad = i;
-            else if (v % (uint64_t)o->multiple)
-                snprintf(msg, sizeof msg, "%s must be a multiple of %d, got %llu", o->name, o->multiple,
-                         (unsigned long long)v),
-                    bad = i;
-            break;
-        case ISA_K_FMT:
-            if (isa_fmt_decode((uint32_t)v, &f) != LP_OK || v >> 24)
-                snprintf(msg, sizeof msg, "format code 0x%llx names no format", (unsigned long long)v), bad = i;
-            break;
-        case ISA_K_MX:
-            if (v >= MX_ELEM_COUNT)
-                snprintf(msg, sizeof msg, "MX element type %llu unknown", (unsigned long long)v), bad = i;
-            break;
-        case ISA_K_PRESET:
-            if (v >= (uint64_t)dot_preset_count())
-                snprintf(msg, sizeof msg, "preset %llu unknown", (unsigned long long)v), bad = i;
-            break;
-        case ISA_K_ROUND:
-            if (v >= MF_ROUND_COUNT || (in->op == ISA_MXQ && v == MF_RSR))
-                snprintf(msg, sizeof msg, "rounding mode %llu not allowed here%s", (unsigned long long)v,
-                         in->op == ISA_MXQ ? " (MXQ rounds nearest-even, toward-zero or half-away)" : ""),
-                    bad = i;
-            break;
-        case ISA_K_BITS:
-            if (v < 1 || v > 16)
-                snprintf(msg, sizeof msg, "bit width %llu is outside 1..16", (unsigned long long)v), bad = i;
-            break;
-        case ISA_K_ACCMODE:
-        case ISA_K_GEMV:
-            if (v > 1) snprintf(msg, sizeof msg, "value %llu is not 0 or 1", (unsigned long long)v), bad = i;
-            break;
-        case ISA_K_PIM:
-            if (v > 65535)
-                snprintf(msg, sizeof msg, "PIM array %llu does not fit 16 bits", (unsigned long long)v), bad = i;
-            break;
-        default: break;
-        }
-    }
-    if (bad_op) *bad_op = bad;
-    if (bad < 0) return LP_OK;
-    return lp_diag_msg(d, LP_ERR_RANGE, "%s operand %d (%s): %s", info->mnemonic, bad + 1, info->ops[bad].name, msg);
-}
-
-int isa_ranges(const isa_insn *in, isa_range out[ISA_MAX_RANGES])
-{
-    const isa_info *info = isa_get(in->op);
-    int n = 0;
-    for (int i = 0; i < info->nops && n < ISA_MAX_RANGES; i++) {
-        const isa_operand_info *o = &info->ops[i];
-        if (!o->has_foot) continue;
-        isa_range *r = &out[n++];
-        memset(r, 0, sizeof *r);
-        r->read = o->foot.read;
-        r->write = o->foot.write;
-        uint64_t v = in->v[i];
-        if (o->kind == ISA_K_PIM) {
-            r->space = ISA_SPACE_PIM;
-            r->addr = v;
-            r->rows = r->row_bytes = r->pitch = 1;
-            continue;
-        }
-        uint64_t rows_ = foot_dim(in, o->foot.rows_op, o->foot.rows_div);
-        uint64_t row_bytes = foot_dim(in, o->foot.cols_op, o->foot.cols_div) * (uint64_t)foot_type_bytes(in, &o->foot);
-        r->rows = rows_;
-        r->row_bytes = row_bytes;
-        r->pitch = row_bytes;
-        switch (o->kind) {
-        case ISA_K_SPM: r->space = ISA_SPACE_SPM, r->addr = v; break;
-        case ISA_K_ACC: r->space = ISA_SPACE_ACC, r->addr = v; break;
-        case ISA_K_MEM:
-            r->space = (v & ISA_MEM_ACC) ? ISA_SPACE_ACC : ISA_SPACE_SPM;
-            r->addr = v & (ISA_MEM_ACC - 1);
-            break;
-        case ISA_K_DRAM:
-            r->space = ISA_SPACE_DRAM;
-            r->addr = v & ((UINT64_C(1) << ISA_DRAM_ADDR_BITS) - 1);
-            r->pitch = (v >> ISA_DRAM_ADDR_BITS) * (uint64_t)foot_type_bytes(in, &o->foot);
-            break;
-        default: n--; break;
-        }
-    }
-    return n;
 }

@@ -1,15 +1,18 @@
 /*
 ** isa.h — lpsim's tile instruction set: the instructions of isa.def, their
-** 32-byte binary encoding, and the memory each one reads and writes.
+** 32-byte binary encoding, and their decoding into unit operations (the
+** operation each performs, its operands by name, the memory it touches).
 **
 ** An instruction word is 32 bytes: byte 0 the opcode, then the operand fields
 ** of the instruction's signature packed least-significant bit first at the
 ** widths of isa_kinds.def; every unused bit is zero (a decoder rejects words
-** where it is not, so a binary has one meaning and one spelling).
+** where it is not, so a binary has one meaning and one spelling). Formats,
+** MX element types, presets and rounding modes are stored as the stable codes
+** of their tables.
 **
-** Memory spaces: DRAM (named buffers, byte addresses), SPM (scratchpad), ACC
-** (float32 accumulator buffer), PIM (arrays, by index). Dependencies between
-** instructions are implicit in the ranges isa_ranges() reports.
+** Memory spaces (mem.h): DRAM (named buffers, byte addresses), SPM
+** (scratchpad), ACC (float32 accumulator buffer), PIM (arrays, by index).
+** Dependencies between instructions are implicit in the ranges they touch.
 */
 #ifndef ISA_H
 #define ISA_H
@@ -21,27 +24,25 @@
 #include "lp_diag.h"
 #include "lp_status.h"
 #include "mf.h"
+#include "units.h"
 
 typedef enum isa_op {
-#define ISA_OP(mn, opcode, unit, operands, doc) ISA_##mn,
+#define ISA_OP(mn, opcode, op, operands, doc) ISA_##mn,
 #include "isa.def"
 #undef ISA_OP
     ISA_OP_COUNT
 } isa_op;
 
 typedef enum isa_kind {
-#define ISA_KIND(id, name, bits, syntax, help) ISA_##id,
+#define ISA_KIND(id, name, bits, fn, syntax, help) ISA_##id,
 #include "isa_kinds.def"
 #undef ISA_KIND
     ISA_KIND_COUNT
 } isa_kind;
 
-typedef enum isa_unit { ISA_UNIT_CTRL, ISA_UNIT_DMA, ISA_UNIT_MATRIX, ISA_UNIT_VECTOR, ISA_UNIT_PIM } isa_unit;
-typedef enum isa_space { ISA_SPACE_SPM, ISA_SPACE_ACC, ISA_SPACE_DRAM, ISA_SPACE_PIM } isa_space;
-
 #define ISA_WORD_BYTES 32
 #define ISA_MAX_OPERANDS 12
-#define ISA_MAX_RANGES 6
+#define ISA_MAX_RANGES UNIT_MAX_RANGES
 #define ISA_ADDR_BITS 24 /* SPM and ACC addresses: 16 MiB */
 #define ISA_DRAM_ADDR_BITS 40
 #define ISA_MEM_ACC (UINT64_C(1) << 24) /* bit of a mem operand that selects ACC */
@@ -61,36 +62,29 @@ typedef struct isa_operand_info {
     int multiple; /* a dim that must be a multiple of this (1 = any) */
     bool has_foot;
     isa_foot foot;
+    size_t field; /* offset of the unit_op field the operand fills */
 } isa_operand_info;
 
 typedef struct isa_info {
     const char *mnemonic;
     uint8_t opcode;
-    isa_unit unit;
+    unit_op_id op;         /* the unit operation it performs */
+    unit_class cls;        /* the class of unit that executes it */
     const char *signature; /* the operand string of isa.def */
     const char *doc;
     int nops;
     isa_operand_info ops[ISA_MAX_OPERANDS];
 } isa_info;
 
-/* A decoded instruction. Operand values by kind: spm/acc/pim byte address or
-** index; mem: address | ISA_MEM_ACC for ACC; dram: byte address | pitch
-** (elements) << 40; dim/bits: the number; fmt: isa_fmt_code(); mx: mx_elem_id;
-** preset: preset index; accmode: 1 acc, 0 set; f32: bits; round: mf_round;
-** gemv: 0 lut, 1 bitserial. */
+/* An instruction as encoded. Operand values by kind: spm/acc/pim byte address
+** or index; mem: address | ISA_MEM_ACC for ACC; dram: byte address | pitch
+** (elements) << 40; dim/bits: the number; fmt: isa_fmt_code(); mx, preset,
+** round: the stable code of the type, preset or mode; accmode: 1 acc, 0 set;
+** f32: bits; gemv: 0 lut, 1 bitserial. */
 typedef struct isa_insn {
     isa_op op;
     uint64_t v[ISA_MAX_OPERANDS];
 } isa_insn;
-
-/* One memory range an instruction touches: rows rows of row_bytes bytes,
-** pitch bytes apart, from addr (PIM: the first array, rows = row_bytes = 1). */
-typedef struct isa_range {
-    isa_space space;
-    bool read, write;
-    uint64_t addr;
-    uint64_t rows, row_bytes, pitch;
-} isa_range;
 
 /* Table access; the signatures are parsed once (thread-safe). */
 const isa_info *isa_get(isa_op op);
@@ -102,11 +96,12 @@ const char *isa_kind_name(isa_kind k);
 const char *isa_kind_syntax(isa_kind k);
 const char *isa_kind_help(isa_kind k);
 int isa_kind_bits(isa_kind k);
-const char *isa_unit_name(isa_unit u);
+/* The word of value v (0 or 1) of a two-valued kind (accmode, gemv), or NULL. */
+const char *isa_kind_choice(isa_kind k, uint64_t v);
 
-/* Format codes of fmt operands (24 bits): named formats, intN, or the fields
-** of a parametric minifloat. isa_fmt_decode fills f and returns LP_OK, or
-** LP_ERR_FORMAT for a code that names no format. */
+/* Format codes of fmt operands (24 bits): the stable codes of named formats
+** (mf.def), intN, or the fields of a parametric minifloat. isa_fmt_decode
+** fills f and returns LP_OK, or LP_ERR_FORMAT for a code that names no format. */
 uint32_t isa_fmt_code(const mf_format *f);
 lp_status isa_fmt_decode(uint32_t code, mf_format *f);
 /* Bytes one element takes in memory: 1 (<= 8 bits), 2 (<= 16) or 4. */
@@ -126,9 +121,14 @@ lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, lp_diag 
 ** *bad_op (may be NULL) with d's message (no position; d may be NULL). */
 lp_status isa_check_values(const isa_insn *in, int *bad_op, lp_diag *d);
 
+/* The unit operation of a checked instruction: op->what, every operand in the
+** field of its name (codes resolved to formats, element types, presets), and
+** op->r the ranges it reads and writes, in operand order. */
+void isa_to_op(const isa_insn *in, unit_op *op);
+
 /* The memory ranges the instruction reads and writes (pim and dram included),
 ** from the footprints of its operands; returns their number. */
-int isa_ranges(const isa_insn *in, isa_range out[ISA_MAX_RANGES]);
+int isa_ranges(const isa_insn *in, mem_range out[ISA_MAX_RANGES]);
 
 /* Bytes of an operand's footprint tile (rows x cols x element bytes), or 0. */
 uint64_t isa_foot_bytes(const isa_insn *in, int operand);

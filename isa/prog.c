@@ -27,6 +27,9 @@ void isa_prog_init(isa_prog *p) { memset(p, 0, sizeof *p); }
 
 void isa_prog_free(isa_prog *p)
 {
+    free(p->src_path);
+    free(p->src_line);
+    free(p->src_col);
     free(p->code);
     free(p->bufs);
     free(p->expects);
@@ -126,6 +129,31 @@ lp_status isa_prog_add_data(isa_prog *p, const void *bytes, size_t n, uint64_t *
     *off = p->ndata;
     p->ndata += n;
     return LP_OK;
+}
+
+lp_status isa_prog_set_source(isa_prog *p, size_t i, const char *path, uint32_t line, uint32_t col)
+{
+    if (!p->src_path && !(p->src_path = strdup(path))) return LP_ERR_NOMEM;
+    if (i >= p->cap_src) { /* keep pace with the code's capacity */
+        size_t cap = p->cap_insns > i ? p->cap_insns : i + 1;
+        uint32_t *l = realloc(p->src_line, cap * sizeof *l);
+        if (!l) return LP_ERR_NOMEM;
+        p->src_line = l;
+        uint32_t *c = realloc(p->src_col, cap * sizeof *c);
+        if (!c) return LP_ERR_NOMEM;
+        p->src_col = c;
+        p->cap_src = cap;
+    }
+    p->src_line[i] = line;
+    p->src_col[i] = col;
+    return LP_OK;
+}
+
+lp_status isa_prog_locate(const isa_prog *p, size_t i, const char *fallback, lp_diag *d)
+{
+    if (p->src_line && i < p->ninsns && i < p->cap_src)
+        return lp_diag_at(d, p->src_path, (int)p->src_line[i], (int)p->src_col[i]);
+    return lp_diag_at(d, fallback, 1, 1);
 }
 
 lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op, lp_diag *d)
@@ -266,6 +294,8 @@ lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d
     if (len < HEADER_BYTES || memcmp(buf, ISA_TRACE_MAGIC, 8)) FAIL("not an lpsim program (no LPSIMTRC header)");
     uint32_t version = get32(buf + 8), hdr = get32(buf + 12), nbufs = get32(buf + 24), nexp = get32(buf + 28);
     uint64_t ninsns = get64(buf + 16), ndata = get64(buf + 32), dram = get64(buf + 40);
+    if (version == 1)
+        FAIL("version 1 (written before lpsim stored stable codes): assemble the kernel again with 'lpsim asm'");
     if (version != ISA_TRACE_VERSION) FAIL("version %u, this lpsim reads version %u", version, ISA_TRACE_VERSION);
     if (hdr != HEADER_BYTES) FAIL("header of %u bytes, expected %u", hdr, HEADER_BYTES);
     for (int i = 48; i < HEADER_BYTES; i++)

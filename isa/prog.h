@@ -24,7 +24,10 @@
 #include "lp_diag.h"
 
 #define ISA_TRACE_MAGIC "LPSIMTRC"
-#define ISA_TRACE_VERSION 1u
+/* Version 2: formats, MX element types, presets and rounding modes are
+** stored as the stable codes of their tables (version 1 stored row numbers,
+** which a new row would have silently changed; it is refused). */
+#define ISA_TRACE_VERSION 2u
 #define ISA_NAME_MAX 32
 #define ISA_MAX_INSNS (UINT64_C(1) << 24) /* 16 Mi instructions, 512 MiB of code */
 #define ISA_MAX_DATA (UINT64_C(1) << 31)  /* 2 GiB of buffer contents */
@@ -64,6 +67,11 @@ typedef struct isa_prog {
     uint8_t *data;
     size_t ndata, cap_data;
     uint64_t dram_bytes; /* end of the last buffer */
+    /* where each instruction came from when the program was assembled (not
+    ** stored in .lpt files): its line and column in src_path; NULL otherwise */
+    char *src_path;
+    uint32_t *src_line, *src_col;
+    size_t cap_src;
 } isa_prog;
 
 void isa_prog_init(isa_prog *p);
@@ -83,6 +91,14 @@ lp_status isa_prog_add_insn(isa_prog *p, const isa_insn *in);
 lp_status isa_prog_add_buffer(isa_prog *p, const char *name, uint32_t fmt, uint32_t rows, uint32_t cols);
 /* Reserve n bytes of data; *off receives their offset. */
 lp_status isa_prog_add_data(isa_prog *p, const void *bytes, size_t n, uint64_t *off);
+
+/* Record that instruction i was assembled from path:line:col (the arrays
+** grow with the program). LP_OK or LP_ERR_NOMEM. */
+lp_status isa_prog_set_source(isa_prog *p, size_t i, const char *path, uint32_t line, uint32_t col);
+
+/* Place d at instruction i's source position (or FILE:1:1 of fallback, for a
+** program read from a .lpt file) and return its status. */
+lp_status isa_prog_locate(const isa_prog *p, size_t i, const char *fallback, lp_diag *d);
 
 /* Check an instruction's DRAM operands against the buffers: the address lies
 ** in a buffer, the row pitch is its width, the tile fits, the format matches.

@@ -1,15 +1,15 @@
 /*
-** machine.h — the functional face of the simulated accelerator: its memories
-** (DRAM image, scratchpad, accumulator buffer, PIM arrays) and what every
-** instruction of the tile ISA computes, bit-exactly, in program order. No
-** cycles here: the SystemC system composes this with the timing faces.
+** machine.h — the functional face of the simulated chip: its memories (DRAM
+** image, scratchpad, accumulator buffer) and the state of its units, on which
+** every instruction's unit operation computes its values, bit-exactly, in
+** program order. No cycles here: the SystemC system composes this with the
+** timing faces.
 **
-** Values: MMA and MMA_MX through the dot-product model with the instruction's
-** preset; MXQ/MXDQ through the MX module; VCVT through the format module
-** (stochastic rounding uses seed 0 and the element index); vector ops in
-** float32 with round-to-nearest-even (exp, 1/sqrt and 1/x from the C library,
-** each correctly rounded or within 1 ulp as glibc documents); PIM GEMV in
-** exact integer arithmetic for integer weights and activations.
+** An operation runs on the chip's unit of its class (the functional face of
+** that unit's kind, with its configuration); when the chip has no unit of the
+** class, on the class's reference kind (units.h), so that the functional
+** machine gives every instruction its ISA semantics. The simulator, not this
+** machine, refuses instructions for units a chip lacks.
 */
 #ifndef LP_MACHINE_H
 #define LP_MACHINE_H
@@ -21,19 +21,13 @@
 
 #include "arch.h"
 #include "prog.h"
+#include "units.h"
 
 typedef struct machine {
     const isa_prog *prog;
-    uint8_t *dram;
-    uint64_t dram_bytes;
-    uint8_t *spm, *acc;
-    uint64_t spm_bytes, acc_bytes;
-    /* PIM arrays: each placed matrix keeps its values (rows x cols floats) */
-    struct pim_array {
-        uint32_t rows, cols;
-        float *w;
-    } * pim;
-    int npim;
+    const arch_cfg *arch;
+    mem_image mem;
+    void *state[UNIT_KIND_COUNT]; /* each kind's functional state (PIM arrays), or NULL */
 } machine;
 
 /* Memories sized by the architecture, DRAM filled from the program's buffers.
@@ -41,18 +35,21 @@ typedef struct machine {
 lp_status machine_init(machine *m, const isa_prog *p, const arch_cfg *a);
 void machine_free(machine *m);
 
-/* Every scratchpad and accumulator range of the instruction inside the given
-** sizes: LP_OK, or LP_ERR_RANGE with a message in err. The functional machine
-** and the SystemC controller (timing-only runs too) both check with it. */
-lp_status machine_check_ranges(uint64_t spm_bytes, uint64_t acc_bytes, const isa_insn *in, char *err, size_t errlen);
+/* Every scratchpad and accumulator range of an operation inside the chip's
+** sizes: LP_OK, or LP_ERR_RANGE with d's message naming the instruction's
+** mnemonic. The functional machine and the SystemC controller (timing-only
+** runs too) both check with it. */
+lp_status machine_check_ranges(const arch_cfg *a, const char *mnemonic, const unit_op *op, lp_diag *d);
 
-/* Execute instruction i of the program. LP_OK, or LP_ERR_RANGE with a message
-** in err when the instruction touches memory outside the architecture's
-** scratchpad or accumulator buffer. */
-lp_status machine_step(machine *m, size_t i, char *err, size_t errlen);
+/* Compute the values of one operation (checked ranges). LP_OK, or what the
+** unit's functional face reports (d's message, no position). */
+lp_status machine_exec(machine *m, const unit_op *op, lp_diag *d);
+
+/* Decode, check and execute instruction i of the program. */
+lp_status machine_step(machine *m, size_t i, lp_diag *d);
 
 /* Execute the whole program (up to HALT). On error *at is the instruction. */
-lp_status machine_run(machine *m, size_t *at, char *err, size_t errlen);
+lp_status machine_run(machine *m, size_t *at, lp_diag *d);
 
 /* Compare every expected output with the DRAM buffer it names; print up to
 ** max_report mismatches (index, expected, got, ULP distance) to out. Returns

@@ -1,13 +1,16 @@
 /*
 ** system.cpp — the SystemC system (see system.h). Glue only: cycles come from
-** models/timing.c, values from sim/machine.c; this file composes them in time.
+** the units' timing faces, energy from their cost faces, bank and channel
+** timing from models/units/mem, values from the functional machine; this file
+** composes them in time.
 */
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
 
 #include <algorithm>
+#include <cstdarg>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -16,9 +19,8 @@
 #include <vector>
 
 extern "C" {
-#include "mx.h"
+#include "dma.h"
 #include "system.h"
-#include "timing.h"
 }
 
 using namespace sc_core;
@@ -33,14 +35,13 @@ namespace
 struct Job {
     struct Dep {
         size_t index; /* an earlier unfinished instruction it conflicts with */
-        int unit;
+        unit_class cls;
     };
     std::vector<Dep> deps;
     size_t index = 0;
-    isa_insn in{};
-    isa_range r[ISA_MAX_RANGES];
-    int nr = 0;
-    int unit = 0;            /* LP_SIM_* */
+    isa_op insn = ISA_NOP;
+    unit_op op;              /* decoded once, at issue */
+    int unit = 0;            /* the chip's unit that executes it */
     uint64_t cycles = 0;     /* compute units: busy cycles */
     uint64_t dram_bytes = 0; /* DMA: bytes moved */
     bool finished = false;
@@ -53,9 +54,24 @@ struct Shared {
     machine *m;
     sc_time period;
     sc_event any_done;
-    lp_sim_stats *st;
-    std::string error;
+    lp_stats *st;
+    lp_status status = LP_OK; /* the first error, with its message and instruction */
+    lp_diag diag;
+    size_t at = 0;
     std::vector<uint8_t> done; /* by instruction index: finished (jobs are freed once retired) */
+
+    Shared(const isa_prog *p, const arch_cfg *a, machine *mm, lp_stats *s)
+        : prog(p), arch(a), m(mm), period(1.0 / a->clock_ghz, SC_NS), any_done("any_done"), st(s), done(p->ninsns)
+    {
+        lp_diag_init(&diag, NULL);
+    }
+
+    void fail(size_t index, lp_status s)
+    {
+        if (status) return;
+        status = s;
+        at = index;
+    }
 };
 
 /* DRAM: a TLM target whose channel is reserved burst by burst, so that
@@ -63,57 +79,40 @@ struct Shared {
 struct Dram : sc_module {
     tlm_utils::multi_passthrough_target_socket<Dram> socket; /* one binding per DMA engine */
     double ns_per_byte;
-    sc_time free_at = SC_ZERO_TIME;
+    uint64_t free_at = 0; /* ticks */
     uint64_t bytes = 0;
 
-    Dram(sc_module_name n, double bw_gbps) : sc_module(n), socket("socket"), ns_per_byte(1.0 / bw_gbps)
+    Dram(sc_module_name n, const arch_dram &d) : sc_module(n), socket("socket"), ns_per_byte(mem_dram_ns_per_byte(&d))
     {
         socket.register_b_transport(this, &Dram::b_transport);
     }
 
     void b_transport(int, tlm::tlm_generic_payload &t, sc_time &delay)
     {
-        sc_time now = sc_time_stamp() + delay;
-        sc_time start = std::max(now, free_at);
-        free_at = start + sc_time(t.get_data_length() * ns_per_byte, SC_NS);
-        delay = free_at - sc_time_stamp();
+        uint64_t t0 = sc_time_stamp().value(), dur = sc_time(t.get_data_length() * ns_per_byte, SC_NS).value();
+        uint64_t end = mem_channel_reserve(&free_at, t0 + delay.value(), dur);
+        delay = sc_time::from_value(end - t0);
         bytes += t.get_data_length();
         t.set_response_status(tlm::TLM_OK_RESPONSE);
     }
 };
 
-/* A scratchpad or accumulator buffer: a TLM target of banks interleaved every
-** bank_bytes. An access occupies each bank it touches for one cycle per chunk
-** (per `ports` chunks with several ports),
-** after the work already queued on that bank, so DMA engines and units
-** contending for the same banks wait for each other, and a unit whose
-** operands outrun the banks runs at the buffer's rate. */
+/* A scratchpad or accumulator buffer: a TLM target over mem_banks. */
 struct Sram : sc_module {
     tlm_utils::multi_passthrough_target_socket<Sram> socket;
-    uint64_t banks, bank_bytes, ports, period; /* period in time ticks: the bank state is integer */
-    std::vector<uint64_t> free_at;
+    mem_banks banks;
 
-    Sram(sc_module_name n, const arch_mem &m, sc_time p)
-        : sc_module(n), socket("socket"), banks(m.banks), bank_bytes(m.bank_bytes), ports(m.ports), period(p.value()),
-          free_at(m.banks)
+    Sram(sc_module_name n, const arch_mem &m, sc_time p) : sc_module(n), socket("socket")
     {
+        if (mem_banks_init(&banks, &m, p.value()) != LP_OK) throw std::bad_alloc();
         socket.register_b_transport(this, &Sram::b_transport);
     }
+    ~Sram() { mem_banks_free(&banks); }
 
     void b_transport(int, tlm::tlm_generic_payload &t, sc_time &delay)
     {
-        uint64_t a = t.get_address(), len = t.get_data_length(), t0 = sc_time_stamp().value();
-        uint64_t now = t0 + delay.value(), end = now;
-        if (len) {
-            uint64_t c0 = a / bank_bytes, n = (a + len - 1) / bank_bytes - c0 + 1;
-            uint64_t touched = std::min(n, banks), base = n / banks, extra = n % banks;
-            for (uint64_t i = 0, b = c0 % banks; i < touched; i++, b = b + 1 == banks ? 0 : b + 1) {
-                /* chunks go round robin from c0's bank */
-                uint64_t chunks = base + (i < extra ? 1 : 0);
-                free_at[b] = std::max(now, free_at[b]) + period * ((chunks + ports - 1) / ports);
-                end = std::max(end, free_at[b]);
-            }
-        }
+        uint64_t t0 = sc_time_stamp().value();
+        uint64_t end = mem_banks_access(&banks, t.get_address(), t.get_data_length(), t0 + delay.value());
         delay = sc_time::from_value(end - t0);
         t.set_response_status(tlm::TLM_OK_RESPONSE);
     }
@@ -133,63 +132,41 @@ template <typename S> sc_time buffer_access(S &s, tlm::tlm_generic_payload &t, b
     return d;
 }
 
-/* Bits per element of range r of a job as the hardware stores it: elements
-** narrower than their byte (FP4, FP6, int4) are packed, while the functional
-** layout keeps one per byte; 8 where bytes are stored as they are. */
-int range_bits(const Job *j, int r)
-{
-    static int mx_bits[MX_ELEM_COUNT]; /* mx_elem_get builds a value table: once per type */
-    const isa_info *info = isa_get(j->in.op);
-    int k = -1;
-    for (int i = 0, seen = 0; i < info->nops && k < 0; i++) /* ranges come in operand order */
-        if (info->ops[i].has_foot && info->ops[i].kind != ISA_K_PIM && seen++ == r) k = i;
-    if (k < 0 || info->ops[k].foot.type_op < 0) return 8;
-    int t = info->ops[k].foot.type_op;
-    if (info->ops[t].kind == ISA_K_MX) {
-        mx_elem_id id = (mx_elem_id)j->in.v[t];
-        if (!mx_bits[id]) {
-            mx_elem e;
-            mx_elem_get(id, &e);
-            mx_bits[id] = e.fmt.bits;
-        }
-        return mx_bits[id];
-    }
-    mf_format f;
-    if (isa_fmt_decode((uint32_t)j->in.v[t], &f) != LP_OK || f.bits > 8) return 8;
-    return f.bits;
-}
-
-uint64_t packed(uint64_t bytes, int bits) { return (bytes * (uint64_t)bits + 7) / 8; }
-
-/* A unit: takes jobs from its queue one at a time. */
-struct Unit : sc_module {
+/* A unit's engine: takes jobs from its queue one at a time. A DMA unit has
+** one engine per DMA engine, every other unit one. */
+struct Engine : sc_module {
     Shared &sh;
-    int kind;
+    int unit;
+    const dma_cfg *dma; /* DMA engines: their unit's configuration; else NULL */
     sc_fifo<Job *> queue;
-    std::unique_ptr<tlm_utils::simple_initiator_socket<Unit>> socket; /* DMA engines only: others stay unbound */
-    tlm_utils::simple_initiator_socket<Unit> spm, acc;                /* every unit reaches both buffers */
+    std::unique_ptr<tlm_utils::simple_initiator_socket<Engine>> socket; /* DMA engines only */
+    tlm_utils::simple_initiator_socket<Engine> spm, acc;                /* every engine reaches both buffers */
     std::vector<unsigned char> burst_buf;
-    tlm::tlm_generic_payload pl; /* one payload for every transaction of this unit */
+    tlm::tlm_generic_payload pl; /* one payload for every transaction of this engine */
 
-    SC_HAS_PROCESS(Unit);
-    Unit(sc_module_name n, Shared &s, int k, int depth)
-        : sc_module(n), sh(s), kind(k), queue("queue", depth), spm("spm"), acc("acc")
+    SC_HAS_PROCESS(Engine);
+    Engine(sc_module_name n, Shared &s, int u, const dma_cfg *d, int depth)
+        : sc_module(n), sh(s), unit(u), dma(d), queue("queue", depth), spm("spm"), acc("acc")
     {
-        if (kind == LP_SIM_DMA) socket = std::make_unique<tlm_utils::simple_initiator_socket<Unit>>("socket");
+        if (dma) socket = std::make_unique<tlm_utils::simple_initiator_socket<Engine>>("socket");
         SC_THREAD(run);
     }
 
     void finish(Job *j)
     {
-        if (sh.m && sh.error.empty()) {
-            char err[300];
-            if (machine_step(sh.m, j->index, err, sizeof err) != LP_OK)
-                sh.error = "instruction " + std::to_string(j->index) + ": " + err;
+        if (sh.m && !sh.status) {
+            lp_status s = machine_exec(sh.m, &j->op, &sh.diag);
+            if (s) {
+                char msg[LP_DIAG_MSG_MAX];
+                snprintf(msg, sizeof msg, "%s", sh.diag.msg);
+                lp_diag_msg(&sh.diag, s, "instruction %zu: %s", j->index, msg);
+                sh.fail(j->index, s);
+            }
         }
         j->end = sc_time_stamp();
         j->finished = true;
         sh.done[j->index] = 1;
-        sh.st->busy_cycles[kind] += (uint64_t)llround((j->end - j->start) / sh.period);
+        sh.st->busy_cycles[unit] += (uint64_t)llround((j->end - j->start) / sh.period);
         sh.any_done.notify(SC_ZERO_TIME);
     }
 
@@ -208,9 +185,67 @@ struct Unit : sc_module {
         }
         if (last) {
             uint64_t c = (uint64_t)llround((sc_time_stamp() - t0) / sh.period);
-            (last->unit == LP_SIM_DMA ? sh.st->stall_dep_dma : sh.st->stall_dep_compute) += c;
+            (last->cls == UNIT_CLASS_DMA ? sh.st->stall_dma : sh.st->stall_dependency) += c;
         }
         j->deps.clear();
+    }
+
+    /* The tile lands in (or leaves) the buffer's banks as the bursts go: one
+    ** bank access per group of bursts, the group waiting for it. */
+    void run_dma(Job *j)
+    {
+        const uint64_t burst = dma->burst_bytes, GROUP = 16 * burst;
+        wait(sh.period * (double)dma_latency_cycles(sh.arch));
+        burst_buf.resize(burst);
+        sc_time group_done = SC_ZERO_TIME;
+        for (uint64_t off = 0; off < j->dram_bytes; off += burst) {
+            if (off % GROUP == 0) {
+                if (group_done > sc_time_stamp()) wait(group_done - sc_time_stamp());
+                group_done = sc_time_stamp();
+                uint64_t glen = std::min(GROUP, j->dram_bytes - off);
+                for (int r = 0; r < j->op.nr; r++) {
+                    const mem_range &x = j->op.r[r];
+                    if (x.space != MEM_SPM && x.space != MEM_ACC) continue;
+                    auto &s = x.space == MEM_SPM ? spm : acc;
+                    uint64_t at = x.addr + mem_packed(off, x.packed_bits);
+                    group_done = std::max(group_done, sc_time_stamp() + buffer_access(s, pl, x.write, at,
+                                                                                      mem_packed(glen, x.packed_bits)));
+                }
+            }
+            uint64_t len = std::min<uint64_t>(burst, j->dram_bytes - off);
+            pl.set_command(tlm::TLM_READ_COMMAND);
+            pl.set_address(0);
+            pl.set_data_ptr(burst_buf.data());
+            pl.set_data_length((unsigned)len);
+            sc_time d = SC_ZERO_TIME;
+            (*socket)->b_transport(pl, d);
+            wait(std::max(d, sh.period * (double)dma_engine_cycles(dma, len)));
+        }
+        if (group_done > sc_time_stamp()) wait(group_done - sc_time_stamp());
+    }
+
+    /* Operands stream through the buffers while the unit computes: in SLICES
+    ** steps, each a share of every tile and of the cycles; a step takes the
+    ** longer of the two, so a unit starved by bank conflicts slows down and
+    ** one that is not keeps its compute time. */
+    void run_compute(Job *j)
+    {
+        const int SLICES = 8;
+        sc_time compute = sh.period * (double)j->cycles / SLICES;
+        for (int sl = 0; sl < SLICES; sl++) {
+            sc_time mem = SC_ZERO_TIME;
+            for (int r = 0; r < j->op.nr; r++) {
+                const mem_range &x = j->op.r[r];
+                if (x.space != MEM_SPM && x.space != MEM_ACC) continue;
+                auto &s = x.space == MEM_SPM ? spm : acc;
+                uint64_t len = mem_packed((x.rows - 1) * x.pitch + x.row_bytes, x.packed_bits);
+                uint64_t lo = len * (uint64_t)sl / SLICES, hi = len * (uint64_t)(sl + 1) / SLICES;
+                if (hi == lo) continue;
+                if (x.read) mem = std::max(mem, buffer_access(s, pl, false, x.addr + lo, hi - lo));
+                if (x.write) mem = std::max(mem, buffer_access(s, pl, true, x.addr + lo, hi - lo));
+            }
+            wait(std::max(mem, compute));
+        }
     }
 
     void run()
@@ -219,92 +254,37 @@ struct Unit : sc_module {
             Job *j = queue.read();
             wait_deps(j);
             j->start = sc_time_stamp();
-            int bits[ISA_MAX_RANGES];
-            for (int r = 0; r < j->nr; r++) bits[r] = range_bits(j, r);
-            if (kind == LP_SIM_DMA) {
-                const arch_cfg *a = sh.arch;
-                wait(sh.period * (double)llround(std::ceil(a->dram.lat_ns * a->clock_ghz - 1e-9)));
-                burst_buf.resize(a->dma.burst_bytes);
-                /* the tile lands in (or leaves) the buffer's banks as the bursts go:
-                ** one bank access per group of bursts, the group waiting for it */
-                const uint64_t GROUP = 16 * a->dma.burst_bytes;
-                sc_time group_done = SC_ZERO_TIME;
-                for (uint64_t off = 0; off < j->dram_bytes; off += a->dma.burst_bytes) {
-                    if (off % GROUP == 0) {
-                        if (group_done > sc_time_stamp()) wait(group_done - sc_time_stamp());
-                        group_done = sc_time_stamp();
-                        uint64_t glen = std::min(GROUP, j->dram_bytes - off);
-                        for (int r = 0; r < j->nr; r++) {
-                            const isa_range &x = j->r[r];
-                            if (x.space != ISA_SPACE_SPM && x.space != ISA_SPACE_ACC) continue;
-                            auto &s = x.space == ISA_SPACE_SPM ? spm : acc;
-                            uint64_t at = x.addr + packed(off, bits[r]);
-                            group_done = std::max(
-                                group_done, sc_time_stamp() + buffer_access(s, pl, x.write, at, packed(glen, bits[r])));
-                        }
-                    }
-                    uint64_t len = std::min<uint64_t>(a->dma.burst_bytes, j->dram_bytes - off);
-                    pl.set_command(tlm::TLM_READ_COMMAND);
-                    pl.set_address(0);
-                    pl.set_data_ptr(burst_buf.data());
-                    pl.set_data_length((unsigned)len);
-                    sc_time d = SC_ZERO_TIME;
-                    (*socket)->b_transport(pl, d);
-                    sc_time engine = sh.period * (double)((len + a->dma.bytes_per_cycle - 1) / a->dma.bytes_per_cycle);
-                    wait(std::max(d, engine));
-                }
-                if (group_done > sc_time_stamp()) wait(group_done - sc_time_stamp());
-            } else {
-                /* operands stream through the buffers while the unit computes: in
-                ** SLICES steps, each a share of every tile and of the cycles; a step
-                ** takes the longer of the two, so a unit starved by bank conflicts
-                ** slows down and one that is not keeps its compute time */
-                const int SLICES = 8;
-                sc_time compute = sh.period * (double)j->cycles / SLICES;
-                for (int sl = 0; sl < SLICES; sl++) {
-                    sc_time mem = SC_ZERO_TIME;
-                    for (int r = 0; r < j->nr; r++) {
-                        const isa_range &x = j->r[r];
-                        if (x.space != ISA_SPACE_SPM && x.space != ISA_SPACE_ACC) continue;
-                        auto &s = x.space == ISA_SPACE_SPM ? spm : acc;
-                        uint64_t len = packed((x.rows - 1) * x.pitch + x.row_bytes, bits[r]);
-                        uint64_t lo = len * (uint64_t)sl / SLICES, hi = len * (uint64_t)(sl + 1) / SLICES;
-                        if (hi == lo) continue;
-                        if (x.read) mem = std::max(mem, buffer_access(s, pl, false, x.addr + lo, hi - lo));
-                        if (x.write) mem = std::max(mem, buffer_access(s, pl, true, x.addr + lo, hi - lo));
-                    }
-                    wait(std::max(mem, compute));
-                }
-            }
+            if (dma)
+                run_dma(j);
+            else
+                run_compute(j);
             finish(j);
         }
     }
 };
 
-bool ranges_conflict(const Job &a, const Job &b)
+bool jobs_conflict(const Job &a, const Job &b)
 {
-    for (int i = 0; i < a.nr; i++)
-        for (int k = 0; k < b.nr; k++) {
-            const isa_range &x = a.r[i], &y = b.r[k];
-            if (x.space != y.space || !(x.write || y.write)) continue;
-            uint64_t xe = x.addr + (x.rows - 1) * x.pitch + x.row_bytes,
-                     ye = y.addr + (y.rows - 1) * y.pitch + y.row_bytes;
-            if (x.addr < ye && y.addr < xe) return true;
-        }
+    for (int i = 0; i < a.op.nr; i++)
+        for (int k = 0; k < b.op.nr; k++)
+            if (mem_ranges_conflict(&a.op.r[i], &b.op.r[k])) return true;
     return false;
 }
 
 struct Controller : sc_module {
     Shared &sh;
-    std::vector<Unit *> dma;
-    Unit *matrix, *vector;
+    std::vector<std::vector<Engine *>> engines; /* by unit */
+    std::vector<int> by_class;                  /* the unit executing each class, or -1 */
+    std::vector<size_t> next_engine;            /* round robin among a DMA unit's engines */
     FILE *trace;
     std::deque<std::unique_ptr<Job>> in_flight;
 
     SC_HAS_PROCESS(Controller);
-    Controller(sc_module_name n, Shared &s, std::vector<Unit *> d, Unit *mx, Unit *vx, FILE *t)
-        : sc_module(n), sh(s), dma(std::move(d)), matrix(mx), vector(vx), trace(t)
+    Controller(sc_module_name n, Shared &s, std::vector<std::vector<Engine *>> e, FILE *t)
+        : sc_module(n), sh(s), engines(std::move(e)), by_class(UNIT_CLASS_COUNT, -1), next_engine(engines.size()),
+          trace(t)
     {
+        for (int u = sh.arch->nunits - 1; u >= 0; u--) by_class[unit_kind_get(sh.arch->units[u].kind)->cls] = u;
         SC_THREAD(run);
     }
 
@@ -315,8 +295,8 @@ struct Controller : sc_module {
         while (!in_flight.empty() && in_flight.front()->finished) {
             Job *j = in_flight.front().get();
             if (trace)
-                fprintf(trace, "%zu,%s,%s,%llu,%llu,%llu\n", j->index, isa_get(j->in.op)->mnemonic,
-                        lp_sim_unit_names[j->unit], (unsigned long long)cyc(j->issue),
+                fprintf(trace, "%zu,%s,%s,%llu,%llu,%llu\n", j->index, isa_get(j->insn)->mnemonic,
+                        sh.arch->units[j->unit].name, (unsigned long long)cyc(j->issue),
                         (unsigned long long)cyc(j->start), (unsigned long long)cyc(j->end));
             in_flight.pop_front();
         }
@@ -333,115 +313,122 @@ struct Controller : sc_module {
         retire();
     }
 
-    /* Cycles and kind of work of a compute instruction; false with sh.error set. */
-    bool cost(Job &j)
+    /* Record an error about instruction j and stop issuing. */
+    bool refuse(const Job &j, lp_status s, const char *fmt, ...) __attribute__((format(printf, 4, 5)))
     {
-        const isa_insn &in = j.in;
-        const arch_cfg *a = sh.arch;
-        unit_cost c{};
-        char err[300];
-        mf_format f;
-        lp_sim_stats *st = sh.st;
-        switch (in.op) {
-        case ISA_MMA:
-        case ISA_MMA_MX: {
-            bool mx = in.op == ISA_MMA_MX;
-            uint64_t m = in.v[mx ? 5 : 3], n = in.v[mx ? 6 : 4], k = in.v[mx ? 7 : 5];
-            if (mx) {
-                mx_elem e;
-                mx_elem_get((mx_elem_id)in.v[8], &e);
-                f = e.fmt;
-            } else if (isa_fmt_decode((uint32_t)in.v[6], &f) != LP_OK) {
-                mf_get(MF_FP32, &f);
-            }
-            if (timing_mma(a, f.name, m, n, k, &c, err, sizeof err) != LP_OK) {
-                sh.error = "instruction " + std::to_string(j.index) + " (" + isa_get(in.op)->mnemonic + "): " + err;
-                return false;
-            }
-            j.unit = LP_SIM_MATRIX;
-            st->macs += c.macs;
-            int fi = 0;
-            while (fi < st->nformats && strcmp(st->macs_by_format[fi].format, f.name)) fi++;
-            if (fi == st->nformats && fi < 16)
-                snprintf(st->macs_by_format[st->nformats++].format, MF_NAME_MAX, "%s", f.name);
-            if (fi < 16) st->macs_by_format[fi].macs += c.macs;
-            st->energy_matrix_pj += c.energy_pj;
-            st->utilization += (double)c.macs / arch_rate_of(a, f.name)->macs_per_cycle; /* cycles at peak */
-            break;
+        char msg[LP_DIAG_MSG_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        lp_diag_msg(&sh.diag, s, "instruction %zu (%s): %s", j.index, isa_get(j.insn)->mnemonic, msg);
+        sh.fail(j.index, s);
+        return false;
+    }
+
+    /* The unit of the job's class, its cycles and its cost; false with the
+    ** error recorded when the chip cannot execute it. */
+    bool assign(Job &j)
+    {
+        unit_class cls = unit_op_class(j.op.what);
+        lp_stats *st = sh.st;
+        if (by_class[cls] < 0) {
+            char units[256] = "";
+            for (int u = 0; u < sh.arch->nunits; u++)
+                snprintf(units + strlen(units), sizeof units - strlen(units), "%s%s", u ? ", " : "",
+                         sh.arch->units[u].name);
+            return refuse(j, LP_ERR_UNIT, "needs a %s unit: %s has none (its units: %s)", unit_class_name(cls),
+                          sh.arch->name, units);
         }
-        case ISA_PIM_LD:
-        case ISA_PIM_GEMV:
-        case ISA_PIM_CVT:
-            sh.error = "instruction " + std::to_string(j.index) + " (" + isa_get(in.op)->mnemonic + "): " + a->name +
-                       " has no PIM arrays (the PIM unit is not modelled yet)";
-            return false;
-        default: {
-            const isa_info *info = isa_get(in.op);
-            int rows_op = -1;
-            for (int i = 0; i < info->nops && rows_op < 0; i++)
-                if (info->ops[i].kind == ISA_K_DIM) rows_op = i;
-            uint64_t n = in.v[rows_op] * in.v[rows_op + 1];
-            vec_kind vk = (in.op == ISA_VEXP || in.op == ISA_VRSQRT || in.op == ISA_VRCP) ? VEC_EXP
-                          : (in.op == ISA_VRMAX || in.op == ISA_VRSUM)                    ? VEC_REDUCE
-                                                                                          : VEC_SIMPLE;
-            timing_vector(a, vk, n, &c);
-            j.unit = LP_SIM_VECTOR;
-            st->energy_vector_pj += c.energy_pj;
-            break;
+        j.unit = by_class[cls];
+        const arch_unit *u = &sh.arch->units[j.unit];
+        const unit_faces *f = unit_kind_get(u->kind)->faces;
+        if (cls == UNIT_CLASS_DMA) return true; /* the engines time the bursts themselves */
+        unit_timing t{};
+        lp_diag why;
+        lp_diag_init(&why, NULL);
+        if (f->timing(sh.arch, u->cfg, &j.op, &t, &why))
+            return refuse(j, why.status, "the %s unit of %s %s", u->name, sh.arch->name, why.msg);
+        j.cycles = t.cycles;
+        if (cls == UNIT_CLASS_MATRIX) {
+            st->macs += t.macs;
+            int fi = lp_stats_format(st, j.op.what == UNIT_OP_MMA_MX ? j.op.ea->fmt.name : j.op.fa.name);
+            if (fi >= 0) st->macs_by_format[fi] += t.macs;
+            st->utilization += t.peak_cycles; /* cycles at peak, divided by the run's cycles at the end */
         }
-        }
-        j.cycles = c.cycles;
+        if (f->energy_pj) st->energy_breakdown[j.unit] += f->energy_pj(sh.arch, u->cfg, &j.op, &t);
         return true;
+    }
+
+    /* Traffic and energy of the buffers a job touches (DRAM's when it moves). */
+    void traffic(Job &j)
+    {
+        lp_stats *st = sh.st;
+        for (int r = 0; r < j.op.nr; r++) {
+            const mem_range &x = j.op.r[r];
+            uint64_t bytes = x.rows * x.row_bytes;
+            if (x.space == MEM_SPM || x.space == MEM_ACC) {
+                st->bytes[x.space] += bytes;
+                st->energy_breakdown[ARCH_MAX_UNITS + x.space] +=
+                    mem_buffer_energy_pj(x.space == MEM_SPM ? &sh.arch->spm : &sh.arch->acc, bytes);
+            }
+            if (x.space == MEM_DRAM) j.dram_bytes = bytes;
+        }
+        if (unit_op_class(j.op.what) == UNIT_CLASS_DMA)
+            st->energy_breakdown[ARCH_MAX_UNITS + MEM_DRAM] += mem_dram_energy_pj(&sh.arch->dram, j.dram_bytes);
+    }
+
+    /* The engine of a job's unit with the most room in its queue. */
+    Engine *engine_for(const Job &j)
+    {
+        std::vector<Engine *> &e = engines[j.unit];
+        size_t &next = next_engine[j.unit];
+        Engine *u = e[next];
+        for (Engine *x : e)
+            if (x->queue.num_free() > u->queue.num_free()) u = x;
+        next = (next + 1) % e.size();
+        return u;
+    }
+
+    /* Decode instruction i into a job, once. */
+    void decode(Job &j, size_t i)
+    {
+        isa_insn in;
+        isa_decode(sh.prog->code + i * ISA_WORD_BYTES, &in, nullptr); /* the program was checked when read */
+        j.index = i;
+        j.insn = in.op;
+        isa_to_op(&in, &j.op);
     }
 
     void run()
     {
-        lp_sim_stats *st = sh.st;
+        lp_stats *st = sh.st;
         const isa_prog *p = sh.prog;
-        size_t next_dma = 0;
-        for (size_t i = 0; i < p->ninsns && sh.error.empty(); i++) {
+        for (size_t i = 0; i < p->ninsns && !sh.status; i++) {
             auto job = std::make_unique<Job>();
             Job &j = *job;
-            j.index = i;
-            isa_decode(p->code + i * ISA_WORD_BYTES, &j.in, NULL);
+            decode(j, i);
             st->instructions++;
-            if (j.in.op == ISA_HALT) break;
-            if (j.in.op == ISA_NOP) continue;
-            if (j.in.op == ISA_FENCE) {
+            if (j.op.what == UNIT_OP_HALT) break;
+            if (j.op.what == UNIT_OP_NOP) continue;
+            if (j.op.what == UNIT_OP_FENCE) {
                 drain();
                 continue;
             }
-            char err[300];
-            if (machine_check_ranges(sh.arch->spm.size_bytes, sh.arch->acc.size_bytes, &j.in, err, sizeof err)) {
-                sh.error = "instruction " + std::to_string(i) + ": " + err; /* timing-only runs too */
+            lp_diag why;
+            if (machine_check_ranges(sh.arch, isa_get(j.insn)->mnemonic, &j.op, &why)) { /* timing-only runs too */
+                lp_diag_msg(&sh.diag, why.status, "instruction %zu: %s", i, why.msg);
+                sh.fail(i, why.status);
                 break;
             }
-            j.nr = isa_ranges(&j.in, j.r);
-            for (int r = 0; r < j.nr; r++) { /* memory traffic and its energy */
-                uint64_t bytes = j.r[r].rows * j.r[r].row_bytes;
-                if (j.r[r].space == ISA_SPACE_SPM)
-                    st->spm_bytes += bytes, st->energy_spm_pj += timing_spm_energy_pj(sh.arch, bytes);
-                if (j.r[r].space == ISA_SPACE_ACC)
-                    st->acc_bytes += bytes, st->energy_acc_pj += timing_acc_energy_pj(sh.arch, bytes);
-                if (j.r[r].space == ISA_SPACE_DRAM) j.dram_bytes = bytes;
-            }
-            Unit *u;
-            if (isa_get(j.in.op)->unit == ISA_UNIT_DMA) {
-                j.unit = LP_SIM_DMA;
-                st->energy_dram_pj += timing_dram_energy_pj(sh.arch, j.dram_bytes);
-                u = dma[next_dma];
-                for (size_t e = 0; e < dma.size(); e++) /* the engine with the most room */
-                    if (dma[e]->queue.num_free() > u->queue.num_free()) u = dma[e];
-                next_dma = (next_dma + 1) % dma.size();
-            } else {
-                if (!cost(j)) break;
-                u = j.unit == LP_SIM_MATRIX ? matrix : vector;
-            }
+            traffic(j);
+            if (!assign(j)) break;
+            Engine *u = engine_for(j);
             /* the scoreboard: the unit will wait for every earlier unfinished
             ** instruction whose ranges conflict; the controller goes on issuing */
             retire();
             for (auto &o : in_flight)
-                if (!o->finished && ranges_conflict(j, *o)) j.deps.push_back({o->index, o->unit});
+                if (!o->finished && jobs_conflict(j, *o)) j.deps.push_back({o->index, unit_op_class(o->op.what)});
             if (u->queue.num_free() == 0) {
                 sc_time t0 = sc_time_stamp();
                 while (u->queue.num_free() == 0) wait(u->queue.data_read_event());
@@ -458,51 +445,57 @@ struct Controller : sc_module {
     }
 };
 
+/* Totals at the end of a run: latency, energy, utilisation of the matrix units. */
+void finish_stats(lp_stats *st, const arch_cfg *a, uint64_t dram_bytes)
+{
+    st->bytes[MEM_DRAM] = dram_bytes;
+    st->latency_ns = (double)st->cycles / a->clock_ghz;
+    int matrix_units = 0;
+    for (int u = 0; u < a->nunits; u++) matrix_units += unit_kind_get(a->units[u].kind)->cls == UNIT_CLASS_MATRIX;
+    st->utilization = st->cycles ? st->utilization / (double)st->cycles / (matrix_units > 1 ? matrix_units : 1) : 0;
+    st->energy_pj = 0;
+    for (int u = 0; u < st->nunits; u++)
+        if (st->unit_energy[u]) st->energy_pj += st->energy_breakdown[u];
+    for (int lv = 0; lv < MEM_LEVEL_COUNT; lv++) st->energy_pj += st->energy_breakdown[ARCH_MAX_UNITS + lv];
+}
+
 } // namespace
 
-extern "C" lp_status lp_sim_run(const isa_prog *p, const arch_cfg *a, machine *m, FILE *trace, lp_sim_stats *st,
-                                char *err, size_t errlen)
+extern "C" lp_status lp_sim_run(const isa_prog *p, const arch_cfg *a, machine *m, FILE *trace, lp_stats *st, size_t *at,
+                                lp_diag *d)
 {
-    memset(st, 0, sizeof *st);
+    lp_stats_init(st, a);
     sc_report_handler::set_actions(SC_INFO, SC_DO_NOTHING);
     sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", SC_DO_NOTHING);
-    Shared sh{p,
-              a,
-              m,
-              sc_time(1.0 / a->clock_ghz, SC_NS),
-              sc_event("any_done"),
-              st,
-              std::string(),
-              std::vector<uint8_t>(p->ninsns)};
-    Dram dram("dram", a->dram.bw_gbps);
-    std::vector<std::unique_ptr<Unit>> engines;
-    std::vector<Unit *> dma;
-    int depth = (int)a->queues.depth;
-    for (uint64_t e = 0; e < a->dma.engines; e++) {
-        engines.push_back(std::make_unique<Unit>(("dma" + std::to_string(e)).c_str(), sh, LP_SIM_DMA, depth));
-        engines.back()->socket->bind(dram.socket);
-        dma.push_back(engines.back().get());
-    }
-    Unit matrix("matrix", sh, LP_SIM_MATRIX, depth), vector("vector", sh, LP_SIM_VECTOR, depth);
+    Shared sh(p, a, m, st);
+    Dram dram("dram", a->dram);
     Sram spm("spm", a->spm, sh.period), acc("acc", a->acc, sh.period);
-    std::vector<Unit *> users = dma; /* every unit and engine reaches both buffers */
-    users.push_back(&matrix);
-    users.push_back(&vector);
-    for (Unit *u : users) {
-        u->spm.bind(spm.socket);
-        u->acc.bind(acc.socket);
+    std::vector<std::unique_ptr<Engine>> owned;
+    std::vector<std::vector<Engine *>> engines(a->nunits);
+    int depth = (int)a->queues.depth;
+    for (int u = 0; u < a->nunits; u++) {
+        const arch_unit *un = &a->units[u];
+        bool is_dma = unit_kind_get(un->kind)->cls == UNIT_CLASS_DMA;
+        const dma_cfg *dc = is_dma ? (const dma_cfg *)un->cfg : nullptr;
+        uint64_t n = dc ? dc->engines : 1;
+        for (uint64_t e = 0; e < n; e++) {
+            std::string name = dc ? un->name + std::to_string(e) : std::string(un->name);
+            owned.push_back(std::make_unique<Engine>(name.c_str(), sh, u, dc, depth));
+            Engine *x = owned.back().get();
+            if (dc) x->socket->bind(dram.socket);
+            x->spm.bind(spm.socket);
+            x->acc.bind(acc.socket);
+            engines[u].push_back(x);
+        }
     }
-    Controller ctrl("controller", sh, dma, &matrix, &vector, trace);
+    Controller ctrl("controller", sh, engines, trace);
     if (trace) fprintf(trace, "%s\n", LP_SIM_TRACE_HEADER);
     sc_start();
-    st->dram_bytes = dram.bytes;
-    st->latency_ns = (double)st->cycles / a->clock_ghz;
-    st->utilization = st->cycles ? st->utilization / (double)st->cycles : 0;
-    st->energy_pj =
-        st->energy_matrix_pj + st->energy_vector_pj + st->energy_dram_pj + st->energy_spm_pj + st->energy_acc_pj;
-    if (!sh.error.empty()) {
-        snprintf(err, errlen, "%s", sh.error.c_str());
-        return LP_ERR_ARG;
+    finish_stats(st, a, dram.bytes);
+    if (sh.status) {
+        *d = sh.diag;
+        *at = sh.at;
+        return sh.status;
     }
     return LP_OK;
 }

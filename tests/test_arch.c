@@ -10,6 +10,23 @@
 
 #include "arch.h"
 #include "lp_test.h"
+#include "tc.h"
+
+/* The chip's tensor core (its matrix unit), asserted present. */
+static const tc_cfg *tensor_core(const arch_cfg *a)
+{
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    CU_ASSERT_FATAL(u != NULL && u->kind == UNIT_KIND_TC);
+    return u->cfg;
+}
+
+/* The rate of a format (any of its names) in the chip's tensor core, or NULL. */
+static const tc_rate *rate_of(const arch_cfg *a, const char *format)
+{
+    mf_format f;
+    const tc_cfg *c = tensor_core(a);
+    return mf_parse(format, &f, NULL) == LP_OK ? tc_rate_of(c->formats, c->formats_count, f.name) : NULL;
+}
 
 static char *print_text(const arch_cfg *a)
 {
@@ -30,15 +47,15 @@ static void test_presets_load_and_keep_the_datasheet_ratios(void)
         if (arch_load(arch_preset_name(i), &a, &d) != LP_OK) lp_diag_print(&d, stderr);
         CU_ASSERT_FATAL(a != NULL);
         CU_ASSERT_STRING_EQUAL(a->name, arch_preset_name(i));
-        CU_ASSERT(a->matrix.formats_count >= 3);
+        CU_ASSERT(tensor_core(a)->formats_count >= 3);
         arch_free(a);
     }
     CU_ASSERT_EQUAL(n, 3); /* h100, b200-mx, edge-mx */
     arch_cfg *b;
     lp_diag d;
     CU_ASSERT_FATAL(arch_load("b200-mx", &b, &d) == LP_OK);
-    const arch_rate *f4 = arch_rate_of(b, "fp4_e2m1fn"), *f6 = arch_rate_of(b, "fp6_e2m3fn"),
-                    *f8 = arch_rate_of(b, "float8_e4m3fn"), *bf = arch_rate_of(b, "bf16");
+    const tc_rate *f4 = rate_of(b, "fp4_e2m1fn"), *f6 = rate_of(b, "fp6_e2m3fn"), *f8 = rate_of(b, "float8_e4m3fn"),
+                  *bf = rate_of(b, "bf16");
     CU_ASSERT_FATAL(f4 && f6 && f8 && bf);
     CU_ASSERT_EQUAL(f4->macs_per_cycle, 2 * f8->macs_per_cycle); /* FP4 twice FP8 */
     CU_ASSERT_EQUAL(f6->macs_per_cycle, f8->macs_per_cycle);     /* FP6 = FP8 */
@@ -46,7 +63,7 @@ static void test_presets_load_and_keep_the_datasheet_ratios(void)
     /* 148 SMs at the preset's clock reach the datasheet's 4.5 PF dense FP8 (within 0.1%) */
     double pf = 148 * f8->macs_per_cycle * 2 * b->clock_ghz * 1e9 / 1e15;
     CU_ASSERT(pf > 4.495 && pf < 4.505);
-    CU_ASSERT_PTR_NULL(arch_rate_of(b, "fp16")); /* not listed: not supported */
+    CU_ASSERT_PTR_NULL(rate_of(b, "fp16")); /* not listed: not supported */
     arch_free(b);
 }
 
@@ -77,11 +94,10 @@ static void test_absent_keys_take_their_defaults(void)
     CU_ASSERT_EQUAL(a->dram.bw_gbps, 50);
     CU_ASSERT_EQUAL(a->spm.size_bytes, 262144);
     CU_ASSERT_EQUAL(a->acc.size_bytes, 65536);
-    CU_ASSERT_EQUAL(a->matrix.array_rows, 32);
-    CU_ASSERT_EQUAL(a->matrix.kind, ARCH_TENSOR_CORE);
-    CU_ASSERT_STRING_EQUAL(a->matrix.preset, "exact");
+    CU_ASSERT_EQUAL(tensor_core(a)->array_rows, 32);
+    CU_ASSERT_STRING_EQUAL(tensor_core(a)->preset, "exact");
     CU_ASSERT_EQUAL(a->queues.depth, 8);
-    CU_ASSERT_EQUAL(a->matrix.formats[0].energy_pj_per_mac, 0);
+    CU_ASSERT_EQUAL(tensor_core(a)->formats[0].energy_pj_per_mac, 0);
     arch_free(a);
 }
 
@@ -103,7 +119,7 @@ static const bad_yaml bad[] = {
     {"clock_ghz: 50\n", "1:12: error: clock_ghz must be between 0.01 and 10 GHz, got 50"},
     {"clock_ghz: fast\n", "1:12: error: clock_ghz must be a number, got 'fast'"},
     {"name: [x\n", "2:1: error: did not find expected ',' or ']' while parsing a flow sequence"},
-    {"matrix:\n  kind: tpu\n" FMTS, "2:9: error: matrix.kind must be tensor_core, pim or fpga, got 'tpu'"},
+    {"matrix:\n  kind: tpu\n" FMTS, "2:9: error: matrix.kind must be tensor_core, pim, fpga or ideal, got 'tpu'"},
     {"matrix:\n  preset: h300\n" FMTS,
      "2:11: error: matrix.preset: unknown preset 'h300' (presets: exact, fp32-seq, h100-bf16, h100-fp8, "
      "h100-fp8-fastaccum, v100-fp16, a100-fp16, ada-fp8, b200-bf16, b200-fp8, b200-mx)"},
@@ -116,7 +132,11 @@ static const bad_yaml bad[] = {
     {"matrix:\n  formats:\n    - {format: fp8_e4m3fn}\n", "3:7: error: matrix.formats[0] needs 'macs_per_cycle'"},
     {"matrix:\n  formats:\n    - {format: bf16, macs_per_cycle: 0}\n",
      "3:38: error: matrix.formats[0]: macs_per_cycle must be in (0, 1e9] and energy_pj_per_mac >= 0"},
-    {"matrix:\n  kind: pim\n", "1:1: error: matrix.formats must list at least one format with its macs_per_cycle"},
+    {"matrix:\n  kind: tensor_core\n",
+     "1:1: error: matrix.formats must list at least one format with its macs_per_cycle"},
+    /* the kind selects the model: a PIM unit is not simulated yet (it was silently a tensor core) */
+    {"matrix:\n  kind: pim\n",
+     "2:9: error: matrix.kind: pim units compute values, but their cycles and energy are not modelled yet"},
     {"", "1:1: error: empty architecture file (see 'lpsim arch --keys')"},
     {"a: 1\n---\nb: 2\n", "2:1: error: an architecture file holds one YAML document"},
 };

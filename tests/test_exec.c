@@ -361,8 +361,9 @@ static void test_timeline_rejects_bad_traces(void)
         {"index,insn,unit,issue_cycle,start_cycle,end_cycle\n",
          "T:1:10: error: expected the header 'index,instruction,unit,issue_cycle,start_cycle,end_cycle'\n"},
         {"", "T:1:1: error: empty trace: expected the header"},
-        {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,MMA,tensor,0,0,5\n",
-         "T:2:7: error: expected a unit: dma, matrix or vector\n"},
+        /* units are named by the architecture (dma, matrix, vector, or names of its units: list) */
+        {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,MMA,Tensor,0,0,5\n",
+         "T:2:7: error: expected a unit name (a lower-case letter, then letters, digits or _)\n"},
         {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,MMA,matrix,0,9,5\n",
          "T:2:18: error: end cycle 5 is before start cycle 9\n"},
         {"index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,MMA,matrix,4,3,5\n",

@@ -63,7 +63,7 @@ static bool same_bytes(const isa_prog *a, const isa_prog *b)
 static void test_table_opcodes_unique_and_fields_fit(void)
 {
     CU_ASSERT(ISA_OP_COUNT >= 25);
-    int units[5] = {0};
+    int units[UNIT_CLASS_COUNT] = {0};
     for (int i = 0; i < ISA_OP_COUNT; i++) {
         const isa_info *a = isa_get((isa_op)i);
         int bits = 8;
@@ -71,15 +71,16 @@ static void test_table_opcodes_unique_and_fields_fit(void)
         CU_ASSERT(bits <= ISA_WORD_BYTES * 8);
         CU_ASSERT_EQUAL(isa_by_opcode(a->opcode), i);
         CU_ASSERT_EQUAL(isa_lookup(a->mnemonic), i);
-        units[a->unit]++;
+        units[a->cls]++;
+        CU_ASSERT_EQUAL(a->cls, unit_op_class(a->op)); /* the class of the unit operation it performs */
         for (int j = 0; j < i; j++) CU_ASSERT_NOT_EQUAL(isa_get((isa_op)j)->opcode, a->opcode);
         for (int k = 0; k < a->nops; k++) /* every memory operand has a footprint */
             if (a->ops[k].kind == ISA_K_SPM || a->ops[k].kind == ISA_K_ACC || a->ops[k].kind == ISA_K_MEM ||
                 a->ops[k].kind == ISA_K_DRAM || a->ops[k].kind == ISA_K_PIM)
                 CU_ASSERT(a->ops[k].has_foot);
     }
-    for (int u = 0; u < 5; u++) CU_ASSERT(units[u] > 0); /* control, DMA, matrix, vector, PIM */
-    CU_ASSERT_EQUAL(isa_lookup("mma_mx"), ISA_MMA_MX);   /* mnemonics in any case */
+    for (int u = 0; u < UNIT_CLASS_COUNT; u++) CU_ASSERT(units[u] > 0); /* control, DMA, matrix, vector, PIM */
+    CU_ASSERT_EQUAL(isa_lookup("mma_mx"), ISA_MMA_MX);                  /* mnemonics in any case */
     CU_ASSERT_EQUAL(isa_lookup("MMAX"), -1);
 }
 
@@ -267,9 +268,13 @@ static void test_trace_rejects_every_truncation_and_damage(void)
         uint8_t val;
         const char *why;
     } damage[] = {
-        {0, 'X', "not an lpsim program"}, {8, 2, "version 2"},
-        {12, 65, "header of 65 bytes"},   {50, 1, "reserved"},
-        {16, 6, "the header describes"},  {64, 0xee, "unknown opcode 0xee"},
+        {0, 'X', "not an lpsim program"},
+        {8, 3, "version 3, this lpsim reads version 2"},
+        {8, 1, "version 1 (written before lpsim stored stable codes): assemble the kernel again"},
+        {12, 65, "header of 65 bytes"},
+        {50, 1, "reserved"},
+        {16, 6, "the header describes"},
+        {64, 0xee, "unknown opcode 0xee"},
     };
     for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
         uint8_t *c = malloc(n);
@@ -631,25 +636,25 @@ static void test_ranges_follow_footprints(void)
     mf_parse("bf16", &bf, NULL);
     mf_parse("fp8_e4m3fn", &f8, NULL);
     isa_insn mma = {ISA_MMA, {0x100, 0x2000, 0x4000, 16, 8, 32, isa_fmt_code(&f8), isa_fmt_code(&bf), 2, 1}};
-    isa_range r[ISA_MAX_RANGES];
+    mem_range r[ISA_MAX_RANGES];
     CU_ASSERT_EQUAL_FATAL(isa_ranges(&mma, r), 3);
-    CU_ASSERT(r[0].space == ISA_SPACE_ACC && r[0].read && r[0].write && r[0].addr == 0x100 && r[0].rows == 16 &&
+    CU_ASSERT(r[0].space == MEM_ACC && r[0].read && r[0].write && r[0].addr == 0x100 && r[0].rows == 16 &&
               r[0].row_bytes == 32);
-    CU_ASSERT(r[1].space == ISA_SPACE_SPM && r[1].read && !r[1].write && r[1].rows == 16 && r[1].row_bytes == 32);
-    CU_ASSERT(r[2].space == ISA_SPACE_SPM && r[2].rows == 32 && r[2].row_bytes == 16); /* k x n bf16 */
+    CU_ASSERT(r[1].space == MEM_SPM && r[1].read && !r[1].write && r[1].rows == 16 && r[1].row_bytes == 32);
+    CU_ASSERT(r[2].space == MEM_SPM && r[2].rows == 32 && r[2].row_bytes == 16); /* k x n bf16 */
     isa_insn ld = {ISA_DMA_LD,
                    {ISA_MEM_ACC | 0x40, 0x1000 | (UINT64_C(100) << ISA_DRAM_ADDR_BITS), 4, 10, isa_fmt_code(&bf)}};
     CU_ASSERT_EQUAL_FATAL(isa_ranges(&ld, r), 2);
-    CU_ASSERT(r[0].space == ISA_SPACE_ACC && r[0].write && !r[0].read && r[0].addr == 0x40 && r[0].row_bytes == 20);
-    CU_ASSERT(r[1].space == ISA_SPACE_DRAM && r[1].read && r[1].addr == 0x1000 && r[1].rows == 4 &&
-              r[1].row_bytes == 20 && r[1].pitch == 200);
+    CU_ASSERT(r[0].space == MEM_ACC && r[0].write && !r[0].read && r[0].addr == 0x40 && r[0].row_bytes == 20);
+    CU_ASSERT(r[1].space == MEM_DRAM && r[1].read && r[1].addr == 0x1000 && r[1].rows == 4 && r[1].row_bytes == 20 &&
+              r[1].pitch == 200);
     isa_insn q = {ISA_MXQ, {0, 0x800, ISA_MEM_ACC, 8, 64, MX_FP4_E2M1, MF_RNE}};
     CU_ASSERT_EQUAL_FATAL(isa_ranges(&q, r), 3);
     CU_ASSERT(r[1].rows == 8 && r[1].row_bytes == 2); /* scales: 64/32 per row */
-    CU_ASSERT(r[2].space == ISA_SPACE_ACC && r[2].row_bytes == 256);
+    CU_ASSERT(r[2].space == MEM_ACC && r[2].row_bytes == 256);
     isa_insn g = {ISA_PIM_GEMV, {0, 3, 0x100, 64, 32, isa_fmt_code(&f8), 8, 4, 0}};
     CU_ASSERT_EQUAL_FATAL(isa_ranges(&g, r), 3);
-    CU_ASSERT(r[1].space == ISA_SPACE_PIM && r[1].addr == 3 && r[1].read && !r[1].write);
+    CU_ASSERT(r[1].space == MEM_PIM && r[1].addr == 3 && r[1].read && !r[1].write);
 }
 
 /* ---- through the commands ------------------------------------------------------------------ */

@@ -43,9 +43,9 @@ static int run_example(const char *name, const char *from, const char *to, char 
     machine m;
     CU_ASSERT_FATAL(machine_init(&m, &p, a) == LP_OK);
     size_t at;
-    char err[300];
+    lp_diag err;
     int failed = -1;
-    if (machine_run(&m, &at, err, sizeof err) == LP_OK) {
+    if (machine_run(&m, &at, &err) == LP_OK) {
         char *t = NULL;
         size_t tn = 0;
         FILE *f = open_memstream(&t, &tn);
@@ -56,7 +56,7 @@ static int run_example(const char *name, const char *from, const char *to, char 
         else
             free(t);
     } else {
-        fprintf(stderr, "\n  %s: instruction %zu: %s", name, at, err);
+        fprintf(stderr, "\n  %s: instruction %zu: %s", name, at, err.msg);
     }
     machine_free(&m);
     arch_free(a);

@@ -20,6 +20,7 @@
 #include "lp_bits.h"
 
 #include <assert.h>
+#include <threads.h>
 #include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 
 static const struct preset_row {
     const char *name;
+    int code;
     int group, frac;
     mf_round round;
     dot_width width;
@@ -48,7 +50,8 @@ static const struct preset_row {
 #define MEASURED DOT_MEASURED
 #define LITERATURE DOT_LITERATURE
 #define MATH DOT_MATH
-#define DOT_PRESET(name, f, b, round, width, p, tested, source) {name, f, b, round, width, p, tested, source},
+#define DOT_PRESET(name, code, f, b, round, width, p, tested, source)                                                  \
+    {name, code, f, b, round, width, p, tested, source},
 #include "dot.def"
 #undef DOT_PRESET
 #undef EXACT
@@ -63,6 +66,29 @@ static const struct preset_row {
 #define NPRESETS (int)(sizeof presets / sizeof presets[0])
 
 int dot_preset_count(void) { return NPRESETS; }
+int dot_preset_code(int i) { return i >= 0 && i < NPRESETS ? presets[i].code : -1; }
+
+int dot_preset_by_code(int code)
+{
+    for (int i = 0; i < NPRESETS; i++)
+        if (presets[i].code == code) return i;
+    return -1;
+}
+
+static dot_cfg preset_table[NPRESETS];
+static once_flag preset_once = ONCE_FLAG_INIT;
+
+static void preset_table_init(void)
+{
+    for (int i = 0; i < NPRESETS; i++) dot_preset_get(i, &preset_table[i]);
+}
+
+const dot_cfg *dot_preset_at(int i)
+{
+    assert(i >= 0 && i < NPRESETS);
+    call_once(&preset_once, preset_table_init);
+    return &preset_table[i];
+}
 
 void dot_preset_get(int i, dot_cfg *out)
 {
@@ -84,17 +110,22 @@ void dot_preset_get(int i, dot_cfg *out)
 
 lp_status dot_preset(const char *name, dot_cfg *out, lp_diag *d)
 {
-    for (int i = 0; i < NPRESETS; i++) {
-        if (name && !strcmp(name, presets[i].name)) {
-            dot_preset_get(i, out);
-            return LP_OK;
-        }
-    }
+    int i = dot_preset_find(name, d);
+    if (i < 0) return LP_ERR_ARG;
+    dot_preset_get(i, out);
+    return LP_OK;
+}
+
+int dot_preset_find(const char *name, lp_diag *d)
+{
+    for (int i = 0; i < NPRESETS; i++)
+        if (name && !strcmp(name, presets[i].name)) return i;
     char list[LP_DIAG_MSG_MAX] = "";
     size_t n = 0;
     for (int i = 0; i < NPRESETS && n < sizeof list; i++)
         n += (size_t)snprintf(list + n, sizeof list - n, "%s %s", i ? "," : "", presets[i].name);
-    return lp_diag_msg(d, LP_ERR_ARG, "unknown preset '%s' (presets:%s)", name ? name : "", list);
+    lp_diag_msg(d, LP_ERR_ARG, "unknown preset '%s' (presets:%s)", name ? name : "", list);
+    return -1;
 }
 
 lp_status dot_cfg_check(const dot_cfg *c, lp_diag *d)

@@ -60,9 +60,16 @@ typedef struct dot_cfg {
 /* Preset by name (a row of dot.def). LP_OK, or LP_ERR_ARG with d's message
 ** (no position; d may be NULL) naming the presets. split is 1. */
 lp_status dot_preset(const char *name, dot_cfg *out, lp_diag *d);
+/* The number of the preset named name, or -1 with d's message as dot_preset. */
+int dot_preset_find(const char *name, lp_diag *d);
 int dot_preset_count(void);
 /* Preset number i (0 <= i < dot_preset_count()). */
 void dot_preset_get(int i, dot_cfg *out);
+/* The same, from a table built once (thread-safe); never NULL. */
+const dot_cfg *dot_preset_at(int i);
+/* A preset's stable code (dot.def), and the preset of a code (-1 if none). */
+int dot_preset_code(int i);
+int dot_preset_by_code(int code);
 
 /* Check a configuration: F >= 0, B in 1..DOT_MAX_FRAC or DOT_EXACT (then with
 ** float32 width), P >= 0, S >= 1, T >= 1, rounding RTZ or RNE. LP_OK or

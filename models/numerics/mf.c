@@ -32,20 +32,22 @@
 
 static const struct mf_row {
     const char *name, *alias, *help;
+    int code;
     int ebits, mbits, bias;
     mf_policy policy;
     unsigned flags;
 } mf_rows[MF_ID_COUNT] = {
-#define MF_FORMAT(id, name, alias, e, m, bias, policy, flags, help)                                                    \
-    [id] = {name, alias, help, e, m, bias, MF_POLICY_##policy, flags},
+#define MF_FORMAT(id, code, name, alias, e, m, bias, policy, flags, help)                                              \
+    [id] = {name, alias, help, code, e, m, bias, MF_POLICY_##policy, flags},
 #include "mf.def"
 #undef MF_FORMAT
 };
 
 static const struct {
     const char *name, *help;
+    int code;
 } mf_round_rows[MF_ROUND_COUNT] = {
-#define MF_ROUND(id, name, help) [id] = {name, help},
+#define MF_ROUND(id, code, name, help) [id] = {name, help, code},
 #include "mf_round.def"
 #undef MF_ROUND
 };
@@ -133,6 +135,14 @@ void mf_get(mf_id id, mf_format *out)
 }
 
 const char *mf_id_name(mf_id id) { return (unsigned)id < MF_ID_COUNT ? mf_rows[id].name : "?"; }
+int mf_id_code(mf_id id) { return (unsigned)id < MF_ID_COUNT ? mf_rows[id].code : -1; }
+
+int mf_id_by_code(int code)
+{
+    for (int i = 0; i < MF_ID_COUNT; i++)
+        if (mf_rows[i].code == code) return i;
+    return -1;
+}
 const char *mf_id_alias(mf_id id) { return (unsigned)id < MF_ID_COUNT ? mf_rows[id].alias : "?"; }
 const char *mf_id_help(mf_id id) { return (unsigned)id < MF_ID_COUNT ? mf_rows[id].help : "?"; }
 
@@ -257,6 +267,14 @@ lp_status mf_round_parse(const char *name, mf_round *out)
 }
 
 const char *mf_round_name(mf_round r) { return (unsigned)r < MF_ROUND_COUNT ? mf_round_rows[r].name : "?"; }
+int mf_round_code(mf_round r) { return (unsigned)r < MF_ROUND_COUNT ? mf_round_rows[r].code : -1; }
+
+int mf_round_by_code(int code)
+{
+    for (int i = 0; i < MF_ROUND_COUNT; i++)
+        if (mf_round_rows[i].code == code) return i;
+    return -1;
+}
 const char *mf_round_help(mf_round r) { return (unsigned)r < MF_ROUND_COUNT ? mf_round_rows[r].help : "?"; }
 
 /* ---- encoding --------------------------------------------------------- */

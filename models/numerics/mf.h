@@ -24,7 +24,7 @@
 
 /* Named formats (rows of mf.def). */
 typedef enum mf_id {
-#define MF_FORMAT(id, name, alias, e, m, bias, policy, flags, help) id,
+#define MF_FORMAT(id, code, name, alias, e, m, bias, policy, flags, help) id,
 #include "mf.def"
 #undef MF_FORMAT
     MF_ID_COUNT
@@ -32,7 +32,7 @@ typedef enum mf_id {
 
 /* Rounding modes (rows of mf_round.def). */
 typedef enum mf_round {
-#define MF_ROUND(id, name, help) id,
+#define MF_ROUND(id, code, name, help) id,
 #include "mf_round.def"
 #undef MF_ROUND
     MF_ROUND_COUNT
@@ -104,6 +104,12 @@ const char *mf_round_help(mf_round r);
 
 /* Number of rows of mf.def and each row's name, alias and help (for listings). */
 const char *mf_id_name(mf_id id);
+/* A named format's stable code (mf.def), and the format of a code (-1 if none). */
+int mf_id_code(mf_id id);
+int mf_id_by_code(int code);
+/* A rounding mode's stable code (mf_round.def), and the mode of a code (-1 if none). */
+int mf_round_code(mf_round r);
+int mf_round_by_code(int code);
 const char *mf_id_alias(mf_id id);
 const char *mf_id_help(mf_id id);
 

@@ -20,13 +20,15 @@
 #include "mx.h"
 
 #include <assert.h>
+#include <threads.h>
 #include <stdio.h>
 #include <string.h>
 
 static const struct {
     const char *name, *fmt;
+    int code;
 } mx_rows[MX_ELEM_COUNT] = {
-#define MX_ELEM(id, name, fmt) [id] = {name, fmt},
+#define MX_ELEM(id, code, name, fmt) [id] = {name, fmt, code},
 #include "mx.def"
 #undef MX_ELEM
 };
@@ -54,20 +56,52 @@ void mx_elem_get(mx_elem_id id, mx_elem *out)
 }
 
 const char *mx_elem_id_name(mx_elem_id id) { return (unsigned)id < MX_ELEM_COUNT ? mx_rows[id].name : "?"; }
+int mx_elem_code(mx_elem_id id) { return (unsigned)id < MX_ELEM_COUNT ? mx_rows[id].code : -1; }
+
+int mx_elem_by_code(int code)
+{
+    for (int i = 0; i < MX_ELEM_COUNT; i++)
+        if (mx_rows[i].code == code) return i;
+    return -1;
+}
+
+/* Every element type, built once: mx_elem_get decodes all codes of a format. */
+static mx_elem elem_table[MX_ELEM_COUNT];
+static once_flag elem_once = ONCE_FLAG_INIT;
+
+static void elem_table_init(void)
+{
+    for (int i = 0; i < MX_ELEM_COUNT; i++) mx_elem_get((mx_elem_id)i, &elem_table[i]);
+}
+
+const mx_elem *mx_elem_table(mx_elem_id id)
+{
+    assert((unsigned)id < MX_ELEM_COUNT);
+    call_once(&elem_once, elem_table_init);
+    return &elem_table[id];
+}
 
 lp_status mx_elem_parse(const char *name, mx_elem *out, lp_diag *d)
+{
+    mx_elem_id id;
+    lp_status st = mx_elem_find(name, &id, d);
+    if (st == LP_OK) mx_elem_get(id, out);
+    return st;
+}
+
+lp_status mx_elem_find(const char *name, mx_elem_id *out, lp_diag *d)
 {
     mf_format f;
     for (int i = 0; i < MX_ELEM_COUNT; i++) {
         if (name && !strcmp(name, mx_rows[i].name)) {
-            mx_elem_get((mx_elem_id)i, out);
+            *out = (mx_elem_id)i;
             return LP_OK;
         }
     }
     if (name && mf_parse(name, &f, NULL) == LP_OK) {
         for (int i = 0; i < MX_ELEM_COUNT; i++) {
             if (!strcmp(f.name, mx_rows[i].fmt)) {
-                mx_elem_get((mx_elem_id)i, out);
+                *out = (mx_elem_id)i;
                 return LP_OK;
             }
         }

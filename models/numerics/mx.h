@@ -23,7 +23,7 @@
 #include "mf.h"
 
 typedef enum mx_elem_id {
-#define MX_ELEM(id, name, fmt) id,
+#define MX_ELEM(id, code, name, fmt) id,
 #include "mx.def"
 #undef MX_ELEM
     MX_ELEM_COUNT
@@ -43,8 +43,15 @@ typedef struct mx_elem {
 ** element format ("fp8_e4m3fn", "float8_e4m3fn", ...). LP_OK or LP_ERR_FORMAT
 ** with d's message (no position; d may be NULL). */
 lp_status mx_elem_parse(const char *name, mx_elem *out, lp_diag *d);
+/* The same, giving the type's id. */
+lp_status mx_elem_find(const char *name, mx_elem_id *out, lp_diag *d);
 void mx_elem_get(mx_elem_id id, mx_elem *out);
+/* The same from a table built once (thread-safe); never NULL. */
+const mx_elem *mx_elem_table(mx_elem_id id);
 const char *mx_elem_id_name(mx_elem_id id);
+/* A type's stable code (mx.def), and the type of a code (-1 if none). */
+int mx_elem_code(mx_elem_id id);
+int mx_elem_by_code(int code);
 
 /* Shared scale exponent X for a block whose largest magnitude has float32
 ** bits amax (sign cleared, finite). */

@@ -1,0 +1,81 @@
+/*
+** run.c — the one run path (see run.h): architecture, kernel, simulation,
+** statistics, expected outputs.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include "run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "asm.h"
+#include "lp_file.h"
+#include "machine.h"
+#include "system.h"
+
+/* A kernel: a .lpt program, or a .s source assembled against the chip's
+** scratchpad and accumulator sizes. The assembler may report several errors:
+** all but the last go to o->diags, the last into d. */
+static lp_status load_kernel(const char *path, const arch_cfg *a, const lp_run_opts *o, isa_prog *p, lp_diag *d)
+{
+    size_t n = strlen(path);
+    if (n > 4 && !strcmp(path + n - 4, ".lpt")) return isa_prog_read(path, p, d);
+    lp_diag why;
+    char *src;
+    size_t len;
+    lp_diag_init(d, path);
+    if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, &why))
+        return lp_diag_set(d, why.status, 1, 1, "cannot read: %s", why.msg);
+    asm_opts ao = {path, 20, false, a->spm.size_bytes, a->acc.size_bytes, 0};
+    asm_diags dg = {0};
+    lp_status st = asm_assemble(src, len, &ao, p, &dg);
+    free(src);
+    if (st) {
+        if (dg.n > 1 && o->diags) { /* all but the last; the caller prints that one */
+            asm_diags one = dg;
+            one.n--;
+            one.truncated = false;
+            asm_diags_print(&one, o->diags);
+        }
+        if (dg.n) *d = dg.items[dg.n - 1];
+        d->file = path;
+        if (!dg.n) lp_diag_set(d, st, 1, 1, "cannot assemble: %s", lp_status_text(st));
+    }
+    asm_diags_free(&dg);
+    return st;
+}
+
+lp_status lp_run_kernel(const char *arch, const char *kernel, const lp_run_opts *o, lp_run *r, lp_diag *d)
+{
+    memset(r, 0, sizeof *r);
+    isa_prog_init(&r->prog);
+    lp_status st = arch_load(arch, &r->arch, d);
+    if (!st) st = load_kernel(kernel, r->arch, o, &r->prog, d);
+    if (!st) st = lp_run_program(r, kernel, o, d);
+    return st;
+}
+
+lp_status lp_run_program(lp_run *r, const char *kernel, const lp_run_opts *o, lp_diag *d)
+{
+    machine m;
+    size_t at = 0;
+    lp_diag_init(d, kernel);
+    if (!o->timing_only && machine_init(&m, &r->prog, r->arch) != LP_OK)
+        return lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory for the memories of %s", r->arch->name);
+    lp_status st = lp_sim_run(&r->prog, r->arch, o->timing_only ? NULL : &m, o->trace, &r->stats, &at, d);
+    if (st) {
+        isa_prog_locate(&r->prog, at, kernel, d);
+    } else if (!o->timing_only) {
+        r->expectations = r->prog.nexpects;
+        r->failed = machine_check(&m, o->report, o->max_report);
+    }
+    if (!o->timing_only) machine_free(&m);
+    return st;
+}
+
+void lp_run_free(lp_run *r)
+{
+    arch_free(r->arch);
+    isa_prog_free(&r->prog);
+    memset(r, 0, sizeof *r);
+}
