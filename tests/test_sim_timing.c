@@ -48,7 +48,8 @@
 #include <unistd.h>
 
 #include "lp_test.h"
-#include "timing.h"
+#include "dma.h"
+#include "units.h"
 
 /* Costs, written into the YAML with every digit (%.17g), so that the test
 ** computes with the very doubles the loader reads. */
@@ -157,33 +158,77 @@ static arch_cfg *load_face(void)
     return a;
 }
 
+/* ---- the faces, called as a cost model calls them ---------------------------------- */
+
+typedef struct unit_cost {
+    uint64_t cycles;
+    double energy_pj;
+    uint64_t macs;
+    double utilization;
+} unit_cost;
+
+/* The timing and cost faces of the chip's unit of op's class. */
+static lp_status face(const arch_cfg *a, const unit_op *op, unit_cost *c, lp_diag *err)
+{
+    const arch_unit *u = arch_unit_of_class(a, unit_op_class(op->what));
+    CU_ASSERT_FATAL(u != NULL);
+    const unit_faces *f = unit_kind_get(u->kind)->faces;
+    unit_timing t = {0};
+    lp_status st = f->timing(a, u->cfg, op, &t, err);
+    c->cycles = t.cycles, c->macs = t.macs, c->utilization = t.utilization;
+    c->energy_pj = !st && f->energy_pj ? f->energy_pj(a, u->cfg, op, &t) : 0;
+    return st;
+}
+
+static lp_status mma_face(const arch_cfg *a, const char *fmt, uint64_t m, uint64_t n, uint64_t k, unit_cost *c,
+                          lp_diag *err)
+{
+    unit_op op = {.what = UNIT_OP_MMA, .m = m, .n = n, .k = k};
+    CU_ASSERT_FATAL(mf_parse(fmt, &op.fa, NULL) == LP_OK);
+    op.fb = op.fa;
+    return face(a, &op, c, err);
+}
+
+static void vector_face(const arch_cfg *a, unit_op_id what, uint64_t n, unit_cost *c)
+{
+    unit_op op = {.what = what, .rows = n, .cols = 1};
+    CU_ASSERT_FATAL(face(a, &op, c, NULL) == LP_OK);
+}
+
+/* One engine, alone: the DRAM latency and its bytes per cycle. */
+static uint64_t dma_face(const arch_cfg *a, uint64_t bytes)
+{
+    return dma_latency_cycles(a) + dma_engine_cycles(arch_unit_of_class(a, UNIT_CLASS_DMA)->cfg, bytes);
+}
+
 static void test_mma_face_non_whole_k_ratio_rounds_up(void)
 {
     arch_cfg *a = load_face();
     unit_cost c;
-    char err[200];
+    lp_diag err;
+    lp_diag_init(&err, NULL);
     /* bf16 13 x 7 x 10 on 8 x 6: ceil(13/8) x ceil(7/6) = 4 passes of
     ** ceil(10 x 48 / 36 = 13.33) = 14 cycles, + 5 of pipeline = 61 */
-    CU_ASSERT_FATAL(timing_mma(a, "bf16", 13, 7, 10, &c, err, sizeof err) == LP_OK);
+    CU_ASSERT_FATAL(mma_face(a, "bf16", 13, 7, 10, &c, &err) == LP_OK);
     CU_ASSERT_EQUAL(c.cycles, 61);
     CU_ASSERT_EQUAL(c.macs, 910);                            /* 13 x 7 x 10 */
     CU_ASSERT(c.energy_pj == 910.0 * BF16_PJ_PER_MAC);       /* MACs x pJ/MAC */
     CU_ASSERT(c.utilization == (double)(13 * 7) / (4 * 48)); /* outputs / MAC slots of the passes */
     /* fp8 8 x 6 x 7: one pass of ceil(7 x 48 / 40 = 8.4) = 9, + 5 = 14 */
-    CU_ASSERT_FATAL(timing_mma(a, "fp8_e4m3fn", 8, 6, 7, &c, err, sizeof err) == LP_OK);
+    CU_ASSERT_FATAL(mma_face(a, "fp8_e4m3fn", 8, 6, 7, &c, &err) == LP_OK);
     CU_ASSERT_EQUAL(c.cycles, 14);
     CU_ASSERT(c.utilization == 1.0);
     /* one row past the array: 2 passes of 9, + 5 = 23; 54 of 96 slots used */
-    CU_ASSERT_FATAL(timing_mma(a, "fp8_e4m3fn", 9, 6, 7, &c, err, sizeof err) == LP_OK);
+    CU_ASSERT_FATAL(mma_face(a, "fp8_e4m3fn", 9, 6, 7, &c, &err) == LP_OK);
     CU_ASSERT_EQUAL(c.cycles, 23);
     CU_ASSERT(c.utilization == 54.0 / 96.0);
     CU_ASSERT(c.energy_pj == 378.0 * FP8_PJ_PER_MAC); /* 9 x 6 x 7 MACs */
     /* a whole ratio stays whole: fp8 k = 5, 5 x 48 / 40 = 6 exactly, + 5 = 11 */
-    CU_ASSERT_FATAL(timing_mma(a, "fp8_e4m3fn", 8, 6, 5, &c, err, sizeof err) == LP_OK);
+    CU_ASSERT_FATAL(mma_face(a, "fp8_e4m3fn", 8, 6, 5, &c, &err) == LP_OK);
     CU_ASSERT_EQUAL(c.cycles, 11);
     /* a format the unit does not list */
-    CU_ASSERT_EQUAL(timing_mma(a, "int8", 8, 6, 5, &c, err, sizeof err), LP_ERR_ARG);
-    CU_ASSERT_STRING_EQUAL(err, "the matrix unit of pin does not run int8");
+    CU_ASSERT_EQUAL(mma_face(a, "int8", 8, 6, 5, &c, &err), LP_ERR_UNIT);
+    CU_ASSERT_STRING_EQUAL(err.msg, "does not run int8 (it runs bf16, fp8_e4m3fn, fp6_e2m3fn, fp4_e2m1fn)");
     arch_free(a);
 }
 
@@ -193,17 +238,17 @@ static void test_mma_face_fp4_fp6_rates(void)
     arch_cfg *a = load_face();
     unit_cost c;
     /* fp4 8 x 6 x 384: ceil(384 x 48 / 90 = 204.8) = 205, + 5 = 210 */
-    CU_ASSERT_FATAL(timing_mma(a, "fp4_e2m1fn", 8, 6, 384, &c, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(mma_face(a, "fp4_e2m1fn", 8, 6, 384, &c, NULL) == LP_OK);
     CU_ASSERT_EQUAL(c.cycles, 210);
     CU_ASSERT_EQUAL(c.macs, 18432);
     CU_ASSERT(c.energy_pj == 18432.0 * FP4_PJ_PER_MAC);
     /* fp6: ceil(384 x 48 / 60 = 307.2) = 308, + 5 = 313 */
-    CU_ASSERT_FATAL(timing_mma(a, "fp6_e2m3fn", 8, 6, 384, &c, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(mma_face(a, "fp6_e2m3fn", 8, 6, 384, &c, NULL) == LP_OK);
     CU_ASSERT_EQUAL(c.cycles, 313);
     CU_ASSERT(c.energy_pj == 18432.0 * FP6_PJ_PER_MAC);
     /* fp4 3 x 13 x 64 (partial rows, 3 column passes): 3 x ceil(64 x 48 / 90 =
     ** 34.13) = 3 x 35 = 105, + 5 = 110; 39 outputs of 144 slots */
-    CU_ASSERT_FATAL(timing_mma(a, "fp4_e2m1fn", 3, 13, 64, &c, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(mma_face(a, "fp4_e2m1fn", 3, 13, 64, &c, NULL) == LP_OK);
     CU_ASSERT_EQUAL(c.cycles, 110);
     CU_ASSERT(c.utilization == 39.0 / 144.0);
     arch_free(a);
@@ -214,17 +259,17 @@ static void test_vector_face_fractional_cycles_round_up(void)
     arch_cfg *a = load_face(); /* 12 lanes */
     unit_cost c;
     /* 50 elements: ceil(50/12) = 5 groups */
-    timing_vector(a, VEC_SIMPLE, 50, &c);
+    vector_face(a, UNIT_OP_ADD, 50, &c);
     CU_ASSERT_EQUAL(c.cycles, 5);
     CU_ASSERT(c.energy_pj == 50.0 * VEC_PJ_PER_OP);
     CU_ASSERT(c.utilization == 50.0 / 60.0);
-    timing_vector(a, VEC_EXP, 50, &c);
+    vector_face(a, UNIT_OP_EXP, 50, &c);
     CU_ASSERT_EQUAL(c.cycles, 13); /* ceil(5 x 2.5 = 12.5) */
-    timing_vector(a, VEC_REDUCE, 50, &c);
+    vector_face(a, UNIT_OP_ROW_SUM, 50, &c);
     CU_ASSERT_EQUAL(c.cycles, 9); /* ceil(5 x 1.75 = 8.75) */
-    timing_vector(a, VEC_EXP, 61, &c);
+    vector_face(a, UNIT_OP_EXP, 61, &c);
     CU_ASSERT_EQUAL(c.cycles, 15); /* 6 groups x 2.5 = 15 exactly */
-    timing_vector(a, VEC_REDUCE, 1, &c);
+    vector_face(a, UNIT_OP_ROW_SUM, 1, &c);
     CU_ASSERT_EQUAL(c.cycles, 2); /* one group: ceil(1.75) */
     arch_free(a);
 }
@@ -233,19 +278,19 @@ static void test_dma_face_latency_and_bytes_round_up(void)
 {
     arch_cfg *a = load_face(); /* 1.3 GHz, 24 bytes a cycle */
     /* ceil(77.7 x 1.3 = 101.01) = 102 of latency, + ceil(205 / 24 = 8.54) = 9 */
-    CU_ASSERT_EQUAL(timing_dma_cycles(a, 205), 111);
-    CU_ASSERT_EQUAL(timing_dma_cycles(a, 240), 112); /* 240 / 24 = 10 exactly */
-    CU_ASSERT_EQUAL(timing_dma_cycles(a, 1), 103);
+    CU_ASSERT_EQUAL(dma_face(a, 205), 111);
+    CU_ASSERT_EQUAL(dma_face(a, 240), 112); /* 240 / 24 = 10 exactly */
+    CU_ASSERT_EQUAL(dma_face(a, 1), 103);
     arch_free(a);
 }
 
 static void test_energy_face_per_byte_and_bit(void)
 {
     arch_cfg *a = load_face();
-    CU_ASSERT(timing_dram_energy_pj(a, 205) == 205.0 * 8.0 * DRAM_PJ_PER_BIT); /* bytes x 8 bits x pJ/bit */
-    CU_ASSERT(timing_spm_energy_pj(a, 205) == 205.0 * SPM_PJ_PER_BYTE);
-    CU_ASSERT(timing_acc_energy_pj(a, 205) == 205.0 * ACC_PJ_PER_BYTE);
-    CU_ASSERT(timing_spm_energy_pj(a, 0) == 0.0);
+    CU_ASSERT(mem_dram_energy_pj(&a->dram, 205) == 205.0 * 8.0 * DRAM_PJ_PER_BIT); /* bytes x 8 bits x pJ/bit */
+    CU_ASSERT(mem_buffer_energy_pj(&a->spm, 205) == 205.0 * SPM_PJ_PER_BYTE);
+    CU_ASSERT(mem_buffer_energy_pj(&a->acc, 205) == 205.0 * ACC_PJ_PER_BYTE);
+    CU_ASSERT(mem_buffer_energy_pj(&a->spm, 0) == 0.0);
     arch_free(a);
 }
 
