@@ -70,7 +70,7 @@ static isa_insn insn_at(const isa_prog *p, size_t i)
 {
     isa_insn in;
     CU_ASSERT_FATAL(i < p->ninsns);
-    CU_ASSERT_FATAL(isa_decode(p->code + i * ISA_WORD_BYTES, &in, NULL, 0) == LP_OK);
+    CU_ASSERT_FATAL(isa_decode(p->code + i * ISA_WORD_BYTES, &in, NULL) == LP_OK);
     return in;
 }
 

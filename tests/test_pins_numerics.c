@@ -83,6 +83,43 @@ static const limit_case limits[] = {
 };
 
 /* The operand number in a message "MNEMONIC operand N (...)", or 0. */
+/* The library reports through lp_diag; these tests read its message as text. */
+static lp_status check_values(const isa_insn *in, int *op, char *msg, size_t n)
+{
+    lp_diag d;
+    lp_diag_init(&d, NULL);
+    lp_status st = isa_check_values(in, op, &d);
+    if (st) snprintf(msg, n, "%s", d.msg);
+    return st;
+}
+
+static lp_status decode(const uint8_t *w, isa_insn *out, char *msg, size_t n)
+{
+    lp_diag d;
+    lp_diag_init(&d, NULL);
+    lp_status st = isa_decode(w, out, &d);
+    if (st) snprintf(msg, n, "%s", d.msg);
+    return st;
+}
+
+static lp_status check_dram(const isa_prog *p, const isa_insn *in, int *op, char *msg, size_t n)
+{
+    lp_diag d;
+    lp_diag_init(&d, NULL);
+    lp_status st = isa_prog_check_dram(p, in, op, &d);
+    if (st) snprintf(msg, n, "%s", d.msg);
+    return st;
+}
+
+static lp_status parse(const uint8_t *b, size_t len, isa_prog *p, char *msg, size_t n)
+{
+    lp_diag d;
+    lp_diag_init(&d, NULL);
+    lp_status st = isa_prog_parse(b, len, p, &d);
+    if (st) snprintf(msg, n, "%s", d.msg);
+    return st;
+}
+
 static int operand_in(const char *msg)
 {
     const char *p = msg ? strstr(msg, " operand ") : NULL;
@@ -98,9 +135,9 @@ static void test_check_values_at_each_limit(void)
     CU_ASSERT_EQUAL_FATAL(isa_fmt_code(&f), FP8);
     int bad = 0;
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
-        char msg[300] = "";
+        char msg[LP_DIAG_MSG_MAX] = "";
         int op = 99;
-        lp_status st = isa_check_values(&limits[i].in, &op, msg, sizeof msg);
+        lp_status st = check_values(&limits[i].in, &op, msg, sizeof msg);
         const char *want = limits[i].want;
         if (!want && (st != LP_OK || op != -1)) lpt_mismatch(&bad, "limit row %zu refused: %s", i, msg);
         if (want && (st != LP_ERR_RANGE || strcmp(msg, want) || op + 1 != operand_in(want)))
@@ -109,11 +146,11 @@ static void test_check_values_at_each_limit(void)
     CU_ASSERT_EQUAL(bad, 0);
     /* the preset index: the last preset is accepted, the count is not */
     isa_insn mma = {ISA_MMA, {0, 0x100, 0x200, 1, 1, 1, BF16, FP8, (uint64_t)dot_preset_count() - 1, 0}};
-    char msg[300], want[300];
-    CU_ASSERT_EQUAL(isa_check_values(&mma, NULL, msg, sizeof msg), LP_OK);
+    char msg[LP_DIAG_MSG_MAX], want[300];
+    CU_ASSERT_EQUAL(check_values(&mma, NULL, msg, sizeof msg), LP_OK);
     mma.v[8]++;
     snprintf(want, sizeof want, "MMA operand 9 (preset): preset %d unknown", dot_preset_count());
-    CU_ASSERT_EQUAL(isa_check_values(&mma, NULL, msg, sizeof msg), LP_ERR_RANGE);
+    CU_ASSERT_EQUAL(check_values(&mma, NULL, msg, sizeof msg), LP_ERR_RANGE);
     CU_ASSERT_STRING_EQUAL(msg, want);
 }
 
@@ -133,9 +170,9 @@ static void test_decode_agrees_with_check_values_at_each_limit(void)
         if (!fits) continue;
         uint8_t w[ISA_WORD_BYTES];
         isa_insn out;
-        char msg[300] = "";
+        char msg[LP_DIAG_MSG_MAX] = "";
         isa_encode(in, w);
-        lp_status st = isa_decode(w, &out, msg, sizeof msg);
+        lp_status st = decode(w, &out, msg, sizeof msg);
         const char *want = limits[i].want;
         if (want ? st != LP_ERR_PARSE || strcmp(msg, want) : st != LP_OK)
             lpt_mismatch(&bad, "decode row %zu: %s, want %s", i, msg, want ? want : "accepted");
@@ -176,9 +213,9 @@ static void test_check_dram_at_the_buffer_edges(void)
     CU_ASSERT_EQUAL_FATAL(p.bufs[1].addr, 64);
     int bad = 0;
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        char msg[300] = "";
+        char msg[LP_DIAG_MSG_MAX] = "";
         int op = 99;
-        lp_status st = isa_prog_check_dram(&p, &rows[i].in, &op, msg, sizeof msg);
+        lp_status st = check_dram(&p, &rows[i].in, &op, msg, sizeof msg);
         bool ok = rows[i].want ? st == LP_ERR_RANGE && !strcmp(msg, rows[i].want) : st == LP_OK;
         if (!ok || op != rows[i].bad_op)
             lpt_mismatch(&bad, "dram row %zu: '%s' (operand %d), want '%s' (operand %d)", i, msg, op,
@@ -212,7 +249,7 @@ static void test_expectation_rule_and_tolerance_round_trip(void)
     isa_prog p, q;
     uint8_t *b;
     size_t n;
-    char msg[300];
+    char msg[LP_DIAG_MSG_MAX];
     assemble_expectations(&p, &b, &n);
     /* the records on disk: buffer u32, rule u32 (0 bitexact, 1 maxulp, 2 relerr), tolerance f64 bits */
     static const uint8_t rec[3][16] = {
@@ -222,7 +259,7 @@ static void test_expectation_rule_and_tolerance_round_trip(void)
     };
     CU_ASSERT_EQUAL_FATAL(n, EXPECT_AT + 3 * 32 + 20);
     for (int i = 0; i < 3; i++) CU_ASSERT_EQUAL(memcmp(b + EXPECT_AT + 32 * i, rec[i], 16), 0);
-    CU_ASSERT_EQUAL_FATAL(isa_prog_parse(b, n, &q, msg, sizeof msg), LP_OK);
+    CU_ASSERT_EQUAL_FATAL(parse(b, n, &q, msg, sizeof msg), LP_OK);
     CU_ASSERT_EQUAL_FATAL(q.nexpects, 3);
     for (size_t i = 0; i < 3; i++) {
         CU_ASSERT(q.expects[i].buf == p.expects[i].buf && q.expects[i].rule == p.expects[i].rule);
@@ -280,13 +317,13 @@ static void test_damaged_expectations_are_refused(void)
     };
     for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
         uint8_t *c = malloc(n);
-        char msg[300] = "";
+        char msg[LP_DIAG_MSG_MAX] = "";
         memcpy(c, b, n);
         if (damage[i].bytes == 4)
             for (int k = 0; k < 4; k++) c[damage[i].at + (size_t)k] = (uint8_t)(damage[i].v >> (8 * k));
         else
             put_u64(c + damage[i].at, damage[i].v);
-        CU_ASSERT_EQUAL(isa_prog_parse(c, n, &q, msg, sizeof msg), LP_ERR_PARSE);
+        CU_ASSERT_EQUAL(parse(c, n, &q, msg, sizeof msg), LP_ERR_PARSE);
         if (strcmp(msg, damage[i].want)) fprintf(stderr, "\n  damage %zu: '%s', want '%s'", i, msg, damage[i].want);
         CU_ASSERT_STRING_EQUAL(msg, damage[i].want);
         free(c);
@@ -431,7 +468,7 @@ static void test_mx_nan_scale_touches_only_its_outputs(void)
     for (int p = 0; p < 4; p++) {
         dot_cfg c;
         float d[6];
-        CU_ASSERT_FATAL(dot_preset(presets[p], &c, NULL, 0) == LP_OK);
+        CU_ASSERT_FATAL(dot_preset(presets[p], &c, NULL) == LP_OK);
         CU_ASSERT_FATAL(dot_gemm(&c, 2, 3, 64, &A, &B, NULL, d) == LP_OK);
         for (int o = 0; o < 6; o++) {
             if (lp_bits(d[o]) != want[o]) fprintf(stderr, "\n  %s D[%d]: %08x", presets[p], o, lp_bits(d[o]));
@@ -473,7 +510,7 @@ static void test_mx_inf_element_under_nan_scale_is_nan(void)
         for (int p = 0; p < 2; p++) {
             dot_cfg c;
             float d;
-            CU_ASSERT_FATAL(dot_preset(p ? "b200-mx" : "exact", &c, NULL, 0) == LP_OK);
+            CU_ASSERT_FATAL(dot_preset(p ? "b200-mx" : "exact", &c, NULL) == LP_OK);
             CU_ASSERT_FATAL(dot_gemm(&c, 1, 1, rows[r].K, &A, &B, NULL, &d) == LP_OK);
             if (lp_bits(d) != rows[r].want) fprintf(stderr, "\n  inf row %zu %s: %08x", r, c.name, lp_bits(d));
             CU_ASSERT_EQUAL(lp_bits(d), rows[r].want);
@@ -584,8 +621,8 @@ static int run_dot_pins(const dot_pin *t, size_t n, const char *table)
         const dot_pin *q = &t[i];
         dot_cfg c;
         mf_format f;
-        CU_ASSERT_FATAL(dot_preset(q->preset, &c, NULL, 0) == LP_OK);
-        CU_ASSERT_FATAL(mf_parse(q->fmt, &f, NULL, 0) == LP_OK);
+        CU_ASSERT_FATAL(dot_preset(q->preset, &c, NULL) == LP_OK);
+        CU_ASSERT_FATAL(mf_parse(q->fmt, &f, NULL) == LP_OK);
         if (q->split) c.split = q->split, c.split_tile = q->tile;
         uint16_t *a = calloc((size_t)q->K, sizeof *a), *b = calloc((size_t)q->K, sizeof *b);
         CU_ASSERT_FATAL(a && b);
