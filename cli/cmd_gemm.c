@@ -92,13 +92,156 @@ static lp_status get_codes(const lp_csv *fl, int i, const char *what, int digits
     return LP_OK;
 }
 
+/* --preset, --split, --promote, --out and the input format (--in, or the
+** file name); the CSV file's path in *path. */
+static lp_status gemm_options(const cli_args *a, dot_cfg *cfg, mf_format *fmt, const char **path, lp_diag *d)
+{
+    lp_diag err;
+    const char *pv = cli_get(&gemm_cmd, a, "preset");
+    if (!pv) {
+        cli_value_error(&gemm_cmd, a, NULL, -1, d, "'lpsim gemm-bits' needs --preset NAME");
+        return d->status;
+    }
+    if (dot_preset(pv, cfg, &err)) {
+        cli_value_error(&gemm_cmd, a, "preset", -1, d, "%s", err.msg);
+        return d->status;
+    }
+    const char *sv = cli_get(&gemm_cmd, a, "split");
+    if (sv) {
+        char *end;
+        long s = strtol(sv, &end, 10), t = 0;
+        if (*end == ':') t = strtol(end + 1, &end, 10);
+        if (*end || s < 1 || t < 1 || s > 4096 || t > (1L << 20)) {
+            cli_value_error(&gemm_cmd, a, "split", -1, d,
+                            "--split expects S:T with S >= 1 parts and a tile T >= 1, got '%s'", sv);
+            return d->status;
+        }
+        cfg->split = (int)s;
+        cfg->split_tile = (int)t;
+    }
+    long promote;
+    if (cli_get_long(&gemm_cmd, a, "promote", 0, 1L << 20, cfg->promote, &promote, d)) return d->status;
+    cfg->promote = (int)promote;
+    const char *ov = cli_get(&gemm_cmd, a, "out");
+    if (ov) {
+        if (mf_parse(ov, &cfg->out, &err)) {
+            cli_value_error(&gemm_cmd, a, "out", -1, d, "%s", err.msg);
+            return d->status;
+        }
+        if (cfg->out.kind != MF_KIND_FLOAT) {
+            cli_value_error(&gemm_cmd, a, "out", -1, d, "the output format must be a float format, not %s",
+                            cfg->out.name);
+            return d->status;
+        }
+    }
+    if (a->npos != 1) {
+        cli_value_error(&gemm_cmd, a, NULL, -1, d, "'lpsim gemm-bits' needs one FILE.csv");
+        return d->status;
+    }
+    *path = a->pos[0];
+    const char *iv = cli_get(&gemm_cmd, a, "in");
+    if (iv) {
+        if (mf_parse(iv, fmt, &err)) {
+            cli_value_error(&gemm_cmd, a, "in", -1, d, "%s", err.msg);
+            return d->status;
+        }
+        if (fmt->bits > 16) {
+            cli_value_error(&gemm_cmd, a, "in", -1, d, "input formats are at most 16 bits wide, %s has %d", fmt->name,
+                            fmt->bits);
+            return d->status;
+        }
+    } else {
+        const char *base = strrchr(*path, '/') ? strrchr(*path, '/') + 1 : *path;
+        const char *guess = strstr(base, "fp8_e4m3") ? "fp8_e4m3fn" : strstr(base, "bf16") ? "bf16" : NULL;
+        if (!guess) {
+            cli_value_error(&gemm_cmd, a, NULL, 0, d,
+                            "cannot tell the input format from the file name '%s'; give --in FMT", base);
+            return d->status;
+        }
+        mf_parse(guess, fmt, NULL);
+    }
+    return LP_OK;
+}
+
+/* Every case of the file: its float32 outputs, printed as each is computed. */
+static lp_status gemm_cases(lp_csv *c, const dot_cfg *cfg, const mf_format *fmt, lp_diag *d)
+{
+    /* a case's A_hex holds up to 2^26 codes of 4 hex digits; lines stop there */
+    static const char *const need[] = {"case", "M", "N", "K", "A_hex", "B_hex"};
+    uint16_t *A = NULL, *B = NULL;
+    float *D = NULL;
+    int digits = fmt->hex_digits, ci[6], nhdr;
+    if (!lp_csv_next(c, d)) {
+        if (!d->status) lp_diag_set(d, LP_ERR_PARSE, 1, 1, "empty file: expected a header line");
+        goto done;
+    }
+    if (lp_csv_split(c, d)) goto done;
+    nhdr = c->nfields;
+    for (int i = 0; i < 6; i++) {
+        if ((ci[i] = lp_csv_find(c, need[i])) < 0) {
+            lp_diag_set(d, LP_ERR_PARSE, 1, 1, "header has no column '%s'", need[i]);
+            goto done;
+        }
+    }
+    int crow = lp_csv_find(c, "rows"), ccol = lp_csv_find(c, "cols");
+    printf("case,out_hex\n");
+    while (lp_csv_next(c, d)) {
+        if (!c->len) continue; /* a blank line, e.g. at the end */
+        if (lp_csv_split(c, d)) break;
+        if (c->nfields != nhdr) {
+            lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[c->nfields - 1], "line has %d fields, the header %d",
+                        c->nfields, nhdr);
+            break;
+        }
+        long M, N, K, rows, cols;
+        if (lp_csv_long(c, ci[1], "M", 1, 1L << 20, &M, d) || lp_csv_long(c, ci[2], "N", 1, 1L << 20, &N, d) ||
+            lp_csv_long(c, ci[3], "K", 1, 1L << 22, &K, d))
+            break;
+        rows = crow >= 0 ? count_list(c->field[crow]) : M;
+        cols = ccol >= 0 ? count_list(c->field[ccol]) : N;
+        if (rows * K > (1L << 26) || cols * K > (1L << 26) || rows * cols > (1L << 24)) {
+            lp_diag_set(d, LP_ERR_RANGE, c->line, c->col[ci[1]], "case too large: %ld x %ld x %ld", rows, cols, K);
+            break;
+        }
+        uint16_t *nA = realloc(A, sizeof *A * (size_t)(rows * K)),
+                 *nB = nA ? realloc(B, sizeof *B * (size_t)(K * cols)) : NULL;
+        float *nD = nB ? realloc(D, sizeof *D * (size_t)(rows * cols)) : NULL;
+        if (nA) A = nA;
+        if (nB) B = nB;
+        if (!nD) {
+            lp_diag_set(d, LP_ERR_NOMEM, c->line, 1, "out of memory for a %ld x %ld x %ld case", rows, cols, K);
+            break;
+        }
+        D = nD;
+        if (get_codes(c, ci[4], "A_hex", digits, fmt, (size_t)(rows * K), A, d) ||
+            get_codes(c, ci[5], "B_hex", digits, fmt, (size_t)(K * cols), B, d))
+            break;
+        dot_matrix ma = {fmt, A, (int)K, NULL, 0, 0}, mb = {fmt, B, (int)cols, NULL, 0, 0};
+        lp_status st = dot_gemm(cfg, (int)rows, (int)cols, (int)K, &ma, &mb, NULL, D);
+        if (st) {
+            lp_diag_set(d, st, c->line, 1, "cannot compute this case: %s", lp_status_text(st));
+            break;
+        }
+        printf("%s,", c->field[ci[0]]);
+        for (long i = 0; i < rows * cols; i++) {
+            uint32_t b;
+            memcpy(&b, &D[i], 4);
+            printf("%08x", b);
+        }
+        putchar('\n');
+    }
+done:
+    free(A), free(B), free(D);
+    return d->status;
+}
+
 int cmd_gemm_bits(int argc, char **argv, int first)
 {
     cli_args a;
     lp_diag d;
     dot_cfg cfg;
     mf_format fmt;
-    lp_diag err;
+    const char *path = NULL;
     if (cli_parse(&gemm_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
     if (a.help) {
         cli_print_help(&gemm_cmd, stdout);
@@ -108,145 +251,17 @@ int cmd_gemm_bits(int argc, char **argv, int first)
         list_presets();
         return 0;
     }
-    const char *pv = cli_get(&gemm_cmd, &a, "preset");
-    if (!pv) {
-        cli_value_error(&gemm_cmd, &a, NULL, -1, &d, "'lpsim gemm-bits' needs --preset NAME");
-        return cli_fail(&d);
-    }
-    if (dot_preset(pv, &cfg, &err)) {
-        cli_value_error(&gemm_cmd, &a, "preset", -1, &d, "%s", err.msg);
-        return cli_fail(&d);
-    }
-    const char *sv = cli_get(&gemm_cmd, &a, "split");
-    if (sv) {
-        char *end;
-        long s = strtol(sv, &end, 10), t = 0;
-        if (*end == ':') t = strtol(end + 1, &end, 10);
-        if (*end || s < 1 || t < 1 || s > 4096 || t > (1L << 20)) {
-            cli_value_error(&gemm_cmd, &a, "split", -1, &d,
-                            "--split expects S:T with S >= 1 parts and a tile T >= 1, got '%s'", sv);
-            return cli_fail(&d);
-        }
-        cfg.split = (int)s;
-        cfg.split_tile = (int)t;
-    }
-    long promote;
-    if (cli_get_long(&gemm_cmd, &a, "promote", 0, 1L << 20, cfg.promote, &promote, &d)) return cli_fail(&d);
-    cfg.promote = (int)promote;
-    const char *ov = cli_get(&gemm_cmd, &a, "out");
-    if (ov) {
-        if (mf_parse(ov, &cfg.out, &err)) {
-            cli_value_error(&gemm_cmd, &a, "out", -1, &d, "%s", err.msg);
-            return cli_fail(&d);
-        }
-        if (cfg.out.kind != MF_KIND_FLOAT) {
-            cli_value_error(&gemm_cmd, &a, "out", -1, &d, "the output format must be a float format, not %s",
-                            cfg.out.name);
-            return cli_fail(&d);
-        }
-    }
-    if (a.npos != 1) {
-        cli_value_error(&gemm_cmd, &a, NULL, -1, &d, "'lpsim gemm-bits' needs one FILE.csv");
-        return cli_fail(&d);
-    }
-    const char *path = a.pos[0], *iv = cli_get(&gemm_cmd, &a, "in");
-    if (iv) {
-        if (mf_parse(iv, &fmt, &err)) {
-            cli_value_error(&gemm_cmd, &a, "in", -1, &d, "%s", err.msg);
-            return cli_fail(&d);
-        }
-        if (fmt.bits > 16) {
-            cli_value_error(&gemm_cmd, &a, "in", -1, &d, "input formats are at most 16 bits wide, %s has %d", fmt.name,
-                            fmt.bits);
-            return cli_fail(&d);
-        }
-    } else {
-        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-        const char *guess = strstr(base, "fp8_e4m3") ? "fp8_e4m3fn" : strstr(base, "bf16") ? "bf16" : NULL;
-        if (!guess) {
-            cli_value_error(&gemm_cmd, &a, NULL, 0, &d,
-                            "cannot tell the input format from the file name '%s'; give --in FMT", base);
-            return cli_fail(&d);
-        }
-        mf_parse(guess, &fmt, NULL);
-    }
+    if (gemm_options(&a, &cfg, &fmt, &path, &d)) return cli_fail(&d);
     FILE *in = fopen(path, "r");
     if (!in) {
         cli_value_error(&gemm_cmd, &a, NULL, 0, &d, "cannot open '%s': %s", path, strerror(errno));
         return cli_fail(&d);
     }
-
-    /* a case's A_hex holds up to 2^26 codes of 4 hex digits; lines stop there */
-    static const char *const need[] = {"case", "M", "N", "K", "A_hex", "B_hex"};
-    lp_csv c;
-    uint16_t *A = NULL, *B = NULL;
-    float *D = NULL;
-    int rc = 0, digits = fmt.hex_digits, ci[6], nhdr;
+    lp_csv c; /* a case's A_hex holds up to 2^26 codes of 4 hex digits; lines stop there */
     lp_csv_init(&c, in, path, (size_t)1 << 30);
     lp_diag_init(&d, path);
-    if (!lp_csv_next(&c, &d)) {
-        if (!d.status) lp_diag_set(&d, LP_ERR_PARSE, 1, 1, "empty file: expected a header line");
-        goto done;
-    }
-    if (lp_csv_split(&c, &d)) goto done;
-    nhdr = c.nfields;
-    for (int i = 0; i < 6; i++) {
-        if ((ci[i] = lp_csv_find(&c, need[i])) < 0) {
-            lp_diag_set(&d, LP_ERR_PARSE, 1, 1, "header has no column '%s'", need[i]);
-            goto done;
-        }
-    }
-    int crow = lp_csv_find(&c, "rows"), ccol = lp_csv_find(&c, "cols");
-    printf("case,out_hex\n");
-    while (lp_csv_next(&c, &d)) {
-        if (!c.len) continue; /* a blank line, e.g. at the end */
-        if (lp_csv_split(&c, &d)) break;
-        if (c.nfields != nhdr) {
-            lp_diag_set(&d, LP_ERR_PARSE, c.line, c.col[c.nfields - 1], "line has %d fields, the header %d", c.nfields,
-                        nhdr);
-            break;
-        }
-        long M, N, K, rows, cols;
-        if (lp_csv_long(&c, ci[1], "M", 1, 1L << 20, &M, &d) || lp_csv_long(&c, ci[2], "N", 1, 1L << 20, &N, &d) ||
-            lp_csv_long(&c, ci[3], "K", 1, 1L << 22, &K, &d))
-            break;
-        rows = crow >= 0 ? count_list(c.field[crow]) : M;
-        cols = ccol >= 0 ? count_list(c.field[ccol]) : N;
-        if (rows * K > (1L << 26) || cols * K > (1L << 26) || rows * cols > (1L << 24)) {
-            lp_diag_set(&d, LP_ERR_RANGE, c.line, c.col[ci[1]], "case too large: %ld x %ld x %ld", rows, cols, K);
-            break;
-        }
-        uint16_t *nA = realloc(A, sizeof *A * (size_t)(rows * K)),
-                 *nB = nA ? realloc(B, sizeof *B * (size_t)(K * cols)) : NULL;
-        float *nD = nB ? realloc(D, sizeof *D * (size_t)(rows * cols)) : NULL;
-        if (nA) A = nA;
-        if (nB) B = nB;
-        if (!nD) {
-            lp_diag_set(&d, LP_ERR_NOMEM, c.line, 1, "out of memory for a %ld x %ld x %ld case", rows, cols, K);
-            break;
-        }
-        D = nD;
-        if (get_codes(&c, ci[4], "A_hex", digits, &fmt, (size_t)(rows * K), A, &d) ||
-            get_codes(&c, ci[5], "B_hex", digits, &fmt, (size_t)(K * cols), B, &d))
-            break;
-        dot_matrix ma = {&fmt, A, (int)K, NULL, 0, 0}, mb = {&fmt, B, (int)cols, NULL, 0, 0};
-        lp_status st = dot_gemm(&cfg, (int)rows, (int)cols, (int)K, &ma, &mb, NULL, D);
-        if (st) {
-            lp_diag_set(&d, st, c.line, 1, "cannot compute this case: %s", lp_status_text(st));
-            break;
-        }
-        printf("%s,", c.field[ci[0]]);
-        for (long i = 0; i < rows * cols; i++) {
-            uint32_t b;
-            memcpy(&b, &D[i], 4);
-            printf("%08x", b);
-        }
-        putchar('\n');
-    }
-done:
-    if (d.status) rc = cli_fail(&d);
+    int rc = gemm_cases(&c, &cfg, &fmt, &d) ? cli_fail(&d) : 0;
     lp_csv_free(&c);
     fclose(in);
-    free(A), free(B), free(D);
     return rc;
 }
