@@ -155,11 +155,10 @@ static int by_offset(const void *x, const void *y)
 
 static void print_contents(const isa_prog *p, const contents *c, FILE *f)
 {
-    static const char *const rules[] = {"bitexact", "maxulp", "relerr"};
     if (!c->expect) {
         fprintf(f, ".data %s, inline\n", c->buf->name);
     } else {
-        fprintf(f, ".expect %s, inline, %s", c->buf->name, rules[c->expect->rule]);
+        fprintf(f, ".expect %s, inline, %s", c->buf->name, isa_rule_name(c->expect->rule));
         if (c->expect->rule != ISA_RULE_BITEXACT) fprintf(f, " %.17g", c->expect->tol);
         fputc('\n', f);
     }
@@ -209,8 +208,7 @@ void asm_listing(const isa_prog *p, FILE *f)
     }
     for (size_t i = 0; i < p->nexpects; i++) {
         const isa_expect *e = &p->expects[i];
-        static const char *const rules[] = {"bitexact", "maxulp", "relerr"};
-        fprintf(f, "; expect %-12s %s %.17g\n", p->bufs[e->buf].name, rules[e->rule], e->tol);
+        fprintf(f, "; expect %-12s %s %.17g\n", p->bufs[e->buf].name, isa_rule_name(e->rule), e->tol);
     }
     for (size_t i = 0; i < p->ninsns; i++) {
         const uint8_t *w = p->code + i * ISA_WORD_BYTES;

@@ -25,6 +25,13 @@
 
 void isa_prog_init(isa_prog *p) { memset(p, 0, sizeof *p); }
 
+const char *isa_rule_name(isa_rule r)
+{
+    static const char *const names[ISA_RULE_COUNT] = {
+        [ISA_RULE_BITEXACT] = "bitexact", [ISA_RULE_MAXULP] = "maxulp", [ISA_RULE_RELERR] = "relerr"};
+    return (unsigned)r < ISA_RULE_COUNT ? names[r] : "?";
+}
+
 void isa_prog_free(isa_prog *p)
 {
     free(p->src_path);

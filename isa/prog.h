@@ -34,7 +34,12 @@
 #define ISA_MAX_BUFFERS 4096
 #define ISA_BUFFER_ALIGN 64
 
-typedef enum isa_rule { ISA_RULE_BITEXACT, ISA_RULE_MAXULP, ISA_RULE_RELERR, ISA_RULE_COUNT } isa_rule;
+/* Comparison rules of expected outputs; the values are their stable codes in
+** .lpt expectation records (pinned by a test). */
+typedef enum isa_rule { ISA_RULE_BITEXACT = 0, ISA_RULE_MAXULP = 1, ISA_RULE_RELERR = 2, ISA_RULE_COUNT } isa_rule;
+
+/* "bitexact", "maxulp" or "relerr" (as the assembler spells them). */
+const char *isa_rule_name(isa_rule r);
 
 typedef struct isa_buffer {
     char name[ISA_NAME_MAX];

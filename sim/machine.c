@@ -139,8 +139,7 @@ int machine_check(const machine *m, FILE *out, int max_report)
         if (bad) {
             failed++;
             if (out) {
-                static const char *const rules[] = {"bitexact", "maxulp", "relerr"};
-                fprintf(out, "%s: %zu of %zu elements differ (%s %g", b->name, bad, n, rules[x->rule], x->tol);
+                fprintf(out, "%s: %zu of %zu elements differ (%s %g", b->name, bad, n, isa_rule_name(x->rule), x->tol);
                 if (x->rule == ISA_RULE_RELERR) fprintf(out, "; max error %.3g of max |expected| %.3g", maxerr, maxw);
                 fprintf(out, ")\n");
             }

@@ -313,7 +313,8 @@ struct Controller : sc_module {
         retire();
     }
 
-    /* Record an error about instruction j and stop issuing. */
+    /* Record an error about instruction j and stop issuing; fmt continues
+    ** "instruction N (MNEMONIC)" (": ..." or " needs ..."). */
     bool refuse(const Job &j, lp_status s, const char *fmt, ...) __attribute__((format(printf, 4, 5)))
     {
         char msg[LP_DIAG_MSG_MAX];
@@ -321,7 +322,7 @@ struct Controller : sc_module {
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        lp_diag_msg(&sh.diag, s, "instruction %zu (%s): %s", j.index, isa_get(j.insn)->mnemonic, msg);
+        lp_diag_msg(&sh.diag, s, "instruction %zu (%s)%s", j.index, isa_get(j.insn)->mnemonic, msg);
         sh.fail(j.index, s);
         return false;
     }
@@ -337,7 +338,7 @@ struct Controller : sc_module {
             for (int u = 0; u < sh.arch->nunits; u++)
                 snprintf(units + strlen(units), sizeof units - strlen(units), "%s%s", u ? ", " : "",
                          sh.arch->units[u].name);
-            return refuse(j, LP_ERR_UNIT, "needs a %s unit: %s has none (its units: %s)", unit_class_name(cls),
+            return refuse(j, LP_ERR_UNIT, " needs a %s unit: %s has none (its units: %s)", unit_class_name(cls),
                           sh.arch->name, units);
         }
         j.unit = by_class[cls];
@@ -348,7 +349,7 @@ struct Controller : sc_module {
         lp_diag why;
         lp_diag_init(&why, NULL);
         if (f->timing(sh.arch, u->cfg, &j.op, &t, &why))
-            return refuse(j, why.status, "the %s unit of %s %s", u->name, sh.arch->name, why.msg);
+            return refuse(j, why.status, ": the %s unit of %s %s", u->name, sh.arch->name, why.msg);
         j.cycles = t.cycles;
         if (cls == UNIT_CLASS_MATRIX) {
             st->macs += t.macs;

@@ -1,0 +1,329 @@
+/*
+** test_units.c — units as first-class parts: the unit table's invariants,
+** the stable codes every .lpt file relies on, architecture files that declare
+** units (sections, kinds, the units: list), the refusal of instructions a
+** chip has no unit for (at the instruction's source line), the ideal matrix
+** unit (the worked example of docs/units.md), and statistics per unit.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "isa.h"
+#include "lp_test.h"
+#include "prog.h"
+#include "tc.h"
+#include "units.h"
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+/* Write text to a fresh temporary file whose name ends in suffix; returns its
+** path (static, one per slot). */
+static const char *temp_file(int slot, const char *suffix, const char *text)
+{
+    static char paths[4][64];
+    snprintf(paths[slot], sizeof paths[slot], "/tmp/lpt_units_%d_%d%s", (int)getpid(), slot, suffix);
+    FILE *f = fopen(paths[slot], "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(text, f);
+    fclose(f);
+    return paths[slot];
+}
+
+/* `lpsim exec --json --timing-only --arch A K`; exit status, JSON and errors. */
+static int exec_json(const char *arch, const char *kernel, bool timing_only, char **out, char **err)
+{
+    char cmd[2400];
+    snprintf(cmd, sizeof cmd, "exec --json %s--arch '%s' '%s'", timing_only ? "--timing-only " : "", arch, kernel);
+    return lpt_run(cmd, "", 0, out, err);
+}
+
+/* ---- the table ----------------------------------------------------------------------- */
+
+static void test_table_invariants_hold(void)
+{
+    units_check(); /* asserts: every kind with values has a body for each operation of its class, codes unique */
+    for (int op = 0; op < ISA_OP_COUNT; op++) { /* every instruction has a body wherever it can run */
+        const isa_info *in = isa_get((isa_op)op);
+        if (in->cls == UNIT_CLASS_CTRL) continue;
+        unit_kind k = unit_reference_kind(in->cls);
+        CU_ASSERT_PTR_NOT_NULL(unit_kind_get(k)->faces->ops[in->op]);
+        for (int j = 0; j < UNIT_KIND_COUNT; j++) {
+            const unit_kind_info *ki = unit_kind_get((unit_kind)j);
+            if (ki->cls == in->cls && ki->faces && ki->faces->ops) CU_ASSERT_PTR_NOT_NULL(ki->faces->ops[in->op]);
+        }
+    }
+    for (int k = 0; k < UNIT_KIND_COUNT; k++) { /* names round-trip; what is simulated has keys and timing */
+        const unit_kind_info *ki = unit_kind_get((unit_kind)k);
+        CU_ASSERT_EQUAL(unit_kind_lookup(ki->name), k);
+        if (unit_kind_simulated((unit_kind)k)) CU_ASSERT(ki->section != NULL && ki->faces->timing != NULL);
+    }
+    CU_ASSERT_EQUAL(unit_kind_lookup("tpu"), -1);
+}
+
+/* The codes .lpt files hold: changing one changes what every existing binary
+** means. A failure here means: bump ISA_TRACE_VERSION, refuse the old files,
+** and pin the new code. */
+static void test_stable_codes_are_pinned(void)
+{
+    static const struct {
+        const char *name;
+        int code;
+    } formats[] = {{"fp8_e4m3fn", 1}, {"fp8_e5m2", 2},    {"fp8_e4m3fnuz", 3},    {"fp8_e5m2fnuz", 4},
+                   {"fp8_e4m3", 5},   {"fp8_e3m4", 6},    {"fp8_e4m3b11fnuz", 7}, {"fp6_e2m3fn", 8},
+                   {"fp6_e3m2fn", 9}, {"fp4_e2m1fn", 10}, {"e8m0fnu", 11},        {"bf16", 12},
+                   {"fp16", 13},      {"fp32", 14},       {"mxint8", 15}},
+      presets[] = {{"exact", 0},     {"fp32-seq", 1},  {"h100-bf16", 2}, {"h100-fp8", 3},  {"h100-fp8-fastaccum", 4},
+                   {"v100-fp16", 5}, {"a100-fp16", 6}, {"ada-fp8", 7},   {"b200-bf16", 8}, {"b200-fp8", 9},
+                   {"b200-mx", 10}},
+      mx[] = {{"fp8_e4m3", 0}, {"fp8_e5m2", 1}, {"fp6_e3m2", 2}, {"fp6_e2m3", 3}, {"fp4_e2m1", 4}, {"int8", 5}},
+      rounds[] = {{"nearest-even", 0}, {"toward-zero", 1}, {"half-away", 2}, {"stochastic", 3}},
+      units[] = {{"control", 0}, {"dma", 1}, {"tensor_core", 2}, {"vector", 3}, {"pim", 4}, {"fpga", 5}, {"ideal", 6}},
+      rules[] = {{"bitexact", 0}, {"maxulp", 1}, {"relerr", 2}};
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        mf_format f;
+        CU_ASSERT_FATAL(mf_parse(formats[i].name, &f, NULL) == LP_OK);
+        CU_ASSERT_EQUAL(isa_fmt_code(&f), (uint32_t)formats[i].code);
+        CU_ASSERT_EQUAL(mf_id_by_code(formats[i].code) >= 0, 1);
+    }
+    CU_ASSERT_EQUAL(MF_ID_COUNT, 15); /* a new format needs a new code, pinned here */
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        CU_ASSERT_EQUAL(dot_preset_code(dot_preset_find(presets[i].name, NULL)), presets[i].code);
+    CU_ASSERT_EQUAL(dot_preset_count(), 11);
+    for (size_t i = 0; i < sizeof mx / sizeof mx[0]; i++) {
+        mx_elem_id id;
+        CU_ASSERT_FATAL(mx_elem_find(mx[i].name, &id, NULL) == LP_OK);
+        CU_ASSERT_EQUAL(mx_elem_code(id), mx[i].code);
+    }
+    CU_ASSERT_EQUAL(MX_ELEM_COUNT, 6);
+    for (size_t i = 0; i < sizeof rounds / sizeof rounds[0]; i++) {
+        mf_round r;
+        CU_ASSERT_FATAL(mf_round_parse(rounds[i].name, &r) == LP_OK);
+        CU_ASSERT_EQUAL(mf_round_code(r), rounds[i].code);
+    }
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        CU_ASSERT_EQUAL(unit_kind_get((unit_kind)unit_kind_lookup(units[i].name))->code, units[i].code);
+    CU_ASSERT_EQUAL(UNIT_KIND_COUNT, 7);
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        CU_ASSERT_STRING_EQUAL(isa_rule_name((isa_rule)rules[i].code), rules[i].name);
+    CU_ASSERT_EQUAL(ISA_TRACE_VERSION, 2);
+}
+
+/* ---- architecture files ------------------------------------------------------------------ */
+
+static void expect_arch_error(const char *yaml, const char *want)
+{
+    arch_cfg *a = NULL;
+    lp_diag d;
+    char got[512];
+    lp_status st = arch_load_text(yaml, strlen(yaml), "u.yaml", &a, &d);
+    snprintf(got, sizeof got, "%d:%d: error: %s", d.line, d.col, d.msg);
+    if (st == LP_OK || strcmp(got, want)) fprintf(stderr, "\n  got:  %s\n  want: %s", got, want);
+    CU_ASSERT(st != LP_OK && a == NULL);
+    CU_ASSERT_STRING_EQUAL(got, want);
+    arch_free(a);
+}
+
+static void test_kind_selects_the_keys(void)
+{
+    /* an ideal unit has formats but no array: the array's keys belong to tensor cores */
+    expect_arch_error("matrix:\n  kind: ideal\n  array_rows: 4\n",
+                      "3:3: error: unknown key 'array_rows' in matrix (see 'lpsim arch --keys')");
+    expect_arch_error("matrix:\n  kind: fpga\n", "2:9: error: matrix.kind: fpga units are not modelled yet");
+    expect_arch_error("vector:\n  kind: tensor_core\n", "2:9: error: vector.kind must be vector, got 'tensor_core'");
+    expect_arch_error("matrix: 3\n", "1:9: error: matrix must be a mapping of keys (see 'lpsim arch --keys')");
+    expect_arch_error("matrix:\n  name: tc\n",
+                      "2:3: error: the unit of section 'matrix' is named matrix; name units in "
+                      "'units:'");
+    expect_arch_error("units:\n  - {kind: vector}\n", "2:5: error: units[0] needs 'name'");
+    expect_arch_error("units:\n  - {name: v2}\n", "2:5: error: units[0] needs 'kind'");
+    expect_arch_error("units:\n  - {name: v2, kind: tpu}\n",
+                      "2:22: error: units[0].kind must be dma, tensor_core, vector, pim, fpga or ideal, got 'tpu'");
+    expect_arch_error("units:\n  - {name: V2, kind: vector}\n",
+                      "2:12: error: a unit name is a lower-case letter, then letters, digits or _ (at most 23), got "
+                      "'V2'");
+    expect_arch_error("units:\n  - {name: vector, kind: vector}\n",
+                      "2:12: error: 'vector' names the unit of the vector section; choose another name");
+    expect_arch_error("units:\n  - {name: v2, kind: vector}\n  - {name: v2, kind: vector}\n",
+                      "3:12: error: the chip already has a unit named 'v2'");
+    expect_arch_error("units:\n  - {name: v2, kind: vector, lanes: 0}\n",
+                      "2:37: error: units[0].lanes must be between 1 and 65536, got 0");
+    expect_arch_error("units:\n  - {name: t2, kind: tensor_core}\n",
+                      "2:5: error: units[0].formats must list at least one format with its macs_per_cycle");
+    expect_arch_error("units: {name: v}\n",
+                      "1:8: error: units must be a list of units, each {name: NAME, kind: KIND, ...}");
+}
+
+/* A chip with several matrix-unit kinds: units in declaration order, each with
+** its kind's configuration; the printed form loads back to itself. */
+static void test_units_list_declares_more_units(void)
+{
+    const char *yaml = "name: two\n"
+                       "matrix:\n"
+                       "  kind: ideal\n"
+                       "  formats:\n"
+                       "    - {format: fp8_e4m3fn, macs_per_cycle: 1024, energy_pj_per_mac: 0.0625}\n"
+                       "units:\n"
+                       "  - name: tc2\n"
+                       "    kind: tensor_core\n"
+                       "    array_rows: 8\n"
+                       "    formats:\n"
+                       "      - {format: bf16, macs_per_cycle: 512, energy_pj_per_mac: 0.125}\n"
+                       "  - {name: vec2, kind: vector, lanes: 7}\n";
+    arch_cfg *a, *b;
+    lp_diag d;
+    CU_ASSERT_FATAL(arch_load_text(yaml, strlen(yaml), "two.yaml", &a, &d) == LP_OK);
+    CU_ASSERT_EQUAL_FATAL(a->nunits, 5); /* dma, matrix, vector, tc2, vec2 */
+    static const char *const names[] = {"dma", "matrix", "vector", "tc2", "vec2"};
+    static const unit_kind kinds[] = {UNIT_KIND_DMA, UNIT_KIND_IDEAL, UNIT_KIND_VECTOR, UNIT_KIND_TC, UNIT_KIND_VECTOR};
+    for (int i = 0; i < 5; i++) {
+        CU_ASSERT_STRING_EQUAL(a->units[i].name, names[i]);
+        CU_ASSERT_EQUAL(a->units[i].kind, kinds[i]);
+    }
+    CU_ASSERT_EQUAL(((const tc_cfg *)a->units[3].cfg)->array_rows, 8);
+    CU_ASSERT_EQUAL(((const tc_cfg *)a->units[3].cfg)->array_cols, 32);      /* its default */
+    CU_ASSERT_EQUAL(arch_unit_of_class(a, UNIT_CLASS_MATRIX), &a->units[1]); /* the first of its class */
+    char *t1 = NULL, *t2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    FILE *f = open_memstream(&t1, &n1);
+    arch_print(a, f);
+    fclose(f);
+    CU_ASSERT_FATAL(arch_load_text(t1, n1, "printed.yaml", &b, &d) == LP_OK);
+    f = open_memstream(&t2, &n2);
+    arch_print(b, f);
+    fclose(f);
+    CU_ASSERT_STRING_EQUAL(t1, t2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t1, "units:\n  - name: tc2\n    kind: tensor_core\n    array_rows: 8\n"));
+    free(t1), free(t2);
+    arch_free(a), arch_free(b);
+}
+
+/* ---- the simulator ------------------------------------------------------------------------ */
+
+/* An instruction for a unit the chip lacks: LP_ERR_UNIT, exit 2, at its line. */
+static void test_instruction_without_its_unit_is_refused_at_its_line(void)
+{
+    const char *arch = temp_file(0, ".yaml", "name: nomatrix\n");
+    const char *k =
+        temp_file(1, ".s",
+                  "; no matrix unit here\n    VFILL spm:0, 4, 4, 1\n    MMA acc:0, spm:0, spm:0x100, 4, 4, 4,"
+                  " bf16, bf16, exact, set\n");
+    char *out, *err, want[512];
+    CU_ASSERT_EQUAL(exec_json(arch, k, true, &out, &err), 2);
+    snprintf(want, sizeof want,
+             "%s:3:5: error: instruction 1 (MMA) needs a matrix unit: nomatrix has none (its units: dma, vector)\n", k);
+    CU_ASSERT_STRING_EQUAL(err, want);
+    CU_ASSERT_EQUAL(out[0], 0);
+    free(out), free(err);
+    /* PIM instructions on a chip without PIM arrays, functional mode too */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/pim_gemv/pim_gemv.s", LPSIM_SOURCE_DIR);
+    CU_ASSERT_EQUAL(exec_json("edge-mx", path, false, &out, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(err, "pim_gemv.s:16:5: error: instruction 0 (PIM_LD) needs a pim unit: edge-mx has none (its units: "
+                    "dma, matrix, vector)\n"));
+    free(out), free(err);
+    /* a format the unit does not run: the unit, the chip and what it runs */
+    k = temp_file(1, ".s", "    MMA acc:0, spm:0, spm:0x100, 4, 4, 4, fp16, fp16, exact, set\n");
+    CU_ASSERT_EQUAL(exec_json("b200-mx", k, true, &out, &err), 2);
+    snprintf(want, sizeof want,
+             "%s:1:5: error: instruction 0 (MMA): the matrix unit of b200-mx does not run fp16 (it runs", k);
+    CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
+    free(out), free(err);
+    unlink(arch), unlink(k);
+}
+
+/* The worked example of docs/units.md: an ideal matrix unit computes the
+** tensor core's values and takes ceil(MACs / rate) cycles per MMA. */
+static void test_ideal_unit_computes_values_at_the_roofline(void)
+{
+    char yaml[512], path[1024], *out, *err;
+    snprintf(yaml, sizeof yaml,
+             "name: roof\nclock_ghz: 1\nmatrix:\n  kind: ideal\n  formats:\n"
+             "    - {format: fp8_e4m3fn, macs_per_cycle: 1000, energy_pj_per_mac: 0.25}\n"
+             "    - {format: bf16, macs_per_cycle: 500, energy_pj_per_mac: 0.5}\n");
+    const char *arch = temp_file(0, ".yaml", yaml);
+    /* the examples' values are the tensor core's, bit for bit */
+    snprintf(path, sizeof path, "%s/examples/mx_gemm/mx_gemm.s", LPSIM_SOURCE_DIR);
+    CU_ASSERT_EQUAL(exec_json(arch, path, false, &out, &err), 0);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "failed"), 0);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "expectations"), 1);
+    free(out), free(err);
+    /* the timing face: 7 x 9 x 11 = 693 MACs at bf16's 500 per cycle: ceil(1.386) = 2 cycles */
+    arch_cfg *a;
+    lp_diag d;
+    CU_ASSERT_FATAL(arch_load_text(yaml, strlen(yaml), "roof.yaml", &a, &d) == LP_OK);
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    unit_op op = {.what = UNIT_OP_MMA, .m = 7, .n = 9, .k = 11};
+    mf_parse("bf16", &op.fa, NULL);
+    unit_timing t;
+    CU_ASSERT_FATAL(unit_kind_get(u->kind)->faces->timing(a, u->cfg, &op, &t, NULL) == LP_OK);
+    CU_ASSERT_EQUAL(t.cycles, 2);
+    CU_ASSERT_EQUAL(t.macs, 693);
+    CU_ASSERT_EQUAL(t.peak_cycles, 693 / 500.0);
+    CU_ASSERT_EQUAL(unit_kind_get(u->kind)->faces->energy_pj(a, u->cfg, &op, &t), 693 * 0.5);
+    arch_free(a);
+    /* in the system, a compute-bound MMA: 64 x 64 x 2048 fp8 = 8388608 MACs at
+    ** 1000 per cycle = 8389 cycles, its operands (256 KiB) streaming in 2048 */
+    const char *k = temp_file(1, ".s",
+                              "    MMA acc:0, spm:0, spm:0x20000, 64, 64, 2048, fp8_e4m3fn, fp8_e4m3fn, exact, "
+                              "set\n");
+    CU_ASSERT_EQUAL_FATAL(exec_json(arch, k, true, &out, &err), 0);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "busy_cycles.matrix"), 8389);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "energy_breakdown_pj.matrix"), 8388608 * 0.25);
+    CU_ASSERT_DOUBLE_EQUAL(lpt_json_num(out, "utilization") * lpt_json_num(out, "cycles"), 8388.608, 1e-9);
+    free(out), free(err);
+    unlink(arch), unlink(k);
+}
+
+/* Statistics per unit: busy cycles for every unit by its name, energy for the
+** units with a cost face and the memory levels; traces name the units. */
+static void test_statistics_and_traces_name_the_units(void)
+{
+    char yaml[1024], csv[64], png[64], cmd[512], *out, *err;
+    snprintf(yaml, sizeof yaml, "name: twovec\nunits:\n  - {name: vec2, kind: vector, lanes: 4}\n");
+    const char *arch = temp_file(0, ".yaml", yaml);
+    const char *k = temp_file(1, ".s", "    VFILL spm:0, 8, 8, 2\n    VEXP spm:0x100, spm:0, 8, 8\n");
+    snprintf(csv, sizeof csv, "/tmp/lpt_units_%d.csv", (int)getpid());
+    snprintf(png, sizeof png, "/tmp/lpt_units_%d.png", (int)getpid());
+    snprintf(cmd, sizeof cmd, "exec --json --timing-only --trace %s --arch '%s' '%s'", csv, arch, k);
+    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    CU_ASSERT_EQUAL(lpt_json_size(out, "busy_cycles"), 3);  /* dma, vector, vec2: every unit */
+    CU_ASSERT(lpt_json_num(out, "busy_cycles.vector") > 0); /* the first vector unit runs vector instructions */
+    CU_ASSERT_EQUAL(lpt_json_num(out, "busy_cycles.vec2"), 0);
+    CU_ASSERT_EQUAL(lpt_json_size(out, "energy_breakdown_pj"), 5); /* vector, vec2, dram, spm, acc: DMA has no own */
+    CU_ASSERT_EQUAL(lpt_json_num(out, "energy_breakdown_pj.vector"), 128 * 0.5);
+    free(out), free(err);
+    char *trace = lpt_read_file(csv, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(trace);
+    CU_ASSERT_PTR_NOT_NULL(strstr(trace, "\n0,VFILL,vector,"));
+    free(trace);
+    snprintf(cmd, sizeof cmd, "timeline %s --out %s", csv, png);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "lanes: dma 0, matrix, vector -> "));
+    free(out), free(err);
+    /* a trace that names a unit of a units: list gets its own lane */
+    const char *t = temp_file(2, ".csv",
+                              "index,instruction,unit,issue_cycle,start_cycle,end_cycle\n0,VEXP,vec2,0,1,9\n"
+                              "1,DMA_LD,dma,1,1,30\n2,DMA_LD,dma,2,2,40\n");
+    snprintf(cmd, sizeof cmd, "timeline %s --out %s", t, png);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "lanes: dma 0, dma 1, matrix, vector, vec2 -> "));
+    free(out), free(err);
+    unlink(arch), unlink(k), unlink(t), unlink(csv), unlink(png);
+}
+
+CU_TestInfo lpt_units_tests[] = {
+    {"table/invariants_hold", test_table_invariants_hold},
+    {"codes/stable_codes_are_pinned", test_stable_codes_are_pinned},
+    {"arch/kind_selects_the_keys", test_kind_selects_the_keys},
+    {"arch/units_list_declares_more_units", test_units_list_declares_more_units},
+    {"sim/instruction_without_its_unit_is_refused_at_its_line",
+     test_instruction_without_its_unit_is_refused_at_its_line},
+    {"sim/ideal_unit_computes_values_at_the_roofline", test_ideal_unit_computes_values_at_the_roofline},
+    {"sim/statistics_and_traces_name_the_units", test_statistics_and_traces_name_the_units},
+    CU_TEST_INFO_NULL,
+};
