@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "bench_util.h"
 
 int main(int argc, char **argv)
@@ -67,14 +69,12 @@ int main(int argc, char **argv)
         double t = bench_now_s() - t0;
         best = t < best ? t : best;
     }
-    char json[4096] = "";
-    f = fopen(out, "r");
-    size_t got = f ? fread(json, 1, sizeof json - 1, f) : 0;
-    json[got] = 0;
-    if (f) fclose(f);
-    const char *pi = strstr(json, "\"instructions\": "), *pc = strstr(json, "\"cycles\": "),
-               *pu = strstr(json, "\"utilization\": ");
-    double insns = pi ? atof(pi + 16) : 0, cycles = pc ? atof(pc + 10) : 0, util = pu ? atof(pu + 15) : 0;
+    json_error_t je;
+    json_t *j = json_load_file(out, 0, &je);
+    double insns = json_number_value(json_object_get(j, "instructions")),
+           cycles = json_number_value(json_object_get(j, "cycles")),
+           util = json_number_value(json_object_get(j, "utilization"));
+    json_decref(j);
     double macs = (double)n * n * n;
     printf("bench_exec: %ld^3 MXFP8 GEMM on b200-mx, timing only, best of %d runs (lpsim exec, whole process)\n", n,
            reps);

@@ -10,15 +10,19 @@ shift || true
 harnesses=("${@:-asm trace}")
 [ $# -eq 0 ] && harnesses=(asm trace)
 command -v clang >/dev/null || { echo "fuzz/run.sh: needs clang (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
+[ -f build/generated/arch_presets.c ] || scripts/setup.sh build build -DCMAKE_BUILD_TYPE=Release
 mkdir -p fuzz/out/build
 gen=fuzz/out/build/generated
 mkdir -p "$gen"
 sed -e 's/@PROJECT_VERSION@/fuzz/' -e 's/@LPSIM_GIT_REV@/fuzz/' models/core/lp_version.h.in > "$gen/lp_version.h"
-srcs=(models/core/lp_status.c models/core/lp_diag.c models/core/lp_file.c models/numerics/mf.c models/numerics/mx.c models/numerics/dot.c isa/isa.c isa/prog.c isa/asm.c)
+# every library source of models/ and isa/ (the unit table binds every unit kind's faces)
+mapfile -t srcs < <(find models isa -name '*.c' | sort)
+mapfile -t incs < <(find models -type d | sort | sed 's/^/-I/')
 for h in "${harnesses[@]}"; do
   bin=fuzz/out/build/fuzz_$h
   clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-    -Imodels/core -Imodels/numerics -Iisa -I"$gen" "fuzz/fuzz_$h.c" "${srcs[@]}" -lm -o "$bin"
+    "${incs[@]}" -Iisa -I"$gen" "fuzz/fuzz_$h.c" "${srcs[@]}" build/generated/arch_presets.c \
+    $(pkg-config --cflags --libs libcyaml yaml-0.1 jansson) -lm -o "$bin"
   corpus=fuzz/out/corpus_$h
   mkdir -p "$corpus" "fuzz/out/$h"
   cp -n fuzz/corpus_$h/* "$corpus"/ 2>/dev/null || true
