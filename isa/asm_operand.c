@@ -229,7 +229,7 @@ static bool parse_f32(as *a, const line *l, const isa_info *info, int i, const a
 }
 
 static const parse_fn parsers[ISA_KIND_COUNT] = {
-#define ISA_KIND(id, name, bits, fn, syntax, help) [ISA_##id] = parse_##fn,
+#define ISA_KIND(id, name, bits, fn, field, syntax, help) [ISA_##id] = parse_##fn,
 #include "isa_kinds.def"
 #undef ISA_KIND
 };

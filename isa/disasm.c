@@ -102,7 +102,7 @@ static void print_f32(const isa_prog *p, const isa_insn *in, int i, FILE *f)
 }
 
 static const print_fn printers[ISA_KIND_COUNT] = {
-#define ISA_KIND(id, name, bits, fn, syntax, help) [ISA_##id] = print_##fn,
+#define ISA_KIND(id, name, bits, fn, field, syntax, help) [ISA_##id] = print_##fn,
 #include "isa_kinds.def"
 #undef ISA_KIND
 };

@@ -37,7 +37,7 @@ static const struct {
     int bits;
     const char *syntax, *help;
 } kinds[ISA_KIND_COUNT] = {
-#define ISA_KIND(id, name, bits, fn, syntax, help) [ISA_##id] = {name, bits, syntax, help},
+#define ISA_KIND(id, name, bits, fn, field, syntax, help) [ISA_##id] = {name, bits, syntax, help},
 #include "isa_kinds.def"
 #undef ISA_KIND
 };
@@ -49,7 +49,7 @@ static const char *const choices[ISA_KIND_COUNT][2] = {
 /* The unit_op field of each operand name, by the kind of value it holds
 ** (tiles for memory operands; numbers; formats; ...). An operand of isa.def
 ** fills the field of its name and type. */
-enum field_type { F_TILE, F_U64, F_FMT, F_MX, F_PRESET, F_BOOL, F_ROUND, F_IMM };
+enum field_type { F_TILE, F_U64, F_FMT, F_MX, F_PRESET, F_ACC, F_SERIAL, F_ROUND, F_IMM };
 static const struct {
     const char *name;
     enum field_type type;
@@ -87,38 +87,25 @@ static const struct {
     FIELD(ea, F_MX),
     FIELD(eb, F_MX),
     FIELD(preset, F_PRESET),
-    {"mode", F_BOOL, offsetof(unit_op, acc)},       /* accmode */
-    {"mode", F_BOOL, offsetof(unit_op, bitserial)}, /* gemv */
+    {"mode", F_ACC, offsetof(unit_op, acc)},          /* accmode */
+    {"mode", F_SERIAL, offsetof(unit_op, bitserial)}, /* gemv */
     FIELD(round, F_ROUND),
     {"s", F_IMM, offsetof(unit_op, imm)},
     {"v", F_IMM, offsetof(unit_op, imm)},
 #undef FIELD
 };
 
-static enum field_type kind_field_type(isa_kind k)
-{
-    switch (k) {
-    case ISA_K_SPM:
-    case ISA_K_ACC:
-    case ISA_K_MEM:
-    case ISA_K_DRAM: return F_TILE;
-    case ISA_K_FMT: return F_FMT;
-    case ISA_K_MX: return F_MX;
-    case ISA_K_PRESET: return F_PRESET;
-    case ISA_K_ACCMODE:
-    case ISA_K_GEMV: return F_BOOL;
-    case ISA_K_ROUND: return F_ROUND;
-    case ISA_K_F32: return F_IMM;
-    default: return F_U64; /* dim, bits, pim */
-    }
-}
+/* The type of field each kind fills (isa_kinds.def's field column). */
+static const enum field_type kind_fields[ISA_KIND_COUNT] = {
+#define ISA_KIND(id, name, bits, fn, field, syntax, help) [ISA_##id] = F_##field,
+#include "isa_kinds.def"
+#undef ISA_KIND
+};
 
-/* The field an operand fills: by name and type; the two "mode" fields by kind. */
+/* The field an operand fills: by its name and its kind's field type. */
 static size_t field_of(const isa_operand_info *o)
 {
-    enum field_type t = kind_field_type(o->kind);
-    if (o->kind == ISA_K_ACCMODE) return offsetof(unit_op, acc);
-    if (o->kind == ISA_K_GEMV) return offsetof(unit_op, bitserial);
+    enum field_type t = kind_fields[o->kind];
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (fields[i].type == t && !strcmp(fields[i].name, o->name)) return fields[i].off;
     assert(!"an operand of isa.def names no field of unit_op");

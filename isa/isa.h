@@ -34,7 +34,7 @@ typedef enum isa_op {
 } isa_op;
 
 typedef enum isa_kind {
-#define ISA_KIND(id, name, bits, fn, syntax, help) ISA_##id,
+#define ISA_KIND(id, name, bits, fn, field, syntax, help) ISA_##id,
 #include "isa_kinds.def"
 #undef ISA_KIND
     ISA_KIND_COUNT

@@ -182,7 +182,7 @@ static bool check_pim(const isa_insn *in, int i, char *msg, size_t n)
 }
 
 static const check_fn checks[ISA_KIND_COUNT] = {
-#define ISA_KIND(id, name, bits, fn, syntax, help) [ISA_##id] = check_##fn,
+#define ISA_KIND(id, name, bits, fn, field, syntax, help) [ISA_##id] = check_##fn,
 #include "isa_kinds.def"
 #undef ISA_KIND
 };
@@ -234,7 +234,7 @@ static void fill_round(const isa_insn *in, int i, void *field)
 }
 
 static const fill_fn fills[ISA_KIND_COUNT] = {
-#define ISA_KIND(id, name, bits, fn, syntax, help) [ISA_##id] = fill_##fn,
+#define ISA_KIND(id, name, bits, fn, field, syntax, help) [ISA_##id] = fill_##fn,
 #include "isa_kinds.def"
 #undef ISA_KIND
 };
