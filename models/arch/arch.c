@@ -42,7 +42,7 @@ static const cyaml_schema_field_t dram_fields[] = {
 };
 
 static const cyaml_schema_field_t mem_fields[] = {
-    /* spm and acc share the keys of spm */
+/* spm and acc share the keys of spm */
 #undef ARCH_SPM
 #define ARCH_SPM(key, kind, m, def, lo, hi, unit, help) FLD_##kind(key, arch_mem, m)
 #include "arch.def"
