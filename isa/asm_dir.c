@@ -192,8 +192,8 @@ const asm_directive_info asm_directives[] = {
      dir_data},
     {".expect", "NAME, hex \"FILE\" | bin \"FILE\" | inline [, bitexact | maxulp N | relerr X]",
      "expected contents of NAME after the run: bitexact (default) every code equal; maxulp N float elements at most "
-     "N units in the last place apart, NaN only against NaN; relerr X normwise, max abs(got - want) <= X * max "
-     "abs(want)",
+     "N units in the last place apart, NaN only against NaN; relerr X normwise, abs(got - want) <= X * max "
+     "abs(want) over the finite values, NaN only against NaN, an infinity only against itself",
      dir_expect},
     {".enddata", "", "end of inline contents", dir_enddata},
     {".equ", "NAME, EXPR", "a named integer constant", dir_equ},

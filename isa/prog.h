@@ -54,7 +54,8 @@ typedef struct isa_buffer {
 /* How an expected output is compared with what the run left in its buffer:
 ** BITEXACT every code equal; MAXULP float elements at most tol units in the
 ** last place of the format apart (NaN only against NaN); RELERR normwise,
-** max |got - want| <= tol * max |want| over the buffer. */
+** |got - want| <= tol * max |want| (the maximum over the buffer's finite
+** values), NaN only against NaN, an infinity only against itself. */
 typedef struct isa_expect {
     uint32_t buf;
     isa_rule rule;

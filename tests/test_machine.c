@@ -106,8 +106,66 @@ static void test_planted_mistakes_are_caught(void)
     }
 }
 
+/* Assemble src (its .expect rules checking a DMA round trip of X into Y),
+** run it on edge-mx, return the number of failed expectations. */
+static int run_text(const char *src)
+{
+    asm_opts o = {"relerr.s", 20, true, 0, 0, 0};
+    asm_diags dg = {0};
+    isa_prog p;
+    lp_status st = asm_assemble(src, strlen(src), &o, &p, &dg);
+    if (st) asm_diags_print(&dg, stderr);
+    asm_diags_free(&dg);
+    CU_ASSERT_EQUAL_FATAL(st, LP_OK);
+    arch_cfg *a;
+    lp_diag d;
+    CU_ASSERT_FATAL(arch_load("edge-mx", &a, &d) == LP_OK);
+    machine m;
+    size_t at;
+    CU_ASSERT_FATAL(machine_init(&m, &p, a) == LP_OK);
+    CU_ASSERT_FATAL(machine_run(&m, &at, &d) == LP_OK);
+    int failed = machine_check(&m, NULL, 0);
+    machine_free(&m);
+    arch_free(a);
+    isa_prog_free(&p);
+    return failed;
+}
+
+/* relerr: NaN matches NaN, an infinity matches itself, and the norm is that of
+** the finite values (an inf in the expected outputs does not excuse the
+** others). Y is X copied through the scratchpad; its expectation is written
+** here. X = {1, 2, NaN, +inf}, so max |want| over finite values is 2. */
+static void test_relerr_treats_nan_and_inf_as_values(void)
+{
+    static const struct {
+        const char *want;
+        int failed;
+    } cases[] = {
+        {"3f800000 40000000 7fc00000 7f800000", 0}, /* identical, NaN and inf included */
+        {"3f800000 40000000 7fc00001 7f800000", 0}, /* another NaN is still NaN */
+        {"3f800000 40000000 3f800000 7f800000", 1}, /* a number for the NaN */
+        {"3f800000 40000000 7fc00000 ff800000", 1}, /* -inf for +inf */
+        {"3f800000 40000000 7fc00000 47000000", 1}, /* a finite value for +inf */
+        {"3f8ccccd 40000000 7fc00000 7f800000", 0}, /* 1.1 for 1: error 0.1 <= 0.1 x 2 */
+        {"3fcccccd 40000000 7fc00000 7f800000", 1}, /* 1.6 for 1: error 0.6 > 0.2, although max |want| holds an inf */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char src[1024];
+        snprintf(src, sizeof src,
+                 ".buffer X, fp32, 1, 4\n.buffer Y, fp32, 1, 4\n"
+                 ".data X, inline\n3f800000 40000000 7fc00000 7f800000\n.enddata\n"
+                 ".expect Y, inline, relerr 0.1\n%s\n.enddata\n"
+                 "    DMA_LD spm:0, X[0, 0], 1, 4, fp32\n    DMA_ST Y[0, 0], spm:0, 1, 4, fp32\n",
+                 cases[i].want);
+        int failed = run_text(src);
+        if (failed != cases[i].failed) fprintf(stderr, "\n  relerr case %zu: %d failed", i, failed);
+        CU_ASSERT_EQUAL(failed, cases[i].failed);
+    }
+}
+
 CU_TestInfo lpt_machine_tests[] = {
     {"examples/compute_their_expected_outputs", test_examples_compute_their_expected_outputs},
     {"examples/planted_mistakes_are_caught", test_planted_mistakes_are_caught},
+    {"expect/relerr_treats_nan_and_inf_as_values", test_relerr_treats_nan_and_inf_as_values},
     CU_TEST_INFO_NULL,
 };
