@@ -153,6 +153,8 @@ static void test_kind_selects_the_keys(void)
                       "2:37: error: units[0].lanes must be between 1 and 65536, got 0");
     expect_arch_error("units:\n  - {name: t2, kind: tensor_core}\n",
                       "2:5: error: units[0].formats must list at least one format with its macs_per_cycle");
+    expect_arch_error("vector:\n  lanes: 4\nvector:\n  lanes: 5\n", "3:1: error: duplicate key 'vector'");
+    expect_arch_error("units: []\nunits: []\n", "2:1: error: duplicate key 'units'");
     expect_arch_error("units: {name: v}\n",
                       "1:8: error: units must be a list of units, each {name: NAME, kind: KIND, ...}");
 }

@@ -250,6 +250,14 @@ static lp_status load_units(arch_cfg *a, const char *text, size_t len, const cfg
     lp_status st = LP_OK;
     a->units = calloc(ARCH_MAX_UNITS, sizeof *a->units);
     if (!a->units) return lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory");
+    static const char *const sections[] = {"dma", "matrix", "vector", "units"};
+    for (int s = 0; s < 4; s++) { /* the chip's schema ignores these keys, so it cannot see them twice */
+        const cfg_loc *dup = cfg_find(ix, sections[s], 1);
+        if (dup) {
+            lp_diag_set(d, LP_ERR_PARSE, dup->kl, dup->kc, "duplicate key '%s'", sections[s]);
+            return lp_diag_at(d, file, d->line, d->col);
+        }
+    }
     for (int s = 0; s < NSECTIONS && !st; s++) {
         const struct unit_section *us = &unit_sections[s];
         unit_kind kind;
