@@ -1,12 +1,14 @@
 /*
 ** units.h — units as first-class parts. The unit table (units.def) names
 ** every kind of unit; each kind lives in its own folder under models/units/
-** with three faces kept apart, behind the small interface below:
-**   functional  p_ops[]: one body per operation of its class, computing the
+** with three faces kept apart, bound in its p_faces (unit_faces below):
+**   functional  ops[]: one body per operation of its class, computing the
 **               values bit-exactly on the memories (and its own state);
-**   timing      p_timing: the cycles an operation keeps the unit busy, from
+**   timing      timing(): the cycles an operation keeps the unit busy, from
 **               shapes, formats and the configuration, never values;
-**   cost        p_energy_pj: the energy of an operation.
+**   cost        energy_pj(): the energy of an operation;
+** and its architecture keys in its p_section (cfg.h). docs/units.md shows
+** how a kind is added.
 ** An operation (unit_op) is what an instruction asks of a unit, its operands
 ** by name; isa/ decodes instructions into operations, sim/ composes the faces
 ** in time, the cost model calls the timing and cost faces directly.
