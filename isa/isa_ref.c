@@ -53,5 +53,8 @@ void asm_print_reference(FILE *f)
                "unused bits zero), 64-byte buffer records (name[32], format code u32, rows u32, cols\n"
                "u32, has-data u32, address u64, data offset u64), 32-byte expectation records (buffer\n"
                "u32, rule u32, tolerance f64, data offset u64, 8 zero bytes), and the data. Buffers lie\n"
-               "at 64-byte aligned addresses in declaration order.\n");
+               "at 64-byte aligned addresses in declaration order. Formats, MX element types, presets,\n"
+               "rounding modes and expectation rules are stored as the stable codes of their tables\n"
+               "(the code columns of models/numerics/mf.def, mx.def, dot.def and mf_round.def; rules\n"
+               "0 bitexact, 1 maxulp, 2 relerr); version 1 files, which stored row numbers, are refused.\n");
 }

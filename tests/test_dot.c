@@ -1,5 +1,5 @@
 /*
-** test_dot.c — the dot-product / accumulator model (models/dot.c).
+** test_dot.c — the dot-product / accumulator model (models/numerics/dot.c).
 **
 ** Replays every case of ../shared/data/tensorcore_bits: real H100 outputs of
 ** cuBLAS and one-warp MMA kernels must come out bit for bit from the presets,

@@ -1,5 +1,5 @@
 /*
-** test_mx.c — OCP MX block quantisation (models/mx.c).
+** test_mx.c — OCP MX block quantisation (models/numerics/mx.c).
 **
 ** Every block of ../shared/data/mx must dequantise to out_ext_hex bit for bit
 ** (signed zeros included). The fast integer path is compared with a slow

@@ -1,6 +1,6 @@
 /*
 ** test_sim_timing.c — pins the timing and cost formulas with exact numbers:
-** the faces of models/timing.c called directly, and the SystemC composition
+** the units' timing and cost faces called directly, and the SystemC composition
 ** of sim/system.cpp through `lpsim exec --json --timing-only` on one- to
 ** four-instruction kernels.
 **
