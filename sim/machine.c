@@ -61,15 +61,20 @@ lp_status machine_exec(machine *m, const unit_op *op, lp_diag *d)
     return unit_exec(k, &ctx, op, d);
 }
 
+/* Check and execute a decoded instruction. */
+static lp_status step_insn(machine *m, const isa_insn *in, lp_diag *d)
+{
+    unit_op op;
+    isa_to_op(in, &op);
+    lp_status st = machine_check_ranges(m->arch, isa_get(in->op)->mnemonic, &op, d);
+    return st ? st : machine_exec(m, &op, d);
+}
+
 lp_status machine_step(machine *m, size_t i, lp_diag *d)
 {
     isa_insn in;
-    unit_op op;
     lp_status st = isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, d);
-    if (st) return st;
-    isa_to_op(&in, &op);
-    if ((st = machine_check_ranges(m->arch, isa_get(in.op)->mnemonic, &op, d))) return st;
-    return machine_exec(m, &op, d);
+    return st ? st : step_insn(m, &in, d);
 }
 
 lp_status machine_run(machine *m, size_t *at, lp_diag *d)
@@ -77,9 +82,10 @@ lp_status machine_run(machine *m, size_t *at, lp_diag *d)
     for (size_t i = 0; i < m->prog->ninsns; i++) {
         isa_insn in;
         *at = i;
-        if (isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, NULL) == LP_OK && in.op == ISA_HALT) return LP_OK;
-        lp_status st = machine_step(m, i, d);
+        lp_status st = isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, d);
         if (st) return st;
+        if (in.op == ISA_HALT) return LP_OK;
+        if ((st = step_insn(m, &in, d))) return st;
     }
     return LP_OK;
 }
