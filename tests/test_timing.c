@@ -120,11 +120,34 @@ static void test_vector_and_dma(void)
     arch_free(a);
 }
 
+/* The DMA face prices a tile burst by burst: 205 bytes in bursts of 80 at 24
+** bytes a cycle are 80 + 80 + 45 bytes, ceil(80/24) + ceil(80/24) + ceil(45/24)
+** = 4 + 4 + 2 = 10 cycles (not ceil(205/24) = 9), after ceil(77.7 ns x 1.3 GHz
+** = 101.01) = 102 of latency; and a tile of whole bursts, 160 bytes, 8. */
+static void test_dma_face_prices_each_burst(void)
+{
+    static const char yaml[] = "clock_ghz: 1.3\ndram:\n  latency_ns: 77.7\ndma:\n  bytes_per_cycle: 24\n"
+                               "  burst_bytes: 80\n";
+    arch_cfg *a;
+    lp_diag d;
+    CU_ASSERT_FATAL(arch_load_text(yaml, sizeof yaml - 1, "dma.yaml", &a, &d) == LP_OK);
+    unit_op op = {.what = UNIT_OP_LOAD, .src = {.space = MEM_DRAM, .rows = 5, .row_bytes = 41, .pitch = 100}};
+    cost c;
+    CU_ASSERT_FATAL(price(a, &op, &c, NULL) == LP_OK);
+    CU_ASSERT_EQUAL(c.t.cycles, 102 + 10);
+    CU_ASSERT_EQUAL(c.energy_pj, 0); /* the bytes cost energy at the memories, not in the engines */
+    op.src.rows = 4, op.src.row_bytes = 40;
+    CU_ASSERT_FATAL(price(a, &op, &c, NULL) == LP_OK);
+    CU_ASSERT_EQUAL(c.t.cycles, 102 + 8);
+    arch_free(a);
+}
+
 CU_TestInfo lpt_timing_tests[] = {
     {"mma/tile_filling_half_the_array_takes_a_full_pass", test_tile_filling_half_the_array_takes_a_full_pass},
     {"mma/halving_element_width_doubles_the_rate_where_listed",
      test_halving_element_width_doubles_the_rate_where_listed},
     {"mma/large_gemm_reaches_the_peak_rate", test_large_gemm_reaches_the_peak_rate},
     {"vector_and_dma/cycles_and_energy", test_vector_and_dma},
+    {"dma/face_prices_each_burst", test_dma_face_prices_each_burst},
     CU_TEST_INFO_NULL,
 };

@@ -29,7 +29,8 @@ uint64_t dma_latency_cycles(const arch_cfg *chip);
 uint64_t dma_engine_cycles(const dma_cfg *c, uint64_t bytes);
 
 /* The timing face: latency plus one engine's cycles for the operation's
-** tile, alone (no contention for DRAM or banks). */
+** tile burst by burst, alone (no contention for DRAM or banks): what the
+** simulator takes when nothing else moves. */
 lp_status dma_timing(const arch_cfg *chip, const void *cfg, const unit_op *op, unit_timing *out, lp_diag *d);
 
 /* The DRAM side of a DMA operation: its range (the src of a LOAD, the dst of

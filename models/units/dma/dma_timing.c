@@ -1,6 +1,7 @@
 /*
 ** dma_timing.c — the DMA engines' timing face (see dma.h): the DRAM latency
-** rounded up to whole cycles, and an engine's bytes per cycle.
+** rounded up to whole cycles, and an engine's bytes per cycle, each burst
+** taking whole cycles.
 */
 #include <math.h>
 
@@ -15,9 +16,13 @@ uint64_t dma_engine_cycles(const dma_cfg *c, uint64_t bytes)
 
 lp_status dma_timing(const arch_cfg *chip, const void *cfg, const unit_op *op, unit_timing *out, lp_diag *d)
 {
+    const dma_cfg *c = cfg;
     const mem_range *r = dma_dram_range(op);
+    uint64_t bytes = r->rows * r->row_bytes, whole = bytes / c->burst_bytes, rest = bytes % c->burst_bytes;
     (void)d;
-    out->cycles = dma_latency_cycles(chip) + dma_engine_cycles(cfg, r->rows * r->row_bytes);
+    /* burst by burst, as an engine moves them */
+    out->cycles = dma_latency_cycles(chip) + whole * dma_engine_cycles(c, c->burst_bytes) +
+                  (rest || !bytes ? dma_engine_cycles(c, rest) : 0);
     out->macs = 0;
     out->peak_cycles = 0;
     out->utilization = 0;
