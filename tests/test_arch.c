@@ -81,6 +81,19 @@ static void test_printed_configuration_reloads_to_itself(void)
         free(t1), free(t2);
         arch_free(a), arch_free(b);
     }
+    /* a number that needs all 17 significant digits (0.1 + 0.2, one step
+    ** above the double nearest 0.3) prints with them and reloads to itself */
+    const char *y = "clock_ghz: 0.30000000000000004\n";
+    arch_cfg *a, *b;
+    lp_diag d;
+    CU_ASSERT_FATAL(arch_load_text(y, strlen(y), "odd.yaml", &a, &d) == LP_OK);
+    CU_ASSERT_EQUAL(a->clock_ghz, 0.1 + 0.2);
+    char *t = print_text(a);
+    CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nclock_ghz: 0.30000000000000004\n"));
+    CU_ASSERT_FATAL(arch_load_text(t, strlen(t), "printed.yaml", &b, &d) == LP_OK);
+    CU_ASSERT_EQUAL(b->clock_ghz, a->clock_ghz);
+    free(t);
+    arch_free(a), arch_free(b);
 }
 
 static void test_absent_keys_take_their_defaults(void)
@@ -113,6 +126,8 @@ static const bad_yaml bad[] = {
     {"matrx:\n  kind: pim\n", "1:1: error: unknown key 'matrx' (did you mean 'matrix'?)"},
     {"dram:\n  bandwith_gbps: 5\n", "2:3: error: unknown key 'bandwith_gbps' in dram (did you mean 'bandwidth_gbps'?)"},
     {"dram:\n  zzzzzzzzzz: 5\n", "2:3: error: unknown key 'zzzzzzzzzz' in dram (see 'lpsim arch --keys')"},
+    {"dram:\n  bndwdth_gps: 5\n", /* three letters missing: still a suggestion */
+     "2:3: error: unknown key 'bndwdth_gps' in dram (did you mean 'bandwidth_gbps'?)"},
     {"matrix:\n  array_rows: 3\n  array_cols: 32\n  array_cols: 4\n" FMTS, "4:3: error: duplicate key 'array_cols'"},
     {"matrix:\n  array_rows: -3\n" FMTS, "2:15: error: matrix.array_rows must be between 1 and 65536, got -3"},
     {"matrix:\n  array_rows: many\n" FMTS, "2:15: error: matrix.array_rows must be a whole number, got 'many'"},

@@ -430,6 +430,15 @@ static void test_bad_input_exits_2(void)
                     2);
     CU_ASSERT_PTR_NOT_NULL(strstr(e, "error: instruction 0 (MMA): the matrix unit of h100 does not run fp4_e2m1fn"));
     free(j), free(e);
+    /* several assembler errors: each reported once, in source order */
+    CU_ASSERT_EQUAL(exec_text("--arch edge-mx", "    VFILL spm:0, 0, 1, 0\n    VFILL spm:0, 1, 0, 0\n", &j, &e), 2);
+    const char *e1 = strstr(e, "k.s:1:18: error: a dimension must be between 1 and 65535, got 0\n"),
+               *e2 = strstr(e, "k.s:2:21: error: a dimension must be between 1 and 65535, got 0\n");
+    CU_ASSERT(e1 && e2 && e1 < e2);
+    int errors = 0;
+    for (const char *p = e; (p = strstr(p, ": error: ")); p++) errors++;
+    CU_ASSERT_EQUAL(errors, 2);
+    free(j), free(e);
     /* a .lpt assembled without edge-mx's sizes: refused in both modes, as the
     ** assembler would have (timing-only must not run past the scratchpad) */
     char dir[] = "/tmp/lpt_oob_XXXXXX", s[64], t[64], cmd[256];

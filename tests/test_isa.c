@@ -211,9 +211,17 @@ static void test_decoder_rejects_bad_words(void)
     x[31] = 0x80; /* an unused bit */
     CU_ASSERT_EQUAL(isa_decode(x, &out, &msg), LP_ERR_PARSE);
     CU_ASSERT_PTR_NOT_NULL(strstr(msg.msg, "unused bit 255 is set"));
+    /* the opcode and MMA's fields take 8 + 3 x 24 + 3 x 16 + 2 x 24 + 8 + 1 =
+    ** 185 bits: the first unused bit, 185 (byte 23, bit 1), lies inside the
+    ** third 64-bit limb (bits 128..191) */
+    memcpy(x, w, sizeof x);
+    x[23] |= 0x02;
+    CU_ASSERT_EQUAL(isa_decode(x, &out, &msg), LP_ERR_PARSE);
+    CU_ASSERT_STRING_EQUAL(msg.msg, "MMA: unused bit 185 is set");
     in.v[3] = 0; /* m = 0 */
     isa_encode(&in, x);
     CU_ASSERT_EQUAL(isa_decode(x, &out, &msg), LP_ERR_PARSE);
+    CU_ASSERT_EQUAL(msg.status, LP_ERR_PARSE); /* a bad value in a word: the word does not parse */
     CU_ASSERT_PTR_NOT_NULL(strstr(msg.msg, "MMA operand 4 (m): dimension 0 is outside 1..65535"));
     in.v[3] = 16;
     in.v[6] = 0x7777; /* a format code naming nothing */
@@ -270,6 +278,7 @@ static void test_trace_rejects_every_truncation_and_damage(void)
     } damage[] = {
         {0, 'X', "not an lpsim program"},
         {8, 3, "version 3, this lpsim reads version 2"},
+        {8, 0, "version 0, this lpsim reads version 2"},
         {8, 1, "version 1 (written before lpsim stored stable codes): assemble the kernel again"},
         {12, 65, "header of 65 bytes"},
         {50, 1, "reserved"},
@@ -510,12 +519,14 @@ static void test_expressions_and_loops(void)
 {
     isa_prog p;
     char *diag;
-    const char *src = ".equ K, 2 + 3 * 4\n"      /* 14 */
-                      ".equ S, (1 << 4) | 1\n"   /* 17 */
-                      ".equ Q, -7 / 2 + 7 % 3\n" /* -3 + 1 = -2 */
+    const char *src = "# comments start with # or ;\n"
+                      ".equ K, 2 + 3 * 4 # fourteen\n"        /* 14 */
+                      ".equ S, (1 << 4) | 1\n"                /* 17 */
+                      ".equ Q, -7 / 2 + 7 % 3\n"              /* -3 + 1 = -2 */
+                      ".equ R, (6 | 3) - (6 ^ 3) + (6 & 3)\n" /* 7 - 5 + 2 = 4 */
                       ".for i = 0, 3\n"
                       ".for j = i, 6, 2\n"
-                      "    VFILL spm:(i*8 + j)*4, 1, K + S + Q, 0\n" /* dims 29 */
+                      "    VFILL spm:(i*8 + j)*4, R, K + S + Q, 0\n" /* dims 4 x 29 */
                       ".endfor\n"
                       ".endfor\n";
     CU_ASSERT_EQUAL_FATAL(assemble("k.s", src, &p, &diag), LP_OK);
@@ -526,6 +537,7 @@ static void test_expressions_and_loops(void)
         isa_insn in;
         CU_ASSERT_EQUAL(isa_decode(p.code + k * ISA_WORD_BYTES, &in, NULL), LP_OK);
         CU_ASSERT_EQUAL(in.v[0], addrs[k]);
+        CU_ASSERT_EQUAL(in.v[1], 4);
         CU_ASSERT_EQUAL(in.v[2], 29);
     }
     isa_prog_free(&p);
@@ -655,6 +667,21 @@ static void test_ranges_follow_footprints(void)
     isa_insn g = {ISA_PIM_GEMV, {0, 3, 0x100, 64, 32, isa_fmt_code(&f8), 8, 4, 0}};
     CU_ASSERT_EQUAL_FATAL(isa_ranges(&g, r), 3);
     CU_ASSERT(r[1].space == MEM_PIM && r[1].addr == 3 && r[1].read && !r[1].write);
+    /* elements narrower than a byte are stored packed (a byte each in the
+    ** range, packed_bits wide in the banks): fp6 and int4 tiles, not fp8 */
+    static const struct {
+        const char *fmt;
+        int bits;
+    } packed[] = {{"fp6_e2m3fn", 6}, {"fp6_e3m2fn", 6}, {"int4", 4}, {"fp4_e2m1fn", 4}, {"fp8_e4m3fn", 8}};
+    for (size_t i = 0; i < sizeof packed / sizeof packed[0]; i++) {
+        mf_format pf, f32;
+        mf_parse(packed[i].fmt, &pf, NULL);
+        mf_parse("fp32", &f32, NULL);
+        isa_insn cv = {ISA_VCVT, {0, 0x1000, 2, 16, isa_fmt_code(&pf), isa_fmt_code(&f32), 0}};
+        CU_ASSERT_EQUAL_FATAL(isa_ranges(&cv, r), 2);
+        CU_ASSERT(r[0].packed_bits == packed[i].bits && r[0].row_bytes == 16);
+        CU_ASSERT(r[1].packed_bits == 8 && r[1].row_bytes == 64);
+    }
 }
 
 /* ---- through the commands ------------------------------------------------------------------ */

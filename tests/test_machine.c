@@ -1,7 +1,9 @@
 /*
 ** test_machine.c — the functional face of the simulated accelerator
 ** (sim/machine.c): the example kernels compute what their independent
-** references say, and a kernel with a planted mistake is caught.
+** references say, a kernel with a planted mistake is caught, and the PIM
+** arrays (run by the functional machine only) load, multiply and convert as
+** pim.h says, on small kernels whose expected outputs are derived by hand.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -106,11 +108,14 @@ static void test_planted_mistakes_are_caught(void)
     }
 }
 
-/* Assemble src (its .expect rules checking a DMA round trip of X into Y),
-** run it on edge-mx, return the number of failed expectations. */
-static int run_text(const char *src)
+/* ---- PIM arrays -------------------------------------------------------------------------------- */
+
+/* Assemble kernel text and run it on edge-mx; returns the number of failed
+** expectations (their report, at most 3 elements each, in *report when not
+** NULL), or -1 when the run stops with an error (its message in err). */
+static int run_kernel(const char *src, lp_diag *err, char **report)
 {
-    asm_opts o = {"relerr.s", 20, true, 0, 0, 0};
+    asm_opts o = {"pim.s", 20, false, 0, 0, 0};
     asm_diags dg = {0};
     isa_prog p;
     lp_status st = asm_assemble(src, strlen(src), &o, &p, &dg);
@@ -121,10 +126,16 @@ static int run_text(const char *src)
     lp_diag d;
     CU_ASSERT_FATAL(arch_load("edge-mx", &a, &d) == LP_OK);
     machine m;
-    size_t at;
     CU_ASSERT_FATAL(machine_init(&m, &p, a) == LP_OK);
-    CU_ASSERT_FATAL(machine_run(&m, &at, &d) == LP_OK);
-    int failed = machine_check(&m, NULL, 0);
+    size_t at, n = 0;
+    char *text = NULL;
+    FILE *f = open_memstream(&text, &n);
+    int failed = machine_run(&m, &at, err) == LP_OK ? machine_check(&m, f, 3) : -1;
+    fclose(f);
+    if (report)
+        *report = text;
+    else
+        fputs(text, stderr), free(text);
     machine_free(&m);
     arch_free(a);
     isa_prog_free(&p);
@@ -157,15 +168,117 @@ static void test_relerr_treats_nan_and_inf_as_values(void)
                  ".expect Y, inline, relerr 0.1\n%s\n.enddata\n"
                  "    DMA_LD spm:0, X[0, 0], 1, 4, fp32\n    DMA_ST Y[0, 0], spm:0, 1, 4, fp32\n",
                  cases[i].want);
-        int failed = run_text(src);
-        if (failed != cases[i].failed) fprintf(stderr, "\n  relerr case %zu: %d failed", i, failed);
+        lp_diag err;
+        char *report = NULL;
+        int failed = run_kernel(src, &err, &report);
+        if (failed != cases[i].failed) fprintf(stderr, "\n  relerr case %zu: %d failed\n%s", i, failed, report);
+        free(report);
         CU_ASSERT_EQUAL(failed, cases[i].failed);
     }
+}
+
+/* GEMV sums in double, then rounds once to float32: W = [2^24, 1, 1] (bf16
+** 0x4b80, 0x3f80, 0x3f80) times x = [1, 1, 1] is 2^24 + 2, a float32 (the
+** step at 2^24 is 2): 0x4b800001. Summed in float32, 2^24 + 1 would tie to
+** 2^24 twice and give 0x4b800000. */
+static void test_pim_gemv_sums_in_double(void)
+{
+    lp_diag err;
+    CU_ASSERT_EQUAL(run_kernel(".buffer W, bf16, 1, 3\n.buffer X, bf16, 3, 1\n.buffer Y, fp32, 1, 1\n"
+                               ".data W, inline\n4b80 3f80 3f80\n.enddata\n"
+                               ".data X, inline\n3f80 3f80 3f80\n.enddata\n"
+                               ".expect Y, inline\n4b800001\n.enddata\n"
+                               "    PIM_LD pim:0, W[0, 0], 1, 3, bf16, 16\n"
+                               "    DMA_LD spm:0, X[0, 0], 3, 1, bf16\n"
+                               "    PIM_GEMV spm:0x100, pim:0, spm:0, 1, 3, bf16, 16, 16, lut\n"
+                               "    DMA_ST Y[0, 0], spm:0x100, 1, 1, fp32\n",
+                               &err, NULL),
+                    0);
+}
+
+/* PIM_LD reads rows of its tile the buffer's width apart: the 2 x 2 tile at
+** W[0, 1] of W = [[1, 2, 3], [4, 5, 6]] (int8) is [[2, 3], [5, 6]]; times x =
+** [1, 10]: y = [32, 65] = 0x42000000, 0x42820000. (Rows 2 bytes apart would
+** read [4, 5] as the second row: 54.) */
+static void test_pim_load_follows_the_buffer_pitch(void)
+{
+    lp_diag err;
+    CU_ASSERT_EQUAL(run_kernel(".buffer W, int8, 2, 3\n.buffer X, int8, 2, 1\n.buffer Y, fp32, 2, 1\n"
+                               ".data W, inline\n01 02 03 04 05 06\n.enddata\n"
+                               ".data X, inline\n01 0a\n.enddata\n"
+                               ".expect Y, inline\n42000000 42820000\n.enddata\n"
+                               "    PIM_LD pim:2, W[0, 1], 2, 2, int8, 8\n"
+                               "    DMA_LD spm:0, X[0, 0], 2, 1, int8\n"
+                               "    PIM_GEMV spm:0x100, pim:2, spm:0, 2, 2, int8, 8, 8, bitserial\n"
+                               "    DMA_ST Y[0, 0], spm:0x100, 2, 1, fp32\n",
+                               &err, NULL),
+                    0);
+}
+
+/* PIM_CVT re-rounds the held weights to dfmt: 1.0625 (bf16 0x3f88) lies
+** halfway between fp8_e4m3fn's 1 and 1.125 and goes to the even 1; 3 (0x4040)
+** stays. Times x = [1, 1]: 4 = 0x40800000 (unconverted: 4.0625). Then a GEMV
+** over a shape the array does not hold is refused. */
+static void test_pim_convert_rounds_the_held_weights(void)
+{
+    static const char kernel[] = ".buffer W, bf16, 1, 2\n.buffer X, bf16, 2, 1\n.buffer Y, fp32, 1, 1\n"
+                                 ".data W, inline\n3f88 4040\n.enddata\n"
+                                 ".data X, inline\n3f80 3f80\n.enddata\n"
+                                 ".expect Y, inline\n40800000\n.enddata\n"
+                                 "    PIM_LD pim:0, W[0, 0], 1, 2, bf16, 16\n"
+                                 "    PIM_CVT pim:0, 1, 2, fp8_e4m3fn, bf16\n"
+                                 "    DMA_LD spm:0, X[0, 0], 2, 1, bf16\n"
+                                 "    PIM_GEMV spm:0x100, pim:0, spm:0, 1, 2, bf16, 16, 8, lut\n"
+                                 "    DMA_ST Y[0, 0], spm:0x100, 1, 1, fp32\n";
+    lp_diag err;
+    CU_ASSERT_EQUAL(run_kernel(kernel, &err, NULL), 0);
+    /* the same rows, one column fewer: array 0 holds a 1 x 2 matrix, not 1 x 1 */
+    char bad[sizeof kernel + 8];
+    snprintf(bad, sizeof bad, "%s", kernel);
+    char *gemv = strstr(bad, "spm:0, 1, 2, bf16, 16, 8");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gemv);
+    memcpy(gemv, "spm:0, 1, 1", 11); /* rows 1, cols 1 */
+    CU_ASSERT_EQUAL(run_kernel(bad, &err, NULL), -1);
+    CU_ASSERT_EQUAL(err.status, LP_ERR_RANGE);
+    CU_ASSERT_STRING_EQUAL(err.msg, "PIM_GEMV: PIM array 0 holds no 1 x 1 matrix");
+}
+
+/* ---- the check of expected outputs ------------------------------------------------------------ */
+
+/* No instructions: the buffers keep their initial data. Y = [-4, -2, 1, 0]
+** against [-4, -2.5, 1, 0]: the error 0.5 is relerr 0.125 of max |expected|
+** = 4 (a magnitude: the largest expected value is 1), so relerr 0.125 passes
+** and 0.1 fails. Z = 0 against [1, 2, 3, 4, 5] bitexact: five elements differ,
+** three are reported. Element lines give the codes, the values (%.9g) and the
+** distance in codes (sign-magnitude: 0x40200000 - 0x40000000 = 2097152). */
+static void test_check_reports_relerr_against_the_largest_magnitude(void)
+{
+    static const char kernel[] = ".buffer Y, fp32, 1, 4\n.buffer Z, fp32, 1, 5\n"
+                                 ".data Y, inline\nc0800000 c0000000 3f800000 00000000\n.enddata\n"
+                                 ".expect Y, inline, relerr 0.125\nc0800000 c0200000 3f800000 00000000\n.enddata\n"
+                                 ".expect Y, inline, relerr 0.1\nc0800000 c0200000 3f800000 00000000\n.enddata\n"
+                                 ".expect Z, inline\n3f800000 40000000 40400000 40800000 40a00000\n.enddata\n";
+    static const char want[] = "  Y[0, 1]: expected c0200000 (-2.5), got c0000000 (-2), 2097152 ulp apart\n"
+                               "Y: 1 of 4 elements differ (relerr 0.1; max error 0.5 of max |expected| 4)\n"
+                               "  Z[0, 0]: expected 3f800000 (1), got 00000000 (0), 1065353216 ulp apart\n"
+                               "  Z[0, 1]: expected 40000000 (2), got 00000000 (0), 1073741824 ulp apart\n"
+                               "  Z[0, 2]: expected 40400000 (3), got 00000000 (0), 1077936128 ulp apart\n"
+                               "Z: 5 of 5 elements differ (bitexact 0)\n";
+    lp_diag err;
+    char *report = NULL;
+    CU_ASSERT_EQUAL(run_kernel(kernel, &err, &report), 2);
+    CU_ASSERT_STRING_EQUAL(report, want);
+    if (strcmp(report, want)) fprintf(stderr, "\n  report:\n%s", report);
+    free(report);
 }
 
 CU_TestInfo lpt_machine_tests[] = {
     {"examples/compute_their_expected_outputs", test_examples_compute_their_expected_outputs},
     {"examples/planted_mistakes_are_caught", test_planted_mistakes_are_caught},
     {"expect/relerr_treats_nan_and_inf_as_values", test_relerr_treats_nan_and_inf_as_values},
+    {"pim/gemv_sums_in_double", test_pim_gemv_sums_in_double},
+    {"pim/load_follows_the_buffer_pitch", test_pim_load_follows_the_buffer_pitch},
+    {"pim/convert_rounds_the_held_weights", test_pim_convert_rounds_the_held_weights},
+    {"check/reports_relerr_against_the_largest_magnitude", test_check_reports_relerr_against_the_largest_magnitude},
     CU_TEST_INFO_NULL,
 };

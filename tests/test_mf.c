@@ -496,12 +496,27 @@ static void test_bad_names_are_explained(void)
     expect_parse_error("e8m3", "exceeds float32's range");
     expect_parse_error("e8m10_b2", "exceeds float32's range");
     expect_parse_error("e8m10_b250", "below float32's range");
+    /* at the edge: e8m7_b143's smallest step 2^(1 - 143 - 7) is float32's 2^-149 */
+    CU_ASSERT_EQUAL(get("e8m7_b143").bits, 16);
+    expect_parse_error("e8m7_b144", "below float32's range");
     expect_parse_error("e1m0_ieee", "ieee policy");
     expect_parse_error("ue4m3_fnuz", "sign bit");
     expect_parse_error("int9", "int2 to int8");
     expect_parse_error("int1", "int2 to int8");
     expect_parse_error("e4m3_xyz", "unknown format");
     expect_parse_error("", "empty");
+}
+
+/* e8m0fnu has no zero and no sign: zeros and negative values, negative
+** float32 subnormals included, give its NaN 0xff; a positive subnormal goes by
+** the quirk in mf.c's header (1.25 * 2^-127 gives code 1, 2^-126). */
+static void test_e8m0_zeros_and_negatives_are_nan(void)
+{
+    mf_format e = get("e8m0fnu");
+    static const uint32_t nan_in[] = {0x00000000u, 0x80000000u, 0x80000001u, 0x80500000u, 0xbf800000u};
+    for (size_t i = 0; i < sizeof nan_in / sizeof nan_in[0]; i++)
+        CU_ASSERT_EQUAL(mf_encode_f32(&e, nan_in[i], NULL, 0), 0xff);
+    CU_ASSERT_EQUAL(mf_encode_f32(&e, 0x00500000u, NULL, 0), 1);
 }
 
 /* ---- overflow options ----------------------------------------------------------- */
@@ -571,6 +586,7 @@ CU_TestInfo lpt_formats_tests[] = {
     {"stochastic/exact_values_stay_and_halves_split", test_stochastic_exact_values_stay_and_halves_split},
     {"names/table_names_and_aliases_parse", test_names_and_aliases_parse},
     {"names/parametric_spellings_equal_named", test_parametric_spellings_equal_named},
+    {"e8m0/zeros_and_negatives_are_nan", test_e8m0_zeros_and_negatives_are_nan},
     {"names/bad_names_are_explained", test_bad_names_are_explained},
     {"overflow/saturate_clamps_overflow_and_inf", test_saturate_clamps_overflow_and_inf},
     {"overflow/toward_zero_never_overflows_finite", test_toward_zero_never_overflows_finite},

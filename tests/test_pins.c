@@ -133,6 +133,10 @@ static const bad_src operand_srcs[] = {
      "acc:EXPR), got 'pim:0'"},
     {HDR "    VEXP acc:0, spm0x40, 4, 4\n", "4:17: error: operand 2 of VEXP (src) must be an scratchpad or "
                                             "accumulator-buffer byte address (spm:EXPR | acc:EXPR), got 'spm0x40'"},
+    /* an operand quoted in a message is cut after 40 characters (here spm0x40 and 40 a's) */
+    {HDR "    VEXP acc:0, spm0x40aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, 4, 4\n",
+     "4:17: error: operand 2 of VEXP (src) must be an scratchpad or accumulator-buffer byte address (spm:EXPR | "
+     "acc:EXPR), got 'spm0x40aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...'"},
     {HDR "    VFILL spm:0x1000000, 1, 1, 0\n", "4:15: error: an address must be between 0 and 16777215, got 16777216"},
     {HDR "    VFILL acc: -4, 1, 1, 0\n", "4:16: error: an address must be between 0 and 16777215, got -4"},
     {HDR "    PIM_CVT pim:65536, 4, 4, int8, bf16\n",
@@ -427,8 +431,10 @@ static void test_for_loops_nest_step_and_stop(void)
     CU_ASSERT_STRING_EQUAL(diag, "k.s:17:1: error: .for loops nest deeper than 16\n");
     free(diag);
     /* i = 0, 3, 6, 9 (< 10); then 2^63-8 and 2^63-4: one more step would pass the
-    ** end 2^63-1, and computing it must not overflow; then -2, -1, 0 */
+    ** end 2^63-1, and computing it must not overflow; then -2, -1, 0; START =
+    ** END is an empty range: no iteration */
     CU_ASSERT_EQUAL_FATAL(assemble(".for i = 0, 10, 3\n    VFILL spm:i*4, 1, 1, 0\n.endfor\n"
+                                   ".for i = 4, 4\n    VFILL spm:0x400, 1, 1, 0\n.endfor\n"
                                    ".equ T, 0x7ffffffffffffff8\n"
                                    ".for i = T, 0x7fffffffffffffff, 4\n    VFILL spm:(i - T) * 4, 1, 1, 0\n.endfor\n"
                                    ".for i = -2, 1\n    VFILL spm:-4 * i, 1, 1, 0\n.endfor\n",

@@ -1,10 +1,11 @@
 /*
 ** test_pins_numerics.c — pins on values and encodings: each operand kind's
 ** limit in isa_check_values and isa_decode (at the limit and one past), the
-** expectation records of .lpt files, OCP MX NaN scales (quantisation,
-** dequantisation, MX dot products), and the dot-product model's alignment,
-** seeding, promotion, split-K and rounding rules, each on a hand-built case
-** whose expected bits are derived in its comment from the rules of dot.h.
+** expectation records and header counts of .lpt files, OCP MX NaN scales
+** (quantisation, dequantisation, MX dot products), and the dot-product
+** model's alignment, seeding, promotion, split-K and rounding rules, each on a
+** hand-built case whose expected bits are derived in its comment from the
+** rules of dot.h.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -58,6 +59,8 @@ static const limit_case limits[] = {
      "MMA operand 4 (m): dimension 65536 is outside 1..65535"},
     {{ISA_MMA, {0, 0x100, 0x200, 1, 1, 0, BF16, FP8, 0, 0}}, "MMA operand 6 (k): dimension 0 is outside 1..65535"},
     {{ISA_MMA, {0, 0x100, 0x200, 1, 1, 1, 0, FP8, 0, 0}}, "MMA operand 7 (fa): format code 0x0 names no format"},
+    {{ISA_MMA, {0, 0x100, 0x200, 1, 1, 1, BF16 | UINT64_C(1) << 32, FP8, 0, 0}}, /* bf16's code in the low 32 bits */
+     "MMA operand 7 (fa): format code 0x10000000c names no format"},
     {{ISA_MMA, {0, 0x100, 0x200, 1, 1, 1, BF16, FP8, 0, 2}}, "MMA operand 10 (mode): value 2 is not 0 or 1"},
     {{ISA_VCVT, {0xffffff, 0, 1, 1, FP8, BF16, MF_RSR}}, NULL}, /* one byte at the last address */
     {{ISA_VCVT, {0xffffff, 0, 1, 2, FP8, BF16, MF_RNE}},
@@ -350,6 +353,96 @@ static void test_damaged_expectations_are_refused(void)
     isa_prog_free(&p);
 }
 
+/* Each count of the header may reach its limit, not pass it. This program
+** (308 bytes: header 64, 0 instructions, 2 buffer records of 64, 3
+** expectations of 32, 20 bytes of data) with one count set to its limit only
+** disagrees with the size the header then describes; one more exceeds
+** lpsim's limits. Counts: instructions (u64 at 16, 2^24 of 32 bytes), buffers
+** (u32 at 24, 4096 of 64), expectations (u32 at 28, 4096 of 32), data (u64 at
+** 32, 2^31 bytes). */
+static void test_header_counts_at_their_limits(void)
+{
+    static const struct {
+        int at, bytes;
+        uint64_t limit, described;
+    } counts[] = {
+        {16, 8, ISA_MAX_INSNS, 308 + (UINT64_C(1) << 24) * 32},
+        {24, 4, ISA_MAX_BUFFERS, 308 + (4096 - 2) * 64},
+        {28, 4, ISA_MAX_BUFFERS, 308 + (4096 - 3) * 32},
+        {32, 8, ISA_MAX_DATA, 308 - 20 + (UINT64_C(1) << 31)},
+    };
+    isa_prog p, q;
+    uint8_t *b;
+    size_t n;
+    char msg[LP_DIAG_MSG_MAX] = "", want[200];
+    assemble_expectations(&p, &b, &n);
+    CU_ASSERT_EQUAL_FATAL(n, 308);
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        uint8_t c[308];
+        for (uint64_t v = counts[i].limit; v <= counts[i].limit + 1; v++) {
+            memcpy(c, b, n);
+            for (int k = 0; k < counts[i].bytes; k++) c[counts[i].at + k] = (uint8_t)(v >> (8 * k));
+            CU_ASSERT_EQUAL(parse(c, n, &q, msg, sizeof msg), LP_ERR_PARSE);
+            if (v == counts[i].limit)
+                snprintf(want, sizeof want, "the header describes %llu bytes, the file has 308",
+                         (unsigned long long)counts[i].described);
+            else
+                snprintf(want, sizeof want, "counts in the header exceed lpsim's limits");
+            if (strcmp(msg, want))
+                fprintf(stderr, "\n  count at %d = %llu: '%s'", counts[i].at, (unsigned long long)v, msg);
+            CU_ASSERT_STRING_EQUAL(msg, want);
+        }
+    }
+    free(b);
+    isa_prog_free(&p);
+    /* a program holds ISA_MAX_BUFFERS buffers, no more */
+    mf_format f8;
+    mf_get(MF_FP8_E4M3FN, &f8);
+    isa_prog_init(&p);
+    int added = 0;
+    for (int i = 0; i <= ISA_MAX_BUFFERS; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "b%d", i);
+        added += isa_prog_add_buffer(&p, name, isa_fmt_code(&f8), 1, 1) == LP_OK;
+    }
+    CU_ASSERT_EQUAL(added, ISA_MAX_BUFFERS);
+    isa_prog_free(&p);
+}
+
+/* A .lpt file may give a buffer's initial data and an expectation the same
+** bytes (the assembler never does; the reader accepts it). The disassembly
+** prints the initial data first, so that the program it reassembles into
+** starts from those contents. (A name may start with _, as in the assembler.) */
+static void test_shared_data_disassembles_initial_data_first(void)
+{
+    static const uint8_t v[8] = {0, 0, 0x80, 0x3f, 0, 0, 0, 0x40}; /* 1.0, 2.0 */
+    isa_prog p, q;
+    mf_format f32;
+    uint64_t off;
+    uint8_t *b;
+    size_t n;
+    char msg[LP_DIAG_MSG_MAX] = "", *text = NULL;
+    isa_prog_init(&p);
+    mf_parse("fp32", &f32, NULL);
+    CU_ASSERT_FATAL(isa_prog_add_buffer(&p, "_x", isa_fmt_code(&f32), 1, 2) == LP_OK);
+    CU_ASSERT_FATAL(isa_prog_add_data(&p, v, sizeof v, &off) == LP_OK);
+    p.bufs[0].has_data = true, p.bufs[0].data_off = off;
+    p.expects = malloc(sizeof *p.expects);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p.expects);
+    p.expects[0] = (isa_expect){0, ISA_RULE_BITEXACT, 0, off};
+    p.nexpects = p.cap_expects = 1;
+    CU_ASSERT_FATAL(isa_prog_serialize(&p, &b, &n) == LP_OK);
+    CU_ASSERT_EQUAL_FATAL(parse(b, n, &q, msg, sizeof msg), LP_OK);
+    size_t tn = 0;
+    FILE *f = open_memstream(&text, &tn);
+    asm_disassemble(&q, f);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, ".data _x, inline\n3f800000 40000000\n.enddata\n"
+                                        ".expect _x, inline, bitexact\n3f800000 40000000\n.enddata\n"));
+    free(text), free(b);
+    isa_prog_free(&p), isa_prog_free(&q);
+}
+
 /* ---- MX: inf or NaN makes the NaN scale ----------------------------------------------------------- */
 
 /* Two blocks of 1.0; one element of block 0 replaced by each kind of inf and
@@ -495,6 +588,7 @@ static void test_mx_inf_element_under_nan_scale_is_nan(void)
         {32, 0x7c, 0x3c, 127, 0, 0x7f800000u},   /* +inf, finite scale: +inf */
         {32, 0xfc, 0x3c, 127, 0, 0xff800000u},   /* -inf, finite scale: -inf */
         {32, 0x7c, 0x00, 127, 0, DOT_NAN},       /* inf * 0 */
+        {32, 0x00, 0x7c, 127, 0, DOT_NAN},       /* 0 * inf */
         {64, 0x7c, 0x3c, 127, 0xff, DOT_NAN},    /* inf in block 0, NaN scale on block 1 */
         {64, 0x7c, 0x3c, 127, 127, 0x7f800000u}, /* the same with block 1 finite */
     };
@@ -606,6 +700,11 @@ static const dot_pin rounding_pins[] = {
     {"exact", "bf16", 3, 0, 0, 0, {{0, 0x3f80, 0x3f80}, {1, 0x3f80, 0x3f80}, {2, 0xb300, 0x3f80}}, 0x40000000u},
     {"h100-bf16", "bf16", 2, 0, 0, 0, {{0, 0xbf80, 0x3f80}, {1, 0xb3c0, 0x3f80}}, 0xbf800000u},
     {"exact", "bf16", 2, 0, 0, 0, {{0, 0xbf80, 0x3f80}, {1, 0xb3c0, 0x3f80}}, 0xbf800001u},
+    /* 2^127 + 2^127 (bf16 0x7f00) = 2^128 overflows float32: toward zero it
+    ** stays at the largest finite (2 - 2^-23) * 2^127; to nearest it is inf */
+    {"h100-bf16", "bf16", 2, 0, 0, 0, {{0, 0x7f00, 0x3f80}, {1, 0x7f00, 0x3f80}}, 0x7f7fffffu},
+    {"exact", "bf16", 2, 0, 0, 0, {{0, 0x7f00, 0x3f80}, {1, 0x7f00, 0x3f80}}, 0x7f800000u},
+    {"h100-bf16", "bf16", 2, 0, 0, 0, {{0, 0xff00, 0x3f80}, {1, 0xff00, 0x3f80}}, 0xff7fffffu},
     /* width B: 1 + 1 + 1.5 * 2^-6 * 2^-6 = 2 + 3 * 2^-13 (E = 0, units 2^-13:
     ** 16387); the sum keeps 13 bits below e(sum) = 1, toward zero: 8193 * 2^-12
     ** = 2 + 2^-12 = 0x40000400; exact 2 + 3 * 2^-13 = 0x40000600 */
@@ -646,12 +745,48 @@ static void test_dot_promotion_every_four_groups(void) { CU_ASSERT_EQUAL(RUN_PIN
 static void test_dot_split_k_parts_and_order(void) { CU_ASSERT_EQUAL(RUN_PINS(split_pins), 0); }
 static void test_dot_group_sums_round_toward_zero(void) { CU_ASSERT_EQUAL(RUN_PINS(rounding_pins), 0); }
 
+/* Width-B sums rounded to nearest even (h100-fp8-fastaccum with RNE: F =
+** 32, B = 13, no promotion), fp8_e4m3fn codes as above plus 0x04 = 2^-7
+** (subnormal). 1 + 1 + 2^-6 * 2^-7 = 2 + 2^-13 (E = 0, units 2^-13: 16385)
+** keeps 13 bits below e(sum) = 1, so one unit is dropped: a tie above 8192,
+** even, stays 2 = 0x40000000. 1 + 1 + 1.5 * 2^-6 * 2^-6 = 2 + 3 * 2^-13
+** (16387) ties above the odd 8193 and goes up to 8194 * 2^-12 = 2 + 2^-11 =
+** 0x40000800 (toward zero, as in rounding_pins: 0x40000400). */
+static void test_dot_width_b_sums_round_to_nearest_even(void)
+{
+    static const struct {
+        uint16_t a2, b2;
+        uint32_t want;
+    } rows[] = {{0x08, 0x04, 0x40000000u}, {0x0c, 0x08, 0x40000800u}};
+    dot_cfg c;
+    mf_format f;
+    CU_ASSERT_FATAL(dot_preset("h100-fp8-fastaccum", &c, NULL) == LP_OK);
+    CU_ASSERT_FATAL(mf_parse("fp8_e4m3fn", &f, NULL) == LP_OK);
+    c.sum_round = MF_RNE;
+    CU_ASSERT_FATAL(dot_cfg_check(&c, NULL) == LP_OK);
+    c.frac_bits = DOT_MAX_FRAC; /* B ranges over 1..48 */
+    CU_ASSERT_EQUAL(dot_cfg_check(&c, NULL), LP_OK);
+    c.frac_bits = DOT_MAX_FRAC + 1;
+    CU_ASSERT_EQUAL(dot_cfg_check(&c, NULL), LP_ERR_ARG);
+    c.frac_bits = 13;
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        uint16_t a[3] = {0x38, 0x38, rows[r].a2}, b[3] = {0x38, 0x38, rows[r].b2};
+        dot_matrix A = {&f, a, 3, NULL, 0, 0}, B = {&f, b, 1, NULL, 0, 0};
+        float d;
+        CU_ASSERT_FATAL(dot_gemm(&c, 1, 1, 3, &A, &B, NULL, &d) == LP_OK);
+        if (lp_bits(d) != rows[r].want) fprintf(stderr, "\n  width-B RNE row %zu: %08x", r, lp_bits(d));
+        CU_ASSERT_EQUAL(lp_bits(d), rows[r].want);
+    }
+}
+
 CU_TestInfo lpt_pins_numerics_tests[] = {
     {"isa/check_values_at_each_limit", test_check_values_at_each_limit},
     {"isa/decode_agrees_with_check_values_at_each_limit", test_decode_agrees_with_check_values_at_each_limit},
     {"lpt/check_dram_at_the_buffer_edges", test_check_dram_at_the_buffer_edges},
     {"lpt/expectation_rule_and_tolerance_round_trip", test_expectation_rule_and_tolerance_round_trip},
     {"lpt/damaged_expectations_are_refused", test_damaged_expectations_are_refused},
+    {"lpt/header_counts_at_their_limits", test_header_counts_at_their_limits},
+    {"lpt/shared_data_disassembles_initial_data_first", test_shared_data_disassembles_initial_data_first},
     {"mx/inf_or_nan_anywhere_gives_the_nan_scale", test_mx_inf_or_nan_anywhere_gives_the_nan_scale},
     {"mx/largest_finite_block_is_not_nan", test_mx_largest_finite_block_is_not_nan},
     {"mx/nan_scale_dequantises_every_code_to_nan", test_mx_nan_scale_dequantises_every_code_to_nan},
@@ -662,5 +797,6 @@ CU_TestInfo lpt_pins_numerics_tests[] = {
     {"dot/promotion_every_four_groups", test_dot_promotion_every_four_groups},
     {"dot/split_k_parts_and_order", test_dot_split_k_parts_and_order},
     {"dot/group_sums_round_toward_zero", test_dot_group_sums_round_toward_zero},
+    {"dot/width_b_sums_round_to_nearest_even", test_dot_width_b_sums_round_to_nearest_even},
     CU_TEST_INFO_NULL,
 };

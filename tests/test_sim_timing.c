@@ -281,6 +281,19 @@ static void test_dma_face_latency_and_bytes_round_up(void)
     CU_ASSERT_EQUAL(dma_face(a, 205), 111);
     CU_ASSERT_EQUAL(dma_face(a, 240), 112); /* 240 / 24 = 10 exactly */
     CU_ASSERT_EQUAL(dma_face(a, 1), 103);
+    /* the DMA unit's timing face counts the tile's bytes, not its rows at the
+    ** buffer's pitch: 3 rows of 10 bytes from a 40-byte-wide buffer are 30
+    ** bytes, 102 + ceil(30 / 24) = 104 cycles, loading or storing */
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_DMA);
+    mem_range dram = {.space = MEM_DRAM, .rows = 3, .row_bytes = 10, .pitch = 40},
+              tile = {.space = MEM_SPM, .rows = 3, .row_bytes = 10, .pitch = 10};
+    unit_op ops[2] = {{.what = UNIT_OP_LOAD, .dst = tile, .src = dram},
+                      {.what = UNIT_OP_STORE, .dst = dram, .src = tile}};
+    for (int i = 0; i < 2; i++) {
+        unit_timing t;
+        CU_ASSERT_FATAL(unit_kind_get(u->kind)->faces->timing(a, u->cfg, &ops[i], &t, NULL) == LP_OK);
+        CU_ASSERT_EQUAL(t.cycles, 104);
+    }
     arch_free(a);
 }
 

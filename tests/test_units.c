@@ -3,7 +3,8 @@
 ** the stable codes every .lpt file relies on, architecture files that declare
 ** units (sections, kinds, the units: list), the refusal of instructions a
 ** chip has no unit for (at the instruction's source line), the ideal matrix
-** unit (the worked example of docs/units.md), and statistics per unit.
+** unit (the worked example of docs/units.md), and statistics per unit, in
+** the JSON and in the text report.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -62,6 +63,12 @@ static void test_table_invariants_hold(void)
         if (unit_kind_simulated((unit_kind)k)) CU_ASSERT(ki->section != NULL && ki->faces->timing != NULL);
     }
     CU_ASSERT_EQUAL(unit_kind_lookup("tpu"), -1);
+    /* an operation on a kind without a body for it is refused, not run */
+    unit_op op = {.what = UNIT_OP_MMA};
+    lp_diag d;
+    lp_diag_init(&d, NULL);
+    CU_ASSERT_EQUAL(unit_exec(UNIT_KIND_VECTOR, NULL, &op, &d), LP_ERR_UNIT);
+    CU_ASSERT_STRING_EQUAL(d.msg, "a vector unit cannot perform MMA");
 }
 
 /* The codes .lpt files hold: changing one changes what every existing binary
@@ -142,6 +149,9 @@ static void test_kind_selects_the_keys(void)
     expect_arch_error("units:\n  - {name: v2}\n", "2:5: error: units[0] needs 'kind'");
     expect_arch_error("units:\n  - {name: v2, kind: tpu}\n",
                       "2:22: error: units[0].kind must be dma, tensor_core, vector, pim, fpga or ideal, got 'tpu'");
+    /* a kind is named in full: the start of a name is no kind */
+    expect_arch_error("units:\n  - {name: t2, kind: tensor}\n",
+                      "2:22: error: units[0].kind must be dma, tensor_core, vector, pim, fpga or ideal, got 'tensor'");
     expect_arch_error("units:\n  - {name: V2, kind: vector}\n",
                       "2:12: error: a unit name is a lower-case letter, then letters, digits or _ (at most 23), got "
                       "'V2'");
@@ -149,6 +159,9 @@ static void test_kind_selects_the_keys(void)
                       "2:12: error: 'vector' names the unit of the vector section; choose another name");
     expect_arch_error("units:\n  - {name: v2, kind: vector}\n  - {name: v2, kind: vector}\n",
                       "3:12: error: the chip already has a unit named 'v2'");
+    expect_arch_error("units:\n  - {name: abcdefghijklmnopqrstuvwx, kind: vector}\n", /* 24 characters */
+                      "2:12: error: a unit name is a lower-case letter, then letters, digits or _ (at most 23), got "
+                      "'abcdefghijklmnopqrstuvwx'");
     expect_arch_error("units:\n  - {name: v2, kind: vector, lanes: 0}\n",
                       "2:37: error: units[0].lanes must be between 1 and 65536, got 0");
     expect_arch_error("units:\n  - {name: t2, kind: tensor_core}\n",
@@ -157,6 +170,25 @@ static void test_kind_selects_the_keys(void)
     expect_arch_error("units: []\nunits: []\n", "2:1: error: duplicate key 'units'");
     expect_arch_error("units: {name: v}\n",
                       "1:8: error: units must be a list of units, each {name: NAME, kind: KIND, ...}");
+}
+
+/* A chip holds ARCH_MAX_UNITS = 16 units: dma and vector (present by default)
+** and 14 more; a 15th in the list is refused where it starts (line 2 + 14). A
+** name of 23 characters is the longest. */
+static void test_sixteen_units_at_most(void)
+{
+    char yaml[1024] = "units:\n";
+    for (int i = 0; i < 14; i++)
+        snprintf(yaml + strlen(yaml), sizeof yaml - strlen(yaml),
+                 "  - {name: v%02d_abcdefghijklmnopqrs, kind: vector}\n", i);
+    arch_cfg *a;
+    lp_diag d;
+    CU_ASSERT_FATAL(arch_load_text(yaml, strlen(yaml), "u.yaml", &a, &d) == LP_OK);
+    CU_ASSERT_EQUAL(a->nunits, ARCH_MAX_UNITS);
+    CU_ASSERT_STRING_EQUAL(a->units[15].name, "v13_abcdefghijklmnopqrs");
+    arch_free(a);
+    strcat(yaml, "  - {name: v14, kind: vector}\n");
+    expect_arch_error(yaml, "16:5: error: a chip has at most 16 units");
 }
 
 /* A chip with several matrix-unit kinds: units in declaration order, each with
@@ -278,7 +310,65 @@ static void test_ideal_unit_computes_values_at_the_roofline(void)
     CU_ASSERT_EQUAL(lpt_json_num(out, "energy_breakdown_pj.matrix"), 8388608 * 0.25);
     CU_ASSERT_DOUBLE_EQUAL(lpt_json_num(out, "utilization") * lpt_json_num(out, "cycles"), 8388.608, 1e-9);
     free(out), free(err);
+    /* a second matrix unit, idle (the first of the class runs every MMA): the
+    ** utilisation is that of both units' MAC slots, half of the above */
+    strcat(yaml, "units:\n  - name: tc2\n    kind: tensor_core\n    formats:\n"
+                 "      - {format: fp8_e4m3fn, macs_per_cycle: 256}\n");
+    const char *arch2 = temp_file(2, ".yaml", yaml);
+    CU_ASSERT_EQUAL_FATAL(exec_json(arch2, k, true, &out, &err), 0);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "busy_cycles.matrix"), 8389);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "busy_cycles.tc2"), 0);
+    CU_ASSERT_DOUBLE_EQUAL(lpt_json_num(out, "utilization") * lpt_json_num(out, "cycles"), 8388.608 / 2, 1e-9);
+    free(out), free(err);
+    unlink(arch), unlink(arch2), unlink(k);
+}
+
+/* MACs by format keep the first 16 formats (STATS_MAX_FORMATS) a run uses; the
+** MACs of a 17th still count in the total. One 1 x 1 x 1 MMA per format. */
+static void test_macs_by_format_keep_sixteen_formats(void)
+{
+    static const char *const fmts[17] = {
+        "fp8_e4m3fn", "fp8_e5m2",   "fp8_e4m3fnuz", "fp8_e5m2fnuz", "fp8_e4m3", "fp8_e3m4", "fp8_e4m3b11fnuz",
+        "fp6_e2m3fn", "fp6_e3m2fn", "fp4_e2m1fn",   "bf16",         "fp16",     "int8",     "int4",
+        "int2",       "e3m3",       "e2m2"};
+    char yaml[4096] = "name: many\nmatrix:\n  kind: ideal\n  formats:\n", kernel[4096] = "";
+    for (int i = 0; i < 17; i++) {
+        snprintf(yaml + strlen(yaml), sizeof yaml - strlen(yaml), "    - {format: %s, macs_per_cycle: 1}\n", fmts[i]);
+        snprintf(kernel + strlen(kernel), sizeof kernel - strlen(kernel),
+                 "    MMA acc:0, spm:0, spm:0x10, 1, 1, 1, %s, %s, exact, set\n", fmts[i], fmts[i]);
+    }
+    const char *arch = temp_file(0, ".yaml", yaml), *k = temp_file(1, ".s", kernel);
+    char *out, *err;
+    CU_ASSERT_EQUAL_FATAL(exec_json(arch, k, true, &out, &err), 0);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "macs"), 17);
+    CU_ASSERT_EQUAL(lpt_json_size(out, "macs_by_format"), 16);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "macs_by_format.fp8_e4m3fn"), 1);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "macs_by_format.int2"), 1);
+    free(out), free(err);
     unlink(arch), unlink(k);
+}
+
+/* Rates range over (0, 1e9] MACs per cycle. At 1e9 one MAC takes 1e-9 cycles
+** at the peak, and the unit still works one whole cycle: an operation takes at
+** least one. A rate past 1e9 is refused at its value. */
+static void test_ideal_rate_limit_and_the_one_cycle_floor(void)
+{
+    const char *yaml = "matrix:\n  kind: ideal\n  formats:\n    - {format: bf16, macs_per_cycle: 1e9}\n";
+    arch_cfg *a;
+    lp_diag d;
+    CU_ASSERT_FATAL(arch_load_text(yaml, strlen(yaml), "fast.yaml", &a, &d) == LP_OK);
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    unit_op op = {.what = UNIT_OP_MMA, .m = 1, .n = 1, .k = 1};
+    mf_parse("bf16", &op.fa, NULL);
+    op.fb = op.fa;
+    unit_timing t;
+    CU_ASSERT_FATAL(unit_kind_get(u->kind)->faces->timing(a, u->cfg, &op, &t, NULL) == LP_OK);
+    CU_ASSERT_EQUAL(t.macs, 1);
+    CU_ASSERT_EQUAL(t.peak_cycles, 1e-9);
+    CU_ASSERT_EQUAL(t.cycles, 1);
+    arch_free(a);
+    expect_arch_error("matrix:\n  kind: ideal\n  formats:\n    - {format: bf16, macs_per_cycle: 1.000001e9}\n",
+                      "4:38: error: matrix.formats[0]: macs_per_cycle must be in (0, 1e9] and energy_pj_per_mac >= 0");
 }
 
 /* Statistics per unit: busy cycles for every unit by its name, energy for the
@@ -318,14 +408,62 @@ static void test_statistics_and_traces_name_the_units(void)
     unlink(arch), unlink(k), unlink(t), unlink(csv), unlink(png);
 }
 
+/* The text report says what the JSON says, each line labelled as stats.def
+** writes it: traffic by memory level in words, issue stalls by the last part
+** of their JSON keys, busy cycles by unit. The kernel stalls both ways: VEXP
+** waits for the DMA_LD it reads (dma), DMA_ST for the VEXP it stores
+** (dependency). */
+static void test_text_report_matches_the_json(void)
+{
+    const char *k = temp_file(1, ".s",
+                              ".buffer A, fp32, 8, 8\n    DMA_LD spm:0, A[0, 0], 8, 8, fp32\n"
+                              "    VEXP spm:0x100, spm:0, 8, 8\n    DMA_ST A[0, 0], spm:0x100, 8, 8, fp32\n"
+                              "    HALT\n    NOP\n");
+    char *json, *text, *err, cmd[512], line[256];
+    CU_ASSERT_EQUAL_FATAL(exec_json("edge-mx", k, true, &json, &err), 0);
+    free(err);
+    snprintf(cmd, sizeof cmd, "exec --timing-only --arch edge-mx '%s'", k);
+    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &text, &err), 0);
+    free(err);
+    CU_ASSERT(lpt_json_num(json, "stall_cycles.dma") > 0 && lpt_json_num(json, "stall_cycles.dependency") > 0);
+    snprintf(line, sizeof line, "\n  issue stalls    dma %.0f, dependency %.0f, queue %.0f cycles\n",
+             lpt_json_num(json, "stall_cycles.dma"), lpt_json_num(json, "stall_cycles.dependency"),
+             lpt_json_num(json, "stall_cycles.queue"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, line));
+    CU_ASSERT(lpt_json_num(json, "dram_bytes") == 512 &&
+              lpt_json_num(json, "spm_bytes") == 1024); /* 256 in and out; 4 x 256 */
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n  traffic         DRAM 512, scratchpad 1024, accumulators 0 B\n"));
+    snprintf(line, sizeof line, "\n  busy            dma %.0f, matrix 0, vector %.0f cycles\n",
+             lpt_json_num(json, "busy_cycles.dma"), lpt_json_num(json, "busy_cycles.vector"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, line));
+    if (!strstr(text, line)) fprintf(stderr, "\n  text report:\n%s", text);
+    CU_ASSERT_EQUAL(lpt_json_num(json, "instructions"), 4); /* HALT counts; nothing after it issues */
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n  instructions    4\n"));
+    CU_ASSERT_EQUAL(lpt_json_size(json, "macs_by_format"), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n  MACs by format  none MACs\n"));
+    /* numbers to six significant digits (this energy has more than three) */
+    char three[32], six[32];
+    snprintf(three, sizeof three, "%.3g", lpt_json_num(json, "energy_pj"));
+    snprintf(six, sizeof six, "%.6g", lpt_json_num(json, "energy_pj"));
+    CU_ASSERT(strcmp(three, six) != 0);
+    snprintf(line, sizeof line, "\n  energy          %s pJ\n", six);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, line));
+    free(json), free(text);
+    unlink(k);
+}
+
 CU_TestInfo lpt_units_tests[] = {
     {"table/invariants_hold", test_table_invariants_hold},
     {"codes/stable_codes_are_pinned", test_stable_codes_are_pinned},
     {"arch/kind_selects_the_keys", test_kind_selects_the_keys},
     {"arch/units_list_declares_more_units", test_units_list_declares_more_units},
+    {"arch/sixteen_units_at_most", test_sixteen_units_at_most},
     {"sim/instruction_without_its_unit_is_refused_at_its_line",
      test_instruction_without_its_unit_is_refused_at_its_line},
     {"sim/ideal_unit_computes_values_at_the_roofline", test_ideal_unit_computes_values_at_the_roofline},
     {"sim/statistics_and_traces_name_the_units", test_statistics_and_traces_name_the_units},
+    {"sim/ideal_rate_limit_and_the_one_cycle_floor", test_ideal_rate_limit_and_the_one_cycle_floor},
+    {"sim/text_report_matches_the_json", test_text_report_matches_the_json},
+    {"sim/macs_by_format_keep_sixteen_formats", test_macs_by_format_keep_sixteen_formats},
     CU_TEST_INFO_NULL,
 };
