@@ -82,8 +82,9 @@ static void test_printed_configuration_reloads_to_itself(void)
         arch_free(a), arch_free(b);
     }
     /* a number that needs all 17 significant digits (0.1 + 0.2, one step
-    ** above the double nearest 0.3) prints with them and reloads to itself */
-    const char *y = "clock_ghz: 0.30000000000000004\n";
+    ** above the double nearest 0.3) prints with them and reloads to itself; a
+    ** name with a quote and a backslash prints escaped and reloads to itself */
+    const char *y = "name: 'q\"b\\s'\nclock_ghz: 0.30000000000000004\n";
     arch_cfg *a, *b;
     lp_diag d;
     CU_ASSERT_FATAL(arch_load_text(y, strlen(y), "odd.yaml", &a, &d) == LP_OK);
@@ -92,6 +93,7 @@ static void test_printed_configuration_reloads_to_itself(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(t, "\nclock_ghz: 0.30000000000000004\n"));
     CU_ASSERT_FATAL(arch_load_text(t, strlen(t), "printed.yaml", &b, &d) == LP_OK);
     CU_ASSERT_EQUAL(b->clock_ghz, a->clock_ghz);
+    CU_ASSERT_STRING_EQUAL(b->name, "q\"b\\s"); /* printed "q\"b\\s", escaped */
     free(t);
     arch_free(a), arch_free(b);
 }
@@ -173,6 +175,26 @@ static void test_diagnostics_point_at_the_key_or_value(void)
     CU_ASSERT_EQUAL(n_bad, 0);
 }
 
+/* libyaml places nodes by characters; a unit section is cut out of the text by
+** bytes. Characters of 2, 3 and 4 bytes before the section (e, euro sign,
+** eight emoji) move neither its keys nor an error's place. */
+#define UTF8_NAME "name: \"\xc3\xa9\xe2\x82\xac" EMOJI4 EMOJI4 "\"\n"
+#define EMOJI4 "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80"
+static void test_multibyte_text_before_a_unit_section(void)
+{
+    static const char ok[] = UTF8_NAME "matrix:\n  array_rows: 4\n" FMTS,
+                      bad_rows[] = UTF8_NAME "matrix:\n  array_rows: 0\n" FMTS;
+    arch_cfg *a;
+    lp_diag d;
+    CU_ASSERT_FATAL(arch_load_text(ok, strlen(ok), "u.yaml", &a, &d) == LP_OK);
+    CU_ASSERT_EQUAL(tensor_core(a)->array_rows, 4);
+    CU_ASSERT_EQUAL(tensor_core(a)->formats[0].macs_per_cycle, 256);
+    arch_free(a);
+    CU_ASSERT_EQUAL(arch_load_text(bad_rows, strlen(bad_rows), "u.yaml", &a, &d), LP_ERR_RANGE);
+    CU_ASSERT(d.line == 3 && d.col == 15);
+    CU_ASSERT_STRING_EQUAL(d.msg, "matrix.array_rows must be between 1 and 65536, got 0");
+}
+
 static void test_arch_command(void)
 {
     char *out, *err;
@@ -212,6 +234,7 @@ CU_TestInfo lpt_arch_tests[] = {
     {"print/reloads_to_itself", test_printed_configuration_reloads_to_itself},
     {"defaults/absent_keys_take_their_defaults", test_absent_keys_take_their_defaults},
     {"diag/point_at_the_key_or_value", test_diagnostics_point_at_the_key_or_value},
+    {"diag/multibyte_text_before_a_unit_section", test_multibyte_text_before_a_unit_section},
     {"command/arch", test_arch_command},
     CU_TEST_INFO_NULL,
 };

@@ -283,7 +283,7 @@ static void test_trace_rejects_every_truncation_and_damage(void)
         {12, 65, "header of 65 bytes"},
         {50, 1, "reserved"},
         {16, 6, "the header describes"},
-        {64, 0xee, "unknown opcode 0xee"},
+        {64, 0xee, "instruction 0 (byte 64): unknown opcode 0xee"},
     };
     for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
         uint8_t *c = malloc(n);
@@ -520,13 +520,13 @@ static void test_expressions_and_loops(void)
     isa_prog p;
     char *diag;
     const char *src = "# comments start with # or ;\n"
-                      ".equ K, 2 + 3 * 4 # fourteen\n"        /* 14 */
-                      ".equ S, (1 << 4) | 1\n"                /* 17 */
-                      ".equ Q, -7 / 2 + 7 % 3\n"              /* -3 + 1 = -2 */
-                      ".equ R, (6 | 3) - (6 ^ 3) + (6 & 3)\n" /* 7 - 5 + 2 = 4 */
+                      ".equ K, 2 + 3 * 4 # fourteen\n"                         /* 14 */
+                      ".equ S, (1 << 4) | 0B1\n"                               /* 17 */
+                      ".equ Q, -7 / 2 + 7 % 3 + (~5 + 6)\n"                    /* -3 + 1 + 0 = -2 */
+                      ".equ R, (6 | 3) - (6 ^ 3) + (6 & 3) + (-16 >> 2) + 4\n" /* 7 - 5 + 2 - 4 + 4 = 4 */
                       ".for i = 0, 3\n"
                       ".for j = i, 6, 2\n"
-                      "    VFILL spm:(i*8 + j)*4, R, K + S + Q, 0\n" /* dims 4 x 29 */
+                      "    VFILL\tspm:(i*8 + j)*4, R, K + S + Q, 0\n" /* a tab after the name; dims 4 x 29 */
                       ".endfor\n"
                       ".endfor\n";
     CU_ASSERT_EQUAL_FATAL(assemble("k.s", src, &p, &diag), LP_OK);

@@ -180,12 +180,12 @@ static void test_relerr_treats_nan_and_inf_as_values(void)
 /* GEMV sums in double, then rounds once to float32: W = [2^24, 1, 1] (bf16
 ** 0x4b80, 0x3f80, 0x3f80) times x = [1, 1, 1] is 2^24 + 2, a float32 (the
 ** step at 2^24 is 2): 0x4b800001. Summed in float32, 2^24 + 1 would tie to
-** 2^24 twice and give 0x4b800000. */
+** 2^24 twice and give 0x4b800000. (Hex digits may be in either case.) */
 static void test_pim_gemv_sums_in_double(void)
 {
     lp_diag err;
     CU_ASSERT_EQUAL(run_kernel(".buffer W, bf16, 1, 3\n.buffer X, bf16, 3, 1\n.buffer Y, fp32, 1, 1\n"
-                               ".data W, inline\n4b80 3f80 3f80\n.enddata\n"
+                               ".data W, inline\n4B80 3F80 3f80\n.enddata\n"
                                ".data X, inline\n3f80 3f80 3f80\n.enddata\n"
                                ".expect Y, inline\n4b800001\n.enddata\n"
                                "    PIM_LD pim:0, W[0, 0], 1, 3, bf16, 16\n"
@@ -243,6 +243,24 @@ static void test_pim_convert_rounds_the_held_weights(void)
     CU_ASSERT_STRING_EQUAL(err.msg, "PIM_GEMV: PIM array 0 holds no 1 x 1 matrix");
 }
 
+/* The tensor core reads each operand with its own element width: A fp8
+** [1, 2] (0x38 0x40, one byte each) times B bf16 [3, 4] (0x4040 0x4080, two
+** bytes each) is 11 = 0x41300000. */
+static void test_mma_reads_each_operand_in_its_format(void)
+{
+    lp_diag err;
+    CU_ASSERT_EQUAL(run_kernel(".buffer A, fp8_e4m3fn, 1, 2\n.buffer B, bf16, 2, 1\n.buffer C, fp32, 1, 1\n"
+                               ".data A, inline\n38 40\n.enddata\n"
+                               ".data B, inline\n4040 4080\n.enddata\n"
+                               ".expect C, inline\n41300000\n.enddata\n"
+                               "    DMA_LD spm:0, A[0, 0], 1, 2, fp8_e4m3fn\n"
+                               "    DMA_LD spm:0x10, B[0, 0], 2, 1, bf16\n"
+                               "    MMA acc:0, spm:0, spm:0x10, 1, 1, 2, fp8_e4m3fn, bf16, exact, set\n"
+                               "    DMA_ST C[0, 0], acc:0, 1, 1, fp32\n",
+                               &err, NULL),
+                    0);
+}
+
 /* ---- the check of expected outputs ------------------------------------------------------------ */
 
 /* No instructions: the buffers keep their initial data. Y = [-4, -2, 1, 0]
@@ -276,6 +294,7 @@ CU_TestInfo lpt_machine_tests[] = {
     {"examples/compute_their_expected_outputs", test_examples_compute_their_expected_outputs},
     {"examples/planted_mistakes_are_caught", test_planted_mistakes_are_caught},
     {"expect/relerr_treats_nan_and_inf_as_values", test_relerr_treats_nan_and_inf_as_values},
+    {"tc/mma_reads_each_operand_in_its_format", test_mma_reads_each_operand_in_its_format},
     {"pim/gemv_sums_in_double", test_pim_gemv_sums_in_double},
     {"pim/load_follows_the_buffer_pitch", test_pim_load_follows_the_buffer_pitch},
     {"pim/convert_rounds_the_held_weights", test_pim_convert_rounds_the_held_weights},

@@ -490,6 +490,7 @@ static void test_bad_names_are_explained(void)
 {
     expect_parse_error("fp8_e4m3f", "did you mean 'fp8_e4m3fn'?");
     expect_parse_error("bfloat61", "did you mean 'bfloat16'?");
+    expect_parse_error("BFLOAT16", "did you mean 'bfloat16'?"); /* names are exact; suggestions ignore case */
     expect_parse_error("zzz", "unknown format 'zzz'");
     expect_parse_error("e9m2", "1 <= X <= 8");
     expect_parse_error("e4m11", "0 <= Y <= 10");

@@ -16,6 +16,7 @@
 
 #include "arch.h"
 #include "asm.h"
+#include "lp_file.h"
 #include "lp_test.h"
 #include "mx.h"
 
@@ -327,6 +328,25 @@ static void write_file(const char *dir, const char *name, const void *bytes, siz
     CU_ASSERT_EQUAL(fclose(f), 0);
 }
 
+/* A file may be as large as the reader's limit, not larger. */
+static void test_read_file_limit_is_inclusive(void)
+{
+    char path[] = "/tmp/lpt_limit_XXXXXX", *text;
+    size_t n;
+    lp_diag d;
+    int fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    CU_ASSERT_EQUAL(write(fd, "0123456789", 10), 10);
+    close(fd);
+    CU_ASSERT_EQUAL_FATAL(lp_read_file(path, 10, &text, &n, &d), LP_OK);
+    CU_ASSERT(n == 10 && !strcmp(text, "0123456789"));
+    free(text);
+    lp_diag_init(&d, NULL);
+    CU_ASSERT_EQUAL(lp_read_file(path, 9, &text, &n, &d), LP_ERR_IO);
+    CU_ASSERT_STRING_EQUAL(d.msg, "larger than 9 bytes");
+    unlink(path);
+}
+
 /* Contents from hex and bin files: wrong sizes point at the file name in the
 ** kernel; a bad code points into the data file, at its own line and column. */
 static void test_data_file_diagnostics(void)
@@ -432,9 +452,9 @@ static void test_for_loops_nest_step_and_stop(void)
     free(diag);
     /* i = 0, 3, 6, 9 (< 10); then 2^63-8 and 2^63-4: one more step would pass the
     ** end 2^63-1, and computing it must not overflow; then -2, -1, 0; START =
-    ** END is an empty range: no iteration */
+    ** END is an empty range: no iteration; directives in capitals work too */
     CU_ASSERT_EQUAL_FATAL(assemble(".for i = 0, 10, 3\n    VFILL spm:i*4, 1, 1, 0\n.endfor\n"
-                                   ".for i = 4, 4\n    VFILL spm:0x400, 1, 1, 0\n.endfor\n"
+                                   ".FOR i = 4, 4\n    VFILL spm:0x400, 1, 1, 0\n.ENDFOR\n"
                                    ".equ T, 0x7ffffffffffffff8\n"
                                    ".for i = T, 0x7fffffffffffffff, 4\n    VFILL spm:(i - T) * 4, 1, 1, 0\n.endfor\n"
                                    ".for i = -2, 1\n    VFILL spm:-4 * i, 1, 1, 0\n.endfor\n",
@@ -591,6 +611,7 @@ CU_TestInfo lpt_pins_tests[] = {
     {"asm/expression_diagnostics", test_expression_diagnostics},
     {"asm/directive_diagnostics", test_directive_diagnostics},
     {"asm/data_file_diagnostics", test_data_file_diagnostics},
+    {"asm/read_file_limit_is_inclusive", test_read_file_limit_is_inclusive},
     {"asm/nul_bytes_and_overlong_lines", test_nul_bytes_and_overlong_lines},
     {"asm/for_loops_nest_step_and_stop", test_for_loops_nest_step_and_stop},
     {"asm/operands_accepted_at_their_limits", test_operands_accepted_at_their_limits},
