@@ -155,6 +155,7 @@ static void test_relerr_treats_nan_and_inf_as_values(void)
         {"3f800000 40000000 7fc00000 7f800000", 0}, /* identical, NaN and inf included */
         {"3f800000 40000000 7fc00001 7f800000", 0}, /* another NaN is still NaN */
         {"3f800000 40000000 3f800000 7f800000", 1}, /* a number for the NaN */
+        {"7fc00000 40000000 7fc00000 7f800000", 1}, /* NaN expected, a number got */
         {"3f800000 40000000 7fc00000 ff800000", 1}, /* -inf for +inf */
         {"3f800000 40000000 7fc00000 47000000", 1}, /* a finite value for +inf */
         {"3f8ccccd 40000000 7fc00000 7f800000", 0}, /* 1.1 for 1: error 0.1 <= 0.1 x 2 */
