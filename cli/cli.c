@@ -1,7 +1,8 @@
 /*
 ** cli.c — option parsing and line/hex reading shared by the subcommands.
 ** Strict by design: an unknown option, a missing value, a stray character in
-** a hex token are errors with a column, never silently ignored.
+** a hex token are errors with a column, never silently ignored. Numbers go
+** through lp_num (the parser of architecture files too).
 */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
@@ -11,6 +12,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lp_num.h"
 
 #define CMDLINE "<command-line>"
 
@@ -141,41 +144,53 @@ lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *nam
     return lp_diag_set(d, LP_ERR_ARG, 1, col, "%s", msg);
 }
 
+/* The message for a rejected number: the plain one, or with the reason when
+** the text looks like a number but is not taken (octal, too large). */
+static lp_status number_error(const cli_cmd *cmd, const cli_args *a, const char *name, const char *want, const char *v,
+                              const char *why, lp_diag *d)
+{
+    bool plain = !strcmp(why, "not a whole number");
+    return cli_value_error(cmd, a, name, -1, d, "--%s expects %s, got '%s'%s%s", name, want, v, plain ? "" : ": ",
+                           plain ? "" : why);
+}
+
 lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def, long *out,
                        lp_diag *d)
 {
-    const char *v = cli_get(cmd, a, name);
+    const char *v = cli_get(cmd, a, name), *why;
+    int64_t x;
     if (!v) {
         *out = def;
         return LP_OK;
     }
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (!*v || *end || errno || !isdigit((unsigned char)v[*v == '-' ? 1 : 0]))
-        return cli_value_error(cmd, a, name, -1, d, "--%s expects an integer, got '%s'", name, v);
+    if (lp_parse_i64(v, strlen(v), &x, &why)) return number_error(cmd, a, name, "an integer", v, why, d);
     if (x < lo || x > hi)
-        return cli_value_error(cmd, a, name, -1, d, "--%s must be between %ld and %ld, got %ld", name, lo, hi, x);
-    *out = x;
+        return cli_value_error(cmd, a, name, -1, d, "--%s must be between %ld and %ld, got %s", name, lo, hi, v);
+    *out = (long)x;
     return LP_OK;
 }
 
 lp_status cli_get_u64(const cli_cmd *cmd, const cli_args *a, const char *name, uint64_t def, uint64_t *out, lp_diag *d)
 {
-    const char *v = cli_get(cmd, a, name);
+    const char *v = cli_get(cmd, a, name), *why;
     if (!v) {
         *out = def;
         return LP_OK;
     }
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 0);
-    if (!*v || *end || errno || v[0] == '-')
-        return cli_value_error(cmd, a, name, -1, d, "--%s expects a non-negative integer, got '%s'", name, v);
-    *out = x;
+    if (v[0] == '-') return number_error(cmd, a, name, "a non-negative integer", v, "not a whole number", d);
+    if (lp_parse_u64(v, strlen(v), out, &why)) return number_error(cmd, a, name, "a non-negative integer", v, why, d);
     return LP_OK;
 }
 
+int cli_fail_arg(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d)
+{
+    if (d->line > 0) return cli_fail(d);
+    char msg[LP_DIAG_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", d->msg);
+    const char *v = name ? cli_get(cmd, a, name) : (k >= 0 && k < a->npos ? a->pos[k] : "");
+    cli_value_error(cmd, a, name, k, d, "'%s': %s", v ? v : "", msg);
+    return cli_fail(d);
+}
 int cli_fail(const lp_diag *d)
 {
     fflush(stdout);
@@ -196,33 +211,7 @@ void cli_print_help(const cli_cmd *cmd, FILE *out)
     fprintf(out, "  %-22s %s\n", "--help", "show this help");
 }
 
-/* ---- line and token reading -------------------------------------------- */
-
-void cli_lines_init(cli_lines *r, FILE *in)
-{
-    memset(r, 0, sizeof *r);
-    r->in = in;
-}
-
-const char *cli_lines_next(cli_lines *r)
-{
-    ssize_t n = getline(&r->buf, &r->cap, r->in);
-    if (n < 0) return NULL;
-    r->lineno++;
-    size_t len = (size_t)n;
-    if (len && r->buf[len - 1] == '\n') len--;
-    if (len && r->buf[len - 1] == '\r') len--;
-    r->buf[len] = '\0';
-    r->len = len;
-    return r->buf;
-}
-
-void cli_lines_free(cli_lines *r)
-{
-    free(r->buf);
-    r->buf = NULL;
-    r->cap = 0;
-}
+/* ---- token reading -------------------------------------------------------- */
 
 static int hexval(int c)
 {

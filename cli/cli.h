@@ -2,8 +2,8 @@
 ** cli.h — the pieces every lpsim subcommand shares: option parsing with
 ** diagnostics in the compiler format (errors in arguments are reported as
 ** "<command-line>:1:COL", COL counting characters of the command line as
-** typed, arguments joined by single spaces), and a strict reader for lines of
-** hex tokens on a stream. Exit status convention: 0 ok, 1 a check failed,
+** typed, arguments joined by single spaces), and a strict reader of hex
+** tokens (lines come from lp_lines, lp_file.h). Exit status convention: 0 ok, 1 a check failed,
 ** 2 bad input.
 */
 #ifndef LP_CLI_H
@@ -71,33 +71,28 @@ lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *nam
 #endif
     ;
 
-/* Parse a decimal integer option in [lo, hi]; absent gives def. */
+/* Parse an integer option in [lo, hi] (lp_num: decimal or 0x hex); absent
+** gives def. */
 lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def, long *out,
                        lp_diag *d);
 
-/* Parse a non-negative 64-bit integer option (decimal, or 0x hex); absent
-** gives def. */
+/* Parse a non-negative 64-bit integer option (lp_num: decimal or 0x hex);
+** absent gives def. */
 lp_status cli_get_u64(const cli_cmd *cmd, const cli_args *a, const char *name, uint64_t def, uint64_t *out, lp_diag *d);
 
 /* Flush stdout (results before the error stay), print d to stderr, and
 ** return CLI_EXIT_USAGE for the command to return. */
 int cli_fail(const lp_diag *d);
 
+/* cli_fail for an error about an input named on the command line (option
+** name, or positional argument k when name is NULL): a diagnostic that its
+** reader left unplaced (line 0: the file could not be opened, a preset name
+** is unknown) is placed at the argument ("<command-line>:1:COL: error:
+** 'NAME': MESSAGE"); one with a position prints as it is. */
+int cli_fail_arg(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d);
+
 /* Print the command's help to out. */
 void cli_print_help(const cli_cmd *cmd, FILE *out);
-
-/* Read one line (without its newline, and without a trailing '\r') into a
-** buffer owned by the reader; NULL at end of input. */
-typedef struct cli_lines {
-    FILE *in;
-    char *buf;
-    size_t cap;
-    size_t len;
-    int lineno;
-} cli_lines;
-void cli_lines_init(cli_lines *r, FILE *in);
-const char *cli_lines_next(cli_lines *r);
-void cli_lines_free(cli_lines *r);
 
 /* Parse a hex token of 1..maxdigits digits starting at s[*pos] (leading
 ** blanks skipped); on success *out holds the value and *pos is past the token.

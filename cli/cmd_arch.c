@@ -46,7 +46,7 @@ int cmd_arch(int argc, char **argv, int first)
         return cli_fail(&d);
     }
     arch_cfg *cfg;
-    if (arch_load(a.pos[0], &cfg, &d)) return cli_fail(&d);
+    if (arch_load(a.pos[0], &cfg, &d)) return cli_fail_arg(&arch_cmd, &a, NULL, 0, &d);
     arch_print(cfg, stdout);
     arch_free(cfg);
     return 0;

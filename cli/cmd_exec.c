@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "lp_file.h"
 #include "run.h"
 
 static const cli_opt exec_opts[] = {
@@ -94,23 +95,29 @@ int cmd_exec(int argc, char **argv, int first)
     }
     bool timing_only = cli_get(&exec_cmd, &a, "timing-only") != NULL, json = cli_get(&exec_cmd, &a, "json") != NULL;
     const char *tv = cli_get(&exec_cmd, &a, "trace");
-    FILE *trace = NULL;
-    if (tv && !(trace = fopen(tv, "w"))) {
-        cli_value_error(&exec_cmd, &a, "trace", -1, &d, "cannot write '%s': %s", tv, strerror(errno));
-        return cli_fail(&d);
-    }
+    lp_out trace = {0};
+    if (tv && lp_out_open(&trace, tv, &d)) return cli_fail_arg(&exec_cmd, &a, "trace", -1, &d);
     lp_run r;
-    lp_run_opts o = {timing_only, trace, json ? stderr : stdout, stderr, 8};
+    lp_run_opts o = {timing_only, trace.f, json ? stderr : stdout, stderr, 8};
     lp_status st = lp_run_kernel(av, a.pos[0], &o, &r, &d);
-    if (trace && (ferror(trace) | fclose(trace)) && !st) {
-        lp_diag_init(&d, tv);
-        st = lp_diag_set(&d, LP_ERR_IO, 1, 1, "cannot write the trace: %s", strerror(errno));
+    if (st) {
+        lp_out_discard(&trace); /* no trace of a run that failed; a trace file already there stays */
+        /* an input that could not be opened (no position) is placed at its argument; d may point into r */
+        int rc = d.line > 0 || (d.file != av && d.file != a.pos[0])
+                     ? cli_fail(&d)
+                     : cli_fail_arg(&exec_cmd, &a, d.file == av ? "arch" : NULL, 0, &d);
+        lp_run_free(&r);
+        return rc;
+    }
+    if (tv && lp_out_commit(&trace, &d)) {
+        lp_run_free(&r);
+        return cli_fail_arg(&exec_cmd, &a, "trace", -1, &d);
     }
     int rc = 2;
-    if (st) {
+    if (json ? print_json(&r, a.pos[0], timing_only) : (print_text(&r, a.pos[0], timing_only), 0)) {
+        lp_diag_init(&d, "<stdout>");
+        lp_diag_set(&d, LP_ERR_IO, 1, 1, "cannot write the JSON report (out of memory?)");
         cli_fail(&d);
-    } else if (json ? print_json(&r, a.pos[0], timing_only) : (print_text(&r, a.pos[0], timing_only), 0)) {
-        fprintf(stderr, "lpsim exec: out of memory for the JSON report\n");
     } else {
         rc = r.failed ? 1 : 0;
     }

@@ -60,9 +60,12 @@ int cmd_asm(int argc, char **argv, int first)
     size_t len;
     lp_diag why;
     char *src;
-    if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, &why) != LP_OK) {
-        cli_value_error(&asm_cmd, &a, NULL, 0, &d, "cannot read '%s': %s", path, why.msg);
-        return cli_fail(&d);
+    lp_diag_init(&why, path);
+    if (lp_read_file(path, LP_MAX_SOURCE_BYTES, &src, &len, &why) != LP_OK) {
+        char reason[LP_DIAG_MSG_MAX];
+        snprintf(reason, sizeof reason, "%s", why.msg);
+        lp_diag_msg(&why, why.status, "cannot read: %s", reason);
+        return cli_fail_arg(&asm_cmd, &a, NULL, 0, &why);
     }
     asm_opts o = {path, (int)maxerr, false, 0, 0, 0};
     asm_diags dg = {0};
@@ -78,7 +81,11 @@ int cmd_asm(int argc, char **argv, int first)
     asm_diags_free(&dg);
     st = isa_prog_write(&p, outp, &d);
     isa_prog_free(&p);
-    if (st) return cli_fail(&d);
+    if (st) { /* placed at -o, or at the kernel when the output's name is derived from it */
+        snprintf(why.msg, sizeof why.msg, "%s", d.msg);
+        cli_value_error(&asm_cmd, &a, cli_get(&asm_cmd, &a, "o") ? "o" : NULL, 0, &d, "'%s': %s", outp, why.msg);
+        return cli_fail(&d);
+    }
     return 0;
 }
 
@@ -108,7 +115,7 @@ int cmd_disasm(int argc, char **argv, int first)
         return cli_fail(&d);
     }
     isa_prog p;
-    if (isa_prog_read(a.pos[0], &p, &d)) return cli_fail(&d);
+    if (isa_prog_read(a.pos[0], &p, &d)) return cli_fail_arg(&disasm_cmd, &a, NULL, 0, &d);
     if (cli_get(&disasm_cmd, &a, "listing"))
         asm_listing(&p, stdout);
     else

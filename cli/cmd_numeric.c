@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "lp_file.h"
 #include "mf.h"
 #include "mx.h"
 
@@ -166,12 +167,13 @@ int cmd_convert(int argc, char **argv, int first)
     if (cli_get_u64(&convert_cmd, &a, "seed", 0, &o.seed, &d)) return cli_fail(&d);
     o.saturate = cli_get(&convert_cmd, &a, "saturate") != NULL;
 
-    cli_lines r;
+    lp_lines r;
     const char *line;
     int rc = 0;
     lp_diag_init(&d, STDIN_NAME);
-    cli_lines_init(&r, stdin);
-    while ((line = cli_lines_next(&r))) {
+    lp_lines_init(&r, stdin, LP_MAX_LINE_BYTES);
+    while (lp_lines_next(&r, &d)) {
+        line = r.buf;
         size_t pos = 0;
         uint32_t x;
         if (cli_hex_token(line, r.len, &pos, 8, "float32 bit pattern", r.lineno, &x, &d)) break;
@@ -182,7 +184,7 @@ int cmd_convert(int argc, char **argv, int first)
         print_code(&f, mf_encode_f32(&f, x, &o, (uint64_t)(r.lineno - 1)));
     }
     if (d.status) rc = cli_fail(&d);
-    cli_lines_free(&r);
+    lp_lines_free(&r);
     return rc;
 }
 
@@ -209,12 +211,13 @@ int cmd_decode(int argc, char **argv, int first)
         return 0;
     }
     if (get_format(&decode_cmd, &a, "from", &f, &d)) return cli_fail(&d);
-    cli_lines r;
+    lp_lines r;
     const char *line;
     int rc = 0;
     lp_diag_init(&d, STDIN_NAME);
-    cli_lines_init(&r, stdin);
-    while ((line = cli_lines_next(&r))) {
+    lp_lines_init(&r, stdin, LP_MAX_LINE_BYTES);
+    while (lp_lines_next(&r, &d)) {
+        line = r.buf;
         size_t pos = 0;
         uint32_t c;
         if (cli_hex_token(line, r.len, &pos, f.hex_digits, "code", r.lineno, &c, &d)) break;
@@ -232,7 +235,7 @@ int cmd_decode(int argc, char **argv, int first)
         printf("%08x\n", mf_decode_f32(&f, c));
     }
     if (d.status) rc = cli_fail(&d);
-    cli_lines_free(&r);
+    lp_lines_free(&r);
     return rc;
 }
 
@@ -341,13 +344,14 @@ int cmd_mx_quantize(int argc, char **argv, int first)
     }
     bool codes_out = cli_get(&mxq_cmd, &a, "codes") != NULL;
 
-    cli_lines r;
+    lp_lines r;
     const char *line;
     struct mxq_bufs b = {0};
     int rc = 0;
     lp_diag_init(&d, STDIN_NAME);
-    cli_lines_init(&r, stdin);
-    while ((line = cli_lines_next(&r))) {
+    lp_lines_init(&r, stdin, LP_MAX_LINE_BYTES);
+    while (lp_lines_next(&r, &d)) {
+        line = r.buf;
         size_t pos = 0, n = 0;
         while (!cli_rest_blank(line, r.len, pos)) {
             uint32_t v;
@@ -397,7 +401,7 @@ int cmd_mx_quantize(int argc, char **argv, int first)
         putchar('\n');
     }
     if (d.status) rc = cli_fail(&d);
-    cli_lines_free(&r);
+    lp_lines_free(&r);
     mxq_free(&b);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "lp_file.h"
 #include "lp_version.h"
 
 typedef int (*cmd_fn)(int, char **, int);
@@ -43,7 +44,21 @@ int cmd_version(int argc, char **argv, int first)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Every command's output is checked once it is done: a write to standard
+** output that failed (a full disk, /dev/full, a closed pipe's EPIPE) turns
+** the exit status into 2 with a message, never a success with less output. */
+static int finish(int rc)
+{
+    lp_diag d;
+    lp_diag_init(&d, "<stdout>");
+    if (lp_stdout_check(&d)) {
+        lp_diag_print(&d, stderr);
+        return 2;
+    }
+    return rc;
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
@@ -71,3 +86,5 @@ int main(int argc, char **argv)
             argv[1]);
     return 2;
 }
+
+int main(int argc, char **argv) { return finish(dispatch(argc, argv)); }

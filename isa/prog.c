@@ -293,25 +293,40 @@ static bool valid_name(const char *s)
         return LP_ERR_PARSE;                                                                                           \
     } while (0)
 
+/* Check the header (the first len bytes of a file, len >= HEADER_BYTES or the
+** whole file) and the size it describes; LP_OK with *want. */
+static lp_status check_header(const uint8_t *buf, size_t len, uint64_t *want, lp_diag *d)
+{
+    if (len < HEADER_BYTES || memcmp(buf, ISA_TRACE_MAGIC, 8))
+        return lp_diag_msg(d, LP_ERR_PARSE, "not an lpsim program (no LPSIMTRC header)");
+    uint32_t version = get32(buf + 8), hdr = get32(buf + 12), nbufs = get32(buf + 24), nexp = get32(buf + 28);
+    uint64_t ninsns = get64(buf + 16), ndata = get64(buf + 32), dram = get64(buf + 40);
+    if (version == 1)
+        return lp_diag_msg(
+            d, LP_ERR_PARSE,
+            "version 1 (written before lpsim stored stable codes): assemble the kernel again with 'lpsim asm'");
+    if (version != ISA_TRACE_VERSION)
+        return lp_diag_msg(d, LP_ERR_PARSE, "version %u, this lpsim reads version %u", version, ISA_TRACE_VERSION);
+    if (hdr != HEADER_BYTES) return lp_diag_msg(d, LP_ERR_PARSE, "header of %u bytes, expected %u", hdr, HEADER_BYTES);
+    for (int i = 48; i < HEADER_BYTES; i++)
+        if (buf[i]) return lp_diag_msg(d, LP_ERR_PARSE, "byte %d of the header is reserved and must be 0", i);
+    if (ninsns > ISA_MAX_INSNS || nbufs > ISA_MAX_BUFFERS || nexp > ISA_MAX_BUFFERS || ndata > ISA_MAX_DATA ||
+        dram >> ISA_DRAM_ADDR_BITS)
+        return lp_diag_msg(d, LP_ERR_PARSE, "counts in the header exceed lpsim's limits");
+    *want =
+        HEADER_BYTES + ninsns * ISA_WORD_BYTES + (uint64_t)nbufs * BUF_RECORD + (uint64_t)nexp * EXPECT_RECORD + ndata;
+    return LP_OK;
+}
+
 lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d)
 {
     lp_diag why;
     lp_diag_init(&why, NULL);
     isa_prog_init(p);
-    if (len < HEADER_BYTES || memcmp(buf, ISA_TRACE_MAGIC, 8)) FAIL("not an lpsim program (no LPSIMTRC header)");
-    uint32_t version = get32(buf + 8), hdr = get32(buf + 12), nbufs = get32(buf + 24), nexp = get32(buf + 28);
+    uint64_t want;
+    if (check_header(buf, len, &want, d)) return LP_ERR_PARSE;
+    uint32_t nbufs = get32(buf + 24), nexp = get32(buf + 28);
     uint64_t ninsns = get64(buf + 16), ndata = get64(buf + 32), dram = get64(buf + 40);
-    if (version == 1)
-        FAIL("version 1 (written before lpsim stored stable codes): assemble the kernel again with 'lpsim asm'");
-    if (version != ISA_TRACE_VERSION) FAIL("version %u, this lpsim reads version %u", version, ISA_TRACE_VERSION);
-    if (hdr != HEADER_BYTES) FAIL("header of %u bytes, expected %u", hdr, HEADER_BYTES);
-    for (int i = 48; i < HEADER_BYTES; i++)
-        if (buf[i]) FAIL("byte %d of the header is reserved and must be 0", i);
-    if (ninsns > ISA_MAX_INSNS || nbufs > ISA_MAX_BUFFERS || nexp > ISA_MAX_BUFFERS || ndata > ISA_MAX_DATA ||
-        dram >> ISA_DRAM_ADDR_BITS)
-        FAIL("counts in the header exceed lpsim's limits");
-    uint64_t want =
-        HEADER_BYTES + ninsns * ISA_WORD_BYTES + (uint64_t)nbufs * BUF_RECORD + (uint64_t)nexp * EXPECT_RECORD + ndata;
     if (want != len) FAIL("the header describes %llu bytes, the file has %zu", (unsigned long long)want, len);
     const uint8_t *q = buf + HEADER_BYTES;
     /* buffers first: instructions are checked against them */
@@ -399,31 +414,43 @@ lp_status isa_prog_write(const isa_prog *p, const char *path, lp_diag *d)
 {
     uint8_t *b;
     size_t n;
+    lp_diag why;
     lp_diag_init(d, path);
+    lp_diag_init(&why, path);
     if (isa_prog_serialize(p, &b, &n) != LP_OK) return lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory");
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        free(b);
-        return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot write: %s", strerror(errno));
-    }
-    size_t w = fwrite(b, 1, n, f);
-    int c = fclose(f);
+    lp_status st = lp_write_file(path, b, n, &why); /* a temporary file renamed into place */
     free(b);
-    if (w != n || c) return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot write: %s", strerror(errno));
+    if (st) return lp_diag_set(d, st, 1, 1, "%s", why.msg);
     return LP_OK;
 }
 
+/* The header is read and checked first: the size it describes must be the
+** file's before anything else is read or allocated. */
 lp_status isa_prog_read(const char *path, isa_prog *p, lp_diag *d)
 {
-    char *b;
-    size_t n;
     lp_diag rd;
     lp_diag_init(d, path);
     lp_diag_init(&rd, path);
     isa_prog_init(p);
-    lp_status st = lp_read_file(path, UINT64_C(1) << 40, &b, &n, &rd);
-    if (st) return lp_diag_set(d, st, 1, 1, "cannot read: %s", rd.msg);
-    st = isa_prog_parse((const uint8_t *)b, n, p, &rd);
+    FILE *f;
+    uint64_t size, want = 0;
+    uint8_t head[HEADER_BYTES], *b = NULL;
+    lp_status st = lp_open_input(path, &f, &size, &rd);
+    if (st) return lp_diag_set(d, st, 0, 0, "cannot read: %s", rd.msg);
+    size_t hn = size < HEADER_BYTES ? (size_t)size : HEADER_BYTES;
+    st = lp_read_exact(f, head, hn, &rd);
+    if (!st) st = check_header(head, hn, &want, &rd);
+    if (!st && want != size)
+        st = lp_diag_msg(&rd, LP_ERR_PARSE, "the header describes %llu bytes, the file has %llu",
+                         (unsigned long long)want, (unsigned long long)size);
+    if (!st && !(b = malloc((size_t)want))) st = lp_diag_msg(&rd, LP_ERR_NOMEM, "out of memory");
+    if (!st) {
+        memcpy(b, head, HEADER_BYTES);
+        st = lp_read_exact(f, b + HEADER_BYTES, (size_t)want - HEADER_BYTES, &rd);
+    }
+    if (!st && getc(f) != EOF) st = lp_diag_msg(&rd, LP_ERR_PARSE, "the file grew while it was read");
+    fclose(f);
+    if (!st) st = isa_prog_parse(b, (size_t)want, p, &rd);
     free(b);
     if (st) return lp_diag_set(d, st, 1, 1, "%s", rd.msg);
     return LP_OK;

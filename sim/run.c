@@ -24,8 +24,8 @@ static lp_status load_kernel(const char *path, const arch_cfg *a, const lp_run_o
     char *src;
     size_t len;
     lp_diag_init(d, path);
-    if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, &why))
-        return lp_diag_set(d, why.status, 1, 1, "cannot read: %s", why.msg);
+    if (lp_read_file(path, LP_MAX_SOURCE_BYTES, &src, &len, &why)) /* unplaced: the caller knows the argument */
+        return lp_diag_msg(d, why.status, "cannot read: %s", why.msg);
     asm_opts ao = {path, 20, false, a->spm.size_bytes, a->acc.size_bytes, 0};
     asm_diags dg = {0};
     lp_status st = asm_assemble(src, len, &ao, p, &dg);
@@ -61,7 +61,11 @@ lp_status lp_run_program(lp_run *r, const char *kernel, const lp_run_opts *o, lp
     size_t at = 0;
     lp_diag_init(d, kernel);
     if (!o->timing_only && machine_init(&m, &r->prog, r->arch) != LP_OK)
-        return lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory for the memories of %s", r->arch->name);
+        return lp_diag_set(d, LP_ERR_NOMEM, 1, 1,
+                           "out of memory for the simulated memories: DRAM %llu bytes (the kernel's buffers), "
+                           "scratchpad %llu, accumulators %llu",
+                           (unsigned long long)r->prog.dram_bytes, (unsigned long long)r->arch->spm.size_bytes,
+                           (unsigned long long)r->arch->acc.size_bytes);
     lp_status st = lp_sim_run(&r->prog, r->arch, o->timing_only ? NULL : &m, o->trace, &r->stats, &at, d);
     if (st) {
         isa_prog_locate(&r->prog, at, kernel, d);

@@ -7,7 +7,10 @@
 ** Every error is a status plus a diagnostic placed where the user can act:
 ** the architecture file's line, the kernel's line, or, for what goes wrong
 ** while simulating, the line of the instruction's source (FILE.lpt:1:1 for a
-** binary program, which keeps no source lines).
+** binary program, which keeps no source lines). An input that cannot be
+** opened or named (no such preset, no such file) is left unplaced (line 0)
+** with d->file the very pointer passed for it (arch or kernel), so that the
+** command line can point at its argument.
 */
 #ifndef LP_RUN_H
 #define LP_RUN_H

@@ -343,7 +343,7 @@ static void test_read_file_limit_is_inclusive(void)
     free(text);
     lp_diag_init(&d, NULL);
     CU_ASSERT_EQUAL(lp_read_file(path, 9, &text, &n, &d), LP_ERR_IO);
-    CU_ASSERT_STRING_EQUAL(d.msg, "larger than 9 bytes");
+    CU_ASSERT_STRING_EQUAL(d.msg, "larger than the limit of 9 bytes");
     unlink(path);
 }
 

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 
 #include "cfg.h"
@@ -357,6 +358,10 @@ void arch_free(arch_cfg *a)
     cfg_free(&chip_section, a);
 }
 
+/* The read failed because there is no such file (the name is then most
+** likely a mistyped preset). */
+static bool errno_is_missing(const lp_diag *why) { return strstr(why->msg, strerror(ENOENT)) == why->msg; }
+
 lp_status arch_load(const char *name, arch_cfg **out, lp_diag *d)
 {
     *out = NULL;
@@ -366,19 +371,22 @@ lp_status arch_load(const char *name, arch_cfg **out, lp_diag *d)
             if (!strcmp(arch_preset_texts[k].name, name))
                 return arch_load_text(arch_preset_texts[k].text, strlen(arch_preset_texts[k].text), name, out, d);
     }
+    char list[256] = "";
+    for (int k = 0; arch_preset_texts[k].name; k++) {
+        size_t u = strlen(list);
+        snprintf(list + u, sizeof list - u, "%s%s", k ? ", " : "", arch_preset_texts[k].name);
+    }
     lp_diag why;
     char *text;
     size_t n;
     lp_diag_init(d, name);
-    lp_status rs = lp_read_file(name, UINT64_C(1) << 24, &text, &n, &why);
-    if (rs) {
-        char list[256] = "";
-        for (int k = 0; arch_preset_texts[k].name; k++) {
-            size_t u = strlen(list);
-            snprintf(list + u, sizeof list - u, "%s%s", k ? ", " : "", arch_preset_texts[k].name);
-        }
-        return lp_diag_set(d, rs, 1, 1, "cannot read: %s (presets: %s)", why.msg, list);
-    }
+    lp_diag_init(&why, name);
+    if (!name[0]) return lp_diag_msg(d, LP_ERR_ARG, "an empty name: expected a preset (%s) or a YAML file", list);
+    lp_status rs = lp_read_file(name, LP_MAX_ARCH_BYTES, &text, &n, &why);
+    /* unplaced (line 0): the name came from the caller, who places it */
+    if (rs == LP_ERR_IO && !is_file && errno_is_missing(&why))
+        return lp_diag_msg(d, LP_ERR_ARG, "no preset or file of this name (presets: %s)", list);
+    if (rs) return lp_diag_msg(d, rs, "cannot read: %s (presets: %s)", why.msg, list);
     lp_status st = arch_load_text(text, n, name, out, d);
     free(text);
     return st;

@@ -63,7 +63,10 @@ typedef struct arch_cfg {
 /* Load an architecture from a preset name or a file. On success *out is a
 ** configuration owned by the caller (free with arch_free); on failure NULL
 ** and d holds FILE:LINE:COL and the message (LP_ERR_PARSE, LP_ERR_RANGE,
-** LP_ERR_IO, LP_ERR_UNIT for a kind that is not modelled). */
+** LP_ERR_UNIT for a kind that is not modelled), or, when the name is neither
+** a preset nor a readable file, the message unplaced (line 0, d->file the
+** name_or_path pointer; LP_ERR_ARG no such preset or file, LP_ERR_IO) for the
+** caller to place at the argument. Files over LP_MAX_ARCH_BYTES are refused. */
 lp_status arch_load(const char *name_or_path, arch_cfg **out, lp_diag *d);
 
 /* The same from text in memory; file names the text in diagnostics. */

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "lp_num.h"
+
 /* ---- the index: a libyaml pass ------------------------------------------------- */
 
 static cfg_loc *index_add(cfg_index *x, const char *path, int kl, int kc, int vl, int vc)
@@ -94,7 +96,7 @@ static void node_path(const frame *top, char *path, size_t n)
 static void index_scalar(cfg_index *out, frame *top, const yaml_event_t *ev, const char *path, int line, int col,
                          char_cursor *cc)
 {
-    const char *v = ev->type == YAML_SCALAR_EVENT ? (const char *)ev->data.scalar.value : "*alias";
+    const char *v = (const char *)ev->data.scalar.value;
     cfg_loc *l = NULL;
     if (top && top->map && top->want_key) {
         snprintf(top->key, sizeof top->key, "%s", v);
@@ -111,10 +113,30 @@ static void index_scalar(cfg_index *out, frame *top, const yaml_event_t *ev, con
     }
     if (!l) return;
     snprintf(l->val, sizeof l->val, "%s", v);
+    l->val_len = ev->data.scalar.length;
     l->node = CFG_NODE_SCALAR;
-    l->null = ev->type == YAML_SCALAR_EVENT && ev->data.scalar.length == 0 && ev->data.scalar.plain_implicit;
+    l->null = ev->data.scalar.length == 0 && ev->data.scalar.plain_implicit;
     l->start = byte_of(cc, ev->start_mark.index);
     l->end = byte_of(cc, ev->end_mark.index);
+}
+
+/* A reader error (a control character, invalid UTF-8) at its line and column:
+** the column counts characters, as libyaml's marks do. */
+static lp_status reader_error(const char *text, size_t len, const yaml_parser_t *p, lp_diag *d)
+{
+    size_t off = p->problem_offset < len ? p->problem_offset : len;
+    int line = 1, col = 1;
+    for (size_t i = 0; i < off; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n')
+            line++, col = 1;
+        else if ((c & 0xc0) != 0x80)
+            col++;
+    }
+    const char *what = p->problem ? p->problem : "unreadable text";
+    if (p->problem_value >= 0)
+        return lp_diag_set(d, LP_ERR_PARSE, line, col, "%s (byte 0x%02x)", what, (unsigned)p->problem_value & 0xffu);
+    return lp_diag_set(d, LP_ERR_PARSE, line, col, "%s", what);
 }
 
 lp_status cfg_index_yaml(const char *text, size_t len, const char *file, cfg_index *out, lp_diag *d)
@@ -131,9 +153,12 @@ lp_status cfg_index_yaml(const char *text, size_t len, const char *file, cfg_ind
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     for (bool done = false; !done;) {
         if (!yaml_parser_parse(&p, &ev)) {
-            rc = lp_diag_set(d, LP_ERR_PARSE, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1, "%s%s%s",
-                             p.problem ? p.problem : "YAML syntax error", p.context ? " " : "",
-                             p.context ? p.context : "");
+            if (p.error == YAML_READER_ERROR) /* bad bytes: libyaml gives their offset, not a mark */
+                rc = reader_error(text, len, &p, d);
+            else
+                rc = lp_diag_set(d, LP_ERR_PARSE, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
+                                 "%s%s%s", p.problem ? p.problem : "YAML syntax error", p.context ? " " : "",
+                                 p.context ? p.context : "");
             lp_diag_at(d, file, d->line, d->col);
             break;
         }
@@ -181,8 +206,14 @@ lp_status cfg_index_yaml(const char *text, size_t len, const char *file, cfg_ind
             if (st[depth].loc >= 0) out->e[st[depth].loc].end = byte_of(&cc, ev.end_mark.index);
             if (depth && st[depth - 1].map) st[depth - 1].want_key = true;
             break;
-        case YAML_SCALAR_EVENT:
-        case YAML_ALIAS_EVENT: index_scalar(out, top, &ev, path, line, col, &cc); break;
+        case YAML_ALIAS_EVENT: /* a node used twice would be loaded twice but reported once: refused */
+            rc = lp_diag_set(d, LP_ERR_PARSE, line, col,
+                             "aliases (*%.40s) are not allowed in an architecture file: write the value out",
+                             (const char *)ev.data.alias.anchor);
+            lp_diag_at(d, file, line, col);
+            done = true;
+            break;
+        case YAML_SCALAR_EVENT: index_scalar(out, top, &ev, path, line, col, &cc); break;
         default: break;
         }
         yaml_event_delete(&ev);
@@ -255,12 +286,19 @@ typedef struct logbuf {
     size_t n;
 } logbuf;
 
+/* Each message is cut to 200 bytes (it may quote a whole value) so that the
+** backtrace after it still fits. */
 static void capture_log(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
 {
     logbuf *b = ctx;
+    char one[256];
     if (level < CYAML_LOG_ERROR || b->n >= sizeof b->text - 1) return;
-    int k = vsnprintf(b->text + b->n, sizeof b->text - b->n, fmt, args);
-    if (k > 0) b->n = b->n + (size_t)k < sizeof b->text ? b->n + (size_t)k : sizeof b->text - 1;
+    int k = vsnprintf(one, sizeof one, fmt, args);
+    if (k <= 0) return;
+    bool nl = one[strlen(one) - 1] == '\n';
+    if ((size_t)k >= 200) snprintf(one + 196, sizeof one - 196, "...%s", nl ? "\n" : "");
+    int w = snprintf(b->text + b->n, sizeof b->text - b->n, "%s", one);
+    if (w > 0) b->n = b->n + (size_t)w < sizeof b->text ? b->n + (size_t)w : sizeof b->text - 1;
 }
 
 /* The relative path of the node libcyaml's backtrace names ("in mapping field
@@ -333,6 +371,8 @@ static void explain_cyaml(const cfg_section *s, const logbuf *lb, const cfg_wher
                            : !strcmp(type, "UINT") || !strcmp(type, "INT") ? "a whole number"
                                                                            : "text";
         lp_diag_set(d, LP_ERR_PARSE, line, col, "%s must be %s, got '%s'", full, want, l ? l->val : "?");
+    } else if (sscanf(what, "STRING length > %15[0-9]", type) == 1) {
+        lp_diag_set(d, LP_ERR_PARSE, line, col, "%s is longer than %s bytes", full, type);
     } else if (sscanf(what, "Missing required mapping field: %63s", key) == 1) {
         lp_diag_set(d, LP_ERR_PARSE, line, col, "%s needs '%s'", full[0] ? full : "the document", key);
     } else {
@@ -361,12 +401,28 @@ static lp_status defaults_and_ranges(const cfg_section *s, void *cfg, const cfg_
             }
             continue;
         }
-        double v = k->type == CFG_F64   ? *(double *)at(cfg, k)
-                   : k->type == CFG_U64 ? (double)*(uint64_t *)at(cfg, k)
-                                        : 0;
-        if (k->type != CFG_STR && (!isfinite(v) || v < k->lo || v > k->hi))
-            return lp_diag_set(d, LP_ERR_RANGE, l->vl, l->vc, "%s must be between %g and %g%s%s, got %s", full, k->lo,
-                               k->hi, k->unit[0] ? " " : "", k->unit, l->val);
+        if (k->type == CFG_STR) continue;
+        /* libcyaml's reading of numbers is lenient (65_536 as 65, 64.5 as 64, 0x10 as a real): every
+        ** number is read again, exactly, by the parser of the command line */
+        const char *why = "too long for a number";
+        lp_status ns = LP_ERR_PARSE;
+        double v = 0;
+        if (l->val_len < sizeof l->val && k->type == CFG_F64) {
+            ns = lp_parse_f64(l->val, l->val_len, &v, &why);
+            if (!ns) *(double *)at(cfg, k) = v;
+        } else if (l->val_len < sizeof l->val) {
+            uint64_t u = 0;
+            ns = lp_parse_u64(l->val, l->val_len, &u, &why);
+            if (!ns) *(uint64_t *)at(cfg, k) = u, v = (double)u;
+        }
+        if (ns == LP_ERR_PARSE)
+            return lp_diag_set(d, LP_ERR_PARSE, l->vl, l->vc, "%s must be %s, got '%s'%s%s", full, type_name(k->type),
+                               l->val, strstr(why, "not a") == why ? "" : ": ", strstr(why, "not a") == why ? "" : why);
+        char lo[32], hi[32];
+        if (ns || v < k->lo || v > k->hi)
+            return lp_diag_set(d, LP_ERR_RANGE, l->vl, l->vc, "%s must be between %s and %s%s%s, got %s", full,
+                               cfg_num(k->lo, lo, sizeof lo), cfg_num(k->hi, hi, sizeof hi), k->unit[0] ? " " : "",
+                               k->unit, l->val);
     }
     return LP_OK;
 }

@@ -45,7 +45,8 @@ typedef struct cfg_loc {
     char path[96];     /* "dram.bandwidth_gbps", "matrix.formats[1].format" */
     int kl, kc;        /* key position (1-based); for sequence entries the entry's */
     int vl, vc;        /* value position */
-    char val[64];      /* the value's text (scalars) */
+    char val[64];      /* the value's text (scalars), cut to 63 bytes */
+    size_t val_len;    /* its whole length in bytes */
     int node;          /* CFG_NODE_* */
     bool null;         /* a scalar with no text (an empty value) */
     size_t start, end; /* byte range of the value's node */

@@ -46,9 +46,30 @@ lp_status lp_diag_at(lp_diag *d, const char *file, int line, int col)
     return d->status;
 }
 
+/* Text with its control characters escaped, so that a message stays one line
+** whatever a file name or an input holds. */
+static void put_escaped(const char *s, FILE *out)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c < 0x20 || c == 0x7f)
+            fprintf(out, "\\x%02x", c);
+        else
+            fputc(c, out);
+    }
+}
+
 void lp_diag_print(const lp_diag *d, FILE *out)
 {
-    fprintf(out, "%s:%d:%d: error: %s\n", d->file, d->line, d->col, d->msg);
+    put_escaped(d->file, out);
+    /* a diagnostic nobody placed still prints in the format, at the start of its file */
+    fprintf(out, ":%d:%d: error: ", d->line > 0 ? d->line : 1, d->line > 0 && d->col > 0 ? d->col : 1);
+    put_escaped(d->msg, out);
+    fputc('\n', out);
 }
 
 int lp_edit_distance(const char *a, const char *b)

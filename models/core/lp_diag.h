@@ -55,7 +55,9 @@ lp_status lp_diag_at(lp_diag *d, const char *file, int line, int col);
 ** for "did you mean" hints. Names over 63 characters count as far apart. */
 int lp_edit_distance(const char *a, const char *b);
 
-/* Print "file:line:col: error: msg" and a newline to out. */
+/* Print "file:line:col: error: msg" and a newline to out, control characters
+** of file and msg escaped (\n, \t, \xNN) so that it stays one line; an
+** unplaced diagnostic (line 0) prints at 1:1. */
 void lp_diag_print(const lp_diag *d, FILE *out);
 
 #endif

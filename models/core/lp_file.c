@@ -1,42 +1,139 @@
-/* lp_file.c — whole-file reads (see lp_file.h). */
+/* lp_file.c — bounded, checked reads and atomic writes (see lp_file.h). */
+#define _POSIX_C_SOURCE 200809L
 #include "lp_file.h"
 
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- the files this process has read ---------------------------------------------- */
+
+static struct input_id {
+    dev_t dev;
+    ino_t ino;
+} * inputs;
+static size_t ninputs, cap_inputs;
+
+/* Remember an input; false out of memory (the caller refuses the input, so
+** that no output can go unchecked). */
+static bool remember(const struct stat *st)
+{
+    for (size_t i = 0; i < ninputs; i++)
+        if (inputs[i].dev == st->st_dev && inputs[i].ino == st->st_ino) return true;
+    if (ninputs == cap_inputs) {
+        size_t nc = cap_inputs ? cap_inputs * 2 : 16;
+        struct input_id *q = realloc(inputs, nc * sizeof *q);
+        if (!q) return false;
+        inputs = q;
+        cap_inputs = nc;
+    }
+    inputs[ninputs++] = (struct input_id){st->st_dev, st->st_ino};
+    return true;
+}
+
+bool lp_file_is_input(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st)) return false;
+    for (size_t i = 0; i < ninputs; i++)
+        if (inputs[i].dev == st.st_dev && inputs[i].ino == st.st_ino) return true;
+    return false;
+}
+
+static const char *type_name(mode_t m)
+{
+    return S_ISDIR(m)    ? "a folder"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISSOCK(m) ? "a socket"
+                         : "not a plain file";
+}
+
+/* ---- reading ------------------------------------------------------------------------ */
+
+lp_status lp_open_input(const char *path, FILE **out, uint64_t *size, lp_diag *d)
+{
+    *out = NULL;
+    *size = 0;
+    if (!path[0]) return lp_diag_msg(d, LP_ERR_IO, "an empty file name");
+    /* O_NONBLOCK: opening a FIFO without a writer returns at once; its type then refuses it */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return lp_diag_msg(d, LP_ERR_IO, "%s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st)) {
+        int e = errno;
+        close(fd);
+        return lp_diag_msg(d, LP_ERR_IO, "%s", strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return lp_diag_msg(d, LP_ERR_IO, "is %s, not a regular file", type_name(st.st_mode));
+    }
+    int fl = fcntl(fd, F_GETFL);
+    FILE *f = fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ? NULL : fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return lp_diag_msg(d, LP_ERR_IO, "%s", strerror(e));
+    }
+    if (!remember(&st)) {
+        fclose(f);
+        return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
+    }
+    *out = f;
+    *size = (uint64_t)st.st_size;
+    return LP_OK;
+}
+
+lp_status lp_read_exact(FILE *f, void *buf, size_t n, lp_diag *d)
+{
+    size_t got = fread(buf, 1, n, f);
+    if (got == n) return LP_OK;
+    if (ferror(f)) return lp_diag_msg(d, LP_ERR_IO, "read error: %s", strerror(errno));
+    return lp_diag_msg(d, LP_ERR_IO, "ends after %zu of %zu bytes", got, n);
+}
 
 lp_status lp_read_file(const char *path, uint64_t max_bytes, char **out, size_t *len, lp_diag *d)
 {
     *out = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        return lp_diag_msg(d, LP_ERR_IO, "%s", strerror(errno));
+    FILE *f;
+    uint64_t size;
+    lp_status st = lp_open_input(path, &f, &size, d);
+    if (st) return st;
+    if (size > max_bytes || max_bytes >= SIZE_MAX) {
+        fclose(f);
+        return lp_diag_msg(d, LP_ERR_IO, "larger than the limit of %llu bytes", (unsigned long long)max_bytes);
     }
-    size_t cap = 1 << 16, n = 0;
+    /* the size stated is a hint: the file may change while it is read; never past max_bytes */
+    size_t cap = (size_t)size + 1, n = 0;
     char *b = malloc(cap + 1);
-    lp_status st = LP_OK;
     while (b) {
         size_t got = fread(b + n, 1, cap - n, f);
         n += got;
-        if (got == 0) break;
         if (n > max_bytes) {
-            st = lp_diag_msg(d, LP_ERR_IO, "larger than %llu bytes", (unsigned long long)max_bytes);
+            st = lp_diag_msg(d, LP_ERR_IO, "larger than the limit of %llu bytes", (unsigned long long)max_bytes);
             break;
         }
-        if (n == cap) {
-            char *q = realloc(b, cap * 2 + 1);
-            if (!q) break;
-            b = q;
-            cap *= 2;
+        if (got == 0 || n < cap) break;
+        size_t nc = cap * 2 > max_bytes + 1 ? (size_t)max_bytes + 1 : cap * 2;
+        char *q = realloc(b, nc + 1);
+        if (!q) {
+            free(b);
+            b = NULL;
+            break;
         }
+        b = q;
+        cap = nc;
     }
-    if (st == LP_OK && (!b || n == cap)) { /* realloc failed */
+    if (!b)
         st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
-    } else if (st == LP_OK && ferror(f)) {
-        st = lp_diag_msg(d, LP_ERR_IO, "read error");
-    }
+    else if (!st && ferror(f))
+        st = lp_diag_msg(d, LP_ERR_IO, "read error: %s", strerror(errno));
     fclose(f);
     if (st) {
         free(b);
@@ -45,5 +142,191 @@ lp_status lp_read_file(const char *path, uint64_t max_bytes, char **out, size_t 
     b[n] = 0;
     *out = b;
     *len = n;
+    return LP_OK;
+}
+
+/* ---- lines ------------------------------------------------------------------------------- */
+
+void lp_lines_init(lp_lines *r, FILE *in, size_t max_line)
+{
+    memset(r, 0, sizeof *r);
+    r->in = in;
+    r->max_line = max_line;
+}
+
+static bool lines_put(lp_lines *r, int c)
+{
+    if (r->len + 1 >= r->cap) {
+        size_t nc = r->cap ? r->cap * 2 : 256;
+        if (nc > r->max_line + 2) nc = r->max_line + 2;
+        char *q = realloc(r->buf, nc);
+        if (!q) return false;
+        r->buf = q;
+        r->cap = nc;
+    }
+    r->buf[r->len++] = (char)c;
+    return true;
+}
+
+bool lp_lines_next(lp_lines *r, lp_diag *d)
+{
+    r->len = 0;
+    r->nul = false;
+    int c = EOF;
+    bool any = false;
+    errno = 0;
+    while ((c = getc(r->in)) != EOF) {
+        any = true;
+        if (c == '\n') break;
+        if (r->len > r->max_line) { /* one byte past the limit: a '\r' before '\n' may still come */
+            lp_diag_set(d, LP_ERR_PARSE, r->lineno + 1, (int)(r->max_line < INT32_MAX ? r->max_line + 1 : INT32_MAX),
+                        "line longer than the limit of %zu bytes", r->max_line);
+            return false;
+        }
+        if (!lines_put(r, c)) {
+            lp_diag_set(d, LP_ERR_NOMEM, r->lineno + 1, 1, "out of memory");
+            return false;
+        }
+        if (c == 0) { /* no reader takes a NUL: the line ends with it, the rest is never read */
+            r->nul = true;
+            r->buf[r->len] = 0;
+            r->lineno++;
+            return true;
+        }
+    }
+    if (c == EOF && ferror(r->in)) {
+        lp_diag_set(d, LP_ERR_IO, r->lineno + 1, (int)r->len + 1, "cannot read: %s", strerror(errno ? errno : EIO));
+        return false;
+    }
+    if (!any) return false;
+    if (r->len && r->buf[r->len - 1] == '\r') r->len--;
+    if (r->len > r->max_line) {
+        lp_diag_set(d, LP_ERR_PARSE, r->lineno + 1, (int)(r->max_line < INT32_MAX ? r->max_line + 1 : INT32_MAX),
+                    "line longer than the limit of %zu bytes", r->max_line);
+        return false;
+    }
+    if (!r->buf) { /* an empty first line: put() allocates, then the byte is taken back */
+        if (!lines_put(r, 0)) {
+            lp_diag_set(d, LP_ERR_NOMEM, r->lineno + 1, 1, "out of memory");
+            return false;
+        }
+        r->len = 0;
+    }
+    r->buf[r->len] = 0;
+    r->lineno++;
+    return true;
+}
+
+void lp_lines_free(lp_lines *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+    r->cap = r->len = 0;
+}
+
+/* ---- writing ------------------------------------------------------------------------------ */
+
+lp_status lp_out_open(lp_out *o, const char *path, lp_diag *d)
+{
+    memset(o, 0, sizeof *o);
+    if (!path[0]) return lp_diag_msg(d, LP_ERR_IO, "an empty file name");
+    if (lp_file_is_input(path))
+        return lp_diag_msg(d, LP_ERR_IO, "is an input of this command (lpsim never writes over its inputs)");
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) return lp_diag_msg(d, LP_ERR_IO, "is a folder");
+    if (exists && !S_ISREG(st.st_mode)) { /* a device, a terminal, a FIFO: written in place */
+        int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+            return lp_diag_msg(d, LP_ERR_IO, "cannot write: %s",
+                               errno == ENXIO ? "no process reads the FIFO" : strerror(errno));
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 || !(o->f = fdopen(fd, "wb"))) {
+            int e = errno;
+            close(fd);
+            return lp_diag_msg(d, LP_ERR_IO, "cannot write: %s", strerror(e));
+        }
+        o->in_place = true;
+        return LP_OK;
+    }
+    /* a temporary file beside it: ".NAME.XXXXXX" in the same folder, so the rename stays in one file system */
+    size_t n = strlen(path);
+    const char *slash = strrchr(path, '/');
+    size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
+    o->path = strdup(path);
+    o->tmp = malloc(n + 10);
+    if (!o->path || !o->tmp) {
+        lp_out_discard(o);
+        return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
+    }
+    snprintf(o->tmp, n + 10, "%.*s.%s.XXXXXX", (int)dir, path, path + dir);
+    int fd = mkstemp(o->tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(o->tmp), o->tmp = NULL;
+        lp_out_discard(o);
+        return lp_diag_msg(d, LP_ERR_IO, "cannot create: %s", strerror(e));
+    }
+    /* the mode a new file would get (mkstemp makes 0600), or the replaced file's */
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, exists ? (st.st_mode & 07777) : (0666 & ~um)) || !(o->f = fdopen(fd, "wb"))) {
+        int e = errno;
+        close(fd);
+        lp_out_discard(o);
+        return lp_diag_msg(d, LP_ERR_IO, "cannot create: %s", strerror(e));
+    }
+    return LP_OK;
+}
+
+lp_status lp_out_commit(lp_out *o, lp_diag *d)
+{
+    int e = 0;
+    if (fflush(o->f)) e = errno;
+    if (!e && ferror(o->f)) e = EIO;
+    if (!e && !o->in_place && fsync(fileno(o->f))) e = errno;
+    if (fclose(o->f) && !e) e = errno;
+    o->f = NULL;
+    /* an input opened after the output (a kernel read once its trace was open) is still never replaced */
+    if (!e && !o->in_place && lp_file_is_input(o->path)) {
+        lp_out_discard(o);
+        return lp_diag_msg(d, LP_ERR_IO, "is an input of this command (lpsim never writes over its inputs)");
+    }
+    if (!e && !o->in_place && rename(o->tmp, o->path)) e = errno;
+    if (e) {
+        lp_out_discard(o);
+        return lp_diag_msg(d, LP_ERR_IO, "cannot write: %s", strerror(e));
+    }
+    free(o->tmp), free(o->path);
+    memset(o, 0, sizeof *o);
+    return LP_OK;
+}
+
+void lp_out_discard(lp_out *o)
+{
+    if (o->f) fclose(o->f);
+    if (o->tmp) unlink(o->tmp);
+    free(o->tmp), free(o->path);
+    memset(o, 0, sizeof *o);
+}
+
+lp_status lp_write_file(const char *path, const void *buf, size_t n, lp_diag *d)
+{
+    lp_out o;
+    lp_status st = lp_out_open(&o, path, d);
+    if (st) return st;
+    if (n && fwrite(buf, 1, n, o.f) != n) {
+        int e = errno;
+        lp_out_discard(&o);
+        return lp_diag_msg(d, LP_ERR_IO, "cannot write: %s", strerror(e));
+    }
+    return lp_out_commit(&o, d);
+}
+
+lp_status lp_stdout_check(lp_diag *d)
+{
+    errno = 0;
+    if (fflush(stdout)) return lp_diag_msg(d, LP_ERR_IO, "cannot write: %s", strerror(errno ? errno : EIO));
+    if (ferror(stdout)) return lp_diag_msg(d, LP_ERR_IO, "cannot write: a write failed");
     return LP_OK;
 }
