@@ -327,7 +327,15 @@ lp_status arch_load_text(const char *text, size_t len, const char *file, arch_cf
     lp_diag_init(d, file);
     lp_status st = cfg_index_yaml(text, len, file, &ix, d);
     if (st) goto done;
-    if (len == 0 || ix.n == 0) {
+    if ((ix.root == CFG_NODE_SCALAR && ix.root_val[0]) || ix.root == CFG_NODE_SEQUENCE) {
+        st = lp_diag_set(d, LP_ERR_PARSE, 1, 1,
+                         "an architecture file is a mapping of keys (see 'lpsim arch --keys'), "
+                         "got %s%s%s",
+                         ix.root == CFG_NODE_SCALAR ? "the value '" : "a list",
+                         ix.root == CFG_NODE_SCALAR ? ix.root_val : "", ix.root == CFG_NODE_SCALAR ? "'" : "");
+        lp_diag_at(d, file, 1, 1);
+        goto done;
+    } else if (len == 0 || ix.n == 0) {
         st = lp_diag_set(d, LP_ERR_PARSE, 1, 1, "empty architecture file (see 'lpsim arch --keys')");
         goto done;
     }
@@ -386,6 +394,7 @@ lp_status arch_load(const char *name, arch_cfg **out, lp_diag *d)
     /* unplaced (line 0): the name came from the caller, who places it */
     if (rs == LP_ERR_IO && !is_file && errno_is_missing(&why))
         return lp_diag_msg(d, LP_ERR_ARG, "no preset or file of this name (presets: %s)", list);
+    if (rs && is_file) return lp_diag_msg(d, rs, "cannot read: %s", why.msg);
     if (rs) return lp_diag_msg(d, rs, "cannot read: %s (presets: %s)", why.msg, list);
     lp_status st = arch_load_text(text, n, name, out, d);
     free(text);

@@ -149,6 +149,7 @@ lp_status cfg_index_yaml(const char *text, size_t len, const char *file, cfg_ind
     char_cursor cc = {(const unsigned char *)text, len, 0, 0, 0};
     if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) cc.byte = cc.base = 3;
     memset(out, 0, sizeof *out);
+    out->root = -1;
     yaml_parser_initialize(&p);
     yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
     for (bool done = false; !done;) {
@@ -164,6 +165,15 @@ lp_status cfg_index_yaml(const char *text, size_t len, const char *file, cfg_ind
         }
         int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
         frame *top = depth ? &st[depth - 1] : NULL;
+        if (!top && out->root < 0 &&
+            (ev.type == YAML_SCALAR_EVENT || ev.type == YAML_MAPPING_START_EVENT ||
+             ev.type == YAML_SEQUENCE_START_EVENT)) {
+            out->root = ev.type == YAML_SCALAR_EVENT          ? CFG_NODE_SCALAR
+                        : ev.type == YAML_MAPPING_START_EVENT ? CFG_NODE_MAPPING
+                                                              : CFG_NODE_SEQUENCE;
+            if (ev.type == YAML_SCALAR_EVENT)
+                snprintf(out->root_val, sizeof out->root_val, "%s", (const char *)ev.data.scalar.value);
+        }
         char path[96];
         node_path(top, path, sizeof path);
         switch (ev.type) {
@@ -371,6 +381,16 @@ static void explain_cyaml(const cfg_section *s, const logbuf *lb, const cfg_wher
                            : !strcmp(type, "UINT") || !strcmp(type, "INT") ? "a whole number"
                                                                            : "text";
         lp_diag_set(d, LP_ERR_PARSE, line, col, "%s must be %s, got '%s'", full, want, l ? l->val : "?");
+    } else if (sscanf(what, "Expecting %15[A-Z], got event: %63[A-Z_]", type, key) == 2) {
+        const char *got = !strcmp(key, "SEQUENCE_START")  ? "a list"
+                          : !strcmp(key, "MAPPING_START") ? "a mapping"
+                                                          : "a single value";
+        const char *want = k                           ? type_name(k->type)
+                           : !strcmp(type, "MAPPING")  ? "a mapping of keys"
+                           : !strcmp(type, "SEQUENCE") ? "a list"
+                                                       : "a single value";
+        lp_diag_set(d, LP_ERR_PARSE, line, col, "%s must be %s, got %s", full[0] ? full : "an architecture file", want,
+                    got);
     } else if (sscanf(what, "STRING length > %15[0-9]", type) == 1) {
         lp_diag_set(d, LP_ERR_PARSE, line, col, "%s is longer than %s bytes", full, type);
     } else if (sscanf(what, "Missing required mapping field: %63s", key) == 1) {

@@ -56,6 +56,8 @@ typedef struct cfg_index {
     cfg_loc *e;
     int n, cap;
     bool nomem;
+    int root;          /* the document's node: CFG_NODE_*, or -1 when it has none */
+    char root_val[32]; /* its text when it is a scalar */
 } cfg_index;
 
 /* Index a document (one at most); on a YAML syntax error fill d (at its
