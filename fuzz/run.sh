@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz/run.sh [SECONDS] [asm|trace ...] — build the libFuzzer harnesses with
+# fuzz/run.sh [SECONDS] [asm|trace|arch ...] — build the libFuzzer harnesses with
 # clang (ASan + UBSan) and run each for SECONDS (default 600). Crashes land in
 # fuzz/out/<harness>/ (ignored by git); the corpora start from fuzz/corpus_*
 # and the example kernels. Needs clang and libclang-rt-14-dev (Debian 12).
@@ -7,8 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
-harnesses=("${@:-asm trace}")
-[ $# -eq 0 ] && harnesses=(asm trace)
+harnesses=("$@")
+[ $# -eq 0 ] && harnesses=(asm trace arch)
 command -v clang >/dev/null || { echo "fuzz/run.sh: needs clang (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 [ -f build/generated/arch_presets.c ] || scripts/setup.sh build build -DCMAKE_BUILD_TYPE=Release
 mkdir -p fuzz/out/build
@@ -28,6 +28,6 @@ for h in "${harnesses[@]}"; do
   cp -n fuzz/corpus_$h/* "$corpus"/ 2>/dev/null || true
   if [ "$h" = asm ]; then cp -n examples/*/*.s "$corpus"/ 2>/dev/null || true; fi
   echo "== fuzz_$h for ${secs}s"
-  "$bin" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=4096 -timeout=20 \
+  "$bin" -max_total_time="$secs" -max_len=65536 -rss_limit_mb=1024 -malloc_limit_mb=512 -timeout=20 \
     -artifact_prefix="fuzz/out/$h/" -print_final_stats=1 "$corpus"
 done
