@@ -74,7 +74,10 @@ static bool run_case(const mcase *c, const char *fixtures)
              TIME_LIMIT_S);
     char *argv[] = {"bash", "-c", script, "bash", scratch, c->command, NULL};
     char asan_env[512], ubsan_env[512];
-    snprintf(asan_env, sizeof asan_env, "ASAN_OPTIONS=%s", getenv("ASAN_OPTIONS") ? getenv("ASAN_OPTIONS") : "");
+    /* under ASan the address-space limit cannot apply: an allocation over the bound fails instead */
+    snprintf(asan_env, sizeof asan_env, "ASAN_OPTIONS=%s%sallocator_may_return_null=1:max_allocation_size_mb=%ld",
+             getenv("ASAN_OPTIONS") ? getenv("ASAN_OPTIONS") : "", getenv("ASAN_OPTIONS") ? ":" : "",
+             MEM_LIMIT_KIB / 1024);
     snprintf(ubsan_env, sizeof ubsan_env, "UBSAN_OPTIONS=%s", getenv("UBSAN_OPTIONS") ? getenv("UBSAN_OPTIONS") : "");
     char *envp[] = {path_env, ex_env, data_env, "LC_ALL=C", "HOME=/tmp", asan_env, ubsan_env, NULL};
     posix_spawn_file_actions_t fa;
