@@ -47,6 +47,28 @@ static bool parse_case(char *line, mcase *c)
 }
 
 /* Run one case; returns true if it holds, printing why not. */
+/* With allocator_may_return_null=1 an allocation over the bound returns NULL as it would under the
+ * address-space limit, and ASan says so on one line of its own ("==PID==WARNING: AddressSanitizer
+ * failed to allocate 0x... bytes"); that line is the allocator's, not a report or lpsim's message.
+ * Every other sanitizer line still fails the case. */
+static void drop_alloc_warnings(char *err)
+{
+    static const char tag[] = "==WARNING: AddressSanitizer failed to allocate 0x";
+    char *r = err, *w = err;
+    while (*r) {
+        char *nl = strchr(r, '\n');
+        size_t len = nl ? (size_t)(nl - r) + 1 : strlen(r);
+        char *t = r[0] == '=' && r[1] == '=' ? strstr(r, tag) : NULL;
+        bool drop = t && t < r + len && strspn(r + 2, "0123456789") == (size_t)(t - r - 2);
+        if (!drop) {
+            memmove(w, r, len);
+            w += len;
+        }
+        r += len;
+    }
+    *w = 0;
+}
+
 static bool run_case(const mcase *c, const char *fixtures)
 {
     char scratch[] = "/tmp/lpt_mal_XXXXXX", outdir[] = "/tmp/lpt_malo_XXXXXX";
@@ -95,6 +117,7 @@ static bool run_case(const mcase *c, const char *fixtures)
     posix_spawn_file_actions_destroy(&fa);
     char *err = lpt_read_file(errpath, NULL);
     if (!err) err = strdup("");
+    drop_alloc_warnings(err);
     char *nl = strchr(err, '\n');
     size_t first_len = nl ? (size_t)(nl - err) : strlen(err);
     const char *why = NULL;
