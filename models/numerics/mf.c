@@ -178,30 +178,44 @@ static lp_status parse_param(const char *name, mf_format *out, lp_diag *d)
                            name);
     }
     int bias = (1 << (x - 1)) - 1;
+    /* each kind of suffix at most once: a second bias or policy would
+    ** silently replace the first, and a repeated one is a typo */
+    const char *seen[3] = {NULL, NULL, NULL}; /* bias, policy, _sat: where each was given */
     while (*p == '_') {
-        p++;
+        const char *at = p++;
+        int kind;
         if (*p == 'b' && isdigit((unsigned char)p[1])) {
             p++;
             bias = read_uint(&p);
             if (bias < 0) return LP_ERR_FORMAT;
+            kind = 0;
         } else if (!strncmp(p, "ieee", 4) && (p[4] == '_' || !p[4])) {
             out->policy = MF_POLICY_IEEE;
-            p += 4;
+            p += 4, kind = 1;
         } else if (!strncmp(p, "fnuz", 4) && (p[4] == '_' || !p[4])) {
             out->policy = MF_POLICY_FNUZ;
-            p += 4;
+            p += 4, kind = 1;
         } else if (!strncmp(p, "fn", 2) && (p[2] == '_' || !p[2])) {
             out->policy = MF_POLICY_FN;
-            p += 2;
+            p += 2, kind = 1;
         } else if (!strncmp(p, "finite", 6) && (p[6] == '_' || !p[6])) {
             out->policy = MF_POLICY_FINITE;
-            p += 6;
+            p += 6, kind = 1;
         } else if (!strncmp(p, "sat", 3) && (p[3] == '_' || !p[3])) {
             out->flags |= MF_F_SAT;
-            p += 3;
+            p += 3, kind = 2;
         } else {
             return LP_ERR_FORMAT;
         }
+        if (seen[kind]) {
+            int first = (int)strcspn(seen[kind] + 1, "_") + 1, now = (int)(p - at);
+            static const char *const what[] = {"bias", "overflow policy (_ieee, _fn, _fnuz or _finite)", ""};
+            if (first == now && !strncmp(seen[kind], at, (size_t)now))
+                return lp_diag_msg(d, LP_ERR_RANGE, "'%s': '%.*s' is given twice", name, now, at);
+            return lp_diag_msg(d, LP_ERR_RANGE, "'%s': '%.*s' conflicts with '%.*s': a format has one %s", name, now,
+                               at, first, seen[kind], what[kind]);
+        }
+        seen[kind] = at;
     }
     if (*p) return LP_ERR_FORMAT;
     out->ebits = x;
