@@ -188,10 +188,10 @@ void asm_dir_buffer(as *a, const line *l, int col, arg *args, int n)
         asm_err(a, l, args[1].col, "%s", args[1].len >= sizeof word ? "format name too long" : pd.msg);
         return;
     }
-    if (!asm_eval_range(a, l, &args[2], 1, 1 << 24, "the number of rows", &rows) ||
-        !asm_eval_range(a, l, &args[3], 1, 1 << 24, "the number of columns", &cols))
+    if (!asm_eval_range(a, l, &args[2], 1, ISA_MAX_DIM, "the number of rows", &rows) ||
+        !asm_eval_range(a, l, &args[3], 1, ISA_MAX_DIM, "the number of columns", &cols))
         return;
-    if ((uint64_t)rows * (uint64_t)cols * (uint64_t)isa_elem_bytes(&f) > (UINT64_C(1) << 32)) {
+    if ((uint64_t)rows * (uint64_t)cols * (uint64_t)isa_elem_bytes(&f) > ISA_MAX_BUFFER_BYTES) {
         asm_err(a, l, args[2].col, "buffer %s would hold more than 4 GiB", name);
         return;
     }
