@@ -338,12 +338,17 @@ int asm_dir_contents(as *a, int i, int col, bool expect, arg *args, int n)
         asm_err(a, l, args[3].col, "unexpected argument to .expect");
         return last;
     }
-    if (!expect && a->p->bufs[bi].has_data) {
-        asm_err(a, l, args[0].col, "buffer %s already has contents", a->p->bufs[bi].name);
+    /* one of each per buffer: a second would silently replace the first */
+    int *first = expect ? &a->expect_line[bi] : &a->data_line[bi];
+    if (*first) {
+        asm_err(a, l, args[0].col, "buffer %s already has %s (line %d)", a->p->bufs[bi].name,
+                expect ? "expected contents" : "contents", *first);
         return last;
     }
     uint64_t off;
-    if (load_contents(a, l, bi, &how, inl ? NULL : &path, inl ? i + 1 : -1, inl ? close : -1, &off))
+    if (load_contents(a, l, bi, &how, inl ? NULL : &path, inl ? i + 1 : -1, inl ? close : -1, &off)) {
         store_contents(a, bi, expect, rule, tol, off);
+        *first = l->no;
+    }
     return last;
 }

@@ -58,6 +58,8 @@ typedef struct as {
     uint64_t work;      /* lines and loop iterations processed, to bound it too */
     uint64_t max_work;
     bool *errored;                    /* per line: reported an error already (loop bodies are not re-checked) */
+    int data_line[ISA_MAX_BUFFERS];   /* per buffer: the line of its .data, 0 if none */
+    int expect_line[ISA_MAX_BUFFERS]; /* per buffer: the line of its .expect, 0 if none */
     int depth;
 } as;
 

@@ -343,7 +343,13 @@ static const bad_src directive_srcs[] = {
     {HDR ".data R, inline, bitexact\n.enddata\n", "4:18: error: unexpected argument to .data"},
     {HDR ".data R, inline\n00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n.enddata\n.data R, inline\n00 01 02 03 04 05 "
          "06 07 08 09 0a 0b 0c 0d 0e\n.enddata\n",
-     "7:7: error: buffer R already has contents"},
+     "7:7: error: buffer R already has contents (line 4)"},
+    {HDR
+     ".expect R, inline\n00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n.enddata\n.expect R, inline, maxulp 1\n00 01 02 "
+     "03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n.enddata\n",
+     "7:9: error: buffer R already has expected contents (line 4)"},
+    {HDR ".for i = 0, 2\n.expect R, inline\n00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n.enddata\n.endfor\n",
+     "5:9: error: buffer R already has expected contents (line 5)"},
     {HDR ".data R, inline\n00 01 02\n03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n.enddata\n",
      "4:10: error: inline data holds 16 elements, buffer R needs 15 (3 x 5)"},
     {HDR ".data R, inline\n1ff\n.enddata\n", "5:1: error: element 0 has more than 2 hex digits for fp8_e4m3fn"},
