@@ -506,6 +506,11 @@ static void test_bad_names_are_explained(void)
     expect_parse_error("int1", "int2 to int8");
     expect_parse_error("e4m3_xyz", "unknown format");
     expect_parse_error("", "empty");
+    /* bytes no name has are shown escaped, never raw (a terminal would run \x1b[...) */
+    expect_parse_error("fp8_\xff", "unknown format 'fp8_\\xff' (format names are printable ASCII, no blanks)");
+    expect_parse_error("\x1b[2J\\", "unknown format '\\x1b[2J\\\\'");
+    expect_parse_error("e9m2_\xc3\xa9", "unknown format 'e9m2_\\xc3\\xa9'");
+    expect_parse_error("int9 ", "unknown format 'int9 '");
 }
 
 /* Each kind of suffix (bias, policy, _sat) comes at most once, in any order:

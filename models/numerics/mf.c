@@ -228,9 +228,35 @@ static lp_status parse_param(const char *name, mf_format *out, lp_diag *d)
     return LP_OK;
 }
 
+/* A name that no format has because of a byte outside printable ASCII,
+** quoted for a message with those bytes (and backslashes) escaped, so that a
+** hostile name never reaches a terminal raw: at most 48 bytes, then "...". */
+static const char *quote_odd_name(const char *name, char *buf, size_t n)
+{
+    size_t k = 0, i = 0;
+    for (; name[i] && i < 48 && k + 8 < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c == '\\')
+            buf[k++] = '\\', buf[k++] = '\\';
+        else if (c >= 0x20 && c < 0x7f)
+            buf[k++] = (char)c;
+        else
+            k += (size_t)snprintf(buf + k, n - k, "\\x%02x", c);
+    }
+    if (name[i] && k + 4 <= n) memcpy(buf + k, "...", 3), k += 3;
+    buf[k] = 0;
+    return buf;
+}
+
 lp_status mf_parse(const char *name, mf_format *out, lp_diag *d)
 {
     if (!name || !*name) return lp_diag_msg(d, LP_ERR_FORMAT, "empty format name");
+    for (const char *c = name; *c; c++)
+        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f) {
+            char q[4 * 48 + 8];
+            return lp_diag_msg(d, LP_ERR_FORMAT, "unknown format '%s' (format names are printable ASCII, no blanks)",
+                               quote_odd_name(name, q, sizeof q));
+        }
     for (int i = 0; i < MF_ID_COUNT; i++) {
         if (!strcmp(name, mf_rows[i].name) || !strcmp(name, mf_rows[i].alias)) {
             mf_get((mf_id)i, out);
