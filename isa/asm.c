@@ -36,7 +36,16 @@ static void verr_at(as *a, const char *file, int lineno, int col, const char *fm
     if (a->stop) return;
     lp_diag d;
     lp_diag_init(&d, file);
-    vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+    int full = vsnprintf(d.msg, sizeof d.msg, fmt, ap);
+    if (full >= (int)sizeof d.msg) { /* cut: end on a whole UTF-8 character */
+        size_t n = sizeof d.msg - 1, k = n;
+        while (k > 0 && ((unsigned char)d.msg[k - 1] & 0xc0) == 0x80) k--;
+        if (k > 0 && (unsigned char)d.msg[k - 1] >= 0xc0) {
+            unsigned char lead = (unsigned char)d.msg[k - 1];
+            size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+            if (n - (k - 1) < need) d.msg[k - 1] = 0;
+        }
+    }
     d.status = LP_ERR_PARSE;
     d.line = lineno;
     d.col = col < 1 ? 1 : col;
@@ -99,28 +108,26 @@ void asm_diags_free(asm_diags *dg)
 
 static void instruction(as *a, const line *l, const char *s, size_t len, int col)
 {
-    size_t k = 0;
-    while (k < len && asm_is_ident((unsigned char)s[k])) k++;
-    char mn[40], q[64];
-    arg mna = {s, k, col};
-    if (k == 0 || k >= sizeof mn || !asm_is_ident_start((unsigned char)s[0])) {
+    char mn[40], q[ASM_QUOTE_BYTES];
+    if (!asm_is_ident_start((unsigned char)s[0])) {
         arg bad = {s, len, col};
         asm_err(a, l, col, "expected an instruction or a directive, got '%s'", asm_quote(&bad, q, sizeof q));
         return;
     }
-    asm_arg_str(&mna, mn, sizeof mn);
-    int op = isa_lookup(mn);
+    size_t k = asm_word_len(s, len); /* the mnemonic as written, non-ASCII letters included */
+    arg mna = {s, k, col};
+    int op = asm_arg_str(&mna, mn, sizeof mn) ? isa_lookup(mn) : -1;
     if (op < 0) {
         const char *best = NULL;
         int bestd = 3;
-        for (int i = 0; i < ISA_OP_COUNT; i++) {
+        for (int i = 0; i < ISA_OP_COUNT && k < sizeof mn; i++) {
             int d = lp_edit_distance(mn, isa_get((isa_op)i)->mnemonic);
             if (d < bestd) bestd = d, best = isa_get((isa_op)i)->mnemonic;
         }
         if (best)
-            asm_err(a, l, col, "unknown instruction '%s' (did you mean '%s'?)", mn, best);
+            asm_err(a, l, col, "unknown instruction '%s' (did you mean '%s'?)", asm_quote(&mna, q, sizeof q), best);
         else
-            asm_err(a, l, col, "unknown instruction '%s' (see 'lpsim asm --help-isa')", mn);
+            asm_err(a, l, col, "unknown instruction '%s' (see 'lpsim asm --help-isa')", asm_quote(&mna, q, sizeof q));
         return;
     }
     const isa_info *info = isa_get((isa_op)op);

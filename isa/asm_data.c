@@ -8,6 +8,8 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
+#include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,9 +56,8 @@ static size_t parse_hex_elems(as *a, const char *file, int line0, const char *te
                         ? tolower((unsigned char)text[i]) - 'a' + 10
                         : -1;
             if (h < 0) {
-                char what[16];
-                unsigned char bc = (unsigned char)text[i];
-                snprintf(what, sizeof what, isprint(bc) ? "'%c'" : "byte 0x%02x", isprint(bc) ? bc : bc);
+                char what[ASM_QUOTE_BYTES];
+                asm_char_desc(text + i, len - i, what, sizeof what);
                 asm_err_file(a, file, lineno, (int)(i - col0) + 1, "invalid hex digit %s in element %zu", what, count);
                 *ok = false;
                 return count;
@@ -81,6 +82,26 @@ static size_t parse_hex_elems(as *a, const char *file, int line0, const char *te
         count++;
     }
     return count;
+}
+
+/* The codes of a raw little-endian file (n elements in data) fit the format:
+** the bits above its width are zero in every element, as the hex sources
+** require (a code that does not fit would have no spelling in a
+** disassembly). Errors name the element and its byte offset in file. */
+static bool bin_codes_fit(as *a, const char *file, const uint8_t *data, size_t n, const mf_format *f)
+{
+    int eb = isa_elem_bytes(f);
+    if (f->bits == 8 * eb) return true;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = 0;
+        for (int b = 0; b < eb; b++) v |= (uint32_t)data[i * (size_t)eb + (size_t)b] << (8 * b);
+        if (v & ~f->mask) {
+            asm_err_file(a, file, 1, 1, "element %zu (byte %zu): code %x does not fit %s (%d bits)", i, i * (size_t)eb,
+                         v, f->name, f->bits);
+            return false;
+        }
+    }
+    return true;
 }
 
 /* Contents of buffer bi from a source: file (hex or bin) or inline lines.
@@ -112,7 +133,7 @@ static bool load_contents(as *a, const line *l, int bi, const arg *how, const ar
                     b->rows, b->cols);
         ok = lok && count == n;
     } else {
-        char p[1024], full[2200];
+        char p[1024], full[2200], qp[600];
         lp_diag why;
         if (path->len < 2 || path->s[0] != '"' || path->s[path->len - 1] != '"' || path->len - 2 >= sizeof p) {
             asm_err(a, l, path->col, "expected a file name in double quotes");
@@ -121,6 +142,12 @@ static bool load_contents(as *a, const line *l, int bi, const arg *how, const ar
         }
         memcpy(p, path->s + 1, path->len - 2);
         p[path->len - 2] = 0;
+        asm_quote_text(p, path->len - 2, 120, qp, sizeof qp);
+        if (memchr(p, 0, path->len - 2)) { /* a NUL would cut the name the system sees */
+            asm_err(a, l, path->col, "NUL byte in the file name '%s'", qp);
+            free(tmp);
+            return false;
+        }
         if (a->o->no_files) {
             asm_err(a, l, path->col, "reading data files is disabled");
             free(tmp);
@@ -133,22 +160,22 @@ static bool load_contents(as *a, const line *l, int bi, const arg *how, const ar
         size_t flen;
         char *text;
         if (lp_read_file(full, ISA_MAX_DATA * 3, &text, &flen, &why) != LP_OK) {
-            asm_err(a, l, path->col, "cannot read '%s': %s", p, why.msg);
+            asm_err(a, l, path->col, "cannot read '%s': %s", qp, why.msg);
             free(tmp);
             return false;
         }
         if (asm_arg_is(how, "bin")) {
             if (flen != bytes)
-                asm_err(a, l, path->col, "'%s' holds %zu bytes, buffer %s needs %zu (%u x %u %s, %d bytes each)", p,
+                asm_err(a, l, path->col, "'%s' holds %zu bytes, buffer %s needs %zu (%u x %u %s, %d bytes each)", qp,
                         flen, b->name, bytes, b->rows, b->cols, f.name, isa_elem_bytes(&f));
             else
-                memcpy(tmp, text, bytes), ok = true;
+                memcpy(tmp, text, bytes), ok = bin_codes_fit(a, full, tmp, n, &f);
         } else {
             bool hok;
             size_t count = parse_hex_elems(a, full, 1, text, flen, &f, tmp, n, &hok);
             if (hok && count != n)
-                asm_err(a, l, path->col, "'%s' holds %zu elements, buffer %s needs %zu (%u x %u)", p, count, b->name, n,
-                        b->rows, b->cols);
+                asm_err(a, l, path->col, "'%s' holds %zu elements, buffer %s needs %zu (%u x %u)", qp, count, b->name,
+                        n, b->rows, b->cols);
             ok = hok && count == n;
         }
         free(text);
@@ -166,7 +193,7 @@ static bool load_contents(as *a, const line *l, int bi, const arg *how, const ar
 
 static int buffer_arg(as *a, const line *l, const arg *x)
 {
-    char q[64];
+    char q[ASM_QUOTE_BYTES];
     int bi = asm_find_buffer(a, x->s, x->len);
     if (bi < 0) asm_err(a, l, x->col, "undefined buffer '%s'", asm_quote(x, q, sizeof q));
     return bi;
@@ -184,14 +211,19 @@ void asm_dir_buffer(as *a, const line *l, int col, arg *args, int n)
         return;
     }
     if (!asm_new_name(a, l, &args[0], name)) return;
-    if (!asm_arg_str(&args[1], word, sizeof word) || mf_parse(word, &f, &pd) != LP_OK) {
-        asm_err(a, l, args[1].col, "%s", args[1].len >= sizeof word ? "format name too long" : pd.msg);
+    if (!asm_arg_word(&args[1], word, sizeof word)) {
+        char q[ASM_QUOTE_BYTES];
+        asm_err(a, l, args[1].col, "unknown format '%s' (see 'lpsim formats')", asm_quote(&args[1], q, sizeof q));
         return;
     }
-    if (!asm_eval_range(a, l, &args[2], 1, 1 << 24, "the number of rows", &rows) ||
-        !asm_eval_range(a, l, &args[3], 1, 1 << 24, "the number of columns", &cols))
+    if (mf_parse(word, &f, &pd) != LP_OK) {
+        asm_err(a, l, args[1].col, "%s", pd.msg);
         return;
-    if ((uint64_t)rows * (uint64_t)cols * (uint64_t)isa_elem_bytes(&f) > (UINT64_C(1) << 32)) {
+    }
+    if (!asm_eval_range(a, l, &args[2], 1, ISA_MAX_DIM, "the number of rows", &rows) ||
+        !asm_eval_range(a, l, &args[3], 1, ISA_MAX_DIM, "the number of columns", &cols))
+        return;
+    if ((uint64_t)rows * (uint64_t)cols * (uint64_t)isa_elem_bytes(&f) > ISA_MAX_BUFFER_BYTES) {
         asm_err(a, l, args[2].col, "buffer %s would hold more than 4 GiB", name);
         return;
     }
@@ -213,17 +245,25 @@ static bool parse_rule(as *a, const line *l, const arg *r, isa_rule *rule, doubl
         return true;
     }
     if ((asm_arg_is(&rw, "maxulp") || asm_arg_is(&rw, "relerr")) && rv.len && asm_arg_str(&rv, word, sizeof word)) {
-        char *end;
+        char *end, q[ASM_QUOTE_BYTES];
         *rule = asm_arg_is(&rw, "maxulp") ? ISA_RULE_MAXULP : ISA_RULE_RELERR;
+        errno = 0;
         *tol = strtod(word, &end);
-        if (*end || !isfinite(*tol) || *tol < 0 || (*rule == ISA_RULE_MAXULP && *tol != floor(*tol))) {
+        if (*end || !isfinite(*tol) || *tol < 0 || (*rule == ISA_RULE_MAXULP && *tol != floor(*tol)) ||
+            isspace((unsigned char)word[0])) {
             asm_err(a, l, rv.col, "%s needs a %s, got '%s'", *rule == ISA_RULE_MAXULP ? "maxulp" : "relerr",
-                    *rule == ISA_RULE_MAXULP ? "whole number of ULPs >= 0" : "relative error >= 0", word);
+                    *rule == ISA_RULE_MAXULP ? "whole number of ULPs >= 0" : "relative error >= 0",
+                    asm_quote(&rv, q, sizeof q));
+            return false;
+        }
+        if (errno == ERANGE && *tol < DBL_MIN) { /* not 0 as written, yet 0 or a subnormal double */
+            asm_err(a, l, rv.col, "%s %s is below the range of a double",
+                    asm_arg_is(&rw, "maxulp") ? "maxulp" : "relerr", word);
             return false;
         }
         return true;
     }
-    char q[64];
+    char q[ASM_QUOTE_BYTES];
     asm_err(a, l, r->col, "expected a rule: bitexact, maxulp N or relerr X; got '%s'", asm_quote(r, q, sizeof q));
     return false;
 }
@@ -277,7 +317,7 @@ int asm_dir_contents(as *a, int i, int col, bool expect, arg *args, int n)
     int bi = buffer_arg(a, l, &args[0]);
     if (bi < 0) return last;
     if ((!inl && !asm_arg_is(&how, "hex") && !asm_arg_is(&how, "bin")) || (inl && path.len)) {
-        char q[64];
+        char q[ASM_QUOTE_BYTES];
         asm_err(a, l, args[1].col, "expected hex \"FILE\", bin \"FILE\" or inline, got '%s'",
                 asm_quote(&args[1], q, sizeof q));
         return last;
@@ -298,12 +338,17 @@ int asm_dir_contents(as *a, int i, int col, bool expect, arg *args, int n)
         asm_err(a, l, args[3].col, "unexpected argument to .expect");
         return last;
     }
-    if (!expect && a->p->bufs[bi].has_data) {
-        asm_err(a, l, args[0].col, "buffer %s already has contents", a->p->bufs[bi].name);
+    /* one of each per buffer: a second would silently replace the first */
+    int *first = expect ? &a->expect_line[bi] : &a->data_line[bi];
+    if (*first) {
+        asm_err(a, l, args[0].col, "buffer %s already has %s (line %d)", a->p->bufs[bi].name,
+                expect ? "expected contents" : "contents", *first);
         return last;
     }
     uint64_t off;
-    if (load_contents(a, l, bi, &how, inl ? NULL : &path, inl ? i + 1 : -1, inl ? close : -1, &off))
+    if (load_contents(a, l, bi, &how, inl ? NULL : &path, inl ? i + 1 : -1, inl ? close : -1, &off)) {
         store_contents(a, bi, expect, rule, tol, off);
+        *first = l->no;
+    }
     return last;
 }

@@ -14,15 +14,16 @@
 
 bool asm_new_name(as *a, const line *l, const arg *x, char *name)
 {
+    char q[ASM_QUOTE_BYTES];
     if (!x->len || !asm_is_ident_start((unsigned char)x->s[0]) || x->len >= ISA_NAME_MAX) {
-        char q[64];
-        asm_err(a, l, x->col, "expected a name (letters, digits, _; at most %d characters), got '%s'", ISA_NAME_MAX - 1,
-                asm_quote(x, q, sizeof q));
+        asm_err(a, l, x->col, "expected a name (ASCII letters, digits, _; at most %d characters), got '%s'",
+                ISA_NAME_MAX - 1, asm_quote(x, q, sizeof q));
         return false;
     }
     for (size_t i = 0; i < x->len; i++)
         if (!asm_is_ident((unsigned char)x->s[i])) {
-            asm_err(a, l, x->col + (int)i, "unexpected character in a name");
+            asm_err(a, l, x->col + (int)i, "unexpected character %s in a name (ASCII letters, digits, _)",
+                    asm_char_desc(x->s + i, x->len - i, q, sizeof q));
             return false;
         }
     asm_arg_str(x, name, ISA_NAME_MAX);
@@ -153,7 +154,7 @@ static int dir_for(dir_ctx *c)
         return close;
     }
     a->depth++;
-    for (int64_t it = v1; it < v2 && !a->stop; it += v3) {
+    for (int64_t it = v1; it < v2 && !a->stop;) {
         if (++a->work > a->max_work) {
             asm_err(a, c->l, c->col, "the .for loops expand past %llu lines and iterations",
                     (unsigned long long)a->max_work);
@@ -162,7 +163,7 @@ static int dir_for(dir_ctx *c)
         }
         sy->value = it;
         asm_run(a, c->i + 1, close);
-        if (v2 - it <= v3) break;
+        if (__builtin_add_overflow(it, v3, &it)) break; /* the next value would pass any END */
     }
     a->depth--;
     asm_drop_sym(a);
@@ -208,15 +209,14 @@ const int asm_ndirectives = (int)(sizeof asm_directives / sizeof asm_directives[
 int asm_directive(as *a, int i, int to, const char *s, size_t len, int col)
 {
     const line *l = &a->lines[i];
-    size_t k = 1;
-    while (k < len && asm_is_ident((unsigned char)s[k])) k++;
+    size_t k = 1 + asm_word_len(s + 1, len - 1); /* non-ASCII letters too: reported whole */
     arg args[ASM_MAX_ARGS];
     dir_ctx c = {a, i, to, l, col, {s, k, col}, args, 0};
     c.n = asm_split_args(a, l, s + k, len - k, col + (int)k, args, ASM_MAX_ARGS);
     if (c.n < 0) return i;
     for (int d = 0; d < asm_ndirectives; d++)
         if (asm_arg_is(&c.name, asm_directives[d].name)) return asm_directives[d].handler(&c);
-    char q[64], list[200] = "";
+    char q[ASM_QUOTE_BYTES], list[200] = "";
     for (int d = 0; d < asm_ndirectives; d++) {
         size_t used = strlen(list);
         snprintf(list + used, sizeof list - used, "%s%s", d ? " " : "", asm_directives[d].name);

@@ -7,6 +7,7 @@
 ** reported, never trusted.
 */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,17 +18,88 @@
 bool asm_is_ident_start(int c) { return isalpha(c) || c == '_'; }
 bool asm_is_ident(int c) { return isalnum(c) || c == '_'; }
 
-/* Quote an argument for a message (at most 40 characters, printable). */
-const char *asm_quote(const arg *x, char *buf, size_t n)
+/* Length of the valid UTF-8 sequence at s (1 to 4 bytes, its code point in
+** *cp), or 0 when the bytes there are not one (overlong forms, surrogates and
+** code points past U+10FFFF are not). */
+static size_t utf8_seq(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t v, lo = 0x80, hi = 0xbf; /* the range of the second byte */
+    if (c < 0x80) return *cp = c, 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        n = 2, v = c & 0x1fu;
+    else if (c >= 0xe0 && c <= 0xef)
+        n = 3, v = c & 0x0fu, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        n = 4, v = c & 0x07u, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (len < n || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        v = v << 6 | (s[i] & 0x3fu);
+    }
+    *cp = v;
+    return n;
+}
+
+/* Characters shown as they are: printable ASCII but the backslash (which
+** starts an escape), and code points from U+00A0 on, except those that move
+** or hide text on a terminal (bidirectional controls, line and paragraph
+** separators, the byte-order mark). */
+static bool shown_as_is(uint32_t cp)
+{
+    if (cp < 0x80) return cp >= 0x20 && cp < 0x7f && cp != '\\';
+    if (cp < 0xa0 || cp == 0x061c || cp == 0x200e || cp == 0x200f || cp == 0xfeff) return false;
+    return !(cp >= 0x2028 && cp <= 0x202e) && !(cp >= 0x2066 && cp <= 0x2069);
+}
+
+size_t asm_char_len(const char *s, size_t len)
+{
+    uint32_t cp;
+    size_t k = len ? utf8_seq((const unsigned char *)s, len, &cp) : 0;
+    return k ? k : len ? 1 : 0;
+}
+
+const char *asm_quote_text(const char *s, size_t len, size_t max_chars, char *buf, size_t n)
+{
+    size_t k = 0, chars = 0, i = 0;
+    const unsigned char *u = (const unsigned char *)s;
+    while (i < len && chars < max_chars) {
+        uint32_t cp;
+        size_t sl = utf8_seq(u + i, len - i, &cp), take = sl ? sl : 1;
+        char piece[20];
+        size_t pl;
+        if (sl && shown_as_is(cp)) {
+            memcpy(piece, s + i, sl);
+            pl = sl;
+        } else if (sl == 1 && cp == '\\') {
+            memcpy(piece, "\\\\", 2);
+            pl = 2;
+        } else { /* every byte of it escaped */
+            pl = 0;
+            for (size_t b = 0; b < take; b++)
+                pl += (size_t)snprintf(piece + pl, sizeof piece - pl, "\\x%02x", u[i + b]);
+        }
+        if (k + pl + 4 > n) break; /* room for "..." and the NUL */
+        memcpy(buf + k, piece, pl);
+        k += pl;
+        i += take;
+        chars++;
+    }
+    if (i < len && k + 4 <= n) memcpy(buf + k, "...", 3), k += 3;
+    if (n) buf[k < n ? k : n - 1] = 0;
+    return buf;
+}
+
+const char *asm_quote(const arg *x, char *buf, size_t n) { return asm_quote_text(x->s, x->len, 40, buf, n); }
+
+size_t asm_word_len(const char *s, size_t len)
 {
     size_t k = 0;
-    for (size_t i = 0; i < x->len && k + 4 < n && i < 40; i++) {
-        unsigned char c = (unsigned char)x->s[i];
-        buf[k++] = isprint(c) ? (char)c : '?';
-    }
-    if (x->len > 40 && k + 4 < n) buf[k++] = '.', buf[k++] = '.', buf[k++] = '.';
-    buf[k] = 0;
-    return buf;
+    while (k < len && (asm_is_ident((unsigned char)s[k]) || (unsigned char)s[k] >= 0x80)) k++;
+    return k;
 }
 
 bool asm_arg_is(const arg *x, const char *word)
@@ -46,6 +118,13 @@ bool asm_arg_str(const arg *x, char *buf, size_t n)
     memcpy(buf, x->s, x->len);
     buf[x->len] = 0;
     return true;
+}
+
+bool asm_arg_word(const arg *x, char *buf, size_t n)
+{
+    for (size_t k = 0; k < x->len; k++)
+        if ((unsigned char)x->s[k] <= 0x20 || (unsigned char)x->s[k] >= 0x7f) return false;
+    return asm_arg_str(x, buf, n);
 }
 
 void asm_trim(arg *x)
@@ -202,6 +281,9 @@ bool asm_add_buffer_name(as *a, int index)
 
 /* ---- expressions ------------------------------------------------------------------------ */
 
+/* Every operator computes the exact result or reports that it does not fit
+** 64-bit signed integers, at the operator; nothing wraps. */
+
 typedef struct ex {
     as *a;
     const line *l;
@@ -216,84 +298,109 @@ static void ex_skip(ex *e)
     while (e->pos < e->len && (e->s[e->pos] == ' ' || e->s[e->pos] == '\t')) e->pos++;
 }
 
-static void ex_err(ex *e, const char *fmt, const char *detail)
+/* Report at byte at of the expression (the first error only). */
+static void ex_err(ex *e, size_t at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void ex_err(ex *e, size_t at, const char *fmt, ...)
 {
-    if (!e->bad) asm_err(e->a, e->l, e->col + (int)e->pos, fmt, detail);
+    if (!e->bad) {
+        char msg[LP_DIAG_MSG_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        asm_err(e->a, e->l, e->col + (int)at, "%s", msg);
+    }
     e->bad = true;
 }
 
+const char *asm_char_desc(const char *s, size_t len, char *buf, size_t n)
+{
+    size_t k = asm_char_len(s, len);
+    unsigned char c = (unsigned char)s[0];
+    char q[ASM_QUOTE_BYTES];
+    if (k == 1 && (c < 0x20 || c >= 0x7f))
+        snprintf(buf, n, "byte 0x%02x", c);
+    else
+        snprintf(buf, n, "'%s'", asm_quote_text(s, k, 1, q, sizeof q));
+    return buf;
+}
+
 static int64_t ex_or(ex *e);
+
+static int64_t ex_number(ex *e)
+{
+    size_t start = e->pos;
+    int base = 10;
+    if (e->s[e->pos] == '0' && e->pos + 1 < e->len && (e->s[e->pos + 1] == 'x' || e->s[e->pos + 1] == 'X'))
+        base = 16, e->pos += 2;
+    else if (e->s[e->pos] == '0' && e->pos + 1 < e->len && (e->s[e->pos + 1] == 'b' || e->s[e->pos + 1] == 'B'))
+        base = 2, e->pos += 2;
+    uint64_t v = 0;
+    size_t digits = 0;
+    while (e->pos < e->len && isalnum((unsigned char)e->s[e->pos])) {
+        int d =
+            isdigit((unsigned char)e->s[e->pos]) ? e->s[e->pos] - '0' : tolower((unsigned char)e->s[e->pos]) - 'a' + 10;
+        if (d >= base) {
+            ex_err(e, e->pos, "invalid digit in a number");
+            return 0;
+        }
+        if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base || v * (uint64_t)base + (uint64_t)d > INT64_MAX) {
+            ex_err(e, start, "number too large");
+            return 0;
+        }
+        v = v * (uint64_t)base + (uint64_t)d;
+        e->pos++;
+        digits++;
+    }
+    if (!digits) ex_err(e, e->pos, "expected digits");
+    return (int64_t)v;
+}
 
 static int64_t ex_primary(ex *e)
 {
     ex_skip(e);
     if (e->bad) return 0;
     if (e->pos >= e->len) {
-        ex_err(e, "expected a number or a name%s", "");
+        ex_err(e, e->pos, "expected a number or a name");
         return 0;
     }
-    char c = e->s[e->pos];
+    const char *p = e->s + e->pos;
+    char c = *p;
     if (c == '(') {
         e->pos++;
         int64_t v = ex_or(e);
         ex_skip(e);
         if (e->pos >= e->len || e->s[e->pos] != ')') {
-            ex_err(e, "expected ')'%s", "");
+            ex_err(e, e->pos, "expected ')'");
             return 0;
         }
         e->pos++;
         return v;
     }
     if (c == '-' || c == '~' || c == '+') {
-        e->pos++;
+        size_t at = e->pos++;
         int64_t v = ex_primary(e);
-        return c == '-' ? (int64_t)(0u - (uint64_t)v) : c == '~' ? ~v : v;
-    }
-    if (isdigit((unsigned char)c)) {
-        size_t start = e->pos;
-        int base = 10;
-        if (c == '0' && e->pos + 1 < e->len && (e->s[e->pos + 1] == 'x' || e->s[e->pos + 1] == 'X'))
-            base = 16, e->pos += 2;
-        else if (c == '0' && e->pos + 1 < e->len && (e->s[e->pos + 1] == 'b' || e->s[e->pos + 1] == 'B'))
-            base = 2, e->pos += 2;
-        uint64_t v = 0;
-        size_t digits = 0;
-        while (e->pos < e->len && isalnum((unsigned char)e->s[e->pos])) {
-            int d = isdigit((unsigned char)e->s[e->pos]) ? e->s[e->pos] - '0'
-                                                         : tolower((unsigned char)e->s[e->pos]) - 'a' + 10;
-            if (d >= base) {
-                ex_err(e, "invalid digit in a number%s", "");
-                return 0;
-            }
-            if (v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base || v * (uint64_t)base + (uint64_t)d > INT64_MAX) {
-                e->pos = start;
-                ex_err(e, "number too large%s", "");
-                return 0;
-            }
-            v = v * (uint64_t)base + (uint64_t)d;
-            e->pos++;
-            digits++;
-        }
-        if (!digits) ex_err(e, "expected digits%s", "");
-        return (int64_t)v;
-    }
-    if (asm_is_ident_start((unsigned char)c)) {
-        size_t start = e->pos;
-        while (e->pos < e->len && asm_is_ident((unsigned char)e->s[e->pos])) e->pos++;
-        sym *sy = asm_find_sym(e->a, e->s + start, e->pos - start);
-        if (!sy) {
-            char name[64];
-            snprintf(name, sizeof name, "%.*s", (int)(e->pos - start < 40 ? e->pos - start : 40), e->s + start);
-            e->pos = start;
-            ex_err(e, "undefined symbol '%s'", name);
+        if (e->bad) return 0;
+        if (c == '-' && v == INT64_MIN) {
+            ex_err(e, at, "negation overflows a 64-bit integer");
             return 0;
         }
+        return c == '-' ? -v : c == '~' ? ~v : v;
+    }
+    if (isdigit((unsigned char)c)) return ex_number(e);
+    if (asm_is_ident_start((unsigned char)c) || asm_char_len(p, e->len - e->pos) > 1) {
+        size_t k = asm_word_len(p, e->len - e->pos);
+        sym *sy = asm_find_sym(e->a, p, k);
+        if (!sy) {
+            char q[ASM_QUOTE_BYTES];
+            ex_err(e, e->pos, "undefined symbol '%s'", asm_quote_text(p, k, 40, q, sizeof q));
+            return 0;
+        }
+        e->pos += k;
         return sy->value;
     }
-    char what[16];
-    snprintf(what, sizeof what, isprint((unsigned char)c) ? "'%c'" : "byte 0x%02x",
-             isprint((unsigned char)c) ? c : (unsigned char)c);
-    ex_err(e, "unexpected %s in expression", what);
+    char what[ASM_QUOTE_BYTES];
+    ex_err(e, e->pos, "unexpected %s in expression", asm_char_desc(p, e->len - e->pos, what, sizeof what));
     return 0;
 }
 
@@ -308,21 +415,20 @@ static int64_t ex_mul(ex *e)
         size_t at = e->pos++;
         int64_t r = ex_primary(e), out;
         if (e->bad) return 0;
-        if (c == '*') {
-            if (__builtin_mul_overflow(v, r, &out)) {
-                e->pos = at;
-                ex_err(e, "overflow in multiplication%s", "");
-                return 0;
-            }
-            v = out;
-        } else {
-            if (r == 0 || (v == INT64_MIN && r == -1)) {
-                e->pos = at;
-                ex_err(e, "division by zero%s", "");
-                return 0;
-            }
-            v = c == '/' ? v / r : v % r;
+        if (c == '*' && __builtin_mul_overflow(v, r, &out)) {
+            ex_err(e, at, "multiplication overflows a 64-bit integer");
+            return 0;
         }
+        if (c != '*' && r == 0) {
+            ex_err(e, at, "division by zero");
+            return 0;
+        }
+        if (c == '/' && v == INT64_MIN && r == -1) { /* the one quotient that does not fit */
+            ex_err(e, at, "division overflows a 64-bit integer");
+            return 0;
+        }
+        /* x % -1 is 0 for every x (C leaves INT64_MIN % -1 undefined) */
+        v = c == '*' ? out : c == '/' ? v / r : r == -1 ? 0 : v % r;
     }
 }
 
@@ -338,14 +444,15 @@ static int64_t ex_add(ex *e)
         int64_t r = ex_mul(e), out;
         if (e->bad) return 0;
         if (c == '+' ? __builtin_add_overflow(v, r, &out) : __builtin_sub_overflow(v, r, &out)) {
-            e->pos = at;
-            ex_err(e, "overflow%s", "");
+            ex_err(e, at, "%s overflows a 64-bit integer", c == '+' ? "addition" : "subtraction");
             return 0;
         }
         v = out;
     }
 }
 
+/* x << n is x * 2^n (negative x too), x >> n divides by 2^n rounding toward
+** minus infinity; n is 0..63. */
 static int64_t ex_shift(ex *e)
 {
     int64_t v = ex_add(e);
@@ -356,14 +463,17 @@ static int64_t ex_shift(ex *e)
         if (!((p[0] == '<' && p[1] == '<') || (p[0] == '>' && p[1] == '>'))) return v;
         size_t at = e->pos;
         e->pos += 2;
-        int64_t r = ex_add(e);
+        int64_t r = ex_add(e), out = 0;
         if (e->bad) return 0;
-        if (r < 0 || r > 62 || (p[0] == '<' && (v < 0 || v > (INT64_MAX >> r)))) {
-            e->pos = at;
-            ex_err(e, "shift out of range%s", "");
+        if (r < 0 || r > 63) {
+            ex_err(e, at, "shift count %lld is outside 0..63", (long long)r);
             return 0;
         }
-        v = p[0] == '<' ? v << r : v >> r;
+        if (p[0] == '<' && (r == 63 ? v != 0 && v != -1 : __builtin_mul_overflow(v, INT64_C(1) << r, &out))) {
+            ex_err(e, at, "left shift overflows a 64-bit integer");
+            return 0;
+        }
+        v = p[0] == '>' ? v >> r : r == 63 ? (v ? INT64_MIN : 0) : out;
     }
 }
 
@@ -388,11 +498,9 @@ bool asm_eval(as *a, const line *l, const arg *x, int64_t *out)
     int64_t v = ex_or(&e);
     ex_skip(&e);
     if (!e.bad && e.pos < e.len) {
-        char c = e.s[e.pos];
-        char what[16];
-        snprintf(what, sizeof what, isprint((unsigned char)c) ? "'%c'" : "byte 0x%02x",
-                 isprint((unsigned char)c) ? c : (unsigned char)c);
-        ex_err(&e, "unexpected %s after the expression", what);
+        char what[ASM_QUOTE_BYTES];
+        ex_err(&e, e.pos, "unexpected %s after the expression",
+               asm_char_desc(e.s + e.pos, e.len - e.pos, what, sizeof what));
     }
     if (e.bad) return false;
     *out = v;

@@ -57,7 +57,9 @@ typedef struct as {
     uint64_t n_emitted; /* instructions emitted, to bound .for expansion */
     uint64_t work;      /* lines and loop iterations processed, to bound it too */
     uint64_t max_work;
-    bool *errored; /* per line: reported an error already (loop bodies are not re-checked) */
+    bool *errored;                    /* per line: reported an error already (loop bodies are not re-checked) */
+    int data_line[ISA_MAX_BUFFERS];   /* per buffer: the line of its .data, 0 if none */
+    int expect_line[ISA_MAX_BUFFERS]; /* per buffer: the line of its .expect, 0 if none */
     int depth;
 } as;
 
@@ -74,12 +76,35 @@ void asm_run(as *a, int from, int to);
 
 bool asm_is_ident_start(int c);
 bool asm_is_ident(int c);
-/* An argument quoted for a message (at most 40 characters, printable). */
+/* Text quoted for a message: at most max_chars characters (then "..."),
+** whole characters only, within n bytes of buf. Valid UTF-8 prints as it is;
+** a byte that is not part of a printable character (control characters,
+** invalid UTF-8, bidirectional controls) prints as \xNN, and a backslash as
+** \\, so that every name reads back unambiguously and no byte reaches the
+** terminal raw. Returns buf. */
+const char *asm_quote_text(const char *s, size_t len, size_t max_chars, char *buf, size_t n);
+#define ASM_QUOTE_BYTES 200 /* a buffer for asm_quote */
+/* An argument quoted for a message (at most 40 characters). */
 const char *asm_quote(const arg *x, char *buf, size_t n);
+/* Bytes of the character at s: its UTF-8 sequence, or 1 for a byte that
+** starts none; 0 when len is 0. */
+size_t asm_char_len(const char *s, size_t len);
+/* Bytes of the word at s as a message shows it: identifier characters and
+** any bytes from 0x80 on (so that a name with a non-ASCII letter is reported
+** whole, not cut before it). */
+size_t asm_word_len(const char *s, size_t len);
+/* The character at s for a message: 'c' quoted as asm_quote_text shows it,
+** or "byte 0xNN" for a control character or a byte that starts no UTF-8
+** sequence. Returns buf. */
+const char *asm_char_desc(const char *s, size_t len, char *buf, size_t n);
 /* The argument is the word (case-insensitive). */
 bool asm_arg_is(const arg *x, const char *word);
 /* Copy into a NUL-terminated buffer; false if too long. */
 bool asm_arg_str(const arg *x, char *buf, size_t n);
+/* A word operand (a format, an MX type, a preset) into buf: false when it is
+** too long or holds a byte that no such name has (anything but printable
+** ASCII), so that the caller quotes it with asm_quote rather than raw. */
+bool asm_arg_word(const arg *x, char *buf, size_t n);
 void asm_trim(arg *x);
 /* Split s (column col) at top-level commas into out; the count, or -1 after an
 ** error (unbalanced brackets, too many). */

@@ -37,7 +37,7 @@ static int prefixed(const arg *x, const char *const *prefixes, int n, arg *rest)
 
 static bool kind_error(as *a, const line *l, const isa_info *info, int i, const arg *x)
 {
-    char q[64];
+    char q[ASM_QUOTE_BYTES];
     const isa_operand_info *o = &info->ops[i];
     asm_err(a, l, x->col, "operand %d of %s (%s) must be %s %s (%s), got '%s'", i + 1, info->mnemonic, o->name,
             o->kind == ISA_K_ACC || o->kind == ISA_K_ACCMODE || o->kind == ISA_K_MEM ? "an" : "a",
@@ -74,12 +74,11 @@ static bool parse_pim(as *a, const line *l, const isa_info *info, int i, const a
 static bool parse_dram(as *a, const line *l, const isa_info *info, int i, const arg *x, uint64_t *v)
 {
     arg rest;
-    size_t k = 0;
-    while (k < x->len && asm_is_ident((unsigned char)x->s[k])) k++;
+    size_t k = asm_word_len(x->s, x->len); /* the name as written, non-ASCII letters included */
     if (k == 0 || !asm_is_ident_start((unsigned char)x->s[0])) return kind_error(a, l, info, i, x);
-    char name[ISA_NAME_MAX + 8];
-    snprintf(name, sizeof name, "%.*s", (int)(k < ISA_NAME_MAX ? k : ISA_NAME_MAX), x->s);
-    int bi = k < ISA_NAME_MAX ? asm_find_buffer(a, x->s, k) : -1;
+    char name[ASM_QUOTE_BYTES];
+    asm_quote_text(x->s, k, 40, name, sizeof name);
+    int bi = asm_find_buffer(a, x->s, k);
     if (bi < 0) {
         if (asm_find_sym(a, x->s, k))
             asm_err(a, l, x->col, "'%s' is a constant, not a DRAM buffer", name);
@@ -134,13 +133,17 @@ static bool parse_dim(as *a, const line *l, const isa_info *info, int i, const a
 
 static bool parse_fmt(as *a, const line *l, const isa_info *info, int i, const arg *x, uint64_t *v)
 {
-    char word[64];
+    char word[64], q[ASM_QUOTE_BYTES];
     mf_format f;
     lp_diag pd;
     (void)info, (void)i;
     lp_diag_init(&pd, NULL);
-    if (!asm_arg_str(x, word, sizeof word) || mf_parse(word, &f, &pd) != LP_OK) {
-        asm_err(a, l, x->col, "%s", x->len >= sizeof word ? "format name too long" : pd.msg);
+    if (!asm_arg_word(x, word, sizeof word)) {
+        asm_err(a, l, x->col, "unknown format '%s' (see 'lpsim formats')", asm_quote(x, q, sizeof q));
+        return false;
+    }
+    if (mf_parse(word, &f, &pd) != LP_OK) {
+        asm_err(a, l, x->col, "%s", pd.msg);
         return false;
     }
     if (f.bits > 32) {
@@ -153,13 +156,17 @@ static bool parse_fmt(as *a, const line *l, const isa_info *info, int i, const a
 
 static bool parse_mx(as *a, const line *l, const isa_info *info, int i, const arg *x, uint64_t *v)
 {
-    char word[64];
+    char word[64], q[ASM_QUOTE_BYTES];
     mx_elem_id id;
     lp_diag pd;
     (void)info, (void)i;
     lp_diag_init(&pd, NULL);
-    if (!asm_arg_str(x, word, sizeof word) || mx_elem_find(word, &id, &pd) != LP_OK) {
-        asm_err(a, l, x->col, "%s", x->len >= sizeof word ? "MX element type too long" : pd.msg);
+    if (!asm_arg_word(x, word, sizeof word)) {
+        asm_err(a, l, x->col, "unknown MX element type '%s' (see 'lpsim asm --help-isa')", asm_quote(x, q, sizeof q));
+        return false;
+    }
+    if (mx_elem_find(word, &id, &pd) != LP_OK) {
+        asm_err(a, l, x->col, "%s", pd.msg);
         return false;
     }
     *v = (uint64_t)mx_elem_code(id);
@@ -168,11 +175,15 @@ static bool parse_mx(as *a, const line *l, const isa_info *info, int i, const ar
 
 static bool parse_preset(as *a, const line *l, const isa_info *info, int i, const arg *x, uint64_t *v)
 {
-    char word[64];
+    char word[64], q[ASM_QUOTE_BYTES];
     lp_diag pd;
     (void)info, (void)i;
     lp_diag_init(&pd, NULL);
-    int pi = dot_preset_find(asm_arg_str(x, word, sizeof word) ? word : "?", &pd);
+    if (!asm_arg_word(x, word, sizeof word)) {
+        asm_err(a, l, x->col, "unknown preset '%s' (see 'lpsim gemm-bits --list')", asm_quote(x, q, sizeof q));
+        return false;
+    }
+    int pi = dot_preset_find(word, &pd);
     if (pi < 0) {
         asm_err(a, l, x->col, "%s", pd.msg);
         return false;
@@ -202,28 +213,69 @@ static bool parse_round(as *a, const line *l, const isa_info *info, int i, const
     return true;
 }
 
-/* A decimal or hex float, inf, or nan:0xBITS for a NaN with its payload. */
+/* A NaN's bits after "nan:0x": 1 to 8 hex digits, nothing else (no sign, no
+** blank, no second 0x, as strtoul would take); false if not a NaN. */
+static bool nan_bits(const char *h, uint32_t *bits)
+{
+    uint32_t b = 0;
+    size_t n = 0;
+    for (; *h; h++, n++) {
+        int d = isdigit((unsigned char)*h)    ? *h - '0'
+                : isxdigit((unsigned char)*h) ? tolower((unsigned char)*h) - 'a' + 10
+                                              : -1;
+        if (d < 0 || n == 8) return false;
+        b = b << 4 | (uint32_t)d;
+    }
+    *bits = b;
+    return n > 0 && (b & 0x7fffffffu) > 0x7f800000u;
+}
+
+/* A decimal float, inf, or nan:0xBITS for a NaN with its payload. A decimal
+** must hold as a float32: one past the largest finite float32 or so small
+** that it rounds to zero is an error, and so is one that lands on a subnormal
+** farther from it than float32's precision allows (a relative error over
+** 2^-24, which rounding to a normal float32 never exceeds); a subnormal
+** written to 9 significant digits, as the disassembler prints it, holds. */
 static bool parse_f32(as *a, const line *l, const isa_info *info, int i, const arg *x, uint64_t *v)
 {
-    char word[64], *end;
+    char word[64], *end, q[ASM_QUOTE_BYTES];
     uint32_t bits = 0;
     if (!asm_arg_str(x, word, sizeof word)) return kind_error(a, l, info, i, x);
+    const char *body = word + (word[0] == '-' || word[0] == '+');
     if (!strncasecmp(word, "nan:0x", 6)) {
-        errno = 0;
-        unsigned long b = strtoul(word + 6, &end, 16);
-        if (*end || errno || b > 0xffffffffu || (b & 0x7fffffffu) <= 0x7f800000u) {
-            asm_err(a, l, x->col, "'%s' is not a float32 NaN bit pattern (nan:0x7fc00000)", word);
+        if (!nan_bits(word + 6, &bits)) {
+            asm_err(a, l, x->col, "'%s' is not a float32 NaN bit pattern (nan:0x7fc00000)", asm_quote(x, q, sizeof q));
             return false;
         }
-        bits = (uint32_t)b;
-    } else {
-        if (!word[0] || isspace((unsigned char)word[0]) || strchr(word, 'x') || strchr(word, 'X') ||
-            !strcasecmp(word, "nan") || !strcasecmp(word, "-nan"))
-            return kind_error(a, l, info, i, x);
-        float f = strtof(word, &end);
-        if (*end) return kind_error(a, l, info, i, x);
-        memcpy(&bits, &f, 4);
+        *v = bits;
+        return true;
     }
+    /* strtof's other spellings are not ours: hex floats, NaN, nan(...) */
+    if (!word[0] || isspace((unsigned char)word[0]) || strpbrk(word, "xX") || !strncasecmp(body, "nan", 3))
+        return kind_error(a, l, info, i, x);
+    float f = strtof(word, &end);
+    if (*end) return kind_error(a, l, info, i, x);
+    if (strcasecmp(body, "inf") && strcasecmp(body, "infinity")) {
+        double d = strtod(word, NULL);
+        const char *mant_end = body + strcspn(body, "eE");
+        bool nonzero = strpbrk(body, "123456789") && strpbrk(body, "123456789") < mant_end;
+        if (isinf(f)) {
+            asm_err(a, l, x->col, "%s is beyond float32's range (its largest value is 3.40282347e+38)", word);
+            return false;
+        }
+        if (f == 0 && nonzero) {
+            asm_err(a, l, x->col, "%s rounds to 0 in float32 (its smallest value is 1.40129846e-45)", word);
+            return false;
+        }
+        if (fabs(d - (double)f) > ldexp(fabs(d), -24)) {
+            asm_err(a, l, x->col,
+                    "%s rounds to the float32 subnormal %.9g, which is not within float32 precision of it (write "
+                    "%.9g, or 0)",
+                    word, (double)f, (double)f);
+            return false;
+        }
+    }
+    memcpy(&bits, &f, 4);
     *v = bits;
     return true;
 }

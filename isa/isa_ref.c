@@ -37,14 +37,24 @@ void asm_print_reference(FILE *f)
         fprintf(f, "| %s | `%s` | %d | %s |\n", isa_kind_name((isa_kind)k), isa_kind_syntax((isa_kind)k),
                 isa_kind_bits((isa_kind)k), isa_kind_help((isa_kind)k));
     fprintf(f, "\nEXPR: integers (decimal, 0x hex, 0b binary), .equ constants and .for variables with\n"
-               "`+ - * / %% << >> & | ^ ~` and parentheses. FORMAT: any name of `lpsim formats`.\n"
-               "PRESET: any name of `lpsim gemm-bits --list`.\n\n");
+               "`+ - * / %% << >> & | ^ ~` and parentheses, computed exactly in 64-bit signed integers: a\n"
+               "result that does not fit (`-(-0x7fffffffffffffff - 1)`, `1 << 63`) is an error at its\n"
+               "operator. `x << n` is x * 2^n and `x >> n` rounds toward minus infinity (n in 0..63);\n"
+               "`x %% -1` is 0. FLOAT: a decimal number, `inf` or `-inf`, that holds as a float32: one\n"
+               "beyond 3.40282347e+38, one that rounds to 0, or one that lands on a subnormal farther\n"
+               "from it than float32 precision (a relative error over 2^-24, e.g. `1e-45`) is an error;\n"
+               "subnormals written to 9 significant digits, as the disassembler prints them, hold.\n"
+               "NAME: ASCII letters, digits and `_`, at most 31, not starting with a digit; messages show\n"
+               "other bytes of what was written as UTF-8 characters, or as `\\xNN` when they are not\n"
+               "printable. FORMAT: any name of `lpsim formats`. PRESET: any name of\n"
+               "`lpsim gemm-bits --list`.\n\n");
     fprintf(f, "## Directives\n\n| directive | arguments | meaning |\n| --- | --- | --- |\n");
     for (int d = 0; d < asm_ndirectives; d++)
         fprintf(f, "| `%s` | `%s` | %s |\n", asm_directives[d].name, asm_directives[d].args, asm_directives[d].doc);
     fprintf(f, "\nComments start with `;` or `#`. Mnemonics are case-insensitive. Data file paths are\n"
                "relative to the kernel file. A kernel file is a complete test: inputs (.data),\n"
-               "program, expected outputs (.expect).\n\n");
+               "program, expected outputs (.expect); a buffer has at most one of each. Every code,\n"
+               "from hex or bin sources, must fit the buffer's format (bits above its width zero).\n\n");
     fprintf(f, "## Binary programs (.lpt)\n\n"
                "Little-endian. A 64-byte header: `LPSIMTRC`, version (u32, 2), header size (u32, 64),\n"
                "instruction count (u64), buffer count (u32), expectation count (u32), data bytes (u64),\n"
@@ -56,5 +66,8 @@ void asm_print_reference(FILE *f)
                "at 64-byte aligned addresses in declaration order. Formats, MX element types, presets,\n"
                "rounding modes and expectation rules are stored as the stable codes of their tables\n"
                "(the code columns of models/numerics/mf.def, mx.def, dot.def and mf_round.def; rules\n"
-               "0 bitexact, 1 maxulp, 2 relerr); version 1 files, which stored row numbers, are refused.\n");
+               "0 bitexact, 1 maxulp, 2 relerr); version 1 files, which stored row numbers, are refused.\n"
+               "A reader accepts only what the assembler could have written (names, shapes, codes that\n"
+               "fit their formats, one expectation per buffer, whole ULP counts), so that every program\n"
+               "it reads disassembles into source that assembles to the same bytes.\n");
 }

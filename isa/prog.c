@@ -104,7 +104,7 @@ lp_status isa_prog_add_insn(isa_prog *p, const isa_insn *in)
 
 lp_status isa_prog_add_buffer(isa_prog *p, const char *name, uint32_t fmt, uint32_t rows, uint32_t cols)
 {
-    if (p->nbufs >= ISA_MAX_BUFFERS) return LP_ERR_RANGE;
+    if (p->nbufs >= ISA_MAX_BUFFERS || !rows || !cols || rows > ISA_MAX_DIM || cols > ISA_MAX_DIM) return LP_ERR_RANGE;
     if (!grow((void **)&p->bufs, &p->cap_bufs, p->nbufs, sizeof *p->bufs)) return LP_ERR_NOMEM;
     isa_buffer *b = &p->bufs[p->nbufs];
     memset(b, 0, sizeof *b);
@@ -115,7 +115,7 @@ lp_status isa_prog_add_buffer(isa_prog *p, const char *name, uint32_t fmt, uint3
     b->addr = (p->dram_bytes + ISA_BUFFER_ALIGN - 1) / ISA_BUFFER_ALIGN * ISA_BUFFER_ALIGN;
     b->bytes = isa_buffer_bytes(b);
     uint64_t end = b->addr + b->bytes;
-    if (end >> ISA_DRAM_ADDR_BITS) return LP_ERR_RANGE;
+    if (b->bytes > ISA_MAX_BUFFER_BYTES || end >> ISA_DRAM_ADDR_BITS) return LP_ERR_RANGE;
     p->dram_bytes = end;
     p->nbufs++;
     return LP_OK;
@@ -278,12 +278,31 @@ lp_status isa_prog_serialize(const isa_prog *p, uint8_t **out, size_t *len)
     return LP_OK;
 }
 
+/* A name the assembler accepts for a buffer: an identifier that is not an
+** instruction's mnemonic. */
 static bool valid_name(const char *s)
 {
     if (!isalpha((unsigned char)s[0]) && s[0] != '_') return false;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && *s != '_') return false;
-    return true;
+    for (const char *c = s; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '_') return false;
+    return isa_lookup(s) < 0;
+}
+
+/* The first element of n at data (elements of f) whose code has bits set
+** above the format's width, or n. */
+static size_t first_unfit(const uint8_t *data, uint64_t n, const mf_format *f, uint32_t *code)
+{
+    int eb = isa_elem_bytes(f);
+    if (f->bits == 8 * eb) return n;
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t v = 0;
+        for (int b = 0; b < eb; b++) v |= (uint32_t)data[i * (uint64_t)eb + (uint64_t)b] << (8 * b);
+        if (v & ~f->mask) {
+            *code = v;
+            return i;
+        }
+    }
+    return n;
 }
 
 #define FAIL(...)                                                                                                      \
@@ -361,7 +380,11 @@ lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d
         if (isa_fmt_decode(b->fmt, &f) != LP_OK || f.bits > 32) FAIL("buffer %s: unknown format code", b->name);
         if (b->rows == 0 || b->cols == 0 || hd > 1) FAIL("buffer %s: bad shape or flags", b->name);
         b->has_data = hd;
+        /* bounded before multiplying: rows * cols * 4 of two u32s could wrap */
         uint64_t bytes = (uint64_t)b->rows * b->cols * (uint64_t)isa_elem_bytes(&f);
+        if (b->rows > ISA_MAX_DIM || b->cols > ISA_MAX_DIM || bytes > ISA_MAX_BUFFER_BYTES)
+            FAIL("buffer %s: %u x %u elements exceed lpsim's limits (%u rows or columns, 4 GiB)", b->name, b->rows,
+                 b->cols, ISA_MAX_DIM);
         b->bytes = bytes;
         uint64_t at = (end + ISA_BUFFER_ALIGN - 1) / ISA_BUFFER_ALIGN * ISA_BUFFER_ALIGN;
         if (b->addr != at)
@@ -386,8 +409,12 @@ lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d
         if (e->buf >= nbufs) FAIL("expectation %u names buffer %u of %u", i, e->buf, nbufs);
         if (rule >= ISA_RULE_COUNT) FAIL("expectation %u: unknown rule %u", i, rule);
         e->rule = (isa_rule)rule;
-        if (!isfinite(e->tol) || e->tol < 0 || (rule == ISA_RULE_BITEXACT && e->tol != 0))
+        if (!isfinite(e->tol) || e->tol < 0 || (rule == ISA_RULE_BITEXACT && e->tol != 0) ||
+            (rule == ISA_RULE_MAXULP && e->tol != floor(e->tol)))
             FAIL("expectation %u: bad tolerance", i);
+        for (uint32_t j = 0; j < i; j++)
+            if (p->expects[j].buf == e->buf)
+                FAIL("expectation %u: buffer %s has expectation %u already", i, p->bufs[e->buf].name, j);
         uint64_t bytes = isa_buffer_bytes(&p->bufs[e->buf]);
         if (e->data_off > ndata || bytes > ndata - e->data_off)
             FAIL("expectation %u: data outside the data section", i);
@@ -395,6 +422,24 @@ lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d
     p->nexpects = nexp;
     if (ndata) memcpy(p->data, bq, ndata);
     p->ndata = ndata;
+    /* every code fits its format, as the assembler checks its sources */
+    uint64_t data_at = (uint64_t)(bq - buf);
+    for (uint32_t i = 0; i < nbufs + nexp; i++) {
+        const isa_buffer *b = &p->bufs[i < nbufs ? i : p->expects[i - nbufs].buf];
+        uint64_t off = i < nbufs ? b->data_off : p->expects[i - nbufs].data_off, n = (uint64_t)b->rows * b->cols;
+        mf_format f;
+        uint32_t code = 0;
+        if (i < nbufs && !b->has_data) continue;
+        isa_buffer_format(b, &f);
+        uint64_t k = first_unfit(p->data + off, n, &f, &code);
+        if (k == n) continue;
+        uint64_t at = data_at + off + k * (uint64_t)isa_elem_bytes(&f);
+        if (i < nbufs)
+            FAIL("buffer %s: element %llu (byte %llu): code %x does not fit %s (%d bits)", b->name,
+                 (unsigned long long)k, (unsigned long long)at, code, f.name, f.bits);
+        FAIL("expectation %u (buffer %s): element %llu (byte %llu): code %x does not fit %s (%d bits)", i - nbufs,
+             b->name, (unsigned long long)k, (unsigned long long)at, code, f.name, f.bits);
+    }
     for (uint64_t i = 0; i < ninsns; i++) {
         isa_insn in;
         int bad;

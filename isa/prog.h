@@ -33,6 +33,8 @@
 #define ISA_MAX_DATA (UINT64_C(1) << 31)  /* 2 GiB of buffer contents */
 #define ISA_MAX_BUFFERS 4096
 #define ISA_BUFFER_ALIGN 64
+#define ISA_MAX_DIM (UINT32_C(1) << 24)          /* rows or columns of a buffer */
+#define ISA_MAX_BUFFER_BYTES (UINT64_C(1) << 32) /* 4 GiB */
 
 /* Comparison rules of expected outputs; the values are their stable codes in
 ** .lpt expectation records (pinned by a test). */
@@ -92,7 +94,8 @@ int isa_prog_find(const isa_prog *p, const char *name);
 /* Index of the buffer holding DRAM byte address addr, or -1. */
 int isa_prog_buffer_at(const isa_prog *p, uint64_t addr);
 
-/* Append; LP_ERR_NOMEM or LP_ERR_RANGE (limits above) on failure. */
+/* Append; LP_ERR_NOMEM or LP_ERR_RANGE (limits above: rows and columns
+** 1..ISA_MAX_DIM, at most ISA_MAX_BUFFER_BYTES a buffer) on failure. */
 lp_status isa_prog_add_insn(isa_prog *p, const isa_insn *in);
 lp_status isa_prog_add_buffer(isa_prog *p, const char *name, uint32_t fmt, uint32_t rows, uint32_t cols);
 /* Reserve n bytes of data; *off receives their offset. */
@@ -116,7 +119,11 @@ lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op
 lp_status isa_prog_serialize(const isa_prog *p, uint8_t **out, size_t *len);
 /* Parse .lpt bytes into *p (initialised here). LP_OK, or LP_ERR_PARSE with
 ** d's message (no position; d may be NULL) naming the byte offset of the
-** problem. Never trusts the input. */
+** problem. Never trusts the input, and accepts only what the assembler could
+** have written, so that every program read disassembles into source that
+** assembles again: buffer names that are not instruction names, shapes within
+** the assembler's limits, element codes that fit their format, at most one
+** expectation per buffer, whole numbers of ULPs. */
 lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d);
 
 /* File versions; diagnostics "FILE:1:1: error: ..." (a binary has no lines). */

@@ -38,7 +38,13 @@ static lp_status load_kernel(const char *path, const arch_cfg *a, const lp_run_o
             asm_diags_print(&one, o->diags);
         }
         if (dg.n) *d = dg.items[dg.n - 1];
-        d->file = path;
+        /* d->file points into dg, freed below: keep the name of a data file the
+        ** error lies in with the (failed, empty) program, which the caller frees
+        ** with lp_run_free after printing d; the kernel's own name is path */
+        if (dg.n && strcmp(d->file, path) && (p->src_path = strdup(d->file)))
+            d->file = p->src_path;
+        else
+            d->file = path;
         if (!dg.n) lp_diag_set(d, st, 1, 1, "cannot assemble: %s", lp_status_text(st));
     }
     asm_diags_free(&dg);

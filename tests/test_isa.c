@@ -429,7 +429,7 @@ static const bad_src bad_srcs[] = {
      "3:54: error: a bit width must be between 1 and 16, got 17"},
     {HDR "    DMA_LD spm:0, K, 8, 8, bf16\n.equ K, 1\n", "3:19: error: undefined buffer 'K'"},
     {".equ K, 1\n    DMA_LD spm:0, K, 8, 8, bf16\n", "2:19: error: 'K' is a constant, not a DRAM buffer"},
-    {HDR "    NOP ; fine\n    \x01\n", "4:5: error: expected an instruction or a directive, got '?'"},
+    {HDR "    NOP ; fine\n    \x01\n", "4:5: error: expected an instruction or a directive, got '\\x01'"},
 };
 
 static void test_diagnostics_name_file_line_and_column(void)

@@ -506,6 +506,57 @@ static void test_bad_names_are_explained(void)
     expect_parse_error("int1", "int2 to int8");
     expect_parse_error("e4m3_xyz", "unknown format");
     expect_parse_error("", "empty");
+    /* bytes no name has are shown escaped, never raw (a terminal would run \x1b[...) */
+    expect_parse_error("fp8_\xff", "unknown format 'fp8_\\xff' (format names are printable ASCII, no blanks)");
+    expect_parse_error("\x1b[2J\\", "unknown format '\\x1b[2J\\\\'");
+    expect_parse_error("e9m2_\xc3\xa9", "unknown format 'e9m2_\\xc3\\xa9'");
+    expect_parse_error("int9 ", "unknown format 'int9 '");
+}
+
+/* Each kind of suffix (bias, policy, _sat) comes at most once, in any order:
+** a second would silently replace the first. The message names both. */
+static void test_conflicting_suffixes_are_refused(void)
+{
+    static const struct {
+        const char *name, *msg;
+    } bad[] = {
+        {"e4m3_fn_fnuz", "'e4m3_fn_fnuz': '_fnuz' conflicts with '_fn': a format has one overflow policy (_ieee, _fn, "
+                         "_fnuz or _finite)"},
+        {"e4m3_b7_b8", "'e4m3_b7_b8': '_b8' conflicts with '_b7': a format has one bias"},
+        {"e4m3_b8_sat_b8", "'e4m3_b8_sat_b8': '_b8' is given twice"},
+        {"e4m3_b7_b07", "'e4m3_b7_b07': '_b07' conflicts with '_b7': a format has one bias"},
+        {"e4m3_sat_sat", "'e4m3_sat_sat': '_sat' is given twice"},
+        {"e4m3_fn_fn", "'e4m3_fn_fn': '_fn' is given twice"},
+        {"ue5m2_finite_sat_ieee",
+         "'ue5m2_finite_sat_ieee': '_ieee' conflicts with '_finite': a format has one overflow "
+         "policy (_ieee, _fn, _fnuz or _finite)"},
+        {"e5m2_ieee_b15_fnuz_sat",
+         "'e5m2_ieee_b15_fnuz_sat': '_fnuz' conflicts with '_ieee': a format has one overflow "
+         "policy (_ieee, _fn, _fnuz or _finite)"},
+    };
+    int mismatches = 0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        mf_format f;
+        lp_diag err;
+        lp_diag_init(&err, NULL);
+        lp_status st = mf_parse(bad[i].name, &f, &err);
+        if (st != LP_ERR_FORMAT || strcmp(err.msg, bad[i].msg))
+            lpt_mismatch(&mismatches, "%s: status %d, '%s'", bad[i].name, (int)st, err.msg);
+    }
+    CU_ASSERT_EQUAL(mismatches, 0);
+    /* one of each, in any order, names the same format as the canonical order */
+    static const char *const same[][2] = {
+        {"e4m3_sat_fn_b8", "e4m3_b8_fn_sat"},
+        {"e4m3_fnuz_b8", "e4m3_b8_fnuz"},
+        {"ue4m3_sat_b6", "ue4m3_b6_finite_sat"},
+        {"e5m2_ieee_sat", "e5m2_b15_ieee_sat"},
+        {"e3m2_fn", "e3m2_b3_fn"},
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        mf_format a = get(same[i][0]), b = get(same[i][1]);
+        CU_ASSERT_STRING_EQUAL(a.name, b.name);
+        CU_ASSERT(a.policy == b.policy && a.flags == b.flags && a.bias == b.bias && a.bits == b.bits);
+    }
 }
 
 /* e8m0fnu has no zero and no sign: zeros and negative values, negative
@@ -589,6 +640,7 @@ CU_TestInfo lpt_formats_tests[] = {
     {"names/parametric_spellings_equal_named", test_parametric_spellings_equal_named},
     {"e8m0/zeros_and_negatives_are_nan", test_e8m0_zeros_and_negatives_are_nan},
     {"names/bad_names_are_explained", test_bad_names_are_explained},
+    {"names/conflicting_suffixes_are_refused", test_conflicting_suffixes_are_refused},
     {"overflow/saturate_clamps_overflow_and_inf", test_saturate_clamps_overflow_and_inf},
     {"overflow/toward_zero_never_overflows_finite", test_toward_zero_never_overflows_finite},
     {"int/encode_decode", test_integers},

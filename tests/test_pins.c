@@ -189,6 +189,34 @@ static const bad_src operand_srcs[] = {
      "4:24: error: 'nan:0x7fc0000g' is not a float32 NaN bit pattern (nan:0x7fc00000)"},
     {HDR "    VFILL spm:0, 4, 4, nan:7fc00000\n",
      "4:24: error: operand 4 of VFILL (v) must be a float32 immediate (FLOAT | nan:0xBITS), got 'nan:7fc00000'"},
+    {HDR "    VFILL spm:0, 4, 4, nan:0x+7fc00000\n",
+     "4:24: error: 'nan:0x+7fc00000' is not a float32 NaN bit pattern (nan:0x7fc00000)"},
+    {HDR "    VFILL spm:0, 4, 4, nan:0x0x7fc00000\n",
+     "4:24: error: 'nan:0x0x7fc00000' is not a float32 NaN bit pattern (nan:0x7fc00000)"},
+    {HDR "    VFILL spm:0, 4, 4, nan:0x 7fc00000\n",
+     "4:24: error: 'nan:0x 7fc00000' is not a float32 NaN bit pattern (nan:0x7fc00000)"},
+    {HDR "    VFILL spm:0, 4, 4, nan:0x\n", "4:24: error: 'nan:0x' is not a float32 NaN bit pattern (nan:0x7fc00000)"},
+    {HDR "    VFILL spm:0, 4, 4, nan(1)\n",
+     "4:24: error: operand 4 of VFILL (v) must be a float32 immediate (FLOAT | nan:0xBITS), got 'nan(1)'"},
+    {HDR "    VFILL spm:0, 4, 4, -NaN\n",
+     "4:24: error: operand 4 of VFILL (v) must be a float32 immediate (FLOAT | nan:0xBITS), got '-NaN'"},
+    {HDR "    VFILL spm:0, 4, 4, 1e39\n",
+     "4:24: error: 1e39 is beyond float32's range (its largest value is 3.40282347e+38)"},
+    {HDR "    VFILL spm:0, 4, 4, -3.4028236e38\n",
+     "4:24: error: -3.4028236e38 is beyond float32's range (its largest value is 3.40282347e+38)"},
+    {HDR "    VSCALE spm:0, spm:0, 4, 4, 1e999\n",
+     "4:32: error: 1e999 is beyond float32's range (its largest value is 3.40282347e+38)"},
+    {HDR "    VFILL spm:0, 4, 4, 1e-50\n",
+     "4:24: error: 1e-50 rounds to 0 in float32 (its smallest value is 1.40129846e-45)"},
+    {HDR "    VFILL spm:0, 4, 4, -0.000e-10000\n1\n", "5:1: error: expected an instruction or a directive, got '1'"},
+    {HDR "    VFILL spm:0, 4, 4, 7e-46\n",
+     "4:24: error: 7e-46 rounds to 0 in float32 (its smallest value is 1.40129846e-45)"},
+    {HDR "    VFILL spm:0, 4, 4, 1e-45\n",
+     "4:24: error: 1e-45 rounds to the float32 subnormal 1.40129846e-45, which is not within float32 precision of it "
+     "(write 1.40129846e-45, or 0)"},
+    {HDR "    VFILL spm:0, 4, 4, 1e-40\n",
+     "4:24: error: 1e-40 rounds to the float32 subnormal 9.9999461e-41, which is not within float32 precision of it "
+     "(write 9.9999461e-41, or 0)"},
     {HDR "    VFILL spm:0, 4, 4, 1.5f\n",
      "4:24: error: operand 4 of VFILL (v) must be a float32 immediate (FLOAT | nan:0xBITS), got '1.5f'"},
     {HDR "    VFILL spm:0, 4, 4, 0x3f800000\n",
@@ -215,16 +243,22 @@ static void test_operand_diagnostics(void)
 /* Operators point at themselves, numbers at their first digit, bad digits at
 ** the digit, brackets at the unmatched one (the outer '(' when nested). */
 static const bad_src expr_srcs[] = {
-    {HDR ".equ BIG, 0x7fffffffffffffff * 2\n", "4:30: error: overflow in multiplication"},
-    {HDR ".equ BIG, 0x7fffffffffffffff + 1\n", "4:30: error: overflow"},
-    {HDR ".equ BIG, -0x7fffffffffffffff - 2\n", "4:31: error: overflow"},
+    {HDR ".equ BIG, 0x7fffffffffffffff * 2\n", "4:30: error: multiplication overflows a 64-bit integer"},
+    {HDR ".equ BIG, 0x7fffffffffffffff + 1\n", "4:30: error: addition overflows a 64-bit integer"},
+    {HDR ".equ BIG, -0x7fffffffffffffff - 2\n", "4:31: error: subtraction overflows a 64-bit integer"},
+    {HDR ".equ BIG, -(-0x7fffffffffffffff - 1)\n", "4:11: error: negation overflows a 64-bit integer"},
+    {HDR ".equ BIG, (-0x7fffffffffffffff - 1) * -1\n", "4:37: error: multiplication overflows a 64-bit integer"},
+    {HDR ".equ BIG, (-0x7fffffffffffffff - 1) / -1\n", "4:37: error: division overflows a 64-bit integer"},
+    {HDR ".equ BIG, (-0x7fffffffffffffff - 1) / 0\n", "4:37: error: division by zero"},
+    {HDR ".equ BIG, (-0x7fffffffffffffff - 1) * 1 - 1\n", "4:41: error: subtraction overflows a 64-bit integer"},
     {HDR ".equ BIG, 9223372036854775808\n", "4:11: error: number too large"},
     {HDR ".equ BIG, 0x10000000000000000\n", "4:11: error: number too large"},
-    {HDR ".equ S, 1 << 63\n", "4:11: error: shift out of range"},
-    {HDR ".equ S, 1 << -1\n", "4:11: error: shift out of range"},
-    {HDR ".equ S, -1 << 2\n", "4:12: error: shift out of range"},
-    {HDR ".equ S, 1 >> 63\n", "4:11: error: shift out of range"},
-    {HDR ".equ S, (1 << 62) << 1\n", "4:19: error: shift out of range"},
+    {HDR ".equ S, 1 << 63\n", "4:11: error: left shift overflows a 64-bit integer"},
+    {HDR ".equ S, 1 << -1\n", "4:11: error: shift count -1 is outside 0..63"},
+    {HDR ".equ S, -2 << 63\n", "4:12: error: left shift overflows a 64-bit integer"},
+    {HDR ".equ S, -0x4000000000000001 << 1\n", "4:29: error: left shift overflows a 64-bit integer"},
+    {HDR ".equ S, 1 >> 64\n", "4:11: error: shift count 64 is outside 0..63"},
+    {HDR ".equ S, (1 << 62) << 1\n", "4:19: error: left shift overflows a 64-bit integer"},
     {HDR ".equ S, 3 $ 4\n", "4:11: error: unexpected '$' after the expression"},
     {HDR ".equ S, $4\n", "4:9: error: unexpected '$' in expression"},
     {HDR ".equ S, 4 4\n", "4:11: error: unexpected '4' after the expression"},
@@ -238,6 +272,11 @@ static const bad_src expr_srcs[] = {
     {HDR ".equ S, 12abc\n", "4:11: error: invalid digit in a number"},
     {HDR ".equ S, 0x\n", "4:11: error: expected digits"},
     {HDR ".equ S, T + 1\n.equ T, 1\n", "4:9: error: undefined symbol 'T'"},
+    {HDR ".equ S, 1 + caf\xc3\xa9\n", "4:13: error: undefined symbol 'caf\xc3\xa9'"},
+    {HDR ".equ S, \xc3\xa9t\xc3\xa9 * 2\n", "4:9: error: undefined symbol '\xc3\xa9t\xc3\xa9'"},
+    {HDR ".equ S, 2 \xe2\x88\x97 3\n", "4:11: error: unexpected '\xe2\x88\x97' after the expression"},
+    {HDR ".equ S, 2 * \xff\n", "4:13: error: unexpected byte 0xff in expression"},
+    {HDR ".equ S, 2 * \\1\n", "4:13: error: unexpected '\\\\' in expression"},
     {HDR ".equ S, A + 1\n", "4:9: error: undefined symbol 'A'"},
     {HDR ".equ S, "
          "(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))))))))))))"
@@ -255,11 +294,40 @@ static void test_expression_diagnostics(void)
 static const bad_src directive_srcs[] = {
     {HDR ".buffer X, bf16, 4\n", "4:1: error: .buffer takes 4 arguments (name, format, rows, cols), got 3"},
     {HDR ".buffer 2X, bf16, 4, 4\n",
-     "4:9: error: expected a name (letters, digits, _; at most 31 characters), got '2X'"},
-    {HDR ".buffer X-1, bf16, 4, 4\n", "4:10: error: unexpected character in a name"},
+     "4:9: error: expected a name (ASCII letters, digits, _; at most 31 characters), got '2X'"},
+    {HDR ".buffer X-1, bf16, 4, 4\n", "4:10: error: unexpected character '-' in a name (ASCII letters, digits, _)"},
+    {HDR ".buffer \xc3\x84, bf16, 4, 4\n",
+     "4:9: error: expected a name (ASCII letters, digits, _; at most 31 characters), got '\xc3\x84'"},
+    {HDR ".buffer X\xc3\x84, bf16, 4, 4\n",
+     "4:10: error: unexpected character '\xc3\x84' in a name (ASCII letters, digits, _)"},
+    {HDR ".equ X\xff, 1\n", "4:7: error: unexpected character byte 0xff in a name (ASCII letters, digits, _)"},
+    {HDR ".equ X\xe2\x80\xae, 1\n",
+     "4:7: error: unexpected character '\\xe2\\x80\\xae' in a name (ASCII letters, digits, _)"},
+    {HDR ".buffer \xff\xfe\x01\\, bf16, 4, 4\n",
+     "4:9: error: expected a name (ASCII letters, digits, _; at most 31 characters), got '\\xff\\xfe\\x01\\\\'"},
+    /* 39 letters then \u00e9 twice: the 40 characters shown end on the first whole \u00e9 */
+    {HDR ".buffer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\xc3\xa9\xc3\xa9, bf16, 4, 4\n",
+     "4:9: error: expected a name (ASCII letters, digits, _; at most 31 characters), got "
+     "'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\xc3\xa9...'"},
+    {HDR ".buffer X, fp8_\xc3\xa9"
+         "4m3, 4, 4\n",
+     "4:12: error: unknown format 'fp8_\xc3\xa9"
+     "4m3' (see 'lpsim formats')"},
+    {HDR ".buffer X, e4m3_fn_fnuz, 4, 4\n", "4:12: error: 'e4m3_fn_fnuz': '_fnuz' conflicts with '_fn': a format has "
+                                            "one overflow policy (_ieee, _fn, _fnuz or "
+                                            "_finite)"},
+    {HDR ".data \xc3\xa9t\xc3\xa9, inline\n.enddata\n", "4:7: error: undefined buffer '\xc3\xa9t\xc3\xa9'"},
+    {HDR ".data R, hex \"\x1b[2Jx.hex\"\n", "4:14: error: cannot read '\\x1b[2Jx.hex': No such file or directory"},
+    {HDR ".\xc3\xa9quate X, 1\n", "4:1: error: unknown directive '.\xc3\xa9quate' (directives: .buffer .data .expect "
+                                  ".enddata .equ .for .endfor .spm "
+                                  ".acc)"},
+    {HDR ".expect R, inline, relerr 1e-400\n.enddata\n", "4:27: error: relerr 1e-400 is below the range of a double"},
+    {HDR ".expect R, inline, maxulp \xc3\xa9\n.enddata\n",
+     "4:27: error: maxulp needs a whole number of ULPs >= 0, got '\xc3\xa9'"},
     {HDR ".buffer mma, bf16, 4, 4\n", "4:9: error: 'mma' is an instruction name"},
     {HDR ".buffer ABCDEFGHIJKLMNOPQRSTUVWXYZ012345, bf16, 4, 4\n",
-     "4:9: error: expected a name (letters, digits, _; at most 31 characters), got 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'"},
+     "4:9: error: expected a name (ASCII letters, digits, _; at most 31 characters), got "
+     "'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345'"},
     {HDR ".buffer X, bf16, 4, 0x1000001\n",
      "4:21: error: the number of columns must be between 1 and 16777216, got 16777217"},
     {HDR ".buffer X, fp32, 65536, 16385\n", "4:18: error: buffer X would hold more than 4 GiB"},
@@ -275,7 +343,13 @@ static const bad_src directive_srcs[] = {
     {HDR ".data R, inline, bitexact\n.enddata\n", "4:18: error: unexpected argument to .data"},
     {HDR ".data R, inline\n00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n.enddata\n.data R, inline\n00 01 02 03 04 05 "
          "06 07 08 09 0a 0b 0c 0d 0e\n.enddata\n",
-     "7:7: error: buffer R already has contents"},
+     "7:7: error: buffer R already has contents (line 4)"},
+    {HDR
+     ".expect R, inline\n00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n.enddata\n.expect R, inline, maxulp 1\n00 01 02 "
+     "03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n.enddata\n",
+     "7:9: error: buffer R already has expected contents (line 4)"},
+    {HDR ".for i = 0, 2\n.expect R, inline\n00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n.enddata\n.endfor\n",
+     "5:9: error: buffer R already has expected contents (line 5)"},
     {HDR ".data R, inline\n00 01 02\n03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n.enddata\n",
      "4:10: error: inline data holds 16 elements, buffer R needs 15 (3 x 5)"},
     {HDR ".data R, inline\n1ff\n.enddata\n", "5:1: error: element 0 has more than 2 hex digits for fp8_e4m3fn"},
@@ -348,10 +422,12 @@ static void test_read_file_limit_is_inclusive(void)
 }
 
 /* Contents from hex and bin files: wrong sizes point at the file name in the
-** kernel; a bad code points into the data file, at its own line and column. */
+** kernel; a bad code points into the data file, at its own line and column
+** (hex) or at 1:1 with the element and its byte offset (bin: a raw file has
+** no lines), and a bin file is held to the codes a hex file may give. */
 static void test_data_file_diagnostics(void)
 {
-    char dir[] = "/tmp/lpt_pins_XXXXXX", path[256], want[4][512];
+    char dir[] = "/tmp/lpt_pins_XXXXXX", path[256], want[7][512];
     CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
     static const char few[] = "# three codes\n00 01\n02\n", six[] = "# fp6 codes\n00 3f\n40 01\n",
                       r15[] = "38 38 38 38 38\n38 38 38 38 38\n38 38 38 38 38\n";
@@ -359,6 +435,9 @@ static void test_data_file_diagnostics(void)
     write_file(dir, "six.hex", six, strlen(six));
     write_file(dir, "r15.hex", r15, strlen(r15));
     write_file(dir, "big.bin", "0123456789abcdef", 16);
+    write_file(dir, "six.bin", "\x00\x3f\x40\x01", 4);  /* the codes of six.hex, raw */
+    write_file(dir, "e5m7.bin", "\xff\x1f\x00\x20", 4); /* 1fff fits 13 bits, 2000 does not */
+    write_file(dir, "int4.bin", "\x0f\x08\x07\x10", 4); /* int4: 10 has a fifth bit */
     snprintf(path, sizeof path, "%s/k.s", dir);
     snprintf(want[0], sizeof want[0], "%s:4:14: error: 'few.hex' holds 3 elements, buffer R needs 15 (3 x 5)\n", path);
     snprintf(want[1], sizeof want[1],
@@ -367,18 +446,35 @@ static void test_data_file_diagnostics(void)
              dir);
     snprintf(want[3], sizeof want[3],
              "%s:4:14: error: cannot read '/nonexistent-lpsim-pins/a.hex': No such file or directory\n", path);
-    const char *srcs[4] = {HDR ".data R, hex \"few.hex\"\n", HDR ".data R, bin \"big.bin\"\n",
+    snprintf(want[4], sizeof want[4],
+             "%s/six.bin:1:1: error: element 2 (byte 2): code 40 does not fit fp6_e2m3fn (6 bits)\n", dir);
+    snprintf(want[5], sizeof want[5],
+             "%s/e5m7.bin:1:1: error: element 1 (byte 2): code 2000 does not fit e5m7_b15_finite (13 bits)\n", dir);
+    snprintf(want[6], sizeof want[6],
+             "%s/int4.bin:1:1: error: element 3 (byte 3): code 10 does not fit int4 (4 bits)\n", dir);
+    const char *srcs[7] = {HDR ".data R, hex \"few.hex\"\n",
+                           HDR ".data R, bin \"big.bin\"\n",
                            ".buffer S, fp6_e2m3fn, 1, 4\n.data S, hex \"six.hex\"\n",
-                           HDR ".data R, hex \"/nonexistent-lpsim-pins/a.hex\"\n"};
+                           HDR ".data R, hex \"/nonexistent-lpsim-pins/a.hex\"\n",
+                           ".buffer S, fp6_e2m3fn, 1, 4\n.data S, bin \"six.bin\"\n",
+                           ".buffer H, e5m7, 1, 2\n.expect H, bin \"e5m7.bin\"\n",
+                           ".buffer I, int4, 2, 2\n.data I, bin \"int4.bin\"\n"};
     asm_opts o = {path, 20, false, 0, 0, 0};
     isa_prog p;
     char *diag;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 7; i++) {
         CU_ASSERT_EQUAL(assemble_with(&o, srcs[i], strlen(srcs[i]), &p, &diag), LP_ERR_PARSE);
         if (strcmp(diag, want[i])) fprintf(stderr, "\n  data case %d:\n    got:  %s    want: %s", i, diag, want[i]);
         CU_ASSERT_STRING_EQUAL(diag, want[i]);
         free(diag);
     }
+    /* the codes that fit are taken, bytes as they are */
+    write_file(dir, "e5m7.bin", "\xff\x1f\x00\x10", 4);
+    const char *fits = ".buffer H, e5m7, 1, 2\n.data H, bin \"e5m7.bin\"\n";
+    CU_ASSERT_EQUAL_FATAL(assemble_with(&o, fits, strlen(fits), &p, &diag), LP_OK);
+    CU_ASSERT_EQUAL(memcmp(p.data + p.bufs[0].data_off, "\xff\x1f\x00\x10", 4), 0);
+    isa_prog_free(&p);
+    free(diag);
     /* an expectation from a hex file keeps its rule: 15 codes 0x38 (1.0) */
     const char *ok = HDR ".expect R, hex \"r15.hex\", maxulp 1\n";
     CU_ASSERT_EQUAL_FATAL(assemble_with(&o, ok, strlen(ok), &p, &diag), LP_OK);
@@ -387,8 +483,9 @@ static void test_data_file_diagnostics(void)
     for (int i = 0; i < 15; i++) CU_ASSERT_EQUAL(p.data[p.expects[0].data_off + (size_t)i], 0x38);
     isa_prog_free(&p);
     free(diag);
-    static const char *const names[] = {"few.hex", "six.hex", "r15.hex", "big.bin", "k.s"};
-    for (int i = 0; i < 5; i++) snprintf(path, sizeof path, "%s/%s", dir, names[i]), unlink(path);
+    static const char *const names[] = {"few.hex", "six.hex",  "r15.hex",  "big.bin",
+                                        "six.bin", "e5m7.bin", "int4.bin", "k.s"};
+    for (int i = 0; i < 8; i++) snprintf(path, sizeof path, "%s/%s", dir, names[i]), unlink(path);
     CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
 
@@ -498,12 +595,12 @@ static void test_operands_accepted_at_their_limits(void)
                           "    PIM_GEMV spm:0, pim:65535, spm:0x100, 4, 4, int8, 16, 16, LUT\n"
                           "    MXQ spm:0, spm:0x400, spm:0x800, 4, 32, fp8_e4m3fn, toward-zero\n"
                           "    mma acc:0, spm:0, spm:0x40, 8, 8, 8, bf16, bf16, h100-bf16, ACC\n"
-                          "    VFILL spm:MIN + 0x7fffffffffffffff + 1, 1, 1, 1e-45\n"
+                          "    VFILL spm:MIN + 0x7fffffffffffffff + 1, 1, 1, 1.40129846e-45\n"
                           "    VCVT spm:0xffffff, spm:0, 1, 1, fp8_e4m3fn, bf16, stochastic\n";
     CU_ASSERT_EQUAL_FATAL(assemble(src, &p, &diag), LP_OK);
     CU_ASSERT_EQUAL_FATAL(p.ninsns, 10);
     /* instruction, operand, value: C[60, 62] is 8192 + (60 * 64 + 62) * 4 = 23800; A[63, 63] is
-    ** (63 * 64 + 63) * 2 = 8190; 2^62 >> 60 = 4; MIN + MAX + 1 = 0; 1e-45 is nearest to 2^-149;
+    ** (63 * 64 + 63) * 2 = 8190; 2^62 >> 60 = 4; MIN + MAX + 1 = 0; 1.40129846e-45 (9 digits) is 2^-149;
     ** fp8_e4m3fn names the MX element fp8_e4m3; h100-bf16 is preset 2 */
     static const struct {
         int insn, op;
@@ -541,6 +638,44 @@ static void test_operands_accepted_at_their_limits(void)
                          (unsigned long long)got, (unsigned long long)want[i].v);
     }
     CU_ASSERT_EQUAL(bad, 0);
+    isa_prog_free(&p);
+    free(diag);
+}
+
+/* ---- exact arithmetic at the limits ------------------------------------------------------------- */
+
+/* Results that fit 64 bits are exact, however they are reached: -1 << 63 is
+** INT64_MIN, INT64_MIN % -1 is 0 (C leaves it undefined), >> rounds toward
+** minus infinity, a negative value shifts left as a multiplication. A .for
+** whose next value would pass INT64_MAX stops without computing it. Float
+** immediates at float32's limits are taken exactly. */
+static void test_arithmetic_exact_at_its_limits(void)
+{
+    isa_prog p;
+    char *diag;
+    const char *src = ".equ MIN, -0x7fffffffffffffff - 1\n"
+                      "    VFILL spm:4 * -((-1 << 63) >> 63), 1, 1, 3.40282347e38\n"     /* 4 */
+                      "    VFILL spm:MIN % -1, 1, 1, -3.4028235e38\n"                    /* 0; rounds to -FLT_MAX */
+                      "    VFILL spm:-(-1 << 2) * 2, 1, 1, 1.17549435e-38\n"             /* 8; FLT_MIN */
+                      "    VFILL spm:(1 >> 63) + 12, 1, 1, 1.17549421e-38\n"             /* 12; the largest subnormal */
+                      "    VFILL spm:(MIN / -2) >> 58, 1, 1, -1.40129846e-45\n"          /* 2^62 >> 58 = 16; -2^-149 */
+                      "    VFILL spm:(-7 >> 1) + 24, 1, 1, 2.80259693e-45\n"             /* -4 + 24 = 20; 2^-148 */
+                      "    VFILL spm:-(MIN + 1) - 0x7fffffffffffffff + 24, 1, 1, -INF\n" /* 24 */
+                      ".for i = -1, 0x7fffffffffffffff, 0x4000000000000000\n"            /* i = -1, 2^62 - 1 */
+                      "    VFILL spm:(i & 0xff) * 4, 1, 1, 0\n"                          /* 0x3fc, 0x3fc */
+                      ".endfor\n";
+    static const uint64_t addrs[] = {4, 0, 8, 12, 16, 20, 24, 0x3fc, 0x3fc};
+    static const uint32_t bits[] = {0x7f7fffff, 0xff7fffff, 0x00800000, 0x007fffff, 0x80000001, 0x00000002, 0xff800000};
+    CU_ASSERT_EQUAL_FATAL(assemble(src, &p, &diag), LP_OK);
+    CU_ASSERT_EQUAL_FATAL(p.ninsns, 9);
+    for (size_t i = 0; i < 9; i++) {
+        isa_insn in = insn_at(&p, i);
+        CU_ASSERT_EQUAL(in.v[0], addrs[i]);
+        if (i < 7) CU_ASSERT_EQUAL(in.v[3], bits[i]);
+        if (in.v[0] != addrs[i] || (i < 7 && in.v[3] != bits[i]))
+            fprintf(stderr, "\n  insn %zu: spm:0x%llx, 0x%08llx", i, (unsigned long long)in.v[0],
+                    (unsigned long long)in.v[3]);
+    }
     isa_prog_free(&p);
     free(diag);
 }
@@ -615,6 +750,7 @@ CU_TestInfo lpt_pins_tests[] = {
     {"asm/nul_bytes_and_overlong_lines", test_nul_bytes_and_overlong_lines},
     {"asm/for_loops_nest_step_and_stop", test_for_loops_nest_step_and_stop},
     {"asm/operands_accepted_at_their_limits", test_operands_accepted_at_their_limits},
+    {"asm/arithmetic_exact_at_its_limits", test_arithmetic_exact_at_its_limits},
     {"arch/diagnostics_in_every_section", test_arch_diagnostics_in_every_section},
     CU_TEST_INFO_NULL,
 };

@@ -230,13 +230,14 @@ static void test_check_dram_at_the_buffer_edges(void)
 
 /* ---- .lpt expectation records -------------------------------------------------------------- */
 
-/* Buffers X (fp32 1 x 2) and Y (bf16 1 x 2); expectations maxulp 3 on X (data
-** at 0, 8 bytes), relerr 0.1 on Y (at 8, 4 bytes), bitexact on X (at 12). */
-static const char expect_src[] = ".buffer X, fp32, 1, 2\n.buffer Y, bf16, 1, 2\n"
+/* Buffers X and Z (fp32 1 x 2) and Y (bf16 1 x 2); expectations maxulp 3 on X
+** (data at 0, 8 bytes), relerr 0.1 on Y (at 8, 4 bytes), bitexact on Z (at 12);
+** one expectation per buffer, as the assembler and the reader require. */
+static const char expect_src[] = ".buffer X, fp32, 1, 2\n.buffer Y, bf16, 1, 2\n.buffer Z, fp32, 1, 2\n"
                                  ".expect X, inline, maxulp 3\n3f800000 40000000\n.enddata\n"
                                  ".expect Y, inline, relerr 0.1\n3f80 4000\n.enddata\n"
-                                 ".expect X, inline\n3f800000 40000000\n.enddata\n";
-#define EXPECT_AT 192 /* 64-byte header, no instructions, two 64-byte buffer records */
+                                 ".expect Z, inline\n3f800000 40000000\n.enddata\n";
+#define EXPECT_AT 256 /* 64-byte header, no instructions, three 64-byte buffer records */
 
 static void assemble_expectations(isa_prog *p, uint8_t **bytes, size_t *n)
 {
@@ -258,7 +259,7 @@ static void test_expectation_rule_and_tolerance_round_trip(void)
     static const uint8_t rec[3][16] = {
         {0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x40},                   /* 3.0 = 0x4008000000000000 */
         {1, 0, 0, 0, 2, 0, 0, 0, 0x9a, 0x99, 0x99, 0x99, 0x99, 0x99, 0xb9, 0x3f}, /* 0.1 = 0x3fb999999999999a */
-        {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+        {2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
     };
     CU_ASSERT_EQUAL_FATAL(n, EXPECT_AT + 3 * 32 + 20);
     for (int i = 0; i < 3; i++) CU_ASSERT_EQUAL(memcmp(b + EXPECT_AT + 32 * i, rec[i], 16), 0);
@@ -277,7 +278,7 @@ static void test_expectation_rule_and_tolerance_round_trip(void)
     fclose(f);
     CU_ASSERT_PTR_NOT_NULL(strstr(text, ".expect X, inline, maxulp 3\n3f800000 40000000\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, ".expect Y, inline, relerr 0.10000000000000001\n3f80 4000\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, ".expect X, inline, bitexact\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, ".expect Z, inline, bitexact\n"));
     isa_prog r;
     asm_opts o = {"rt.s", 20, false, 0, 0, 0};
     asm_diags dg = {0};
@@ -310,7 +311,7 @@ static void test_damaged_expectations_are_refused(void)
         int bytes;
         const char *want;
     } damage[] = {
-        {EXPECT_AT + 0, 2, 4, "expectation 0 names buffer 2 of 2"},
+        {EXPECT_AT + 0, 3, 4, "expectation 0 names buffer 3 of 3"},
         {EXPECT_AT + 32 + 4, 3, 4, "expectation 1: unknown rule 3"},
         {EXPECT_AT + 64 + 8, 0x3ff0000000000000, 8, "expectation 2: bad tolerance"}, /* bitexact with 1.0 */
         {EXPECT_AT + 8, 0xbff0000000000000, 8, "expectation 0: bad tolerance"},      /* maxulp -1.0 */
@@ -335,7 +336,7 @@ static void test_damaged_expectations_are_refused(void)
     int fd = mkstemp(path);
     CU_ASSERT_FATAL(fd >= 0);
     close(fd);
-    b[EXPECT_AT] = 2;
+    b[EXPECT_AT] = 3;
     FILE *f = fopen(path, "wb");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     CU_ASSERT_EQUAL(fwrite(b, 1, n, f), n);
@@ -346,7 +347,7 @@ static void test_damaged_expectations_are_refused(void)
     f = open_memstream(&text, &tn);
     lp_diag_print(&d, f);
     fclose(f);
-    snprintf(want, sizeof want, "%s:1:1: error: expectation 0 names buffer 2 of 2\n", path);
+    snprintf(want, sizeof want, "%s:1:1: error: expectation 0 names buffer 3 of 3\n", path);
     CU_ASSERT_STRING_EQUAL(text, want);
     unlink(path);
     free(text), free(b);
@@ -354,7 +355,7 @@ static void test_damaged_expectations_are_refused(void)
 }
 
 /* Each count of the header may reach its limit, not pass it. This program
-** (308 bytes: header 64, 0 instructions, 2 buffer records of 64, 3
+** (372 bytes: header 64, 0 instructions, 3 buffer records of 64, 3
 ** expectations of 32, 20 bytes of data) with one count set to its limit only
 ** disagrees with the size the header then describes; one more exceeds
 ** lpsim's limits. Counts: instructions (u64 at 16, 2^24 of 32 bytes), buffers
@@ -366,25 +367,25 @@ static void test_header_counts_at_their_limits(void)
         int at, bytes;
         uint64_t limit, described;
     } counts[] = {
-        {16, 8, ISA_MAX_INSNS, 308 + (UINT64_C(1) << 24) * 32},
-        {24, 4, ISA_MAX_BUFFERS, 308 + (4096 - 2) * 64},
-        {28, 4, ISA_MAX_BUFFERS, 308 + (4096 - 3) * 32},
-        {32, 8, ISA_MAX_DATA, 308 - 20 + (UINT64_C(1) << 31)},
+        {16, 8, ISA_MAX_INSNS, 372 + (UINT64_C(1) << 24) * 32},
+        {24, 4, ISA_MAX_BUFFERS, 372 + (4096 - 3) * 64},
+        {28, 4, ISA_MAX_BUFFERS, 372 + (4096 - 3) * 32},
+        {32, 8, ISA_MAX_DATA, 372 - 20 + (UINT64_C(1) << 31)},
     };
     isa_prog p, q;
     uint8_t *b;
     size_t n;
     char msg[LP_DIAG_MSG_MAX] = "", want[200];
     assemble_expectations(&p, &b, &n);
-    CU_ASSERT_EQUAL_FATAL(n, 308);
+    CU_ASSERT_EQUAL_FATAL(n, 372);
     for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        uint8_t c[308];
+        uint8_t c[372];
         for (uint64_t v = counts[i].limit; v <= counts[i].limit + 1; v++) {
             memcpy(c, b, n);
             for (int k = 0; k < counts[i].bytes; k++) c[counts[i].at + k] = (uint8_t)(v >> (8 * k));
             CU_ASSERT_EQUAL(parse(c, n, &q, msg, sizeof msg), LP_ERR_PARSE);
             if (v == counts[i].limit)
-                snprintf(want, sizeof want, "the header describes %llu bytes, the file has 308",
+                snprintf(want, sizeof want, "the header describes %llu bytes, the file has 372",
                          (unsigned long long)counts[i].described);
             else
                 snprintf(want, sizeof want, "counts in the header exceed lpsim's limits");
@@ -441,6 +442,76 @@ static void test_shared_data_disassembles_initial_data_first(void)
                                         ".expect _x, inline, bitexact\n3f800000 40000000\n.enddata\n"));
     free(text), free(b);
     isa_prog_free(&p), isa_prog_free(&q);
+}
+
+/* The reader takes only what the assembler could have written, so that every
+** program it accepts disassembles into source that assembles again. The
+** program: S (fp6_e2m3fn 1 x 4) and T (int4 1 x 2) at bytes 64 and 128, the
+** expectations on T and on S at 192 and 224, the data at 256: S's contents
+** (4 bytes), T's expected (2), S's expected (4). */
+static void test_reader_takes_only_what_the_assembler_writes(void)
+{
+    static const char src[] = ".buffer S, fp6_e2m3fn, 1, 4\n.buffer T, int4, 1, 2\n"
+                              ".data S, inline\n00 3f 01 02\n.enddata\n"
+                              ".expect T, inline\n0f 07\n.enddata\n"
+                              ".expect S, inline, maxulp 2\n00 01 02 03\n.enddata\n";
+    static const struct {
+        size_t at;
+        uint64_t v;
+        int bytes;
+        const char *want;
+    } damage[] = {
+        {257, 0x40, 1, "buffer S: element 1 (byte 257): code 40 does not fit fp6_e2m3fn (6 bits)"},
+        {261, 0x10, 1, "expectation 0 (buffer T): element 1 (byte 261): code 10 does not fit int4 (4 bits)"},
+        {265, 0x80, 1, "expectation 1 (buffer S): element 3 (byte 265): code 80 does not fit fp6_e2m3fn (6 bits)"},
+        {224, 1, 4, "expectation 1: buffer T has expectation 0 already"},
+        {224 + 8, 0x3ff8000000000000, 8, "expectation 1: bad tolerance"}, /* maxulp 1.5 */
+        {64, 0x504f4e, 4, "buffer 0 (byte 64): invalid name"},            /* "NOP" */
+        {128, 0x616d6d, 4, "buffer 1 (byte 128): invalid name"},          /* "mma" */
+        {64 + 36, 0x1000001, 4,
+         "buffer S: 16777217 x 4 elements exceed lpsim's limits (16777216 rows or columns, 4 GiB)"},
+    };
+    isa_prog p, q;
+    uint8_t *b;
+    size_t n;
+    asm_opts o = {"r.s", 20, false, 0, 0, 0};
+    asm_diags dg = {0};
+    CU_ASSERT_EQUAL_FATAL(asm_assemble(src, strlen(src), &o, &p, &dg), LP_OK);
+    asm_diags_free(&dg);
+    CU_ASSERT_FATAL(isa_prog_serialize(&p, &b, &n) == LP_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 266);
+    char msg[LP_DIAG_MSG_MAX] = "";
+    CU_ASSERT_EQUAL_FATAL(parse(b, n, &q, msg, sizeof msg), LP_OK);
+    isa_prog_free(&q);
+    for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
+        uint8_t *c = malloc(n);
+        memcpy(c, b, n);
+        if (damage[i].bytes == 8)
+            put_u64(c + damage[i].at, damage[i].v);
+        else
+            for (int k = 0; k < damage[i].bytes; k++) c[damage[i].at + (size_t)k] = (uint8_t)(damage[i].v >> (8 * k));
+        msg[0] = 0;
+        CU_ASSERT_EQUAL(parse(c, n, &q, msg, sizeof msg), LP_ERR_PARSE);
+        if (strcmp(msg, damage[i].want)) fprintf(stderr, "\n  damage %zu: '%s', want '%s'", i, msg, damage[i].want);
+        CU_ASSERT_STRING_EQUAL(msg, damage[i].want);
+        free(c);
+    }
+    /* a last buffer of 2^31 x 2^31 float32s: 2^64 bytes, 0 once wrapped, would
+    ** have passed every check of its place and size (and been read past its end) */
+    static const char wide[] = ".buffer W, fp32, 1, 1\n";
+    CU_ASSERT_EQUAL_FATAL(asm_assemble(wide, strlen(wide), &o, &q, &dg), LP_OK);
+    asm_diags_free(&dg);
+    uint8_t *w;
+    size_t wn;
+    CU_ASSERT_FATAL(isa_prog_serialize(&q, &w, &wn) == LP_OK);
+    isa_prog_free(&q);
+    for (int k = 0; k < 4; k++) w[64 + 36 + k] = w[64 + 40 + k] = (uint8_t)(UINT32_C(0x80000000) >> (8 * k));
+    put_u64(w + 40, 0); /* the DRAM size the wrapped layout gives */
+    CU_ASSERT_EQUAL(parse(w, wn, &q, msg, sizeof msg), LP_ERR_PARSE);
+    CU_ASSERT_STRING_EQUAL(
+        msg, "buffer W: 2147483648 x 2147483648 elements exceed lpsim's limits (16777216 rows or columns, 4 GiB)");
+    free(w), free(b);
+    isa_prog_free(&p);
 }
 
 /* ---- MX: inf or NaN makes the NaN scale ----------------------------------------------------------- */
@@ -786,6 +857,7 @@ CU_TestInfo lpt_pins_numerics_tests[] = {
     {"lpt/expectation_rule_and_tolerance_round_trip", test_expectation_rule_and_tolerance_round_trip},
     {"lpt/damaged_expectations_are_refused", test_damaged_expectations_are_refused},
     {"lpt/header_counts_at_their_limits", test_header_counts_at_their_limits},
+    {"lpt/reader_takes_only_what_the_assembler_writes", test_reader_takes_only_what_the_assembler_writes},
     {"lpt/shared_data_disassembles_initial_data_first", test_shared_data_disassembles_initial_data_first},
     {"mx/inf_or_nan_anywhere_gives_the_nan_scale", test_mx_inf_or_nan_anywhere_gives_the_nan_scale},
     {"mx/largest_finite_block_is_not_nan", test_mx_largest_finite_block_is_not_nan},

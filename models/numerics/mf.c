@@ -178,30 +178,44 @@ static lp_status parse_param(const char *name, mf_format *out, lp_diag *d)
                            name);
     }
     int bias = (1 << (x - 1)) - 1;
+    /* each kind of suffix at most once: a second bias or policy would
+    ** silently replace the first, and a repeated one is a typo */
+    const char *seen[3] = {NULL, NULL, NULL}; /* bias, policy, _sat: where each was given */
     while (*p == '_') {
-        p++;
+        const char *at = p++;
+        int kind;
         if (*p == 'b' && isdigit((unsigned char)p[1])) {
             p++;
             bias = read_uint(&p);
             if (bias < 0) return LP_ERR_FORMAT;
+            kind = 0;
         } else if (!strncmp(p, "ieee", 4) && (p[4] == '_' || !p[4])) {
             out->policy = MF_POLICY_IEEE;
-            p += 4;
+            p += 4, kind = 1;
         } else if (!strncmp(p, "fnuz", 4) && (p[4] == '_' || !p[4])) {
             out->policy = MF_POLICY_FNUZ;
-            p += 4;
+            p += 4, kind = 1;
         } else if (!strncmp(p, "fn", 2) && (p[2] == '_' || !p[2])) {
             out->policy = MF_POLICY_FN;
-            p += 2;
+            p += 2, kind = 1;
         } else if (!strncmp(p, "finite", 6) && (p[6] == '_' || !p[6])) {
             out->policy = MF_POLICY_FINITE;
-            p += 6;
+            p += 6, kind = 1;
         } else if (!strncmp(p, "sat", 3) && (p[3] == '_' || !p[3])) {
             out->flags |= MF_F_SAT;
-            p += 3;
+            p += 3, kind = 2;
         } else {
             return LP_ERR_FORMAT;
         }
+        if (seen[kind]) {
+            int first = (int)strcspn(seen[kind] + 1, "_") + 1, now = (int)(p - at);
+            static const char *const what[] = {"bias", "overflow policy (_ieee, _fn, _fnuz or _finite)", ""};
+            if (first == now && !strncmp(seen[kind], at, (size_t)now))
+                return lp_diag_msg(d, LP_ERR_RANGE, "'%s': '%.*s' is given twice", name, now, at);
+            return lp_diag_msg(d, LP_ERR_RANGE, "'%s': '%.*s' conflicts with '%.*s': a format has one %s", name, now,
+                               at, first, seen[kind], what[kind]);
+        }
+        seen[kind] = at;
     }
     if (*p) return LP_ERR_FORMAT;
     out->ebits = x;
@@ -214,9 +228,35 @@ static lp_status parse_param(const char *name, mf_format *out, lp_diag *d)
     return LP_OK;
 }
 
+/* A name that no format has because of a byte outside printable ASCII,
+** quoted for a message with those bytes (and backslashes) escaped, so that a
+** hostile name never reaches a terminal raw: at most 48 bytes, then "...". */
+static const char *quote_odd_name(const char *name, char *buf, size_t n)
+{
+    size_t k = 0, i = 0;
+    for (; name[i] && i < 48 && k + 8 < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c == '\\')
+            buf[k++] = '\\', buf[k++] = '\\';
+        else if (c >= 0x20 && c < 0x7f)
+            buf[k++] = (char)c;
+        else
+            k += (size_t)snprintf(buf + k, n - k, "\\x%02x", c);
+    }
+    if (name[i] && k + 4 <= n) memcpy(buf + k, "...", 3), k += 3;
+    buf[k] = 0;
+    return buf;
+}
+
 lp_status mf_parse(const char *name, mf_format *out, lp_diag *d)
 {
     if (!name || !*name) return lp_diag_msg(d, LP_ERR_FORMAT, "empty format name");
+    for (const char *c = name; *c; c++)
+        if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f) {
+            char q[4 * 48 + 8];
+            return lp_diag_msg(d, LP_ERR_FORMAT, "unknown format '%s' (format names are printable ASCII, no blanks)",
+                               quote_odd_name(name, q, sizeof q));
+        }
     for (int i = 0; i < MF_ID_COUNT; i++) {
         if (!strcmp(name, mf_rows[i].name) || !strcmp(name, mf_rows[i].alias)) {
             mf_get((mf_id)i, out);

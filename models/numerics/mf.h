@@ -89,7 +89,9 @@ typedef enum mf_class { MF_ZERO, MF_FINITE, MF_INF, MF_NAN } mf_class;
 **     [u]eXmY[_bB][_ieee|_fn|_fnuz|_finite][_sat]
 ** with X 1..8 exponent bits, Y 0..10 fraction bits, bias B (default
 ** 2^(X-1)-1), special-value policy (default finite, as Brevitas minifloats)
-** and optional saturation. Fills *out and returns LP_OK, or LP_ERR_FORMAT with
+** and optional saturation; the suffixes may come in any order, each kind at
+** most once (a second bias or policy, or a repeated suffix, is an error that
+** names both). Fills *out and returns LP_OK, or LP_ERR_FORMAT with
 ** d's message (no position; d may be NULL) naming the problem and, for a near
 ** miss, the closest known name. */
 lp_status mf_parse(const char *name, mf_format *out, lp_diag *d);
