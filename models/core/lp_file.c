@@ -327,6 +327,14 @@ lp_status lp_stdout_check(lp_diag *d)
 {
     errno = 0;
     if (fflush(stdout)) return lp_diag_msg(d, LP_ERR_IO, "cannot write: %s", strerror(errno ? errno : EIO));
-    if (ferror(stdout)) return lp_diag_msg(d, LP_ERR_IO, "cannot write: a write failed");
+    if (ferror(stdout)) {
+        /* an earlier write failed and its errno is long gone: the output is
+        ** already incomplete, so one more byte may ask the device why */
+        clearerr(stdout);
+        errno = 0;
+        if ((fputc('\n', stdout) == EOF || fflush(stdout)) && errno)
+            return lp_diag_msg(d, LP_ERR_IO, "cannot write: %s", strerror(errno));
+        return lp_diag_msg(d, LP_ERR_IO, "cannot write: a write failed");
+    }
     return LP_OK;
 }
