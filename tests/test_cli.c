@@ -457,7 +457,7 @@ static void test_gemm_bits_diagnostics(void)
     snprintf(text, sizeof text, "%s1,x,1,1,0,,\n", hdr);
     expect_gemm_error("f_bf16.csv", text, "", "2:9: error: K must be between 1 and 4194304, got 0\n");
     snprintf(text, sizeof text, "%s1,x,1,1,1,3f80\n", hdr);
-    expect_gemm_error("g_bf16.csv", text, "", "2:11: error: line has 6 fields, the header 7\n");
+    expect_gemm_error("g_bf16.csv", text, "", "2:15: error: line has 6 fields, the header 7\n");
     snprintf(text, sizeof text, "%s1,x,1,1,1,3f80,3f80\n2,x,1,1,1,3f80,3f80,9\n", hdr);
     /* the first case is printed before the error on line 3 */
     char args[512], *out, *err;

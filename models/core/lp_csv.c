@@ -105,6 +105,20 @@ lp_status lp_csv_split(lp_csv *c, lp_diag *d)
     return LP_OK;
 }
 
+lp_status lp_csv_header(lp_csv *c, lp_diag *d)
+{
+    lp_status st = lp_csv_split(c, d);
+    for (int i = 0; i < c->nfields && !st; i++) {
+        if (!c->field[i][0]) return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i], "empty column name in the header");
+        for (int j = 0; j < i; j++)
+            if (!strcmp(c->field[i], c->field[j]))
+                return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i],
+                                   "column '%s' appears twice in the header (first at column %d)", c->field[i],
+                                   c->col[j]);
+    }
+    return st;
+}
+
 int lp_csv_find(const lp_csv *c, const char *name)
 {
     for (int i = 0; i < c->nfields; i++)
@@ -114,14 +128,16 @@ int lp_csv_find(const lp_csv *c, const char *name)
 
 lp_status lp_csv_long(const lp_csv *c, int i, const char *what, long lo, long hi, long *out, lp_diag *d)
 {
-    char *end;
+    const char *s = c->field[i], *p = s + (s[0] == '-');
+    char *end = (char *)s;
+    long v = 0;
     errno = 0;
-    long v = strtol(c->field[i], &end, 10);
-    if (!*c->field[i] || *end || errno)
-        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i], "%s must be an integer, got '%s'", what, c->field[i]);
-    if (v < lo || v > hi)
-        return lp_diag_set(d, LP_ERR_RANGE, c->line, c->col[i], "%s must be between %ld and %ld, got %ld", what, lo, hi,
-                           v);
+    if (*p >= '0' && *p <= '9') v = strtol(s, &end, 10); /* strtol alone would take blanks and '+' */
+    if (end == s || *end)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i], "%s must be an integer, got '%s'", what, s);
+    if (errno == ERANGE || v < lo || v > hi)
+        return lp_diag_set(d, LP_ERR_RANGE, c->line, c->col[i], "%s must be between %ld and %ld, got %s", what, lo, hi,
+                           s);
     *out = v;
     return LP_OK;
 }
