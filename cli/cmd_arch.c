@@ -24,6 +24,28 @@ static const cli_cmd arch_cmd = {
     0,
     1};
 
+/* Option name (a flag) does its job alone: an error at the later of it and the
+** first other argument (columns as cli.h counts them). */
+static lp_status opt_alone(const cli_cmd *cmd, const cli_args *a, const char *name, lp_diag *d)
+{
+    int at = -1, other = a->argc;
+    for (int k = 0; k < cmd->nopts; k++) {
+        if (!a->val[k]) continue;
+        int i = a->val_arg[k] - (cmd->opts[k].value && !a->val_off[k]); /* the "--name" itself */
+        if (!strcmp(cmd->opts[k].name, name))
+            at = i;
+        else if (i < other)
+            other = i;
+    }
+    for (int k = 0; k < a->npos; k++)
+        if (a->pos_arg[k] < other) other = a->pos_arg[k];
+    if (at < 0 || other == a->argc) return LP_OK;
+    int col = 1;
+    for (int j = 0; j < (at > other ? at : other); j++) col += (int)strlen(a->argv[j]) + 1;
+    lp_diag_init(d, "<command-line>");
+    return lp_diag_set(d, LP_ERR_ARG, 1, col, "--%s takes no other arguments", name);
+}
+
 int cmd_arch(int argc, char **argv, int first)
 {
     cli_args a;
@@ -33,6 +55,7 @@ int cmd_arch(int argc, char **argv, int first)
         cli_print_help(&arch_cmd, stdout);
         return 0;
     }
+    if (opt_alone(&arch_cmd, &a, "keys", &d) || opt_alone(&arch_cmd, &a, "list", &d)) return cli_fail(&d);
     if (cli_get(&arch_cmd, &a, "keys")) {
         arch_print_keys(stdout);
         return 0;
@@ -43,6 +66,10 @@ int cmd_arch(int argc, char **argv, int first)
     }
     if (a.npos != 1) {
         cli_value_error(&arch_cmd, &a, NULL, -1, &d, "'lpsim arch' needs a preset name or an architecture file");
+        return cli_fail(&d);
+    }
+    if (!a.pos[0][0]) { /* arch_load would report it as ":1:1:" */
+        cli_value_error(&arch_cmd, &a, NULL, 0, &d, "empty preset or file name");
         return cli_fail(&d);
     }
     arch_cfg *cfg;

@@ -10,6 +10,8 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -74,6 +76,13 @@ static void print_text(const lp_run *r, const char *kernel, bool timing_only)
                r->failed ? "MISMATCH (see above)" : "all match");
 }
 
+/* x and y name one existing file (a link or another spelling included). */
+static bool same_file(const char *x, const char *y)
+{
+    struct stat sx, sy;
+    return !stat(x, &sx) && !stat(y, &sy) && sx.st_dev == sy.st_dev && sx.st_ino == sy.st_ino;
+}
+
 int cmd_exec(int argc, char **argv, int first)
 {
     cli_args a;
@@ -92,13 +101,27 @@ int cmd_exec(int argc, char **argv, int first)
         cli_value_error(&exec_cmd, &a, NULL, -1, &d, "'lpsim exec' needs one kernel (.s or .lpt)");
         return cli_fail(&d);
     }
+    if (!av[0] || !a.pos[0][0]) { /* the loaders would report them as ":1:1:" */
+        if (!av[0])
+            cli_value_error(&exec_cmd, &a, "arch", -1, &d, "empty architecture name");
+        else
+            cli_value_error(&exec_cmd, &a, NULL, 0, &d, "empty kernel file name");
+        return cli_fail(&d);
+    }
     bool timing_only = cli_get(&exec_cmd, &a, "timing-only") != NULL, json = cli_get(&exec_cmd, &a, "json") != NULL;
     const char *tv = cli_get(&exec_cmd, &a, "trace");
     FILE *trace = NULL;
+    if (tv && (same_file(tv, a.pos[0]) || same_file(tv, av))) { /* opening it would empty the input */
+        cli_value_error(&exec_cmd, &a, "trace", -1, &d, "'%s' is the %s file itself", tv,
+                        same_file(tv, a.pos[0]) ? "kernel" : "architecture");
+        return cli_fail(&d);
+    }
     if (tv && !(trace = fopen(tv, "w"))) {
         cli_value_error(&exec_cmd, &a, "trace", -1, &d, "cannot write '%s': %s", tv, strerror(errno));
         return cli_fail(&d);
     }
+    struct stat ts;
+    bool trace_regular = trace && !fstat(fileno(trace), &ts) && S_ISREG(ts.st_mode);
     lp_run r;
     lp_run_opts o = {timing_only, trace, json ? stderr : stdout, stderr, 8};
     lp_status st = lp_run_kernel(av, a.pos[0], &o, &r, &d);
@@ -106,6 +129,7 @@ int cmd_exec(int argc, char **argv, int first)
         lp_diag_init(&d, tv);
         st = lp_diag_set(&d, LP_ERR_IO, 1, 1, "cannot write the trace: %s", strerror(errno));
     }
+    if (st && trace_regular) unlink(tv); /* a run that failed leaves no trace that looks like a run's */
     int rc = 2;
     if (st) {
         cli_fail(&d);

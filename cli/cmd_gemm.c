@@ -54,26 +54,26 @@ static void list_presets(void)
     }
 }
 
-/* --list shows the presets and takes nothing else: an error at the later of
-** --list and the first other argument (columns as cli.h counts them). */
-static lp_status list_alone(const cli_args *a, lp_diag *d)
+/* Option name (a flag) does its job alone: an error at the later of it and the
+** first other argument (columns as cli.h counts them). */
+static lp_status opt_alone(const cli_cmd *cmd, const cli_args *a, const char *name, lp_diag *d)
 {
-    int li = -1, other = a->argc;
-    for (int k = 0; k < gemm_cmd.nopts; k++) {
+    int at = -1, other = a->argc;
+    for (int k = 0; k < cmd->nopts; k++) {
         if (!a->val[k]) continue;
-        int at = a->val_arg[k] - (gemm_cmd.opts[k].value && !a->val_off[k]); /* the "--name" itself */
-        if (!strcmp(gemm_cmd.opts[k].name, "list"))
-            li = at;
-        else if (at < other)
-            other = at;
+        int i = a->val_arg[k] - (cmd->opts[k].value && !a->val_off[k]); /* the "--name" itself */
+        if (!strcmp(cmd->opts[k].name, name))
+            at = i;
+        else if (i < other)
+            other = i;
     }
     for (int k = 0; k < a->npos; k++)
         if (a->pos_arg[k] < other) other = a->pos_arg[k];
-    if (li < 0 || other == a->argc) return LP_OK;
+    if (at < 0 || other == a->argc) return LP_OK;
     int col = 1;
-    for (int j = 0; j < (li > other ? li : other); j++) col += (int)strlen(a->argv[j]) + 1;
+    for (int j = 0; j < (at > other ? at : other); j++) col += (int)strlen(a->argv[j]) + 1;
     lp_diag_init(d, "<command-line>");
-    return lp_diag_set(d, LP_ERR_ARG, 1, col, "--list takes no other options or files");
+    return lp_diag_set(d, LP_ERR_ARG, 1, col, "--%s takes no other arguments", name);
 }
 
 /* Parse n codes of `digits` hex digits from field i. */
@@ -366,7 +366,7 @@ int cmd_gemm_bits(int argc, char **argv, int first)
         cli_print_help(&gemm_cmd, stdout);
         return 0;
     }
-    if (list_alone(&a, &d)) return cli_fail(&d);
+    if (opt_alone(&gemm_cmd, &a, "list", &d)) return cli_fail(&d);
     if (cli_get(&gemm_cmd, &a, "list")) {
         list_presets();
         return 0;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "asm.h"
 #include "cli.h"
@@ -27,27 +28,74 @@ static const cli_cmd asm_cmd = {"asm",
                                 0,
                                 1};
 
+/* Option name (a flag) does its job alone: an error at the later of it and the
+** first other argument (columns as cli.h counts them). */
+static lp_status opt_alone(const cli_cmd *cmd, const cli_args *a, const char *name, lp_diag *d)
+{
+    int at = -1, other = a->argc;
+    for (int k = 0; k < cmd->nopts; k++) {
+        if (!a->val[k]) continue;
+        int i = a->val_arg[k] - (cmd->opts[k].value && !a->val_off[k]); /* the "--name" itself */
+        if (!strcmp(cmd->opts[k].name, name))
+            at = i;
+        else if (i < other)
+            other = i;
+    }
+    for (int k = 0; k < a->npos; k++)
+        if (a->pos_arg[k] < other) other = a->pos_arg[k];
+    if (at < 0 || other == a->argc) return LP_OK;
+    int col = 1;
+    for (int j = 0; j < (at > other ? at : other); j++) col += (int)strlen(a->argv[j]) + 1;
+    lp_diag_init(d, "<command-line>");
+    return lp_diag_set(d, LP_ERR_ARG, 1, col, "--%s takes no other arguments", name);
+}
+
+/* x and y name one existing file (a link or another spelling included). */
+static bool same_file(const char *x, const char *y)
+{
+    struct stat sx, sy;
+    return !stat(x, &sx) && !stat(y, &sy) && sx.st_dev == sy.st_dev && sx.st_ino == sy.st_ino;
+}
+
+/* "-o" is handed to the parser as "--o", one character longer: a column past
+** it, as cli.c counts them, is one too many for the line as typed. */
+static const char dash_o[] = "--o";
+
+static int asm_fail(lp_diag *d, char **argv, int argc)
+{
+    if (d->file && !strcmp(d->file, "<command-line>")) {
+        int col = 1, shift = 0;
+        for (int i = 0; i < argc && col < d->col; i++) {
+            shift += argv[i] == dash_o;
+            col += (int)strlen(argv[i]) + 1;
+        }
+        d->col -= shift;
+    }
+    return cli_fail(d);
+}
+
 int cmd_asm(int argc, char **argv, int first)
 {
     cli_args a;
     lp_diag d;
     /* accept the customary single-dash -o */
     for (int i = first; i < argc; i++)
-        if (!strcmp(argv[i], "-o")) argv[i] = (char *)"--o";
-    if (cli_parse(&asm_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
+        if (!strcmp(argv[i], "-o")) argv[i] = (char *)dash_o;
+    if (cli_parse(&asm_cmd, argc, argv, first, &a, &d)) return asm_fail(&d, argv, argc);
     if (a.help) {
         cli_print_help(&asm_cmd, stdout);
         return 0;
     }
+    if (opt_alone(&asm_cmd, &a, "help-isa", &d)) return asm_fail(&d, argv, argc);
     if (cli_get(&asm_cmd, &a, "help-isa")) {
         asm_print_reference(stdout);
         return 0;
     }
     long maxerr;
-    if (cli_get_long(&asm_cmd, &a, "max-errors", 1, 1000, 20, &maxerr, &d)) return cli_fail(&d);
+    if (cli_get_long(&asm_cmd, &a, "max-errors", 1, 1000, 20, &maxerr, &d)) return asm_fail(&d, argv, argc);
     if (a.npos != 1) {
         cli_value_error(&asm_cmd, &a, NULL, -1, &d, "'lpsim asm' needs one kernel file");
-        return cli_fail(&d);
+        return asm_fail(&d, argv, argc);
     }
     const char *path = a.pos[0], *outp = cli_get(&asm_cmd, &a, "o");
     char defout[1024];
@@ -57,12 +105,21 @@ int cmd_asm(int argc, char **argv, int first)
         snprintf(defout, sizeof defout, "%.*s.lpt", (int)stem, path);
         outp = defout;
     }
+    if (!path[0] || !outp[0]) {
+        cli_value_error(&asm_cmd, &a, path[0] ? "o" : NULL, 0, &d, "empty file name");
+        return asm_fail(&d, argv, argc);
+    }
+    if (same_file(path, outp)) { /* the program would replace its own source */
+        cli_value_error(&asm_cmd, &a, cli_get(&asm_cmd, &a, "o") ? "o" : NULL, 0, &d,
+                        "'%s' is the kernel file itself; give -o another FILE.lpt", outp);
+        return asm_fail(&d, argv, argc);
+    }
     size_t len;
     lp_diag why;
     char *src;
     if (lp_read_file(path, UINT64_C(1) << 32, &src, &len, &why) != LP_OK) {
         cli_value_error(&asm_cmd, &a, NULL, 0, &d, "cannot read '%s': %s", path, why.msg);
-        return cli_fail(&d);
+        return asm_fail(&d, argv, argc);
     }
     asm_opts o = {path, (int)maxerr, false, 0, 0, 0};
     asm_diags dg = {0};
@@ -78,7 +135,7 @@ int cmd_asm(int argc, char **argv, int first)
     asm_diags_free(&dg);
     st = isa_prog_write(&p, outp, &d);
     isa_prog_free(&p);
-    if (st) return cli_fail(&d);
+    if (st) return asm_fail(&d, argv, argc);
     return 0;
 }
 
@@ -105,6 +162,10 @@ int cmd_disasm(int argc, char **argv, int first)
     }
     if (a.npos != 1) {
         cli_value_error(&disasm_cmd, &a, NULL, -1, &d, "'lpsim disasm' needs one .lpt file");
+        return cli_fail(&d);
+    }
+    if (!a.pos[0][0]) { /* isa_prog_read would report it as ":1:1:" */
+        cli_value_error(&disasm_cmd, &a, NULL, 0, &d, "empty file name");
         return cli_fail(&d);
     }
     isa_prog p;
