@@ -182,13 +182,37 @@ lp_status cli_get_u64(const cli_cmd *cmd, const cli_args *a, const char *name, u
     return LP_OK;
 }
 
-int cli_fail_arg(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d)
+lp_status cli_alone(const cli_cmd *cmd, const cli_args *a, const char *name, lp_diag *d)
 {
-    if (d->line > 0) return cli_fail(d);
+    int at = -1, other = a->argc;
+    for (int k = 0; k < cmd->nopts; k++) {
+        if (!a->val[k]) continue;
+        int i = a->val_arg[k] - (cmd->opts[k].value && !a->val_off[k]); /* the "--name" itself */
+        if (!strcmp(cmd->opts[k].name, name))
+            at = i;
+        else if (i < other)
+            other = i;
+    }
+    for (int k = 0; k < a->npos; k++)
+        if (a->pos_arg[k] < other) other = a->pos_arg[k];
+    if (at < 0 || other == a->argc) return LP_OK;
+    int col = 1;
+    for (int j = 0; j < (at > other ? at : other); j++) col += (int)strlen(a->argv[j]) + 1;
+    lp_diag_init(d, "<command-line>");
+    return lp_diag_set(d, LP_ERR_ARG, 1, col, "--%s takes no other arguments", name);
+}
+
+void cli_place_arg(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d)
+{
+    if (d->line > 0) return;
     char msg[LP_DIAG_MSG_MAX];
     snprintf(msg, sizeof msg, "%s", d->msg);
     const char *v = name ? cli_get(cmd, a, name) : (k >= 0 && k < a->npos ? a->pos[k] : "");
     cli_value_error(cmd, a, name, k, d, "'%s': %s", v ? v : "", msg);
+}
+int cli_fail_arg(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d)
+{
+    cli_place_arg(cmd, a, name, k, d);
     return cli_fail(d);
 }
 int cli_fail(const lp_diag *d)

@@ -90,6 +90,12 @@ int cli_fail(const lp_diag *d);
 ** is unknown) is placed at the argument ("<command-line>:1:COL: error:
 ** 'NAME': MESSAGE"); one with a position prints as it is. */
 int cli_fail_arg(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d);
+/* Option name (a flag that does its job alone: --list, --keys, --help-isa)
+** given with any other argument: LP_ERR_ARG at the later of the flag and the
+** first other argument (columns as for cli_value_error), else LP_OK. */
+lp_status cli_alone(const cli_cmd *cmd, const cli_args *a, const char *name, lp_diag *d);
+/* The placing half of cli_fail_arg alone. */
+void cli_place_arg(const cli_cmd *cmd, const cli_args *a, const char *name, int k, lp_diag *d);
 
 /* Print the command's help to out. */
 void cli_print_help(const cli_cmd *cmd, FILE *out);

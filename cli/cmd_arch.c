@@ -33,6 +33,7 @@ int cmd_arch(int argc, char **argv, int first)
         cli_print_help(&arch_cmd, stdout);
         return 0;
     }
+    if (cli_alone(&arch_cmd, &a, "keys", &d) || cli_alone(&arch_cmd, &a, "list", &d)) return cli_fail(&d);
     if (cli_get(&arch_cmd, &a, "keys")) {
         arch_print_keys(stdout);
         return 0;

@@ -13,7 +13,14 @@
 #include "commands.h"
 #include "dot.h"
 #include "lp_csv.h"
+#include "lp_file.h"
 #include "mf.h"
+
+/* A case holds at most 2^26 codes of A and of B, and 2^24 outputs;
+** of at most 4 hex digits each, its line stays under 2^29 + 2^28 bytes. */
+#define GEMM_MAX_CASE_CODES (1L << 26)
+#define GEMM_MAX_CASE_OUTPUTS (1L << 24)
+#define GEMM_MAX_LINE_BYTES ((size_t)1 << 30)
 
 static const cli_opt gemm_opts[] = {
     {"preset", "NAME", "accumulation preset (see 'lpsim gemm-bits --list')"},
@@ -52,13 +59,6 @@ static void list_presets(void)
                                         : "literature",
                c.source);
     }
-}
-
-static int count_list(const char *s)
-{
-    int n = 1;
-    for (; *s; s++) n += *s == ';';
-    return n;
 }
 
 /* Parse n codes of `digits` hex digits from field i. */
@@ -153,6 +153,11 @@ static lp_status gemm_options(const cli_args *a, dot_cfg *cfg, mf_format *fmt, c
     } else {
         const char *base = strrchr(*path, '/') ? strrchr(*path, '/') + 1 : *path;
         const char *guess = strstr(base, "fp8_e4m3") ? "fp8_e4m3fn" : strstr(base, "bf16") ? "bf16" : NULL;
+        if (guess && strstr(base, "fp8_e4m3") && strstr(base, "bf16")) {
+            cli_value_error(&gemm_cmd, a, NULL, 0, d, "the file name '%s' names both fp8_e4m3 and bf16; give --in FMT",
+                            base);
+            return d->status;
+        }
         if (!guess) {
             cli_value_error(&gemm_cmd, a, NULL, 0, d,
                             "cannot tell the input format from the file name '%s'; give --in FMT", base);
@@ -163,19 +168,130 @@ static lp_status gemm_options(const cli_args *a, dot_cfg *cfg, mf_format *fmt, c
     return LP_OK;
 }
 
-/* Every case of the file: its float32 outputs, printed as each is computed. */
+/* The case ids seen so far (ids key the output, so each is given once): an
+** open-addressing hash set of copies, with the line of each. */
+typedef struct case_ids {
+    char **name;
+    int *line;
+    size_t cap, n;
+} case_ids;
+
+static void case_ids_free(case_ids *s)
+{
+    for (size_t i = 0; i < s->cap; i++) free(s->name[i]);
+    free(s->name), free(s->line);
+    memset(s, 0, sizeof *s);
+}
+
+static size_t case_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)h;
+}
+
+/* Add id (line line); 0 added, the line of the earlier one when it was seen,
+** -1 out of memory. */
+static int case_ids_add(case_ids *s, const char *id, int line)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        case_ids g = {calloc(s->cap ? 2 * s->cap : 64, sizeof(char *)), NULL, s->cap ? 2 * s->cap : 64, s->n};
+        if (!g.name || !(g.line = calloc(g.cap, sizeof(int)))) {
+            free(g.name);
+            return -1;
+        }
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->name[i]) continue;
+            size_t k = case_hash(s->name[i]) & (g.cap - 1);
+            while (g.name[k]) k = (k + 1) & (g.cap - 1);
+            g.name[k] = s->name[i], g.line[k] = s->line[i];
+        }
+        free(s->name), free(s->line);
+        *s = g;
+    }
+    size_t k = case_hash(id) & (s->cap - 1);
+    for (; s->name[k]; k = (k + 1) & (s->cap - 1))
+        if (!strcmp(s->name[k], id)) return s->line[k];
+    if (!(s->name[k] = strdup(id))) return -1;
+    s->line[k] = line;
+    s->n++;
+    return 0;
+}
+
+/* The rows (or cols) field of a sub-block case: the indices of its rows in the
+** whole GEMM, ';'-separated whole numbers, increasing, below lim (M or N).
+** Their number in *n. */
+static lp_status get_indices(const lp_csv *c, int i, const char *what, const char *limname, long lim, long *n,
+                             lp_diag *d)
+{
+    const char *s = c->field[i];
+    long prev = -1, count = 0;
+    for (size_t p = 0;; p++) {
+        size_t q = p;
+        long v = 0;
+        for (; s[q] >= '0' && s[q] <= '9'; q++) v = v > lim ? v : v * 10 + (s[q] - '0');
+        if (q == p || (s[q] && s[q] != ';'))
+            return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i] + (int)q,
+                               "expected an index in %s (whole numbers separated by ';')", what);
+        if (v >= lim)
+            return lp_diag_set(d, LP_ERR_RANGE, c->line, c->col[i] + (int)p, "index %.*s in %s is not below %s = %ld",
+                               (int)(q - p), s + p, what, limname, lim);
+        if (v <= prev)
+            return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i] + (int)p,
+                               "index %ld in %s does not follow %ld: indices increase", v, what, prev);
+        prev = v, count++, p = q;
+        if (!s[q]) break;
+    }
+    *n = count;
+    return LP_OK;
+}
+
+/* A data line's fields against the header's number, the case id (given, and
+** once), and its shape: rows x cols outputs of a sum over K. */
+static lp_status case_shape(const lp_csv *c, int nhdr, const int *ci, int crow, int ccol, case_ids *ids, long *rows,
+                            long *cols, long *K, lp_diag *d)
+{
+    long M, N;
+    if (c->nfields > nhdr) /* at the comma that starts the first field too many */
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[nhdr] - 1, "line has %d fields, the header %d", c->nfields,
+                           nhdr);
+    if (c->nfields < nhdr)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, (int)c->len + 1, "line has %d fields, the header %d", c->nfields,
+                           nhdr);
+    if (!c->field[ci[0]][0]) return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[ci[0]], "empty case id");
+    int seen = case_ids_add(ids, c->field[ci[0]], c->line);
+    if (seen < 0) return lp_diag_set(d, LP_ERR_NOMEM, c->line, c->col[ci[0]], "out of memory for the case ids");
+    if (seen > 0)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[ci[0]], "case '%s' given twice (first on line %d)",
+                           c->field[ci[0]], seen);
+    if (lp_csv_long(c, ci[1], "M", 1, 1L << 20, &M, d) || lp_csv_long(c, ci[2], "N", 1, 1L << 20, &N, d) ||
+        lp_csv_long(c, ci[3], "K", 1, 1L << 22, K, d))
+        return d->status;
+    *rows = M, *cols = N;
+    if ((crow >= 0 && get_indices(c, crow, "rows", "M", M, rows, d)) ||
+        (ccol >= 0 && get_indices(c, ccol, "cols", "N", N, cols, d)))
+        return d->status;
+    if (*rows * *K > GEMM_MAX_CASE_CODES || *cols * *K > GEMM_MAX_CASE_CODES || *rows * *cols > GEMM_MAX_CASE_OUTPUTS)
+        return lp_diag_set(d, LP_ERR_RANGE, c->line, c->col[ci[1]], "case too large: %ld x %ld x %ld", *rows, *cols,
+                           *K);
+    return LP_OK;
+}
+
+/* Every case of the file: its float32 outputs, printed as each is computed
+** (the output's header with the first). A file without cases is an error. */
 static lp_status gemm_cases(lp_csv *c, const dot_cfg *cfg, const mf_format *fmt, lp_diag *d)
 {
-    /* a case's A_hex holds up to 2^26 codes of 4 hex digits; lines stop there */
     static const char *const need[] = {"case", "M", "N", "K", "A_hex", "B_hex"};
     uint16_t *A = NULL, *B = NULL;
     float *D = NULL;
-    int digits = fmt->hex_digits, ci[6], nhdr;
+    case_ids ids = {0};
+    int digits = fmt->hex_digits, ci[6], nhdr, crow, ccol;
+    long ncases = 0;
     if (!lp_csv_next(c, d)) {
         if (!d->status) lp_diag_set(d, LP_ERR_PARSE, 1, 1, "empty file: expected a header line");
         goto done;
     }
-    if (lp_csv_split(c, d)) goto done;
+    if (lp_csv_header(c, d)) goto done;
     nhdr = c->nfields;
     for (int i = 0; i < 6; i++) {
         if ((ci[i] = lp_csv_find(c, need[i])) < 0) {
@@ -183,26 +299,11 @@ static lp_status gemm_cases(lp_csv *c, const dot_cfg *cfg, const mf_format *fmt,
             goto done;
         }
     }
-    int crow = lp_csv_find(c, "rows"), ccol = lp_csv_find(c, "cols");
-    printf("case,out_hex\n");
+    crow = lp_csv_find(c, "rows"), ccol = lp_csv_find(c, "cols");
     while (lp_csv_next(c, d)) {
         if (!c->len) continue; /* a blank line, e.g. at the end */
-        if (lp_csv_split(c, d)) break;
-        if (c->nfields != nhdr) {
-            lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[c->nfields - 1], "line has %d fields, the header %d",
-                        c->nfields, nhdr);
-            break;
-        }
-        long M, N, K, rows, cols;
-        if (lp_csv_long(c, ci[1], "M", 1, 1L << 20, &M, d) || lp_csv_long(c, ci[2], "N", 1, 1L << 20, &N, d) ||
-            lp_csv_long(c, ci[3], "K", 1, 1L << 22, &K, d))
-            break;
-        rows = crow >= 0 ? count_list(c->field[crow]) : M;
-        cols = ccol >= 0 ? count_list(c->field[ccol]) : N;
-        if (rows * K > (1L << 26) || cols * K > (1L << 26) || rows * cols > (1L << 24)) {
-            lp_diag_set(d, LP_ERR_RANGE, c->line, c->col[ci[1]], "case too large: %ld x %ld x %ld", rows, cols, K);
-            break;
-        }
+        long rows, cols, K;
+        if (lp_csv_split(c, d) || case_shape(c, nhdr, ci, crow, ccol, &ids, &rows, &cols, &K, d)) break;
         uint16_t *nA = realloc(A, sizeof *A * (size_t)(rows * K)),
                  *nB = nA ? realloc(B, sizeof *B * (size_t)(K * cols)) : NULL;
         float *nD = nB ? realloc(D, sizeof *D * (size_t)(rows * cols)) : NULL;
@@ -222,6 +323,7 @@ static lp_status gemm_cases(lp_csv *c, const dot_cfg *cfg, const mf_format *fmt,
             lp_diag_set(d, st, c->line, 1, "cannot compute this case: %s", lp_status_text(st));
             break;
         }
+        if (!ncases++) printf("case,out_hex\n");
         printf("%s,", c->field[ci[0]]);
         for (long i = 0; i < rows * cols; i++) {
             uint32_t b;
@@ -230,8 +332,10 @@ static lp_status gemm_cases(lp_csv *c, const dot_cfg *cfg, const mf_format *fmt,
         }
         putchar('\n');
     }
+    if (!d->status && !ncases) lp_diag_set(d, LP_ERR_PARSE, c->line + 1, 1, "no cases after the header");
 done:
     free(A), free(B), free(D);
+    case_ids_free(&ids);
     return d->status;
 }
 
@@ -247,18 +351,22 @@ int cmd_gemm_bits(int argc, char **argv, int first)
         cli_print_help(&gemm_cmd, stdout);
         return 0;
     }
+    if (cli_alone(&gemm_cmd, &a, "list", &d)) return cli_fail(&d);
     if (cli_get(&gemm_cmd, &a, "list")) {
         list_presets();
         return 0;
     }
     if (gemm_options(&a, &cfg, &fmt, &path, &d)) return cli_fail(&d);
-    FILE *in = fopen(path, "r");
-    if (!in) {
-        cli_value_error(&gemm_cmd, &a, NULL, 0, &d, "cannot open '%s': %s", path, strerror(errno));
-        return cli_fail(&d);
+    FILE *in;
+    uint64_t size;
+    lp_diag why;
+    lp_diag_init(&d, path);
+    if (lp_open_input(path, &in, &size, &why)) {
+        lp_diag_msg(&d, why.status, "cannot read: %s", why.msg);
+        return cli_fail_arg(&gemm_cmd, &a, NULL, 0, &d);
     }
-    lp_csv c; /* a case's A_hex holds up to 2^26 codes of 4 hex digits; lines stop there */
-    lp_csv_init(&c, in, path, (size_t)1 << 30);
+    lp_csv c;
+    lp_csv_init(&c, in, path, GEMM_MAX_LINE_BYTES);
     lp_diag_init(&d, path);
     int rc = gemm_cases(&c, &cfg, &fmt, &d) ? cli_fail(&d) : 0;
     lp_csv_free(&c);

@@ -27,27 +27,45 @@ static const cli_cmd asm_cmd = {"asm",
                                 0,
                                 1};
 
+/* "-o" is handed to the parser as "--o", one character longer: a column past
+** it, as cli.c counts them, is one too many for the line as typed. */
+static const char dash_o[] = "--o";
+
+static int asm_fail(lp_diag *d, char **argv, int argc)
+{
+    if (d->file && !strcmp(d->file, "<command-line>")) {
+        int col = 1, shift = 0;
+        for (int i = 0; i < argc && col < d->col; i++) {
+            shift += argv[i] == dash_o;
+            col += (int)strlen(argv[i]) + 1;
+        }
+        d->col -= shift;
+    }
+    return cli_fail(d);
+}
+
 int cmd_asm(int argc, char **argv, int first)
 {
     cli_args a;
     lp_diag d;
     /* accept the customary single-dash -o */
     for (int i = first; i < argc; i++)
-        if (!strcmp(argv[i], "-o")) argv[i] = (char *)"--o";
-    if (cli_parse(&asm_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
+        if (!strcmp(argv[i], "-o")) argv[i] = (char *)dash_o;
+    if (cli_parse(&asm_cmd, argc, argv, first, &a, &d)) return asm_fail(&d, argv, argc);
     if (a.help) {
         cli_print_help(&asm_cmd, stdout);
         return 0;
     }
+    if (cli_alone(&asm_cmd, &a, "help-isa", &d)) return asm_fail(&d, argv, argc);
     if (cli_get(&asm_cmd, &a, "help-isa")) {
         asm_print_reference(stdout);
         return 0;
     }
     long maxerr;
-    if (cli_get_long(&asm_cmd, &a, "max-errors", 1, 1000, 20, &maxerr, &d)) return cli_fail(&d);
+    if (cli_get_long(&asm_cmd, &a, "max-errors", 1, 1000, 20, &maxerr, &d)) return asm_fail(&d, argv, argc);
     if (a.npos != 1) {
         cli_value_error(&asm_cmd, &a, NULL, -1, &d, "'lpsim asm' needs one kernel file");
-        return cli_fail(&d);
+        return asm_fail(&d, argv, argc);
     }
     const char *path = a.pos[0], *outp = cli_get(&asm_cmd, &a, "o");
     char defout[1024];
@@ -65,7 +83,8 @@ int cmd_asm(int argc, char **argv, int first)
         char reason[LP_DIAG_MSG_MAX];
         snprintf(reason, sizeof reason, "%s", why.msg);
         lp_diag_msg(&why, why.status, "cannot read: %s", reason);
-        return cli_fail_arg(&asm_cmd, &a, NULL, 0, &why);
+        cli_place_arg(&asm_cmd, &a, NULL, 0, &why);
+        return asm_fail(&why, argv, argc);
     }
     asm_opts o = {path, (int)maxerr, false, 0, 0, 0};
     asm_diags dg = {0};
@@ -84,7 +103,7 @@ int cmd_asm(int argc, char **argv, int first)
     if (st) { /* placed at -o, or at the kernel when the output's name is derived from it */
         snprintf(why.msg, sizeof why.msg, "%s", d.msg);
         cli_value_error(&asm_cmd, &a, cli_get(&asm_cmd, &a, "o") ? "o" : NULL, 0, &d, "'%s': %s", outp, why.msg);
-        return cli_fail(&d);
+        return asm_fail(&d, argv, argc);
     }
     return 0;
 }

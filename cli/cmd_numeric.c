@@ -3,9 +3,14 @@
 ** mx-quantize. They stream stdin line by line, print each result as soon as
 ** its line is done, and stop at the first bad line with a
 ** "<stdin>:LINE:COL: error:" diagnostic and exit status 2 (nothing is printed
-** for that line or later ones).
+** for that line or later ones); a read error is such a line too, never the
+** end of the input. Hex tokens have exactly the digits of what they encode
+** (8 for a float32: "3f80000" is a typo, not 0x03f80000), so that a dropped
+** digit cannot shift a value silently.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +33,58 @@ static lp_status get_format(const cli_cmd *cmd, const cli_args *a, const char *o
 }
 
 static void print_code(const mf_format *f, uint32_t code) { printf("%0*x\n", f->hex_digits, code); }
+
+/* The argv index of option name (the "--name" itself, not its value), or -1
+** when it is absent. */
+static int opt_arg(const cli_cmd *cmd, const cli_args *a, const char *name)
+{
+    for (int k = 0; k < cmd->nopts; k++)
+        if (!strcmp(cmd->opts[k].name, name))
+            return !a->val[k] ? -1 : a->val_arg[k] - (cmd->opts[k].value && !a->val_off[k]);
+    return -1;
+}
+
+/* An error at argument i of the command line, columns counted as cli.h says. */
+static lp_status arg_error(const cli_args *a, int i, lp_diag *d, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static lp_status arg_error(const cli_args *a, int i, lp_diag *d, const char *fmt, ...)
+{
+    char msg[LP_DIAG_MSG_MAX];
+    va_list ap;
+    int col = 1;
+    for (int j = 0; j < i; j++) col += (int)strlen(a->argv[j]) + 1;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    lp_diag_init(d, "<command-line>");
+    return lp_diag_set(d, LP_ERR_ARG, 1, col, "%s", msg);
+}
+
+/* A hex token of exactly `digits` digits, or of `alt` digits (alt == digits
+** when one width is allowed), from line[*pos] on, leading blanks skipped; the
+** error at the token's first character. */
+static lp_status hex_exact(const char *line, size_t len, size_t *pos, int digits, int alt, const char *what, int lineno,
+                           uint32_t *out, lp_diag *d)
+{
+    size_t p = *pos;
+    while (p < len && (line[p] == ' ' || line[p] == '\t')) p++;
+    size_t start = p;
+    lp_status st = cli_hex_token(line, len, &p, digits > alt ? digits : alt, what, lineno, out, d);
+    if (st) return st;
+    int n = (int)(p - start);
+    if (n != digits && n != alt) {
+        if (digits == alt)
+            return lp_diag_set(d, LP_ERR_PARSE, lineno, (int)start + 1, "%s has %d hex digit%s, expected %d", what, n,
+                               n == 1 ? "" : "s", digits);
+        return lp_diag_set(d, LP_ERR_PARSE, lineno, (int)start + 1, "%s has %d hex digit%s, expected %d or %d", what, n,
+                           n == 1 ? "" : "s", alt < digits ? alt : digits, alt < digits ? digits : alt);
+    }
+    *pos = p;
+    return LP_OK;
+}
 
 /* ---- formats ----------------------------------------------------------- */
 
@@ -77,7 +134,7 @@ static void describe_format(const mf_format *f, bool values)
         if (!(f->flags & MF_F_NOSUB)) printf("min subn.  %s\n", subs);
         printf("emax       %d\n", f->emax);
     }
-    if (values && f->bits <= 8) {
+    if (values) {
         for (uint32_t c = 0; c <= f->mask; c++) {
             char v[32];
             fmt_value(mf_decode_f32(f, c), v, sizeof v);
@@ -95,7 +152,11 @@ int cmd_formats(int argc, char **argv, int first)
         cli_print_help(&formats_cmd, stdout);
         return 0;
     }
-    bool values = cli_get(&formats_cmd, &a, "values") != NULL;
+    int values = opt_arg(&formats_cmd, &a, "values");
+    if (values >= 0 && a.npos == 0) {
+        arg_error(&a, values, &d, "--values lists the codes of one format: lpsim formats FORMAT --values");
+        return cli_fail(&d);
+    }
     if (a.npos == 1) {
         mf_format f;
         lp_diag err;
@@ -103,7 +164,12 @@ int cmd_formats(int argc, char **argv, int first)
             cli_value_error(&formats_cmd, &a, NULL, 0, &d, "%s", err.msg);
             return cli_fail(&d);
         }
-        describe_format(&f, values);
+        if (values >= 0 && f.bits > 8) { /* 65536 lines or more: never what was meant */
+            arg_error(&a, values > a.pos_arg[0] ? values : a.pos_arg[0], &d,
+                      "--values lists formats of 8 bits or fewer; %s has %d", f.name, f.bits);
+            return cli_fail(&d);
+        }
+        describe_format(&f, values >= 0);
         return 0;
     }
     printf("%-16s %-20s %4s %2s %2s %4s %-7s %12s  %s\n", "name", "ml_dtypes alias", "bits", "e", "m", "bias",
@@ -138,9 +204,11 @@ static const cli_opt convert_opts[] = {
 static const cli_cmd convert_cmd = {
     "convert",
     "--to FMT [--round MODE] [--seed N] [--saturate] < in > out",
-    "Reads one float32 bit pattern per line (hex, e.g. 3f800000) and prints its code in\n"
-    "FMT, lower-case hex: 2 digits for formats of 8 bits or fewer, 4 for 9-16 bits, 8\n"
-    "above. Semantics are ml_dtypes' unless --round or --saturate say otherwise.",
+    "Reads one float32 bit pattern per line (8 hex digits, e.g. 3f800000; blanks around\n"
+    "it are allowed, an empty line is an error) and prints its code in FMT, lower-case\n"
+    "hex: 2 digits for formats of 8 bits or fewer, 4 for 9-16 bits, 8 above. Semantics\n"
+    "are ml_dtypes' unless --round or --saturate say otherwise; --seed needs --round\n"
+    "stochastic.",
     convert_opts,
     CLI_NOPTS(convert_opts),
     0,
@@ -165,6 +233,11 @@ int cmd_convert(int argc, char **argv, int first)
         return cli_fail(&d);
     }
     if (cli_get_u64(&convert_cmd, &a, "seed", 0, &o.seed, &d)) return cli_fail(&d);
+    int seed_at = opt_arg(&convert_cmd, &a, "seed"), round_at = opt_arg(&convert_cmd, &a, "round");
+    if (seed_at >= 0 && o.round != MF_RSR) {
+        arg_error(&a, seed_at > round_at ? seed_at : round_at, &d, "--seed applies to --round stochastic only");
+        return cli_fail(&d);
+    }
     o.saturate = cli_get(&convert_cmd, &a, "saturate") != NULL;
 
     lp_lines r;
@@ -176,7 +249,7 @@ int cmd_convert(int argc, char **argv, int first)
         line = r.buf;
         size_t pos = 0;
         uint32_t x;
-        if (cli_hex_token(line, r.len, &pos, 8, "float32 bit pattern", r.lineno, &x, &d)) break;
+        if (hex_exact(line, r.len, &pos, 8, 8, "float32 bit pattern", r.lineno, &x, &d)) break;
         if (!cli_rest_blank(line, r.len, pos)) {
             lp_diag_set(&d, LP_ERR_PARSE, r.lineno, (int)pos + 2, "expected one float32 bit pattern per line");
             break;
@@ -193,8 +266,10 @@ static const cli_opt decode_opts[] = {
 };
 static const cli_cmd decode_cmd = {"decode",
                                    "--from FMT < in > out",
-                                   "Reads one code of FMT per line (hex, as 'lpsim convert' prints them; fewer digits\n"
-                                   "are accepted) and prints its value as a float32 bit pattern (8 hex digits).",
+                                   "Reads one code of FMT per line, in hex with exactly the digits 'lpsim convert'\n"
+                                   "prints for FMT (2 for formats of 8 bits or fewer, 4 for 9-16 bits, 8 above) or\n"
+                                   "exactly the fewest that hold its bits (1 for 4-bit formats such as fp4_e2m1fn, 3\n"
+                                   "for 12-bit ones), and prints its value as a float32 bit pattern (8 hex digits).",
                                    decode_opts,
                                    CLI_NOPTS(decode_opts),
                                    0,
@@ -220,7 +295,7 @@ int cmd_decode(int argc, char **argv, int first)
         line = r.buf;
         size_t pos = 0;
         uint32_t c;
-        if (cli_hex_token(line, r.len, &pos, f.hex_digits, "code", r.lineno, &c, &d)) break;
+        if (hex_exact(line, r.len, &pos, f.hex_digits, (f.bits + 3) / 4, "code", r.lineno, &c, &d)) break;
         if (!cli_rest_blank(line, r.len, pos)) {
             lp_diag_set(&d, LP_ERR_PARSE, r.lineno, (int)pos + 2, "expected one code per line");
             break;
@@ -250,12 +325,13 @@ static const cli_opt mxq_opts[] = {
 static const cli_cmd mxq_cmd = {
     "mx-quantize",
     "--elem TYPE [--round nearest|even] [--block 32] [--codes] < in > out",
-    "Each input line holds space-separated float32 bit patterns, a multiple of the block\n"
-    "size; blocks run along the line. Each output line holds the dequantised values\n"
-    "(float32 bit patterns), or with --codes one 'SS:CCCC...' group per block: the E8M0\n"
-    "scale byte and the element codes packed little-endian at their width (FP4: low\n"
-    "nibble first). OCP MX v1.0: scale exponent floor(log2(max|x|)) - emax from the\n"
-    "float32 bits, clamped to [-127, 127]; elements saturate; inf or NaN makes the block NaN.",
+    "Each input line holds space-separated float32 bit patterns (8 hex digits each), a\n"
+    "multiple of the block size; blocks run along the line. Each output line holds the\n"
+    "dequantised values (float32 bit patterns), or with --codes one 'SS:CCCC...' group\n"
+    "per block: the E8M0 scale byte and the element codes packed little-endian at their\n"
+    "width (FP4: low nibble first). OCP MX v1.0: scale exponent floor(log2(max|x|)) - emax\n"
+    "from the float32 bits, clamped to [-127, 127]; elements saturate; inf or NaN makes\n"
+    "the block NaN.",
     mxq_opts,
     CLI_NOPTS(mxq_opts),
     0,
@@ -361,7 +437,7 @@ int cmd_mx_quantize(int argc, char **argv, int first)
             }
             while (line[pos] == ' ' || line[pos] == '\t') pos++;
             b.cols[n] = pos;
-            if (cli_hex_token(line, r.len, &pos, 8, "float32 bit pattern", r.lineno, &v, &d)) break;
+            if (hex_exact(line, r.len, &pos, 8, 8, "float32 bit pattern", r.lineno, &v, &d)) break;
             memcpy(&b.x[n++], &v, sizeof v);
         }
         if (d.status) break;

@@ -17,8 +17,10 @@
 #include "commands.h"
 #include "isa.h"
 #include "lp_csv.h"
+#include "lp_file.h"
 #include "plot.h"
 #include "system.h"
+#include "units.h"
 
 static const cli_opt timeline_opts[] = {
     {"out", "OUT.png|OUT.svg", "the picture to write (the extension picks the format)"},
@@ -36,9 +38,13 @@ static const cli_cmd timeline_cmd = {
     1,
     1};
 
-#define MAX_UNITS 32
+#define MAX_UNITS (ARCH_MAX_UNITS + 3) /* a chip's units, and the standard lanes */
 #define MAX_LANES 64
+#define TIMELINE_MAX_LINE_BYTES 4096 /* a row: six fields, the longest 20 digits */
 static const char *const standard_units[] = {"dma", "matrix", "vector"};
+/* The classes of instruction a unit of each standard section runs (as models/arch/arch.c declares the sections). */
+static const unsigned standard_classes[] = {1u << UNIT_CLASS_DMA, 1u << UNIT_CLASS_MATRIX | 1u << UNIT_CLASS_PIM,
+                                            1u << UNIT_CLASS_VECTOR};
 static const unsigned colors[] = {0x4477aa, 0xcc6677, 0x228833, 0xccbb44, 0x66ccee, 0xaa3377, 0xbbbbbb, 0x332288};
 
 typedef struct row {
@@ -51,8 +57,19 @@ typedef struct units {
     char name[MAX_UNITS][ARCH_UNIT_NAME_MAX];
     bool numbered[MAX_UNITS]; /* lanes numbered: a DMA unit's engines */
     int lanes[MAX_UNITS];
+    int cls[MAX_UNITS];  /* class of the instructions it ran, -1 before the first */
+    int line[MAX_UNITS]; /* the line of that first one */
+    int named;           /* units the trace names */
     int n;
 } units;
+
+/* What the rows so far fix for the next: exec writes a row per instruction,
+** in program order, and issues in order. */
+typedef struct trace_order {
+    bool any;
+    uint64_t index, issue;
+    int line;
+} trace_order;
 
 /* The unit's index, added on first sight; -1 when there are too many. */
 static int unit_index(units *u, const char *name)
@@ -61,6 +78,7 @@ static int unit_index(units *u, const char *name)
         if (!strcmp(u->name[i], name)) return i;
     if (u->n == MAX_UNITS) return -1;
     snprintf(u->name[u->n], sizeof u->name[0], "%s", name);
+    u->cls[u->n] = -1;
     return u->n++;
 }
 
@@ -78,28 +96,61 @@ static lp_status field_u64(const lp_csv *c, int i, const char *what, uint64_t *o
     return LP_OK;
 }
 
-/* Check and keep one row of the trace. */
-static lp_status read_row(lp_csv *c, units *u, row *r, lp_diag *d)
+/* The row's instruction (field 1) and unit (field 2): a known instruction that
+** runs on a unit, on a unit that runs its class (a standard section's class, or
+** the class of the unit's other instructions). */
+static lp_status row_unit(const lp_csv *c, units *u, row *r, lp_diag *d)
 {
-    uint64_t index = 0, issue = 0;
-    lp_status st;
-    if ((st = lp_csv_split(c, d)) || (st = field_u64(c, 0, "the instruction index", &index, d))) return st;
-    if (c->nfields < 2)
-        return lp_diag_set(d, LP_ERR_PARSE, c->line, (int)c->len + 1, "expected an instruction mnemonic");
     const char *m = c->field[1];
     size_t k = strspn(m, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789");
     if (!k || m[k] || k >= sizeof r->insn || c->nfields < 3)
         return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[1] + (int)k, "expected an instruction mnemonic");
+    int op = isa_lookup(m);
+    if (op < 0) return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[1], "unknown instruction '%s'", m);
+    unit_class cls = isa_get((isa_op)op)->cls;
+    if (cls == UNIT_CLASS_CTRL)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[1], "%s runs on no unit; exec never traces it", m);
     snprintf(r->insn, sizeof r->insn, "%s", m);
     const char *un = c->field[2];
     size_t ul = strspn(un, "abcdefghijklmnopqrstuvwxyz0123456789_");
     if (!(un[0] >= 'a' && un[0] <= 'z') || un[ul] || ul >= ARCH_UNIT_NAME_MAX || c->nfields < 4)
         return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[2],
                            "expected a unit name (a lower-case letter, then letters, digits or _)");
-    if ((r->unit = unit_index(u, un)) < 0)
-        return lp_diag_set(d, LP_ERR_RANGE, c->line, c->col[2], "more than %d units", MAX_UNITS);
-    int op = isa_lookup(m);
-    if (op >= 0 && isa_get((isa_op)op)->cls == UNIT_CLASS_DMA) u->numbered[r->unit] = true;
+    int i = unit_index(u, un);
+    if (i >= 0 && u->cls[i] < 0 && u->named == ARCH_MAX_UNITS) i = -1;
+    if (i < 0)
+        return lp_diag_set(d, LP_ERR_RANGE, c->line, c->col[2], "more than %d units (a chip has at most %d)",
+                           ARCH_MAX_UNITS, ARCH_MAX_UNITS);
+    if (i < 3 && !((standard_classes[i] >> cls) & 1))
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[2],
+                           "%s is a %s instruction; the %s unit runs no %s instructions", m, unit_class_name(cls), un,
+                           unit_class_name(cls));
+    if (u->cls[i] >= 0 && u->cls[i] != (int)cls)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[2],
+                           "%s is a %s instruction; unit '%s' runs %s instructions (line %d)", m, unit_class_name(cls),
+                           un, unit_class_name((unit_class)u->cls[i]), u->line[i]);
+    if (u->cls[i] < 0) u->cls[i] = (int)cls, u->line[i] = c->line, u->named++;
+    if (cls == UNIT_CLASS_DMA) u->numbered[i] = true;
+    r->unit = i;
+    return LP_OK;
+}
+
+/* Check and keep one row of the trace. */
+static lp_status read_row(lp_csv *c, units *u, trace_order *o, row *r, lp_diag *d)
+{
+    uint64_t index = 0, issue = 0;
+    lp_status st;
+    if ((st = lp_csv_split(c, d)) || (st = field_u64(c, 0, "the instruction index", &index, d))) return st;
+    if (c->nfields < 2)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, (int)c->len + 1, "expected an instruction mnemonic");
+    if (o->any && index == o->index)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, 1, "instruction %llu given twice (also on line %d)",
+                           (unsigned long long)index, o->line);
+    if (o->any && index < o->index)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, 1,
+                           "instruction %llu after instruction %llu (line %d): rows are in program order",
+                           (unsigned long long)index, (unsigned long long)o->index, o->line);
+    if ((st = row_unit(c, u, r, d))) return st;
     if ((st = field_u64(c, 3, "the issue cycle", &issue, d))) return st;
     if (c->nfields < 5) return lp_diag_set(d, LP_ERR_PARSE, c->line, (int)c->len + 1, "expected the start cycle");
     if ((st = field_u64(c, 4, "the start cycle", &r->start, d))) return st;
@@ -108,28 +159,38 @@ static lp_status read_row(lp_csv *c, units *u, row *r, lp_diag *d)
     if (c->nfields > 6) /* a trailing comma is pointed at, an extra field at its start */
         return lp_diag_set(d, LP_ERR_PARSE, c->line, c->field[6][0] ? c->col[6] : c->col[6] - 1,
                            "expected the end of the row after 6 fields");
+    if (o->any && issue < o->issue)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[3],
+                           "issue cycle %llu is before the previous instruction's, %llu (line %d): instructions "
+                           "issue in order",
+                           (unsigned long long)issue, (unsigned long long)o->issue, o->line);
     if (r->start < issue)
         return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[4], "start cycle %llu is before issue cycle %llu",
                            (unsigned long long)r->start, (unsigned long long)issue);
     if (r->end < r->start)
         return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[5], "end cycle %llu is before start cycle %llu",
                            (unsigned long long)r->end, (unsigned long long)r->start);
-    (void)index;
+    *o = (trace_order){true, index, issue, c->line};
     return LP_OK;
 }
 
-/* Parse the trace; rows in *out (malloc'd), their number in *n. */
+/* Parse the trace; rows in *out (malloc'd), their number in *n. A trace
+** without rows is an error: there is nothing to draw. */
 static lp_status read_trace(const char *path, units *u, row **out, size_t *n, lp_diag *d)
 {
     static const char header[] = LP_SIM_TRACE_HEADER;
-    FILE *f = fopen(path, "rb");
+    FILE *f;
+    uint64_t size;
+    lp_diag why;
     lp_diag_init(d, path);
-    if (!f) return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot read: %s", strerror(errno));
+    if (lp_open_input(path, &f, &size, &why)) /* unplaced: the caller places it at the argument */
+        return lp_diag_msg(d, why.status, "cannot read: %s", why.msg);
     lp_csv c;
     size_t cap = 0, count = 0;
     row *rows = NULL;
+    trace_order order = {0};
     lp_status st = LP_OK;
-    lp_csv_init(&c, f, path, 4096);
+    lp_csv_init(&c, f, path, TIMELINE_MAX_LINE_BYTES);
     if (!lp_csv_next(&c, d)) {
         st =
             d->status ? d->status : lp_diag_set(d, LP_ERR_PARSE, 1, 1, "empty trace: expected the header '%s'", header);
@@ -139,7 +200,6 @@ static lp_status read_trace(const char *path, units *u, row **out, size_t *n, lp
         st = lp_diag_set(d, LP_ERR_PARSE, 1, (int)k + 1, "expected the header '%s'", header);
     }
     for (int s = 0; s < 3 && !st; s++) unit_index(u, standard_units[s]);
-    u->numbered[0] = true; /* the dma unit's engines */
     while (!st && lp_csv_next(&c, d)) {
         if (!c.len) continue; /* a blank line, e.g. at the end */
         if (count == cap) {
@@ -152,10 +212,12 @@ static lp_status read_trace(const char *path, units *u, row **out, size_t *n, lp
             rows = g;
         }
         memset(&rows[count], 0, sizeof rows[count]);
-        st = read_row(&c, u, &rows[count], d);
+        st = read_row(&c, u, &order, &rows[count], d);
         count += !st;
     }
     if (!st) st = d->status;
+    if (!st && !count) st = lp_diag_set(d, LP_ERR_PARSE, c.line + 1, 1, "the trace holds no instructions");
+    u->numbered[0] = true; /* the dma unit's engines, traced or not */
     lp_csv_free(&c);
     fclose(f);
     if (st) {
@@ -212,7 +274,8 @@ static void lane_label(const units *u, int i, int k, char *buf, size_t n)
 }
 
 /* The script and data of the picture; the y position of a lane counts from
-** the top (the first unit's first lane). */
+** the top (the first unit's first lane). On failure d holds the message
+** without a position. */
 static lp_status draw(const row *rows, size_t n, const units *u, uint64_t last, const char *outpath, bool svg,
                       const char *title, lp_diag *d)
 {
@@ -220,7 +283,7 @@ static lp_status draw(const row *rows, size_t n, const units *u, uint64_t last, 
     const char *data;
     int first[MAX_UNITS], nlanes = 0;
     for (int i = 0; i < u->n; i++) first[i] = nlanes, nlanes += u->lanes[i];
-    if (lp_plot_open(&pl, d)) return d->status;
+    if (lp_plot_open(&pl, svg ? ".svg" : ".png", d)) return d->status;
     FILE *df = lp_plot_data(&pl, &data, d);
     if (!df) {
         lp_plot_discard(&pl);
@@ -230,13 +293,13 @@ static lp_status draw(const row *rows, size_t n, const units *u, uint64_t last, 
         fprintf(df, "%llu %llu %d %u\n", (unsigned long long)rows[i].start, (unsigned long long)rows[i].end,
                 nlanes - 1 - (first[rows[i].unit] + rows[i].lane),
                 colors[rows[i].unit % (int)(sizeof colors / sizeof colors[0])]);
-    if (fclose(df)) {
+    if (ferror(df) | fclose(df)) {
         lp_plot_discard(&pl);
-        return lp_diag_set(d, LP_ERR_IO, 1, 1, "cannot write a temporary file");
+        return lp_diag_msg(d, LP_ERR_IO, "cannot write a temporary file");
     }
-    FILE *gp = pl.script;
+    FILE *gp = pl.script; /* the picture's path is lpsim's own; outpath never enters the script */
     fprintf(gp, "set terminal %s size 1200,%d\nset output ", svg ? "svg dynamic" : "pngcairo", 160 + 50 * nlanes);
-    lp_plot_quote(gp, outpath);
+    lp_plot_quote(gp, pl.picture_path);
     fprintf(gp, "\nset title ");
     lp_plot_quote(gp, title);
     fprintf(gp, " noenhanced\nset xlabel 'cycle'\nset xrange [0:%llu]\nset yrange [-0.7:%d.7]\nset ytics (",
@@ -255,24 +318,30 @@ static lp_status draw(const row *rows, size_t n, const units *u, uint64_t last, 
     return lp_plot_run(&pl, outpath, d);
 }
 
-/* --out and --title: the picture's name ends in .png or .svg; neither may
-** hold quotes, backslashes or line breaks. */
+/* --out and --title: the picture's name ends in .png or .svg and is not the
+** trace (lp_out refuses to write over an input); a title given is printable UTF-8 (the default, the trace's file name,
+** is drawn with '?' for what is not). Neither is ever interpreted: any quote,
+** backquote or '$' is drawn as it is. */
 static lp_status check_names(const cli_args *a, const char **outpath, const char **title, bool *svg, lp_diag *d)
 {
     *outpath = cli_get(&timeline_cmd, a, "out"), *title = cli_get(&timeline_cmd, a, "title");
     if (!*outpath)
-        return cli_value_error(&timeline_cmd, a, NULL, 0, d, "'lpsim timeline' needs --out OUT.png or --out OUT.svg");
+        return cli_value_error(&timeline_cmd, a, NULL, -1, d, "'lpsim timeline' needs --out OUT.png or --out OUT.svg");
     size_t ol = strlen(*outpath);
     *svg = ol > 4 && !strcmp(*outpath + ol - 4, ".svg");
     if (!*svg && !(ol > 4 && !strcmp(*outpath + ol - 4, ".png")))
         return cli_value_error(&timeline_cmd, a, "out", 0, d, "the picture must end in .png or .svg");
-    if (strpbrk(*outpath, "\"\\\n\r"))
-        return cli_value_error(&timeline_cmd, a, "out", 0, d,
-                               "the picture's name may not hold quotes, backslashes or newlines");
-    if (!*title) *title = strpbrk(a->pos[0], "\"\\\n\r") ? "trace" : a->pos[0];
-    if (strpbrk(*title, "\"\\\n\r"))
-        return cli_value_error(&timeline_cmd, a, "title", 0, d,
-                               "the title may not hold quotes, backslashes or newlines");
+    if (!*title) {
+        *title = a->pos[0];
+    } else {
+        size_t ok = lp_plot_text_ok(*title);
+        if ((*title)[ok]) {
+            cli_value_error(&timeline_cmd, a, "title", 0, d,
+                            "the title holds a control character or a byte that is not UTF-8 (byte 0x%02x)",
+                            (unsigned char)(*title)[ok]);
+            return lp_diag_at(d, NULL, 1, d->col + (int)ok);
+        }
+    }
     return LP_OK;
 }
 
@@ -291,27 +360,25 @@ int cmd_timeline(int argc, char **argv, int first)
     row *rows = NULL;
     size_t n = 0;
     units u = {0};
-    if (read_trace(a.pos[0], &u, &rows, &n, &d)) return cli_fail(&d);
-    FILE *probe = fopen(outpath, "ab"); /* can the picture be written? (gnuplot would go on without it) */
-    if (!probe) {
-        free(rows);
-        lp_diag_init(&d, outpath);
-        lp_diag_set(&d, LP_ERR_IO, 1, 1, "cannot write: %s", strerror(errno));
-        return cli_fail(&d);
-    }
-    fclose(probe);
+    if (read_trace(a.pos[0], &u, &rows, &n, &d)) return cli_fail_arg(&timeline_cmd, &a, NULL, 0, &d);
     uint64_t last = 1;
     for (size_t i = 0; i < n; i++)
         if (rows[i].end > last) last = rows[i].end;
     for (int i = 0; i < u.n; i++)
         if ((u.lanes[i] = assign_lanes(rows, n, i)) < 0) {
             free(rows);
+            lp_diag_init(&d, a.pos[0]);
             lp_diag_set(&d, LP_ERR_NOMEM, 1, 1, "out of memory");
             return cli_fail(&d);
         }
-    lp_status st = draw(rows, n, &u, last, outpath, svg, title, &d);
+    lp_diag why;
+    lp_diag_init(&why, NULL);
+    lp_status st = draw(rows, n, &u, last, outpath, svg, title, &why);
     free(rows);
-    if (st) return cli_fail(&d);
+    if (st) { /* about the picture: placed at --out */
+        cli_value_error(&timeline_cmd, &a, "out", 0, &d, "%s", why.msg);
+        return cli_fail(&d);
+    }
     printf("timeline: %zu instructions, %llu cycles, lanes:", n, (unsigned long long)last);
     for (int i = 0; i < u.n; i++)
         for (int k = 0; k < u.lanes[i]; k++) {

@@ -224,6 +224,12 @@ static const diag_case diag_cases[] = {
      "<stdin>:2:3: error: invalid hex digit 'z' in float32 bit pattern\n", NULL},
     {"convert --to fp8_e4m3fn", "3f800000\n3f8000000\n", "38\n",
      "<stdin>:2:1: error: float32 bit pattern has more than 8 hex digits\n", NULL},
+    {"convert --to fp8_e4m3fn", "3f800000\n3f80000\n", "38\n",
+     "<stdin>:2:1: error: float32 bit pattern has 7 hex digits, expected 8\n", NULL},
+    {"decode --from fp8_e4m3fn", "38\n8\n", "3f800000\n", "<stdin>:2:1: error: code has 1 hex digit, expected 2\n",
+     NULL},
+    {"convert --to fp8_e4m3fn --seed 1", "3f800000\n", "",
+     "<command-line>:1:@: error: --seed applies to --round stochastic only\n", "--seed"},
     {"convert --to fp8_e4m3fn", "3f800000 3f800000\n", "",
      "<stdin>:1:10: error: expected one float32 bit pattern per line\n", NULL},
     {"convert --to bf16", "3f800000\n\n3f800000\n", "3f80\n",
@@ -451,7 +457,7 @@ static void test_gemm_bits_diagnostics(void)
     snprintf(text, sizeof text, "%s1,x,1,1,0,,\n", hdr);
     expect_gemm_error("f_bf16.csv", text, "", "2:9: error: K must be between 1 and 4194304, got 0\n");
     snprintf(text, sizeof text, "%s1,x,1,1,1,3f80\n", hdr);
-    expect_gemm_error("g_bf16.csv", text, "", "2:11: error: line has 6 fields, the header 7\n");
+    expect_gemm_error("g_bf16.csv", text, "", "2:15: error: line has 6 fields, the header 7\n");
     snprintf(text, sizeof text, "%s1,x,1,1,1,3f80,3f80\n2,x,1,1,1,3f80,3f80,9\n", hdr);
     /* the first case is printed before the error on line 3 */
     char args[512], *out, *err;
@@ -470,7 +476,7 @@ static void test_gemm_bits_diagnostics(void)
         {"gemm-bits --preset exact --split 3 x_bf16.csv", "", "",
          "<command-line>:1:@: error: --split expects S:T with S >= 1 parts and a tile T >= 1, got '3'\n", "3"},
         {"gemm-bits --preset exact /nonexistent/x_bf16.csv", "", "",
-         "<command-line>:1:@: error: cannot open '/nonexistent/x_bf16.csv': No such file or directory\n",
+         "<command-line>:1:@: error: '/nonexistent/x_bf16.csv': cannot read: No such file or directory\n",
          "/nonexistent"},
         {"gemm-bits --preset exact data.csv", "", "",
          "<command-line>:1:@: error: cannot tell the input format from the file name 'data.csv'; give --in FMT\n",

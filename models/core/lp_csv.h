@@ -15,19 +15,16 @@
 #include <stdio.h>
 
 #include "lp_diag.h"
+#include "lp_file.h"
 
 #define LP_CSV_MAX_FIELDS 64
 
 typedef struct lp_csv {
-    FILE *in;
+    lp_lines lines;   /* the line reader (lp_file.h) */
     const char *path; /* shown in diagnostics; not owned */
-    size_t max_line;  /* bytes a line may hold, its newline apart */
     char *buf;        /* the current line, NUL-terminated; fields split in place */
-    size_t cap, len;
+    size_t len;
     int line; /* 1-based number of the current line */
-    char rd[65536];
-    size_t rd_pos, rd_len;
-    bool eof;
     char *field[LP_CSV_MAX_FIELDS];
     int col[LP_CSV_MAX_FIELDS]; /* 1-based column of each field */
     int nfields;
@@ -46,11 +43,16 @@ bool lp_csv_next(lp_csv *c, lp_diag *d);
 ** LP_ERR_PARSE when the line has more than LP_CSV_MAX_FIELDS fields. */
 lp_status lp_csv_split(lp_csv *c, lp_diag *d);
 
+/* Split the current line as a header: LP_OK, or LP_ERR_PARSE at the column of
+** an empty name or of the second of two equal names. */
+lp_status lp_csv_header(lp_csv *c, lp_diag *d);
+
 /* The index of the field equal to name, or -1. */
 int lp_csv_find(const lp_csv *c, const char *name);
 
-/* Field i as a decimal integer in [lo, hi]; what names it in messages
-** ("K must be an integer, got 'x'", "K must be between 1 and 8, got 9"). */
+/* Field i as a decimal integer in [lo, hi]: an optional '-' and digits, nothing
+** else (no blanks, no '+'); what names it in messages ("K must be an integer,
+** got 'x'", "K must be between 1 and 8, got 9"). */
 lp_status lp_csv_long(const lp_csv *c, int i, const char *what, long lo, long hi, long *out, lp_diag *d);
 
 #endif

@@ -1,5 +1,5 @@
 /* lp_file.c — bounded, checked reads and atomic writes (see lp_file.h). */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "lp_file.h"
 
 #include <errno.h>
@@ -226,6 +226,31 @@ void lp_lines_free(lp_lines *r)
 
 /* ---- writing ------------------------------------------------------------------------------ */
 
+/* The file a dangling symbolic link names, followed through at most 8 links
+** (relative targets taken from the link's folder); malloc'd, or NULL. */
+static char *dangling_target(const char *path)
+{
+    char *cur = strdup(path);
+    for (int hop = 0; cur && hop < 8; hop++) {
+        struct stat lst;
+        if (lstat(cur, &lst) || !S_ISLNK(lst.st_mode)) return cur;
+        char to[4096];
+        ssize_t n = readlink(cur, to, sizeof to - 1);
+        if (n <= 0) break;
+        to[n] = 0;
+        const char *slash = strrchr(cur, '/');
+        size_t dir = to[0] == '/' || !slash ? 0 : (size_t)(slash - cur) + 1;
+        char *next = malloc(dir + (size_t)n + 1);
+        if (!next) break;
+        memcpy(next, cur, dir);
+        memcpy(next + dir, to, (size_t)n + 1);
+        free(cur);
+        cur = next;
+    }
+    free(cur);
+    return NULL;
+}
+
 lp_status lp_out_open(lp_out *o, const char *path, lp_diag *d)
 {
     memset(o, 0, sizeof *o);
@@ -235,6 +260,14 @@ lp_status lp_out_open(lp_out *o, const char *path, lp_diag *d)
     struct stat st;
     bool exists = stat(path, &st) == 0;
     if (exists && S_ISDIR(st.st_mode)) return lp_diag_msg(d, LP_ERR_IO, "is a folder");
+    /* through a symbolic link the file it names is replaced, the link stays (as the shell's > does) */
+    char *real = NULL;
+    struct stat lst;
+    if (exists && S_ISREG(st.st_mode) && !lstat(path, &lst) && S_ISLNK(lst.st_mode))
+        real = realpath(path, NULL);
+    else if (!exists && !lstat(path, &lst) && S_ISLNK(lst.st_mode))
+        real = dangling_target(path);
+    if (real) path = real;
     if (exists && !S_ISREG(st.st_mode)) { /* a device, a terminal, a FIFO: written in place */
         int fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
         if (fd < 0)
@@ -256,10 +289,12 @@ lp_status lp_out_open(lp_out *o, const char *path, lp_diag *d)
     o->path = strdup(path);
     o->tmp = malloc(n + 10);
     if (!o->path || !o->tmp) {
+        free(real);
         lp_out_discard(o);
         return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
     }
     snprintf(o->tmp, n + 10, "%.*s.%s.XXXXXX", (int)dir, path, path + dir);
+    free(real);
     int fd = mkstemp(o->tmp);
     if (fd < 0) {
         int e = errno;
