@@ -14,6 +14,7 @@
 #include "dot.h"
 #include "lp_csv.h"
 #include "lp_file.h"
+#include "lp_num.h"
 #include "mf.h"
 
 /* A case holds at most 2^26 codes of A and of B, and 2^24 outputs;
@@ -108,10 +109,10 @@ static lp_status gemm_options(const cli_args *a, dot_cfg *cfg, mf_format *fmt, c
     }
     const char *sv = cli_get(&gemm_cmd, a, "split");
     if (sv) {
-        char *end;
-        long s = strtol(sv, &end, 10), t = 0;
-        if (*end == ':') t = strtol(end + 1, &end, 10);
-        if (*end || s < 1 || t < 1 || s > 4096 || t > (1L << 20)) {
+        const char *colon = strchr(sv, ':'), *why;
+        uint64_t s = 0, t = 0;
+        if (!colon || lp_parse_u64(sv, (size_t)(colon - sv), &s, &why) ||
+            lp_parse_u64(colon + 1, strlen(colon + 1), &t, &why) || s < 1 || t < 1 || s > 4096 || t > (1u << 20)) {
             cli_value_error(&gemm_cmd, a, "split", -1, d,
                             "--split expects S:T with S >= 1 parts and a tile T >= 1, got '%s'", sv);
             return d->status;

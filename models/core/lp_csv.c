@@ -5,6 +5,8 @@
 */
 #include "lp_csv.h"
 
+#include "lp_num.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,16 +80,15 @@ int lp_csv_find(const lp_csv *c, const char *name)
 
 lp_status lp_csv_long(const lp_csv *c, int i, const char *what, long lo, long hi, long *out, lp_diag *d)
 {
-    const char *s = c->field[i], *p = s + (s[0] == '-');
-    char *end = (char *)s;
-    long v = 0;
-    errno = 0;
-    if (*p >= '0' && *p <= '9') v = strtol(s, &end, 10); /* strtol alone would take blanks and '+' */
-    if (end == s || *end)
-        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i], "%s must be an integer, got '%s'", what, s);
-    if (errno == ERANGE || v < lo || v > hi)
+    const char *s = c->field[i], *why = "";
+    int64_t v = 0;
+    lp_status st = lp_parse_i64(s, strlen(s), &v, &why);
+    if (st == LP_ERR_PARSE) /* the reason where the text looks like a number but is not taken ("017") */
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i], "%s must be an integer, got '%s'%s%s", what, s,
+                           strcmp(why, "not a whole number") ? ": " : "", strcmp(why, "not a whole number") ? why : "");
+    if (st || v < lo || v > hi)
         return lp_diag_set(d, LP_ERR_RANGE, c->line, c->col[i], "%s must be between %ld and %ld, got %s", what, lo, hi,
                            s);
-    *out = v;
+    *out = (long)v;
     return LP_OK;
 }

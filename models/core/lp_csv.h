@@ -50,9 +50,9 @@ lp_status lp_csv_header(lp_csv *c, lp_diag *d);
 /* The index of the field equal to name, or -1. */
 int lp_csv_find(const lp_csv *c, const char *name);
 
-/* Field i as a decimal integer in [lo, hi]: an optional '-' and digits, nothing
-** else (no blanks, no '+'); what names it in messages ("K must be an integer,
-** got 'x'", "K must be between 1 and 8, got 9"). */
+/* Field i as an integer in [lo, hi], read by lp_num (decimal or 0x hex, an
+** optional '-'; no blanks, no '+', no leading 0); what names it in messages
+** ("K must be an integer, got 'x'", "K must be between 1 and 8, got 9"). */
 lp_status lp_csv_long(const lp_csv *c, int i, const char *what, long lo, long hi, long *out, lp_diag *d);
 
 #endif
