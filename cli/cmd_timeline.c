@@ -41,6 +41,7 @@ static const cli_cmd timeline_cmd = {
 #define MAX_UNITS (ARCH_MAX_UNITS + 3) /* a chip's units, and the standard lanes */
 #define MAX_LANES 64
 #define TIMELINE_MAX_LINE_BYTES 4096 /* a row: six fields, the longest 20 digits */
+#define TIMELINE_MAX_ROWS (1 << 22)  /* 192 MiB of rows; exec traces at most 2^24 instructions */
 static const char *const standard_units[] = {"dma", "matrix", "vector"};
 /* The classes of instruction a unit of each standard section runs (as models/arch/arch.c declares the sections). */
 static const unsigned standard_classes[] = {1u << UNIT_CLASS_DMA, 1u << UNIT_CLASS_MATRIX | 1u << UNIT_CLASS_PIM,
@@ -202,6 +203,11 @@ static lp_status read_trace(const char *path, units *u, row **out, size_t *n, lp
     for (int s = 0; s < 3 && !st; s++) unit_index(u, standard_units[s]);
     while (!st && lp_csv_next(&c, d)) {
         if (!c.len) continue; /* a blank line, e.g. at the end */
+        if (count == TIMELINE_MAX_ROWS) {
+            st = lp_diag_set(d, LP_ERR_RANGE, c.line, 1,
+                             "the trace holds more than %d instructions, the most a timeline draws", TIMELINE_MAX_ROWS);
+            break;
+        }
         if (count == cap) {
             cap = cap ? 2 * cap : 256;
             row *g = realloc(rows, cap * sizeof *rows);
