@@ -1,0 +1,370 @@
+/*
+** test_workloads.c — workloads/: counts of every kind against closed forms
+** written out here (not calls into wl_count), the inline form's round trip
+** through wl_print, its diagnostics (message, column and status, exactly),
+** the largest workloads without overflow, and the reference page listing
+** every key.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lp_test.h"
+#include "workload.h"
+
+static bool parse(const char *text, wl_spec *s)
+{
+    lp_diag d;
+    lp_status st = wl_parse_inline(text, "<t>", 1, 1, s, &d);
+    if (st) fprintf(stderr, "\n  '%s': %s (col %d)", text, d.msg, d.col);
+    CU_ASSERT_EQUAL(st, LP_OK);
+    return st == LP_OK;
+}
+
+static bool count(const char *text, wl_counts *c)
+{
+    wl_spec s;
+    memset(c, 0, sizeof *c);
+    if (!parse(text, &s)) return false;
+    wl_count(&s, c);
+    CU_ASSERT_EQUAL(c->bytes, c->read_bytes + c->write_bytes);
+    uint64_t v = 0, m = 0;
+    for (int i = 0; i < WL_VEC_COUNT; i++) v += c->vec[i];
+    for (int i = 0; i < c->n_pairs; i++) m += c->pair[i].macs;
+    CU_ASSERT_EQUAL(c->vec_ops, v);
+    CU_ASSERT_EQUAL(c->macs, m);
+    return true;
+}
+
+static void expect_pair(const wl_counts *c, int i, const char *a, const char *b, uint64_t macs)
+{
+    CU_ASSERT_FATAL(i < c->n_pairs);
+    CU_ASSERT_STRING_EQUAL(c->pair[i].a.name, a);
+    CU_ASSERT_STRING_EQUAL(c->pair[i].b.name, b);
+    CU_ASSERT_EQUAL(c->pair[i].macs, macs);
+}
+
+static void test_gemm_and_gemv(void)
+{
+    wl_counts c;
+    if (count("gemm M=64 N=48 K=80 batch=3 in=bf16 out=fp32", &c)) {
+        CU_ASSERT_EQUAL(c.n_pairs, 1);
+        expect_pair(&c, 0, "bf16", "bf16", 3ull * 64 * 48 * 80);
+        CU_ASSERT_EQUAL(c.read_bytes, 3ull * 64 * 80 * 2 + 3ull * 48 * 80 * 2);
+        CU_ASSERT_EQUAL(c.write_bytes, 3ull * 64 * 48 * 4);
+        CU_ASSERT_EQUAL(c.vec_ops, 0);
+    }
+    /* MX: packed elements plus one scale byte per 32 along K, ceil(80/32) = 3 per row */
+    if (count("gemm M=64 N=48 K=80 batch=3 in_a=mxfp4_e2m1 in_b=mxfp8_e4m3 out=mxfp6_e3m2 layout=kn", &c)) {
+        expect_pair(&c, 0, "mxfp4_e2m1", "mxfp8_e4m3", 3ull * 64 * 48 * 80);
+        CU_ASSERT_EQUAL(c.read_bytes, (3ull * 64 * 80 / 2 + 3ull * 64 * 3) + (3ull * 48 * 80 + 3ull * 48 * 3));
+        /* the output quantised along N: 48 / 32 -> 2 blocks per row */
+        CU_ASSERT_EQUAL(c.write_bytes, 3ull * 64 * 48 * 6 / 8 + 3ull * 64 * 2);
+    }
+    if (count("gemm M=2 N=2 K=32 in=mxint8", &c))
+        CU_ASSERT_EQUAL(c.read_bytes, 2 * (2 * 32 + 2)); /* mxint8: 8-bit elements, one scale per row */
+    /* int4 packed two per byte, an odd count rounding up: y[3] = x[5] . B[5][3] */
+    if (count("gemv N=3 K=5 in_a=bf16 in_b=int4 out=fp32", &c)) {
+        expect_pair(&c, 0, "bf16", "int4", 15);
+        CU_ASSERT_EQUAL(c.read_bytes, 5 * 2 + 8);
+        CU_ASSERT_EQUAL(c.write_bytes, 3 * 4);
+    }
+    if (count("gemv N=4096 K=4096 in=fp8_e4m3fn", &c)) {
+        expect_pair(&c, 0, "fp8_e4m3fn", "fp8_e4m3fn", 4096ull * 4096);
+        CU_ASSERT_EQUAL(c.bytes, 4096 + 4096ull * 4096 + 4096 * 2);
+    }
+}
+
+static void test_attention(void)
+{
+    wl_counts c;
+    /* causal: the lower triangle with its diagonal, 10*11/2 = 55 scores per head */
+    if (count("attention kind=prefill batch=2 heads=4 kv_heads=2 head_dim=16 seq=10 causal=1", &c)) {
+        uint64_t scores = 2 * 4 * 55;
+        expect_pair(&c, 0, "bf16", "bf16", 2 * scores * 16);
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_SOFTMAX], 6 * scores);
+        CU_ASSERT_EQUAL(c.vec_ops, 6 * scores);
+        CU_ASSERT_EQUAL(c.read_bytes, 2 * 4 * 10 * 16 * 2 + 2 * (2 * 2 * 10 * 16 * 2));
+        CU_ASSERT_EQUAL(c.write_bytes, 2 * 4 * 10 * 16 * 2);
+    }
+    if (count("attention kind=prefill batch=2 heads=4 kv_heads=2 head_dim=16 seq=10 causal=0", &c)) {
+        expect_pair(&c, 0, "bf16", "bf16", 2 * (2 * 4 * 100) * 16);
+        CU_ASSERT_EQUAL(c.vec_ops, 6 * 2 * 4 * 100);
+    }
+    if (count("attention kind=prefill heads=1 head_dim=1 seq=1", &c)) /* causal by default: one score */
+        CU_ASSERT_EQUAL(c.macs, 2);
+    /* decode: one query against ctx keys; K and V of kv_heads heads */
+    if (count("attention kind=decode batch=8 heads=32 kv_heads=8 head_dim=128 ctx=4096 in=fp16 kv=fp8_e4m3fn", &c)) {
+        expect_pair(&c, 0, "fp16", "fp8_e4m3fn", 2ull * 8 * 32 * 4096 * 128);
+        CU_ASSERT_EQUAL(c.vec_ops, 6ull * 8 * 32 * 4096);
+        CU_ASSERT_EQUAL(c.read_bytes, 8 * 32 * 128 * 2 + 2ull * 8 * 8 * 4096 * 128);
+        CU_ASSERT_EQUAL(c.write_bytes, 8 * 32 * 128 * 2);
+    }
+    /* GQA: the same MACs as multi-head attention, K and V bytes divided by heads/kv_heads */
+    wl_counts mha, gqa;
+    if (count("attention kind=prefill heads=32 kv_heads=32 head_dim=128 seq=512", &mha) &&
+        count("attention kind=prefill heads=32 kv_heads=8 head_dim=128 seq=512", &gqa)) {
+        CU_ASSERT_EQUAL(mha.macs, gqa.macs);
+        uint64_t q_o = 2 * (32ull * 512 * 128 * 2), kv = 2 * (32ull * 512 * 128 * 2);
+        CU_ASSERT_EQUAL(mha.bytes, q_o + kv);
+        CU_ASSERT_EQUAL(gqa.bytes, q_o + kv / 4);
+    }
+    /* MX K and V: quantised along head_dim, 128 / 32 = 4 scales per row */
+    if (count("attention kind=decode heads=2 head_dim=128 ctx=3 kv=mxfp8_e5m2", &c))
+        CU_ASSERT_EQUAL(c.read_bytes, 2 * 128 * 2 + 2 * (2 * 3 * 128 + 2 * 3 * 4));
+}
+
+/* tiny: hidden 64, heads 4, kv_heads 2, head_dim 16 (Q 64 wide, K and V 32), MLP 128 SwiGLU, RMSNorm, rotary */
+static void test_tiny_layer(void)
+{
+    wl_counts c;
+    if (count("layer model=tiny phase=prefill tokens=8", &c)) {
+        expect_pair(&c, 0, "bf16", "bf16",
+                    8 * 64 * 64 + 2 * 8 * 64 * 32 + 8 * 64 * 64 + 3 * 8 * 64 * 128 + 2 * (4 * 36) * 16);
+        CU_ASSERT_EQUAL(c.n_pairs, 1);
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_SOFTMAX], 6 * 4 * 36);
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_NORM], 2 * 4 * 8 * 64);
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_ACT], 5 * 8 * 128);
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_ROTARY], 3 * 8 * (64 + 32));
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_ADD], 2 * 8 * 64);
+        /* x; Q, K, V, O; gate, up, down; two norm weights */
+        CU_ASSERT_EQUAL(c.read_bytes, 8 * 64 * 2 + (64 * 64 + 2 * 32 * 64 + 64 * 64 + 3 * 128 * 64) * 2 + 2 * 64 * 2);
+        CU_ASSERT_EQUAL(c.write_bytes, 2 * 8 * 32 * 2 + 8 * 64 * 2); /* new K and V, the output */
+    }
+    /* decode at ctx 10, two sequences: 9 cached tokens read, the new one written */
+    if (count("layer model=tiny phase=decode ctx=10 batch=2 w=int4 a=bf16 kv=fp8_e4m3fn", &c)) {
+        CU_ASSERT_EQUAL(c.n_pairs, 2);
+        expect_pair(&c, 0, "bf16", "int4", 2 * (64 * 64 + 2 * 64 * 32 + 64 * 64 + 3 * 64 * 128));
+        expect_pair(&c, 1, "bf16", "fp8_e4m3fn", 2 * (2 * 4 * 10) * 16);
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_SOFTMAX], 6 * 2 * 4 * 10);
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_ROTARY], 3 * 2 * 96);
+        CU_ASSERT_EQUAL(c.read_bytes, 2 * 64 * 2 + (64 * 64 + 2 * 32 * 64 + 64 * 64 + 3 * 128 * 64) / 2 + 2 * 64 * 2 +
+                                          2 * (2 * 9 * 2 * 16));
+        CU_ASSERT_EQUAL(c.write_bytes, 2 * (2 * 2 * 16) + 2 * 64 * 2);
+    }
+}
+
+static void test_models(void)
+{
+    wl_counts layer, c;
+    /* tiny model prefill: 2 layers, then embedding (ids, rows; output written), final norm and vocabulary */
+    if (count("layer model=tiny phase=prefill tokens=8", &layer) &&
+        count("model model=tiny phase=prefill tokens=8", &c)) {
+        expect_pair(&c, 0, "bf16", "bf16", 2 * layer.macs + 8 * 64 * 256);
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_NORM], 2 * layer.vec[WL_VEC_NORM] + 4 * 8 * 64);
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_ADD], 2 * layer.vec[WL_VEC_ADD]);
+        CU_ASSERT_EQUAL(c.read_bytes,
+                        2 * layer.read_bytes + (8 * 4 + 8 * 64 * 2) + (8 * 64 * 2 + 64 * 2) + 256 * 64 * 2);
+        CU_ASSERT_EQUAL(c.write_bytes, 2 * layer.write_bytes + 8 * 64 * 2 + 8 * 256 * 2);
+    }
+    /* decode: the vocabulary projection for the one new token per sequence */
+    if (count("layer model=tiny phase=decode ctx=5 batch=3", &layer) &&
+        count("model model=tiny phase=decode ctx=5 batch=3", &c))
+        CU_ASSERT_EQUAL(c.macs, 2 * layer.macs + 3 * 64 * 256);
+    /* gpt2: GELU (2 matrices, 8 ops), LayerNorm (7 ops, weight and bias), learned positions, no rotary */
+    if (count("layer model=gpt2 phase=prefill tokens=4", &layer) &&
+        count("model model=gpt2 phase=prefill tokens=4", &c)) {
+        CU_ASSERT_EQUAL(layer.macs, 4ull * 768 * 768 * 4 + 2ull * 4 * 768 * 3072 + 2 * (12 * 10) * 64);
+        CU_ASSERT_EQUAL(layer.vec[WL_VEC_ACT], 8 * 4 * 3072);
+        CU_ASSERT_EQUAL(layer.vec[WL_VEC_NORM], 2 * 7 * 4 * 768);
+        CU_ASSERT_EQUAL(layer.vec[WL_VEC_ROTARY], 0);
+        CU_ASSERT_EQUAL(c.vec[WL_VEC_ADD], 12 * layer.vec[WL_VEC_ADD] + 4 * 768);
+        CU_ASSERT_EQUAL(c.read_bytes, 12 * layer.read_bytes + (4 * 4 + 2 * 4 * 768 * 2) + (4 * 768 * 2 + 2 * 768 * 2) +
+                                          50257ull * 768 * 2);
+    }
+    /* llama-3-8b, one layer, prefill of 2048 tokens, by hand:
+    **   Q, O      2 x 2048 x 4096 x 4096       =  68,719,476,736
+    **   K, V      2 x 2048 x 4096 x 1024       =  17,179,869,184
+    **   MLP       3 x 2048 x 4096 x 14336      = 360,777,252,864
+    **   QK^T, PV  2 x 32 x (2048 x 2049 / 2) x 128 =  17,188,257,792
+    **   total                                   = 463,864,856,576 */
+    if (count("layer model=llama-3-8b phase=prefill tokens=2048", &c)) CU_ASSERT_EQUAL(c.macs, 463864856576ull);
+    const wl_model *m = wl_model_get(WL_LLAMA_3_8B);
+    CU_ASSERT(m->hidden == 4096 && m->layers == 32 && m->heads == 32 && m->kv_heads == 8 && m->head_dim == 128 &&
+              m->mlp == 14336 && m->vocab == 128256 && m->act == WL_ACT_SWIGLU && m->pos == WL_POS_ROTARY);
+    m = wl_model_get(WL_LLAMA_2_7B);
+    CU_ASSERT(m->hidden == 4096 && m->layers == 32 && m->kv_heads == 32 && m->mlp == 11008 && m->vocab == 32000);
+    m = wl_model_get(WL_GPT2);
+    CU_ASSERT(m->hidden == 768 && m->layers == 12 && m->heads == 12 && m->mlp == 3072 && m->vocab == 50257 &&
+              m->norm == WL_NORM_LN && m->pos == WL_POS_LEARNED && m->positions == 1024);
+}
+
+/* The largest values of each kind, counted again in double: a wrapped count would be far off. */
+static void test_largest_without_overflow(void)
+{
+    wl_counts c;
+    double n = 262144.0;
+    if (count("attention kind=prefill batch=256 heads=256 head_dim=1024 seq=262144 causal=0 in=fp32 kv=fp32 out=fp32",
+              &c)) {
+        CU_ASSERT_EQUAL(c.macs, 1ull << 63);
+        CU_ASSERT_DOUBLE_EQUAL((double)c.bytes, 4.0 * 4 * 256 * 256 * n * 1024, 1.0);
+    }
+    if (count("gemm M=262144 N=262144 K=262144 batch=256 in=fp32 out=fp32", &c)) CU_ASSERT_EQUAL(c.macs, 1ull << 62);
+    if (count("model model=llama-3-8b phase=prefill tokens=262144 batch=256 w=fp32 a=fp32 kv=fp32", &c)) {
+        double r = 256 * n, h = 4096,
+               layer = r * h * (2 * 4096 + 2 * 1024) + 3 * r * h * 14336 + 256 * 32 * 128 * n * (n + 1);
+        double macs = 32 * layer + r * h * 128256;
+        CU_ASSERT(fabs((double)c.macs - macs) <= macs * 1e-12);
+        CU_ASSERT(macs < 4.7e18); /* below 2^62 */
+    }
+}
+
+static char *print_to_string(const wl_spec *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    wl_print(s, f);
+    fclose(f);
+    return buf;
+}
+
+static void test_print_parse_round_trip(void)
+{
+    static const char *texts[] = {
+        "gemm M=4096 N=4096 K=4096 in=bf16 out=bf16",
+        "gemm M=3 N=5 K=7 batch=4 in=fp8_e4m3fn in_b=mxfp4_e2m1 out=fp32 layout=kn",
+        "gemm M=1 N=1 K=1 in_a=float8_e5m2 in_b=e3m2_b5 out=mxint8",
+        "gemv N=4096 K=4096 in=int4",
+        "attention kind=prefill batch=1 heads=32 kv_heads=8 head_dim=128 seq=4096 causal=1",
+        "attention kind=prefill heads=12 head_dim=64 seq=7 causal=0 in=fp16 kv=mxfp6_e2m3",
+        "attention kind=decode batch=8 heads=32 kv_heads=8 head_dim=128 ctx=4096",
+        "layer model=llama-3-8b phase=prefill tokens=2048",
+        "layer model=tiny phase=decode ctx=3 w=int4 a=bf16 kv=fp8_e4m3fn",
+        "model model=llama-3-8b phase=decode ctx=4096 batch=1",
+        "model model=gpt2 phase=prefill tokens=1024 w=mxfp8_e5m2",
+        "model model=llama-2-7b phase=prefill tokens=16 batch=2",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        wl_spec a, b;
+        if (!parse(texts[i], &a)) continue;
+        char *p = print_to_string(&a);
+        if (parse(p, &b)) {
+            if (!wl_spec_equal(&a, &b)) fprintf(stderr, "\n  '%s' printed as '%s'", texts[i], p);
+            CU_ASSERT_TRUE(wl_spec_equal(&a, &b));
+        }
+        free(p);
+    }
+    /* every key explicit, aliases canonical, keys of the other phase left out */
+    static const char *exact[][2] = {
+        {"gemm K=3 N=2 M=1 in=float8_e4m3fn", "gemm M=1 N=2 K=3 batch=1 in=fp8_e4m3fn in_a=fp8_e4m3fn "
+                                              "in_b=fp8_e4m3fn out=bf16 layout=nk"},
+        {"attention head_dim=8 ctx=9 heads=4 kind=decode",
+         "attention kind=decode batch=1 heads=4 kv_heads=4 head_dim=8 ctx=9 in=bf16 kv=bf16 out=bf16"},
+        {"model phase=prefill model=tiny tokens=5",
+         "model model=tiny phase=prefill batch=1 tokens=5 w=bf16 a=bf16 kv=bf16"},
+    };
+    for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+        wl_spec a;
+        if (!parse(exact[i][0], &a)) continue;
+        char *p = print_to_string(&a);
+        CU_ASSERT_STRING_EQUAL(p, exact[i][1]);
+        free(p);
+    }
+    wl_spec a, b;
+    if (parse("gemm M=1 N=2 K=3", &a) && parse("gemm M=1 N=2 K=3 in_b=int8", &b))
+        CU_ASSERT_FALSE(wl_spec_equal(&a, &b));
+}
+
+/* Each case: the text, col0, the status, the marker (the error's column is
+** col0 plus the offset of the marker's first occurrence in the text; "" is
+** the end) and the exact message. */
+static void test_diagnostics(void)
+{
+    static const struct {
+        const char *text;
+        int col0;
+        lp_status st;
+        const char *at, *msg;
+    } cases[] = {
+        {"gem M=1", 1, LP_ERR_PARSE, "gem", "unknown workload 'gem' (did you mean 'gemm'?)"},
+        {"  ", 1, LP_ERR_PARSE, "", "empty workload (expected gemm, gemv, attention, layer or model)"},
+        {"conv x=1", 1, LP_ERR_PARSE, "conv",
+         "unknown workload 'conv' (expected gemm, gemv, attention, layer or model)"},
+        {"attention kind=prefill heads=32 hed_dim=128 seq=4", 1, LP_ERR_PARSE, "hed_dim",
+         "unknown key 'hed_dim' for attention (did you mean 'head_dim'?)"},
+        {"gemm m=1 N=1 K=1", 1, LP_ERR_PARSE, "m=", "unknown key 'm' for gemm (did you mean 'M'?)"},
+        {"gemv N=1 K=1 M=1", 1, LP_ERR_PARSE, "M=", "unknown key 'M' for gemv (keys: N, K, in, in_a, in_b, out)"},
+        {"gemm M=1 N=2 M=3 K=1", 1, LP_ERR_PARSE, "M=3", "key 'M' given twice (first at column 6)"},
+        {"gemm M=1 N 1", 1, LP_ERR_PARSE, "N 1", "expected KEY=VALUE, got 'N'"},
+        {"gemm M= N=1 K=1", 1, LP_ERR_PARSE, "M=", "key 'M' has no value"},
+        {"  gemm M=1 N=2", 5, LP_ERR_PARSE, "gemm", "missing key 'K' for gemm"},
+        {"attention kind=prefill heads=4 head_dim=8", 1, LP_ERR_PARSE, "attention",
+         "missing key 'seq' for attention kind=prefill"},
+        {"layer phase=decode ctx=4", 1, LP_ERR_PARSE, "layer", "missing key 'model' for layer"},
+        {"gemm M=0 N=1 K=1", 1, LP_ERR_RANGE, "0 N", "M must be between 1 and 262144, got 0"},
+        {"gemm M=99999999999999999999 N=1 K=1", 1, LP_ERR_RANGE, "999",
+         "M must be between 1 and 262144, got 99999999999999999999"},
+        {"attention kind=decode heads=4 head_dim=2048 ctx=1", 1, LP_ERR_RANGE, "2048",
+         "head_dim must be between 1 and 1024, got 2048"},
+        {"gemm M=4k N=1 K=1", 1, LP_ERR_PARSE, "4k", "M must be a whole number, got '4k'"},
+        {"gemm M=010 N=1 K=1", 1, LP_ERR_PARSE, "010",
+         "M must be a whole number, got '010': a leading 0 (octal?): write it in decimal or 0x hex"},
+        {"gemm M=1 N=1 K=1 in=bf61", 1, LP_ERR_FORMAT, "bf61", "unknown format 'bf61' (did you mean 'bf16'?)"},
+        {"attention kind=prefill heads=4 head_dim=8 seq=4 causal=2", 1, LP_ERR_RANGE, "2",
+         "causal must be 0 or 1, got 2"},
+        {"attention kind=prefil heads=4 head_dim=8 seq=4", 1, LP_ERR_PARSE, "prefil",
+         "unknown kind 'prefil' (did you mean 'prefill'?)"},
+        {"layer model=llama3 phase=prefill tokens=4", 1, LP_ERR_PARSE, "llama3",
+         "unknown model 'llama3' (expected one of: llama-3-8b, llama-2-7b, gpt2, tiny)"},
+        {"attention kind=prefill heads=32 kv_heads=5 head_dim=8 seq=4", 1, LP_ERR_ARG, "5 ",
+         "heads=32 is not a multiple of kv_heads=5"},
+        {"attention kind=decode heads=4 head_dim=8 seq=4 ctx=4", 1, LP_ERR_ARG, "seq",
+         "'seq' does not apply to attention kind=decode"},
+        {"attention kind=decode heads=4 head_dim=8 ctx=4 causal=1", 1, LP_ERR_ARG, "causal",
+         "'causal' does not apply to attention kind=decode"},
+        {"layer model=tiny phase=prefill tokens=4 ctx=8", 1, LP_ERR_ARG, "ctx",
+         "'ctx' does not apply to layer phase=prefill"},
+        {"model model=gpt2 phase=prefill tokens=2048", 1, LP_ERR_ARG, "2048",
+         "tokens=2048 exceeds the 1024 learned positions of gpt2"},
+        {"gemm M=1 N=1 K=x", 20, LP_ERR_PARSE, "x", "K must be a whole number, got 'x'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wl_spec s;
+        lp_diag d;
+        lp_status st = wl_parse_inline(cases[i].text, "<command-line>", 1, cases[i].col0, &s, &d);
+        const char *at = cases[i].at[0] ? strstr(cases[i].text, cases[i].at) : cases[i].text + strlen(cases[i].text);
+        int col = cases[i].col0 + (int)(at - cases[i].text);
+        if (st != cases[i].st || d.col != col || strcmp(d.msg, cases[i].msg))
+            fprintf(stderr, "\n  '%s': status %d col %d (want %d) '%s'", cases[i].text, (int)st, d.col, col, d.msg);
+        CU_ASSERT_EQUAL(st, cases[i].st);
+        CU_ASSERT_EQUAL(d.line, 1);
+        CU_ASSERT_EQUAL(d.col, col);
+        CU_ASSERT_STRING_EQUAL(d.msg, cases[i].msg);
+        CU_ASSERT_EQUAL(wl_parse_inline(cases[i].text, "x", 1, 1, &s, NULL), cases[i].st); /* d may be NULL */
+    }
+}
+
+/* docs/workloads.md has a table row "| `KEY` |" for every key of wl_keys.def. */
+static void test_reference_page_lists_every_key(void)
+{
+    char *doc = lpt_read_file(LPSIM_SOURCE_DIR "/docs/workloads.md", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    for (int k = 0; k < WL_KEY_COUNT; k++) {
+        char row[64];
+        snprintf(row, sizeof row, "| `%s` |", wl_key_name((wl_key_id)k));
+        if (!strstr(doc, row)) fprintf(stderr, "\n  docs/workloads.md lacks %s", row);
+        CU_ASSERT_PTR_NOT_NULL(strstr(doc, row));
+    }
+    for (int m = 0; m < WL_MODEL_COUNT; m++) {
+        char row[64];
+        snprintf(row, sizeof row, "| `%s` |", wl_model_get((wl_model_id)m)->name);
+        CU_ASSERT_PTR_NOT_NULL(strstr(doc, row));
+    }
+    free(doc);
+}
+
+CU_TestInfo lpt_workloads_tests[] = {
+    {"counts/gemm_and_gemv", test_gemm_and_gemv},
+    {"counts/attention_causal_decode_gqa", test_attention},
+    {"counts/tiny_layer_both_phases", test_tiny_layer},
+    {"counts/models_and_llama3_layer_by_hand", test_models},
+    {"counts/largest_without_overflow", test_largest_without_overflow},
+    {"inline/print_parse_round_trip", test_print_parse_round_trip},
+    {"inline/diagnostics_exactly", test_diagnostics},
+    {"docs/page_lists_every_key_and_model", test_reference_page_lists_every_key},
+    CU_TEST_INFO_NULL,
+};
