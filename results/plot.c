@@ -1,7 +1,10 @@
 /*
-** plot.c — gnuplot without a shell (see plot.h): posix_spawnp on the script
-** file, data, script, picture and gnuplot's errors in a folder made by
-** mkdtemp. The picture is drawn there rather than at the user's path so that
+** plot.c — gnuplot without a shell (see plot.h): fork and execvp on the
+** script file, data, script and picture in a folder made by mkdtemp (removed
+** if a signal ends lpsim: lp_temp_add). gnuplot runs with a time limit
+** (LPSIM_GNUPLOT_TIMEOUT_S, 120 s by default), its files bounded by
+** RLIMIT_FSIZE (64 MiB), the last 1 KiB of its standard error kept from a
+** pipe. The picture is drawn there rather than at the user's path so that
 ** the path never enters the script, a half-drawn picture never reaches it,
 ** and gnuplot's habit of going on without its output file (it warns and draws
 ** nothing) shows as an error.
@@ -9,34 +12,42 @@
 #define _XOPEN_SOURCE 700 /* POSIX 2008 with realpath */
 #include "plot.h"
 #include "lp_file.h"
+#include "lp_num.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
-
-extern char **environ;
 
 lp_status lp_plot_open(lp_plot *p, const char *ext, lp_diag *d)
 {
     memset(p, 0, sizeof *p);
     if (strlen(ext) > 8) return lp_diag_msg(d, LP_ERR_ARG, "picture extension '%s' too long", ext);
-    snprintf(p->dir, sizeof p->dir, "/tmp/lpsim_plot_XXXXXX");
+    /* $TMPDIR when it is an absolute path short enough for the folder's names, else /tmp */
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || tmp[0] != '/' || strlen(tmp) > sizeof p->dir - 32) tmp = "/tmp";
+    snprintf(p->dir, sizeof p->dir, "%s/lpsim_plot_XXXXXX", tmp);
     if (!mkdtemp(p->dir)) {
         p->dir[0] = 0;
         return lp_diag_msg(d, LP_ERR_IO, "cannot create a temporary folder: %s", strerror(errno));
     }
+    lp_temp_add(p->dir, true); /* removed with what it holds if a signal ends lpsim */
     char dir[sizeof p->dir];
     memcpy(dir, p->dir, sizeof dir);
     snprintf(p->script_path, sizeof p->script_path, "%s/plot.gp", dir);
     snprintf(p->picture_path, sizeof p->picture_path, "%s/picture%s", dir, ext);
-    snprintf(p->errors_path, sizeof p->errors_path, "%s/gnuplot.err", dir);
+    lp_temp_add(p->script_path, false);
+    lp_temp_add(p->picture_path, false);
     p->script = fopen(p->script_path, "w");
     if (!p->script) {
         int e = errno;
@@ -55,6 +66,7 @@ FILE *lp_plot_data(lp_plot *p, const char **path, lp_diag *d)
     char *dp = p->data_path[p->ndata], dir[sizeof p->dir];
     memcpy(dir, p->dir, sizeof dir);
     snprintf(dp, sizeof p->data_path[0], "%s/data%d.txt", dir, p->ndata);
+    lp_temp_add(dp, false);
     FILE *f = fopen(dp, "w");
     if (!f) {
         lp_diag_msg(d, LP_ERR_IO, "cannot create a temporary file: %s", strerror(errno));
@@ -128,47 +140,158 @@ void lp_plot_discard(lp_plot *p)
     if (!p->dir[0]) return;
     unlink(p->script_path);
     unlink(p->picture_path);
-    unlink(p->errors_path);
-    for (int i = 0; i < p->ndata; i++) unlink(p->data_path[i]);
+    lp_temp_remove(p->script_path);
+    lp_temp_remove(p->picture_path);
+    for (int i = 0; i < p->ndata; i++) unlink(p->data_path[i]), lp_temp_remove(p->data_path[i]);
+    /* the folder is lpsim's own (mkdtemp): whatever else gnuplot left there goes too */
+    DIR *dh = opendir(p->dir);
+    struct dirent *de;
+    while (dh && (de = readdir(dh))) {
+        char f[sizeof p->dir + 260];
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+            snprintf(f, sizeof f, "%s/%s", p->dir, de->d_name);
+            unlink(f);
+        }
+    }
+    if (dh) closedir(dh);
     rmdir(p->dir);
+    lp_temp_remove(p->dir);
     p->dir[0] = 0;
 }
 
-/* Run gnuplot -d on the script, its standard error into the errors file.
-** Its exit status; -1 (errno in *err) when it could not start; 1000 + the
-** signal when one ended it. */
-static int run_gnuplot(const lp_plot *p, int *err)
+#define GNUPLOT_ERR_TAIL 1024                       /* bytes of gnuplot's standard error kept */
+#define GNUPLOT_MAX_FILE_BYTES (UINT64_C(64) << 20) /* RLIMIT_FSIZE of gnuplot: the picture's bound */
+#define GNUPLOT_TIMEOUT_S 120                       /* default; LPSIM_GNUPLOT_TIMEOUT_S overrides */
+
+/* Seconds gnuplot may run: LPSIM_GNUPLOT_TIMEOUT_S (1..86400) or the default.
+** LP_OK, or LP_ERR_ARG in d when the variable is not such a number. */
+static lp_status gnuplot_timeout(long *secs, lp_diag *d)
 {
-    posix_spawn_file_actions_t fa;
-    pid_t pid;
-    int status = 0;
+    const char *v = getenv("LPSIM_GNUPLOT_TIMEOUT_S"), *why;
+    uint64_t n = GNUPLOT_TIMEOUT_S;
+    if (v && (lp_parse_u64(v, strlen(v), &n, &why) || n < 1 || n > 86400))
+        return lp_diag_msg(d, LP_ERR_ARG, "LPSIM_GNUPLOT_TIMEOUT_S must be whole seconds from 1 to 86400, got '%s'", v);
+    *secs = (long)n;
+    return LP_OK;
+}
+
+/* Start gnuplot -d on the script: standard input and output /dev/null,
+** standard error into the pipe errfd, files it writes bounded by
+** GNUPLOT_MAX_FILE_BYTES (past it SIGXFSZ ends it). Its pid, or -1 with errno. */
+static pid_t start_gnuplot(const lp_plot *p, int errfd[2])
+{
     char *argv[] = {(char *)"gnuplot", (char *)"-d", (char *)p->script_path, NULL};
-    if ((*err = posix_spawn_file_actions_init(&fa))) return -1;
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, p->errors_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    *err = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (*err) return -1;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR) return *err = errno, -1;
+    int ready[2]; /* close-on-exec: the child writes errno here only when exec fails */
+    if (pipe(ready)) return -1;
+    fcntl(ready[1], F_SETFD, FD_CLOEXEC);
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0); /* its own process group: a timeout stops what it started too */
+        int null = open("/dev/null", O_RDWR);
+        struct rlimit rl = {GNUPLOT_MAX_FILE_BYTES, GNUPLOT_MAX_FILE_BYTES};
+        if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(errfd[1], 2) < 0 || setrlimit(RLIMIT_FSIZE, &rl))
+            _exit(127);
+        signal(SIGPIPE, SIG_DFL);
+        execvp("gnuplot", argv);
+        int e = errno;
+        if (write(ready[1], &e, sizeof e) < 0) _exit(127);
+        _exit(127);
+    }
+    int e = errno;
+    close(ready[1]);
+    if (pid < 0) {
+        close(ready[0]);
+        errno = e;
+        return -1;
+    }
+    int child_errno = 0;
+    ssize_t r;
+    while ((r = read(ready[0], &child_errno, sizeof child_errno)) < 0 && errno == EINTR) continue;
+    close(ready[0]);
+    if (r == (ssize_t)sizeof child_errno) { /* exec failed: gnuplot is not there */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) continue;
+        errno = child_errno;
+        return -1;
+    }
+    return pid;
+}
+
+/* Run gnuplot on the script for at most secs seconds, keeping the last
+** GNUPLOT_ERR_TAIL bytes of its standard error in tail (NUL-terminated). Its
+** exit status; -1 (errno in *err) when it could not start; 1000 + the signal
+** when one ended it; -2 when it ran out of time (it is killed). */
+static int run_gnuplot(const lp_plot *p, long secs, char *tail, int *err)
+{
+    int errfd[2], status = 0;
+    size_t kept = 0;
+    tail[0] = 0;
+    if (pipe(errfd)) return *err = errno, -1;
+    pid_t pid = start_gnuplot(p, errfd);
+    int e = errno;
+    close(errfd[1]);
+    if (pid < 0) {
+        close(errfd[0]);
+        return *err = e, -1;
+    }
+    lp_temp_child(pid);
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool open_err = true, late = false;
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left_ms = secs * 1000 - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left_ms <= 0) {
+            late = true;
+            kill(-pid, SIGKILL);
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (!open_err) { /* stderr closed: wait for the exit, a tenth of a second at a time */
+            pid_t w = waitpid(pid, &status, WNOHANG);
+            if (w == pid) break;
+            if (w < 0 && errno != EINTR) return *err = errno, -1;
+            struct timespec nap = {0, 100000000L};
+            nanosleep(&nap, NULL);
+            continue;
+        }
+        struct pollfd pf = {errfd[0], POLLIN, 0};
+        int n = poll(&pf, 1, left_ms > 1000 ? 1000 : (int)left_ms);
+        if (n <= 0) continue;
+        char buf[4096];
+        ssize_t r = read(errfd[0], buf, sizeof buf);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) {
+            open_err = false;
+            continue;
+        }
+        /* keep the last GNUPLOT_ERR_TAIL bytes */
+        size_t nr = (size_t)r, keep = nr >= GNUPLOT_ERR_TAIL ? GNUPLOT_ERR_TAIL : nr;
+        if (kept + keep > GNUPLOT_ERR_TAIL) {
+            size_t drop = kept + keep - GNUPLOT_ERR_TAIL;
+            memmove(tail, tail + drop, kept - drop);
+            kept -= drop;
+        }
+        memcpy(tail + kept, buf + nr - keep, keep);
+        kept += keep;
+        tail[kept] = 0;
+    }
+    close(errfd[0]);
+    if (late) {
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) continue;
+        lp_temp_child(0);
+        return -2;
+    }
+    lp_temp_child(0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1000 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
-/* The last line gnuplot wrote on its standard error that holds text, without
-** the script's temporary path ("/tmp/.../plot.gp" line 3: ...) and with
-** what is not printable UTF-8 left out; "" when there is none. */
-static void last_error_line(const char *path, char *buf, size_t n)
+/* The last line of gnuplot's standard error (its tail) that holds text,
+** without the script's temporary path ("/tmp/.../plot.gp" line 3: ...) and
+** with what is not printable UTF-8 left out; "" when there is none. */
+static void last_error_line(char *tail, char *buf, size_t n)
 {
-    char tail[1024];
-    size_t len = 0;
+    size_t len = strlen(tail);
     buf[0] = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return;
-    if (fseek(f, -(long)(sizeof tail - 1), SEEK_END)) rewind(f);
-    len = fread(tail, 1, sizeof tail - 1, f);
-    fclose(f);
-    tail[len] = 0;
     while (len && (tail[len - 1] == '\n' || tail[len - 1] == '\r' || tail[len - 1] == ' ')) tail[--len] = 0;
     char *line = strrchr(tail, '\n') ? strrchr(tail, '\n') + 1 : tail, *q = strstr(line, "\" line ");
     if (line[0] == '"' && q) line = q + 2;
@@ -207,17 +330,27 @@ lp_status lp_plot_run(lp_plot *p, const char *out, lp_diag *d)
     p->script = NULL;
     lp_status st = LP_OK;
     struct stat ps;
-    int e = 0, rc = written ? run_gnuplot(p, &e) : 0;
+    long secs = GNUPLOT_TIMEOUT_S;
+    char tail[GNUPLOT_ERR_TAIL + 1];
+    if (gnuplot_timeout(&secs, d)) {
+        lp_plot_discard(p);
+        return d->status;
+    }
+    int e = 0, rc = written ? run_gnuplot(p, secs, tail, &e) : 0;
     if (!written) {
         st = lp_diag_msg(d, LP_ERR_IO, "cannot write the gnuplot script in %s", p->dir);
+    } else if (rc == -2) {
+        st = lp_diag_msg(d, LP_ERR_IO, "gnuplot did not finish within %ld s (LPSIM_GNUPLOT_TIMEOUT_S); it was stopped",
+                         secs);
     } else if (rc < 0) {
         st = lp_diag_msg(d, LP_ERR_IO, "cannot run gnuplot: %s (is gnuplot installed? Debian: gnuplot-nox)",
                          strerror(e));
     } else if (rc >= 1000) {
-        st = lp_diag_msg(d, LP_ERR_IO, "gnuplot was killed by signal %d", rc - 1000);
+        st = lp_diag_msg(d, LP_ERR_IO, "gnuplot was killed by signal %d%s", rc - 1000,
+                         rc - 1000 == SIGXFSZ ? " (a file it wrote passed the limit of 64 MiB)" : "");
     } else if (rc) {
         char why[200];
-        last_error_line(p->errors_path, why, sizeof why);
+        last_error_line(tail, why, sizeof why);
         st = lp_diag_msg(d, LP_ERR_IO, "gnuplot failed (exit status %d)%s%s", rc, why[0] ? ": " : "", why);
     } else if (stat(p->picture_path, &ps) || ps.st_size == 0) {
         st = lp_diag_msg(d, LP_ERR_IO, "gnuplot drew no picture");

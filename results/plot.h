@@ -20,12 +20,11 @@
 #include "lp_diag.h"
 
 typedef struct lp_plot {
-    char dir[64];          /* the private temporary folder */
-    char script_path[96];  /* its script */
-    char picture_path[96]; /* where the script must have gnuplot draw (set output) */
-    char errors_path[96];  /* gnuplot's standard error */
-    FILE *script;          /* write gnuplot commands here */
-    char data_path[4][96];
+    char dir[256];          /* the private temporary folder, in $TMPDIR or /tmp */
+    char script_path[288];  /* its script */
+    char picture_path[288]; /* where the script must have gnuplot draw (set output) */
+    FILE *script;           /* write gnuplot commands here */
+    char data_path[4][288];
     int ndata;
 } lp_plot;
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -224,6 +225,65 @@ void lp_lines_free(lp_lines *r)
     r->cap = r->len = 0;
 }
 
+/* ---- temporary files -------------------------------------------------------------------- */
+
+/* Fixed storage, so that the signal handler touches nothing but these arrays,
+** unlink, rmdir, kill and raise (all async-signal-safe). */
+#define TEMP_MAX 16
+#define TEMP_PATH 4096
+static char temp_path[TEMP_MAX][TEMP_PATH];
+static volatile sig_atomic_t temp_used[TEMP_MAX], temp_dir[TEMP_MAX];
+static volatile sig_atomic_t temp_child_pid;
+static const int temp_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ};
+
+static void temp_on_signal(int sig)
+{
+    if (temp_child_pid > 0) kill(-(pid_t)temp_child_pid, SIGKILL), kill((pid_t)temp_child_pid, SIGKILL);
+    for (int pass = 0; pass < 2; pass++) /* files, then the folders they were in */
+        for (int i = 0; i < TEMP_MAX; i++)
+            if (temp_used[i] && temp_dir[i] == pass) pass ? rmdir(temp_path[i]) : unlink(temp_path[i]);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void temp_install(void)
+{
+    static bool done;
+    if (done) return;
+    done = true;
+    for (size_t i = 0; i < sizeof temp_signals / sizeof temp_signals[0]; i++) {
+        struct sigaction sa, old;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = temp_on_signal;
+        sigemptyset(&sa.sa_mask);
+        /* a signal the caller ignores (nohup's SIGHUP, a shell's SIGPIPE) stays ignored */
+        if (sigaction(temp_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        sigaction(temp_signals[i], &sa, NULL);
+    }
+}
+
+bool lp_temp_add(const char *path, bool dir)
+{
+    if (strlen(path) >= TEMP_PATH) return false;
+    temp_install();
+    for (int i = 0; i < TEMP_MAX; i++)
+        if (!temp_used[i]) {
+            memcpy(temp_path[i], path, strlen(path) + 1);
+            temp_dir[i] = dir;
+            temp_used[i] = 1;
+            return true;
+        }
+    return false;
+}
+
+void lp_temp_remove(const char *path)
+{
+    for (int i = 0; i < TEMP_MAX; i++)
+        if (temp_used[i] && !strcmp(temp_path[i], path)) temp_used[i] = 0;
+}
+
+void lp_temp_child(long pid) { temp_child_pid = (sig_atomic_t)pid; }
+
 /* ---- writing ------------------------------------------------------------------------------ */
 
 /* The file a dangling symbolic link names, followed through at most 8 links
@@ -296,6 +356,7 @@ lp_status lp_out_open(lp_out *o, const char *path, lp_diag *d)
     snprintf(o->tmp, n + 10, "%.*s.%s.XXXXXX", (int)dir, path, path + dir);
     free(real);
     int fd = mkstemp(o->tmp);
+    if (fd >= 0) lp_temp_add(o->tmp, false); /* removed if a signal ends the process before the rename */
     if (fd < 0) {
         int e = errno;
         free(o->tmp), o->tmp = NULL;
@@ -328,6 +389,7 @@ lp_status lp_out_commit(lp_out *o, lp_diag *d)
         return lp_diag_msg(d, LP_ERR_IO, "is an input of this command (lpsim never writes over its inputs)");
     }
     if (!e && !o->in_place && rename(o->tmp, o->path)) e = errno;
+    if (!e && o->tmp) lp_temp_remove(o->tmp);
     if (e) {
         lp_out_discard(o);
         return lp_diag_msg(d, LP_ERR_IO, "cannot write: %s", strerror(e));
@@ -340,7 +402,7 @@ lp_status lp_out_commit(lp_out *o, lp_diag *d)
 void lp_out_discard(lp_out *o)
 {
     if (o->f) fclose(o->f);
-    if (o->tmp) unlink(o->tmp);
+    if (o->tmp) unlink(o->tmp), lp_temp_remove(o->tmp);
     free(o->tmp), free(o->path);
     memset(o, 0, sizeof *o);
 }

@@ -107,6 +107,18 @@ lp_status lp_out_commit(lp_out *o, lp_diag *d);
 ** untouched. Safe on a finished or zeroed o. */
 void lp_out_discard(lp_out *o);
 
+/* ---- temporary files -------------------------------------------------------------------- */
+
+/* Temporary files and folders (lp_out's, gnuplot's) that a signal ending the
+** process (SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ; not SIGKILL) removes
+** before it takes effect: files first, then folders; a registered child
+** process (gnuplot) is killed. Up to 16 paths of under 4096 bytes; false when
+** path cannot be registered (it is then only removed by the normal path).
+** Signals the process ignores stay ignored. */
+bool lp_temp_add(const char *path, bool dir);
+void lp_temp_remove(const char *path);
+void lp_temp_child(long pid); /* 0: none */
+
 /* Write the whole of buf to path through lp_out. */
 lp_status lp_write_file(const char *path, const void *buf, size_t n, lp_diag *d);
 
