@@ -87,7 +87,23 @@ static void test_reals_exactly_or_refused(void)
         {"2.5e+2", LP_OK, 250},
         {"0.1", LP_OK, 0.1},
         {"1.7976931348623157e308", LP_OK, 1.7976931348623157e308},
-        {"1e-400", LP_OK, 0},
+        {"0", LP_OK, 0},
+        {"-0", LP_OK, 0},
+        {"0.5", LP_OK, 0.5},
+        {"0e3", LP_OK, 0},
+        {"0.000e-999", LP_OK, 0},
+        {"0.010", LP_OK, 0.01},
+        {"010", LP_ERR_PARSE, 0},
+        {"-010", LP_ERR_PARSE, 0},
+        {"00.5", LP_ERR_PARSE, 0},
+        {"00", LP_ERR_PARSE, 0},
+        {"2.2250738585072014e-308", LP_OK, 2.2250738585072014e-308},
+        {"-2.2250738585072014e-308", LP_OK, -2.2250738585072014e-308},
+        {"1e-400", LP_ERR_RANGE, 0},
+        {"-1e-400", LP_ERR_RANGE, 0},
+        {"0.0000001e-320", LP_ERR_RANGE, 0},
+        {"4.9406564584124654e-324", LP_ERR_RANGE, 0},
+        {"1e-310", LP_ERR_RANGE, 0},
         {"1e309", LP_ERR_RANGE, 0},
         {"-1e309", LP_ERR_RANGE, 0},
         {"", LP_ERR_PARSE, 0},
@@ -112,7 +128,17 @@ static void test_reals_exactly_or_refused(void)
         if (st != cases[k].st) fprintf(stderr, "\n  '%s': %d", cases[k].s, (int)st);
         CU_ASSERT_EQUAL(st, cases[k].st);
         if (st == LP_OK) CU_ASSERT_EQUAL(v, cases[k].v);
+        if (st) CU_ASSERT_PTR_NOT_NULL(why);
     }
+    /* the reasons a user reads */
+    double v;
+    const char *why = NULL;
+    CU_ASSERT_EQUAL(lp_parse_f64("1e-400", 6, &v, &why), LP_ERR_RANGE);
+    CU_ASSERT_STRING_EQUAL(why, "nonzero but rounds to 0 in a double");
+    CU_ASSERT_EQUAL(lp_parse_f64("1e-310", 6, &v, &why), LP_ERR_RANGE);
+    CU_ASSERT_STRING_EQUAL(why, "below 2.2250738585072014e-308, subnormal in a double");
+    CU_ASSERT_EQUAL(lp_parse_f64("010", 3, &v, &why), LP_ERR_PARSE);
+    CU_ASSERT_STRING_EQUAL(why, "a leading 0 (octal?): write it without the 0");
 }
 
 /* Lines of text from a memory stream, read through lp_lines with a limit. */

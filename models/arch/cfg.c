@@ -439,10 +439,12 @@ static lp_status defaults_and_ranges(const cfg_section *s, void *cfg, const cfg_
             return lp_diag_set(d, LP_ERR_PARSE, l->vl, l->vc, "%s must be %s, got '%s'%s%s", full, type_name(k->type),
                                l->val, strstr(why, "not a") == why ? "" : ": ", strstr(why, "not a") == why ? "" : why);
         char lo[32], hi[32];
+        bool dbl = ns && k->type == CFG_F64;
+        /* a number no double holds says why ("1e-400" would be in [0, 1e5] but rounds to 0) */
         if (ns || v < k->lo || v > k->hi)
-            return lp_diag_set(d, LP_ERR_RANGE, l->vl, l->vc, "%s must be between %s and %s%s%s, got %s", full,
+            return lp_diag_set(d, LP_ERR_RANGE, l->vl, l->vc, "%s must be between %s and %s%s%s, got %s%s%s%s", full,
                                cfg_num(k->lo, lo, sizeof lo), cfg_num(k->hi, hi, sizeof hi), k->unit[0] ? " " : "",
-                               k->unit, l->val);
+                               k->unit, l->val, dbl ? " (" : "", dbl ? why : "", dbl ? ")" : "");
     }
     return LP_OK;
 }
