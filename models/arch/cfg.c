@@ -223,7 +223,18 @@ lp_status cfg_index_yaml(const char *text, size_t len, const char *file, cfg_ind
             lp_diag_at(d, file, line, col);
             done = true;
             break;
-        case YAML_SCALAR_EVENT: index_scalar(out, top, &ev, path, line, col, &cc); break;
+        case YAML_SCALAR_EVENT:
+            /* an escape ("\0", "\u0000") can put a NUL inside a string, which C would cut there: refused */
+            if (memchr(ev.data.scalar.value, 0, ev.data.scalar.length)) {
+                bool key = top && top->map && top->want_key;
+                rc = lp_diag_set(d, LP_ERR_PARSE, line, col, "%s%sa NUL character (\\0) cannot be part of a %s",
+                                 key ? "" : path, key || !path[0] ? "" : ": ", key ? "key" : "value");
+                lp_diag_at(d, file, line, col);
+                done = true;
+                break;
+            }
+            index_scalar(out, top, &ev, path, line, col, &cc);
+            break;
         default: break;
         }
         yaml_event_delete(&ev);
