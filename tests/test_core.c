@@ -1,10 +1,11 @@
 /*
 ** test_core.c — models/core: the number parser (lp_num) at the edges of its
 ** ranges and forms, and the line reader (lp_lines) on line breaks, NUL bytes
-** and its limit.
+** and its limit, and the escaping of user text (lp_diag_put_escaped).
 */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lp_file.h"
@@ -193,9 +194,23 @@ static void test_line_reader(void)
     fclose(f);
 }
 
+/* User text printed outside a diagnostic (exec's report) escapes as lp_diag_print does. */
+static void test_escaped_text_stays_one_line(void)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    lp_diag_put_escaped("a\x1b[31mb\nc\td\x7f\x01\xc3\xa9", f);
+    CU_ASSERT_EQUAL(fclose(f), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "a\\x1b[31mb\\nc\\td\\x7f\\x01\xc3\xa9"); /* UTF-8 passes as it is */
+    free(buf);
+}
+
 CU_TestInfo lpt_core_tests[] = {
     {"num/integers_exactly_or_refused", test_integers_exactly_or_refused},
     {"num/reals_exactly_or_refused", test_reals_exactly_or_refused},
     {"file/line_reader", test_line_reader},
+    {"diag/escaped_text_stays_one_line", test_escaped_text_stays_one_line},
     CU_TEST_INFO_NULL,
 };
