@@ -490,7 +490,9 @@ static void test_gemm_bits_diagnostics(void)
          "h100-fp8-fastaccum, v100-fp16, a100-fp16, ada-fp8, b200-bf16, b200-fp8, b200-mx)\n",
          "h200"},
         {"gemm-bits --preset exact --split 3 x_bf16.csv", "", "",
-         "<command-line>:1:@: error: --split expects S:T with S >= 1 parts and a tile T >= 1, got '3'\n", "3"},
+         "<command-line>:1:@: error: --split expects S:T with 1 <= S <= 4096 parts and a tile 1 <= T <= 1048576, got "
+         "'3'\n",
+         "3"},
         {"gemm-bits --preset exact /nonexistent/x_bf16.csv", "", "",
          "<command-line>:1:@: error: '/nonexistent/x_bf16.csv': cannot read: No such file or directory\n",
          "/nonexistent"},
