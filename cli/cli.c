@@ -17,9 +17,7 @@
 
 #define CMDLINE "<command-line>"
 
-/* 1-based column where argv[i] starts when the command line is written with
-** single spaces between arguments. */
-static int arg_col(char **argv, int i)
+int cli_arg_col(char **argv, int i)
 {
     int col = 1;
     for (int j = 0; j < i; j++) col += (int)strlen(argv[j]) + 1;
@@ -72,18 +70,19 @@ lp_status cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_ar
             if (k < 0) {
                 const char *hint = near_opt(cmd, name, len);
                 if (hint)
-                    return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i),
+                    return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i),
                                        "unknown option '--%.*s' for 'lpsim %s' (did you mean '--%s'?)", (int)len, name,
                                        cmd->name, hint);
-                return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i),
+                return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i),
                                    "unknown option '--%.*s' for 'lpsim %s' (see 'lpsim %s --help')", (int)len, name,
                                    cmd->name, cmd->name);
             }
             if (out->val[k])
-                return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i), "option '--%s' given twice", cmd->opts[k].name);
+                return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i), "option '--%s' given twice",
+                                   cmd->opts[k].name);
             if (!cmd->opts[k].value) {
                 if (eq)
-                    return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i) + (int)(eq - s),
+                    return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i) + (int)(eq - s),
                                        "option '--%s' takes no value", cmd->opts[k].name);
                 out->val[k] = "";
                 out->val_arg[k] = i;
@@ -95,7 +94,7 @@ lp_status cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_ar
                 out->val_off[k] = (int)(eq + 1 - s);
             } else {
                 if (i + 1 >= argc)
-                    return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i), "option '--%s' needs a value (%s)",
+                    return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i), "option '--%s' needs a value (%s)",
                                        cmd->opts[k].name, cmd->opts[k].value);
                 out->val[k] = argv[++i];
                 out->val_arg[k] = i;
@@ -103,17 +102,17 @@ lp_status cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_ar
             continue;
         }
         if (!only_pos && s[0] == '-' && s[1] && !isdigit((unsigned char)s[1]))
-            return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i),
+            return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i),
                                "unknown option '%s' for 'lpsim %s' (options are spelt --name)", s, cmd->name);
         if (out->npos >= cmd->max_pos || out->npos >= CLI_MAX_POS)
-            return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, i), "unexpected argument '%s' for 'lpsim %s'", s,
+            return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i), "unexpected argument '%s' for 'lpsim %s'", s,
                                cmd->name);
         out->pos[out->npos] = s;
         out->pos_arg[out->npos] = i;
         out->npos++;
     }
     if (!out->help && out->npos < cmd->min_pos)
-        return lp_diag_set(d, LP_ERR_ARG, 1, arg_col(argv, argc - 1) + (int)strlen(argv[argc - 1]),
+        return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, argc - 1) + (int)strlen(argv[argc - 1]),
                            "'lpsim %s' needs %d argument%s: lpsim %s %s", cmd->name, cmd->min_pos,
                            cmd->min_pos == 1 ? "" : "s", cmd->name, cmd->usage);
     return LP_OK;
@@ -131,9 +130,9 @@ lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *nam
     int col = 1;
     if (name) {
         int o = find_opt(cmd, name, strlen(name));
-        if (o >= 0 && a->val[o]) col = arg_col(a->argv, a->val_arg[o]) + a->val_off[o];
+        if (o >= 0 && a->val[o]) col = cli_arg_col(a->argv, a->val_arg[o]) + a->val_off[o];
     } else if (k >= 0 && k < a->npos) {
-        col = arg_col(a->argv, a->pos_arg[k]);
+        col = cli_arg_col(a->argv, a->pos_arg[k]);
     }
     va_list ap;
     char msg[LP_DIAG_MSG_MAX];
@@ -224,7 +223,7 @@ int cli_fail(const lp_diag *d)
 
 void cli_print_help(const cli_cmd *cmd, FILE *out)
 {
-    fprintf(out, "usage: lpsim %s %s\n\n%s\n", cmd->name, cmd->usage, cmd->about);
+    fprintf(out, "usage: lpsim %s%s%s\n\n%s\n", cmd->name, cmd->usage[0] ? " " : "", cmd->usage, cmd->about);
     if (cmd->nopts) fprintf(out, "\noptions:\n");
     for (int i = 0; i < cmd->nopts; i++) {
         char head[64];

@@ -56,6 +56,10 @@ typedef struct cli_args {
     bool help;
 } cli_args;
 
+/* 1-based column where argv[i] starts when the command line is written with
+** single spaces between arguments (argv[0..i-1] must be strings). */
+int cli_arg_col(char **argv, int i);
+
 /* Parse argv[first..] against cmd. LP_OK, or LP_ERR_ARG with d filled. */
 lp_status cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_args *out, lp_diag *d);
 

@@ -63,8 +63,12 @@ static int print_json(const lp_run *r, const char *kernel, bool timing_only)
 
 static void print_text(const lp_run *r, const char *kernel, bool timing_only)
 {
-    printf("lpsim exec: %s on %s (%s)\n\n", kernel, r->arch->name,
-           timing_only ? "timing only" : "functional and timing");
+    /* the kernel's path and the architecture's name are the user's text: escaped as diagnostics are */
+    fputs("lpsim exec: ", stdout);
+    lp_diag_put_escaped(kernel, stdout);
+    fputs(" on ", stdout);
+    lp_diag_put_escaped(r->arch->name, stdout);
+    printf(" (%s)\n\n", timing_only ? "timing only" : "functional and timing");
     lp_stats_print(&r->stats, stdout);
     if (timing_only)
         printf("  outputs         not computed (--timing-only)\n");

@@ -114,7 +114,7 @@ static lp_status gemm_options(const cli_args *a, dot_cfg *cfg, mf_format *fmt, c
         if (!colon || lp_parse_u64(sv, (size_t)(colon - sv), &s, &why) ||
             lp_parse_u64(colon + 1, strlen(colon + 1), &t, &why) || s < 1 || t < 1 || s > 4096 || t > (1u << 20)) {
             cli_value_error(&gemm_cmd, a, "split", -1, d,
-                            "--split expects S:T with S >= 1 parts and a tile T >= 1, got '%s'", sv);
+                            "--split expects S:T with 1 <= S <= 4096 parts and a tile 1 <= T <= 1048576, got '%s'", sv);
             return d->status;
         }
         cfg->split = (int)s;

@@ -183,7 +183,8 @@ int cmd_formats(int argc, char **argv, int first)
         printf("%-16s %-20s %4d %2d %2d %4d %-7s %12s  %s\n", f.name, mf_id_alias((mf_id)i), f.bits, f.ebits, f.mbits,
                f.bias, pol[f.policy], maxs, mf_id_help((mf_id)i));
     }
-    printf("\nparametric: [u]eXmY[_bB][_ieee|_fn|_fnuz|_finite][_sat] (X 1..8, Y 0..10); int2 .. int8\n");
+    printf("\nparametric: [u]eXmY[_bB][_ieee|_fn|_fnuz|_finite][_sat] (X 1..8, Y 0..10, numbers without a leading 0); "
+           "int2 .. int8\n");
     printf("\nrounding modes (--round):\n");
     for (int r = 0; r < MF_ROUND_COUNT; r++)
         printf("  %-13s %s\n", mf_round_name((mf_round)r), mf_round_help((mf_round)r));

@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "isa.h"
 #include "lp_csv.h"
+#include "lp_num.h"
 #include "lp_file.h"
 #include "plot.h"
 #include "system.h"
@@ -83,16 +84,28 @@ static int unit_index(units *u, const char *name)
     return u->n++;
 }
 
-/* Field i a whole number of at most 19 digits; the error at its first bad byte. */
+/* Field i a whole number of at most 19 digits, read by lp_num as every number
+** a user writes is (decimal or 0x hex; no sign, no leading 0). Text that is no
+** number is an error at its first bad byte; a number refused as written (a
+** leading 0) or too large, at the field with the reason. */
 static lp_status field_u64(const lp_csv *c, int i, const char *what, uint64_t *out, lp_diag *d)
 {
-    const char *s = c->field[i];
-    size_t n = 0;
+    const char *s = c->field[i], *why = "not a whole number";
+    size_t len = strlen(s);
     uint64_t v = 0;
-    while (s[n] >= '0' && s[n] <= '9' && n < 19) v = v * 10 + (uint64_t)(s[n++] - '0');
-    if (!n || s[n])
+    lp_status st = s[0] == '-' ? LP_ERR_PARSE : lp_parse_u64(s, len, &v, &why);
+    if (st == LP_OK && v > 9999999999999999999u) st = LP_ERR_RANGE;
+    if (st == LP_ERR_RANGE) why = "more than 19 digits";
+    if (st && !strcmp(why, "not a whole number")) {
+        bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+        size_t n = hex ? 2 + strspn(s + 2, "0123456789abcdefABCDEF") : strspn(s, "0123456789");
         return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i] + (int)n,
                            "expected %s (a whole number of at most 19 digits)", what);
+    }
+    if (st)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i],
+                           "expected %s (a whole number of at most 19 digits), got '%.40s%s': %s", what, s,
+                           len > 40 ? "..." : "", why);
     *out = v;
     return LP_OK;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "lp_file.h"
 #include "lp_version.h"
@@ -33,12 +34,17 @@ static void usage(FILE *out)
     fprintf(out, "\n'lpsim COMMAND --help' or 'lpsim help COMMAND' describes a command.\n");
 }
 
+static const cli_cmd version_cmd = {
+    "version", "", "Prints lpsim's version and the git revision it was built from.", NULL, 0, 0, 0};
+
 int cmd_version(int argc, char **argv, int first)
 {
-    (void)argv;
-    if (argc > first) {
-        fprintf(stderr, "<command-line>:1:1: error: 'lpsim version' takes no arguments\n");
-        return 2;
+    cli_args a;
+    lp_diag d;
+    if (cli_parse(&version_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
+    if (a.help) {
+        cli_print_help(&version_cmd, stdout);
+        return 0;
     }
     printf("lpsim %s (git %s)\n", LP_VERSION, LP_GIT_REV);
     return 0;
@@ -58,14 +64,30 @@ static int finish(int rc)
     return rc;
 }
 
+/* An error in the command line at argument i (argc when none is there: the
+** column just past the last one); message text is escaped as it prints. */
+static int arg_error(int argc, char **argv, int i, const char *fmt, const char *arg)
+{
+    lp_diag d;
+    lp_diag_init(&d, "<command-line>");
+    int col = i < argc ? cli_arg_col(argv, i) : cli_arg_col(argv, argc - 1) + (int)strlen(argv[argc - 1]);
+    lp_diag_set(&d, LP_ERR_ARG, 1, col, fmt, arg);
+    return cli_fail(&d);
+}
+
 static int dispatch(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    char prog[] = "lpsim", *none[] = {prog, NULL};
+    if (argc < 1) argc = 1, argv = none; /* started with no argv[0] at all */
+    if (argc < 2) {                      /* at the end of the line, where the command goes, as for a missing argument */
+        int rc = arg_error(argc, argv, 1, "no command given (see '%s help')", "lpsim");
+        fputc('\n', stderr);
+        usage(stderr);
+        return rc;
     }
-    if (!strcmp(argv[1], "--version")) return cmd_version(2, argv, 2);
-    if (!strcmp(argv[1], "help")) {
+    /* "lpsim help CMD", "lpsim --help CMD": the command's help */
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        if (argc > 3) return arg_error(argc, argv, 3, "unexpected argument '%s' for 'lpsim help'", argv[3]);
         if (argc == 2) {
             usage(stdout);
             return 0;
@@ -77,14 +99,12 @@ static int dispatch(int argc, char **argv)
                 return commands[i].fn(3, av, 2);
             }
         }
-        fprintf(stderr, "<command-line>:1:%d: error: unknown command '%s'\n", (int)strlen(argv[0]) + 7, argv[2]);
-        return 2;
+        return arg_error(argc, argv, 2, "unknown command '%s' (see 'lpsim --help')", argv[2]);
     }
+    if (!strcmp(argv[1], "--version")) return cmd_version(argc, argv, 2);
     for (int i = 0; i < NCOMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc, argv, 2);
-    fprintf(stderr, "<command-line>:1:%d: error: unknown command '%s' (see 'lpsim --help')\n", (int)strlen(argv[0]) + 2,
-            argv[1]);
-    return 2;
+    return arg_error(argc, argv, 1, "unknown command '%s' (see 'lpsim --help')", argv[1]);
 }
 
 int main(int argc, char **argv) { return finish(dispatch(argc, argv)); }

@@ -284,6 +284,11 @@ static const diag_case diag_cases[] = {
     {"frobnicate", "", "", "<command-line>:1:@: error: unknown command 'frobnicate' (see 'lpsim --help')\n",
      "frobnicate"},
     {"formats nosuch", "", "", "<command-line>:1:@: error: unknown format 'nosuch' (see 'lpsim formats')\n", "nosuch"},
+    {"version --bogus", "", "",
+     "<command-line>:1:@: error: unknown option '--bogus' for 'lpsim version' (see 'lpsim version --help')\n",
+     "--bogus"},
+    {"help formats extra", "", "", "<command-line>:1:@: error: unexpected argument 'extra' for 'lpsim help'\n",
+     "extra"},
 };
 
 static void test_diagnostics_name_line_and_column(void)
@@ -341,8 +346,19 @@ static void test_help_for_every_command(void)
     CU_ASSERT_EQUAL(lpt_run("--help", "", 0, &out, &err), 0);
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) CU_ASSERT_PTR_NOT_NULL(strstr(out, cmds[i]));
     free(out), free(err);
-    CU_ASSERT_EQUAL(lpt_run("", "", 0, &out, &err), 2); /* no command: usage on stderr */
+    CU_ASSERT_EQUAL(lpt_run("", "", 0, &out, &err), 2); /* no command: an error where it goes, then usage */
+    char want[128];
+    snprintf(want, sizeof want, "<command-line>:1:%d: error: no command given (see 'lpsim help')\n",
+             (int)strlen(LPSIM_BIN) + 1);
+    CU_ASSERT_EQUAL(strncmp(err, want, strlen(want)), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "usage: lpsim COMMAND"));
+    free(out), free(err);
+    /* version has a help of its own, by either spelling */
+    CU_ASSERT_EQUAL(lpt_run("version --help", "", 0, &out, &err), 0);
+    CU_ASSERT_EQUAL(strncmp(out, "usage: lpsim version\n", 21), 0);
+    free(out), free(err);
+    CU_ASSERT_EQUAL(lpt_run("help version", "", 0, &out, &err), 0);
+    CU_ASSERT_EQUAL(strncmp(out, "usage: lpsim version\n", 21), 0);
     free(out), free(err);
 }
 
@@ -474,7 +490,9 @@ static void test_gemm_bits_diagnostics(void)
          "h100-fp8-fastaccum, v100-fp16, a100-fp16, ada-fp8, b200-bf16, b200-fp8, b200-mx)\n",
          "h200"},
         {"gemm-bits --preset exact --split 3 x_bf16.csv", "", "",
-         "<command-line>:1:@: error: --split expects S:T with S >= 1 parts and a tile T >= 1, got '3'\n", "3"},
+         "<command-line>:1:@: error: --split expects S:T with 1 <= S <= 4096 parts and a tile 1 <= T <= 1048576, got "
+         "'3'\n",
+         "3"},
         {"gemm-bits --preset exact /nonexistent/x_bf16.csv", "", "",
          "<command-line>:1:@: error: '/nonexistent/x_bf16.csv': cannot read: No such file or directory\n",
          "/nonexistent"},

@@ -1,10 +1,11 @@
 /*
 ** test_core.c — models/core: the number parser (lp_num) at the edges of its
 ** ranges and forms, and the line reader (lp_lines) on line breaks, NUL bytes
-** and its limit.
+** and its limit, and the escaping of user text (lp_diag_put_escaped).
 */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lp_file.h"
@@ -87,7 +88,23 @@ static void test_reals_exactly_or_refused(void)
         {"2.5e+2", LP_OK, 250},
         {"0.1", LP_OK, 0.1},
         {"1.7976931348623157e308", LP_OK, 1.7976931348623157e308},
-        {"1e-400", LP_OK, 0},
+        {"0", LP_OK, 0},
+        {"-0", LP_OK, 0},
+        {"0.5", LP_OK, 0.5},
+        {"0e3", LP_OK, 0},
+        {"0.000e-999", LP_OK, 0},
+        {"0.010", LP_OK, 0.01},
+        {"010", LP_ERR_PARSE, 0},
+        {"-010", LP_ERR_PARSE, 0},
+        {"00.5", LP_ERR_PARSE, 0},
+        {"00", LP_ERR_PARSE, 0},
+        {"2.2250738585072014e-308", LP_OK, 2.2250738585072014e-308},
+        {"-2.2250738585072014e-308", LP_OK, -2.2250738585072014e-308},
+        {"1e-400", LP_ERR_RANGE, 0},
+        {"-1e-400", LP_ERR_RANGE, 0},
+        {"0.0000001e-320", LP_ERR_RANGE, 0},
+        {"4.9406564584124654e-324", LP_ERR_RANGE, 0},
+        {"1e-310", LP_ERR_RANGE, 0},
         {"1e309", LP_ERR_RANGE, 0},
         {"-1e309", LP_ERR_RANGE, 0},
         {"", LP_ERR_PARSE, 0},
@@ -112,7 +129,17 @@ static void test_reals_exactly_or_refused(void)
         if (st != cases[k].st) fprintf(stderr, "\n  '%s': %d", cases[k].s, (int)st);
         CU_ASSERT_EQUAL(st, cases[k].st);
         if (st == LP_OK) CU_ASSERT_EQUAL(v, cases[k].v);
+        if (st) CU_ASSERT_PTR_NOT_NULL(why);
     }
+    /* the reasons a user reads */
+    double v;
+    const char *why = NULL;
+    CU_ASSERT_EQUAL(lp_parse_f64("1e-400", 6, &v, &why), LP_ERR_RANGE);
+    CU_ASSERT_STRING_EQUAL(why, "nonzero but rounds to 0 in a double");
+    CU_ASSERT_EQUAL(lp_parse_f64("1e-310", 6, &v, &why), LP_ERR_RANGE);
+    CU_ASSERT_STRING_EQUAL(why, "below 2.2250738585072014e-308, subnormal in a double");
+    CU_ASSERT_EQUAL(lp_parse_f64("010", 3, &v, &why), LP_ERR_PARSE);
+    CU_ASSERT_STRING_EQUAL(why, "a leading 0 (octal?): write it without the 0");
 }
 
 /* Lines of text from a memory stream, read through lp_lines with a limit. */
@@ -167,9 +194,23 @@ static void test_line_reader(void)
     fclose(f);
 }
 
+/* User text printed outside a diagnostic (exec's report) escapes as lp_diag_print does. */
+static void test_escaped_text_stays_one_line(void)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    lp_diag_put_escaped("a\x1b[31mb\nc\td\x7f\x01\xc3\xa9", f);
+    CU_ASSERT_EQUAL(fclose(f), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "a\\x1b[31mb\\nc\\td\\x7f\\x01\xc3\xa9"); /* UTF-8 passes as it is */
+    free(buf);
+}
+
 CU_TestInfo lpt_core_tests[] = {
     {"num/integers_exactly_or_refused", test_integers_exactly_or_refused},
     {"num/reals_exactly_or_refused", test_reals_exactly_or_refused},
     {"file/line_reader", test_line_reader},
+    {"diag/escaped_text_stays_one_line", test_escaped_text_stays_one_line},
     CU_TEST_INFO_NULL,
 };

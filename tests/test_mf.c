@@ -511,6 +511,14 @@ static void test_bad_names_are_explained(void)
     expect_parse_error("\x1b[2J\\", "unknown format '\\x1b[2J\\\\'");
     expect_parse_error("e9m2_\xc3\xa9", "unknown format 'e9m2_\\xc3\\xa9'");
     expect_parse_error("int9 ", "unknown format 'int9 '");
+    /* numbers in a name have no leading 0: not a second spelling of e4m3, int8 or bias 7 */
+    expect_parse_error("e04m3", "'e04m3': '04' has a leading 0 (write 4)");
+    expect_parse_error("ue4m03", "'ue4m03': '03' has a leading 0 (write 3)");
+    expect_parse_error("e4m3_b07", "'e4m3_b07': '07' has a leading 0 (write 7)");
+    expect_parse_error("e4m3_b00", "'e4m3_b00': '00' has a leading 0 (write 0)");
+    expect_parse_error("int08", "'int08': '08' has a leading 0 (write 8)");
+    CU_ASSERT_EQUAL(get("e4m3_b0").bias, 0); /* a lone 0 is a number */
+    CU_ASSERT_EQUAL(get("e4m0").mbits, 0);
 }
 
 /* Each kind of suffix (bias, policy, _sat) comes at most once, in any order:
@@ -524,7 +532,7 @@ static void test_conflicting_suffixes_are_refused(void)
                          "_fnuz or _finite)"},
         {"e4m3_b7_b8", "'e4m3_b7_b8': '_b8' conflicts with '_b7': a format has one bias"},
         {"e4m3_b8_sat_b8", "'e4m3_b8_sat_b8': '_b8' is given twice"},
-        {"e4m3_b7_b07", "'e4m3_b7_b07': '_b07' conflicts with '_b7': a format has one bias"},
+        {"e4m3_b7_b07", "'e4m3_b7_b07': '07' has a leading 0 (write 7)"},
         {"e4m3_sat_sat", "'e4m3_sat_sat': '_sat' is given twice"},
         {"e4m3_fn_fn", "'e4m3_fn_fn': '_fn' is given twice"},
         {"ue5m2_finite_sat_ieee",

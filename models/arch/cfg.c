@@ -223,7 +223,18 @@ lp_status cfg_index_yaml(const char *text, size_t len, const char *file, cfg_ind
             lp_diag_at(d, file, line, col);
             done = true;
             break;
-        case YAML_SCALAR_EVENT: index_scalar(out, top, &ev, path, line, col, &cc); break;
+        case YAML_SCALAR_EVENT:
+            /* an escape ("\0", "\u0000") can put a NUL inside a string, which C would cut there: refused */
+            if (memchr(ev.data.scalar.value, 0, ev.data.scalar.length)) {
+                bool key = top && top->map && top->want_key;
+                rc = lp_diag_set(d, LP_ERR_PARSE, line, col, "%s%sa NUL character (\\0) cannot be part of a %s",
+                                 key ? "" : path, key || !path[0] ? "" : ": ", key ? "key" : "value");
+                lp_diag_at(d, file, line, col);
+                done = true;
+                break;
+            }
+            index_scalar(out, top, &ev, path, line, col, &cc);
+            break;
         default: break;
         }
         yaml_event_delete(&ev);
@@ -439,10 +450,12 @@ static lp_status defaults_and_ranges(const cfg_section *s, void *cfg, const cfg_
             return lp_diag_set(d, LP_ERR_PARSE, l->vl, l->vc, "%s must be %s, got '%s'%s%s", full, type_name(k->type),
                                l->val, strstr(why, "not a") == why ? "" : ": ", strstr(why, "not a") == why ? "" : why);
         char lo[32], hi[32];
+        bool dbl = ns && k->type == CFG_F64;
+        /* a number no double holds says why ("1e-400" would be in [0, 1e5] but rounds to 0) */
         if (ns || v < k->lo || v > k->hi)
-            return lp_diag_set(d, LP_ERR_RANGE, l->vl, l->vc, "%s must be between %s and %s%s%s, got %s", full,
+            return lp_diag_set(d, LP_ERR_RANGE, l->vl, l->vc, "%s must be between %s and %s%s%s, got %s%s%s%s", full,
                                cfg_num(k->lo, lo, sizeof lo), cfg_num(k->hi, hi, sizeof hi), k->unit[0] ? " " : "",
-                               k->unit, l->val);
+                               k->unit, l->val, dbl ? " (" : "", dbl ? why : "", dbl ? ")" : "");
     }
     return LP_OK;
 }

@@ -46,9 +46,7 @@ lp_status lp_diag_at(lp_diag *d, const char *file, int line, int col)
     return d->status;
 }
 
-/* Text with its control characters escaped, so that a message stays one line
-** whatever a file name or an input holds. */
-static void put_escaped(const char *s, FILE *out)
+void lp_diag_put_escaped(const char *s, FILE *out)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -65,10 +63,10 @@ static void put_escaped(const char *s, FILE *out)
 
 void lp_diag_print(const lp_diag *d, FILE *out)
 {
-    put_escaped(d->file, out);
+    lp_diag_put_escaped(d->file, out);
     /* a diagnostic nobody placed still prints in the format, at the start of its file */
     fprintf(out, ":%d:%d: error: ", d->line > 0 ? d->line : 1, d->line > 0 && d->col > 0 ? d->col : 1);
-    put_escaped(d->msg, out);
+    lp_diag_put_escaped(d->msg, out);
     fputc('\n', out);
 }
 

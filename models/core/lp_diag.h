@@ -55,6 +55,12 @@ lp_status lp_diag_at(lp_diag *d, const char *file, int line, int col);
 ** for "did you mean" hints. Names over 63 characters count as far apart. */
 int lp_edit_distance(const char *a, const char *b);
 
+/* Write s to out with its control characters escaped (\n, \t, \xNN for the
+** others below 0x20 and 0x7f), so that text from a user (a file name, a name
+** in an input) stays on its line and sends no terminal escape; other bytes,
+** UTF-8 included, pass as they are. The caller checks out for errors. */
+void lp_diag_put_escaped(const char *s, FILE *out);
+
 /* Print "file:line:col: error: msg" and a newline to out, control characters
 ** of file and msg escaped (\n, \t, \xNN) so that it stays one line; an
 ** unplaced diagnostic (line 0) prints at 1:1. */

@@ -3,6 +3,7 @@
 #include "lp_num.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -71,12 +72,16 @@ lp_status lp_parse_f64(const char *s, size_t len, double *out, const char **why)
 {
     char buf[128];
     size_t i = 0, digits = 0;
+    bool nonzero = false;
     *why = "not a number";
     if (len == 0 || len >= sizeof buf) return len ? (*why = "too long for a number", LP_ERR_PARSE) : LP_ERR_PARSE;
     if (s[i] == '-') i++;
-    while (i < len && digit(s[i], 10) >= 0) i++, digits++;
+    /* "010" would be 10 here but is refused as an integer: one reading for both */
+    if (i + 1 < len && s[i] == '0' && digit(s[i + 1], 10) >= 0)
+        return *why = "a leading 0 (octal?): write it without the 0", LP_ERR_PARSE;
+    for (; i < len && digit(s[i], 10) >= 0; i++) digits++, nonzero |= s[i] != '0';
     if (i < len && s[i] == '.')
-        for (i++; i < len && digit(s[i], 10) >= 0; i++) digits++;
+        for (i++; i < len && digit(s[i], 10) >= 0; i++) digits++, nonzero |= s[i] != '0';
     if (!digits) return LP_ERR_PARSE;
     if (i < len && (s[i] == 'e' || s[i] == 'E')) {
         size_t e = ++i;
@@ -90,6 +95,11 @@ lp_status lp_parse_f64(const char *s, size_t len, double *out, const char **why)
     errno = 0;
     double v = strtod(buf, NULL);
     if (isinf(v)) return *why = "too large for a double", LP_ERR_RANGE;
-    *out = v; /* an underflow gives the nearest value, 0 or a subnormal, as decimal input does */
+    /* a nonzero text must not become 0, nor a subnormal, whose precision is
+    ** below 53 bits and which no configuration value needs */
+    if (nonzero && v == 0) return *why = "nonzero but rounds to 0 in a double", LP_ERR_RANGE;
+    if (nonzero && fabs(v) < DBL_MIN)
+        return *why = "below 2.2250738585072014e-308, subnormal in a double", LP_ERR_RANGE;
+    *out = v;
     return LP_OK;
 }

@@ -9,9 +9,14 @@
 **             fraction or exponent; values that do not fit 64 bits are
 **             refused, never wrapped or clamped.
 **   reals     [-]digits[.digits][(e|E)[+|-]digits] (".5" and "5." too);
-**             a value beyond the double range is refused, never inf.
+**             no leading 0 before a digit ("010", "00.5" are refused as
+**             for integers; "0", "0.5", "0e3" are fine). A value beyond
+**             the double range is refused, never inf; a nonzero text whose
+**             double would be 0 ("1e-400") or subnormal (magnitude below
+**             DBL_MIN, 2.2250738585072014e-308, where precision drops below
+**             53 bits) is refused too. Zero itself ("0", "-0.0") is fine.
 ** On failure *why says what is wrong ("not a whole number", "too large for
-** 64 bits", "a leading 0 (octal?): ..."). No allocation.
+** 64 bits", "a leading 0 (octal?): ...", "nonzero but rounds to 0 ..."). No allocation.
 */
 #ifndef LP_NUM_H
 #define LP_NUM_H

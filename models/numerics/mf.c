@@ -146,16 +146,28 @@ int mf_id_by_code(int code)
 const char *mf_id_alias(mf_id id) { return (unsigned)id < MF_ID_COUNT ? mf_rows[id].alias : "?"; }
 const char *mf_id_help(mf_id id) { return (unsigned)id < MF_ID_COUNT ? mf_rows[id].help : "?"; }
 
-/* Read a decimal number at *p (advancing it); -1 if none or too large. */
+/* Read a decimal number at *p (advancing it); -1 if none or too large, -2
+** (*p left on it) if it has a leading 0: "e04m3" is not a second spelling of
+** e4m3, as "010" is not of 10 anywhere else lpsim reads a number. */
 static int read_uint(const char **p)
 {
     int v = 0, n = 0;
+    if (**p == '0' && isdigit((unsigned char)(*p)[1])) return -2;
     while (isdigit((unsigned char)**p) && n < 4) {
         v = v * 10 + (**p - '0');
         (*p)++;
         n++;
     }
     return (n == 0 || isdigit((unsigned char)**p)) ? -1 : v;
+}
+
+/* The message for the number at num in name, which has a leading 0. */
+static lp_status leading_zero(const char *name, const char *num, lp_diag *d)
+{
+    size_t n = strspn(num, "0123456789"), z = strspn(num, "0");
+    if (z == n) z = n - 1;
+    return lp_diag_msg(d, LP_ERR_FORMAT, "'%s': '%.*s' has a leading 0 (write %.*s)", name, (int)n, num, (int)(n - z),
+                       num + z);
 }
 
 static lp_status parse_param(const char *name, mf_format *out, lp_diag *d)
@@ -170,8 +182,10 @@ static lp_status parse_param(const char *name, mf_format *out, lp_diag *d)
     }
     if (*p++ != 'e') return LP_ERR_FORMAT;
     int x = read_uint(&p);
+    if (x == -2) return leading_zero(name, p, d);
     if (x < 0 || *p++ != 'm') return LP_ERR_FORMAT;
     int y = read_uint(&p);
+    if (y == -2) return leading_zero(name, p, d);
     if (y < 0) return LP_ERR_FORMAT;
     if (x < 1 || x > 8 || y > 10) {
         return lp_diag_msg(d, LP_ERR_RANGE, "'%s': eXmY needs 1 <= X <= 8 exponent and 0 <= Y <= 10 fraction bits",
@@ -187,6 +201,7 @@ static lp_status parse_param(const char *name, mf_format *out, lp_diag *d)
         if (*p == 'b' && isdigit((unsigned char)p[1])) {
             p++;
             bias = read_uint(&p);
+            if (bias == -2) return leading_zero(name, p, d);
             if (bias < 0) return LP_ERR_FORMAT;
             kind = 0;
         } else if (!strncmp(p, "ieee", 4) && (p[4] == '_' || !p[4])) {
@@ -266,6 +281,7 @@ lp_status mf_parse(const char *name, mf_format *out, lp_diag *d)
     if (!strncmp(name, "int", 3) && isdigit((unsigned char)name[3])) {
         const char *p = name + 3;
         int n = read_uint(&p);
+        if (n == -2) return leading_zero(name, p, d);
         if (n < 2 || n > 8 || *p) return lp_diag_msg(d, LP_ERR_FORMAT, "'%s': integer formats are int2 to int8", name);
         memset(out, 0, sizeof *out);
         out->kind = MF_KIND_INT;
