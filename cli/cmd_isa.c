@@ -48,9 +48,17 @@ int cmd_asm(int argc, char **argv, int first)
 {
     cli_args a;
     lp_diag d;
-    /* accept the customary single-dash -o */
-    for (int i = first; i < argc; i++)
+    /* accept the customary single-dash -o where cli_parse reads an option:
+    ** not after "--", not as the value of an option (-o -o writes a file "-o") */
+    for (int i = first; i < argc && strcmp(argv[i], "--"); i++) {
         if (!strcmp(argv[i], "-o")) argv[i] = (char *)dash_o;
+        if (argv[i][0] != '-' || argv[i][1] != '-' || strchr(argv[i], '=')) continue;
+        for (int k = 0; k < (int)CLI_NOPTS(asm_opts_); k++)
+            if (!strcmp(argv[i] + 2, asm_opts_[k].name)) {
+                i += asm_opts_[k].value != NULL; /* its value follows */
+                break;
+            }
+    }
     if (cli_parse(&asm_cmd, argc, argv, first, &a, &d)) return asm_fail(&d, argv, argc);
     if (a.help) {
         cli_print_help(&asm_cmd, stdout);

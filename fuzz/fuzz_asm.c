@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* data files off; a smaller expansion budget than the default 2^27: with 2^20,
+    /* data files off; a smaller expansion budget than the default 2^26: with 2^20,
     ** inputs that loop near the budget took ~1 s each under ASan and a grown corpus
     ** ran at 10 inputs/s; the budget's own error is reached either way */
     asm_opts o = {"fuzz.s", 20, true, 0, 0, 1u << 16};

@@ -217,9 +217,15 @@ void asm_run(as *a, int from, int to)
         while (k < len && (s[k] == ' ' || s[k] == '\t' || s[k] == '\r')) k++;
         while (len > k && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r')) len--;
         if (k == len) continue;
-        if (s[k] == '.')
-            i = asm_directive(a, i, to, s + k, len - k, (int)k + 1);
-        else if (!a->errored[i]) /* once wrong, a line inside a loop is not checked again */
+        /* once wrong, a line inside a loop is not checked again: a directive
+        ** skips the lines it consumed then (a .for body, inline data) */
+        if (s[k] == '.' && a->errored[i] && a->dir_end[i])
+            i = a->dir_end[i] - 1;
+        else if (s[k] == '.') {
+            int last = asm_directive(a, i, to, s + k, len - k, (int)k + 1);
+            a->dir_end[i] = last + 1;
+            i = last;
+        } else if (!a->errored[i])
             instruction(a, l, s + k, len - k, (int)k + 1);
     }
 }
@@ -258,11 +264,13 @@ lp_status asm_assemble(const char *src, size_t len, const asm_opts *o, isa_prog 
     }
     a->max_work = o->max_lines ? o->max_lines : ASM_MAX_WORK;
     a->errored = calloc((size_t)a->nlines + 1, sizeof *a->errored);
-    if (!a->errored) a->nomem = true;
-    if (a->errored) asm_run(a, 0, a->nlines);
+    a->dir_end = calloc((size_t)a->nlines + 1, sizeof *a->dir_end);
+    if (!a->errored || !a->dir_end) a->nomem = true;
+    if (!a->nomem) asm_run(a, 0, a->nlines);
     lp_status st = a->nomem ? LP_ERR_NOMEM : dg->n ? LP_ERR_PARSE : LP_OK;
     if (st) isa_prog_free(out);
     free(a->errored);
+    free(a->dir_end);
     free(a->lines);
     free(a);
     return st;

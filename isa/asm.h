@@ -22,7 +22,7 @@ typedef struct asm_opts {
     bool no_files;      /* refuse to read data files (fuzzing) */
     uint64_t spm_bytes; /* limits for tile checks; 0: 16 MiB, or the .spm directive */
     uint64_t acc_bytes;
-    uint64_t max_lines; /* lines and .for iterations processed at most; 0: 2^27 */
+    uint64_t max_lines; /* lines and .for iterations processed at most; 0: 2^26 */
 } asm_opts;
 
 typedef struct asm_diags {

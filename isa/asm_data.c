@@ -8,8 +8,6 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <ctype.h>
-#include <errno.h>
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +15,7 @@
 
 #include "asm_int.h"
 #include "lp_file.h"
+#include "lp_num.h"
 
 /* Separators in data text. (Not strchr: it would match a NUL byte.) */
 static bool is_data_delim(char c)
@@ -135,6 +134,15 @@ static bool load_contents(as *a, const line *l, int bi, const arg *how, const ar
     } else {
         char p[1024], full[2200], qp[600];
         lp_diag why;
+        const char *close = path->len > 1 && path->s[0] == '"' ? memchr(path->s + 1, '"', path->len - 1) : NULL;
+        if (close && close + 1 < path->s + path->len) { /* the name has no escapes: its first '"' ends it */
+            size_t k = (size_t)(close + 1 - path->s);
+            while (k < path->len && (path->s[k] == ' ' || path->s[k] == '\t')) k++;
+            arg junk = {path->s + k, path->len - k, path->col + (int)k};
+            asm_err(a, l, junk.col, "unexpected '%s' after the file name", asm_quote(&junk, qp, sizeof qp));
+            free(tmp);
+            return false;
+        }
         if (path->len < 2 || path->s[0] != '"' || path->s[path->len - 1] != '"' || path->len - 2 >= sizeof p) {
             asm_err(a, l, path->col, "expected a file name in double quotes");
             free(tmp);
@@ -232,10 +240,42 @@ void asm_dir_buffer(as *a, const line *l, int col, arg *args, int n)
     if (st == LP_ERR_RANGE) asm_err(a, l, col, "too many buffers or too much DRAM");
 }
 
+/* The tolerance of maxulp or relerr (text x): lp_num.h's real without a sign
+** (so never -0), no leading 0 before a digit (the one number rule), whole for
+** maxulp. A value that is not 0 as written but rounds to 0 is refused; one that
+** rounds to a subnormal double is kept, as the .lpt reader keeps it, so that a
+** disassembly always assembles again. False after an error. */
+static bool parse_tol(as *a, const line *l, const arg *x, isa_rule rule, double *tol)
+{
+    const char *what = rule == ISA_RULE_MAXULP ? "maxulp" : "relerr", *why = NULL;
+    char q[ASM_QUOTE_BYTES];
+    size_t i = 0;
+    while (i < x->len && x->s[i] == '0') i++;
+    if (i > 1 || (i == 1 && i < x->len && isdigit((unsigned char)x->s[i]))) {
+        asm_err(a, l, x->col, "%s '%s': a leading 0 (octal?): write it in decimal", what, asm_quote(x, q, sizeof q));
+        return false;
+    }
+    lp_status st = x->len && (isdigit((unsigned char)x->s[0]) || x->s[0] == '.') ? lp_parse_f64(x->s, x->len, tol, &why)
+                                                                                 : LP_ERR_PARSE;
+    if (st == LP_ERR_PARSE || (st == LP_OK && rule == ISA_RULE_MAXULP && *tol != floor(*tol))) {
+        asm_err(a, l, x->col, "%s needs a %s, got '%s'", what,
+                rule == ISA_RULE_MAXULP ? "whole number of ULPs >= 0" : "relative error >= 0",
+                asm_quote(x, q, sizeof q));
+        return false;
+    }
+    bool nonzero = false; /* a digit other than 0 before the exponent */
+    for (i = 0; i < x->len && x->s[i] != 'e' && x->s[i] != 'E'; i++) nonzero |= x->s[i] >= '1' && x->s[i] <= '9';
+    if (st != LP_OK || (nonzero && *tol == 0)) {
+        asm_err(a, l, x->col, "%s %s is %s the range of a double", what, asm_quote(x, q, sizeof q),
+                st != LP_OK ? "beyond" : "below");
+        return false;
+    }
+    return true;
+}
+
 /* The rule of an .expect: bitexact, maxulp N or relerr X; false after an error. */
 static bool parse_rule(as *a, const line *l, const arg *r, isa_rule *rule, double *tol)
 {
-    char word[64];
     size_t w = 0;
     while (w < r->len && asm_is_ident((unsigned char)r->s[w])) w++;
     arg rw = {r->s, w, r->col}, rv = {r->s + w, r->len - w, r->col + (int)w};
@@ -244,24 +284,9 @@ static bool parse_rule(as *a, const line *l, const arg *r, isa_rule *rule, doubl
         *rule = ISA_RULE_BITEXACT;
         return true;
     }
-    if ((asm_arg_is(&rw, "maxulp") || asm_arg_is(&rw, "relerr")) && rv.len && asm_arg_str(&rv, word, sizeof word)) {
-        char *end, q[ASM_QUOTE_BYTES];
+    if ((asm_arg_is(&rw, "maxulp") || asm_arg_is(&rw, "relerr")) && rv.len) {
         *rule = asm_arg_is(&rw, "maxulp") ? ISA_RULE_MAXULP : ISA_RULE_RELERR;
-        errno = 0;
-        *tol = strtod(word, &end);
-        if (*end || !isfinite(*tol) || *tol < 0 || (*rule == ISA_RULE_MAXULP && *tol != floor(*tol)) ||
-            isspace((unsigned char)word[0])) {
-            asm_err(a, l, rv.col, "%s needs a %s, got '%s'", *rule == ISA_RULE_MAXULP ? "maxulp" : "relerr",
-                    *rule == ISA_RULE_MAXULP ? "whole number of ULPs >= 0" : "relative error >= 0",
-                    asm_quote(&rv, q, sizeof q));
-            return false;
-        }
-        if (errno == ERANGE && *tol < DBL_MIN) { /* not 0 as written, yet 0 or a subnormal double */
-            asm_err(a, l, rv.col, "%s %s is below the range of a double",
-                    asm_arg_is(&rw, "maxulp") ? "maxulp" : "relerr", word);
-            return false;
-        }
-        return true;
+        return parse_tol(a, l, &rv, *rule, tol);
     }
     char q[ASM_QUOTE_BYTES];
     asm_err(a, l, r->col, "expected a rule: bitexact, maxulp N or relerr X; got '%s'", asm_quote(r, q, sizeof q));
@@ -314,6 +339,7 @@ int asm_dir_contents(as *a, int i, int col, bool expect, arg *args, int n)
         return a->nlines - 1;
     }
     if (inl) last = close;
+    if (inl && !asm_close_is_bare(a, close, ".enddata")) return last;
     int bi = buffer_arg(a, l, &args[0]);
     if (bi < 0) return last;
     if ((!inl && !asm_arg_is(&how, "hex") && !asm_arg_is(&how, "bin")) || (inl && path.len)) {

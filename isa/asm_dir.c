@@ -60,6 +60,24 @@ int asm_find_close(as *a, int i, int to, const char *open, const char *close)
     return -1;
 }
 
+bool asm_close_is_bare(as *a, int j, const char *close)
+{
+    const line *l = &a->lines[j];
+    size_t k = 0, n = l->len;
+    if (a->errored[j]) return false; /* reported once, not again on each pass of a loop */
+    while (k < n && (l->s[k] == ' ' || l->s[k] == '\t')) k++;
+    k += strlen(close);
+    while (k < n && (l->s[k] == ' ' || l->s[k] == '\t' || l->s[k] == '\r')) k++;
+    if (k == n || l->s[k] == ';' || l->s[k] == '#') return true;
+    size_t e = k;
+    while (e < n && l->s[e] != ';' && l->s[e] != '#') e++;
+    while (e > k && (l->s[e - 1] == ' ' || l->s[e - 1] == '\t' || l->s[e - 1] == '\r')) e--;
+    arg junk = {l->s + k, e - k, (int)k + 1};
+    char q[ASM_QUOTE_BYTES];
+    asm_err(a, l, junk.col, "unexpected '%s' after %s", asm_quote(&junk, q, sizeof q), close);
+    return false;
+}
+
 /* What a directive's handler gets: the line, its name, its arguments. */
 typedef struct dir_ctx {
     as *a;
@@ -136,6 +154,7 @@ static int dir_for(dir_ctx *c)
         asm_err(a, c->l, c->col, "'.for' without '.endfor'");
         return c->to - 1;
     }
+    if (!asm_close_is_bare(a, close, ".endfor")) return close;
     if (c->n < 2 || c->n > 3) {
         asm_err(a, c->l, c->col, ".for takes VAR = START, END [, STEP], got %d argument%s", c->n, c->n == 1 ? "" : "s");
         return close;

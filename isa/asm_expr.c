@@ -253,7 +253,9 @@ sym *asm_add_sym(as *a, const char *name, int64_t value, bool loop)
     int k = find_slot(a, name, strlen(name), &found);
     if (a->nsyms >= ASM_MAX_SYMS || found || k < 0) return NULL;
     sym *sy = &a->syms[a->nsyms];
-    snprintf(sy->name, sizeof sy->name, "%s", name);
+    size_t n = strlen(name) < sizeof sy->name ? strlen(name) : sizeof sy->name - 1;
+    memcpy(sy->name, name, n); /* not snprintf: .for variables come and go on each pass */
+    sy->name[n] = 0;
     sy->value = value;
     sy->loop = loop;
     a->names[k] = a->nsyms++;
@@ -335,6 +337,15 @@ static int64_t ex_number(ex *e)
         base = 16, e->pos += 2;
     else if (e->s[e->pos] == '0' && e->pos + 1 < e->len && (e->s[e->pos + 1] == 'b' || e->s[e->pos + 1] == 'B'))
         base = 2, e->pos += 2;
+    /* the one number rule (lp_num.h): "010" is octal in C, decimal in YAML 1.2 */
+    if (base == 10 && e->s[e->pos] == '0' && e->pos + 1 < e->len && isdigit((unsigned char)e->s[e->pos + 1])) {
+        size_t k = e->pos;
+        while (k < e->len && isalnum((unsigned char)e->s[k])) k++;
+        char q[ASM_QUOTE_BYTES];
+        ex_err(e, start, "'%s': a leading 0 (octal?): write it in decimal or 0x hex",
+               asm_quote_text(e->s + start, k - start, 40, q, sizeof q));
+        return 0;
+    }
     uint64_t v = 0;
     size_t digits = 0;
     while (e->pos < e->len && isalnum((unsigned char)e->s[e->pos])) {

@@ -18,7 +18,7 @@
 #define ASM_MAX_ARGS 16
 #define ASM_MAX_FOR_DEPTH 16
 #define ASM_DEFAULT_SPACE (UINT64_C(1) << ISA_ADDR_BITS)
-#define ASM_MAX_WORK (UINT64_C(1) << 27) /* lines + iterations: .for expansion cannot run away */
+#define ASM_MAX_WORK (UINT64_C(1) << 26) /* lines + iterations: .for expansion cannot run away */
 #define ASM_HASH_SLOTS 8192              /* symbol and buffer names (at most 1024 + 4096 live) */
 
 typedef struct line {
@@ -58,6 +58,7 @@ typedef struct as {
     uint64_t work;      /* lines and loop iterations processed, to bound it too */
     uint64_t max_work;
     bool *errored;                    /* per line: reported an error already (loop bodies are not re-checked) */
+    int *dir_end;                     /* per directive line: 1 + the last line it consumed, 0 before it ran */
     int data_line[ISA_MAX_BUFFERS];   /* per buffer: the line of its .data, 0 if none */
     int expect_line[ISA_MAX_BUFFERS]; /* per buffer: the line of its .expect, 0 if none */
     int depth;
@@ -141,6 +142,10 @@ bool asm_new_name(as *a, const line *l, const arg *x, char *name);
 /* Index of the line holding the directive `close` that ends a block opened at
 ** line i (nesting on `open`, "" for none), or -1. */
 int asm_find_close(as *a, int i, int to, const char *open, const char *close);
+/* The closing line j (found by asm_find_close) holds nothing after `close`
+** but blanks and a comment; else an error at what follows (reported once per
+** line) and false. */
+bool asm_close_is_bare(as *a, int j, const char *close);
 
 /* The directives, for dispatch and for the reference page. */
 struct dir_ctx;

@@ -141,8 +141,9 @@ typedef struct contents {
     const isa_expect *expect; /* NULL for a buffer's initial data */
 } contents;
 
-/* By offset; at equal offsets (a .lpt file may share data) initial data
-** first, then declaration order: a total order, so qsort is deterministic. */
+/* By offset; at equal offsets (only a program built in memory shares data:
+** the .lpt reader refuses it) initial data first, then declaration order: a
+** total order, so qsort is deterministic. */
 static int by_offset(const void *x, const void *y)
 {
     const contents *a = x, *b = y;

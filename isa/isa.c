@@ -244,13 +244,19 @@ const isa_info *isa_get(isa_op op)
     return &infos[op];
 }
 
+/* Upper-cased once, then compared whole: the assembler asks for every name
+** it defines and every instruction line, .for bodies again on each pass. */
 int isa_lookup(const char *mnemonic)
 {
-    for (int i = 0; i < ISA_OP_COUNT; i++) {
-        const char *a = rows[i].mnemonic, *b = mnemonic;
-        while (*a && *b && toupper((unsigned char)*b) == *a) a++, b++;
-        if (!*a && !*b) return i;
+    char up[32];
+    size_t n = 0;
+    for (; mnemonic[n]; n++) {
+        if (n + 1 >= sizeof up) return -1; /* longer than any mnemonic */
+        up[n] = (char)toupper((unsigned char)mnemonic[n]);
     }
+    up[n] = 0;
+    for (int i = 0; i < ISA_OP_COUNT; i++)
+        if (rows[i].mnemonic[0] == up[0] && !strcmp(rows[i].mnemonic, up)) return i;
     return -1;
 }
 

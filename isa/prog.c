@@ -312,6 +312,74 @@ static size_t first_unfit(const uint8_t *data, uint64_t n, const mf_format *f, u
         return LP_ERR_PARSE;                                                                                           \
     } while (0)
 
+/* A block of the data section: a buffer's initial contents (who < nbufs) or
+** expectation who - nbufs's expected contents. */
+typedef struct block {
+    uint64_t off, bytes;
+    uint32_t who;
+} block;
+
+static int by_off(const void *x, const void *y)
+{
+    const block *a = x, *b = y;
+    if (a->off != b->off) return a->off < b->off ? -1 : 1;
+    return a->who < b->who ? -1 : a->who > b->who;
+}
+
+static const char *block_name(const isa_prog *p, uint32_t who, char *buf, size_t n)
+{
+    if (who < p->nbufs)
+        snprintf(buf, n, "buffer %s", p->bufs[who].name);
+    else
+        snprintf(buf, n, "expectation %u (buffer %s)", (unsigned)(who - p->nbufs),
+                 p->bufs[p->expects[who - p->nbufs].buf].name);
+    return buf;
+}
+
+/* The data section is laid out as the assembler lays it out: one block per
+** initialised buffer and per expectation, each of its buffer's exact size,
+** back to back from 0 to ndata in the order of their directives (the
+** expectations' records are in that order too), no gaps, no overlaps, no data
+** shared. So every has-data flag and offset is the only one possible, and a
+** disassembly (which prints the blocks in offset order) assembles to the same
+** bytes. Offsets in messages are those of the file (data_at + offset).
+** Called with p->nbufs and p->nexpects set and each block within ndata. */
+static lp_status check_layout(const isa_prog *p, uint64_t ndata, uint64_t data_at, lp_diag *d)
+{
+    char n1[80], n2[80];
+    for (size_t i = 1; i < p->nexpects; i++)
+        if (p->expects[i].data_off <= p->expects[i - 1].data_off)
+            return lp_diag_msg(d, LP_ERR_PARSE,
+                               "expectation %zu (byte %llu): its data lie before those of expectation %zu (the "
+                               "assembler writes them in order)",
+                               i, (unsigned long long)(data_at + p->expects[i].data_off), i - 1);
+    block *b = malloc(sizeof *b * (p->nbufs + p->nexpects + 1));
+    size_t n = 0;
+    if (!b) return lp_diag_msg(d, LP_ERR_PARSE, "out of memory");
+    for (size_t i = 0; i < p->nbufs; i++)
+        if (p->bufs[i].has_data) b[n++] = (block){p->bufs[i].data_off, p->bufs[i].bytes, (uint32_t)i};
+    for (size_t i = 0; i < p->nexpects; i++)
+        b[n++] = (block){p->expects[i].data_off, p->bufs[p->expects[i].buf].bytes, (uint32_t)(p->nbufs + i)};
+    qsort(b, n, sizeof *b, by_off);
+    uint64_t pos = 0;
+    lp_status st = LP_OK;
+    for (size_t i = 0; i <= n && !st; i++) {
+        uint64_t off = i < n ? b[i].off : ndata;
+        if (off > pos)
+            st = lp_diag_msg(
+                d, LP_ERR_PARSE, "data bytes %llu..%llu (byte %llu) belong to no buffer and no expectation",
+                (unsigned long long)pos, (unsigned long long)(off - 1), (unsigned long long)(data_at + pos));
+        else if (off < pos)
+            st = lp_diag_msg(d, LP_ERR_PARSE, "%s: its data at byte %llu overlap those of %s",
+                             block_name(p, b[i].who, n1, sizeof n1), (unsigned long long)(data_at + off),
+                             block_name(p, b[i - 1].who, n2, sizeof n2));
+        else if (i < n)
+            pos = off + b[i].bytes;
+    }
+    free(b);
+    return st;
+}
+
 /* Check the header (the first len bytes of a file, len >= HEADER_BYTES or the
 ** whole file) and the size it describes; LP_OK with *want. */
 static lp_status check_header(const uint8_t *buf, size_t len, uint64_t *want, lp_diag *d)
@@ -409,8 +477,11 @@ lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d
         if (e->buf >= nbufs) FAIL("expectation %u names buffer %u of %u", i, e->buf, nbufs);
         if (rule >= ISA_RULE_COUNT) FAIL("expectation %u: unknown rule %u", i, rule);
         e->rule = (isa_rule)rule;
-        if (!isfinite(e->tol) || e->tol < 0 || (rule == ISA_RULE_BITEXACT && e->tol != 0) ||
-            (rule == ISA_RULE_MAXULP && e->tol != floor(e->tol)))
+        /* what the assembler writes: +0 for bitexact; finite, >= 0 and not -0
+        ** (it takes no sign), whole for maxulp; subnormal values included */
+        if (rule == ISA_RULE_BITEXACT
+                ? tb != 0
+                : !isfinite(e->tol) || signbit(e->tol) || (rule == ISA_RULE_MAXULP && e->tol != floor(e->tol)))
             FAIL("expectation %u: bad tolerance", i);
         for (uint32_t j = 0; j < i; j++)
             if (p->expects[j].buf == e->buf)
@@ -420,10 +491,14 @@ lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d
             FAIL("expectation %u: data outside the data section", i);
     }
     p->nexpects = nexp;
+    uint64_t data_at = (uint64_t)(bq - buf);
+    if (check_layout(p, ndata, data_at, d)) {
+        isa_prog_free(p);
+        return LP_ERR_PARSE;
+    }
     if (ndata) memcpy(p->data, bq, ndata);
     p->ndata = ndata;
     /* every code fits its format, as the assembler checks its sources */
-    uint64_t data_at = (uint64_t)(bq - buf);
     for (uint32_t i = 0; i < nbufs + nexp; i++) {
         const isa_buffer *b = &p->bufs[i < nbufs ? i : p->expects[i - nbufs].buf];
         uint64_t off = i < nbufs ? b->data_off : p->expects[i - nbufs].data_off, n = (uint64_t)b->rows * b->cols;

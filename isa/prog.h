@@ -123,7 +123,10 @@ lp_status isa_prog_serialize(const isa_prog *p, uint8_t **out, size_t *len);
 ** have written, so that every program read disassembles into source that
 ** assembles again: buffer names that are not instruction names, shapes within
 ** the assembler's limits, element codes that fit their format, at most one
-** expectation per buffer, whole numbers of ULPs. */
+** expectation per buffer, tolerances it can spell (+0 for bitexact; no sign;
+** whole numbers of ULPs), and a data section laid out as it lays it out (one
+** block per initialised buffer and per expectation, each of its buffer's
+** size, back to back, expectations in record order). */
 lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d);
 
 /* File versions; diagnostics "FILE:1:1: error: ..." (a binary has no lines). */

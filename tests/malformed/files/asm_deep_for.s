@@ -1,5 +1,5 @@
 ; 16 nested .for loops (the limit) of 2^63 - 1 iterations, empty bodies: the
-; expansion limit (2^27 lines and iterations) stops them.
+; expansion limit (2^26 lines and iterations) stops them.
 .for i0 = 0, 0x7fffffffffffffff
 .for i1 = 0, 0x7fffffffffffffff
 .for i2 = 0, 0x7fffffffffffffff
