@@ -263,11 +263,8 @@ static bool parse_tol(as *a, const line *l, const arg *x, isa_rule rule, double 
                 asm_quote(x, q, sizeof q));
         return false;
     }
-    bool nonzero = false; /* a digit other than 0 before the exponent */
-    for (i = 0; i < x->len && x->s[i] != 'e' && x->s[i] != 'E'; i++) nonzero |= x->s[i] >= '1' && x->s[i] <= '9';
-    if (st != LP_OK || (nonzero && *tol == 0)) {
-        asm_err(a, l, x->col, "%s %s is %s the range of a double", what, asm_quote(x, q, sizeof q),
-                st != LP_OK ? "beyond" : "below");
+    if (st != LP_OK) { /* lp_num says why: too large, rounds to 0, subnormal (the .lpt reader refuses those too) */
+        asm_err(a, l, x->col, "%s %s: %s", what, asm_quote(x, q, sizeof q), why);
         return false;
     }
     return true;

@@ -478,10 +478,10 @@ lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d
         if (rule >= ISA_RULE_COUNT) FAIL("expectation %u: unknown rule %u", i, rule);
         e->rule = (isa_rule)rule;
         /* what the assembler writes: +0 for bitexact; finite, >= 0 and not -0
-        ** (it takes no sign), whole for maxulp; subnormal values included */
-        if (rule == ISA_RULE_BITEXACT
-                ? tb != 0
-                : !isfinite(e->tol) || signbit(e->tol) || (rule == ISA_RULE_MAXULP && e->tol != floor(e->tol)))
+        ** (it takes no sign), not subnormal (lp_num refuses those), whole for maxulp */
+        if (rule == ISA_RULE_BITEXACT ? tb != 0
+                                      : !isfinite(e->tol) || signbit(e->tol) || fpclassify(e->tol) == FP_SUBNORMAL ||
+                                            (rule == ISA_RULE_MAXULP && e->tol != floor(e->tol)))
             FAIL("expectation %u: bad tolerance", i);
         for (uint32_t j = 0; j < i; j++)
             if (p->expects[j].buf == e->buf)

@@ -321,7 +321,7 @@ static const bad_src directive_srcs[] = {
     {HDR ".\xc3\xa9quate X, 1\n", "4:1: error: unknown directive '.\xc3\xa9quate' (directives: .buffer .data .expect "
                                   ".enddata .equ .for .endfor .spm "
                                   ".acc)"},
-    {HDR ".expect R, inline, relerr 1e-400\n.enddata\n", "4:27: error: relerr 1e-400 is below the range of a double"},
+    {HDR ".expect R, inline, relerr 1e-400\n.enddata\n", "4:27: error: relerr 1e-400: nonzero but rounds to 0 in a double"},
     {HDR ".expect R, inline, maxulp \xc3\xa9\n.enddata\n",
      "4:27: error: maxulp needs a whole number of ULPs >= 0, got '\xc3\xa9'"},
     {HDR ".buffer mma, bf16, 4, 4\n", "4:9: error: 'mma' is an instruction name"},
@@ -376,7 +376,7 @@ static const bad_src directive_srcs[] = {
     {HDR ".expect C, inline, relerr 0x1p-3\n.enddata\n",
      "4:27: error: relerr needs a relative error >= 0, got '0x1p-3'"},
     {HDR ".expect C, inline, maxulp -0\n.enddata\n", "4:27: error: maxulp needs a whole number of ULPs >= 0, got '-0'"},
-    {HDR ".expect C, inline, relerr 1e999\n.enddata\n", "4:27: error: relerr 1e999 is beyond the range of a double"},
+    {HDR ".expect C, inline, relerr 1e999\n.enddata\n", "4:27: error: relerr 1e999: too large for a double"},
     /* nothing after a block's closing directive or a data file's name */
     {HDR ".data R, inline\n00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e\n.enddata junk\n",
      "6:10: error: unexpected 'junk' after .enddata"},
