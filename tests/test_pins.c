@@ -321,7 +321,8 @@ static const bad_src directive_srcs[] = {
     {HDR ".\xc3\xa9quate X, 1\n", "4:1: error: unknown directive '.\xc3\xa9quate' (directives: .buffer .data .expect "
                                   ".enddata .equ .for .endfor .spm "
                                   ".acc)"},
-    {HDR ".expect R, inline, relerr 1e-400\n.enddata\n", "4:27: error: relerr 1e-400: nonzero but rounds to 0 in a double"},
+    {HDR ".expect R, inline, relerr 1e-400\n.enddata\n",
+     "4:27: error: relerr 1e-400: nonzero but rounds to 0 in a double"},
     {HDR ".expect R, inline, maxulp \xc3\xa9\n.enddata\n",
      "4:27: error: maxulp needs a whole number of ULPs >= 0, got '\xc3\xa9'"},
     {HDR ".buffer mma, bf16, 4, 4\n", "4:9: error: 'mma' is an instruction name"},
