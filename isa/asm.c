@@ -194,6 +194,12 @@ void asm_run(as *a, int from, int to)
             a->stop = true;
             return;
         }
+        /* and bytes: a loop over long expression lines costs by its bytes, not its lines */
+        if ((a->work_bytes += l->len) > ASM_MAX_WORK_BYTES) {
+            asm_err(a, l, 1, "the .for loops expand past %llu bytes of source", (unsigned long long)ASM_MAX_WORK_BYTES);
+            a->stop = true;
+            return;
+        }
         size_t len = l->len;
         const char *nul = memchr(s, 0, len);
         if (nul) {

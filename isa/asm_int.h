@@ -18,8 +18,9 @@
 #define ASM_MAX_ARGS 16
 #define ASM_MAX_FOR_DEPTH 16
 #define ASM_DEFAULT_SPACE (UINT64_C(1) << ISA_ADDR_BITS)
-#define ASM_MAX_WORK (UINT64_C(1) << 26) /* lines + iterations: .for expansion cannot run away */
-#define ASM_HASH_SLOTS 8192              /* symbol and buffer names (at most 1024 + 4096 live) */
+#define ASM_MAX_WORK (UINT64_C(1) << 26)       /* lines + iterations: .for expansion cannot run away */
+#define ASM_MAX_WORK_BYTES (UINT64_C(1) << 30) /* bytes of lines processed: 2^24 lines of 64 bytes */
+#define ASM_HASH_SLOTS 8192                    /* symbol and buffer names (at most 1024 + 4096 live) */
 
 typedef struct line {
     const char *s;
@@ -54,8 +55,9 @@ typedef struct as {
     bool stop, nomem;
     uint64_t spm_bytes, acc_bytes;
     char dir[1024];
-    uint64_t n_emitted; /* instructions emitted, to bound .for expansion */
-    uint64_t work;      /* lines and loop iterations processed, to bound it too */
+    uint64_t n_emitted;  /* instructions emitted, to bound .for expansion */
+    uint64_t work;       /* lines and loop iterations processed, to bound it too */
+    uint64_t work_bytes; /* bytes of the lines processed (ASM_MAX_WORK_BYTES) */
     uint64_t max_work;
     bool *errored;                    /* per line: reported an error already (loop bodies are not re-checked) */
     int *dir_end;                     /* per directive line: 1 + the last line it consumed, 0 before it ran */
