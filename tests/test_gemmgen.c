@@ -1,0 +1,268 @@
+/*
+** test_gemmgen.c — the single-core GEMM mapping and generator
+** (workloads/map_gemm.h): tiles that fit and minimise the traffic model,
+** generated programs run through `lpsim exec` (one process per simulation,
+** as SystemC elaborates once) against their expectations on every preset,
+** cycles that scale with K, disassembly that reassembles to the same bytes,
+** and the formats it refuses.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "asm.h"
+#include "lp_test.h"
+#include "map_gemm.h"
+#include "tc.h"
+
+static const char *const presets[] = {"edge-mx", "b200-mx", "h100"};
+
+static wl_spec spec(const char *text)
+{
+    wl_spec s;
+    lp_diag d = {0};
+    lp_status st = wl_parse_inline(text, "test", 1, 1, &s, &d);
+    if (st) fprintf(stderr, "\n  %s: %s\n", text, d.msg);
+    CU_ASSERT_FATAL(st == LP_OK);
+    return s;
+}
+
+static arch_cfg *arch(const char *name)
+{
+    arch_cfg *a = NULL;
+    lp_diag d = {0};
+    CU_ASSERT_FATAL(arch_load(name, &a, &d) == LP_OK);
+    return a;
+}
+
+/* Generate, write to a temporary .lpt and run `lpsim exec --json ARGS`
+** (arch_arg: a preset or a file); returns the exit status, JSON in *json. */
+static int gen_and_exec(const char *text, const char *arch_arg, const wl_gemm_over *o, const char *args, char **json)
+{
+    wl_spec s = spec(text);
+    arch_cfg *a = arch(arch_arg);
+    wl_gemm_map m;
+    lp_diag d = {0};
+    isa_prog p;
+    lp_status st = wl_map_gemm_over(&s, a, o, &m, &d);
+    if (st) fprintf(stderr, "\n  map %s on %s: %s\n", text, arch_arg, d.msg);
+    CU_ASSERT_FATAL(st == LP_OK);
+    st = wl_gen_gemm(&s, a, &m, 42, strstr(args, "timing-only") == NULL, &p, &d);
+    CU_ASSERT_FATAL(st == LP_OK);
+    CU_ASSERT_EQUAL(p.ninsns, m.insns);
+    char dir[] = "/tmp/lpt_gemmgen_XXXXXX", path[128], cmd[512], *err = NULL;
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/g.lpt", dir);
+    CU_ASSERT_FATAL(isa_prog_write(&p, path, &d) == LP_OK);
+    snprintf(cmd, sizeof cmd, "exec --json --arch '%s' %s '%s'", arch_arg, args, path);
+    int rc = lpt_run(cmd, "", 0, json, &err);
+    if (rc) fprintf(stderr, "\n  %s on %s (%ux%ux%u): rc %d\n%s", text, arch_arg, m.tm, m.tn, m.tk, rc, err);
+    free(err);
+    unlink(path);
+    rmdir(dir);
+    isa_prog_free(&p);
+    arch_free(a);
+    return rc;
+}
+
+static void expect_match(const char *text, const char *arch_arg, const wl_gemm_over *o)
+{
+    char *json = NULL;
+    CU_ASSERT_EQUAL(gen_and_exec(text, arch_arg, o, "", &json), 0);
+    CU_ASSERT_EQUAL(lpt_json_num(json, "failed"), 0);
+    CU_ASSERT_EQUAL(lpt_json_num(json, "expectations"), 1);
+    free(json);
+}
+
+static const char *const shapes[] = {
+    "gemm M=64 N=64 K=64 in=bf16 out=fp32",          "gemm M=100 N=70 K=50 in=bf16 out=bf16",
+    "gemm M=128 N=256 K=512 in=fp8_e4m3fn out=fp32", "gemm M=100 N=70 K=50 in_a=fp8_e4m3fn in_b=bf16 out=fp32",
+    "gemm M=64 N=64 K=64 in=mxfp8_e4m3 out=fp32",    "gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=bf16",
+};
+
+static void test_programs_match_on_every_preset(void)
+{
+    for (int p = 0; p < 3; p++)
+        for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) expect_match(shapes[i], presets[p], NULL);
+}
+
+/* Small tiles force edge tiles in M, N and K, several K tiles, both orders,
+** and the resident-operand case (one K tile). */
+static void test_edge_tiles_and_orders_match(void)
+{
+    static const wl_gemm_over over[] = {
+        {32, 32, 32, WL_ORDER_MN}, {32, 32, 32, WL_ORDER_NM}, {64, 32, 0, WL_ORDER_MN}, {32, 64, 0, WL_ORDER_NM}};
+    for (int i = 0; i < 4; i++) {
+        expect_match("gemm M=100 N=70 K=50 in=bf16 out=bf16", "edge-mx", &over[i]);
+        expect_match("gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=fp32", "h100", &over[i]);
+    }
+}
+
+/* An exact matrix unit: the expectation is bitexact, K tile by K tile. */
+static void test_exact_unit_is_bitexact(void)
+{
+    static const char yaml[] = "name: exact-unit\nclock_ghz: 1.0\nspm:\n  size_bytes: 65536\nacc:\n  size_bytes: "
+                               "32768\nmatrix:\n  kind: tensor_core\n  array_rows: 16\n  array_cols: 16\n  preset: "
+                               "exact\n  formats:\n    - {format: bf16, macs_per_cycle: 256, energy_pj_per_mac: 0.1}\n"
+                               "    - {format: fp8_e4m3fn, macs_per_cycle: 512, energy_pj_per_mac: 0.1}\n";
+    char dir[] = "/tmp/lpt_gemmgen_XXXXXX", path[128];
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/exact.yaml", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(yaml, f);
+    fclose(f);
+    static const wl_gemm_over small = {32, 32, 32, WL_GEMM_ORDER_AUTO};
+    wl_spec s = spec("gemm M=100 N=70 K=200 in=bf16 out=fp32");
+    arch_cfg *a = arch(path);
+    wl_gemm_map m;
+    isa_prog p;
+    CU_ASSERT_FATAL(wl_map_gemm_over(&s, a, &small, &m, NULL) == LP_OK);
+    CU_ASSERT_FATAL(wl_gen_gemm(&s, a, &m, 7, true, &p, NULL) == LP_OK);
+    CU_ASSERT_EQUAL(p.nexpects, 1);
+    CU_ASSERT_EQUAL(p.expects[0].rule, ISA_RULE_BITEXACT);
+    isa_prog_free(&p);
+    arch_free(a);
+    expect_match("gemm M=100 N=70 K=200 in=bf16 out=fp32", path, &small);
+    expect_match("gemm M=100 N=70 K=200 in=fp8_e4m3fn out=bf16", path, &small);
+    expect_match("gemm M=64 N=48 K=128 in=mxfp8_e4m3 out=fp32", path, &small);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* The chosen tiles fit the buffers, follow the array where the problem is
+** larger, and no other fitting tile pair has less modelled traffic. */
+static void test_tiles_fit_and_minimise_traffic(void)
+{
+    static const char *const texts[] = {"gemm M=4096 N=4096 K=4096 in=bf16 out=bf16",
+                                        "gemm M=100 N=70 K=50 in=bf16 out=fp32",
+                                        "gemm M=512 N=384 K=1024 in=mxfp8_e4m3 out=fp32", "gemv N=4096 K=4096"};
+    for (int p = 0; p < 3; p++) {
+        arch_cfg *a = arch(presets[p]);
+        const tc_cfg *tc = arch_unit_of_class(a, UNIT_CLASS_MATRIX)->cfg;
+        for (int t = 0; t < 4; t++) {
+            wl_spec s = spec(texts[t]);
+            wl_gemm_map m, o;
+            CU_ASSERT_FATAL(wl_map_gemm(&s, a, &m, NULL) == LP_OK);
+            CU_ASSERT(m.spm_bytes <= a->spm.size_bytes && m.acc_bytes <= a->acc.size_bytes);
+            CU_ASSERT(m.tm % tc->array_rows == 0 || m.tm == m.m);
+            CU_ASSERT(m.tn % tc->array_cols == 0 || m.tn == m.n);
+            CU_ASSERT(m.tk % 32 == 0 || m.tk == m.k);
+            for (uint64_t tm = tc->array_rows; tm <= m.m + tc->array_rows - 1 && tm <= 1024; tm += tc->array_rows)
+                for (uint64_t tn = tc->array_cols; tn <= m.n + tc->array_cols - 1 && tn <= 1024; tn += tc->array_cols) {
+                    wl_gemm_over ov = {(uint32_t)(tm < m.m ? tm : m.m), (uint32_t)(tn < m.n ? tn : m.n), 0,
+                                       WL_GEMM_ORDER_AUTO};
+                    if (wl_map_gemm_over(&s, a, &ov, &o, NULL) == LP_OK) CU_ASSERT(o.traffic_bytes >= m.traffic_bytes);
+                }
+        }
+        arch_free(a);
+    }
+}
+
+/* The traffic model by hand: 4096^3 bf16 with 128 x 128 x 128 tiles reads
+** A 32 times and B 32 times and writes C once. */
+static void test_traffic_model_by_hand(void)
+{
+    arch_cfg *a = arch("b200-mx");
+    wl_spec s = spec("gemm M=4096 N=4096 K=4096 in=bf16 out=bf16");
+    wl_gemm_map m;
+    wl_gemm_over ov = {128, 128, 128, WL_ORDER_MN};
+    CU_ASSERT_FATAL(wl_map_gemm_over(&s, a, &ov, &m, NULL) == LP_OK);
+    uint64_t mat = UINT64_C(4096) * 4096 * 2;
+    CU_ASSERT_EQUAL(m.traffic_bytes, 32 * mat + 32 * mat + mat);
+    /* 32 x 32 C tiles of 32 K steps (2 loads, 1 MMA), a VCVT and a DMA_ST each, HALT */
+    CU_ASSERT_EQUAL(m.insns, 32 * 32 * (32 * 3 + 2) + 1);
+    /* scratchpad: 2 x (A 32 KiB + B 32 KiB) + 2 bf16 C staging tiles of 32 KiB */
+    CU_ASSERT_EQUAL(m.spm_bytes, 6 * 32768);
+    CU_ASSERT_EQUAL(m.acc_bytes, 2 * 65536);
+    arch_free(a);
+}
+
+/* Timing-only: 128 x 128 x K bf16 on edge-mx (512 bf16 MACs a cycle, so
+** 32768 cycles of MACs per 1024 of K) with fixed 64 x 64 x 128 tiles is
+** compute-bound: cycles at least the MAC time and under 1.5 times it, and
+** doubling K about doubles them. */
+static void test_cycles_scale_with_k(void)
+{
+    wl_gemm_over ov = {64, 64, 128, WL_ORDER_MN};
+    char *j1 = NULL, *j2 = NULL;
+    CU_ASSERT_EQUAL(gen_and_exec("gemm M=128 N=128 K=1024 in=bf16 out=fp32", "edge-mx", &ov, "--timing-only", &j1), 0);
+    CU_ASSERT_EQUAL(gen_and_exec("gemm M=128 N=128 K=2048 in=bf16 out=fp32", "edge-mx", &ov, "--timing-only", &j2), 0);
+    double c1 = lpt_json_num(j1, "cycles"), c2 = lpt_json_num(j2, "cycles");
+    CU_ASSERT(c1 >= 32768 && c1 < 1.5 * 32768);
+    CU_ASSERT(c2 / c1 > 1.8 && c2 / c1 < 2.2);
+    free(j1), free(j2);
+}
+
+/* Disassembly of a generated program (data and expectation inline)
+** assembles to the identical .lpt bytes. */
+static void test_disassembly_reassembles(void)
+{
+    for (int i = 0; i < 2; i++) {
+        wl_spec s = spec(i ? "gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=bf16" : "gemm M=100 N=70 K=50 in=bf16 out=fp32");
+        arch_cfg *a = arch("edge-mx");
+        wl_gemm_map m;
+        wl_gemm_over ov = {32, 32, 32, WL_GEMM_ORDER_AUTO};
+        isa_prog p, q;
+        CU_ASSERT_FATAL(wl_map_gemm_over(&s, a, &ov, &m, NULL) == LP_OK);
+        CU_ASSERT_FATAL(wl_gen_gemm(&s, a, &m, 3, true, &p, NULL) == LP_OK);
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        CU_ASSERT_FATAL(f != NULL);
+        asm_disassemble(&p, f);
+        fclose(f);
+        asm_opts o = {"gen.s", 20, true, a->spm.size_bytes, a->acc.size_bytes, 0};
+        asm_diags dg = {0};
+        lp_status st = asm_assemble(text, len, &o, &q, &dg);
+        if (st) asm_diags_print(&dg, stderr);
+        CU_ASSERT_FATAL(st == LP_OK);
+        uint8_t *b1 = NULL, *b2 = NULL;
+        size_t n1 = 0, n2 = 0;
+        CU_ASSERT_FATAL(isa_prog_serialize(&p, &b1, &n1) == LP_OK && isa_prog_serialize(&q, &b2, &n2) == LP_OK);
+        CU_ASSERT(n1 == n2 && !memcmp(b1, b2, n1));
+        free(b1), free(b2), free(text);
+        asm_diags_free(&dg);
+        isa_prog_free(&p), isa_prog_free(&q);
+        arch_free(a);
+    }
+}
+
+static void expect_refused(const char *text, const char *needle)
+{
+    wl_spec s = spec(text);
+    arch_cfg *a = arch("edge-mx");
+    wl_gemm_map m;
+    lp_diag d = {0};
+    CU_ASSERT_EQUAL(wl_map_gemm(&s, a, &m, &d), LP_ERR_ARG);
+    if (!strstr(d.msg, needle)) fprintf(stderr, "\n  %s: '%s' lacks '%s'\n", text, d.msg, needle);
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, needle));
+    arch_free(a);
+}
+
+static void test_refusals_name_what_is_supported(void)
+{
+    expect_refused("gemm M=64 N=64 K=64 in=fp16",
+                   "the GEMM mapping supports in_a and in_b each bf16 or fp8_e4m3fn, or both mxfp8_e4m3, with out "
+                   "fp32 or bf16 (not in_a=fp16 in_b=fp16 out=bf16)");
+    expect_refused("gemm M=64 N=64 K=64 in=bf16 out=fp8_e4m3fn", "(not in_a=bf16 in_b=bf16 out=fp8_e4m3fn)");
+    expect_refused("gemm M=64 N=64 K=64 in_a=mxfp8_e4m3 in_b=bf16", "or both mxfp8_e4m3");
+    expect_refused("gemm M=64 N=64 K=50 in=mxfp8_e4m3",
+                   "an MX GEMM needs K a multiple of 32 (the scale block), not 50");
+    expect_refused("gemm M=64 N=64 K=64 batch=2", "the GEMM mapping takes batch=1, not batch=2");
+    expect_refused("attention kind=decode heads=8 head_dim=64 ctx=128", "takes gemm or gemv, not attention");
+}
+
+CU_TestInfo lpt_gemmgen_tests[] = {
+    {"map/tiles_fit_and_minimise_traffic", test_tiles_fit_and_minimise_traffic},
+    {"map/traffic_model_by_hand", test_traffic_model_by_hand},
+    {"map/refusals_name_what_is_supported", test_refusals_name_what_is_supported},
+    {"gen/programs_match_on_every_preset", test_programs_match_on_every_preset},
+    {"gen/edge_tiles_and_orders_match", test_edge_tiles_and_orders_match},
+    {"gen/exact_unit_is_bitexact", test_exact_unit_is_bitexact},
+    {"gen/cycles_scale_with_k", test_cycles_scale_with_k},
+    {"gen/disassembly_reassembles", test_disassembly_reassembles},
+    CU_TEST_INFO_NULL,
+};

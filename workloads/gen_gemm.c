@@ -1,0 +1,282 @@
+/*
+** gen_gemm.c — the program of a single-core GEMM mapping (map_gemm.h): the
+** tile loops as DMA_LD / MMA (or MMA_MX) / DMA_ST, and in functional mode
+** seeded inputs with the expected output.
+**
+** The expected C comes from the dot model's "exact" preset, a reference that
+** shares nothing with the mapping: bitexact where the matrix unit is exact too
+** (then accumulated K tile by K tile with float32 rounding in between, as the
+** program does), else the exact sum over all of K, compared normwise. Inputs
+** are uniform in [-2, 2), encoded to nearest; MX blocks are scaled by 2^-3 to
+** 2^4 before quantisation so that the scales differ.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dot.h"
+#include "lp_rng.h"
+#include "map_gemm.h"
+#include "mx.h"
+
+static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+typedef struct gen {
+    isa_prog *p;
+    const wl_gemm_map *m;
+    int A, B, SA, SB, C; /* buffer indices (-1: none) */
+    lp_status st;
+} gen;
+
+static void emit(gen *g, isa_op op, const uint64_t *v, int n)
+{
+    isa_insn in = {op, {0}};
+    memcpy(in.v, v, sizeof *v * (size_t)n);
+    if (!g->st) g->st = isa_prog_add_insn(g->p, &in);
+}
+
+/* A dram operand: element (r, c) of buffer b with its row pitch. */
+static uint64_t dram(const gen *g, int b, uint64_t r, uint64_t c)
+{
+    const isa_buffer *x = &g->p->bufs[b];
+    mf_format f;
+    isa_buffer_format(x, &f);
+    return (x->addr + (r * x->cols + c) * (uint64_t)isa_elem_bytes(&f)) | ((uint64_t)x->cols << 40);
+}
+
+static void load(gen *g, uint32_t spm, int b, uint64_t r, uint64_t c, uint64_t rows, uint64_t cols)
+{
+    uint64_t v[] = {spm, dram(g, b, r, c), rows, cols, g->p->bufs[b].fmt};
+    emit(g, ISA_DMA_LD, v, 5);
+}
+
+/* The A tile (rows m0.., K from k0) into slot s, with its scales for MX. */
+static void load_a(gen *g, int s, uint64_t m0, uint64_t mm, uint64_t k0, uint64_t kk)
+{
+    load(g, g->m->spm_a[s], g->A, m0, k0, mm, kk);
+    if (g->m->mx) load(g, g->m->spm_sa[s], g->SA, m0, k0 / 32, mm, kk / 32);
+}
+
+/* The B tile: K x N (kk x nn) for MMA, N x K with scales for MMA_MX. */
+static void load_b(gen *g, int s, uint64_t n0, uint64_t nn, uint64_t k0, uint64_t kk)
+{
+    if (!g->m->mx) {
+        load(g, g->m->spm_b[s], g->B, k0, n0, kk, nn);
+        return;
+    }
+    load(g, g->m->spm_b[s], g->B, n0, k0, nn, kk);
+    load(g, g->m->spm_sb[s], g->SB, n0, k0 / 32, nn, kk / 32);
+}
+
+static void mma(gen *g, int c, int sa, int sb, uint64_t mm, uint64_t nn, uint64_t kk, bool acc)
+{
+    const wl_gemm_map *m = g->m;
+    uint64_t pre = (uint64_t)dot_preset_code(m->preset);
+    if (m->mx) {
+        uint64_t e = (uint64_t)mx_elem_code(MX_FP8_E4M3);
+        uint64_t v[] = {m->acc_c[c], m->spm_a[sa], m->spm_sa[sa], m->spm_b[sb], m->spm_sb[sb], mm, nn, kk, e, e,
+                        pre,         acc};
+        emit(g, ISA_MMA_MX, v, 12);
+    } else {
+        uint64_t v[] = {m->acc_c[c], m->spm_a[sa],         m->spm_b[sb],         mm,  nn,
+                        kk,          isa_fmt_code(&m->fa), isa_fmt_code(&m->fb), pre, acc};
+        emit(g, ISA_MMA, v, 10);
+    }
+}
+
+/* Store C tile slot c to C[m0, n0], through a bf16 staging tile if need be. */
+static void store(gen *g, int c, uint64_t m0, uint64_t n0, uint64_t mm, uint64_t nn)
+{
+    const wl_gemm_map *m = g->m;
+    uint64_t src = m->acc_c[c] | ISA_MEM_ACC, code = isa_fmt_code(&m->fout);
+    if (m->fout.bits < 32) {
+        mf_format f32;
+        mf_get(MF_FP32, &f32);
+        uint64_t v[] = {m->spm_c[c], src, mm, nn, code, isa_fmt_code(&f32), (uint64_t)mf_round_code(MF_RNE)};
+        emit(g, ISA_VCVT, v, 7);
+        src = m->spm_c[c];
+    }
+    uint64_t v[] = {dram(g, g->C, m0, n0), src, mm, nn, code};
+    emit(g, ISA_DMA_ST, v, 5);
+}
+
+static uint64_t part(uint64_t i, uint64_t t, uint64_t n) { return i * t + t <= n ? t : n - i * t; }
+
+/* The loop nest: C tiles in the mapping's order, K innermost. With one K
+** tile the outer loop's operand is loaded once per outer step and kept. */
+static void loops(gen *g)
+{
+    const wl_gemm_map *m = g->m;
+    bool mn = m->order == WL_ORDER_MN;
+    uint64_t mt = cdiv(m->m, m->tm), nt = cdiv(m->n, m->tn), kt = cdiv(m->k, m->tk);
+    uint64_t outer = mn ? mt : nt, inner = mn ? nt : mt, tile = 0, step = 0;
+    for (uint64_t o = 0; o < outer; o++) {
+        uint64_t mi0 = mn ? o : 0, ni0 = mn ? 0 : o;
+        if (kt == 1 && mn) load_a(g, (int)(o % 2), mi0 * m->tm, part(mi0, m->tm, m->m), 0, m->k);
+        if (kt == 1 && !mn) load_b(g, (int)(o % 2), ni0 * m->tn, part(ni0, m->tn, m->n), 0, m->k);
+        for (uint64_t i = 0; i < inner; i++, tile++) {
+            uint64_t mi = mn ? o : i, ni = mn ? i : o;
+            uint64_t m0 = mi * m->tm, n0 = ni * m->tn, mm = part(mi, m->tm, m->m), nn = part(ni, m->tn, m->n);
+            for (uint64_t kq = 0; kq < kt; kq++, step++) {
+                uint64_t k0 = kq * m->tk, kk = part(kq, m->tk, m->k);
+                int sa = (int)(step % 2), sb = sa;
+                if (kt > 1) {
+                    load_a(g, sa, m0, mm, k0, kk);
+                    load_b(g, sb, n0, nn, k0, kk);
+                } else if (mn) {
+                    sa = (int)(o % 2), sb = (int)(i % 2);
+                    load_b(g, sb, n0, nn, 0, kk);
+                } else {
+                    sb = (int)(o % 2), sa = (int)(i % 2);
+                    load_a(g, sa, m0, mm, 0, kk);
+                }
+                mma(g, (int)(tile % 2), sa, sb, mm, nn, kk, kq > 0);
+            }
+            store(g, (int)(tile % 2), m0, n0, mm, nn);
+        }
+    }
+    emit(g, ISA_HALT, NULL, 0);
+}
+
+static float uniform(uint64_t seed, uint64_t i) { return (float)(lp_rng_u64(seed, i) >> 40) * 0x1p-24f * 4.0f - 2.0f; }
+
+static uint32_t f32_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+/* n codes of m's input format (rows of blocks of 32 for MX, with scales). */
+static lp_status codes(const wl_gemm_map *m, const mf_format *f, uint64_t seed, size_t n, uint16_t *out,
+                       uint8_t *scales)
+{
+    if (!m->mx) {
+        for (size_t i = 0; i < n; i++) out[i] = (uint16_t)mf_encode_f32(f, f32_bits(uniform(seed, i)), NULL, 0);
+        return LP_OK;
+    }
+    float *x = malloc(sizeof *x * n);
+    uint8_t *c8 = malloc(n);
+    lp_status st = LP_ERR_NOMEM;
+    if (x && c8) {
+        for (size_t i = 0; i < n; i++)
+            x[i] = ldexpf(uniform(seed, i), (int)(lp_rng_u64(seed ^ 0x5ca1e, i / 32) % 8) - 3);
+        mx_elem e;
+        mx_elem_get(MX_FP8_E4M3, &e);
+        st = mx_quantize(&e, x, n, 32, MF_RNE, c8, scales);
+        for (size_t i = 0; i < n; i++) out[i] = c8[i];
+    }
+    free(x), free(c8);
+    return st;
+}
+
+/* Buffer b's contents from n codes of w bytes each in memory (1, 2 or 4),
+** stored little-endian at its element bytes; or its expected output. */
+static lp_status put(isa_prog *p, int b, const void *codes, int w, size_t n, bool expect, isa_rule rule, double tol)
+{
+    mf_format fmt, *f = &fmt;
+    isa_buffer_format(&p->bufs[b], f);
+    int eb = isa_elem_bytes(f);
+    uint8_t *bytes = malloc(n * (size_t)eb);
+    if (!bytes) return LP_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v = w == 1   ? ((const uint8_t *)codes)[i]
+                     : w == 2 ? ((const uint16_t *)codes)[i]
+                              : ((const uint32_t *)codes)[i];
+        for (int j = 0; j < eb; j++) bytes[i * (size_t)eb + (size_t)j] = (uint8_t)(v >> (8 * j));
+    }
+    uint64_t off;
+    lp_status st = isa_prog_add_data(p, bytes, n * (size_t)eb, &off);
+    free(bytes);
+    if (st) return st;
+    if (!expect) {
+        p->bufs[b].has_data = true, p->bufs[b].data_off = off;
+        return LP_OK;
+    }
+    isa_expect *q = realloc(p->expects, sizeof *q * (p->nexpects + 1));
+    if (!q) return LP_ERR_NOMEM;
+    p->expects = q, p->cap_expects = p->nexpects + 1;
+    p->expects[p->nexpects++] = (isa_expect){(uint32_t)b, rule, tol, off};
+    return LP_OK;
+}
+
+/* C from the exact preset: over all of K at once, or K tile by K tile. */
+static lp_status reference(const wl_gemm_map *m, const uint16_t *a, const uint8_t *sa, const uint16_t *b,
+                           const uint8_t *sb, bool by_tile, float *c)
+{
+    dot_cfg cfg;
+    lp_status st = dot_preset("exact", &cfg, NULL);
+    int M = (int)m->m, N = (int)m->n, K = (int)m->k, KB = K / 32, T = by_tile ? (int)m->tk : K;
+    for (int k0 = 0; !st && k0 < K; k0 += T) {
+        int kk = K - k0 < T ? K - k0 : T;
+        dot_matrix A = {&m->fa, a + k0, K, sa ? sa + k0 / 32 : NULL, 32, KB};
+        dot_matrix B = {&m->fb, b + (size_t)k0 * (size_t)N, N, sb ? sb + (size_t)(k0 / 32) * (size_t)N : NULL, 32, N};
+        st = dot_gemm(&cfg, M, N, kk, &A, &B, k0 ? c : NULL, c);
+    }
+    return st;
+}
+
+/* Seeded A and B, and C's expectation, into the program. */
+static lp_status data(gen *g, uint64_t seed, bool exact_hw)
+{
+    const wl_gemm_map *m = g->m;
+    size_t M = m->m, N = m->n, K = m->k, KB = K / 32;
+    uint16_t *a = malloc(sizeof *a * M * K), *b = malloc(sizeof *b * K * N), *bt = malloc(sizeof *bt * K * N);
+    uint8_t *sa = malloc(M * KB + 1), *sb = malloc(N * KB + 1), *sbt = malloc(N * KB + 1);
+    float *c = malloc(sizeof *c * M * N);
+    uint32_t *cc = malloc(sizeof *cc * M * N);
+    lp_status st = LP_ERR_NOMEM;
+    if (!a || !b || !bt || !sa || !sb || !sbt || !c || !cc) goto free_all;
+    /* MX B is stored N x K (as weights are); the reference wants K x N */
+    if ((st = codes(m, &m->fa, seed, M * K, a, sa)) || (st = codes(m, &m->fb, seed + 1, K * N, b, sb))) goto free_all;
+    if (m->mx) {
+        for (size_t n = 0; n < N; n++)
+            for (size_t k = 0; k < K; k++) bt[k * N + n] = b[n * K + k];
+        for (size_t n = 0; n < N; n++)
+            for (size_t q = 0; q < KB; q++) sbt[q * N + n] = sb[n * KB + q];
+    }
+    st = reference(m, a, m->mx ? sa : NULL, m->mx ? bt : b, m->mx ? sbt : NULL, exact_hw, c);
+    for (size_t i = 0; !st && i < M * N; i++) cc[i] = mf_encode_f32(&m->fout, f32_bits(c[i]), NULL, 0);
+    double tol = exact_hw ? 0 : m->fout.bits < 32 ? 1e-2 : 1e-5;
+    if (st || (st = put(g->p, g->A, a, 2, M * K, false, 0, 0)) || (st = put(g->p, g->B, b, 2, K * N, false, 0, 0)))
+        goto free_all;
+    if (m->mx &&
+        ((st = put(g->p, g->SA, sa, 1, M * KB, false, 0, 0)) || (st = put(g->p, g->SB, sb, 1, N * KB, false, 0, 0))))
+        goto free_all;
+    st = put(g->p, g->C, cc, 4, M * N, true, exact_hw ? ISA_RULE_BITEXACT : ISA_RULE_RELERR, tol);
+free_all:
+    free(a), free(b), free(bt), free(sa), free(sb), free(sbt), free(c), free(cc);
+    return st;
+}
+
+static lp_status buffers(gen *g)
+{
+    const wl_gemm_map *m = g->m;
+    mf_format e8;
+    mf_get(MF_E8M0FNU, &e8);
+    uint32_t M = (uint32_t)m->m, N = (uint32_t)m->n, K = (uint32_t)m->k;
+    g->A = 0, g->B = 1, g->SA = m->mx ? 2 : -1, g->SB = m->mx ? 3 : -1, g->C = m->mx ? 4 : 2;
+    lp_status st = isa_prog_add_buffer(g->p, "A", isa_fmt_code(&m->fa), M, K);
+    if (!st) st = isa_prog_add_buffer(g->p, "B", isa_fmt_code(&m->fb), m->mx ? N : K, m->mx ? K : N);
+    if (!st && m->mx) st = isa_prog_add_buffer(g->p, "SA", isa_fmt_code(&e8), M, K / 32);
+    if (!st && m->mx) st = isa_prog_add_buffer(g->p, "SB", isa_fmt_code(&e8), N, K / 32);
+    if (!st) st = isa_prog_add_buffer(g->p, "C", isa_fmt_code(&m->fout), M, N);
+    return st;
+}
+
+lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m, uint64_t seed, bool functional,
+                      isa_prog *p, lp_diag *d)
+{
+    (void)s, (void)a; /* the mapping holds what the program needs of both */
+    isa_prog_init(p);
+    gen g = {p, m, -1, -1, -1, -1, -1, LP_OK};
+    lp_status st = buffers(&g);
+    if (st)
+        return lp_diag_msg(d, st, "GEMM buffers of %llu x %llu x %llu: %s", (unsigned long long)m->m,
+                           (unsigned long long)m->n, (unsigned long long)m->k, lp_status_text(st));
+    loops(&g);
+    if (g.st) return lp_diag_msg(d, g.st, "GEMM program: %s", lp_status_text(g.st));
+    bool exact_hw = m->preset == dot_preset_find("exact", NULL);
+    if (functional && (st = data(&g, seed, exact_hw))) return lp_diag_msg(d, st, "GEMM data: %s", lp_status_text(st));
+    return LP_OK;
+}

@@ -1,0 +1,201 @@
+/*
+** map_gemm.c — the tile search of the single-core GEMM mapping (map_gemm.h).
+**
+** Exhaustive over TM and TN (multiples of the array, bounded by the
+** accumulator buffer, which holds two float32 C tiles), with TK the largest
+** multiple of 32 that fits the scratchpad for that pair: traffic does not
+** depend on TK except through the single-K-tile case, which the largest TK
+** reaches first, and a larger TK never adds instructions. The score is the
+** modelled DRAM traffic, then the instruction count, for each loop order.
+*/
+#include <string.h>
+
+#include "dot.h"
+#include "map_gemm.h"
+#include "tc.h"
+
+#define ALIGN 64u
+#define DIM_MAX 65535u /* a dim operand's 16 bits */
+
+static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+static uint64_t al(uint64_t x) { return (x + ALIGN - 1) / ALIGN * ALIGN; }
+
+/* Scratchpad and accumulator layout of tiles tm x tn x tk into m (addresses
+** and totals). Two of everything so that the next tile's DMA overlaps. */
+static void layout(wl_gemm_map *m, uint64_t tm, uint64_t tn, uint64_t tk)
+{
+    uint64_t a = al(tm * tk * (uint64_t)isa_elem_bytes(&m->fa)), b = al(tk * tn * (uint64_t)isa_elem_bytes(&m->fb));
+    uint64_t sa = m->mx ? al(tm * tk / 32) : 0, sb = m->mx ? al(tn * tk / 32) : 0;
+    uint64_t c = m->fout.bits < 32 ? al(tm * tn * (uint64_t)isa_elem_bytes(&m->fout)) : 0, off = 0;
+    for (int i = 0; i < 2; i++) m->spm_a[i] = (uint32_t)off, off += a;
+    for (int i = 0; i < 2; i++) m->spm_b[i] = (uint32_t)off, off += b;
+    for (int i = 0; i < 2; i++) m->spm_sa[i] = (uint32_t)off, off += sa;
+    for (int i = 0; i < 2; i++) m->spm_sb[i] = (uint32_t)off, off += sb;
+    for (int i = 0; i < 2; i++) m->spm_c[i] = (uint32_t)off, off += c;
+    m->spm_bytes = off;
+    m->acc_c[0] = 0, m->acc_c[1] = (uint32_t)al(tm * tn * 4);
+    m->acc_bytes = 2 * al(tm * tn * 4);
+}
+
+static bool fits(wl_gemm_map *m, const arch_cfg *a, uint64_t tm, uint64_t tn, uint64_t tk)
+{
+    if (tm > DIM_MAX || tn > DIM_MAX || tk > DIM_MAX || (m->mx && tk % 32)) return false;
+    if (2 * al(tm * tn * 4) > a->acc.size_bytes) return false;
+    layout(m, tm, tn, tk);
+    return m->spm_bytes <= a->spm.size_bytes && m->spm_bytes < (UINT64_C(1) << ISA_ADDR_BITS);
+}
+
+/* DRAM bytes of the loop nest (map_gemm.h): A read once per column of C
+** tiles, B once per row, C written once; one K tile keeps the outer operand. */
+static uint64_t traffic(const wl_gemm_map *m, uint64_t tm, uint64_t tn, uint64_t tk, wl_gemm_order o)
+{
+    uint64_t A = m->m * m->k * (uint64_t)isa_elem_bytes(&m->fa) + (m->mx ? m->m * m->k / 32 : 0);
+    uint64_t B = m->n * m->k * (uint64_t)isa_elem_bytes(&m->fb) + (m->mx ? m->n * m->k / 32 : 0);
+    uint64_t C = m->m * m->n * (uint64_t)isa_elem_bytes(&m->fout);
+    uint64_t ra = cdiv(m->n, tn), rb = cdiv(m->m, tm);
+    if (cdiv(m->k, tk) == 1) {
+        if (o == WL_ORDER_MN)
+            ra = 1;
+        else
+            rb = 1;
+    }
+    return A * ra + B * rb + C;
+}
+
+/* Instructions wl_gen_gemm emits for these tiles, HALT included. */
+static uint64_t insns(const wl_gemm_map *m, uint64_t tm, uint64_t tn, uint64_t tk, wl_gemm_order o)
+{
+    uint64_t mt = cdiv(m->m, tm), nt = cdiv(m->n, tn), kt = cdiv(m->k, tk);
+    uint64_t ld = m->mx ? 2 : 1, st = m->fout.bits < 32 ? 2 : 1;
+    if (kt > 1) return mt * nt * (kt * (2 * ld + 1) + st) + 1;
+    return (o == WL_ORDER_MN ? mt : nt) * ld + mt * nt * (ld + 1 + st) + 1;
+}
+
+/* The largest TK (a multiple of 32, or K) that fits with tm x tn, or 0. */
+static uint64_t best_tk(wl_gemm_map *m, const arch_cfg *a, uint64_t tm, uint64_t tn, uint64_t want)
+{
+    if (want) return fits(m, a, tm, tn, want) ? want : 0;
+    uint64_t lo = 1, hi = cdiv(m->k, 32), best = 0;
+    while (lo <= hi) { /* fitting is monotone in TK */
+        uint64_t j = lo + (hi - lo) / 2, tk = j * 32 < m->k ? j * 32 : m->k;
+        if (fits(m, a, tm, tn, tk))
+            best = tk, lo = j + 1;
+        else
+            hi = j - 1;
+    }
+    return best;
+}
+
+typedef struct cand {
+    uint64_t tm, tn, tk, traffic, insns;
+    wl_gemm_order order;
+} cand;
+
+static bool better(const cand *x, const cand *best)
+{
+    if (!best->tm) return true;
+    if (x->traffic != best->traffic) return x->traffic < best->traffic;
+    return x->insns < best->insns;
+}
+
+/* Next candidate tile size after t along a dimension of size n at multiples
+** of r (the last one is n itself), or 0 past the end. */
+static uint64_t next_dim(uint64_t t, uint64_t n, uint64_t r)
+{
+    if (t >= n) return 0;
+    uint64_t u = (t / r + 1) * r;
+    return u < n ? u : n;
+}
+
+static void search(wl_gemm_map *m, const arch_cfg *a, const wl_gemm_over *o, uint64_t R, uint64_t C, cand *best)
+{
+    memset(best, 0, sizeof *best);
+    for (uint64_t tm = o->tm ? o->tm : next_dim(0, m->m, R); tm; tm = o->tm ? 0 : next_dim(tm, m->m, R)) {
+        for (uint64_t tn = o->tn ? o->tn : next_dim(0, m->n, C); tn; tn = o->tn ? 0 : next_dim(tn, m->n, C)) {
+            if (2 * al(tm * tn * 4) > a->acc.size_bytes) break; /* larger tn only grows */
+            uint64_t tk = best_tk(m, a, tm, tn, o->tk);
+            if (!tk) continue;
+            for (int ord = WL_ORDER_MN; ord <= WL_ORDER_NM; ord++) {
+                if (o->order != WL_GEMM_ORDER_AUTO && o->order != ord) continue;
+                cand x = {tm, tn, tk, traffic(m, tm, tn, tk, ord), insns(m, tm, tn, tk, ord), (wl_gemm_order)ord};
+                if (better(&x, best)) *best = x;
+            }
+        }
+    }
+}
+
+static bool is(const wl_fmt *f, const char *name) { return !f->mx && !strcmp(f->name, name); }
+
+/* The supported formats (map_gemm.h) into m. */
+static lp_status formats(const wl_spec *s, wl_gemm_map *m, lp_diag *d)
+{
+    bool mx = s->in_a.mx || s->in_b.mx;
+    bool ok = mx ? !strcmp(s->in_a.name, "mxfp8_e4m3") && !strcmp(s->in_b.name, "mxfp8_e4m3")
+                 : (is(&s->in_a, "bf16") || is(&s->in_a, "fp8_e4m3fn")) &&
+                       (is(&s->in_b, "bf16") || is(&s->in_b, "fp8_e4m3fn"));
+    if (!ok || !(is(&s->out, "fp32") || is(&s->out, "bf16")))
+        return lp_diag_msg(d, LP_ERR_ARG,
+                           "the GEMM mapping supports in_a and in_b each bf16 or fp8_e4m3fn, or both mxfp8_e4m3, "
+                           "with out fp32 or bf16 (not in_a=%s in_b=%s out=%s)",
+                           s->in_a.name, s->in_b.name, s->out.name);
+    m->mx = mx;
+    if (mx)
+        mf_get(MF_FP8_E4M3FN, &m->fa), mf_get(MF_FP8_E4M3FN, &m->fb);
+    else if (mf_parse(s->in_a.name, &m->fa, d) || mf_parse(s->in_b.name, &m->fb, d))
+        return LP_ERR_ARG;
+    mf_get(strcmp(s->out.name, "bf16") ? MF_FP32 : MF_BF16, &m->fout);
+    if (mx && s->k % 32)
+        return lp_diag_msg(d, LP_ERR_ARG, "an MX GEMM needs K a multiple of 32 (the scale block), not %llu",
+                           (unsigned long long)s->k);
+    return LP_OK;
+}
+
+/* The problem, formats and matrix unit of s on a into m. */
+static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, const tc_cfg **tc, lp_diag *d)
+{
+    if (s->kind != WL_GEMM && s->kind != WL_GEMV)
+        return lp_diag_msg(d, LP_ERR_ARG, "the GEMM mapping takes gemm or gemv, not %s", wl_kind_name(s->kind));
+    if (s->batch > 1)
+        return lp_diag_msg(d, LP_ERR_ARG, "the GEMM mapping takes batch=1, not batch=%llu",
+                           (unsigned long long)s->batch);
+    m->m = s->kind == WL_GEMV || !s->m ? 1 : s->m;
+    m->n = s->n, m->k = s->k;
+    lp_status st = formats(s, m, d);
+    if (st) return st;
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    if (!u || u->kind != UNIT_KIND_TC)
+        return lp_diag_msg(d, LP_ERR_ARG, "the GEMM mapping needs a tensor_core matrix unit; %s has none", a->name);
+    *tc = u->cfg;
+    m->preset = dot_preset_find((*tc)->preset, d);
+    if (m->preset < 0) return LP_ERR_ARG;
+    if (!tc_rate_of((*tc)->formats, (*tc)->formats_count, m->fa.name))
+        return lp_diag_msg(d, LP_ERR_ARG, "the matrix unit of %s does not run %s", a->name, m->fa.name);
+    return LP_OK;
+}
+
+lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_over *over, wl_gemm_map *m, lp_diag *d)
+{
+    static const wl_gemm_over none = {0, 0, 0, WL_GEMM_ORDER_AUTO};
+    const tc_cfg *tc = NULL;
+    memset(m, 0, sizeof *m);
+    lp_status st = problem(s, a, m, &tc, d);
+    if (st) return st;
+    cand best;
+    search(m, a, over ? over : &none, tc->array_rows, tc->array_cols, &best);
+    if (!best.tm)
+        return lp_diag_msg(d, LP_ERR_ARG,
+                           "no GEMM tile fits %s: %llu bytes of scratchpad and %llu of accumulator buffer%s", a->name,
+                           (unsigned long long)a->spm.size_bytes, (unsigned long long)a->acc.size_bytes,
+                           over ? " with the given tile overrides" : "");
+    fits(m, a, best.tm, best.tn, best.tk); /* the winner's layout */
+    m->tm = (uint32_t)best.tm, m->tn = (uint32_t)best.tn, m->tk = (uint32_t)best.tk;
+    m->order = best.order;
+    m->traffic_bytes = best.traffic;
+    m->insns = best.insns;
+    return LP_OK;
+}
+
+lp_status wl_map_gemm(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, lp_diag *d)
+{
+    return wl_map_gemm_over(s, a, NULL, m, d);
+}

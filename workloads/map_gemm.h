@@ -1,0 +1,86 @@
+/*
+** map_gemm.h — one GEMM (C = A * B, M x N x K) mapped onto one core and
+** generated as a program of the tile ISA (docs/workloads.md, "GEMM mapping").
+**
+** The mapping chooses tiles TM x TN x TK by an exhaustive analytical search:
+** every candidate whose double-buffered A and B tiles (and MX scales, and a
+** bf16 staging tile for C) fit the scratchpad and whose two float32 C tiles
+** fit the accumulator buffer; TM and TN multiples of the matrix array's rows
+** and columns (or the whole of M or N when smaller), TK a multiple of 32 (or
+** the whole of K). It minimises modelled DRAM traffic (A read once per column
+** of C tiles, B once per row of C tiles, C written once; with a single K tile
+** the operand of the outer loop stays resident and is read once), then the
+** number of instructions. The program runs the chosen loop order with the A and
+** B tiles double-buffered, the C tile accumulated over K in the accumulator
+** buffer, and smaller edge tiles where M, N or K is not a multiple.
+**
+** Supported: in_a and in_b each bf16 or fp8_e4m3fn (MMA, B stored K x N
+** whatever layout= says: the DMA does not transpose), or
+** both mxfp8_e4m3 (MMA_MX, B stored N x K with E8M0 scales per 32 along K;
+** K a multiple of 32); out fp32 or bf16; batch 1. Left out: several cores,
+** split-K, other formats. No global state; the program is the caller's.
+*/
+#ifndef WL_MAP_GEMM_H
+#define WL_MAP_GEMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch.h"
+#include "lp_diag.h"
+#include "prog.h"
+#include "workload.h"
+
+/* Loop order over the C tiles: MN walks the N tiles inside each row of M
+** tiles (an A tile can stay resident), NM the M tiles inside each column. */
+typedef enum wl_gemm_order { WL_ORDER_MN, WL_ORDER_NM } wl_gemm_order;
+
+/* Optional overrides of the search (0 or WL_GEMM_ORDER_AUTO: choose). */
+#define WL_GEMM_ORDER_AUTO (-1)
+typedef struct wl_gemm_over {
+    uint32_t tm, tn, tk;
+    int order; /* WL_GEMM_ORDER_AUTO, WL_ORDER_MN or WL_ORDER_NM */
+} wl_gemm_over;
+
+typedef struct wl_gemm_map {
+    uint64_t m, n, k;              /* the problem */
+    uint32_t tm, tn, tk;           /* tile sizes (edge tiles are smaller) */
+    wl_gemm_order order;           /* loop order over the C tiles */
+    bool mx;                       /* MMA_MX with E8M0 scales, else MMA */
+    mf_format fa, fb, fout;        /* element formats of A, B, C */
+    int preset;                    /* the matrix unit's accumulation preset (dot.def row) */
+    uint32_t spm_a[2], spm_b[2];   /* scratchpad addresses of the double-buffered tiles */
+    uint32_t spm_sa[2], spm_sb[2]; /* their MX scales (MX only) */
+    uint32_t spm_c[2];             /* bf16 staging of C tiles (bf16 out only) */
+    uint32_t acc_c[2];             /* accumulator-buffer addresses of the C tiles */
+    uint64_t spm_bytes, acc_bytes; /* buffer bytes the program uses */
+    uint64_t traffic_bytes;        /* modelled DRAM bytes read and written */
+    uint64_t insns;                /* instructions of the program, HALT included */
+} wl_gemm_map;
+
+/* Map a gemm (or gemv, M = 1) spec onto the architecture's first matrix unit
+** (a tensor core). Fills *m and returns LP_OK, or LP_ERR_ARG with d's message
+** (no position; d may be NULL): a kind other than gemm or gemv, batch > 1,
+** formats outside the supported set (named in the message), MX with K not a
+** multiple of 32, no tensor core, a preset or format the unit lacks, or no
+** tile that fits the buffers. wl_map_gemm_over takes overrides (over may be
+** NULL); an override that does not fit is LP_ERR_ARG. */
+lp_status wl_map_gemm(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, lp_diag *d);
+lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_over *over, wl_gemm_map *m, lp_diag *d);
+
+/* Build the program of mapping m (from wl_map_gemm with the same s and a) into
+** p (initialised here; the caller frees it with isa_prog_free in every case):
+** DRAM buffers A, B, C (and SA, SB for MX), the tile loops, HALT. When
+** functional, A and B hold random valid codes from seed and C an expectation
+** from the exact dot model: bitexact (K tile by K tile, as the program
+** accumulates) when the unit's preset is "exact", else the exact sum over all
+** of K compared normwise (relerr 1e-5 for fp32 out, 1e-2 for bf16 out).
+** Functional generation holds every matrix in memory and computes the
+** reference in O(M*N*K): meant for shapes of tests, not 4096^3. s and a are
+** those of the mapping (all the program needs of them is in m). Returns
+** LP_OK, LP_ERR_NOMEM, or LP_ERR_RANGE (a buffer beyond the ISA's limits)
+** with d's message. */
+lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m, uint64_t seed, bool functional,
+                      isa_prog *p, lp_diag *d);
+
+#endif
