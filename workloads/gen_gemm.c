@@ -31,7 +31,7 @@ typedef struct gen {
 static void emit(gen *g, isa_op op, const uint64_t *v, int n)
 {
     isa_insn in = {op, {0}};
-    memcpy(in.v, v, sizeof *v * (size_t)n);
+    if (n) memcpy(in.v, v, sizeof *v * (size_t)n); /* HALT has no operands (and v may be NULL) */
     if (!g->st) g->st = isa_prog_add_insn(g->p, &in);
 }
 
