@@ -51,10 +51,28 @@ deps() {
   fi
 }
 
+# The reference data: $LPSIM_DATA_DIR when set; else ../shared/data beside this
+# checkout; else, for a clone of a local checkout (git clone /work/main /tmp/x),
+# the shared/data beside the checkout it was cloned from. Where none exists the
+# tests fail with the folder's name (they never skip).
+data_dir() {
+  if [ -n "${LPSIM_DATA_DIR:-}" ]; then echo "$LPSIM_DATA_DIR"; return; fi
+  local here origin
+  here="$(cd .. && pwd)/shared/data"
+  if [ ! -d "$here" ]; then
+    origin=$(git config --get remote.origin.url 2>/dev/null || true)
+    origin=${origin#file://}
+    if [ -n "$origin" ] && [ -d "$origin" ] && [ -d "$(cd "$origin/.." && pwd)/shared/data" ]; then
+      here="$(cd "$origin/.." && pwd)/shared/data"
+    fi
+  fi
+  echo "$here"
+}
+
 build() {
   local dir=$1
   shift
-  cmake -S . -B "$dir" -DLPSIM_DATA_DIR="$(cd .. && pwd)/shared/data" "$@" >/dev/null
+  cmake -S . -B "$dir" -DLPSIM_DATA_DIR="$(data_dir)" "$@" >/dev/null
   cmake --build "$dir" -j"$(nproc)" >/dev/null
 }
 
