@@ -297,6 +297,35 @@ static void put_u64(uint8_t *at, uint64_t v)
     for (int i = 0; i < 8; i++) at[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* One byte patch of a .lpt file: v written little-endian in `bytes` bytes at
+** offset `at`, and the reader's message for the damaged file. */
+typedef struct damage {
+    size_t at;
+    uint64_t v;
+    int bytes;
+    const char *want;
+} damage;
+
+/* Each damage of t applied alone to a copy of the good file b: refused with its message. */
+static void expect_damage_refused(const uint8_t *b, size_t n, const damage *t, size_t nt)
+{
+    for (size_t i = 0; i < nt; i++) {
+        isa_prog q;
+        uint8_t *c = malloc(n);
+        char msg[LP_DIAG_MSG_MAX] = "";
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        memcpy(c, b, n);
+        if (t[i].bytes == 8)
+            put_u64(c + t[i].at, t[i].v);
+        else
+            for (int k = 0; k < t[i].bytes; k++) c[t[i].at + (size_t)k] = (uint8_t)(t[i].v >> (8 * k));
+        CU_ASSERT_EQUAL(parse(c, n, &q, msg, sizeof msg), LP_ERR_PARSE);
+        if (strcmp(msg, t[i].want)) fprintf(stderr, "\n  damage %zu: '%s', want '%s'", i, msg, t[i].want);
+        CU_ASSERT_STRING_EQUAL(msg, t[i].want);
+        free(c);
+    }
+}
+
 /* Each damaged expectation record is refused with its message; through a file
 ** the message comes as FILE:1:1 (a binary has no lines). */
 static void test_damaged_expectations_are_refused(void)
@@ -305,12 +334,7 @@ static void test_damaged_expectations_are_refused(void)
     uint8_t *b;
     size_t n;
     assemble_expectations(&p, &b, &n);
-    static const struct {
-        size_t at;
-        uint64_t v;
-        int bytes;
-        const char *want;
-    } damage[] = {
+    static const damage damages[] = {
         {EXPECT_AT + 0, 3, 4, "expectation 0 names buffer 3 of 3"},
         {EXPECT_AT + 32 + 4, 3, 4, "expectation 1: unknown rule 3"},
         {EXPECT_AT + 64 + 8, 0x3ff0000000000000, 8, "expectation 2: bad tolerance"}, /* bitexact with 1.0 */
@@ -319,19 +343,7 @@ static void test_damaged_expectations_are_refused(void)
         {EXPECT_AT + 24, 1, 8, "expectation 0: reserved bytes must be 0"},
         {EXPECT_AT + 16, 16, 8, "expectation 0: data outside the data section"}, /* 8 bytes at 16 of 20 */
     };
-    for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
-        uint8_t *c = malloc(n);
-        char msg[LP_DIAG_MSG_MAX] = "";
-        memcpy(c, b, n);
-        if (damage[i].bytes == 4)
-            for (int k = 0; k < 4; k++) c[damage[i].at + (size_t)k] = (uint8_t)(damage[i].v >> (8 * k));
-        else
-            put_u64(c + damage[i].at, damage[i].v);
-        CU_ASSERT_EQUAL(parse(c, n, &q, msg, sizeof msg), LP_ERR_PARSE);
-        if (strcmp(msg, damage[i].want)) fprintf(stderr, "\n  damage %zu: '%s', want '%s'", i, msg, damage[i].want);
-        CU_ASSERT_STRING_EQUAL(msg, damage[i].want);
-        free(c);
-    }
+    expect_damage_refused(b, n, damages, sizeof damages / sizeof damages[0]);
     char path[] = "/tmp/lpt_pins_XXXXXX", want[300], *text = NULL;
     int fd = mkstemp(path);
     CU_ASSERT_FATAL(fd >= 0);
@@ -450,12 +462,7 @@ static void test_reader_takes_only_what_the_assembler_writes(void)
                               ".data S, inline\n00 3f 01 02\n.enddata\n"
                               ".expect T, inline\n0f 07\n.enddata\n"
                               ".expect S, inline, maxulp 2\n00 01 02 03\n.enddata\n";
-    static const struct {
-        size_t at;
-        uint64_t v;
-        int bytes;
-        const char *want;
-    } damage[] = {
+    static const damage damages[] = {
         {257, 0x40, 1, "buffer S: element 1 (byte 257): code 40 does not fit fp6_e2m3fn (6 bits)"},
         {261, 0x10, 1, "expectation 0 (buffer T): element 1 (byte 261): code 10 does not fit int4 (4 bits)"},
         {265, 0x80, 1, "expectation 1 (buffer S): element 3 (byte 265): code 80 does not fit fp6_e2m3fn (6 bits)"},
@@ -490,19 +497,7 @@ static void test_reader_takes_only_what_the_assembler_writes(void)
     char msg[LP_DIAG_MSG_MAX] = "";
     CU_ASSERT_EQUAL_FATAL(parse(b, n, &q, msg, sizeof msg), LP_OK);
     isa_prog_free(&q);
-    for (size_t i = 0; i < sizeof damage / sizeof damage[0]; i++) {
-        uint8_t *c = malloc(n);
-        memcpy(c, b, n);
-        if (damage[i].bytes == 8)
-            put_u64(c + damage[i].at, damage[i].v);
-        else
-            for (int k = 0; k < damage[i].bytes; k++) c[damage[i].at + (size_t)k] = (uint8_t)(damage[i].v >> (8 * k));
-        msg[0] = 0;
-        CU_ASSERT_EQUAL(parse(c, n, &q, msg, sizeof msg), LP_ERR_PARSE);
-        if (strcmp(msg, damage[i].want)) fprintf(stderr, "\n  damage %zu: '%s', want '%s'", i, msg, damage[i].want);
-        CU_ASSERT_STRING_EQUAL(msg, damage[i].want);
-        free(c);
-    }
+    expect_damage_refused(b, n, damages, sizeof damages / sizeof damages[0]);
     /* a last buffer of 2^31 x 2^31 float32s: 2^64 bytes, 0 once wrapped, would
     ** have passed every check of its place and size (and been read past its end) */
     static const char wide[] = ".buffer W, fp32, 1, 1\n";
