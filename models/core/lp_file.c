@@ -70,7 +70,7 @@ lp_status lp_open_input(const char *path, FILE **out, uint64_t *size, lp_diag *d
         close(fd);
         return lp_diag_msg(d, LP_ERR_IO, "%s", strerror(e));
     }
-    if (S_ISDIR(st.st_mode)) {
+    if (!S_ISREG(st.st_mode)) {
         close(fd);
         return lp_diag_msg(d, LP_ERR_IO, "is %s, not a regular file", type_name(st.st_mode));
     }
