@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lp_csv.h"
 #include "lp_file.h"
 #include "lp_num.h"
 #include "lp_test.h"
@@ -207,10 +208,52 @@ static void test_escaped_text_stays_one_line(void)
     free(buf);
 }
 
+/* lp_csv_long: a number the parser refuses is refused whatever the range,
+** also where 0 (what a failed parse leaves) would be in range. */
+static void test_csv_numbers_exactly_or_refused(void)
+{
+    static const struct {
+        const char *field;
+        lp_status st;
+        long v;
+    } cases[] = {
+        {"0", LP_OK, 0},
+        {"-5", LP_OK, -5},
+        {"0x10", LP_OK, 16},
+        {"99999999999999999999", LP_ERR_RANGE, 0},
+        {"-99999999999999999999", LP_ERR_RANGE, 0},
+        {"010", LP_ERR_PARSE, 0},
+        {"+1", LP_ERR_PARSE, 0},
+        {" 1", LP_ERR_PARSE, 0},
+        {"", LP_ERR_PARSE, 0},
+        {"101", LP_ERR_RANGE, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "%s\n", cases[i].field);
+        FILE *f = fmemopen(line, strlen(line), "r");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        lp_csv c;
+        lp_diag d;
+        lp_csv_init(&c, f, "t.csv", 100);
+        CU_ASSERT_FATAL(lp_csv_next(&c, &d));
+        CU_ASSERT_FATAL(lp_csv_split(&c, &d) == LP_OK);
+        long v = -1;
+        lp_status st = lp_csv_long(&c, 0, "x", -100, 100, &v, &d);
+        if (st != cases[i].st) fprintf(stderr, "\n  '%s': status %d, want %d", cases[i].field, st, cases[i].st);
+        CU_ASSERT_EQUAL(st, cases[i].st);
+        if (st == LP_OK) CU_ASSERT_EQUAL(v, cases[i].v);
+        if (st) CU_ASSERT(d.line == 1 && d.col == 1);
+        lp_csv_free(&c);
+        fclose(f);
+    }
+}
+
 CU_TestInfo lpt_core_tests[] = {
     {"num/integers_exactly_or_refused", test_integers_exactly_or_refused},
     {"num/reals_exactly_or_refused", test_reals_exactly_or_refused},
     {"file/line_reader", test_line_reader},
+    {"csv/numbers_exactly_or_refused", test_csv_numbers_exactly_or_refused},
     {"diag/escaped_text_stays_one_line", test_escaped_text_stays_one_line},
     CU_TEST_INFO_NULL,
 };

@@ -161,6 +161,36 @@ static void test_tiles_fit_and_minimise_traffic(void)
     }
 }
 
+/* The fit is exact: 32 x 32 x 32 bf16 tiles with an fp32 C need 2 x (2 KiB of
+** A + 2 KiB of B) = 8192 bytes of scratchpad; one byte less refuses them. */
+static void test_tiles_fit_exactly(void)
+{
+    wl_spec s = spec("gemm M=32 N=32 K=32 in=bf16 out=fp32");
+    wl_gemm_over ov = {32, 32, 32, WL_GEMM_ORDER_AUTO};
+    for (int size = 8191; size <= 8192; size++) {
+        char yaml[160];
+        snprintf(yaml, sizeof yaml,
+                 "matrix:\n  kind: tensor_core\n  formats:\n    - {format: bf16, macs_per_cycle: 256}\nspm:\n  "
+                 "size_bytes: %d\n",
+                 size);
+        arch_cfg *a = NULL;
+        lp_diag d = {0};
+        CU_ASSERT_FATAL(arch_load_text(yaml, strlen(yaml), "spm.yaml", &a, &d) == LP_OK);
+        wl_gemm_map m;
+        lp_status st = wl_map_gemm_over(&s, a, &ov, &m, &d);
+        if (size == 8192) {
+            if (st) fprintf(stderr, "\n  8192 bytes: %s", d.msg);
+            CU_ASSERT_EQUAL(st, LP_OK);
+            CU_ASSERT_EQUAL(m.spm_bytes, 8192);
+        } else { /* refused for its size, not for anything else */
+            CU_ASSERT_NOT_EQUAL(st, LP_OK);
+            CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, "scratchpad"));
+            if (!strstr(d.msg, "scratchpad")) fprintf(stderr, "\n  8191 bytes: %s", d.msg);
+        }
+        arch_free(a);
+    }
+}
+
 /* The traffic model by hand: 4096^3 bf16 with 128 x 128 x 128 tiles reads
 ** A 32 times and B 32 times and writes C once. */
 static void test_traffic_model_by_hand(void)
@@ -258,6 +288,7 @@ static void test_refusals_name_what_is_supported(void)
 CU_TestInfo lpt_gemmgen_tests[] = {
     {"map/tiles_fit_and_minimise_traffic", test_tiles_fit_and_minimise_traffic},
     {"map/traffic_model_by_hand", test_traffic_model_by_hand},
+    {"map/tiles_fit_exactly", test_tiles_fit_exactly},
     {"map/refusals_name_what_is_supported", test_refusals_name_what_is_supported},
     {"gen/programs_match_on_every_preset", test_programs_match_on_every_preset},
     {"gen/edge_tiles_and_orders_match", test_edge_tiles_and_orders_match},
