@@ -41,6 +41,8 @@ void isa_prog_free(isa_prog *p)
     free(p->bufs);
     free(p->expects);
     free(p->data);
+    free(p->kernels);
+    free(p->secs);
     memset(p, 0, sizeof *p);
 }
 
@@ -99,7 +101,80 @@ lp_status isa_prog_add_insn(isa_prog *p, const isa_insn *in)
     p->cap_insns = cap_words;
     isa_encode(in, p->code + p->ninsns * ISA_WORD_BYTES);
     p->ninsns++;
+    if (p->nsecs) p->secs[p->nsecs - 1].count++;
     return LP_OK;
+}
+
+static lp_status open_section(isa_prog *p, uint32_t core)
+{
+    if (!grow((void **)&p->secs, &p->cap_secs, p->nsecs, sizeof *p->secs)) return LP_ERR_NOMEM;
+    isa_kernel *k = &p->kernels[p->nkernels - 1];
+    p->secs[p->nsecs] = (isa_section){(uint32_t)(p->nkernels - 1), core, p->ninsns, 0};
+    if (!k->nsecs) k->first_sec = (uint32_t)p->nsecs;
+    k->nsecs++;
+    p->nsecs++;
+    return LP_OK;
+}
+
+lp_status isa_prog_begin_kernel(isa_prog *p, const char *name)
+{
+    if (!p->nkernels && p->ninsns) {
+        lp_status s = isa_prog_begin_kernel(p, ISA_KERNEL_DEFAULT);
+        if (s) return s;
+        p->secs[0].first = 0; /* the instructions so far */
+        p->secs[0].count = p->ninsns;
+    }
+    if (p->nkernels >= ISA_MAX_KERNELS) return LP_ERR_RANGE;
+    if (!grow((void **)&p->kernels, &p->cap_kernels, p->nkernels, sizeof *p->kernels)) return LP_ERR_NOMEM;
+    isa_kernel *k = &p->kernels[p->nkernels++];
+    memset(k, 0, sizeof *k);
+    snprintf(k->name, sizeof k->name, "%s", name);
+    lp_status s = open_section(p, 0);
+    if (s) p->nkernels--;
+    return s;
+}
+
+lp_status isa_prog_begin_core(isa_prog *p, uint32_t core)
+{
+    if (core >= ISA_MAX_CORES) return LP_ERR_RANGE;
+    if (!p->nkernels) {
+        lp_status s = isa_prog_begin_kernel(p, ISA_KERNEL_DEFAULT);
+        if (s) return s;
+    }
+    isa_kernel *k = &p->kernels[p->nkernels - 1];
+    isa_section *last = &p->secs[p->nsecs - 1];
+    if (last->core == core && last->first == p->ninsns) return LP_OK; /* nothing in it yet */
+    for (uint32_t i = k->first_sec; i < k->first_sec + k->nsecs; i++) {
+        bool empty = i == p->nsecs - 1 && p->secs[i].first == p->ninsns;
+        if (p->secs[i].core == core && !empty) return LP_ERR_ARG;
+    }
+    if (last->first == p->ninsns) { /* an empty section is reused, not kept */
+        last->core = core;
+        return LP_OK;
+    }
+    return open_section(p, core);
+}
+
+void isa_prog_layout(const isa_prog *p, const isa_kernel **ks, size_t *nk, const isa_section **ss, size_t *ns,
+                     isa_kernel *k1, isa_section *s1)
+{
+    if (!p->nkernels) {
+        memset(k1, 0, sizeof *k1);
+        snprintf(k1->name, sizeof k1->name, "%s", ISA_KERNEL_DEFAULT);
+        k1->nsecs = 1;
+        *s1 = (isa_section){0, 0, 0, p->ninsns};
+        *ks = k1, *nk = 1, *ss = s1, *ns = 1;
+        return;
+    }
+    *ks = p->kernels, *nk = p->nkernels, *ss = p->secs, *ns = p->nsecs;
+}
+
+uint32_t isa_prog_cores(const isa_prog *p)
+{
+    uint32_t n = 1;
+    for (size_t i = 0; i < p->nsecs; i++)
+        if (p->secs[i].core + 1 > n) n = p->secs[i].core + 1;
+    return n;
 }
 
 lp_status isa_prog_add_buffer(isa_prog *p, const char *name, uint32_t fmt, uint32_t rows, uint32_t cols)

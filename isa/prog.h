@@ -65,6 +65,30 @@ typedef struct isa_expect {
     uint64_t data_off;
 } isa_expect;
 
+/* Kernels and cores. A program is a sequence of kernels (one operation each:
+** a GEMM, an attention, a norm); kernel k+1 starts on every core once every
+** core has finished kernel k. Within a kernel each core runs its own stream of
+** instructions, a section: instructions [first, first + count) of the
+** program. Sections lie in program order, back to back, covering every
+** instruction; a core has at most one section per kernel. A program that
+** declares none (nsecs == 0) is one kernel named ISA_KERNEL_DEFAULT whose
+** only section, on core 0, holds every instruction: what single-core
+** programs have always been. */
+#define ISA_KERNEL_DEFAULT "main"
+#define ISA_MAX_CORES 65536u
+#define ISA_MAX_KERNELS 65536u
+
+typedef struct isa_section {
+    uint32_t kernel;       /* index into kernels */
+    uint32_t core;         /* the core that runs it, < ISA_MAX_CORES */
+    uint64_t first, count; /* its instructions */
+} isa_section;
+
+typedef struct isa_kernel {
+    char name[ISA_NAME_MAX];   /* the operation, e.g. "q_proj"; names may repeat */
+    uint32_t first_sec, nsecs; /* its sections: secs[first_sec .. first_sec + nsecs) */
+} isa_kernel;
+
 typedef struct isa_prog {
     uint8_t *code; /* ninsns words of ISA_WORD_BYTES */
     size_t ninsns, cap_insns;
@@ -75,6 +99,10 @@ typedef struct isa_prog {
     uint8_t *data;
     size_t ndata, cap_data;
     uint64_t dram_bytes; /* end of the last buffer */
+    isa_kernel *kernels; /* none, or every kernel (see above) */
+    size_t nkernels, cap_kernels;
+    isa_section *secs;
+    size_t nsecs, cap_secs;
     /* where each instruction came from when the program was assembled (not
     ** stored in .lpt files): its line and column in src_path; NULL otherwise */
     char *src_path;
@@ -93,6 +121,26 @@ void isa_buffer_format(const isa_buffer *b, mf_format *f);
 int isa_prog_find(const isa_prog *p, const char *name);
 /* Index of the buffer holding DRAM byte address addr, or -1. */
 int isa_prog_buffer_at(const isa_prog *p, uint64_t addr);
+
+/* Begin a kernel named name (truncated to ISA_NAME_MAX - 1 bytes): the
+** instructions added after it belong to it, on core 0 until
+** isa_prog_begin_core says otherwise. The first call puts the instructions
+** added before it, if any, in a kernel ISA_KERNEL_DEFAULT on core 0. LP_OK,
+** LP_ERR_RANGE (more than ISA_MAX_KERNELS) or LP_ERR_NOMEM. */
+lp_status isa_prog_begin_kernel(isa_prog *p, const char *name);
+/* The instructions added after this run on core `core` of the current kernel
+** (one begun with isa_prog_begin_kernel, or ISA_KERNEL_DEFAULT begun here).
+** LP_OK, LP_ERR_RANGE (core >= ISA_MAX_CORES) or LP_ERR_ARG (the core already
+** has a section in this kernel), LP_ERR_NOMEM. */
+lp_status isa_prog_begin_core(isa_prog *p, uint32_t core);
+/* The program's sections and kernels, the implicit ones of a program that
+** declares none included: *ks and *ss point into p or at static storage
+** holding the single implicit kernel and section (valid until p changes;
+** count from p->ninsns). */
+void isa_prog_layout(const isa_prog *p, const isa_kernel **ks, size_t *nk, const isa_section **ss, size_t *ns,
+                     isa_kernel *k1, isa_section *s1);
+/* The highest core any section names, plus one (1 for a program without sections). */
+uint32_t isa_prog_cores(const isa_prog *p);
 
 /* Append; LP_ERR_NOMEM or LP_ERR_RANGE (limits above: rows and columns
 ** 1..ISA_MAX_DIM, at most ISA_MAX_BUFFER_BYTES a buffer) on failure. */
