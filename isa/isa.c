@@ -395,6 +395,24 @@ void isa_encode(const isa_insn *in, uint8_t out[ISA_WORD_BYTES])
     store_limbs(l, out);
 }
 
+void isa_word_timing_key(const uint8_t word[ISA_WORD_BYTES], uint8_t key[ISA_WORD_BYTES])
+{
+    int op = isa_by_opcode(word[0]);
+    memcpy(key, word, ISA_WORD_BYTES);
+    if (op < 0) return;
+    const isa_info *info = isa_get((isa_op)op);
+    uint64_t l[4], out[4] = {info->opcode, 0, 0, 0};
+    load_limbs(word, l);
+    int pos = 8, opos = 8;
+    for (int i = 0; i < info->nops; i++) {
+        int n = kinds[info->ops[i].kind].bits;
+        uint64_t v = get_field(l, &pos, n);
+        if (info->ops[i].kind == ISA_K_DRAM) v &= ~field_mask(ISA_DRAM_ADDR_BITS); /* the pitch stays */
+        put_field(out, &opos, v, n);
+    }
+    store_limbs(out, key);
+}
+
 lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, lp_diag *d)
 {
     int op = isa_by_opcode(word[0]);

@@ -116,6 +116,12 @@ void isa_encode(const isa_insn *in, uint8_t out[ISA_WORD_BYTES]);
 ** position; d may be NULL). */
 lp_status isa_decode(const uint8_t word[ISA_WORD_BYTES], isa_insn *out, lp_diag *d);
 
+/* The word with the byte address of every DRAM operand zeroed (its row pitch
+** kept): two instructions with equal keys take the same cycles, as timing
+** never depends on where in DRAM a tile lies. A word with an unknown opcode
+** is its own key. */
+void isa_word_timing_key(const uint8_t word[ISA_WORD_BYTES], uint8_t key[ISA_WORD_BYTES]);
+
 /* Check the operand values of a decoded or assembled instruction (ranges,
 ** multiples, known codes); LP_OK, or LP_ERR_RANGE naming the operand index in
 ** *bad_op (may be NULL) with d's message (no position; d may be NULL). */

@@ -19,6 +19,7 @@
 #include <vector>
 
 extern "C" {
+#include "cores.h"
 #include "dma.h"
 #include "system.h"
 }
@@ -59,6 +60,9 @@ struct Shared {
     lp_diag diag;
     size_t at = 0;
     std::vector<uint8_t> done; /* by instruction index: finished (jobs are freed once retired) */
+    bool halted = false;       /* a HALT ended its stream: no later kernel runs */
+    bool multi = false;        /* several cores: trace units are named coreN.UNIT */
+    double dram_bytes = 0;     /* loads count their DRAM fraction */
 
     Shared(const isa_prog *p, const arch_cfg *a, machine *mm, lp_stats *s)
         : prog(p), arch(a), m(mm), period(1.0 / a->clock_ghz, SC_NS), any_done("any_done"), st(s), done(p->ninsns)
@@ -74,25 +78,33 @@ struct Shared {
     }
 };
 
-/* DRAM: a TLM target whose channel is reserved burst by burst, so that
-** engines working at once share its bandwidth. */
-struct Dram : sc_module {
-    tlm_utils::multi_passthrough_target_socket<Dram> socket; /* one binding per DMA engine */
-    double ns_per_byte;
-    uint64_t free_at = 0; /* ticks */
-    uint64_t bytes = 0;
+/* What one simulated core stands for in the current kernel: how many cores
+** (its timing twins, cores.h) and its share of the shared levels. */
+struct CoreCtx {
+    uint32_t id = 0;   /* the core simulated */
+    uint64_t mult = 1; /* cores it stands for */
+    mem_share share{};
+};
 
-    Dram(sc_module_name n, const arch_dram &d) : sc_module(n), socket("socket"), ns_per_byte(mem_dram_ns_per_byte(&d))
+/* A core's port to the shared levels (L2 and DRAM): a TLM target whose channel
+** is reserved burst by burst at the core's share of their bandwidth, so that
+** its DMA engines working at once share it too. */
+struct Port : sc_module {
+    tlm_utils::multi_passthrough_target_socket<Port> socket; /* one binding per DMA engine */
+    CoreCtx &cx;
+    uint64_t free_at = 0; /* ticks */
+
+    Port(sc_module_name n, CoreCtx &c) : sc_module(n), socket("socket"), cx(c)
     {
-        socket.register_b_transport(this, &Dram::b_transport);
+        socket.register_b_transport(this, &Port::b_transport);
     }
 
     void b_transport(int, tlm::tlm_generic_payload &t, sc_time &delay)
     {
+        double ns_per_byte = t.is_write() ? cx.share.store_ns_per_byte : cx.share.load_ns_per_byte;
         uint64_t t0 = sc_time_stamp().value(), dur = sc_time(t.get_data_length() * ns_per_byte, SC_NS).value();
         uint64_t end = mem_channel_reserve(&free_at, t0 + delay.value(), dur);
         delay = sc_time::from_value(end - t0);
-        bytes += t.get_data_length();
         t.set_response_status(tlm::TLM_OK_RESPONSE);
     }
 };
@@ -136,6 +148,7 @@ template <typename S> sc_time buffer_access(S &s, tlm::tlm_generic_payload &t, b
 ** one engine per DMA engine, every other unit one. */
 struct Engine : sc_module {
     Shared &sh;
+    CoreCtx &cx;
     int unit;
     const dma_cfg *dma; /* DMA engines: their unit's configuration; else NULL */
     sc_fifo<Job *> queue;
@@ -145,8 +158,8 @@ struct Engine : sc_module {
     tlm::tlm_generic_payload pl; /* one payload for every transaction of this engine */
 
     SC_HAS_PROCESS(Engine);
-    Engine(sc_module_name n, Shared &s, int u, const dma_cfg *d, int depth)
-        : sc_module(n), sh(s), unit(u), dma(d), queue("queue", depth), spm("spm"), acc("acc")
+    Engine(sc_module_name n, Shared &s, CoreCtx &c, int u, const dma_cfg *d, int depth)
+        : sc_module(n), sh(s), cx(c), unit(u), dma(d), queue("queue", depth), spm("spm"), acc("acc")
     {
         if (dma) socket = std::make_unique<tlm_utils::simple_initiator_socket<Engine>>("socket");
         SC_THREAD(run);
@@ -166,7 +179,7 @@ struct Engine : sc_module {
         j->end = sc_time_stamp();
         j->finished = true;
         sh.done[j->index] = 1;
-        sh.st->busy_cycles[unit] += (uint64_t)llround((j->end - j->start) / sh.period);
+        sh.st->busy_cycles[unit] += cx.mult * (uint64_t)llround((j->end - j->start) / sh.period);
         sh.any_done.notify(SC_ZERO_TIME);
     }
 
@@ -185,7 +198,7 @@ struct Engine : sc_module {
         }
         if (last) {
             uint64_t c = (uint64_t)llround((sc_time_stamp() - t0) / sh.period);
-            (last->cls == UNIT_CLASS_DMA ? sh.st->stall_dma : sh.st->stall_dependency) += c;
+            (last->cls == UNIT_CLASS_DMA ? sh.st->stall_dma : sh.st->stall_dependency) += cx.mult * c;
         }
         j->deps.clear();
     }
@@ -195,7 +208,8 @@ struct Engine : sc_module {
     void run_dma(Job *j)
     {
         const uint64_t burst = dma->burst_bytes, GROUP = 16 * burst;
-        wait(sh.period * (double)dma_latency_cycles(sh.arch));
+        bool store = j->op.what == UNIT_OP_STORE;
+        wait(sh.period * (double)(store ? cx.share.store_lat_cycles : cx.share.load_lat_cycles));
         burst_buf.resize(burst);
         sc_time group_done = SC_ZERO_TIME;
         for (uint64_t off = 0; off < j->dram_bytes; off += burst) {
@@ -213,7 +227,7 @@ struct Engine : sc_module {
                 }
             }
             uint64_t len = std::min<uint64_t>(burst, j->dram_bytes - off);
-            pl.set_command(tlm::TLM_READ_COMMAND);
+            pl.set_command(store ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
             pl.set_address(0);
             pl.set_data_ptr(burst_buf.data());
             pl.set_data_length((unsigned)len);
@@ -271,18 +285,24 @@ bool jobs_conflict(const Job &a, const Job &b)
     return false;
 }
 
+/* A core's controller: runs the section the chip gives it for the current
+** kernel, then reports done. */
 struct Controller : sc_module {
     Shared &sh;
+    CoreCtx &cx;
     std::vector<std::vector<Engine *>> engines; /* by unit */
     std::vector<int> by_class;                  /* the unit executing each class, or -1 */
     std::vector<size_t> next_engine;            /* round robin among a DMA unit's engines */
     FILE *trace;
     std::deque<std::unique_ptr<Job>> in_flight;
+    uint64_t first = 0, count = 0; /* the section to run */
+    bool busy = false;
+    sc_event go, &done_ev;
 
     SC_HAS_PROCESS(Controller);
-    Controller(sc_module_name n, Shared &s, std::vector<std::vector<Engine *>> e, FILE *t)
-        : sc_module(n), sh(s), engines(std::move(e)), by_class(UNIT_CLASS_COUNT, -1), next_engine(engines.size()),
-          trace(t)
+    Controller(sc_module_name n, Shared &s, CoreCtx &c, std::vector<std::vector<Engine *>> e, FILE *t, sc_event &d)
+        : sc_module(n), sh(s), cx(c), engines(std::move(e)), by_class(UNIT_CLASS_COUNT, -1),
+          next_engine(engines.size()), trace(t), go("go"), done_ev(d)
     {
         for (int u = sh.arch->nunits - 1; u >= 0; u--) by_class[unit_kind_get(sh.arch->units[u].kind)->cls] = u;
         SC_THREAD(run);
@@ -294,7 +314,11 @@ struct Controller : sc_module {
     {
         while (!in_flight.empty() && in_flight.front()->finished) {
             Job *j = in_flight.front().get();
-            if (trace)
+            if (trace && sh.multi)
+                fprintf(trace, "%zu,%s,core%u.%s,%llu,%llu,%llu\n", j->index, isa_get(j->insn)->mnemonic, cx.id,
+                        sh.arch->units[j->unit].name, (unsigned long long)cyc(j->issue),
+                        (unsigned long long)cyc(j->start), (unsigned long long)cyc(j->end));
+            else if (trace)
                 fprintf(trace, "%zu,%s,%s,%llu,%llu,%llu\n", j->index, isa_get(j->insn)->mnemonic,
                         sh.arch->units[j->unit].name, (unsigned long long)cyc(j->issue),
                         (unsigned long long)cyc(j->start), (unsigned long long)cyc(j->end));
@@ -352,16 +376,18 @@ struct Controller : sc_module {
             return refuse(j, why.status, ": the %s unit of %s %s", u->name, sh.arch->name, why.msg);
         j.cycles = t.cycles;
         if (cls == UNIT_CLASS_MATRIX) {
-            st->macs += t.macs;
+            st->macs += cx.mult * t.macs;
             int fi = lp_stats_format(st, j.op.what == UNIT_OP_MMA_MX ? j.op.ea->fmt.name : j.op.fa.name);
-            if (fi >= 0) st->macs_by_format[fi] += t.macs;
-            st->utilization += t.peak_cycles; /* cycles at peak, divided by the run's cycles at the end */
+            if (fi >= 0) st->macs_by_format[fi] += cx.mult * t.macs;
+            st->utilization += (double)cx.mult * t.peak_cycles; /* cycles at peak, divided at the end */
         }
-        if (f->energy_pj) st->energy_breakdown[j.unit] += f->energy_pj(sh.arch, u->cfg, &j.op, &t);
+        if (f->energy_pj) st->energy_breakdown[j.unit] += (double)cx.mult * f->energy_pj(sh.arch, u->cfg, &j.op, &t);
         return true;
     }
 
-    /* Traffic and energy of the buffers a job touches (DRAM's when it moves). */
+    /* Traffic and energy of the buffers a job touches, and of the shared
+    ** levels when it moves data to or from DRAM (loads read their DRAM
+    ** fraction from DRAM, the rest from the L2). */
     void traffic(Job &j)
     {
         lp_stats *st = sh.st;
@@ -369,14 +395,26 @@ struct Controller : sc_module {
             const mem_range &x = j.op.r[r];
             uint64_t bytes = x.rows * x.row_bytes;
             if (x.space == MEM_SPM || x.space == MEM_ACC) {
-                st->bytes[x.space] += bytes;
+                st->bytes[x.space] += cx.mult * bytes;
                 st->energy_breakdown[ARCH_MAX_UNITS + x.space] +=
-                    mem_buffer_energy_pj(x.space == MEM_SPM ? &sh.arch->spm : &sh.arch->acc, bytes);
+                    (double)cx.mult * mem_buffer_energy_pj(x.space == MEM_SPM ? &sh.arch->spm : &sh.arch->acc, bytes);
             }
             if (x.space == MEM_DRAM) j.dram_bytes = bytes;
         }
-        if (unit_op_class(j.op.what) == UNIT_CLASS_DMA)
-            st->energy_breakdown[ARCH_MAX_UNITS + MEM_DRAM] += mem_dram_energy_pj(&sh.arch->dram, j.dram_bytes);
+        if (unit_op_class(j.op.what) != UNIT_CLASS_DMA) return;
+        if (!sh.arch->l2.size_bytes) { /* every byte a DRAM byte, as before the L2 */
+            st->energy_breakdown[ARCH_MAX_UNITS + MEM_DRAM] +=
+                (double)cx.mult * mem_dram_energy_pj(&sh.arch->dram, j.dram_bytes);
+            sh.dram_bytes += (double)(cx.mult * j.dram_bytes);
+            return;
+        }
+        double from_dram =
+            (double)(cx.mult * j.dram_bytes) * (j.op.what == UNIT_OP_STORE ? 1.0 : cx.share.dram_fraction);
+        st->energy_breakdown[ARCH_MAX_UNITS + MEM_DRAM] += mem_dram_energy_pj_f(&sh.arch->dram, from_dram);
+        sh.dram_bytes += from_dram;
+        st->bytes[STATS_LEVEL_L2] += cx.mult * j.dram_bytes;
+        st->energy_breakdown[ARCH_MAX_UNITS + STATS_LEVEL_L2] +=
+            mem_l2_energy_pj(&sh.arch->l2, (double)(cx.mult * j.dram_bytes));
     }
 
     /* The engine of a job's unit with the most room in its queue. */
@@ -401,16 +439,20 @@ struct Controller : sc_module {
         isa_to_op(&in, &j.op);
     }
 
-    void run()
+    /* Issue the section's instructions in order, one per cycle. */
+    void run_section()
     {
         lp_stats *st = sh.st;
         const isa_prog *p = sh.prog;
-        for (size_t i = 0; i < p->ninsns && !sh.status; i++) {
+        for (uint64_t i = first; i < first + count && !sh.status; i++) {
             auto job = std::make_unique<Job>();
             Job &j = *job;
             decode(j, i);
-            st->instructions++;
-            if (j.op.what == UNIT_OP_HALT) break;
+            st->instructions += cx.mult;
+            if (j.op.what == UNIT_OP_HALT) {
+                sh.halted = true;
+                break;
+            }
             if (j.op.what == UNIT_OP_NOP) continue;
             if (j.op.what == UNIT_OP_FENCE) {
                 drain();
@@ -418,7 +460,7 @@ struct Controller : sc_module {
             }
             lp_diag why;
             if (machine_check_ranges(sh.arch, isa_get(j.insn)->mnemonic, &j.op, &why)) { /* timing-only runs too */
-                lp_diag_msg(&sh.diag, why.status, "instruction %zu: %s", i, why.msg);
+                lp_diag_msg(&sh.diag, why.status, "instruction %zu: %s", (size_t)i, why.msg);
                 sh.fail(i, why.status);
                 break;
             }
@@ -433,70 +475,211 @@ struct Controller : sc_module {
             if (u->queue.num_free() == 0) {
                 sc_time t0 = sc_time_stamp();
                 while (u->queue.num_free() == 0) wait(u->queue.data_read_event());
-                st->stall_queue += cyc(sc_time_stamp() - t0);
+                st->stall_queue += cx.mult * cyc(sc_time_stamp() - t0);
             }
             j.issue = sc_time_stamp();
             u->queue.write(&j);
             in_flight.push_back(std::move(job));
             wait(sh.period); /* one instruction issued per cycle */
         }
-        drain();
-        st->cycles = cyc(sc_time_stamp());
+        (void)p;
+    }
+
+    void run()
+    {
+        for (;;) {
+            wait(go);
+            run_section();
+            drain();
+            busy = false;
+            done_ev.notify(SC_ZERO_TIME);
+        }
+    }
+};
+
+/* A simulated core: its buffers, its port to the shared levels, its units'
+** engines and its controller. */
+struct Core {
+    CoreCtx cx;
+    std::unique_ptr<Port> port;
+    std::unique_ptr<Sram> spm, acc;
+    std::vector<std::unique_ptr<Engine>> owned;
+    std::unique_ptr<Controller> ctrl;
+
+    Core(Shared &sh, int index, FILE *trace, sc_event &done)
+    {
+        const arch_cfg *a = sh.arch;
+        std::string pre = index ? "core" + std::to_string(index) + "_" : std::string();
+        port = std::make_unique<Port>((pre + "dram").c_str(), cx);
+        spm = std::make_unique<Sram>((pre + "spm").c_str(), a->spm, sh.period);
+        acc = std::make_unique<Sram>((pre + "acc").c_str(), a->acc, sh.period);
+        std::vector<std::vector<Engine *>> engines(a->nunits);
+        int depth = (int)a->queues.depth;
+        for (int u = 0; u < a->nunits; u++) {
+            const arch_unit *un = &a->units[u];
+            bool is_dma = unit_kind_get(un->kind)->cls == UNIT_CLASS_DMA;
+            const dma_cfg *dc = is_dma ? (const dma_cfg *)un->cfg : nullptr;
+            uint64_t n = dc ? dc->engines : 1;
+            for (uint64_t e = 0; e < n; e++) {
+                std::string name = pre + (dc ? un->name + std::to_string(e) : std::string(un->name));
+                owned.push_back(std::make_unique<Engine>(name.c_str(), sh, cx, u, dc, depth));
+                Engine *x = owned.back().get();
+                if (dc) x->socket->bind(port->socket);
+                x->spm.bind(spm->socket);
+                x->acc.bind(acc->socket);
+                engines[u].push_back(x);
+            }
+        }
+        ctrl = std::make_unique<Controller>((pre + "controller").c_str(), sh, cx, engines, trace, done);
+    }
+};
+
+/* The chip: runs the kernels one after another; in each, every group of
+** timing twins runs its representative section on one simulated core. */
+struct Chip : sc_module {
+    Shared &sh;
+    const isa_section *secs;
+    const lp_kernel_plan *plans;
+    size_t nkernels;
+    std::vector<std::unique_ptr<Core>> &cores;
+    lp_kernel_stats *ks;
+    sc_event &done;
+
+    SC_HAS_PROCESS(Chip);
+    Chip(sc_module_name n, Shared &s, const isa_section *ss, const lp_kernel_plan *p, size_t nk,
+         std::vector<std::unique_ptr<Core>> &c, lp_kernel_stats *k, sc_event &d)
+        : sc_module(n), sh(s), secs(ss), plans(p), nkernels(nk), cores(c), ks(k), done(d)
+    {
+        SC_THREAD(run);
+    }
+
+    double energy() const
+    {
+        double e = 0;
+        for (int i = 0; i < STATS_ENERGY_SLOTS; i++) e += sh.st->energy_breakdown[i];
+        return e;
+    }
+
+    void run()
+    {
+        lp_stats *st = sh.st;
+        for (size_t k = 0; k < nkernels && !sh.status && !sh.halted; k++) {
+            const lp_kernel_plan *kp = &plans[k];
+            sc_time t0 = sc_time_stamp();
+            double e0 = energy(), d0 = sh.dram_bytes;
+            uint64_t m0 = st->macs, l0 = st->bytes[STATS_LEVEL_L2];
+            mem_share share;
+            mem_share_of(sh.arch, kp->active, kp->load_bytes, kp->distinct_bytes, &share);
+            for (uint32_t g = 0; g < kp->ngroups; g++) {
+                Core &c = *cores[g];
+                const isa_section &s = secs[kp->groups[g].rep];
+                c.cx.id = s.core;
+                c.cx.mult = kp->groups[g].count;
+                c.cx.share = share;
+                c.ctrl->first = s.first;
+                c.ctrl->count = s.count;
+                c.ctrl->busy = true;
+                c.ctrl->go.notify(SC_ZERO_TIME);
+            }
+            for (;;) {
+                bool any = false;
+                for (uint32_t g = 0; g < kp->ngroups; g++) any = any || cores[g]->ctrl->busy;
+                if (!any) break;
+                wait(done);
+            }
+            if (ks) {
+                lp_kernel_stats *o = &ks[k];
+                o->start_cycle = (uint64_t)llround(t0 / sh.period);
+                o->cycles = (uint64_t)llround((sc_time_stamp() - t0) / sh.period);
+                o->cores = kp->active;
+                o->simulated = kp->ngroups;
+                o->macs = st->macs - m0;
+                o->dram_bytes = (uint64_t)llround(sh.dram_bytes - d0);
+                o->l2_bytes = st->bytes[STATS_LEVEL_L2] - l0;
+                o->energy_pj = energy() - e0;
+                o->dram_fraction = share.dram_fraction;
+                o->ran = true;
+            }
+        }
+        st->cycles = (uint64_t)llround(sc_time_stamp() / sh.period);
         sc_stop();
     }
 };
 
 /* Totals at the end of a run: latency, energy, utilisation of the matrix units. */
-void finish_stats(lp_stats *st, const arch_cfg *a, uint64_t dram_bytes)
+void finish_stats(lp_stats *st, const arch_cfg *a, double dram_bytes)
 {
-    st->bytes[MEM_DRAM] = dram_bytes;
+    st->bytes[MEM_DRAM] = (uint64_t)llround(dram_bytes);
     st->latency_ns = (double)st->cycles / a->clock_ghz;
     int matrix_units = 0;
     for (int u = 0; u < a->nunits; u++) matrix_units += unit_kind_get(a->units[u].kind)->cls == UNIT_CLASS_MATRIX;
-    st->utilization = st->cycles ? st->utilization / (double)st->cycles / (matrix_units > 1 ? matrix_units : 1) : 0;
+    st->utilization = st->cycles ? st->utilization / (double)st->cycles / (matrix_units > 1 ? matrix_units : 1) /
+                                       (double)(a->cores ? a->cores : 1)
+                                 : 0;
     st->energy_pj = 0;
     for (int u = 0; u < st->nunits; u++)
         if (st->unit_energy[u]) st->energy_pj += st->energy_breakdown[u];
-    for (int lv = 0; lv < MEM_LEVEL_COUNT; lv++) st->energy_pj += st->energy_breakdown[ARCH_MAX_UNITS + lv];
+    for (int lv = 0; lv < STATS_LEVELS; lv++) st->energy_pj += st->energy_breakdown[ARCH_MAX_UNITS + lv];
 }
 
 } // namespace
 
-extern "C" lp_status lp_sim_run(const isa_prog *p, const arch_cfg *a, machine *m, FILE *trace, lp_stats *st, size_t *at,
-                                lp_diag *d)
+extern "C" lp_status lp_sim_run_ex(const isa_prog *p, const arch_cfg *a, machine *m, const lp_sim_opts *o, lp_stats *st,
+                                   lp_kernel_stats *ks, size_t *at, lp_diag *d)
 {
     lp_stats_init(st, a);
     sc_report_handler::set_actions(SC_INFO, SC_DO_NOTHING);
     sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", SC_DO_NOTHING);
-    Shared sh(p, a, m, st);
-    Dram dram("dram", a->dram);
-    Sram spm("spm", a->spm, sh.period), acc("acc", a->acc, sh.period);
-    std::vector<std::unique_ptr<Engine>> owned;
-    std::vector<std::vector<Engine *>> engines(a->nunits);
-    int depth = (int)a->queues.depth;
-    for (int u = 0; u < a->nunits; u++) {
-        const arch_unit *un = &a->units[u];
-        bool is_dma = unit_kind_get(un->kind)->cls == UNIT_CLASS_DMA;
-        const dma_cfg *dc = is_dma ? (const dma_cfg *)un->cfg : nullptr;
-        uint64_t n = dc ? dc->engines : 1;
-        for (uint64_t e = 0; e < n; e++) {
-            std::string name = dc ? un->name + std::to_string(e) : std::string(un->name);
-            owned.push_back(std::make_unique<Engine>(name.c_str(), sh, u, dc, depth));
-            Engine *x = owned.back().get();
-            if (dc) x->socket->bind(dram.socket);
-            x->spm.bind(spm.socket);
-            x->acc.bind(acc.socket);
-            engines[u].push_back(x);
-        }
+    const isa_kernel *kernels;
+    const isa_section *secs;
+    size_t nk, ns;
+    isa_kernel k1;
+    isa_section s1;
+    isa_prog_layout(p, &kernels, &nk, &secs, &ns, &k1, &s1);
+    uint32_t ncores = isa_prog_cores(p);
+    if (ncores > a->cores) {
+        size_t i = 0;
+        for (size_t s = 0; s < ns; s++)
+            if (secs[s].core >= a->cores) {
+                i = secs[s].first;
+                break;
+            }
+        *at = i;
+        return lp_diag_msg(d, LP_ERR_RANGE, "the program runs on %u cores; %s has %llu (its key cores)", ncores,
+                           a->name, (unsigned long long)a->cores);
     }
-    Controller ctrl("controller", sh, engines, trace);
+    lp_kernel_plan *plans = nullptr;
+    size_t nplans = 0;
+    /* functional runs compute every core's values: every core simulated */
+    if (lp_plan_kernels(p, m != nullptr || (o && o->all_cores), &plans, &nplans)) {
+        lp_plan_free(plans, nplans);
+        *at = 0;
+        return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory planning the cores");
+    }
+    uint32_t ngroups = 1;
+    for (size_t k = 0; k < nplans; k++) ngroups = std::max(ngroups, plans[k].ngroups);
+    Shared sh(p, a, m, st);
+    sh.multi = ncores > 1;
+    sc_event done("cores_done");
+    FILE *trace = o ? o->trace : nullptr;
+    std::vector<std::unique_ptr<Core>> cores;
+    for (uint32_t c = 0; c < ngroups; c++) cores.push_back(std::make_unique<Core>(sh, (int)c, trace, done));
+    Chip chip("chip", sh, secs, plans, nplans, cores, ks, done);
     if (trace) fprintf(trace, "%s\n", LP_SIM_TRACE_HEADER);
     sc_start();
-    finish_stats(st, a, dram.bytes);
+    finish_stats(st, a, sh.dram_bytes);
+    lp_plan_free(plans, nplans);
     if (sh.status) {
         *d = sh.diag;
         *at = sh.at;
         return sh.status;
     }
     return LP_OK;
+}
+
+extern "C" lp_status lp_sim_run(const isa_prog *p, const arch_cfg *a, machine *m, FILE *trace, lp_stats *st, size_t *at,
+                                lp_diag *d)
+{
+    lp_sim_opts o = {trace, false};
+    return lp_sim_run_ex(p, a, m, &o, st, nullptr, at, d);
 }

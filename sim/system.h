@@ -27,6 +27,7 @@
 #ifndef LP_SYSTEM_H
 #define LP_SYSTEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -43,6 +44,37 @@ extern "C" {
 ** then one row per instruction; the unit column names the unit (its name in
 ** the architecture: dma, matrix, vector, or a name of its units: list). */
 #define LP_SIM_TRACE_HEADER "index,instruction,unit,issue_cycle,start_cycle,end_cycle"
+
+/* Options of lp_sim_run_ex. all_cores: simulate every core, not one per
+** group of timing twins (the reference the grouping is checked against;
+** functional runs always simulate every core). */
+typedef struct lp_sim_opts {
+    FILE *trace;
+    bool all_cores;
+} lp_sim_opts;
+
+/* What one kernel of the program did (ran false: it did not run, as an
+** earlier error or HALT stopped the program). Cycles from the kernel's start
+** (when every core finished the previous one) to its last completion. */
+typedef struct lp_kernel_stats {
+    bool ran;
+    uint64_t start_cycle, cycles;
+    uint32_t cores;     /* cores with instructions in it */
+    uint32_t simulated; /* cores simulated for them (groups of timing twins) */
+    uint64_t macs, dram_bytes, l2_bytes;
+    double energy_pj;
+    double dram_fraction; /* of loaded bytes, those read from DRAM (1 without an L2) */
+} lp_kernel_stats;
+
+/* Run program p, of one or more kernels on one or more cores, on
+** architecture a (docs/multicore.md): kernels in order, each starting when
+** every core finished the previous one; within a kernel, each group of
+** timing twins (cores.h) simulated once and counted for all. ks, if not
+** NULL, receives one entry per kernel (isa_prog_layout's count). A program
+** naming a core beyond a's `cores` is LP_ERR_RANGE. Otherwise as lp_sim_run.
+** Call at most once per process. */
+lp_status lp_sim_run_ex(const isa_prog *p, const arch_cfg *a, machine *m, const lp_sim_opts *o, lp_stats *st,
+                        lp_kernel_stats *ks, size_t *at, lp_diag *d);
 
 /* Run program p on architecture a. m is the functional machine (values
 ** computed) or NULL (timing only). trace, if not NULL, receives one CSV line

@@ -386,7 +386,7 @@ static void test_statistics_and_traces_name_the_units(void)
     CU_ASSERT_EQUAL(lpt_json_size(out, "busy_cycles"), 3);  /* dma, vector, vec2: every unit */
     CU_ASSERT(lpt_json_num(out, "busy_cycles.vector") > 0); /* the first vector unit runs vector instructions */
     CU_ASSERT_EQUAL(lpt_json_num(out, "busy_cycles.vec2"), 0);
-    CU_ASSERT_EQUAL(lpt_json_size(out, "energy_breakdown_pj"), 5); /* vector, vec2, dram, spm, acc: DMA has no own */
+    CU_ASSERT_EQUAL(lpt_json_size(out, "energy_breakdown_pj"), 6); /* vector, vec2, dram, spm, acc, l2: DMA has no own */
     CU_ASSERT_EQUAL(lpt_json_num(out, "energy_breakdown_pj.vector"), 128 * 0.5);
     free(out), free(err);
     char *trace = lpt_read_file(csv, NULL);
@@ -432,7 +432,7 @@ static void test_text_report_matches_the_json(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(text, line));
     CU_ASSERT(lpt_json_num(json, "dram_bytes") == 512 &&
               lpt_json_num(json, "spm_bytes") == 1024); /* 256 in and out; 4 x 256 */
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n  traffic         DRAM 512, scratchpad 1024, accumulators 0 B\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "\n  traffic         DRAM 512, scratchpad 1024, accumulators 0, L2 0 B\n"));
     snprintf(line, sizeof line, "\n  busy            dma %.0f, matrix 0, vector %.0f cycles\n",
              lpt_json_num(json, "busy_cycles.dma"), lpt_json_num(json, "busy_cycles.vector"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, line));

@@ -36,6 +36,12 @@ typedef struct arch_mem {
     double energy_pj_per_byte;
 } arch_mem;
 
+/* The level the cores share between their DMA and DRAM (size_bytes 0: none). */
+typedef struct arch_l2 {
+    uint64_t size_bytes;
+    double bw_gbps, lat_ns, energy_pj_per_byte;
+} arch_l2;
+
 typedef struct arch_queues {
     uint64_t depth;
 } arch_queues;
@@ -53,7 +59,9 @@ typedef struct arch_unit {
 typedef struct arch_cfg {
     char *name;
     double clock_ghz;
+    uint64_t cores; /* identical cores sharing l2 and dram */
     arch_dram dram;
+    arch_l2 l2;
     arch_mem spm, acc;
     arch_queues queues;
     arch_unit *units; /* in declaration order: dma, matrix, vector sections, then units: */

@@ -49,7 +49,11 @@ int lp_stats_format(lp_stats *s, const char *format)
 
 /* ---- the values of a row, with their names ---------------------------------------- */
 
-static const char *level_name(mem_space lv, bool text) { return text ? mem_space_text(lv) : mem_space_name(lv); }
+static const char *level_name(int lv, bool text)
+{
+    if (lv == STATS_LEVEL_L2) return text ? "L2" : "l2";
+    return text ? mem_space_text((mem_space)lv) : mem_space_name((mem_space)lv);
+}
 
 typedef struct value {
     const char *name; /* NULL for a RUN row */
@@ -76,7 +80,7 @@ static int row_values(const lp_stats *s, const struct stat_row *r, bool text, va
     switch (r->scope) {
     case S_RUN: PUT(NULL, 0); break;
     case S_LEVEL:
-        for (int lv = 0; lv < MEM_LEVEL_COUNT; lv++) PUT(level_name((mem_space)lv, text), lv);
+        for (int lv = 0; lv < STATS_LEVELS; lv++) PUT(level_name(lv, text), lv);
         break;
     case S_UNIT:
         for (int u = 0; u < s->nunits; u++) PUT(s->unit_names[u], u);
@@ -84,7 +88,7 @@ static int row_values(const lp_stats *s, const struct stat_row *r, bool text, va
     case S_ENERGY:
         for (int u = 0; u < s->nunits; u++)
             if (s->unit_energy[u]) PUT(s->unit_names[u], u);
-        for (int lv = 0; lv < MEM_LEVEL_COUNT; lv++) PUT(level_name((mem_space)lv, text), ARCH_MAX_UNITS + lv);
+        for (int lv = 0; lv < STATS_LEVELS; lv++) PUT(level_name(lv, text), ARCH_MAX_UNITS + lv);
         break;
     case S_FORMAT:
         for (int i = 0; i < s->nformats; i++) PUT(s->formats[i], i);

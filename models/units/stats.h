@@ -18,12 +18,16 @@
 #include "mf.h"
 
 #define STATS_MAX_FORMATS 16
-#define STATS_ENERGY_SLOTS (ARCH_MAX_UNITS + MEM_LEVEL_COUNT) /* units, then levels */
+/* Levels of the statistics: the memory spaces DRAM, scratchpad and
+** accumulators (mem.h), then the L2 the cores share. */
+#define STATS_LEVEL_L2 MEM_LEVEL_COUNT
+#define STATS_LEVELS (MEM_LEVEL_COUNT + 1)
+#define STATS_ENERGY_SLOTS (ARCH_MAX_UNITS + STATS_LEVELS) /* units, then levels */
 
 #define STAT_T_U64 uint64_t
 #define STAT_T_F64 double
 #define STAT_N_RUN
-#define STAT_N_LEVEL [MEM_LEVEL_COUNT]
+#define STAT_N_LEVEL [STATS_LEVELS]
 #define STAT_N_UNIT [ARCH_MAX_UNITS]
 #define STAT_N_ENERGY [STATS_ENERGY_SLOTS]
 #define STAT_N_FORMAT [STATS_MAX_FORMATS]

@@ -128,11 +128,31 @@ static inline uint64_t mem_channel_reserve(uint64_t *free_at, uint64_t now, uint
     return *free_at;
 }
 
+/* The shared levels as one core's DMA sees them during a kernel
+** (docs/multicore.md). The `active` cores at work share the L2 and DRAM
+** bandwidth equally and statically (a core that finishes early leaves its
+** share unused). The L2 holds the kernel's distinct loaded tiles: of the
+** loaded bytes, the fraction distinct / total comes from DRAM; when the
+** distinct bytes exceed the L2's size, only a size / distinct part of the
+** repeated reads hits. Stores go through to DRAM. Without an L2 every byte
+** is a DRAM byte, and one core alone sees the whole channel, as before cores
+** existed. */
+typedef struct mem_share {
+    double load_ns_per_byte, store_ns_per_byte; /* channel time per byte moved */
+    double dram_fraction;                       /* of loaded bytes, those read from DRAM */
+    uint64_t load_lat_cycles, store_lat_cycles; /* before a transfer's first byte */
+} mem_share;
+
+void mem_share_of(const arch_cfg *a, uint64_t active, uint64_t load_bytes, uint64_t distinct_bytes, mem_share *s);
+
 /* ---- cost face ------------------------------------------------------------------ */
 
 /* Energy of moving bytes across DRAM, and of reading or writing bytes of a
 ** buffer. */
 double mem_dram_energy_pj(const arch_dram *d, uint64_t bytes);
 double mem_buffer_energy_pj(const arch_mem *m, uint64_t bytes);
+/* Energy of bytes (possibly fractional: the DRAM part of loads) in DRAM and the L2. */
+double mem_dram_energy_pj_f(const arch_dram *d, double bytes);
+double mem_l2_energy_pj(const arch_l2 *l, double bytes);
 
 #endif

@@ -1,0 +1,252 @@
+/*
+** cores.c — timing twins and loaded bytes of each kernel (cores.h).
+**
+** A section's signature is a 64-bit FNV-1a hash of its instructions' timing
+** keys; sections with equal hashes and counts are compared key by key before
+** they are grouped, so a collision costs time, never a wrong result. The
+** distinct tiles of a kernel's loads live in an open-addressing hash set.
+*/
+#include "cores.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "isa.h"
+#include "mem.h"
+#include "units.h"
+
+static uint64_t fnv(uint64_t h, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* The DRAM ranges of the instruction at word w (0, 1 or more), into r. */
+static int dram_ranges(const uint8_t *w, mem_range *r, int max)
+{
+    isa_insn in;
+    unit_op op;
+    if (isa_decode(w, &in, NULL)) return 0;
+    isa_to_op(&in, &op);
+    int n = 0;
+    for (int i = 0; i < op.nr && n < max; i++)
+        if (op.r[i].space == MEM_DRAM) r[n++] = op.r[i];
+    return n;
+}
+
+/* Whether an opcode has a DRAM operand (cached per opcode). */
+static bool has_dram(uint8_t opcode)
+{
+    static int8_t known[256];
+    if (!known[opcode]) {
+        int op = isa_by_opcode(opcode);
+        bool any = false;
+        if (op >= 0) {
+            const isa_info *info = isa_get((isa_op)op);
+            for (int i = 0; i < info->nops; i++) any = any || info->ops[i].kind == ISA_K_DRAM;
+        }
+        known[opcode] = any ? 1 : -1;
+    }
+    return known[opcode] > 0;
+}
+
+typedef struct span {
+    uint64_t lo, hi;
+    bool write;
+} span;
+
+static int by_lo(const void *x, const void *y)
+{
+    const span *a = x, *b = y;
+    return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+/* Whether a section writes DRAM bytes that it also reads or writes elsewhere
+** (bounding spans, so a false "yes" only costs a group of its own). -1 out of memory. */
+static int dram_aliases(const isa_prog *p, const isa_section *s)
+{
+    size_t n = 0, cap = 0;
+    span *v = NULL;
+    bool writes = false;
+    for (uint64_t i = s->first; i < s->first + s->count; i++) {
+        const uint8_t *w = p->code + i * ISA_WORD_BYTES;
+        if (!has_dram(w[0])) continue;
+        mem_range r[4];
+        int k = dram_ranges(w, r, 4);
+        for (int j = 0; j < k; j++) {
+            if (n == cap) {
+                cap = cap ? 2 * cap : 64;
+                span *q = realloc(v, cap * sizeof *v);
+                if (!q) {
+                    free(v);
+                    return -1;
+                }
+                v = q;
+            }
+            v[n++] = (span){r[j].addr, mem_range_end(&r[j]), r[j].write};
+            writes = writes || r[j].write;
+        }
+    }
+    int alias = 0;
+    if (writes && n > 1) {
+        qsort(v, n, sizeof *v, by_lo);
+        /* sweep: the span reaching furthest so far, and whether any span up to it writes */
+        uint64_t reach = v[0].hi;
+        bool w = v[0].write;
+        for (size_t i = 1; i < n && !alias; i++) {
+            if (v[i].lo < reach && (w || v[i].write)) alias = 1;
+            if (v[i].hi > reach) reach = v[i].hi;
+            w = v[i].lo < reach ? w || v[i].write : v[i].write;
+        }
+    }
+    free(v);
+    return alias;
+}
+
+static uint64_t signature(const isa_prog *p, const isa_section *s)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    uint8_t key[ISA_WORD_BYTES];
+    for (uint64_t i = s->first; i < s->first + s->count; i++) {
+        isa_word_timing_key(p->code + i * ISA_WORD_BYTES, key);
+        h = fnv(h, key, sizeof key);
+    }
+    return h;
+}
+
+static bool twins(const isa_prog *p, const isa_section *a, const isa_section *b)
+{
+    if (a->count != b->count) return false;
+    uint8_t ka[ISA_WORD_BYTES], kb[ISA_WORD_BYTES];
+    for (uint64_t i = 0; i < a->count; i++) {
+        isa_word_timing_key(p->code + (a->first + i) * ISA_WORD_BYTES, ka);
+        isa_word_timing_key(p->code + (b->first + i) * ISA_WORD_BYTES, kb);
+        if (memcmp(ka, kb, sizeof ka)) return false;
+    }
+    return true;
+}
+
+/* ---- distinct loaded tiles: an open-addressing set ---------------------------------- */
+
+typedef struct tile {
+    uint64_t addr, rows, row_bytes, pitch;
+} tile;
+
+typedef struct tile_set {
+    tile *t;
+    uint8_t *used;
+    size_t cap, n;
+} tile_set;
+
+static uint64_t tile_hash(const tile *t) { return fnv(UINT64_C(0xcbf29ce484222325), (const uint8_t *)t, sizeof *t); }
+
+/* Insert; 1 if new, 0 if present, -1 out of memory. */
+static int set_add(tile_set *s, const tile *x)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t nc = s->cap ? 2 * s->cap : 1024;
+        tile_set g = {calloc(nc, sizeof *g.t), calloc(nc, 1), nc, 0};
+        if (!g.t || !g.used) {
+            free(g.t), free(g.used);
+            return -1;
+        }
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->used[i]) set_add(&g, &s->t[i]);
+        free(s->t), free(s->used);
+        *s = g;
+    }
+    for (size_t i = tile_hash(x) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        if (!s->used[i]) {
+            s->used[i] = 1;
+            s->t[i] = *x;
+            s->n++;
+            return 1;
+        }
+        if (!memcmp(&s->t[i], x, sizeof *x)) return 0;
+    }
+}
+
+/* Loaded bytes of a kernel's sections, total and distinct. */
+static lp_status kernel_loads(const isa_prog *p, const isa_section *ss, const isa_kernel *k, lp_kernel_plan *kp)
+{
+    tile_set set = {0};
+    lp_status st = LP_OK;
+    for (uint32_t si = k->first_sec; si < k->first_sec + k->nsecs && !st; si++)
+        for (uint64_t i = ss[si].first; i < ss[si].first + ss[si].count && !st; i++) {
+            const uint8_t *w = p->code + i * ISA_WORD_BYTES;
+            if (!has_dram(w[0])) continue;
+            mem_range r[4];
+            int n = dram_ranges(w, r, 4);
+            for (int j = 0; j < n; j++) {
+                if (!r[j].read) continue;
+                tile t = {r[j].addr, r[j].rows, r[j].row_bytes, r[j].pitch};
+                uint64_t bytes = r[j].rows * r[j].row_bytes;
+                int added = set_add(&set, &t);
+                if (added < 0) {
+                    st = LP_ERR_NOMEM;
+                    break;
+                }
+                kp->load_bytes += bytes;
+                if (added) kp->distinct_bytes += bytes;
+            }
+        }
+    free(set.t), free(set.used);
+    return st;
+}
+
+lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **plans, size_t *n)
+{
+    const isa_kernel *ks;
+    const isa_section *ss;
+    size_t nk, ns;
+    isa_kernel k1;
+    isa_section s1;
+    isa_prog_layout(p, &ks, &nk, &ss, &ns, &k1, &s1);
+    *n = 0;
+    *plans = calloc(nk ? nk : 1, sizeof **plans);
+    if (!*plans) return LP_ERR_NOMEM;
+    lp_status st = LP_OK;
+    uint64_t *sig = NULL;
+    for (size_t k = 0; k < nk && !st; k++) {
+        lp_kernel_plan *kp = &(*plans)[k];
+        *n = k + 1;
+        const isa_kernel *K = &ks[k];
+        kp->groups = calloc(K->nsecs ? K->nsecs : 1, sizeof *kp->groups);
+        uint64_t *s2 = realloc(sig, (K->nsecs ? K->nsecs : 1) * sizeof *sig);
+        if (!kp->groups || !s2) {
+            st = LP_ERR_NOMEM;
+            break;
+        }
+        sig = s2;
+        for (uint32_t i = 0; i < K->nsecs && !st; i++) {
+            uint32_t si = K->first_sec + i;
+            const isa_section *s = &ss[si];
+            if (!s->count) continue;
+            kp->active++;
+            int alias = all_cores ? 1 : dram_aliases(p, s);
+            if (alias < 0) {
+                st = LP_ERR_NOMEM;
+                break;
+            }
+            sig[i] = alias ? 0 : signature(p, s);
+            uint32_t g = kp->ngroups;
+            if (!alias)
+                for (g = 0; g < kp->ngroups; g++) {
+                    uint32_t r = kp->groups[g].rep;
+                    if (sig[r - K->first_sec] == sig[i] && sig[i] && twins(p, &ss[r], s)) break;
+                }
+            if (g == kp->ngroups) kp->groups[kp->ngroups++] = (lp_core_group){si, 0};
+            kp->groups[g].count++;
+        }
+        if (!st) st = kernel_loads(p, ss, K, kp);
+    }
+    free(sig);
+    return st;
+}
+
+void lp_plan_free(lp_kernel_plan *plans, size_t n)
+{
+    if (!plans) return;
+    for (size_t i = 0; i < n; i++) free(plans[i].groups);
+    free(plans);
+}
