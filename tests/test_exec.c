@@ -107,8 +107,9 @@ static void test_wrong_kernel_exits_1_with_a_report(void)
 }
 
 /* y = W x with W streaming through three scratchpad buffers (deep enough for
-** two DMA engines to keep DRAM busy across its latency): DRAM-bound on h100,
-** whose SM's share of HBM (25.4 GB/s) is far below what its tensor cores eat. */
+** two DMA engines to keep DRAM busy across its latency): DRAM-bound on one SM
+** of h100 alone (tests/golden/arch/h100-sm.yaml: the SM's share of HBM,
+** 25.4 GB/s, far below what its tensor cores eat). */
 static void test_memory_bound_gemv_runs_at_dram_bandwidth(void)
 {
     const char *k = ".equ N, 2048\n.equ K, 1024\n.equ T, 32\n"
@@ -120,7 +121,9 @@ static void test_memory_bound_gemv_runs_at_dram_bandwidth(void)
                     ".endfor\n"
                     "    DMA_ST Y[0, 0], acc:0, N, 1, fp32\n    HALT\n";
     char *j, *e;
-    CU_ASSERT_EQUAL_FATAL(exec_text("--arch h100 --timing-only", k, &j, &e), 0);
+    char args[512];
+    snprintf(args, sizeof args, "--arch '%s/tests/golden/arch/h100-sm.yaml' --timing-only", LPSIM_SOURCE_DIR);
+    CU_ASSERT_EQUAL_FATAL(exec_text(args, k, &j, &e), 0);
     double gbps = json_num(j, "dram_bytes") / json_num(j, "latency_ns");
     if (!(gbps > 0.95 * 25.38 && gbps <= 25.38 * 1.001)) fprintf(stderr, "\n  GEMV: %.3f GB/s of 25.38", gbps);
     CU_ASSERT(gbps > 0.95 * 25.38 && gbps <= 25.38 * 1.001);
