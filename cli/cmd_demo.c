@@ -212,7 +212,7 @@ static int demo_exec(void)
     asm_diags dg = {0};
     lp_run r = {0};
     lp_diag d;
-    lp_run_opts ro = {true, NULL, NULL, stderr, 0};
+    lp_run_opts ro = {true, NULL, NULL, stderr, 0, false};
     if (asm_assemble(kernel, sizeof kernel - 1, &o, &r.prog, &dg) != LP_OK) {
         asm_diags_print(&dg, stderr);
         asm_diags_free(&dg);

@@ -102,7 +102,7 @@ int cmd_exec(int argc, char **argv, int first)
     lp_out trace = {0};
     if (tv && lp_out_open(&trace, tv, &d)) return cli_fail_arg(&exec_cmd, &a, "trace", -1, &d);
     lp_run r;
-    lp_run_opts o = {timing_only, trace.f, json ? stderr : stdout, stderr, 8};
+    lp_run_opts o = {timing_only, trace.f, json ? stderr : stdout, stderr, 8, false};
     lp_status st = lp_run_kernel(av, a.pos[0], &o, &r, &d);
     if (st) {
         lp_out_discard(&trace); /* no trace of a run that failed; a trace file already there stays */

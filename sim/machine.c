@@ -26,8 +26,40 @@ lp_status machine_init(machine *m, const isa_prog *p, const arch_cfg *a)
     return LP_OK;
 }
 
+lp_status machine_set_core(machine *m, uint32_t core)
+{
+    if (core == m->core) return LP_OK;
+    if (core >= m->ncore_mem) {
+        uint32_t n = core + 1;
+        uint8_t *(*q)[2] = realloc(m->core_mem, n * sizeof *q);
+        if (!q) return LP_ERR_NOMEM;
+        memset(q + m->ncore_mem, 0, (n - m->ncore_mem) * sizeof *q);
+        if (!m->ncore_mem) q[0][0] = m->mem.base[MEM_SPM], q[0][1] = m->mem.base[MEM_ACC];
+        m->core_mem = q;
+        m->ncore_mem = n;
+    }
+    if (!m->core_mem[core][0]) {
+        uint8_t *spm = calloc(m->mem.size[MEM_SPM] ? m->mem.size[MEM_SPM] : 1, 1),
+                *acc = calloc(m->mem.size[MEM_ACC] ? m->mem.size[MEM_ACC] : 1, 1);
+        if (!spm || !acc) {
+            free(spm), free(acc);
+            return LP_ERR_NOMEM;
+        }
+        m->core_mem[core][0] = spm, m->core_mem[core][1] = acc;
+    }
+    m->mem.base[MEM_SPM] = m->core_mem[core][0];
+    m->mem.base[MEM_ACC] = m->core_mem[core][1];
+    m->core = core;
+    return LP_OK;
+}
+
 void machine_free(machine *m)
 {
+    if (m->core_mem) { /* mem_image_free frees core 0's through mem */
+        m->mem.base[MEM_SPM] = m->core_mem[0][0], m->mem.base[MEM_ACC] = m->core_mem[0][1];
+        for (uint32_t c = 1; c < m->ncore_mem; c++) free(m->core_mem[c][0]), free(m->core_mem[c][1]);
+        free(m->core_mem);
+    }
     mem_image_free(&m->mem);
     for (int k = 0; k < UNIT_KIND_COUNT; k++) {
         const unit_faces *f = unit_kind_get((unit_kind)k)->faces;
@@ -79,13 +111,24 @@ lp_status machine_step(machine *m, size_t i, lp_diag *d)
 
 lp_status machine_run(machine *m, size_t *at, lp_diag *d)
 {
-    for (size_t i = 0; i < m->prog->ninsns; i++) {
-        isa_insn in;
-        *at = i;
-        lp_status st = isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, d);
-        if (st) return st;
-        if (in.op == ISA_HALT) return LP_OK;
-        if ((st = step_insn(m, &in, d))) return st;
+    const isa_kernel *ks;
+    const isa_section *ss;
+    size_t nk, ns;
+    isa_kernel k1;
+    isa_section s1;
+    isa_prog_layout(m->prog, &ks, &nk, &ss, &ns, &k1, &s1);
+    for (size_t s = 0; s < ns; s++) {
+        *at = ss[s].first;
+        if (machine_set_core(m, ss[s].core))
+            return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory for core %u", ss[s].core);
+        for (size_t i = ss[s].first; i < ss[s].first + ss[s].count; i++) {
+            isa_insn in;
+            *at = i;
+            lp_status st = isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, d);
+            if (st) return st;
+            if (in.op == ISA_HALT) return LP_OK;
+            if ((st = step_insn(m, &in, d))) return st;
+        }
     }
     return LP_OK;
 }

@@ -28,6 +28,11 @@ typedef struct machine {
     const arch_cfg *arch;
     mem_image mem;
     void *state[UNIT_KIND_COUNT]; /* each kind's functional state (PIM arrays), or NULL */
+    /* Several cores: each has its own scratchpad and accumulator buffer
+    ** (allocated when first used); mem holds the current core's. DRAM and
+    ** the units' state (PIM arrays: one core's) are shared. */
+    uint8_t *(*core_mem)[2]; /* [core][0 spm, 1 acc], NULL until a core other than 0 runs */
+    uint32_t ncore_mem, core;
 } machine;
 
 /* Memories sized by the architecture, DRAM filled from the program's buffers.
@@ -41,6 +46,10 @@ void machine_free(machine *m);
 ** runs too) both check with it. */
 lp_status machine_check_ranges(const arch_cfg *a, const char *mnemonic, const unit_op *op, lp_diag *d);
 
+/* Make core the one whose scratchpad and accumulator buffer instructions use
+** (core 0 at first). LP_OK or LP_ERR_NOMEM. */
+lp_status machine_set_core(machine *m, uint32_t core);
+
 /* Compute the values of one operation (checked ranges). LP_OK, or what the
 ** unit's functional face reports (d's message, no position). */
 lp_status machine_exec(machine *m, const unit_op *op, lp_diag *d);
@@ -48,7 +57,9 @@ lp_status machine_exec(machine *m, const unit_op *op, lp_diag *d);
 /* Decode, check and execute instruction i of the program. */
 lp_status machine_step(machine *m, size_t i, lp_diag *d);
 
-/* Execute the whole program (up to HALT). On error *at is the instruction. */
+/* Execute the whole program (up to HALT): kernels in order, each core's
+** section in turn (cores of a kernel write disjoint data in any program whose
+** result does not depend on their timing). On error *at is the instruction. */
 lp_status machine_run(machine *m, size_t *at, lp_diag *d);
 
 /* Compare every expected output with the DRAM buffer it names; print up to

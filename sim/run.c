@@ -72,7 +72,22 @@ lp_status lp_run_program(lp_run *r, const char *kernel, const lp_run_opts *o, lp
                            "scratchpad %llu, accumulators %llu",
                            (unsigned long long)r->prog.dram_bytes, (unsigned long long)r->arch->spm.size_bytes,
                            (unsigned long long)r->arch->acc.size_bytes);
-    lp_status st = lp_sim_run(&r->prog, r->arch, o->timing_only ? NULL : &m, o->trace, &r->stats, &at, d);
+    const isa_kernel *ks;
+    const isa_section *ss;
+    size_t nk, ns;
+    isa_kernel k1;
+    isa_section s1;
+    isa_prog_layout(&r->prog, &ks, &nk, &ss, &ns, &k1, &s1);
+    free(r->kernels);
+    r->nkernels = 0;
+    r->kernels = calloc(nk ? nk : 1, sizeof *r->kernels);
+    if (!r->kernels) {
+        if (!o->timing_only) machine_free(&m);
+        return lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory for %zu kernels' statistics", nk);
+    }
+    r->nkernels = nk;
+    lp_sim_opts so = {o->trace, o->all_cores};
+    lp_status st = lp_sim_run_ex(&r->prog, r->arch, o->timing_only ? NULL : &m, &so, &r->stats, r->kernels, &at, d);
     if (st) {
         isa_prog_locate(&r->prog, at, kernel, d);
     } else if (!o->timing_only) {
@@ -85,6 +100,7 @@ lp_status lp_run_program(lp_run *r, const char *kernel, const lp_run_opts *o, lp
 
 void lp_run_free(lp_run *r)
 {
+    free(r->kernels);
     arch_free(r->arch);
     isa_prog_free(&r->prog);
     memset(r, 0, sizeof *r);

@@ -21,6 +21,7 @@
 #include "arch.h"
 #include "prog.h"
 #include "stats.h"
+#include "system.h"
 
 typedef struct lp_run_opts {
     bool timing_only; /* skip the values: same cycles, faster; expectations not checked */
@@ -28,12 +29,15 @@ typedef struct lp_run_opts {
     FILE *report;     /* receives the mismatches of failed expectations, or NULL */
     FILE *diags;      /* receives the assembler's diagnostics but the last, or NULL */
     int max_report;   /* mismatching elements reported per expectation */
+    bool all_cores;   /* simulate every core, not one per group of timing twins (system.h) */
 } lp_run_opts;
 
 typedef struct lp_run {
     arch_cfg *arch; /* owned */
     isa_prog prog;
     lp_stats stats;
+    lp_kernel_stats *kernels; /* one per kernel of the program (owned) */
+    size_t nkernels;
     size_t expectations; /* checked (0 in timing-only runs) */
     int failed;          /* expectations that failed */
 } lp_run;

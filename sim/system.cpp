@@ -168,7 +168,11 @@ struct Engine : sc_module {
     void finish(Job *j)
     {
         if (sh.m && !sh.status) {
-            lp_status s = machine_exec(sh.m, &j->op, &sh.diag);
+            lp_status s = machine_set_core(sh.m, cx.id);
+            if (!s)
+                s = machine_exec(sh.m, &j->op, &sh.diag);
+            else
+                lp_diag_msg(&sh.diag, s, "out of memory for the buffers of core %u", cx.id);
             if (s) {
                 char msg[LP_DIAG_MSG_MAX];
                 snprintf(msg, sizeof msg, "%s", sh.diag.msg);

@@ -93,7 +93,7 @@ static void test_programs_match_on_every_preset(void)
 static void test_edge_tiles_and_orders_match(void)
 {
     static const wl_gemm_over over[] = {
-        {32, 32, 32, WL_ORDER_MN}, {32, 32, 32, WL_ORDER_NM}, {64, 32, 0, WL_ORDER_MN}, {32, 64, 0, WL_ORDER_NM}};
+        {32, 32, 32, WL_ORDER_MN, 1}, {32, 32, 32, WL_ORDER_NM, 1}, {64, 32, 0, WL_ORDER_MN, 1}, {32, 64, 0, WL_ORDER_NM, 1}};
     for (int i = 0; i < 4; i++) {
         expect_match("gemm M=100 N=70 K=50 in=bf16 out=bf16", "edge-mx", &over[i]);
         expect_match("gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=fp32", "h100", &over[i]);
@@ -114,7 +114,7 @@ static void test_exact_unit_is_bitexact(void)
     CU_ASSERT_FATAL(f != NULL);
     fputs(yaml, f);
     fclose(f);
-    static const wl_gemm_over small = {32, 32, 32, WL_GEMM_ORDER_AUTO};
+    static const wl_gemm_over small = {32, 32, 32, WL_GEMM_ORDER_AUTO, 0};
     wl_spec s = spec("gemm M=100 N=70 K=200 in=bf16 out=fp32");
     arch_cfg *a = arch(path);
     wl_gemm_map m;
@@ -153,7 +153,7 @@ static void test_tiles_fit_and_minimise_traffic(void)
             for (uint64_t tm = tc->array_rows; tm <= m.m + tc->array_rows - 1 && tm <= 1024; tm += tc->array_rows)
                 for (uint64_t tn = tc->array_cols; tn <= m.n + tc->array_cols - 1 && tn <= 1024; tn += tc->array_cols) {
                     wl_gemm_over ov = {(uint32_t)(tm < m.m ? tm : m.m), (uint32_t)(tn < m.n ? tn : m.n), 0,
-                                       WL_GEMM_ORDER_AUTO};
+                                       WL_GEMM_ORDER_AUTO, 0};
                     if (wl_map_gemm_over(&s, a, &ov, &o, NULL) == LP_OK) CU_ASSERT(o.traffic_bytes >= m.traffic_bytes);
                 }
         }
@@ -166,7 +166,7 @@ static void test_tiles_fit_and_minimise_traffic(void)
 static void test_tiles_fit_exactly(void)
 {
     wl_spec s = spec("gemm M=32 N=32 K=32 in=bf16 out=fp32");
-    wl_gemm_over ov = {32, 32, 32, WL_GEMM_ORDER_AUTO};
+    wl_gemm_over ov = {32, 32, 32, WL_GEMM_ORDER_AUTO, 0};
     for (int size = 8191; size <= 8192; size++) {
         char yaml[160];
         snprintf(yaml, sizeof yaml,
@@ -198,7 +198,7 @@ static void test_traffic_model_by_hand(void)
     arch_cfg *a = arch("b200-mx");
     wl_spec s = spec("gemm M=4096 N=4096 K=4096 in=bf16 out=bf16");
     wl_gemm_map m;
-    wl_gemm_over ov = {128, 128, 128, WL_ORDER_MN};
+    wl_gemm_over ov = {128, 128, 128, WL_ORDER_MN, 1};
     CU_ASSERT_FATAL(wl_map_gemm_over(&s, a, &ov, &m, NULL) == LP_OK);
     uint64_t mat = UINT64_C(4096) * 4096 * 2;
     CU_ASSERT_EQUAL(m.traffic_bytes, 32 * mat + 32 * mat + mat);
@@ -216,7 +216,7 @@ static void test_traffic_model_by_hand(void)
 ** doubling K about doubles them. */
 static void test_cycles_scale_with_k(void)
 {
-    wl_gemm_over ov = {64, 64, 128, WL_ORDER_MN};
+    wl_gemm_over ov = {64, 64, 128, WL_ORDER_MN, 1};
     char *j1 = NULL, *j2 = NULL;
     CU_ASSERT_EQUAL(gen_and_exec("gemm M=128 N=128 K=1024 in=bf16 out=fp32", "edge-mx", &ov, "--timing-only", &j1), 0);
     CU_ASSERT_EQUAL(gen_and_exec("gemm M=128 N=128 K=2048 in=bf16 out=fp32", "edge-mx", &ov, "--timing-only", &j2), 0);
@@ -234,7 +234,7 @@ static void test_disassembly_reassembles(void)
         wl_spec s = spec(i ? "gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=bf16" : "gemm M=100 N=70 K=50 in=bf16 out=fp32");
         arch_cfg *a = arch("edge-mx");
         wl_gemm_map m;
-        wl_gemm_over ov = {32, 32, 32, WL_GEMM_ORDER_AUTO};
+        wl_gemm_over ov = {32, 32, 32, WL_GEMM_ORDER_AUTO, 0};
         isa_prog p, q;
         CU_ASSERT_FATAL(wl_map_gemm_over(&s, a, &ov, &m, NULL) == LP_OK);
         CU_ASSERT_FATAL(wl_gen_gemm(&s, a, &m, 3, true, &p, NULL) == LP_OK);

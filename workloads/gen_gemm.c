@@ -138,6 +138,34 @@ static void loops(gen *g)
     emit(g, ISA_HALT, NULL, 0);
 }
 
+/* Several cores: C tile t (in the loop order) goes to core t % cores, each
+** with its whole K loop, A and B loaded at every K step; one kernel. */
+static void loops_cores(gen *g)
+{
+    const wl_gemm_map *m = g->m;
+    bool mn = m->order == WL_ORDER_MN;
+    uint64_t mt = cdiv(m->m, m->tm), nt = cdiv(m->n, m->tn), kt = cdiv(m->k, m->tk), inner = mn ? nt : mt;
+    if (!g->st) g->st = isa_prog_begin_kernel(g->p, "gemm");
+    for (uint32_t c = 0; c < m->cores && !g->st; c++) {
+        g->st = isa_prog_begin_core(g->p, c);
+        uint64_t step = 0, own = 0;
+        for (uint64_t t = c; t < m->tiles; t += m->cores, own++) {
+            uint64_t mi = mn ? t / inner : t % inner, ni = mn ? t % inner : t / inner;
+            uint64_t m0 = mi * m->tm, n0 = ni * m->tn, mm = part(mi, m->tm, m->m), nn = part(ni, m->tn, m->n);
+            for (uint64_t kq = 0; kq < kt; kq++, step++) {
+                uint64_t k0 = kq * m->tk, kk = part(kq, m->tk, m->k);
+                int sl = (int)(step % 2);
+                load_a(g, sl, m0, mm, k0, kk);
+                load_b(g, sl, n0, nn, k0, kk);
+                mma(g, (int)(own % 2), sl, sl, mm, nn, kk, kq > 0);
+            }
+            store(g, (int)(own % 2), m0, n0, mm, nn);
+        }
+    }
+    (void)mt;
+    emit(g, ISA_HALT, NULL, 0);
+}
+
 static float uniform(uint64_t seed, uint64_t i) { return (float)(lp_rng_u64(seed, i) >> 40) * 0x1p-24f * 4.0f - 2.0f; }
 
 static uint32_t f32_bits(float x)
@@ -274,7 +302,10 @@ lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m,
     if (st)
         return lp_diag_msg(d, st, "GEMM buffers of %llu x %llu x %llu: %s", (unsigned long long)m->m,
                            (unsigned long long)m->n, (unsigned long long)m->k, lp_status_text(st));
-    loops(&g);
+    if (m->cores > 1)
+        loops_cores(&g);
+    else
+        loops(&g);
     if (g.st) return lp_diag_msg(d, g.st, "GEMM program: %s", lp_status_text(g.st));
     bool exact_hw = m->preset == dot_preset_find("exact", NULL);
     if (functional && (st = data(&g, seed, exact_hw))) return lp_diag_msg(d, st, "GEMM data: %s", lp_status_text(st));

@@ -175,7 +175,7 @@ static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, co
 
 lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_over *over, wl_gemm_map *m, lp_diag *d)
 {
-    static const wl_gemm_over none = {0, 0, 0, WL_GEMM_ORDER_AUTO};
+    static const wl_gemm_over none = {0, 0, 0, WL_GEMM_ORDER_AUTO, 0};
     const tc_cfg *tc = NULL;
     memset(m, 0, sizeof *m);
     lp_status st = problem(s, a, m, &tc, d);
@@ -192,6 +192,17 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     m->order = best.order;
     m->traffic_bytes = best.traffic;
     m->insns = best.insns;
+    m->tiles = cdiv(m->m, m->tm) * cdiv(m->n, m->tn);
+    uint64_t want = over && over->cores ? over->cores : a->cores;
+    if (want > a->cores)
+        return lp_diag_msg(d, LP_ERR_ARG, "cores=%llu: %s has %llu cores", (unsigned long long)want, a->name,
+                           (unsigned long long)a->cores);
+    m->cores = (uint32_t)(want < m->tiles ? want : m->tiles);
+    m->waves = cdiv(m->tiles, m->cores);
+    if (m->cores > 1) { /* every tile loads its A and B for each K step, plus the HALT */
+        uint64_t kt = cdiv(m->k, m->tk), per_k = (m->mx ? 4 : 2) + 1, store = m->fout.bits < 32 ? 2 : 1;
+        m->insns = m->tiles * (kt * per_k + store) + 1;
+    }
     return LP_OK;
 }
 

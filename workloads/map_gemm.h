@@ -17,7 +17,12 @@
 ** Supported: in_a and in_b each bf16 or fp8_e4m3fn (MMA, B stored K x N
 ** whatever layout= says: the DMA does not transpose), or
 ** both mxfp8_e4m3 (MMA_MX, B stored N x K with E8M0 scales per 32 along K;
-** K a multiple of 32); out fp32 or bf16; batch 1. Left out: several cores,
+** K a multiple of 32); out fp32 or bf16; batch 1.
+**
+** On a chip of several cores the C tiles are dealt round robin in loop order
+** (tile t to core t % cores), each core running its tiles with the whole K
+** loop in a section of its own (one kernel "gemm"): the same tile sizes as on
+** one core, so ceil(tiles / cores) waves, the last one partly idle. Left out:
 ** split-K, other formats. No global state; the program is the caller's.
 */
 #ifndef WL_MAP_GEMM_H
@@ -39,7 +44,8 @@ typedef enum wl_gemm_order { WL_ORDER_MN, WL_ORDER_NM } wl_gemm_order;
 #define WL_GEMM_ORDER_AUTO (-1)
 typedef struct wl_gemm_over {
     uint32_t tm, tn, tk;
-    int order; /* WL_GEMM_ORDER_AUTO, WL_ORDER_MN or WL_ORDER_NM */
+    int order;      /* WL_GEMM_ORDER_AUTO, WL_ORDER_MN or WL_ORDER_NM */
+    uint32_t cores; /* cores to use (0: min(the chip's cores, C tiles)) */
 } wl_gemm_over;
 
 typedef struct wl_gemm_map {
@@ -54,8 +60,10 @@ typedef struct wl_gemm_map {
     uint32_t spm_c[2];             /* bf16 staging of C tiles (bf16 out only) */
     uint32_t acc_c[2];             /* accumulator-buffer addresses of the C tiles */
     uint64_t spm_bytes, acc_bytes; /* buffer bytes the program uses */
-    uint64_t traffic_bytes;        /* modelled DRAM bytes read and written */
+    uint64_t traffic_bytes;        /* modelled DRAM bytes read and written (one core) */
     uint64_t insns;                /* instructions of the program, HALT included */
+    uint32_t cores;                /* cores the C tiles are dealt to: tile t (in loop order) to core t % cores */
+    uint64_t tiles, waves;         /* C tiles, and ceil(tiles / cores) rounds of them */
 } wl_gemm_map;
 
 /* Map a gemm (or gemv, M = 1) spec onto the architecture's first matrix unit
