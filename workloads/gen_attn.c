@@ -1,0 +1,337 @@
+/*
+** gen_attn.c — the program of the single-core attention mapping
+** (map_attn.h): per work item a Q tile, the key tiles it sees (DMA_LD of Kt
+** and V, MMA, the online softmax on the vector unit, MMA), the final 1/l and
+** the store; in functional mode seeded inputs and the expected O.
+**
+** The first key tile of an item starts the running state directly (m and l
+** from its rows, O = P V with mode set) instead of filling -inf and 0, which
+** saves five vector instructions per item. The first tile always holds key 0,
+** which every query sees, so m is finite from then on and exp(m_old - m_new)
+** never meets -inf - -inf. The reference is float64 softmax attention by
+** plain loops over the decoded inputs: it shares nothing with the schedule.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dot.h"
+#include "lp_rng.h"
+#include "map_attn.h"
+
+typedef struct gen {
+    isa_prog *p;
+    const wl_attn_map *m;
+    const wl_attn_bufs *b;
+    uint64_t step; /* key tiles so far in this call: the slot of Kt, V, S, P */
+    int mc;        /* the slot of m that holds the running maximum */
+    lp_status st;
+} gen;
+
+static void emit(gen *g, isa_op op, const uint64_t *v, int n)
+{
+    isa_insn in = {op, {0}};
+    memcpy(in.v, v, sizeof *v * (size_t)n);
+    if (!g->st) g->st = isa_prog_add_insn(g->p, &in);
+}
+
+/* A dram operand: element (r, c) of buffer b with its row pitch. */
+static uint64_t dram(const gen *g, int b, uint64_t r, uint64_t c)
+{
+    const isa_buffer *x = &g->p->bufs[b];
+    mf_format f;
+    isa_buffer_format(x, &f);
+    return (x->addr + (r * x->cols + c) * (uint64_t)isa_elem_bytes(&f)) | ((uint64_t)x->cols << 40);
+}
+
+static void load(gen *g, uint64_t dst, int b, uint64_t r, uint64_t c, uint64_t rows, uint64_t cols)
+{
+    uint64_t v[] = {dst, dram(g, b, r, c), rows, cols, g->p->bufs[b].fmt};
+    emit(g, ISA_DMA_LD, v, 5);
+}
+
+static void mma(gen *g, uint32_t c, uint32_t a, uint32_t b, uint64_t m, uint64_t n, uint64_t k, const mf_format *fa,
+                const mf_format *fb, bool acc)
+{
+    uint64_t v[] = {c, a, b, m, n, k, isa_fmt_code(fa), isa_fmt_code(fb), (uint64_t)dot_preset_code(g->m->preset), acc};
+    emit(g, ISA_MMA, v, 10);
+}
+
+/* Vector instructions on r x c tiles: three operands, two, or a broadcast. */
+static void v3(gen *g, isa_op op, uint64_t dst, uint64_t a, uint64_t b, uint64_t r, uint64_t c)
+{
+    uint64_t v[] = {dst, a, b, r, c};
+    emit(g, op, v, 5);
+}
+static void v2(gen *g, isa_op op, uint64_t dst, uint64_t src, uint64_t r, uint64_t c)
+{
+    uint64_t v[] = {dst, src, r, c};
+    emit(g, op, v, 4);
+}
+static void vscale(gen *g, uint64_t dst, uint64_t src, uint64_t r, uint64_t c, float s)
+{
+    uint32_t bits;
+    memcpy(&bits, &s, sizeof bits);
+    uint64_t v[] = {dst, src, r, c, bits};
+    emit(g, ISA_VSCALE, v, 5);
+}
+static void vcvt(gen *g, uint64_t dst, uint64_t src, uint64_t r, uint64_t c, const mf_format *to)
+{
+    mf_format f32;
+    mf_get(MF_FP32, &f32);
+    uint64_t v[] = {dst, src, r, c, isa_fmt_code(to), isa_fmt_code(&f32), (uint64_t)mf_round_code(MF_RNE)};
+    emit(g, ISA_VCVT, v, 7);
+}
+
+static uint64_t part(uint64_t i, uint64_t t, uint64_t n) { return i * t + t <= n ? t : n - i * t; }
+
+/* S (r x w, slot s) of the key tile at k0 against the query tile at q0:
+** masked where it crosses the diagonal. A narrow (edge) tile takes its mask
+** from DRAM into the other S slot, free since the previous P was converted. */
+static void mask(gen *g, int s, uint64_t q0, uint64_t k0, uint64_t r, uint64_t w)
+{
+    const wl_attn_map *m = g->m;
+    if (!m->causal || k0 + w - 1 <= q0) return;
+    uint64_t t0 = m->mask_t0 - (k0 - q0), S = m->acc_s[s] | ISA_MEM_ACC, M;
+    if (w == m->bk) {
+        M = m->spm_mask + t0 * m->bk * 4;
+    } else {
+        M = m->acc_s[1 - s] | ISA_MEM_ACC;
+        load(g, M, g->b->mask, t0, 0, r, w);
+    }
+    v3(g, ISA_VADD, S, S, M, r, w);
+}
+
+/* One key tile: S = Q Kt, scale, mask, online softmax, O (+)= P V. */
+static void key_tile(gen *g, int qs, uint64_t q0, uint64_t r, uint64_t krow, uint64_t vrow, uint64_t k0, bool first)
+{
+    const wl_attn_map *m = g->m;
+    uint64_t D = m->head_dim, w = part(k0 / m->bk, m->bk, m->keys);
+    int s = (int)(g->step++ % 2);
+    uint64_t S = m->acc_s[s] | ISA_MEM_ACC, O = m->acc_o | ISA_MEM_ACC;
+    load(g, m->spm_k[s], g->b->k, krow, k0, D, w);
+    load(g, m->spm_v[s], g->b->v, vrow + k0, 0, w, D);
+    mma(g, m->acc_s[s], m->spm_q[qs], m->spm_k[s], r, w, D, &m->fin, &m->fkv, false);
+    vscale(g, S, S, r, w, m->scale);
+    mask(g, s, q0, k0, r, w);
+    uint64_t mo = m->spm_m[g->mc], mn = m->spm_m[1 - g->mc];
+    if (first) {
+        v2(g, ISA_VRMAX, mo, S, r, w);
+        v3(g, ISA_VBSUB, S, S, mo, r, w);
+        v2(g, ISA_VEXP, S, S, r, w);
+        v2(g, ISA_VRSUM, m->spm_l, S, r, w);
+    } else {
+        v2(g, ISA_VRMAX, m->spm_tmax, S, r, w);
+        v3(g, ISA_VMAX, mn, mo, m->spm_tmax, r, 1);
+        v3(g, ISA_VSUB, m->spm_alpha, mo, mn, r, 1);
+        v2(g, ISA_VEXP, m->spm_alpha, m->spm_alpha, r, 1);
+        v3(g, ISA_VBSUB, S, S, mn, r, w);
+        v2(g, ISA_VEXP, S, S, r, w);
+        v2(g, ISA_VRSUM, m->spm_rsum, S, r, w);
+        v3(g, ISA_VMUL, m->spm_l, m->spm_l, m->spm_alpha, r, 1);
+        v3(g, ISA_VADD, m->spm_l, m->spm_l, m->spm_rsum, r, 1);
+        v3(g, ISA_VBMUL, O, O, m->spm_alpha, r, D);
+        g->mc = 1 - g->mc;
+    }
+    vcvt(g, m->spm_p[s], S, r, w, &m->fin);
+    mma(g, m->acc_o, m->spm_p[s], m->spm_v[s], r, D, w, &m->fin, &m->fkv, !first);
+}
+
+/* Item i: its Q tile (slot qs) against every key tile it sees, then O / l. */
+static void item(gen *g, uint64_t i, int qs)
+{
+    const wl_attn_map *m = g->m;
+    uint64_t D = m->head_dim, hh = m->decode ? m->kv_heads : m->heads;
+    uint64_t qt = i % m->qtiles, h = i / m->qtiles % hh, b = i / m->qtiles / hh;
+    uint64_t kvh = m->decode ? h : h / m->group, q0 = qt * m->bq, r = part(qt, m->bq, m->rows);
+    uint64_t qrow = m->decode ? b * m->heads + h * m->group + q0 : (b * m->heads + h) * m->seq + q0;
+    uint64_t krow = (b * m->kv_heads + kvh) * D, vrow = (b * m->kv_heads + kvh) * m->keys;
+    uint64_t kend = m->causal && q0 + r < m->keys ? q0 + r : m->keys;
+    load(g, m->spm_q[qs], g->b->q, qrow, 0, r, D);
+    for (uint64_t k0 = 0; k0 < kend; k0 += m->bk) key_tile(g, qs, q0, r, krow, vrow, k0, k0 == 0);
+    uint64_t O = m->acc_o | ISA_MEM_ACC, src = O, code = isa_fmt_code(&m->fout);
+    v2(g, ISA_VRCP, m->spm_alpha, m->spm_l, r, 1);
+    v3(g, ISA_VBMUL, O, O, m->spm_alpha, r, D);
+    if (m->fout.bits < 32) {
+        src = m->spm_o == UINT32_MAX ? m->spm_q[qs] : m->spm_o;
+        vcvt(g, src, O, r, D, &m->fout);
+    }
+    uint64_t v[] = {dram(g, g->b->o, qrow, 0), src, r, D, code};
+    emit(g, ISA_DMA_ST, v, 5);
+}
+
+lp_status wl_gen_attn_items(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t first, uint64_t count,
+                            lp_diag *d)
+{
+    uint64_t n = wl_attn_items(m);
+    if (first > n || count > n - first)
+        return lp_diag_msg(d, LP_ERR_ARG, "attention items [%llu, %llu) beyond the %llu of the mapping",
+                           (unsigned long long)first, (unsigned long long)(first + count), (unsigned long long)n);
+    gen g = {p, m, b, 0, 0, LP_OK};
+    if (m->causal && count) load(&g, m->spm_mask, b->mask, 0, 0, m->mask_t0 + m->bq, m->bk);
+    for (uint64_t i = 0; i < count; i++) item(&g, first + i, (int)(i % 2));
+    if (g.st) return lp_diag_msg(d, g.st, "attention program: %s", lp_status_text(g.st));
+    return LP_OK;
+}
+
+/* ---- functional data ------------------------------------------------------------------- */
+
+static float uniform(uint64_t seed, uint64_t i) { return (float)(lp_rng_u64(seed, i) >> 40) * 0x1p-24f * 4.0f - 2.0f; }
+
+static uint32_t f32_bits(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static double decode(const mf_format *f, uint32_t code)
+{
+    uint32_t u = mf_decode_f32(f, code);
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* Buffer b's contents (or, expect, its expectation) from n codes. */
+static lp_status put(isa_prog *p, int b, const uint32_t *codes, size_t n, bool expect, double tol)
+{
+    mf_format f;
+    isa_buffer_format(&p->bufs[b], &f);
+    int eb = isa_elem_bytes(&f);
+    uint8_t *bytes = malloc(n * (size_t)eb);
+    if (!bytes) return LP_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        for (int j = 0; j < eb; j++) bytes[i * (size_t)eb + (size_t)j] = (uint8_t)(codes[i] >> (8 * j));
+    uint64_t off;
+    lp_status st = isa_prog_add_data(p, bytes, n * (size_t)eb, &off);
+    free(bytes);
+    if (st) return st;
+    if (!expect) {
+        p->bufs[b].has_data = true, p->bufs[b].data_off = off;
+        return LP_OK;
+    }
+    isa_expect *q = realloc(p->expects, sizeof *q * (p->nexpects + 1));
+    if (!q) return LP_ERR_NOMEM;
+    p->expects = q, p->cap_expects = p->nexpects + 1;
+    p->expects[p->nexpects++] = (isa_expect){(uint32_t)b, ISA_RULE_RELERR, tol, off};
+    return LP_OK;
+}
+
+/* n seeded codes of format f, and their values. */
+static void codes(const mf_format *f, uint64_t seed, size_t n, uint32_t *c, double *x)
+{
+    for (size_t i = 0; i < n; i++) {
+        c[i] = mf_encode_f32(f, f32_bits(uniform(seed, i)), NULL, 0);
+        x[i] = decode(f, c[i]);
+    }
+}
+
+/* O in float64 by the definition: for each (batch, head, query) the scores
+** against the keys it sees, softmax, and the weighted sum of V. */
+static void reference(const wl_attn_map *m, const double *q, const double *k, const double *v, double *o)
+{
+    size_t B = m->batch, H = m->heads, G = m->kv_heads, D = m->head_dim, S = m->seq, L = m->keys;
+    double *sc = malloc(sizeof *sc * L);
+    if (!sc) return;
+    for (size_t b = 0; b < B; b++)
+        for (size_t h = 0; h < H; h++)
+            for (size_t t = 0; t < S; t++) {
+                size_t g = h / (H / G), row = (b * H + h) * S + t, n = m->causal ? t + 1 : L;
+                const double *kt = k + (b * G + g) * D * L, *vv = v + (b * G + g) * L * D;
+                double mx = -INFINITY, sum = 0;
+                for (size_t j = 0; j < n; j++) {
+                    double acc = 0;
+                    for (size_t e = 0; e < D; e++) acc += q[row * D + e] * kt[e * L + j];
+                    sc[j] = acc / sqrt((double)D);
+                    mx = fmax(mx, sc[j]);
+                }
+                for (size_t j = 0; j < n; j++) sum += (sc[j] = exp(sc[j] - mx));
+                for (size_t e = 0; e < D; e++) {
+                    double acc = 0;
+                    for (size_t j = 0; j < n; j++) acc += sc[j] * vv[j * D + e];
+                    o[row * D + e] = acc / sum;
+                }
+            }
+    free(sc);
+}
+
+/* Seeded Q, K and V and O's expectation into the program. */
+static lp_status data(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *bf, uint64_t seed)
+{
+    size_t nq = m->batch * m->heads * m->seq * m->head_dim, nk = m->batch * m->kv_heads * m->keys * m->head_dim;
+    uint32_t *cq = malloc(sizeof *cq * nq), *ck = malloc(sizeof *ck * nk), *cv = malloc(sizeof *cv * nk);
+    uint32_t *co = malloc(sizeof *co * nq);
+    double *q = malloc(sizeof *q * nq), *k = malloc(sizeof *k * nk), *v = malloc(sizeof *v * nk);
+    double *o = malloc(sizeof *o * nq);
+    lp_status st = LP_ERR_NOMEM;
+    if (!cq || !ck || !cv || !co || !q || !k || !v || !o) goto free_all;
+    codes(&m->fin, seed, nq, cq, q);
+    codes(&m->fkv, seed + 1, nk, ck, k); /* in stored order: K transposed */
+    codes(&m->fkv, seed + 2, nk, cv, v);
+    reference(m, q, k, v, o);
+    for (size_t i = 0; i < nq; i++) co[i] = mf_encode_f32(&m->fout, f32_bits((float)o[i]), NULL, 0);
+    if (!(st = put(p, bf->q, cq, nq, false, 0)) && !(st = put(p, bf->k, ck, nk, false, 0)) &&
+        !(st = put(p, bf->v, cv, nk, false, 0)))
+        st = put(p, bf->o, co, nq, true, wl_attn_tol(m));
+free_all:
+    free(cq), free(ck), free(cv), free(co), free(q), free(k), free(v), free(o);
+    return st;
+}
+
+/* MASK[t][c] = 0 where key c is visible to row t - mask_t0, else -inf. */
+static lp_status mask_data(isa_prog *p, const wl_attn_map *m, int b)
+{
+    size_t rows = (size_t)m->mask_t0 + m->bq, n = rows * m->bk;
+    uint32_t *c = malloc(sizeof *c * n);
+    if (!c) return LP_ERR_NOMEM;
+    for (size_t t = 0; t < rows; t++)
+        for (size_t j = 0; j < m->bk; j++) c[t * m->bk + j] = j + m->mask_t0 <= t ? 0 : f32_bits(-INFINITY);
+    lp_status st = put(p, b, c, n, false, 0);
+    free(c);
+    return st;
+}
+
+/* Declare buffer name (rows and columns checked before they narrow). */
+static lp_status add(isa_prog *p, const char *name, const mf_format *f, uint64_t rows, uint64_t cols, int *idx)
+{
+    if (rows > ISA_MAX_DIM || cols > ISA_MAX_DIM) return LP_ERR_RANGE;
+    *idx = (int)p->nbufs;
+    return isa_prog_add_buffer(p, name, isa_fmt_code(f), (uint32_t)rows, (uint32_t)cols);
+}
+
+lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn_map *m, uint64_t seed, bool functional,
+                              isa_prog *p, wl_attn_bufs *b, lp_diag *d)
+{
+    (void)s, (void)a; /* the mapping holds what the program needs of both */
+    mf_format f32;
+    mf_get(MF_FP32, &f32);
+    uint64_t D = m->head_dim, qrows = m->batch * m->heads * m->seq, kv = m->batch * m->kv_heads;
+    *b = (wl_attn_bufs){-1, -1, -1, -1, -1};
+    lp_status st = add(p, "Q", &m->fin, qrows, D, &b->q);
+    if (!st) st = add(p, "K", &m->fkv, kv * D, m->keys, &b->k);
+    if (!st) st = add(p, "V", &m->fkv, kv * m->keys, D, &b->v);
+    if (!st && m->causal) st = add(p, "MASK", &f32, m->mask_t0 + m->bq, m->bk, &b->mask);
+    if (!st) st = add(p, "O", &m->fout, qrows, D, &b->o);
+    if (st)
+        return lp_diag_msg(d, st, "attention buffers (batch %llu, heads %llu, head_dim %llu, %llu keys): %s",
+                           (unsigned long long)m->batch, (unsigned long long)m->heads, (unsigned long long)D,
+                           (unsigned long long)m->keys, lp_status_text(st));
+    if (m->causal && (st = mask_data(p, m, b->mask)))
+        return lp_diag_msg(d, st, "attention mask: %s", lp_status_text(st));
+    if (functional && (st = data(p, m, b, seed))) return lp_diag_msg(d, st, "attention data: %s", lp_status_text(st));
+    return LP_OK;
+}
+
+lp_status wl_gen_attn(const wl_spec *s, const arch_cfg *a, const wl_attn_map *m, uint64_t seed, bool functional,
+                      isa_prog *p, lp_diag *d)
+{
+    isa_prog_init(p);
+    wl_attn_bufs b;
+    lp_status st = wl_gen_attn_buffers(s, a, m, seed, functional, p, &b, d);
+    if (!st) st = wl_gen_attn_items(p, m, &b, 0, wl_attn_items(m), d);
+    if (st) return st;
+    isa_insn halt = {ISA_HALT, {0}};
+    if ((st = isa_prog_add_insn(p, &halt))) return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
+    return LP_OK;
+}
