@@ -192,8 +192,8 @@ static void print_text(const report *rp)
     double cns, mns;
     const char *b = bound(r->arch, m->fa.name, r->stats.macs, r->stats.bytes[MEM_DRAM], &cns, &mns);
     printf("  bound           %s (MACs at peak %.6g ns, DRAM bytes at full bandwidth %.6g ns)\n", b, cns, mns);
-    if (r->nkernels && r->kernels[0].cores > 1)
-        printf("  cores           %u at work, %u simulated (the others repeat one of them exactly)\n",
+    if (r->nkernels && r->kernels[0].cores > r->kernels[0].simulated)
+        printf("  cores           %u at work, %u simulated (each of the others repeats one of them exactly)\n",
                r->kernels[0].cores, r->kernels[0].simulated);
     if (rp->timing_only)
         printf("  outputs         not computed (--timing-only)\n");

@@ -287,7 +287,7 @@ static void test_diagnostics(void)
         {"attention kind=prefill heads=32 hed_dim=128 seq=4", 1, LP_ERR_PARSE, "hed_dim",
          "unknown key 'hed_dim' for attention (did you mean 'head_dim'?)"},
         {"gemm m=1 N=1 K=1", 1, LP_ERR_PARSE, "m=", "unknown key 'm' for gemm (did you mean 'M'?)"},
-        {"gemv N=1 K=1 M=1", 1, LP_ERR_PARSE, "M=", "unknown key 'M' for gemv (keys: N, K, in, in_a, in_b, out)"},
+        {"gemv N=1 K=1 M=1", 1, LP_ERR_PARSE, "M=", "unknown key 'M' for gemv (keys: N, K, in, in_a, in_b, out, tm, tn, tk, order, split_k, cores)"},
         {"gemm M=1 N=2 M=3 K=1", 1, LP_ERR_PARSE, "M=3", "key 'M' given twice (first at column 6)"},
         {"gemm M=1 N 1", 1, LP_ERR_PARSE, "N 1", "expected KEY=VALUE, got 'N'"},
         {"gemm M= N=1 K=1", 1, LP_ERR_PARSE, "M=", "key 'M' has no value"},

@@ -24,7 +24,7 @@ static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 typedef struct gen {
     isa_prog *p;
     const wl_gemm_map *m;
-    int A, B, SA, SB, C; /* buffer indices (-1: none) */
+    int A, B, SA, SB, C, P; /* buffer indices (-1: none) */
     lp_status st;
 } gen;
 
@@ -138,31 +138,88 @@ static void loops(gen *g)
     emit(g, ISA_HALT, NULL, 0);
 }
 
-/* Several cores: C tile t (in the loop order) goes to core t % cores, each
-** with its whole K loop, A and B loaded at every K step; one kernel. */
+/* A float32 DMA between the accumulator or scratchpad and the partial sums P. */
+static void partial(gen *g, bool st, uint64_t buf, uint64_t r, uint64_t c, uint64_t rows, uint64_t cols)
+{
+    mf_format f32;
+    mf_get(MF_FP32, &f32);
+    uint64_t v[] = {st ? dram(g, g->P, r, c) : buf, st ? buf : dram(g, g->P, r, c), rows, cols, isa_fmt_code(&f32)};
+    emit(g, st ? ISA_DMA_ST : ISA_DMA_LD, v, 5);
+}
+
+static void vop(gen *g, isa_op op, uint64_t dst, uint64_t a, uint64_t b, uint64_t rows, uint64_t cols)
+{
+    uint64_t v[] = {dst, a, b, rows, cols};
+    emit(g, op, v, 5);
+}
+
+/* Split-K's second kernel: tile (rr x tn) j of C to core j % cores: the
+** parts of P loaded and added in order (part 0 into the accumulator buffer,
+** the others through two scratchpad slots), then C stored. */
+static void reduce(gen *g)
+{
+    const wl_gemm_map *m = g->m;
+    uint64_t rt = cdiv(m->m, m->rr), nt = cdiv(m->n, m->tn), tiles = rt * nt;
+    uint64_t slot = (uint64_t)m->rr * m->tn * 4, cores = m->cores < tiles ? m->cores : tiles;
+    if (!g->st) g->st = isa_prog_begin_kernel(g->p, "reduce");
+    for (uint32_t c = 0; c < cores && !g->st; c++) {
+        g->st = isa_prog_begin_core(g->p, c);
+        uint64_t n = 0;
+        for (uint64_t t = c; t < tiles; t += cores) {
+            uint64_t ri = t / nt, ni = t % nt, m0 = ri * m->rr, n0 = ni * m->tn;
+            uint64_t mm = part(ri, m->rr, m->m), nn = part(ni, m->tn, m->n), acc = m->acc_c[0] | ISA_MEM_ACC;
+            partial(g, false, acc, m0, n0, mm, nn);
+            for (uint32_t p = 1; p < m->split; p++, n++) {
+                uint64_t spm = (n % 2) * slot;
+                partial(g, false, spm, (uint64_t)p * m->m + m0, n0, mm, nn);
+                vop(g, ISA_VADD, acc, acc, spm, mm, nn);
+            }
+            uint64_t src = acc, code = isa_fmt_code(&m->fout);
+            if (m->fout.bits < 32) {
+                mf_format f32;
+                mf_get(MF_FP32, &f32);
+                uint64_t v[] = {2 * slot, acc, mm, nn, code, isa_fmt_code(&f32), (uint64_t)mf_round_code(MF_RNE)};
+                emit(g, ISA_VCVT, v, 7);
+                src = 2 * slot;
+            }
+            uint64_t v[] = {dram(g, g->C, m0, n0), src, mm, nn, code};
+            emit(g, ISA_DMA_ST, v, 5);
+        }
+    }
+}
+
+/* Several cores (or split-K): work item i to core i % cores; an item is C
+** tile i / split (in the loop order) over part i % split of the K tiles, with
+** A and B loaded at every K step; one kernel, then the reduction. */
 static void loops_cores(gen *g)
 {
     const wl_gemm_map *m = g->m;
     bool mn = m->order == WL_ORDER_MN;
-    uint64_t mt = cdiv(m->m, m->tm), nt = cdiv(m->n, m->tn), kt = cdiv(m->k, m->tk), inner = mn ? nt : mt;
+    uint64_t nt = cdiv(m->n, m->tn), mt = cdiv(m->m, m->tm), kt = cdiv(m->k, m->tk), inner = mn ? nt : mt;
+    uint64_t items = m->tiles * m->split;
     if (!g->st) g->st = isa_prog_begin_kernel(g->p, "gemm");
     for (uint32_t c = 0; c < m->cores && !g->st; c++) {
         g->st = isa_prog_begin_core(g->p, c);
         uint64_t step = 0, own = 0;
-        for (uint64_t t = c; t < m->tiles; t += m->cores, own++) {
+        for (uint64_t i = c; i < items; i += m->cores, own++) {
+            uint64_t t = i / m->split, p = i % m->split;
             uint64_t mi = mn ? t / inner : t % inner, ni = mn ? t % inner : t / inner;
             uint64_t m0 = mi * m->tm, n0 = ni * m->tn, mm = part(mi, m->tm, m->m), nn = part(ni, m->tn, m->n);
-            for (uint64_t kq = 0; kq < kt; kq++, step++) {
+            uint64_t k_lo = p * kt / m->split, k_hi = (p + 1) * kt / m->split;
+            for (uint64_t kq = k_lo; kq < k_hi; kq++, step++) {
                 uint64_t k0 = kq * m->tk, kk = part(kq, m->tk, m->k);
                 int sl = (int)(step % 2);
                 load_a(g, sl, m0, mm, k0, kk);
                 load_b(g, sl, n0, nn, k0, kk);
-                mma(g, (int)(own % 2), sl, sl, mm, nn, kk, kq > 0);
+                mma(g, (int)(own % 2), sl, sl, mm, nn, kk, kq > k_lo);
             }
-            store(g, (int)(own % 2), m0, n0, mm, nn);
+            if (m->split > 1)
+                partial(g, true, m->acc_c[own % 2] | ISA_MEM_ACC, p * m->m + m0, n0, mm, nn);
+            else
+                store(g, (int)(own % 2), m0, n0, mm, nn);
         }
     }
-    (void)mt;
+    if (m->split > 1) reduce(g);
     emit(g, ISA_HALT, NULL, 0);
 }
 
@@ -289,6 +346,13 @@ static lp_status buffers(gen *g)
     if (!st && m->mx) st = isa_prog_add_buffer(g->p, "SA", isa_fmt_code(&e8), M, K / 32);
     if (!st && m->mx) st = isa_prog_add_buffer(g->p, "SB", isa_fmt_code(&e8), N, K / 32);
     if (!st) st = isa_prog_add_buffer(g->p, "C", isa_fmt_code(&m->fout), M, N);
+    if (!st && m->split > 1) {
+        mf_format f32;
+        mf_get(MF_FP32, &f32);
+        g->P = g->C + 1;
+        if ((uint64_t)m->split * M > ISA_MAX_DIM) return LP_ERR_RANGE;
+        st = isa_prog_add_buffer(g->p, "P", isa_fmt_code(&f32), m->split * M, N);
+    }
     return st;
 }
 
@@ -297,17 +361,18 @@ lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m,
 {
     (void)s, (void)a; /* the mapping holds what the program needs of both */
     isa_prog_init(p);
-    gen g = {p, m, -1, -1, -1, -1, -1, LP_OK};
+    gen g = {p, m, -1, -1, -1, -1, -1, -1, LP_OK};
     lp_status st = buffers(&g);
     if (st)
         return lp_diag_msg(d, st, "GEMM buffers of %llu x %llu x %llu: %s", (unsigned long long)m->m,
                            (unsigned long long)m->n, (unsigned long long)m->k, lp_status_text(st));
-    if (m->cores > 1)
+    if (m->cores > 1 || m->split > 1)
         loops_cores(&g);
     else
         loops(&g);
     if (g.st) return lp_diag_msg(d, g.st, "GEMM program: %s", lp_status_text(g.st));
-    bool exact_hw = m->preset == dot_preset_find("exact", NULL);
+    /* split-K adds the parts in another order than one accumulation: normwise */
+    bool exact_hw = m->preset == dot_preset_find("exact", NULL) && m->split == 1;
     if (functional && (st = data(&g, seed, exact_hw))) return lp_diag_msg(d, st, "GEMM data: %s", lp_status_text(st));
     return LP_OK;
 }

@@ -173,15 +173,60 @@ static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, co
     return LP_OK;
 }
 
-lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_over *over, wl_gemm_map *m, lp_diag *d)
+/* The overrides: over's where set, else the spec's mapping keys. */
+static lp_status overrides(const wl_spec *s, const wl_gemm_over *over, wl_gemm_over *e, lp_diag *d)
 {
     static const wl_gemm_over none = {0, 0, 0, WL_GEMM_ORDER_AUTO, 0};
+    if (!over) over = &none;
+    uint64_t tm = over->tm ? over->tm : s->tm, tn = over->tn ? over->tn : s->tn, tk = over->tk ? over->tk : s->tk;
+    if (tm > DIM_MAX || tn > DIM_MAX || tk > DIM_MAX)
+        return lp_diag_msg(d, LP_ERR_ARG, "tile %llu x %llu x %llu: a tile dimension is at most %llu",
+                           (unsigned long long)tm, (unsigned long long)tn, (unsigned long long)tk,
+                           (unsigned long long)DIM_MAX);
+    e->tm = (uint32_t)tm, e->tn = (uint32_t)tn, e->tk = (uint32_t)tk;
+    e->order = over->order != WL_GEMM_ORDER_AUTO ? over->order
+               : s->order == WL_ORDER_KEY_MN     ? WL_ORDER_MN
+               : s->order == WL_ORDER_KEY_NM     ? WL_ORDER_NM
+                                                 : WL_GEMM_ORDER_AUTO;
+    e->cores = over->cores ? over->cores : (uint32_t)s->cores;
+    return LP_OK;
+}
+
+/* Split-K and the reduction's tile rows: the largest rr <= tm whose two
+** float32 partial tiles (and a staging tile of C when C is narrower) fit the
+** scratchpad. */
+static lp_status split_k(const wl_spec *s, const arch_cfg *a, uint64_t want_cores, wl_gemm_map *m, lp_diag *d)
+{
+    uint64_t kt = cdiv(m->k, m->tk);
+    if (s->split_k > kt)
+        return lp_diag_msg(d, LP_ERR_ARG, "split_k=%llu exceeds the %llu K tiles of %u (K=%llu)",
+                           (unsigned long long)s->split_k, (unsigned long long)kt, m->tk, (unsigned long long)m->k);
+    /* each part keeps at least 4 K tiles, so that its loads and MMAs still overlap */
+    uint64_t split = s->split_k ? s->split_k : m->tiles < want_cores ? want_cores / m->tiles : 1;
+    if (!s->split_k && split > kt / 4) split = kt / 4 ? kt / 4 : 1;
+    if (split > kt) split = kt;
+    m->split = (uint32_t)split;
+    if (split == 1) return LP_OK;
+    uint64_t per_row = m->tn * (2 * 4 + (m->fout.bits < 32 ? (uint64_t)isa_elem_bytes(&m->fout) : 0));
+    uint64_t rr = a->spm.size_bytes / per_row;
+    if (!rr)
+        return lp_diag_msg(d, LP_ERR_ARG, "split-K: a reduction row of %u float32 columns does not fit the scratchpad",
+                           m->tn);
+    m->rr = (uint32_t)(rr < m->tm ? rr : m->tm);
+    return LP_OK;
+}
+
+lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_over *over, wl_gemm_map *m, lp_diag *d)
+{
     const tc_cfg *tc = NULL;
+    wl_gemm_over eff = {0, 0, 0, WL_GEMM_ORDER_AUTO, 0};
     memset(m, 0, sizeof *m);
     lp_status st = problem(s, a, m, &tc, d);
+    if (!st) st = overrides(s, over, &eff, d);
     if (st) return st;
+    over = eff.tm || eff.tn || eff.tk || eff.order != WL_GEMM_ORDER_AUTO ? &eff : NULL;
     cand best;
-    search(m, a, over ? over : &none, tc->array_rows, tc->array_cols, &best);
+    search(m, a, &eff, tc->array_rows, tc->array_cols, &best);
     if (!best.tm)
         return lp_diag_msg(d, LP_ERR_ARG,
                            "no GEMM tile fits %s: %llu bytes of scratchpad and %llu of accumulator buffer%s", a->name,
@@ -193,15 +238,22 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     m->traffic_bytes = best.traffic;
     m->insns = best.insns;
     m->tiles = cdiv(m->m, m->tm) * cdiv(m->n, m->tn);
-    uint64_t want = over && over->cores ? over->cores : a->cores;
+    uint64_t want = eff.cores ? eff.cores : a->cores;
     if (want > a->cores)
         return lp_diag_msg(d, LP_ERR_ARG, "cores=%llu: %s has %llu cores", (unsigned long long)want, a->name,
                            (unsigned long long)a->cores);
-    m->cores = (uint32_t)(want < m->tiles ? want : m->tiles);
-    m->waves = cdiv(m->tiles, m->cores);
-    if (m->cores > 1) { /* every tile loads its A and B for each K step, plus the HALT */
+    if ((st = split_k(s, a, want, m, d))) return st;
+    uint64_t items = m->tiles * m->split;
+    m->cores = (uint32_t)(want < items ? want : items);
+    m->waves = cdiv(items, m->cores);
+    if (m->cores > 1 || m->split > 1) { /* every item loads its A and B for each K step, plus the HALT */
         uint64_t kt = cdiv(m->k, m->tk), per_k = (m->mx ? 4 : 2) + 1, store = m->fout.bits < 32 ? 2 : 1;
-        m->insns = m->tiles * (kt * per_k + store) + 1;
+        if (m->split == 1) {
+            m->insns = m->tiles * (kt * per_k + store) + 1;
+        } else { /* partial stores; then per reduction tile: split loads, split - 1 adds, the store */
+            uint64_t red = cdiv(m->m, m->rr) * cdiv(m->n, m->tn);
+            m->insns = m->tiles * (kt * per_k + m->split) + red * (2 * (uint64_t)m->split - 1 + store) + 1;
+        }
     }
     return LP_OK;
 }

@@ -19,11 +19,20 @@
 ** both mxfp8_e4m3 (MMA_MX, B stored N x K with E8M0 scales per 32 along K;
 ** K a multiple of 32); out fp32 or bf16; batch 1.
 **
-** On a chip of several cores the C tiles are dealt round robin in loop order
-** (tile t to core t % cores), each core running its tiles with the whole K
-** loop in a section of its own (one kernel "gemm"): the same tile sizes as on
-** one core, so ceil(tiles / cores) waves, the last one partly idle. Left out:
-** split-K, other formats. No global state; the program is the caller's.
+** On a chip of several cores the work items are dealt round robin (item i
+** to core i % cores), each core running its items in a section of its own
+** (kernel "gemm"): the same tile sizes as on one core, so ceil(items / cores)
+** waves, the last one partly idle. An item is a C tile with its whole K loop,
+** or, with split-K, a C tile over one of `split` parts of the K tiles (item i:
+** tile i / split, part i % split), whose float32 partial sum goes to a DRAM
+** buffer P (split * M x N); a second kernel "reduce" sums the parts of each
+** tile (rr x tn at a time, dealt over the cores likewise) and stores C.
+** Split-K is chosen when the C tiles are fewer than the cores: split =
+** min(cores / tiles, K tiles / 4), each part keeping at least 4 K tiles so
+** that its loads still overlap its MMAs; the spec's split_k= overrides it (1:
+** none).
+** The spec's tm=, tn=, tk=, order=, cores= override the search likewise.
+** Left out: other formats. No global state; the program is the caller's.
 */
 #ifndef WL_MAP_GEMM_H
 #define WL_MAP_GEMM_H
@@ -62,8 +71,10 @@ typedef struct wl_gemm_map {
     uint64_t spm_bytes, acc_bytes; /* buffer bytes the program uses */
     uint64_t traffic_bytes;        /* modelled DRAM bytes read and written (one core) */
     uint64_t insns;                /* instructions of the program, HALT included */
-    uint32_t cores;                /* cores the C tiles are dealt to: tile t (in loop order) to core t % cores */
-    uint64_t tiles, waves;         /* C tiles, and ceil(tiles / cores) rounds of them */
+    uint32_t cores;                /* cores the work items are dealt to: item i to core i % cores */
+    uint64_t tiles, waves;         /* C tiles; ceil(items / cores) rounds of work items */
+    uint32_t split;                /* split-K: parts of K (1: none); items = tiles * split */
+    uint32_t rr;                   /* split-K: rows of a tile of the reduction kernel */
 } wl_gemm_map;
 
 /* Map a gemm (or gemv, M = 1) spec onto the architecture's first matrix unit

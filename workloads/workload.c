@@ -26,7 +26,7 @@
 #define WL_M (1u << WL_MODEL)
 
 typedef enum key_type { T_NUM, T_BOOL, T_FMT, T_ENUM } key_type;
-enum { W_PREFILL = WL_PREFILL, W_DECODE = WL_DECODE, W_ANY };
+enum { W_PREFILL = WL_PREFILL, W_DECODE = WL_DECODE, W_ANY, W_MAP };
 
 typedef struct key_row {
     unsigned kinds;
@@ -87,7 +87,7 @@ static const key_row *phase_key(wl_kind k)
 static bool applies(const key_row *r, const wl_spec *s)
 {
     if (!(r->kinds & (1u << s->kind))) return false;
-    return r->when == W_ANY || (phase_key(s->kind) && (uint64_t)r->when == s->phase);
+    return r->when == W_ANY || r->when == W_MAP || (phase_key(s->kind) && (uint64_t)r->when == s->phase);
 }
 
 /* The i-th choice of an enum key, or NULL past the last. */
@@ -265,7 +265,7 @@ static lp_status complete(parser *p)
                                kind_names[s->kind], ph->name, (int)n, pn);
         if (p->key_col[i] || !applies(r, s)) continue;
         if (!r->def) {
-            if (r->when == W_ANY)
+            if (r->when == W_ANY || r->when == W_MAP)
                 return lp_diag_set(p->d, LP_ERR_PARSE, p->line, p->kind_col, "missing key '%s' for %s", r->name,
                                    kind_names[s->kind]);
             return lp_diag_set(p->d, LP_ERR_PARSE, p->line, p->kind_col, "missing key '%s' for %s %s=%.*s", r->name,
@@ -354,6 +354,7 @@ void wl_print(const wl_spec *s, FILE *f)
     for (int i = 0; i < WL_KEY_COUNT; i++) {
         const key_row *r = &keys[i];
         if (!applies(r, s)) continue;
+        if (r->when == W_MAP && r->type != T_FMT && !*cnum_at(s, r)) continue; /* left to the mapping */
         size_t n = 0;
         const char *c;
         switch (r->type) {

@@ -101,7 +101,12 @@ typedef struct wl_spec {
     uint64_t seq; /* attention seq=, layer and model tokens= */
     uint64_t ctx, causal;
     wl_fmt in, in_a, in_b, w, a, kv, out;
+    /* mapping overrides, 0 (order: WL_ORDER_KEY_AUTO) letting the mapping choose */
+    uint64_t tm, tn, tk, order, split_k, bq, bk, cores;
 } wl_spec;
+
+/* Values of the order= key. */
+enum { WL_ORDER_KEY_AUTO, WL_ORDER_KEY_MN, WL_ORDER_KEY_NM };
 
 /* Elementwise operation classes and their cost in operations per element:
 **   SOFTMAX  6 per score element computed (scale by 1/sqrt(head_dim), max,
