@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "lp_file.h"
 #include "map_gemm.h"
+#include "wl_gen.h"
 #include "run.h"
 #include "tc.h"
 
@@ -84,10 +85,32 @@ typedef struct report {
     const wl_spec *s;
     char spec[512];
     const wl_counts *c;
-    const wl_gemm_map *m;
+    const wl_plan *plan;
     const lp_run *r;
     bool timing_only;
 } report;
+
+/* An operation's figures: its kernels' statistics summed, times its repeat. */
+typedef struct op_figures {
+    uint64_t cycles, macs, dram_bytes, l2_bytes;
+    double energy_pj, latency_ns, compute_ns, memory_ns;
+    const char *bound;
+} op_figures;
+
+static void op_figures_of(const report *rp, const wl_op *op, op_figures *f)
+{
+    const lp_run *r = rp->r;
+    memset(f, 0, sizeof *f);
+    for (uint32_t k = op->first_kernel; k < op->first_kernel + op->nkernels && k < r->nkernels; k++) {
+        const lp_kernel_stats *x = &r->kernels[k];
+        f->cycles += x->cycles, f->macs += x->macs, f->dram_bytes += x->dram_bytes, f->l2_bytes += x->l2_bytes;
+        f->energy_pj += x->energy_pj;
+    }
+    f->cycles *= op->repeat, f->macs *= op->repeat, f->dram_bytes *= op->repeat, f->l2_bytes *= op->repeat;
+    f->energy_pj *= (double)op->repeat;
+    f->latency_ns = (double)f->cycles / r->arch->clock_ghz;
+    f->bound = bound(r->arch, op->fmt, f->macs, f->dram_bytes, &f->compute_ns, &f->memory_ns);
+}
 
 static json_t *json_counts(const wl_counts *c)
 {
@@ -107,12 +130,15 @@ static json_t *json_counts(const wl_counts *c)
     return o;
 }
 
-static json_t *json_mapping(const wl_gemm_map *m)
+static json_t *json_mapping(const wl_op *op)
 {
-    return json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:I, s:I}", "tm", (json_int_t)m->tm, "tn", (json_int_t)m->tn, "tk",
-                     (json_int_t)m->tk, "order", m->order == WL_ORDER_MN ? "mn" : "nm", "cores", (json_int_t)m->cores,
-                     "tiles", (json_int_t)m->tiles, "waves", (json_int_t)m->waves, "traffic_bytes_per_core_model",
-                     (json_int_t)m->traffic_bytes);
+    json_t *o = json_object();
+    for (int i = 0; o && i < op->nkv; i++) {
+        const wl_kv *k = &op->kv[i];
+        if (json_object_set_new(o, k->key, k->str[0] ? json_string(k->str) : json_integer((json_int_t)k->num)))
+            return json_decref(o), NULL;
+    }
+    return o;
 }
 
 static json_t *json_kernels(const report *rp)
@@ -137,21 +163,20 @@ static json_t *json_kernels(const report *rp)
     return arr;
 }
 
-/* One operation per kernel name, in order of first appearance (a GEMM is one). */
 static json_t *json_ops(const report *rp)
 {
-    const lp_run *r = rp->r;
-    double cns, mns;
-    const char *b = bound(r->arch, rp->m->fa.name, r->stats.macs, r->stats.bytes[MEM_DRAM], &cns, &mns);
-    char shape[96];
-    snprintf(shape, sizeof shape, "%llux%llux%llu", (unsigned long long)rp->m->m, (unsigned long long)rp->m->n,
-             (unsigned long long)rp->m->k);
-    json_t *arr = json_array(),
-           *o = json_pack("{s:s, s:s, s:s, s:I, s:f, s:f, s:s, s:f, s:f}", "op", "gemm", "kind",
-                          wl_kind_name(rp->s->kind), "shape", shape, "cycles", (json_int_t)r->stats.cycles,
-                          "latency_ns", r->stats.latency_ns, "energy_pj", r->stats.energy_pj, "bound", b, "compute_ns",
-                          cns, "memory_ns", mns);
-    if (!arr || !o || json_array_append_new(arr, o)) return json_decref(arr), NULL;
+    json_t *arr = json_array();
+    for (int i = 0; arr && i < rp->plan->nops; i++) {
+        const wl_op *op = &rp->plan->op[i];
+        op_figures f;
+        op_figures_of(rp, op, &f);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:f, s:f, s:I, s:I, s:s, s:f, s:f, s:o}", "op", op->name,
+                              "kind", op->kind, "shape", op->shape, "repeat", (json_int_t)op->repeat, "cycles",
+                              (json_int_t)f.cycles, "latency_ns", f.latency_ns, "energy_pj", f.energy_pj, "macs",
+                              (json_int_t)f.macs, "dram_bytes", (json_int_t)f.dram_bytes, "bound", f.bound,
+                              "compute_ns", f.compute_ns, "memory_ns", f.memory_ns, "mapping", json_mapping(op));
+        if (!o || json_array_append_new(arr, o)) return json_decref(arr), NULL;
+    }
     return arr;
 }
 
@@ -166,9 +191,10 @@ static int print_json(const report *rp)
              !json_object_set_new(o, "expectations", json_integer((json_int_t)r->expectations)) &&
              !json_object_set_new(o, "failed", json_integer(r->failed)) &&
              !json_object_set_new(o, "counts", json_counts(rp->c)) &&
-             !json_object_set_new(o, "mapping", json_mapping(rp->m)) &&
              !json_object_set_new(o, "kernels", json_kernels(rp)) &&
-             !json_object_set_new(o, "operations", json_ops(rp)) && !json_dumpf(o, stdout, 0);
+             !json_object_set_new(o, "operations", json_ops(rp)) &&
+             (!rp->plan->note[0] || !json_object_set_new(o, "note", json_string(rp->plan->note))) &&
+             !json_dumpf(o, stdout, 0);
     putchar('\n');
     json_decref(o), json_decref(stats);
     return ok ? 0 : -1;
@@ -177,7 +203,6 @@ static int print_json(const report *rp)
 static void print_text(const report *rp)
 {
     const lp_run *r = rp->r;
-    const wl_gemm_map *m = rp->m;
     fputs("lpsim run: ", stdout);
     fputs(rp->spec, stdout);
     fputs(" on ", stdout);
@@ -185,21 +210,33 @@ static void print_text(const report *rp)
     printf(" (%s)\n\n", rp->timing_only ? "timing only" : "functional and timing");
     printf("  workload        %llu MACs, %llu vector operations, at least %llu DRAM bytes\n",
            (unsigned long long)rp->c->macs, (unsigned long long)rp->c->vec_ops, (unsigned long long)rp->c->bytes);
-    printf("  mapping         tiles %u x %u x %u, order %s, %llu C tiles on %u core%s (%llu wave%s)\n", m->tm, m->tn,
-           m->tk, m->order == WL_ORDER_MN ? "mn" : "nm", (unsigned long long)m->tiles, m->cores,
-           m->cores == 1 ? "" : "s", (unsigned long long)m->waves, m->waves == 1 ? "" : "s");
+    if (rp->plan->note[0]) printf("  note            %s\n", rp->plan->note);
     lp_stats_print(&r->stats, stdout);
-    double cns, mns;
-    const char *b = bound(r->arch, m->fa.name, r->stats.macs, r->stats.bytes[MEM_DRAM], &cns, &mns);
-    printf("  bound           %s (MACs at peak %.6g ns, DRAM bytes at full bandwidth %.6g ns)\n", b, cns, mns);
-    if (r->nkernels && r->kernels[0].cores > r->kernels[0].simulated)
-        printf("  cores           %u at work, %u simulated (each of the others repeats one of them exactly)\n",
-               r->kernels[0].cores, r->kernels[0].simulated);
     if (rp->timing_only)
         printf("  outputs         not computed (--timing-only)\n");
     else
         printf("  outputs         %zu expectation%s: %s\n", r->expectations, r->expectations == 1 ? "" : "s",
                r->failed ? "MISMATCH (see above)" : "all match");
+    printf("\n  %-12s %-10s %-28s %12s %14s %-8s  mapping\n", "operation", "kind", "shape", "cycles", "energy_pj",
+           "bound");
+    for (int i = 0; i < rp->plan->nops; i++) {
+        const wl_op *op = &rp->plan->op[i];
+        op_figures f;
+        op_figures_of(rp, op, &f);
+        printf("  %-12s %-10s %-28s %12llu %14.6g %-8s ", op->name, op->kind, op->shape, (unsigned long long)f.cycles,
+               f.energy_pj, f.bound);
+        for (int k = 0; k < op->nkv; k++) {
+            if (op->kv[k].str[0])
+                printf(" %s=%s", op->kv[k].key, op->kv[k].str);
+            else
+                printf(" %s=%llu", op->kv[k].key, (unsigned long long)op->kv[k].num);
+        }
+        if (op->repeat > 1) printf(" (x%llu)", (unsigned long long)op->repeat);
+        putchar('\n');
+    }
+    if (r->nkernels == 1 && r->kernels[0].cores > r->kernels[0].simulated)
+        printf("\n  %u cores at work, %u simulated: each of the others repeats one of them exactly\n",
+               r->kernels[0].cores, r->kernels[0].simulated);
 }
 
 /* Write the program to path as assembly. */
@@ -229,6 +266,10 @@ int cmd_run(int argc, char **argv, int first)
     uint64_t seed, cores;
     if (cli_get_u64(&run_cmd, &a, "seed", 1, &seed, &d) || cli_get_u64(&run_cmd, &a, "cores", 0, &cores, &d))
         return cli_fail(&d);
+    if (cores > 65536) {
+        cli_value_error(&run_cmd, &a, "cores", 0, &d, "--cores takes 0 to 65536, not %llu", (unsigned long long)cores);
+        return cli_fail(&d);
+    }
     bool timing_only = cli_get(&run_cmd, &a, "timing-only") != NULL, json = cli_get(&run_cmd, &a, "json") != NULL;
     int wi = opt_index("workload");
     wl_spec s;
@@ -243,16 +284,11 @@ int cmd_run(int argc, char **argv, int first)
         rc = d.line > 0 ? cli_fail(&d) : cli_fail_arg(&run_cmd, &a, "arch", 0, &d);
         goto free_run;
     }
-    wl_gemm_map m;
-    wl_gemm_over over = {0, 0, 0, WL_GEMM_ORDER_AUTO, (uint32_t)(cores > UINT32_MAX ? UINT32_MAX : cores)};
-    if (s.kind != WL_GEMM && s.kind != WL_GEMV) {
-        cli_value_error(&run_cmd, &a, "workload", 0, &d,
-                        "lpsim run maps gemm and gemv so far; %s is parsed and counted but not mapped yet",
-                        wl_kind_name(s.kind));
-        rc = cli_fail(&d);
-        goto free_run;
-    }
-    if (wl_map_gemm_over(&s, r.arch, &over, &m, &d) || wl_gen_gemm(&s, r.arch, &m, seed, !timing_only, &r.prog, &d)) {
+    if (cores) s.cores = cores; /* --cores overrides the spec's cores= */
+    static wl_plan plan;
+    wl_gen_opts go = {seed, !timing_only};
+    isa_prog_free(&r.prog);
+    if (wl_generate(&s, r.arch, &go, &r.prog, &plan, &d)) {
         char why[LP_DIAG_MSG_MAX];
         snprintf(why, sizeof why, "%s", d.msg);
         cli_value_error(&run_cmd, &a, "workload", 0, &d, "%s", why);
@@ -287,7 +323,7 @@ int cmd_run(int argc, char **argv, int first)
     }
     wl_counts c;
     wl_count(&s, &c);
-    report rp = {&s, "", &c, &m, &r, timing_only};
+    report rp = {&s, "", &c, &plan, &r, timing_only};
     FILE *mem = fmemopen(rp.spec, sizeof rp.spec - 1, "w");
     if (mem) {
         wl_print(&s, mem);

@@ -163,13 +163,20 @@ static void item(gen *g, uint64_t i, int qs)
 lp_status wl_gen_attn_items(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t first, uint64_t count,
                             lp_diag *d)
 {
+    return wl_gen_attn_strided(p, m, b, first, 1, count, d);
+}
+
+lp_status wl_gen_attn_strided(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t first, uint64_t stride,
+                              uint64_t count, lp_diag *d)
+{
     uint64_t n = wl_attn_items(m);
-    if (first > n || count > n - first)
-        return lp_diag_msg(d, LP_ERR_ARG, "attention items [%llu, %llu) beyond the %llu of the mapping",
-                           (unsigned long long)first, (unsigned long long)(first + count), (unsigned long long)n);
+    if (!stride || first > n || (count && (count - 1) > (n - 1 - first) / stride) || (count && first == n))
+        return lp_diag_msg(
+            d, LP_ERR_ARG, "attention items from %llu by %llu, %llu of them, beyond the %llu of the mapping",
+            (unsigned long long)first, (unsigned long long)stride, (unsigned long long)count, (unsigned long long)n);
     gen g = {p, m, b, 0, 0, LP_OK};
     if (m->causal && count) load(&g, m->spm_mask, b->mask, 0, 0, m->mask_t0 + m->bq, m->bk);
-    for (uint64_t i = 0; i < count; i++) item(&g, first + i, (int)(i % 2));
+    for (uint64_t i = 0; i < count; i++) item(&g, first + i * stride, (int)(i % 2));
     if (g.st) return lp_diag_msg(d, g.st, "attention program: %s", lp_status_text(g.st));
     return LP_OK;
 }

@@ -114,6 +114,11 @@ lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn
 lp_status wl_gen_attn_items(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t first, uint64_t count,
                             lp_diag *d);
 
+/* The same for items first, first + stride, ... (count of them): how the
+** cores of a chip share the items round robin. */
+lp_status wl_gen_attn_strided(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t first, uint64_t stride,
+                              uint64_t count, lp_diag *d);
+
 /* The whole single-core program into p (initialised here; the caller frees
 ** it with isa_prog_free in every case): buffers, every item, HALT. */
 lp_status wl_gen_attn(const wl_spec *s, const arch_cfg *a, const wl_attn_map *m, uint64_t seed, bool functional,

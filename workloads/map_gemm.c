@@ -12,6 +12,7 @@
 
 #include "dot.h"
 #include "map_gemm.h"
+#include "dma.h"
 #include "tc.h"
 
 #define ALIGN 64u
@@ -86,14 +87,58 @@ static uint64_t best_tk(wl_gemm_map *m, const arch_cfg *a, uint64_t tm, uint64_t
     return best;
 }
 
+/* The chip as the multi-core search models it: the unit's MAC rate, a core's
+** load rate (its DMA engines, or its share of the L2 or DRAM bandwidth when
+** every core at work loads at once), the DRAM bytes per cycle, a load's
+** latency. */
+typedef struct chip_model {
+    double rate, dma_bpc, l2_bpc, dram_bpc, lat;
+    uint64_t cores;
+} chip_model;
+
+/* Modelled cycles of tiles tm x tn x tk with K split in `split` parts over
+** the chip's cores (map_gemm.h): the busiest core's items, each K step the
+** longest of its MMA, its loads, and half of a load with its latency (double
+** buffering hides a latency behind one step), plus a latency per item; or the
+** chip's DRAM bytes (A, B, C once: the L2 keeps what cores share; plus the
+** float32 partial sums written and read back) at the DRAM bandwidth,
+** whichever is longer. */
+static double model_cycles(const wl_gemm_map *m, const chip_model *c, uint64_t tm, uint64_t tn, uint64_t tk,
+                           uint64_t split)
+{
+    uint64_t tiles = cdiv(m->m, tm) * cdiv(m->n, tn), items = tiles * split;
+    uint64_t active = c->cores < items ? c->cores : items, per_core = cdiv(items, active);
+    uint64_t steps = cdiv(cdiv(m->k, tk), split);
+    double share = c->l2_bpc / (double)active, load_bpc = c->dma_bpc < share ? c->dma_bpc : share;
+    double step_bytes = (double)tm * tk * isa_elem_bytes(&m->fa) + (double)tk * tn * isa_elem_bytes(&m->fb);
+    if (m->mx) step_bytes += (double)(tm + tn) * tk / 32;
+    /* double buffering hides a load's latency behind one step */
+    double mma = (double)tm * tn * tk / c->rate, load = step_bytes / load_bpc, lat = (c->lat + load) / 2;
+    double step = mma > load ? mma : load;
+    if (lat > step) step = lat;
+    double item = (double)steps * step + c->lat;
+    double bytes = (double)m->m * m->k * isa_elem_bytes(&m->fa) + (double)m->n * m->k * isa_elem_bytes(&m->fb) +
+                   (double)m->m * m->n * isa_elem_bytes(&m->fout);
+    if (split > 1) bytes += 2.0 * (double)split * m->m * m->n * 4;
+    double core = (double)per_core * item, dram = bytes / c->dram_bpc;
+    /* where DRAM bounds both, the tiles that keep more loads in flight win */
+    return (core > dram ? core : dram) + 1e-3 * core;
+}
+
 typedef struct cand {
-    uint64_t tm, tn, tk, traffic, insns;
+    uint64_t tm, tn, tk, traffic, insns, split;
+    double cycles; /* modelled, several cores only (else 0) */
     wl_gemm_order order;
 } cand;
 
+/* One core: least traffic, then fewest instructions. Several: least modelled
+** cycles (a split having to gain 5%, to pay for its second kernel), then
+** least traffic, fewest instructions. */
 static bool better(const cand *x, const cand *best)
 {
     if (!best->tm) return true;
+    if (x->cycles * (x->split > best->split ? 1.05 : 1) < best->cycles) return true;
+    if (x->cycles > best->cycles * (best->split > x->split ? 1.05 : 1)) return false;
     if (x->traffic != best->traffic) return x->traffic < best->traffic;
     return x->insns < best->insns;
 }
@@ -107,7 +152,19 @@ static uint64_t next_dim(uint64_t t, uint64_t n, uint64_t r)
     return u < n ? u : n;
 }
 
-static void search(wl_gemm_map *m, const arch_cfg *a, const wl_gemm_over *o, uint64_t R, uint64_t C, cand *best)
+/* Splits tried for tiles tm x tn: the given one, 1 on one core, else 1 ..
+** min(cores / tiles, K tiles). */
+static uint64_t most_split(const wl_gemm_map *m, const chip_model *c, uint64_t given, uint64_t tm, uint64_t tn,
+                           uint64_t tk)
+{
+    if (given || c->cores == 1) return given ? given : 1;
+    uint64_t tiles = cdiv(m->m, tm) * cdiv(m->n, tn), kt = cdiv(m->k, tk),
+             most = tiles < c->cores ? c->cores / tiles : 1;
+    return most < kt ? most : kt;
+}
+
+static void search(wl_gemm_map *m, const arch_cfg *a, const wl_gemm_over *o, const chip_model *c, uint64_t given_split,
+                   uint64_t R, uint64_t C, cand *best)
 {
     memset(best, 0, sizeof *best);
     for (uint64_t tm = o->tm ? o->tm : next_dim(0, m->m, R); tm; tm = o->tm ? 0 : next_dim(tm, m->m, R)) {
@@ -115,11 +172,21 @@ static void search(wl_gemm_map *m, const arch_cfg *a, const wl_gemm_over *o, uin
             if (2 * al(tm * tn * 4) > a->acc.size_bytes) break; /* larger tn only grows */
             uint64_t tk = best_tk(m, a, tm, tn, o->tk);
             if (!tk) continue;
-            for (int ord = WL_ORDER_MN; ord <= WL_ORDER_NM; ord++) {
-                if (o->order != WL_GEMM_ORDER_AUTO && o->order != ord) continue;
-                cand x = {tm, tn, tk, traffic(m, tm, tn, tk, ord), insns(m, tm, tn, tk, ord), (wl_gemm_order)ord};
-                if (better(&x, best)) *best = x;
-            }
+            uint64_t most = most_split(m, c, given_split, tm, tn, tk);
+            for (uint64_t sp = given_split ? given_split : 1; sp <= most; sp++)
+                for (int ord = WL_ORDER_MN; ord <= WL_ORDER_NM; ord++) {
+                    if (o->order != WL_GEMM_ORDER_AUTO && o->order != ord) continue;
+                    double cyc = c->cores > 1 ? model_cycles(m, c, tm, tn, tk, sp) : 0;
+                    cand x = {tm,
+                              tn,
+                              tk,
+                              traffic(m, tm, tn, tk, ord),
+                              insns(m, tm, tn, tk, ord),
+                              sp,
+                              cyc,
+                              (wl_gemm_order)ord};
+                    if (better(&x, best)) *best = x;
+                }
         }
     }
 }
@@ -192,21 +259,11 @@ static lp_status overrides(const wl_spec *s, const wl_gemm_over *over, wl_gemm_o
     return LP_OK;
 }
 
-/* Split-K and the reduction's tile rows: the largest rr <= tm whose two
+/* The reduction's tile rows of split-K: the largest rr <= tm whose two
 ** float32 partial tiles (and a staging tile of C when C is narrower) fit the
 ** scratchpad. */
-static lp_status split_k(const wl_spec *s, const arch_cfg *a, uint64_t want_cores, wl_gemm_map *m, lp_diag *d)
+static lp_status reduce_rows(const arch_cfg *a, wl_gemm_map *m, lp_diag *d)
 {
-    uint64_t kt = cdiv(m->k, m->tk);
-    if (s->split_k > kt)
-        return lp_diag_msg(d, LP_ERR_ARG, "split_k=%llu exceeds the %llu K tiles of %u (K=%llu)",
-                           (unsigned long long)s->split_k, (unsigned long long)kt, m->tk, (unsigned long long)m->k);
-    /* each part keeps at least 4 K tiles, so that its loads and MMAs still overlap */
-    uint64_t split = s->split_k ? s->split_k : m->tiles < want_cores ? want_cores / m->tiles : 1;
-    if (!s->split_k && split > kt / 4) split = kt / 4 ? kt / 4 : 1;
-    if (split > kt) split = kt;
-    m->split = (uint32_t)split;
-    if (split == 1) return LP_OK;
     uint64_t per_row = m->tn * (2 * 4 + (m->fout.bits < 32 ? (uint64_t)isa_elem_bytes(&m->fout) : 0));
     uint64_t rr = a->spm.size_bytes / per_row;
     if (!rr)
@@ -225,8 +282,21 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     if (!st) st = overrides(s, over, &eff, d);
     if (st) return st;
     over = eff.tm || eff.tn || eff.tk || eff.order != WL_GEMM_ORDER_AUTO ? &eff : NULL;
+    uint64_t want = eff.cores ? eff.cores : a->cores;
+    if (want > a->cores)
+        return lp_diag_msg(d, LP_ERR_ARG, "cores=%llu: %s has %llu cores", (unsigned long long)want, a->name,
+                           (unsigned long long)a->cores);
+    const arch_unit *du = arch_unit_of_class(a, UNIT_CLASS_DMA);
+    const dma_cfg *dc = du ? du->cfg : NULL;
+    double bw = a->l2.size_bytes && a->l2.bw_gbps > a->dram.bw_gbps ? a->l2.bw_gbps : a->dram.bw_gbps;
+    chip_model cm = {tc_rate_of(tc->formats, tc->formats_count, m->fa.name)->macs_per_cycle,
+                     dc ? (double)(dc->engines * dc->bytes_per_cycle) : 1e30,
+                     bw / a->clock_ghz,
+                     a->dram.bw_gbps / a->clock_ghz,
+                     (a->dram.lat_ns + (a->l2.size_bytes ? a->l2.lat_ns : 0)) * a->clock_ghz,
+                     want};
     cand best;
-    search(m, a, &eff, tc->array_rows, tc->array_cols, &best);
+    search(m, a, &eff, &cm, s->split_k, tc->array_rows, tc->array_cols, &best);
     if (!best.tm)
         return lp_diag_msg(d, LP_ERR_ARG,
                            "no GEMM tile fits %s: %llu bytes of scratchpad and %llu of accumulator buffer%s", a->name,
@@ -238,11 +308,13 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     m->traffic_bytes = best.traffic;
     m->insns = best.insns;
     m->tiles = cdiv(m->m, m->tm) * cdiv(m->n, m->tn);
-    uint64_t want = eff.cores ? eff.cores : a->cores;
-    if (want > a->cores)
-        return lp_diag_msg(d, LP_ERR_ARG, "cores=%llu: %s has %llu cores", (unsigned long long)want, a->name,
-                           (unsigned long long)a->cores);
-    if ((st = split_k(s, a, want, m, d))) return st;
+    m->split = (uint32_t)best.split;
+    m->model_cycles = best.cycles;
+    uint64_t kt = cdiv(m->k, m->tk);
+    if (s->split_k > kt)
+        return lp_diag_msg(d, LP_ERR_ARG, "split_k=%llu exceeds the %llu K tiles of %u (K=%llu)",
+                           (unsigned long long)s->split_k, (unsigned long long)kt, m->tk, (unsigned long long)m->k);
+    if (m->split > 1 && (st = reduce_rows(a, m, d))) return st;
     uint64_t items = m->tiles * m->split;
     m->cores = (uint32_t)(want < items ? want : items);
     m->waves = cdiv(items, m->cores);

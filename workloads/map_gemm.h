@@ -27,11 +27,12 @@
 ** tile i / split, part i % split), whose float32 partial sum goes to a DRAM
 ** buffer P (split * M x N); a second kernel "reduce" sums the parts of each
 ** tile (rr x tn at a time, dealt over the cores likewise) and stores C.
-** Split-K is chosen when the C tiles are fewer than the cores: split =
-** min(cores / tiles, K tiles / 4), each part keeping at least 4 K tiles so
-** that its loads still overlap its MMAs; the spec's split_k= overrides it (1:
-** none).
-** The spec's tm=, tn=, tk=, order=, cores= override the search likewise.
+** On several cores the search ranks tiles, order and split by modelled
+** cycles (docs/workloads.md): the busiest core's items, each K step the
+** longer of its MMA and its loads at the core's share of the bandwidth, or
+** the chip's DRAM bytes at the DRAM bandwidth; split-K (splits 1 ..
+** min(cores / tiles, K tiles)) must gain 5% to be chosen. The spec's
+** split_k=, tm=, tn=, tk=, order=, cores= override the search.
 ** Left out: other formats. No global state; the program is the caller's.
 */
 #ifndef WL_MAP_GEMM_H
@@ -75,6 +76,7 @@ typedef struct wl_gemm_map {
     uint64_t tiles, waves;         /* C tiles; ceil(items / cores) rounds of work items */
     uint32_t split;                /* split-K: parts of K (1: none); items = tiles * split */
     uint32_t rr;                   /* split-K: rows of a tile of the reduction kernel */
+    double model_cycles;           /* the search's modelled cycles (several cores; 0 on one) */
 } wl_gemm_map;
 
 /* Map a gemm (or gemv, M = 1) spec onto the architecture's first matrix unit

@@ -1,0 +1,111 @@
+/*
+** wl_gen.c — one entry point from a workload to its program (wl_gen.h): the
+** kind's mapping, its generator, and the operations' descriptions.
+*/
+#include "wl_gen.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "map_attn.h"
+#include "map_gemm.h"
+
+static void kv_num(wl_op *op, const char *key, uint64_t v)
+{
+    if (op->nkv == WL_MAX_KV) return;
+    wl_kv *k = &op->kv[op->nkv++];
+    snprintf(k->key, sizeof k->key, "%s", key);
+    k->num = v;
+    k->str[0] = 0;
+}
+
+static void kv_str(wl_op *op, const char *key, const char *v)
+{
+    if (op->nkv == WL_MAX_KV) return;
+    wl_kv *k = &op->kv[op->nkv++];
+    snprintf(k->key, sizeof k->key, "%s", key);
+    k->num = 0;
+    snprintf(k->str, sizeof k->str, "%s", v);
+}
+
+static wl_op *new_op(wl_plan *plan, const char *name, const char *kind, const isa_prog *p)
+{
+    wl_op *op = &plan->op[plan->nops++];
+    memset(op, 0, sizeof *op);
+    snprintf(op->name, sizeof op->name, "%s", name);
+    snprintf(op->kind, sizeof op->kind, "%s", kind);
+    op->first_kernel = (uint32_t)(p->nkernels ? p->nkernels - 1 : 0);
+    op->repeat = 1;
+    return op;
+}
+
+static lp_status gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o, isa_prog *p, wl_plan *plan,
+                          lp_diag *d)
+{
+    wl_gemm_map m;
+    lp_status st = wl_map_gemm(s, a, &m, d);
+    if (!st) st = wl_gen_gemm(s, a, &m, o->seed, o->functional, p, d);
+    if (st) return st;
+    wl_op *op = new_op(plan, "gemm", wl_kind_name(s->kind), p);
+    op->first_kernel = 0;
+    op->nkernels = m.cores > 1 || m.split > 1 ? (uint32_t)p->nkernels : 1;
+    snprintf(op->shape, sizeof op->shape, "%llux%llux%llu", (unsigned long long)m.m, (unsigned long long)m.n,
+             (unsigned long long)m.k);
+    snprintf(op->fmt, sizeof op->fmt, "%s", m.fa.name);
+    kv_num(op, "tm", m.tm), kv_num(op, "tn", m.tn), kv_num(op, "tk", m.tk);
+    kv_str(op, "order", m.order == WL_ORDER_MN ? "mn" : "nm");
+    kv_num(op, "split_k", m.split), kv_num(op, "cores", m.cores), kv_num(op, "tiles", m.tiles);
+    kv_num(op, "waves", m.waves);
+    return LP_OK;
+}
+
+static lp_status gen_attention(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o, isa_prog *p, wl_plan *plan,
+                               lp_diag *d)
+{
+    wl_attn_map m;
+    wl_attn_over over = {(uint32_t)s->bq, (uint32_t)s->bk};
+    wl_attn_bufs b;
+    isa_prog_init(p);
+    lp_status st = wl_map_attn(s, a, &over, &m, d);
+    if (!st) st = wl_gen_attn_buffers(s, a, &m, o->seed, o->functional, p, &b, d);
+    if (st) return st;
+    uint64_t items = wl_attn_items(&m), want = s->cores ? s->cores : a->cores;
+    if (want > a->cores)
+        return lp_diag_msg(d, LP_ERR_ARG, "cores=%llu: %s has %llu cores", (unsigned long long)want, a->name,
+                           (unsigned long long)a->cores);
+    uint64_t cores = want < items ? want : items;
+    if (cores > 1 && (st = isa_prog_begin_kernel(p, "attention")))
+        return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
+    for (uint64_t c = 0; c < cores; c++) {
+        if (cores > 1 && (st = isa_prog_begin_core(p, (uint32_t)c)))
+            return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
+        if ((st = wl_gen_attn_strided(p, &m, &b, c, cores, (items - c + cores - 1) / cores, d))) return st;
+    }
+    isa_insn halt = {ISA_HALT, {0}};
+    if ((st = isa_prog_add_insn(p, &halt))) return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
+    wl_op *op = new_op(plan, "attention", "attention", p);
+    op->first_kernel = 0;
+    op->nkernels = 1;
+    snprintf(op->shape, sizeof op->shape, "b%llu h%llu kv%llu d%llu q%llu k%llu", (unsigned long long)m.batch,
+             (unsigned long long)m.heads, (unsigned long long)m.kv_heads, (unsigned long long)m.head_dim,
+             (unsigned long long)m.seq, (unsigned long long)m.keys);
+    snprintf(op->fmt, sizeof op->fmt, "%s", m.fin.name);
+    kv_num(op, "bq", m.bq), kv_num(op, "bk", m.bk), kv_num(op, "items", items), kv_num(op, "cores", cores);
+    kv_num(op, "waves", (items + cores - 1) / cores);
+    kv_str(op, "causal", m.causal ? "yes" : "no");
+    return LP_OK;
+}
+
+lp_status wl_generate(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o, isa_prog *p, wl_plan *plan, lp_diag *d)
+{
+    memset(plan, 0, sizeof *plan);
+    switch (s->kind) {
+    case WL_GEMM:
+    case WL_GEMV: return gen_gemm(s, a, o, p, plan, d);
+    case WL_ATTENTION: return gen_attention(s, a, o, p, plan, d);
+    default:
+        isa_prog_init(p);
+        return lp_diag_msg(d, LP_ERR_ARG, "%s workloads are parsed and counted but not mapped yet",
+                           wl_kind_name(s->kind));
+    }
+}
