@@ -1,0 +1,302 @@
+/*
+** test_run.c — `lpsim run`: generated programs checked against their
+** references on every preset (one core and many), the representative cores
+** against the simulation of every core, wave quantisation and split-K in the
+** cycles of hand-checkable cases, the report's counts and kernels, emitted
+** programs replayed by `lpsim exec`, and the command's diagnostics.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lp_test.h"
+#include "workload.h"
+
+static const char *const presets[] = {"edge-mx", "b200-mx", "h100"};
+
+/* `lpsim run --json ARGS --workload 'W'`: exit status, stdout in *json. */
+static int run_json(const char *args, const char *w, char **json)
+{
+    char cmd[1024], *err = NULL;
+    snprintf(cmd, sizeof cmd, "run --json %s --workload '%s'", args, w);
+    int rc = lpt_run(cmd, "", 0, json, &err);
+    if (rc != 0 && rc != 1) fprintf(stderr, "\n  lpsim %s: %d: %s", cmd, rc, err);
+    free(err);
+    return rc;
+}
+
+/* A functional run matches its reference. */
+static void expect_match(const char *arch, const char *w)
+{
+    char args[256], *j = NULL;
+    snprintf(args, sizeof args, "--arch '%s'", arch);
+    int rc = run_json(args, w, &j);
+    if (rc != 0) fprintf(stderr, "\n  %s on %s: exit %d\n", w, arch, rc);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_EQUAL(lpt_json_num(j, "expectations"), 1);
+    CU_ASSERT_EQUAL(lpt_json_num(j, "failed"), 0);
+    free(j);
+}
+
+static void test_gemm_matches_on_every_preset(void)
+{
+    static const char *const w[] = {
+        "gemm M=96 N=160 K=256 in=bf16 out=bf16",
+        "gemm M=100 N=70 K=300 in=fp8_e4m3fn out=fp32",
+        "gemm M=64 N=128 K=256 in=mxfp8_e4m3 out=bf16",
+        "gemv N=200 K=96 in=bf16 out=fp32",
+        "gemm M=70 N=50 K=320 in=bf16 out=bf16 tm=32 tn=32 tk=64 split_k=3",
+        "gemm M=64 N=64 K=512 in=fp8_e4m3fn out=fp32 tk=64 split_k=4",
+        "gemm M=64 N=64 K=512 in=bf16 out=fp32 tk=64 split_k=2 cores=1",
+    };
+    for (int p = 0; p < 3; p++)
+        for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) expect_match(presets[p], w[i]);
+}
+
+static void test_attention_matches_on_every_preset(void)
+{
+    static const char *const w[] = {
+        "attention kind=prefill batch=1 heads=4 kv_heads=2 head_dim=32 seq=80 causal=1",
+        "attention kind=prefill batch=2 heads=2 head_dim=16 seq=50 causal=0",
+        "attention kind=decode batch=2 heads=8 kv_heads=2 head_dim=64 ctx=100",
+        "attention kind=decode batch=1 heads=4 kv_heads=4 head_dim=32 ctx=33 kv=fp8_e4m3fn out=fp32",
+    };
+    for (int p = 0; p < 3; p++)
+        for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) expect_match(presets[p], w[i]);
+}
+
+/* The figures of a run, and the cores simulated in each kernel. */
+typedef struct figs {
+    double cycles, macs, dram, l2, energy;
+    int kernels, simulated[4], cores[4];
+} figs;
+
+static figs figures(const char *arch, const char *w, const char *mode)
+{
+    char args[512], *j = NULL;
+    figs f = {0};
+    snprintf(args, sizeof args, "--arch '%s' %s", arch, mode);
+    CU_ASSERT_EQUAL(run_json(args, w, &j), 0);
+    f.cycles = lpt_json_num(j, "cycles"), f.macs = lpt_json_num(j, "macs"), f.dram = lpt_json_num(j, "dram_bytes");
+    f.l2 = lpt_json_num(j, "l2_bytes"), f.energy = lpt_json_num(j, "energy_pj");
+    json_error_t e;
+    json_t *root = json_loads(j ? j : "", 0, &e), *ks = json_object_get(root, "kernels");
+    f.kernels = (int)json_array_size(ks);
+    for (int k = 0; k < f.kernels && k < 4; k++) {
+        f.simulated[k] = (int)json_integer_value(json_object_get(json_array_get(ks, (size_t)k), "simulated"));
+        f.cores[k] = (int)json_integer_value(json_object_get(json_array_get(ks, (size_t)k), "cores"));
+    }
+    json_decref(root);
+    free(j);
+    return f;
+}
+
+/* One simulated core per group of identical cores gives what simulating every
+** core gives (timing only), and what the functional run (which always
+** simulates every core) gives; with fewer cores simulated than at work. */
+static void test_representatives_equal_every_core(void)
+{
+    static const char *const w[] = {
+        "gemm M=1000 N=700 K=300 in=fp8_e4m3fn out=fp32",
+        "gemm M=130 N=90 K=1024 in=bf16 out=bf16 tm=64 tn=32 tk=64 split_k=4",
+        "attention kind=prefill batch=2 heads=4 kv_heads=2 head_dim=32 seq=100 causal=1",
+        "attention kind=decode batch=3 heads=8 kv_heads=2 head_dim=64 ctx=200",
+    };
+    int fewer = 0;
+    for (int p = 1; p < 3; p++)
+        for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+            figs rep = figures(presets[p], w[i], "--timing-only");
+            figs all = figures(presets[p], w[i], "--timing-only --all-cores");
+            figs fun = figures(presets[p], w[i], "");
+            if (rep.cycles != all.cycles || rep.cycles != fun.cycles)
+                fprintf(stderr, "\n  %s on %s: cycles %.0f (representatives), %.0f (all), %.0f (functional)", w[i],
+                        presets[p], rep.cycles, all.cycles, fun.cycles);
+            CU_ASSERT(rep.cycles > 0 && rep.cycles == all.cycles && rep.cycles == fun.cycles);
+            CU_ASSERT(rep.macs == all.macs && rep.dram == all.dram && rep.l2 == all.l2 && rep.macs == fun.macs);
+            CU_ASSERT(fabs(rep.energy - all.energy) <= 1e-9 * all.energy);
+            CU_ASSERT_EQUAL(rep.kernels, all.kernels);
+            for (int k = 0; k < rep.kernels && k < 4; k++) {
+                CU_ASSERT_EQUAL(all.simulated[k], all.cores[k]);
+                CU_ASSERT(rep.simulated[k] <= rep.cores[k]);
+                fewer += rep.simulated[k] < rep.cores[k];
+            }
+        }
+    CU_ASSERT(fewer >= 4); /* the grouping did group */
+}
+
+/* A four-core chip without an L2 whose DRAM keeps up with every core: a
+** C tile's time is its MMAs'. */
+static const char quad[] = "name: quad\ncores: 4\nclock_ghz: 1.0\n"
+                           "dram: {bandwidth_gbps: 100000, latency_ns: 0}\n"
+                           "spm: {size_bytes: 262144, banks: 16, bank_bytes: 64}\n"
+                           "acc: {size_bytes: 65536, banks: 4, bank_bytes: 256}\n"
+                           "dma: {engines: 2, bytes_per_cycle: 4096, burst_bytes: 4096}\n"
+                           "matrix: {kind: tensor_core, array_rows: 32, array_cols: 32, pipeline_cycles: 0, preset: "
+                           "exact, formats: [{format: bf16, macs_per_cycle: 1024, energy_pj_per_mac: 0.1}]}\n";
+
+static char *quad_path(char *dir, size_t n)
+{
+    char tmpl[] = "/tmp/lpt_run_XXXXXX";
+    CU_ASSERT_FATAL(mkdtemp(tmpl) != NULL);
+    snprintf(dir, n, "%s", tmpl);
+    char *path = malloc(strlen(dir) + 16);
+    sprintf(path, "%s/quad.yaml", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(quad, f);
+    fclose(f);
+    return path;
+}
+
+/* 4 tiles of 64 x 64 x 1024 on 4 cores: one wave; 5 tiles: core 0 takes two
+** (two waves, twice the time); 8 tiles: every core two, the same cycles as 5.
+** Each tile is 64 * 64 * 1024 / 1024 = 4096 MMA cycles. */
+static void test_wave_quantisation_in_cycles(void)
+{
+    char dir[64];
+    char *arch = quad_path(dir, sizeof dir);
+    const char *fmt = "gemm M=%d N=64 K=1024 in=bf16 out=fp32 tm=64 tn=64 tk=256 split_k=1";
+    char w[128];
+    double c[3];
+    int rows[] = {256, 320, 512};
+    for (int i = 0; i < 3; i++) {
+        snprintf(w, sizeof w, fmt, rows[i]);
+        c[i] = figures(arch, w, "--timing-only").cycles;
+    }
+    fprintf(stderr, "\n  waves: 4 tiles %.0f, 5 tiles %.0f, 8 tiles %.0f cycles", c[0], c[1], c[2]);
+    CU_ASSERT(c[0] >= 4096 && c[0] < 4096 * 1.15);
+    CU_ASSERT(c[1] > 1.85 * c[0] && c[1] < 2.1 * c[0]);
+    CU_ASSERT_EQUAL(c[1], c[2]);
+    unlink(arch);
+    rmdir(dir);
+    free(arch);
+}
+
+/* One 64 x 64 C tile, K = 4096: unsplit, one core does 64 K steps of 64
+** (4096 MMA cycles... times 16); split in 4, each core a quarter, then a
+** reduction: well under half the time, and a second kernel "reduce". */
+static void test_split_k_in_cycles(void)
+{
+    char dir[64], *j = NULL;
+    char *arch = quad_path(dir, sizeof dir);
+    figs one = figures(arch, "gemm M=64 N=64 K=4096 in=bf16 out=fp32 tk=256 split_k=1", "--timing-only");
+    figs four = figures(arch, "gemm M=64 N=64 K=4096 in=bf16 out=fp32 tk=256 split_k=4", "--timing-only");
+    fprintf(stderr, "\n  split-K: 1 part %.0f, 4 parts %.0f cycles", one.cycles, four.cycles);
+    CU_ASSERT(one.cycles >= 16384);
+    CU_ASSERT(four.cycles < 0.35 * one.cycles);
+    CU_ASSERT(one.kernels == 1 && four.kernels == 2);
+    CU_ASSERT(four.cores[0] == 4 && four.cores[1] == 1);
+    char args[256];
+    snprintf(args, sizeof args, "--arch '%s' --timing-only", arch);
+    CU_ASSERT_EQUAL(run_json(args, "gemm M=64 N=64 K=4096 in=bf16 out=fp32 tk=256 split_k=4", &j), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"name\": \"reduce\""));
+    free(j);
+    unlink(arch);
+    rmdir(dir);
+    free(arch);
+}
+
+/* The report's counts are wl_count's; a GEMM's simulated MACs are its count. */
+static void test_report_counts_and_operations(void)
+{
+    char *j = NULL;
+    const char *w = "gemm M=300 N=200 K=100 in=bf16 out=bf16";
+    CU_ASSERT_EQUAL(run_json("--arch h100 --timing-only", w, &j), 0);
+    wl_spec s;
+    wl_counts c;
+    CU_ASSERT_FATAL(wl_parse_inline(w, "t", 1, 1, &s, NULL) == LP_OK);
+    wl_count(&s, &c);
+    CU_ASSERT_EQUAL(lpt_json_num(j, "counts.macs"), (double)c.macs);
+    CU_ASSERT_EQUAL(lpt_json_num(j, "counts.min_dram_bytes"), (double)c.bytes);
+    CU_ASSERT_EQUAL(lpt_json_num(j, "macs"), (double)c.macs);
+    CU_ASSERT_EQUAL(lpt_json_size(j, "operations"), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"bound\": \""));
+    free(j);
+}
+
+/* `lpsim exec` of the emitted assembly and binary gives the run's cycles
+** (timing only; functional for the .lpt, which carries the data). */
+static void test_emitted_programs_replay(void)
+{
+    static const char *const cases[][2] = {
+        {"edge-mx", "gemm M=96 N=64 K=128 in=bf16 out=bf16"},
+        {"h100", "gemm M=300 N=200 K=256 in=bf16 out=fp32"},
+        {"h100", "gemm M=64 N=64 K=1024 in=bf16 out=fp32 tk=64 split_k=4"},
+        {"b200-mx", "attention kind=decode batch=2 heads=8 kv_heads=2 head_dim=64 ctx=100"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dir[] = "/tmp/lpt_emit_XXXXXX", args[512], cmd[512], *j = NULL, *x = NULL, *err = NULL;
+        CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+        snprintf(args, sizeof args, "--arch %s --emit-asm %s/k.s --emit-lpt %s/k.lpt", cases[i][0], dir, dir);
+        CU_ASSERT_EQUAL(run_json(args, cases[i][1], &j), 0);
+        double cycles = lpt_json_num(j, "cycles");
+        snprintf(cmd, sizeof cmd, "exec --json --timing-only --arch %s %s/k.s", cases[i][0], dir);
+        CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &x, &err), 0);
+        if (lpt_json_num(x, "cycles") != cycles)
+            fprintf(stderr, "\n  %s: run %.0f cycles, exec of the .s %.0f (%s)", cases[i][1], cycles,
+                    lpt_json_num(x, "cycles"), err);
+        CU_ASSERT_EQUAL(lpt_json_num(x, "cycles"), cycles);
+        free(x), free(err);
+        snprintf(cmd, sizeof cmd, "exec --json --arch %s %s/k.lpt", cases[i][0], dir);
+        CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &x, &err), 0);
+        CU_ASSERT_EQUAL(lpt_json_num(x, "cycles"), cycles);
+        CU_ASSERT_EQUAL(lpt_json_num(x, "failed"), 0);
+        free(x), free(err), free(j);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        CU_ASSERT_EQUAL(system(cmd), 0);
+    }
+}
+
+/* Diagnostics at the token of the workload (@: the column of `at` in the
+** command line as the program sees it), exit status 2. */
+static void test_diagnostics(void)
+{
+    static const struct {
+        const char *workload, *at, *want;
+    } cases[] = {
+        {"gemm M=4 N=4 K=4 tk=8 hed=1", "hed=", "<command-line>:1:@: error: unknown key 'hed' for gemm"},
+        {"attention kind=decode heads=4 hed_dim=8 ctx=4", "hed_dim",
+         "<command-line>:1:@: error: unknown key 'hed_dim' for attention (did you mean 'head_dim'?)"},
+        {"gemm M=4 N=4 K=4 cores=200", "gemm", "<command-line>:1:@: error: cores=200: h100 has 132 cores"},
+        {"layer model=tiny phase=decode ctx=8", "layer",
+         "<command-line>:1:@: error: layer workloads are parsed and counted but not mapped yet"},
+        {"gemm M=4 N=4 K=64 split_k=9", "gemm", "<command-line>:1:@: error: split_k=9 exceeds the 1 K tiles"},
+        {"gemm M=4 N=4 K=4 in=fp9", "fp9", "<command-line>:1:@: error: unknown format 'fp9'"},
+        {"gemm M=0 N=4 K=4", "0 N", "<command-line>:1:@: error: M must be between 1 and 262144, got 0"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char plain[256], args[256], want[256], *out = NULL, *err = NULL;
+        snprintf(plain, sizeof plain, "run --arch h100 --workload %s", cases[i].workload);
+        snprintf(args, sizeof args, "run --arch h100 --workload '%s'", cases[i].workload);
+        int col = (int)strlen(LPSIM_BIN) + 2 + (int)(strstr(plain, cases[i].at) - plain);
+        const char *at = strchr(cases[i].want, '@');
+        snprintf(want, sizeof want, "%.*s%d%s", (int)(at - cases[i].want), cases[i].want, col, at + 1);
+        CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 2);
+        if (!strstr(err, want)) fprintf(stderr, "\n  lpsim %s:\n  got  %s  want %s", args, err, want);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+        free(out), free(err);
+    }
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(lpt_run("run --workload 'gemm M=4 N=4 K=4'", "", 0, &out, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "'lpsim run' needs --arch ARCH and --workload SPEC"));
+    free(out), free(err);
+    CU_ASSERT_EQUAL(lpt_run("run --arch nosuch --workload 'gemm M=4 N=4 K=4'", "", 0, &out, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "error: 'nosuch': no preset or file of this name"));
+    free(out), free(err);
+}
+
+CU_TestInfo lpt_run_tests[] = {
+    {"gemm/matches_on_every_preset", test_gemm_matches_on_every_preset},
+    {"attention/matches_on_every_preset", test_attention_matches_on_every_preset},
+    {"cores/representatives_equal_every_core", test_representatives_equal_every_core},
+    {"cores/wave_quantisation_in_cycles", test_wave_quantisation_in_cycles},
+    {"cores/split_k_in_cycles", test_split_k_in_cycles},
+    {"report/counts_and_operations", test_report_counts_and_operations},
+    {"emit/programs_replay_in_exec", test_emitted_programs_replay},
+    {"cli/diagnostics", test_diagnostics},
+    CU_TEST_INFO_NULL,
+};
