@@ -43,11 +43,14 @@ void asm_diags_print(const asm_diags *dg, FILE *f);
 void asm_diags_free(asm_diags *dg);
 
 /* Print a program as assembly that assembles to the identical binary
-** (buffer contents and expectations inline). */
+** (buffer contents and expectations inline; .kernel and .core lines in a
+** program with kernels). */
 void asm_disassemble(const isa_prog *p, FILE *f);
 
 /* A listing: buffers, expectations, then each instruction's index, 32-byte
-** word in hex and assembly (the golden files of examples/ are listings). */
+** word in hex and assembly (the golden files of examples/ are listings); in a
+** program with kernels a comment line "; kernel K NAME, core C" where each
+** section begins. */
 void asm_listing(const isa_prog *p, FILE *f);
 
 /* The reference page of the instruction set and directives (Markdown). */

@@ -1,9 +1,10 @@
 /*
 ** asm_dir.c — the assembler's directives, dispatched from one table (which
 ** also gives the reference page its rows): constants, loops, buffer sizes for
-** the tile checks, and (in asm_data.c) buffers and their contents. A .for
-** body is assembled again for each value of its variable, so the program is
-** straight-line code.
+** the tile checks, kernels and cores, and (in asm_data.c) buffers and their
+** contents. A .for body is assembled again for each value of its variable, so
+** the program is straight-line code; .kernel and .core in a body run on each
+** pass like any directive.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -12,7 +13,9 @@
 
 #include "asm_int.h"
 
-bool asm_new_name(as *a, const line *l, const arg *x, char *name)
+/* A well-formed name (ASCII letters, digits, _, not starting with a digit,
+** at most ISA_NAME_MAX - 1 bytes) into name; else an error and false. */
+static bool ident_name(as *a, const line *l, const arg *x, char *name)
 {
     char q[ASM_QUOTE_BYTES];
     if (!x->len || !asm_is_ident_start((unsigned char)x->s[0]) || x->len >= ISA_NAME_MAX) {
@@ -27,6 +30,12 @@ bool asm_new_name(as *a, const line *l, const arg *x, char *name)
             return false;
         }
     asm_arg_str(x, name, ISA_NAME_MAX);
+    return true;
+}
+
+bool asm_new_name(as *a, const line *l, const arg *x, char *name)
+{
+    if (!ident_name(a, l, x, name)) return false;
     if (asm_find_buffer(a, x->s, x->len) >= 0) {
         asm_err(a, l, x->col, "'%s' is already a buffer", name);
         return false;
@@ -127,6 +136,70 @@ static int dir_size(dir_ctx *c)
     return c->i;
 }
 
+/* .kernel NAME: a name by the rules of buffer names, in a namespace of its
+** own (a kernel may share its name with a buffer, a constant or another
+** kernel: a layer has several kernels per operation). */
+static int dir_kernel(dir_ctx *c)
+{
+    as *a = c->a;
+    char name[ISA_NAME_MAX], q[ASM_QUOTE_BYTES];
+    if (c->n != 1) {
+        if (c->n == 0)
+            asm_err(a, c->l, c->col, ".kernel takes a name");
+        else
+            asm_err(a, c->l, c->args[1].col, ".kernel takes one name, got %d arguments", c->n);
+        return c->i;
+    }
+    const arg *x = &c->args[0];
+    size_t w = 0;
+    while (w < x->len && asm_is_ident((unsigned char)x->s[w])) w++;
+    if (w && w < x->len && (x->s[w] == ' ' || x->s[w] == '\t')) { /* a name, then something else */
+        arg junk = {x->s + w, x->len - w, x->col + (int)w};
+        asm_trim(&junk);
+        asm_err(a, c->l, junk.col, "unexpected '%s' after the kernel name", asm_quote(&junk, q, sizeof q));
+        return c->i;
+    }
+    if (!ident_name(a, c->l, x, name)) return c->i;
+    if (isa_lookup(name) >= 0) {
+        asm_err(a, c->l, x->col, "'%s' is an instruction name", name);
+        return c->i;
+    }
+    lp_status st = isa_prog_begin_kernel(a->p, name);
+    if (st == LP_ERR_RANGE)
+        asm_err(a, c->l, c->col, "more than %u kernels", ISA_MAX_KERNELS);
+    else if (st)
+        a->stop = a->nomem = true;
+    return c->i;
+}
+
+/* .core N: the instructions that follow run on core N of the current kernel. */
+static int dir_core(dir_ctx *c)
+{
+    as *a = c->a;
+    int64_t v;
+    if (c->n != 1) {
+        if (c->n == 0)
+            asm_err(a, c->l, c->col, ".core takes a core number");
+        else
+            asm_err(a, c->l, c->args[1].col, ".core takes one core number, got %d arguments", c->n);
+        return c->i;
+    }
+    if (!asm_eval_range(a, c->l, &c->args[0], 0, ISA_MAX_CORES - 1, "a core", &v)) return c->i;
+    lp_status st = isa_prog_begin_core(a->p, (uint32_t)v);
+    if (st == LP_ERR_ARG) { /* the core's section in this kernel holds instructions: say from where */
+        const isa_prog *p = a->p;
+        const isa_kernel *k = &p->kernels[p->nkernels - 1];
+        uint32_t from = 0;
+        for (uint32_t i = k->first_sec; i < k->first_sec + k->nsecs; i++)
+            if (p->secs[i].core == (uint32_t)v && p->secs[i].count && p->secs[i].first < p->cap_src && p->src_line)
+                from = p->src_line[p->secs[i].first];
+        asm_err(a, c->l, c->args[0].col, "core %lld already has a section in kernel '%s' (from line %u)", (long long)v,
+                k->name, from);
+    } else if (st)
+        a->stop = a->nomem = true;
+    return c->i;
+}
+
 /* VAR = START from the first argument of .for; false after an error. */
 static bool for_header(dir_ctx *c, char *name, arg *start)
 {
@@ -222,6 +295,10 @@ const asm_directive_info asm_directives[] = {
     {".endfor", "", "end of a .for body", dir_endfor},
     {".spm", "BYTES", "scratchpad size for the assembler's tile checks (default 16 MiB)", dir_size},
     {".acc", "BYTES", "accumulator-buffer size for the tile checks (default 16 MiB)", dir_size},
+    {".kernel", "NAME",
+     "begin a kernel (one operation; names may repeat); its instructions run on core 0 until a .core", dir_kernel},
+    {".core", "N", "the instructions that follow run on core N (0..65535) of the current kernel, one section per core",
+     dir_core},
 };
 const int asm_ndirectives = (int)(sizeof asm_directives / sizeof asm_directives[0]);
 

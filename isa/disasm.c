@@ -4,7 +4,10 @@
 ** of their data so that the data section comes out identical), and listings
 ** (each instruction's index, word and assembly; the golden files of
 ** examples/ are listings). Operands print through one function per kind
-** group (isa_kinds.def's fn column).
+** group (isa_kinds.def's fn column). A program with kernels prints a .kernel
+** line at each kernel's first section and a .core line at every section,
+** empty ones included, so that it assembles to the same tables; one without
+** prints neither (its output is what it was before kernels existed).
 */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -167,6 +170,20 @@ static void print_contents(const isa_prog *p, const contents *c, FILE *f)
     fprintf(f, ".enddata\n");
 }
 
+/* Instructions [from, to), indented. */
+static void print_code(const isa_prog *p, size_t from, size_t to, FILE *f)
+{
+    for (size_t i = from; i < to && i < p->ninsns; i++) {
+        isa_insn in;
+        if (isa_decode(p->code + i * ISA_WORD_BYTES, &in, NULL) != LP_OK) {
+            fprintf(f, "; invalid instruction %zu\n", i);
+            continue;
+        }
+        fputs("    ", f);
+        print_insn(p, &in, f);
+    }
+}
+
 void asm_disassemble(const isa_prog *p, FILE *f)
 {
     fprintf(f, "; lpsim program: %zu instructions, %zu buffers, %zu expectations\n", p->ninsns, p->nbufs, p->nexpects);
@@ -184,15 +201,27 @@ void asm_disassemble(const isa_prog *p, FILE *f)
     if (c) qsort(c, n, sizeof *c, by_offset);
     for (size_t i = 0; i < n; i++) print_contents(p, &c[i], f);
     free(c);
-    for (size_t i = 0; i < p->ninsns; i++) {
-        isa_insn in;
-        if (isa_decode(p->code + i * ISA_WORD_BYTES, &in, NULL) != LP_OK) {
-            fprintf(f, "; invalid instruction %zu\n", i);
-            continue;
-        }
-        fputs("    ", f);
-        print_insn(p, &in, f);
+    if (!p->nkernels) {
+        print_code(p, 0, p->ninsns, f);
+        return;
     }
+    /* every section, empty ones too: .kernel opens one on core 0, .core
+    ** moves an empty one to its core, so the same lines give the same tables */
+    for (size_t s = 0; s < p->nsecs; s++) {
+        const isa_section *sc = &p->secs[s];
+        const isa_kernel *k = sc->kernel < p->nkernels ? &p->kernels[sc->kernel] : NULL;
+        if (k && k->first_sec == s) fprintf(f, ".kernel %s\n", k->name);
+        fprintf(f, ".core %u\n", sc->core);
+        print_code(p, sc->first, sc->first + sc->count, f);
+    }
+}
+
+/* "; kernel K NAME, core C" where section s begins, in a listing. */
+static void section_comment(const isa_prog *p, size_t s, FILE *f)
+{
+    const isa_section *sc = &p->secs[s];
+    if (sc->kernel < p->nkernels)
+        fprintf(f, "; kernel %u %s, core %u\n", sc->kernel, p->kernels[sc->kernel].name, sc->core);
 }
 
 void asm_listing(const isa_prog *p, FILE *f)
@@ -211,8 +240,10 @@ void asm_listing(const isa_prog *p, FILE *f)
         const isa_expect *e = &p->expects[i];
         fprintf(f, "; expect %-12s %s %.17g\n", p->bufs[e->buf].name, isa_rule_name(e->rule), e->tol);
     }
+    size_t s = 0;
     for (size_t i = 0; i < p->ninsns; i++) {
         const uint8_t *w = p->code + i * ISA_WORD_BYTES;
+        for (; s < p->nsecs && p->secs[s].first <= i; s++) section_comment(p, s, f); /* empty sections too */
         isa_insn in;
         fprintf(f, "%06zu  ", i);
         for (int k = 0; k < ISA_WORD_BYTES; k++) fprintf(f, "%02x", w[k]);
@@ -223,4 +254,5 @@ void asm_listing(const isa_prog *p, FILE *f)
         fputs("  ", f);
         print_insn(p, &in, f);
     }
+    for (; s < p->nsecs; s++) section_comment(p, s, f); /* empty sections after the last instruction */
 }

@@ -22,6 +22,8 @@
 #define HEADER_BYTES 64
 #define BUF_RECORD 64
 #define EXPECT_RECORD 32
+#define KERNEL_RECORD 40  /* name[32], first section u32, section count u32 */
+#define SECTION_RECORD 24 /* kernel u32, core u32, first instruction u64, instruction count u64 */
 
 void isa_prog_init(isa_prog *p) { memset(p, 0, sizeof *p); }
 
@@ -116,14 +118,9 @@ static lp_status open_section(isa_prog *p, uint32_t core)
     return LP_OK;
 }
 
-lp_status isa_prog_begin_kernel(isa_prog *p, const char *name)
+/* Append a kernel with one empty section on core 0. */
+static lp_status add_kernel(isa_prog *p, const char *name)
 {
-    if (!p->nkernels && p->ninsns) {
-        lp_status s = isa_prog_begin_kernel(p, ISA_KERNEL_DEFAULT);
-        if (s) return s;
-        p->secs[0].first = 0; /* the instructions so far */
-        p->secs[0].count = p->ninsns;
-    }
     if (p->nkernels >= ISA_MAX_KERNELS) return LP_ERR_RANGE;
     if (!grow((void **)&p->kernels, &p->cap_kernels, p->nkernels, sizeof *p->kernels)) return LP_ERR_NOMEM;
     isa_kernel *k = &p->kernels[p->nkernels++];
@@ -134,11 +131,31 @@ lp_status isa_prog_begin_kernel(isa_prog *p, const char *name)
     return s;
 }
 
+/* The first kernel of a program that had none: ISA_KERNEL_DEFAULT on core 0,
+** holding the instructions added so far. */
+static lp_status implicit_kernel(isa_prog *p)
+{
+    lp_status s = add_kernel(p, ISA_KERNEL_DEFAULT);
+    if (s) return s;
+    p->secs[0].first = 0;
+    p->secs[0].count = p->ninsns;
+    return LP_OK;
+}
+
+lp_status isa_prog_begin_kernel(isa_prog *p, const char *name)
+{
+    if (!p->nkernels && p->ninsns) {
+        lp_status s = implicit_kernel(p);
+        if (s) return s;
+    }
+    return add_kernel(p, name);
+}
+
 lp_status isa_prog_begin_core(isa_prog *p, uint32_t core)
 {
     if (core >= ISA_MAX_CORES) return LP_ERR_RANGE;
     if (!p->nkernels) {
-        lp_status s = isa_prog_begin_kernel(p, ISA_KERNEL_DEFAULT);
+        lp_status s = implicit_kernel(p);
         if (s) return s;
     }
     isa_kernel *k = &p->kernels[p->nkernels - 1];
@@ -311,20 +328,27 @@ static uint64_t get64(const uint8_t *b)
     return v;
 }
 
+/* Version 2 for a program without kernels (byte-identical to what lpsim
+** wrote before kernels existed), version 3 with the kernel and section tables
+** after the data and their counts in header bytes 48 and 52. */
 lp_status isa_prog_serialize(const isa_prog *p, uint8_t **out, size_t *len)
 {
-    size_t n =
-        HEADER_BYTES + p->ninsns * ISA_WORD_BYTES + p->nbufs * BUF_RECORD + p->nexpects * EXPECT_RECORD + p->ndata;
+    size_t n = HEADER_BYTES + p->ninsns * ISA_WORD_BYTES + p->nbufs * BUF_RECORD + p->nexpects * EXPECT_RECORD +
+               p->ndata + p->nkernels * KERNEL_RECORD + (p->nkernels ? p->nsecs * SECTION_RECORD : 0);
     uint8_t *b = calloc(1, n), *q = b;
     if (!b) return LP_ERR_NOMEM;
     memcpy(q, ISA_TRACE_MAGIC, 8);
-    put32(q + 8, ISA_TRACE_VERSION);
+    put32(q + 8, p->nkernels ? ISA_TRACE_VERSION_KERNELS : ISA_TRACE_VERSION);
     put32(q + 12, HEADER_BYTES);
     put64(q + 16, p->ninsns);
     put32(q + 24, (uint32_t)p->nbufs);
     put32(q + 28, (uint32_t)p->nexpects);
     put64(q + 32, p->ndata);
     put64(q + 40, p->dram_bytes);
+    if (p->nkernels) {
+        put32(q + 48, (uint32_t)p->nkernels);
+        put32(q + 52, (uint32_t)p->nsecs);
+    }
     q += HEADER_BYTES;
     if (p->ninsns) memcpy(q, p->code, p->ninsns * ISA_WORD_BYTES);
     q += p->ninsns * ISA_WORD_BYTES;
@@ -348,6 +372,20 @@ lp_status isa_prog_serialize(const isa_prog *p, uint8_t **out, size_t *len)
         put64(q + 16, e->data_off);
     }
     if (p->ndata) memcpy(q, p->data, p->ndata);
+    q += p->ndata;
+    for (size_t i = 0; i < p->nkernels; i++, q += KERNEL_RECORD) {
+        const isa_kernel *k = &p->kernels[i];
+        memcpy(q, k->name, strnlen(k->name, ISA_NAME_MAX - 1));
+        put32(q + 32, k->first_sec);
+        put32(q + 36, k->nsecs);
+    }
+    for (size_t i = 0; p->nkernels && i < p->nsecs; i++, q += SECTION_RECORD) {
+        const isa_section *sc = &p->secs[i];
+        put32(q, sc->kernel);
+        put32(q + 4, sc->core);
+        put64(q + 8, sc->first);
+        put64(q + 16, sc->count);
+    }
     *out = b;
     *len = n;
     return LP_OK;
@@ -455,6 +493,106 @@ static lp_status check_layout(const isa_prog *p, uint64_t ndata, uint64_t data_a
     return st;
 }
 
+/* The kernel and section tables of a version 3 file: nk kernel records then
+** ns section records from byte `at` of buf (their bytes are in the file:
+** check_header counted them). Accepted only as isa_prog_begin_kernel and
+** isa_prog_begin_core lay them out, so that the disassembly assembles to the
+** same bytes: every kernel a valid name and sections right after the previous
+** kernel's; sections back to back in program order from instruction 0 to the
+** last, each inside its kernel, on a core < ISA_MAX_CORES that has no other
+** section in that kernel, empty only as the last section of its kernel (the
+** assembler reuses an empty section for the next .core). Called with
+** p->ninsns set; fills p->kernels and p->secs (freed by the caller on error). */
+static lp_status parse_kernels(const uint8_t *buf, size_t at, uint32_t nk, uint32_t ns, isa_prog *p, lp_diag *d)
+{
+    p->kernels = calloc(nk, sizeof *p->kernels);
+    p->secs = calloc(ns, sizeof *p->secs);
+    uint32_t *last_on = calloc(ISA_MAX_CORES, sizeof *last_on); /* per core: 1 + its latest section, or 0 */
+    lp_status st = LP_OK;
+    if (!p->kernels || !p->secs || !last_on) {
+        free(last_on);
+        return lp_diag_msg(d, LP_ERR_PARSE, "out of memory");
+    }
+    p->cap_kernels = p->nkernels = nk;
+    p->cap_secs = p->nsecs = ns;
+    uint32_t pos = 0;
+    for (uint32_t i = 0; i < nk && !st; i++) {
+        const uint8_t *r = buf + at + (size_t)i * KERNEL_RECORD;
+        size_t off = at + (size_t)i * KERNEL_RECORD;
+        isa_kernel *k = &p->kernels[i];
+        size_t len = strnlen((const char *)r, ISA_NAME_MAX);
+        bool tail = false;
+        for (size_t c = len; c < ISA_NAME_MAX; c++) tail |= r[c] != 0;
+        memcpy(k->name, r, ISA_NAME_MAX - 1);
+        k->first_sec = get32(r + 32);
+        k->nsecs = get32(r + 36);
+        if (len == ISA_NAME_MAX)
+            st = lp_diag_msg(d, LP_ERR_PARSE, "kernel %u (byte %zu): name not terminated", i, off);
+        else if (tail)
+            st = lp_diag_msg(d, LP_ERR_PARSE, "kernel %u (byte %zu): bytes after the name must be 0", i, off);
+        else if (!valid_name(k->name))
+            st = lp_diag_msg(d, LP_ERR_PARSE, "kernel %u (byte %zu): invalid name", i, off);
+        else if (k->first_sec != pos)
+            st = lp_diag_msg(d, LP_ERR_PARSE,
+                             "kernel %u (byte %zu): its sections begin at %u, expected %u (right after the previous "
+                             "kernel's)",
+                             i, off + 32, k->first_sec, pos);
+        else if (!k->nsecs || k->nsecs > ns - pos)
+            st = lp_diag_msg(d, LP_ERR_PARSE, "kernel %u (byte %zu): %u sections, expected 1 to %u", i, off + 36,
+                             k->nsecs, ns - pos);
+        else
+            pos += k->nsecs;
+    }
+    if (!st && pos != ns)
+        st = lp_diag_msg(d, LP_ERR_PARSE, "the kernels hold %u sections, the header (byte 52) counts %u", pos, ns);
+    uint64_t next = 0; /* the first instruction of the next section */
+    uint32_t ki = 0;
+    for (uint32_t j = 0; j < ns && !st; j++) {
+        const uint8_t *r = buf + at + (size_t)nk * KERNEL_RECORD + (size_t)j * SECTION_RECORD;
+        size_t off = at + (size_t)nk * KERNEL_RECORD + (size_t)j * SECTION_RECORD;
+        isa_section *sc = &p->secs[j];
+        while (j >= p->kernels[ki].first_sec + p->kernels[ki].nsecs) ki++;
+        bool last = j + 1 == p->kernels[ki].first_sec + p->kernels[ki].nsecs;
+        sc->kernel = get32(r);
+        sc->core = get32(r + 4);
+        sc->first = get64(r + 8);
+        sc->count = get64(r + 16);
+        if (sc->kernel != ki)
+            st =
+                lp_diag_msg(d, LP_ERR_PARSE, "section %u (byte %zu): kernel %u, but it lies among kernel %u's sections",
+                            j, off, sc->kernel, ki);
+        else if (sc->core >= ISA_MAX_CORES)
+            st = lp_diag_msg(d, LP_ERR_PARSE, "section %u (byte %zu): core %u, lpsim has at most %u cores", j, off + 4,
+                             sc->core, ISA_MAX_CORES);
+        else if (last_on[sc->core] && p->secs[last_on[sc->core] - 1].kernel == ki)
+            st = lp_diag_msg(d, LP_ERR_PARSE, "section %u (byte %zu): core %u has section %u in kernel %u already", j,
+                             off + 4, sc->core, last_on[sc->core] - 1, ki);
+        else if (sc->first != next)
+            st = lp_diag_msg(d, LP_ERR_PARSE,
+                             "section %u (byte %zu): first instruction %llu, expected %llu (sections lie back to back "
+                             "in program order)",
+                             j, off + 8, (unsigned long long)sc->first, (unsigned long long)next);
+        else if (sc->count > p->ninsns - next)
+            st = lp_diag_msg(
+                d, LP_ERR_PARSE, "section %u (byte %zu): %llu instructions from %llu run past the program's %llu", j,
+                off + 16, (unsigned long long)sc->count, (unsigned long long)next, (unsigned long long)p->ninsns);
+        else if (!sc->count && !last)
+            st = lp_diag_msg(d, LP_ERR_PARSE,
+                             "section %u (byte %zu): empty, but not the last section of kernel %u (the assembler "
+                             "writes none such)",
+                             j, off + 16, ki);
+        else {
+            next += sc->count;
+            last_on[sc->core] = j + 1;
+        }
+    }
+    if (!st && next != p->ninsns)
+        st = lp_diag_msg(d, LP_ERR_PARSE, "the sections end at instruction %llu, the program has %llu",
+                         (unsigned long long)next, (unsigned long long)p->ninsns);
+    free(last_on);
+    return st;
+}
+
 /* Check the header (the first len bytes of a file, len >= HEADER_BYTES or the
 ** whole file) and the size it describes; LP_OK with *want. */
 static lp_status check_header(const uint8_t *buf, size_t len, uint64_t *want, lp_diag *d)
@@ -467,16 +605,29 @@ static lp_status check_header(const uint8_t *buf, size_t len, uint64_t *want, lp
         return lp_diag_msg(
             d, LP_ERR_PARSE,
             "version 1 (written before lpsim stored stable codes): assemble the kernel again with 'lpsim asm'");
-    if (version != ISA_TRACE_VERSION)
-        return lp_diag_msg(d, LP_ERR_PARSE, "version %u, this lpsim reads version %u", version, ISA_TRACE_VERSION);
+    if (version != ISA_TRACE_VERSION && version != ISA_TRACE_VERSION_KERNELS)
+        return lp_diag_msg(d, LP_ERR_PARSE, "version %u, this lpsim reads versions %u and %u", version,
+                           ISA_TRACE_VERSION, ISA_TRACE_VERSION_KERNELS);
     if (hdr != HEADER_BYTES) return lp_diag_msg(d, LP_ERR_PARSE, "header of %u bytes, expected %u", hdr, HEADER_BYTES);
-    for (int i = 48; i < HEADER_BYTES; i++)
+    /* version 3 counts its kernels and sections in bytes 48 and 52 */
+    for (int i = version == ISA_TRACE_VERSION ? 48 : 56; i < HEADER_BYTES; i++)
         if (buf[i]) return lp_diag_msg(d, LP_ERR_PARSE, "byte %d of the header is reserved and must be 0", i);
     if (ninsns > ISA_MAX_INSNS || nbufs > ISA_MAX_BUFFERS || nexp > ISA_MAX_BUFFERS || ndata > ISA_MAX_DATA ||
         dram >> ISA_DRAM_ADDR_BITS)
         return lp_diag_msg(d, LP_ERR_PARSE, "counts in the header exceed lpsim's limits");
-    *want =
-        HEADER_BYTES + ninsns * ISA_WORD_BYTES + (uint64_t)nbufs * BUF_RECORD + (uint64_t)nexp * EXPECT_RECORD + ndata;
+    uint32_t nk = get32(buf + 48), ns = get32(buf + 52);
+    if (version == ISA_TRACE_VERSION_KERNELS && !nk)
+        return lp_diag_msg(d, LP_ERR_PARSE,
+                           "version 3 without kernels (byte 48 is 0; a program without kernels is version 2)");
+    if (nk > ISA_MAX_KERNELS)
+        return lp_diag_msg(d, LP_ERR_PARSE, "%u kernels (header byte 48), lpsim's limit is %u", nk, ISA_MAX_KERNELS);
+    /* every kernel has a section, and every section but the last of its kernel an instruction */
+    if (ns < nk || ns - nk > ninsns)
+        return lp_diag_msg(d, LP_ERR_PARSE,
+                           "%u sections (header byte 52) for %u kernels and %llu instructions: expected %u to %llu", ns,
+                           nk, (unsigned long long)ninsns, nk, (unsigned long long)(nk + ninsns));
+    *want = HEADER_BYTES + ninsns * ISA_WORD_BYTES + (uint64_t)nbufs * BUF_RECORD + (uint64_t)nexp * EXPECT_RECORD +
+            ndata + (uint64_t)nk * KERNEL_RECORD + (uint64_t)ns * SECTION_RECORD;
     return LP_OK;
 }
 
@@ -602,6 +753,10 @@ lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d
     }
     if (ninsns) memcpy(p->code, q, ninsns * ISA_WORD_BYTES);
     p->ninsns = ninsns;
+    if (get32(buf + 48) && parse_kernels(buf, (size_t)(data_at + ndata), get32(buf + 48), get32(buf + 52), p, d)) {
+        isa_prog_free(p);
+        return LP_ERR_PARSE;
+    }
     return LP_OK;
 }
 

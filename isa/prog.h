@@ -6,9 +6,11 @@
 **
 ** .lpt layout, little-endian: a 64-byte header ("LPSIMTRC", version, header
 ** size, instruction count, buffer count, expectation count, data bytes, DRAM
-** bytes), the instruction words, 64-byte buffer records, 32-byte expectation
-** records, then the data blob. A reader checks every count, offset, name,
-** code and operand against the file before anything is used.
+** bytes; in version 3 kernel and section counts), the instruction words,
+** 64-byte buffer records, 32-byte expectation records, the data blob, then
+** (version 3 only) 40-byte kernel records and 24-byte section records. A
+** reader checks every count, offset, name, code and operand against the file
+** before anything is used.
 **
 ** Elements are stored in isa_elem_bytes() bytes each, little-endian, row-major;
 ** buffers are laid out in declaration order at 64-byte aligned addresses.
@@ -28,6 +30,10 @@
 ** stored as the stable codes of their tables (version 1 stored row numbers,
 ** which a new row would have silently changed; it is refused). */
 #define ISA_TRACE_VERSION 2u
+/* Version 3: version 2 plus kernel and section tables after the data, written
+** only for programs that declare kernels (nkernels > 0); programs without
+** keep version 2, byte for byte. */
+#define ISA_TRACE_VERSION_KERNELS 3u
 #define ISA_NAME_MAX 32
 #define ISA_MAX_INSNS (UINT64_C(1) << 24) /* 16 Mi instructions, 512 MiB of code */
 #define ISA_MAX_DATA (UINT64_C(1) << 31)  /* 2 GiB of buffer contents */
@@ -129,7 +135,9 @@ int isa_prog_buffer_at(const isa_prog *p, uint64_t addr);
 ** LP_ERR_RANGE (more than ISA_MAX_KERNELS) or LP_ERR_NOMEM. */
 lp_status isa_prog_begin_kernel(isa_prog *p, const char *name);
 /* The instructions added after this run on core `core` of the current kernel
-** (one begun with isa_prog_begin_kernel, or ISA_KERNEL_DEFAULT begun here).
+** (one begun with isa_prog_begin_kernel, or else ISA_KERNEL_DEFAULT begun
+** here, holding the instructions added so far on core 0). An empty last
+** section is reused, not kept: only a kernel's last section can be empty.
 ** LP_OK, LP_ERR_RANGE (core >= ISA_MAX_CORES) or LP_ERR_ARG (the core already
 ** has a section in this kernel), LP_ERR_NOMEM. */
 lp_status isa_prog_begin_core(isa_prog *p, uint32_t core);
@@ -163,7 +171,8 @@ lp_status isa_prog_locate(const isa_prog *p, size_t i, const char *fallback, lp_
 ** (no position; d may be NULL). */
 lp_status isa_prog_check_dram(const isa_prog *p, const isa_insn *in, int *bad_op, lp_diag *d);
 
-/* Serialise to .lpt bytes (malloc'd, caller frees). */
+/* Serialise to .lpt bytes (malloc'd, caller frees): version 2 for a program
+** without kernels, version 3 (with the kernel and section tables) otherwise. */
 lp_status isa_prog_serialize(const isa_prog *p, uint8_t **out, size_t *len);
 /* Parse .lpt bytes into *p (initialised here). LP_OK, or LP_ERR_PARSE with
 ** d's message (no position; d may be NULL) naming the byte offset of the
@@ -174,7 +183,11 @@ lp_status isa_prog_serialize(const isa_prog *p, uint8_t **out, size_t *len);
 ** expectation per buffer, tolerances it can spell (+0 for bitexact; no sign;
 ** whole numbers of ULPs), and a data section laid out as it lays it out (one
 ** block per initialised buffer and per expectation, each of its buffer's
-** size, back to back, expectations in record order). */
+** size, back to back, expectations in record order); in version 3 kernels
+** and sections as isa_prog_begin_kernel and isa_prog_begin_core lay them out
+** (valid names; sections back to back in program order covering every
+** instruction, each kernel's contiguous, one per core per kernel, cores below
+** ISA_MAX_CORES, empty only as a kernel's last). */
 lp_status isa_prog_parse(const uint8_t *buf, size_t len, isa_prog *p, lp_diag *d);
 
 /* File versions; diagnostics "FILE:1:1: error: ..." (a binary has no lines). */

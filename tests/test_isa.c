@@ -277,8 +277,11 @@ static void test_trace_rejects_every_truncation_and_damage(void)
         const char *why;
     } damage[] = {
         {0, 'X', "not an lpsim program"},
-        {8, 3, "version 3, this lpsim reads version 2"},
-        {8, 0, "version 0, this lpsim reads version 2"},
+        {8, 3, "version 3 without kernels (byte 48 is 0; a program without kernels is version 2)"},
+        {8, 4, "version 4, this lpsim reads versions 2 and 3"},
+        {8, 0, "version 0, this lpsim reads versions 2 and 3"},
+        {48, 1, "byte 48 of the header is reserved and must be 0"}, /* kernel counts are version 3's */
+        {52, 1, "byte 52 of the header is reserved and must be 0"},
         {8, 1, "version 1 (written before lpsim stored stable codes): assemble the kernel again"},
         {12, 65, "header of 65 bytes"},
         {50, 1, "reserved"},
@@ -401,8 +404,8 @@ static const bad_src bad_srcs[] = {
     {HDR ".equ K, 3\n.equ K, 4\n", "4:6: error: 'K' is already a constant"},
     {HDR ".buffer X, fp9, 4, 4\n", "3:12: error: unknown format 'fp9' (did you mean 'fp16'?)"},
     {HDR ".buffer X, bf16, 0, 4\n", "3:18: error: the number of rows must be between 1 and 16777216, got 0"},
-    {HDR ".bufer X, bf16, 4, 4\n",
-     "3:1: error: unknown directive '.bufer' (directives: .buffer .data .expect .enddata .equ .for .endfor .spm .acc)"},
+    {HDR ".bufer X, bf16, 4, 4\n", "3:1: error: unknown directive '.bufer' (directives: .buffer .data .expect .enddata "
+                                   ".equ .for .endfor .spm .acc .kernel .core)"},
     {HDR ".for i = 0, 4\n    NOP\n", "3:1: error: '.for' without '.endfor'"},
     {HDR "    NOP\n.endfor\n", "4:1: error: '.endfor' without '.for'"},
     {HDR ".for i = 0, 4, 0\n.endfor\n", "3:16: error: the step must be positive, got 0"},
@@ -684,6 +687,354 @@ static void test_ranges_follow_footprints(void)
     }
 }
 
+/* ---- kernels and cores ----------------------------------------------------------------------- */
+
+/* Several kernels and cores: instructions before the first .kernel (kernel
+** main), a repeated name, .core in a .for body, an empty kernel and an empty
+** last section. */
+static const char kernels_src[] = ".buffer A, bf16, 4, 4\n"
+                                  ".buffer C, fp32, 4, 4\n"
+                                  "    DMA_LD spm:0, A, 4, 4, bf16\n"
+                                  ".kernel q_proj\n"
+                                  ".core 1\n"
+                                  "    DMA_LD spm:0, A, 4, 4, bf16\n"
+                                  "    FENCE\n"
+                                  ".core 0\n"
+                                  "    NOP\n"
+                                  ".kernel q_proj ; names repeat\n"
+                                  ".for c = 0, 3\n"
+                                  ".core c + 4\n"
+                                  "    VFILL spm:c*64, 1, 4, 1\n"
+                                  ".endfor\n"
+                                  ".kernel empty\n"
+                                  ".kernel norm\n"
+                                  "    VFILL acc:0, 4, 4, 0\n"
+                                  "    DMA_ST C, acc:0, 4, 4, fp32\n"
+                                  ".core 7\n";
+
+/* What lpsim disasm prints for it: .kernel at each kernel, .core at every section. */
+static const char kernels_disasm[] = "; lpsim program: 9 instructions, 2 buffers, 0 expectations\n"
+                                     ".buffer A, bf16, 4, 4\n"
+                                     ".buffer C, fp32, 4, 4\n"
+                                     ".kernel main\n"
+                                     ".core 0\n"
+                                     "    DMA_LD spm:0x0, A[0, 0], 4, 4, bf16\n"
+                                     ".kernel q_proj\n"
+                                     ".core 1\n"
+                                     "    DMA_LD spm:0x0, A[0, 0], 4, 4, bf16\n"
+                                     "    FENCE\n"
+                                     ".core 0\n"
+                                     "    NOP\n"
+                                     ".kernel q_proj\n"
+                                     ".core 4\n"
+                                     "    VFILL spm:0x0, 1, 4, 1\n"
+                                     ".core 5\n"
+                                     "    VFILL spm:0x40, 1, 4, 1\n"
+                                     ".core 6\n"
+                                     "    VFILL spm:0x80, 1, 4, 1\n"
+                                     ".kernel empty\n"
+                                     ".core 0\n"
+                                     ".kernel norm\n"
+                                     ".core 0\n"
+                                     "    VFILL acc:0x0, 4, 4, 0\n"
+                                     "    DMA_ST C[0, 0], acc:0x0, 4, 4, fp32\n"
+                                     ".core 7\n";
+
+static void test_kernels_round_trip(void)
+{
+    isa_prog p, q, r;
+    char *diag;
+    CU_ASSERT_EQUAL_FATAL(assemble("k.s", kernels_src, &p, &diag), LP_OK);
+    free(diag);
+    static const struct {
+        const char *name;
+        uint32_t first_sec, nsecs;
+    } ks[] = {{"main", 0, 1}, {"q_proj", 1, 2}, {"q_proj", 3, 3}, {"empty", 6, 1}, {"norm", 7, 2}};
+    static const isa_section ss[] = {{0, 0, 0, 1}, {1, 1, 1, 2}, {1, 0, 3, 1}, {2, 4, 4, 1}, {2, 5, 5, 1},
+                                     {2, 6, 6, 1}, {3, 0, 7, 0}, {4, 0, 7, 2}, {4, 7, 9, 0}};
+    CU_ASSERT_EQUAL(p.ninsns, 9);
+    CU_ASSERT_EQUAL_FATAL(p.nkernels, 5);
+    CU_ASSERT_EQUAL_FATAL(p.nsecs, 9);
+    for (size_t i = 0; i < 5; i++) {
+        CU_ASSERT_STRING_EQUAL(p.kernels[i].name, ks[i].name);
+        CU_ASSERT(p.kernels[i].first_sec == ks[i].first_sec && p.kernels[i].nsecs == ks[i].nsecs);
+    }
+    for (size_t i = 0; i < 9; i++)
+        CU_ASSERT(p.secs[i].kernel == ss[i].kernel && p.secs[i].core == ss[i].core && p.secs[i].first == ss[i].first &&
+                  p.secs[i].count == ss[i].count);
+    CU_ASSERT_EQUAL(isa_prog_cores(&p), 8);
+    /* disassembly: pinned, and it assembles to the same bytes */
+    char *text = memtext(asm_disassemble, &p, NULL);
+    CU_ASSERT_STRING_EQUAL(text, kernels_disasm);
+    CU_ASSERT_EQUAL_FATAL(assemble("d.s", text, &q, &diag), LP_OK);
+    CU_ASSERT(same_bytes(&p, &q));
+    free(diag), free(text);
+    /* .lpt: version 3, counts in the header, parses back to the same bytes */
+    uint8_t *b;
+    size_t n;
+    lp_diag msg;
+    CU_ASSERT_FATAL(isa_prog_serialize(&p, &b, &n) == LP_OK);
+    CU_ASSERT_EQUAL(b[8], 3);
+    CU_ASSERT(b[48] == 5 && b[52] == 9);
+    CU_ASSERT_EQUAL(n, 64 + 9 * 32 + 2 * 64 + 5 * 40 + 9 * 24);
+    CU_ASSERT_EQUAL_FATAL(isa_prog_parse(b, n, &r, &msg), LP_OK);
+    CU_ASSERT(same_bytes(&p, &r));
+    text = memtext(asm_disassemble, &r, NULL); /* the file's program disassembles alike */
+    CU_ASSERT_STRING_EQUAL(text, kernels_disasm);
+    free(text);
+    /* the listing marks each section */
+    text = memtext(asm_listing, &r, NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "; kernel 2 q_proj, core 5\n000005  "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "; kernel 3 empty, core 0\n; kernel 4 norm, core 0\n000007  "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "fp32\n; kernel 4 norm, core 7\n"));
+    free(text), free(b);
+    isa_prog_free(&p), isa_prog_free(&q), isa_prog_free(&r);
+    /* a kernel alone, and .core alone: the empty section round-trips */
+    static const char *const small[] = {".kernel a\n", ".core 3\n", ".kernel a\n.kernel b\n", "    NOP\n.core 2\n"};
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++) {
+        CU_ASSERT_EQUAL_FATAL(assemble("k.s", small[i], &p, &diag), LP_OK);
+        free(diag);
+        text = memtext(asm_disassemble, &p, NULL);
+        CU_ASSERT_EQUAL_FATAL(assemble("d.s", text, &q, &diag), LP_OK);
+        CU_ASSERT(p.nkernels > 0 && same_bytes(&p, &q));
+        CU_ASSERT_FATAL(isa_prog_serialize(&p, &b, &n) == LP_OK);
+        CU_ASSERT_EQUAL_FATAL(isa_prog_parse(b, n, &r, &msg), LP_OK);
+        CU_ASSERT(same_bytes(&p, &r));
+        free(diag), free(text), free(b);
+        isa_prog_free(&p), isa_prog_free(&q), isa_prog_free(&r);
+    }
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t fnv1a(const uint8_t *b, size_t n)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* Programs without kernels are written as before kernels existed: version 2,
+** the same bytes (hashes of the files lpsim asm wrote at commit 8b95c4b). */
+static void test_kernels_none_keeps_version_2_bytes(void)
+{
+    static const struct {
+        const char *name;
+        size_t bytes;
+        uint64_t fnv;
+    } pins[] = {
+        {"mx_gemm", 51264, UINT64_C(0x999db116d949c2b4)},
+        {"flash_attention", 47840, UINT64_C(0x9e45fd604d575b2a)},
+        {"pim_gemv", 133056, UINT64_C(0xc9f8f1c49aabaef9)},
+    };
+    for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++) {
+        isa_prog p;
+        uint8_t *b;
+        size_t n;
+        CU_ASSERT_FATAL(example(pins[i].name, &p));
+        CU_ASSERT_EQUAL(p.nkernels, 0);
+        CU_ASSERT_FATAL(isa_prog_serialize(&p, &b, &n) == LP_OK);
+        CU_ASSERT_EQUAL(b[8], 2);
+        if (n != pins[i].bytes || fnv1a(b, n) != pins[i].fnv)
+            fprintf(stderr, "\n  %s: %zu bytes, FNV-1a 0x%016llx", pins[i].name, n, (unsigned long long)fnv1a(b, n));
+        CU_ASSERT_EQUAL(n, pins[i].bytes);
+        CU_ASSERT_EQUAL(fnv1a(b, n), pins[i].fnv);
+        free(b);
+        isa_prog_free(&p);
+    }
+}
+
+/* Each mistake with .kernel and .core, with its exact diagnostic. */
+static const bad_src kernel_srcs[] = {
+    {HDR ".kernel\n", "3:1: error: .kernel takes a name"},
+    {HDR ".kernel a, b\n", "3:12: error: .kernel takes one name, got 2 arguments"},
+    {HDR ".kernel attn now ; a comment\n", "3:14: error: unexpected 'now' after the kernel name"},
+    {HDR ".kernel 2attn\n",
+     "3:9: error: expected a name (ASCII letters, digits, _; at most 31 characters), got '2attn'"},
+    {HDR ".kernel q-proj\n", "3:10: error: unexpected character '-' in a name (ASCII letters, digits, _)"},
+    {HDR ".kernel MMA\n", "3:9: error: 'MMA' is an instruction name"},
+    {HDR ".kernel abcdefghijklmnopqrstuvwxyz_012345\n",
+     "3:9: error: expected a name (ASCII letters, digits, _; at most 31 characters), got "
+     "'abcdefghijklmnopqrstuvwxyz_012345'"},
+    {HDR ".for i = 0, 65537\n.kernel k\n.endfor\n", "4:1: error: more than 65536 kernels"},
+    {HDR ".core\n", "3:1: error: .core takes a core number"},
+    {HDR ".core 65536\n", "3:7: error: a core must be between 0 and 65535, got 65536"},
+    {HDR ".core 2 - 3\n", "3:7: error: a core must be between 0 and 65535, got -1"},
+    {HDR ".core 1, 2\n", "3:10: error: .core takes one core number, got 2 arguments"},
+    {HDR ".core 1 x\n", "3:9: error: unexpected 'x' after the expression"},
+    {HDR ".core N\n", "3:7: error: undefined symbol 'N'"},
+    {HDR ".kernel a\n    NOP\n.core 1\n    NOP\n.core 0\n",
+     "7:7: error: core 0 already has a section in kernel 'a' (from line 4)"},
+    {HDR "    NOP\n.core 0\n", "4:7: error: core 0 already has a section in kernel 'main' (from line 3)"},
+    {HDR ".kernel a\n.for c = 0, 2\n.core 1\n    NOP\n.endfor\n",
+     "5:7: error: core 1 already has a section in kernel 'a' (from line 6)"},
+};
+
+static void test_kernels_diagnostics(void)
+{
+    int bad = 0;
+    for (size_t i = 0; i < sizeof kernel_srcs / sizeof kernel_srcs[0]; i++) {
+        isa_prog p;
+        char *diag, want[512];
+        lp_status st = assemble("k.s", kernel_srcs[i].src, &p, &diag);
+        snprintf(want, sizeof want, "k.s:%s\n", kernel_srcs[i].want);
+        if (st != LP_ERR_PARSE || strcmp(diag, want))
+            lpt_mismatch(&bad, "case %zu:\n    got:  %s    want: %s", i, diag, want);
+        free(diag);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* kernel names are a namespace of their own: a buffer's or a constant's name will do */
+    isa_prog p;
+    char *diag;
+    CU_ASSERT_EQUAL(assemble("k.s", HDR ".equ K, 1\n.kernel A\n.kernel K\n.core K + 1\n", &p, &diag), LP_OK);
+    CU_ASSERT(p.nkernels == 2 && !strcmp(p.kernels[0].name, "A") && p.secs[1].core == 2);
+    isa_prog_free(&p);
+    free(diag);
+}
+
+/* A version 3 file: every check of the kernel and section tables, by damage. */
+static const char damage_src[] = ".buffer A, bf16, 4, 4\n"
+                                 ".kernel a\n"
+                                 "    NOP\n"
+                                 ".core 1\n"
+                                 "    NOP\n"
+                                 "    NOP\n"
+                                 ".kernel b\n"
+                                 ".core 2\n"
+                                 "    NOP\n"
+                                 ".core 5\n";
+
+/* Its layout: header 0-63, 4 instructions 64-191, buffer A 192-255, kernel
+** records a at 256 (first section 288, count 292) and b at 296 (328, 332),
+** section records at 336, 360, 384, 408 (kernel +0, core +4, first +8, count
+** +16): sections 0 (a, core 0, [0,1)), 1 (a, core 1, [1,3)), 2 (b, core 2,
+** [3,4)), 3 (b, core 5, empty). */
+typedef struct patch {
+    size_t at;
+    const char *bytes;
+    size_t n;
+} patch;
+
+#define P(at, s)                                                                                                       \
+    {                                                                                                                  \
+        at, s, sizeof s - 1                                                                                            \
+    }
+
+static const struct {
+    patch p[3];
+    const char *why; /* NULL: accepted, and it round-trips */
+} v3_damage[] = {
+    {{P(48, "\0\0\0\0")}, "version 3 without kernels (byte 48 is 0; a program without kernels is version 2)"},
+    {{P(8, "\2")}, "byte 48 of the header is reserved and must be 0"},
+    {{P(48, "\1\0\1\0")}, "65537 kernels (header byte 48), lpsim's limit is 65536"},
+    {{P(52, "\1")}, "1 sections (header byte 52) for 2 kernels and 4 instructions: expected 2 to 6"},
+    {{P(52, "\7")}, "7 sections (header byte 52) for 2 kernels and 4 instructions: expected 2 to 6"},
+    {{P(52, "\3")}, "the header describes 408 bytes, the file has 432"},
+    {{P(56, "\1")}, "byte 56 of the header is reserved and must be 0"},
+    {{P(63, "\1")}, "byte 63 of the header is reserved and must be 0"},
+    {{P(256, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")}, "kernel 0 (byte 256): name not terminated"},
+    {{P(257, "\0b")}, "kernel 0 (byte 256): bytes after the name must be 0"},
+    {{P(287, "b")}, "kernel 0 (byte 256): bytes after the name must be 0"},
+    {{P(296, "NOP")}, "kernel 1 (byte 296): invalid name"},
+    {{P(296, "\0")}, "kernel 1 (byte 296): invalid name"},
+    {{P(256, "1")}, "kernel 0 (byte 256): invalid name"},
+    {{P(256, "\x80")}, "kernel 0 (byte 256): invalid name"},
+    {{P(328, "\1")}, "kernel 1 (byte 328): its sections begin at 1, expected 2 (right after the previous kernel's)"},
+    {{P(292, "\0")}, "kernel 0 (byte 292): 0 sections, expected 1 to 4"},
+    {{P(332, "\3")}, "kernel 1 (byte 332): 3 sections, expected 1 to 2"},
+    {{P(332, "\1")}, "the kernels hold 3 sections, the header (byte 52) counts 4"},
+    {{P(360, "\1")}, "section 1 (byte 360): kernel 1, but it lies among kernel 0's sections"},
+    {{P(384, "\0")}, "section 2 (byte 384): kernel 0, but it lies among kernel 1's sections"},
+    {{P(340, "\0\0\1\0")}, "section 0 (byte 340): core 65536, lpsim has at most 65536 cores"},
+    {{P(364, "\0")}, "section 1 (byte 364): core 0 has section 0 in kernel 0 already"},
+    {{P(412, "\2")}, "section 3 (byte 412): core 2 has section 2 in kernel 1 already"},
+    {{P(368, "\2")},
+     "section 1 (byte 368): first instruction 2, expected 1 (sections lie back to back in program order)"},
+    {{P(344, "\0\0\0\0\0\0\0\1")},
+     "section 0 (byte 344): first instruction 72057594037927936, expected 0 (sections lie back to back in program "
+     "order)"},
+    {{P(400, "\2")}, "section 2 (byte 400): 2 instructions from 3 run past the program's 4"},
+    {{P(376, "\xff\xff\xff\xff\xff\xff\xff\xff")},
+     "section 1 (byte 376): 18446744073709551615 instructions from 1 run past the program's 4"},
+    {{P(352, "\0"), P(368, "\0"), P(376, "\3")},
+     "section 0 (byte 352): empty, but not the last section of kernel 0 (the assembler writes none such)"},
+    {{P(376, "\1"), P(392, "\2"), P(416, "\3")}, "the sections end at instruction 3, the program has 4"},
+    {{P(388, "\0")}, NULL},       /* a core has a section in each kernel */
+    {{P(412, "\xff\xff")}, NULL}, /* core 65535, the last there is */
+    {{P(296, "b_2")}, NULL},      /* another valid name */
+};
+
+static void test_kernels_lpt_damage(void)
+{
+    isa_prog p, q;
+    uint8_t *b;
+    size_t n;
+    lp_diag msg;
+    char *diag;
+    CU_ASSERT_EQUAL_FATAL(assemble("k.s", damage_src, &p, &diag), LP_OK);
+    free(diag);
+    CU_ASSERT_FATAL(isa_prog_serialize(&p, &b, &n) == LP_OK);
+    CU_ASSERT_EQUAL_FATAL(n, 432);
+    CU_ASSERT_EQUAL_FATAL(isa_prog_parse(b, n, &q, &msg), LP_OK);
+    isa_prog_free(&q);
+    int bad = 0;
+    for (size_t i = 0; i < sizeof v3_damage / sizeof v3_damage[0]; i++) {
+        uint8_t *c = malloc(n);
+        memcpy(c, b, n);
+        for (int k = 0; k < 3 && v3_damage[i].p[k].bytes; k++)
+            memcpy(c + v3_damage[i].p[k].at, v3_damage[i].p[k].bytes, v3_damage[i].p[k].n);
+        lp_status st = isa_prog_parse(c, n, &q, &msg);
+        if (!v3_damage[i].why) {
+            uint8_t *d;
+            size_t dn;
+            if (st != LP_OK) {
+                lpt_mismatch(&bad, "case %zu: refused: %s", i, msg.msg);
+            } else {
+                CU_ASSERT_FATAL(isa_prog_serialize(&q, &d, &dn) == LP_OK);
+                if (dn != n || memcmp(c, d, n)) lpt_mismatch(&bad, "case %zu: accepted but does not round-trip", i);
+                free(d);
+                isa_prog_free(&q);
+            }
+        } else if (st != LP_ERR_PARSE || strcmp(msg.msg, v3_damage[i].why)) {
+            lpt_mismatch(&bad, "case %zu:\n    got:  %s\n    want: %s", i, st ? msg.msg : "(accepted)",
+                         v3_damage[i].why);
+            if (!st) isa_prog_free(&q);
+        }
+        free(c);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    /* every prefix refused; random flips in the header and the tables refused or round-tripping */
+    int accepted = 0, flips_ok = 0;
+    for (size_t len = 0; len < n; len++) accepted += isa_prog_parse(b, len, &q, &msg) == LP_OK;
+    CU_ASSERT_EQUAL(accepted, 0);
+    for (int t = 0; t < 4000; t++) {
+        uint8_t *c = malloc(n);
+        memcpy(c, b, n);
+        uint64_t r = lp_rng_u64(77, (uint64_t)t);
+        size_t at = t % 8 ? 256 + (size_t)(r % (n - 256)) : (size_t)(r % 64);
+        c[at] ^= (uint8_t)(1u << ((r >> 32) % 8));
+        if (isa_prog_parse(c, n, &q, &msg) == LP_OK) {
+            uint8_t *d;
+            size_t dn;
+            CU_ASSERT_FATAL(isa_prog_serialize(&q, &d, &dn) == LP_OK);
+            if (dn != n || memcmp(c, d, n)) lpt_mismatch(&bad, "flip at %zu accepted but does not round-trip", at);
+            char *text = memtext(asm_disassemble, &q, NULL);
+            isa_prog s;
+            if (assemble("d.s", text, &s, &diag) != LP_OK || !same_bytes(&q, &s))
+                lpt_mismatch(&bad, "flip at %zu: the disassembly does not reassemble alike", at);
+            else
+                isa_prog_free(&s);
+            free(diag), free(text), free(d);
+            isa_prog_free(&q);
+            flips_ok++;
+        }
+        free(c);
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(flips_ok > 0 && flips_ok < 4000); /* names and cores may change; structure may not */
+    free(b);
+    isa_prog_free(&p);
+}
+
 /* ---- through the commands ------------------------------------------------------------------ */
 
 static void write_text(const char *path, const char *text)
@@ -751,5 +1102,9 @@ CU_TestInfo lpt_isa_tests[] = {
     {"reference/page_is_generated", test_reference_page_is_generated},
     {"ranges/follow_footprints", test_ranges_follow_footprints},
     {"commands/asm_disasm_round_trip", test_asm_disasm_commands_round_trip},
+    {"kernels/round_trip", test_kernels_round_trip},
+    {"kernels/none_keeps_version_2_bytes", test_kernels_none_keeps_version_2_bytes},
+    {"kernels/diagnostics", test_kernels_diagnostics},
+    {"kernels/lpt_damage", test_kernels_lpt_damage},
     CU_TEST_INFO_NULL,
 };

@@ -320,7 +320,7 @@ static const bad_src directive_srcs[] = {
     {HDR ".data R, hex \"\x1b[2Jx.hex\"\n", "4:14: error: cannot read '\\x1b[2Jx.hex': No such file or directory"},
     {HDR ".\xc3\xa9quate X, 1\n", "4:1: error: unknown directive '.\xc3\xa9quate' (directives: .buffer .data .expect "
                                   ".enddata .equ .for .endfor .spm "
-                                  ".acc)"},
+                                  ".acc .kernel .core)"},
     {HDR ".expect R, inline, relerr 1e-400\n.enddata\n",
      "4:27: error: relerr 1e-400: nonzero but rounds to 0 in a double"},
     {HDR ".expect R, inline, maxulp \xc3\xa9\n.enddata\n",
@@ -400,8 +400,8 @@ static const bad_src directive_srcs[] = {
     {HDR ".acc 0x1000001\n", "4:6: error: the size must be between 1 and 16777216, got 16777217"},
     {HDR ".SPM\n", "4:1: error: .SPM takes one size in bytes"},
     {HDR ".acc 1, 2\n", "4:1: error: .acc takes one size in bytes"},
-    {HDR "  .fr i = 0, 4\n",
-     "4:3: error: unknown directive '.fr' (directives: .buffer .data .expect .enddata .equ .for .endfor .spm .acc)"},
+    {HDR "  .fr i = 0, 4\n", "4:3: error: unknown directive '.fr' (directives: .buffer .data .expect .enddata .equ "
+                             ".for .endfor .spm .acc .kernel .core)"},
 };
 
 static void test_directive_diagnostics(void)

@@ -117,6 +117,7 @@ static void test_stable_codes_are_pinned(void)
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
         CU_ASSERT_STRING_EQUAL(isa_rule_name((isa_rule)rules[i].code), rules[i].name);
     CU_ASSERT_EQUAL(ISA_TRACE_VERSION, 2);
+    CU_ASSERT_EQUAL(ISA_TRACE_VERSION_KERNELS, 3); /* version 2 plus kernel and section tables */
 }
 
 /* ---- architecture files ------------------------------------------------------------------ */
