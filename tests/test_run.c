@@ -183,8 +183,8 @@ static void test_split_k_in_cycles(void)
 {
     char dir[64], *j = NULL;
     char *arch = quad_path(dir, sizeof dir);
-    figs one = figures(arch, "gemm M=64 N=64 K=4096 in=bf16 out=fp32 tk=256 split_k=1", "--timing-only");
-    figs four = figures(arch, "gemm M=64 N=64 K=4096 in=bf16 out=fp32 tk=256 split_k=4", "--timing-only");
+    figs one = figures(arch, "gemm M=64 N=64 K=4096 in=bf16 out=fp32 tm=64 tn=64 tk=256 split_k=1", "--timing-only");
+    figs four = figures(arch, "gemm M=64 N=64 K=4096 in=bf16 out=fp32 tm=64 tn=64 tk=256 split_k=4", "--timing-only");
     fprintf(stderr, "\n  split-K: 1 part %.0f, 4 parts %.0f cycles", one.cycles, four.cycles);
     CU_ASSERT(one.cycles >= 16384);
     CU_ASSERT(four.cycles < 0.35 * one.cycles);
@@ -192,7 +192,7 @@ static void test_split_k_in_cycles(void)
     CU_ASSERT(four.cores[0] == 4 && four.cores[1] == 1);
     char args[256];
     snprintf(args, sizeof args, "--arch '%s' --timing-only", arch);
-    CU_ASSERT_EQUAL(run_json(args, "gemm M=64 N=64 K=4096 in=bf16 out=fp32 tk=256 split_k=4", &j), 0);
+    CU_ASSERT_EQUAL(run_json(args, "gemm M=64 N=64 K=4096 in=bf16 out=fp32 tm=64 tn=64 tk=256 split_k=4", &j), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"name\": \"reduce\""));
     free(j);
     unlink(arch);
