@@ -82,22 +82,116 @@ static const char *const shapes[] = {
     "gemm M=64 N=64 K=64 in=mxfp8_e4m3 out=fp32",    "gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=bf16",
 };
 
+/* B's layouts: nk (the default: N x K, plain tiles loaded by DMA_LDT) and kn. */
+static const char *const layouts[] = {" layout=nk", " layout=kn"};
+
 static void test_programs_match_on_every_preset(void)
 {
+    char text[160];
     for (int p = 0; p < 3; p++)
-        for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) expect_match(shapes[i], presets[p], NULL);
+        for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++)
+            for (int l = 0; l < 2; l++) {
+                snprintf(text, sizeof text, "%s%s", shapes[i], layouts[l]);
+                expect_match(text, presets[p], NULL);
+            }
 }
 
 /* Small tiles force edge tiles in M, N and K, several K tiles, both orders,
-** and the resident-operand case (one K tile). */
+** and the resident-operand case (one K tile), in both layouts of B. */
 static void test_edge_tiles_and_orders_match(void)
 {
-    static const wl_gemm_over over[] = {
-        {32, 32, 32, WL_ORDER_MN, 1}, {32, 32, 32, WL_ORDER_NM, 1}, {64, 32, 0, WL_ORDER_MN, 1}, {32, 64, 0, WL_ORDER_NM, 1}};
-    for (int i = 0; i < 4; i++) {
-        expect_match("gemm M=100 N=70 K=50 in=bf16 out=bf16", "edge-mx", &over[i]);
-        expect_match("gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=fp32", "h100", &over[i]);
+    static const wl_gemm_over over[] = {{32, 32, 32, WL_ORDER_MN, 1},
+                                        {32, 32, 32, WL_ORDER_NM, 1},
+                                        {64, 32, 0, WL_ORDER_MN, 1},
+                                        {32, 64, 0, WL_ORDER_NM, 1}};
+    char text[160];
+    for (int i = 0; i < 4; i++)
+        for (int l = 0; l < 2; l++) {
+            snprintf(text, sizeof text, "gemm M=100 N=70 K=50 in=bf16 out=bf16%s", layouts[l]);
+            expect_match(text, "edge-mx", &over[i]);
+            snprintf(text, sizeof text, "gemm M=100 N=70 K=50 in_a=bf16 in_b=fp8_e4m3fn out=fp32%s", layouts[l]);
+            expect_match(text, "b200-mx", &over[i]);
+            snprintf(text, sizeof text, "gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=fp32%s", layouts[l]);
+            expect_match(text, "h100", &over[i]);
+        }
+}
+
+/* Several cores (the multi-core path, one section a core): C tiles dealt
+** over 3 and 5 cores of h100 and b200-mx, edge tiles included, each layout. */
+static void test_cores_match_in_both_layouts(void)
+{
+    static const wl_gemm_over over[] = {{32, 32, 32, WL_ORDER_MN, 3}, {64, 32, 0, WL_ORDER_NM, 5}};
+    char text[160];
+    for (int i = 0; i < 2; i++)
+        for (int l = 0; l < 2; l++) {
+            snprintf(text, sizeof text, "gemm M=100 N=70 K=50 in=bf16 out=bf16%s", layouts[l]);
+            expect_match(text, "h100", &over[i]);
+            snprintf(text, sizeof text, "gemm M=100 N=70 K=64 in=fp8_e4m3fn out=fp32%s", layouts[l]);
+            expect_match(text, "b200-mx", &over[i]);
+        }
+}
+
+/* Instructions of each DMA kind in p. */
+static void count_dma(const isa_prog *p, uint64_t *ld, uint64_t *ldt)
+{
+    *ld = *ldt = 0;
+    for (size_t i = 0; i < p->ninsns; i++) {
+        uint8_t op = p->code[i * ISA_WORD_BYTES];
+        *ld += op == isa_get(ISA_DMA_LD)->opcode;
+        *ldt += op == isa_get(ISA_DMA_LDT)->opcode;
     }
+}
+
+/* layout=nk stores a plain B as N x K and loads each of its tiles with one
+** DMA_LDT in place of kn's DMA_LD: the same mapping (tiles, traffic,
+** instruction count), the same number of loads, the same expected C for a
+** seed (B is the same matrix, stored transposed), and the same cycles. MX
+** keeps B N x K with DMA_LD whatever the layout. On one core and on 4. */
+static void test_layouts_differ_only_in_how_b_is_stored(void)
+{
+    static const char *const texts[] = {"gemm M=100 N=70 K=50 in=bf16 out=bf16",
+                                        "gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=fp32"};
+    static const wl_gemm_over over[] = {{32, 32, 32, WL_ORDER_MN, 1}, {32, 32, 32, WL_ORDER_NM, 4}};
+    char text[160];
+    for (int t = 0; t < 2; t++)
+        for (int o = 0; o < 2; o++) {
+            arch_cfg *a = arch("h100");
+            wl_gemm_map m[2];
+            isa_prog p[2];
+            uint64_t ld[2], ldt[2];
+            double cycles[2];
+            for (int l = 0; l < 2; l++) {
+                snprintf(text, sizeof text, "%s%s", texts[t], layouts[l]);
+                wl_spec s = spec(text);
+                CU_ASSERT_FATAL(wl_map_gemm_over(&s, a, &over[o], &m[l], NULL) == LP_OK);
+                CU_ASSERT_FATAL(wl_gen_gemm(&s, a, &m[l], 11, true, &p[l], NULL) == LP_OK);
+                count_dma(&p[l], &ld[l], &ldt[l]);
+                char *json = NULL;
+                CU_ASSERT_EQUAL(gen_and_exec(text, "h100", &over[o], "--timing-only", &json), 0);
+                cycles[l] = lpt_json_num(json, "cycles");
+                free(json);
+            }
+            bool mx = t == 1;
+            CU_ASSERT(m[0].b_nk && m[1].b_nk == mx);
+            CU_ASSERT(m[0].tm == m[1].tm && m[0].tn == m[1].tn && m[0].tk == m[1].tk && m[0].order == m[1].order);
+            CU_ASSERT(m[0].traffic_bytes == m[1].traffic_bytes && m[0].insns == m[1].insns);
+            CU_ASSERT_EQUAL(p[0].ninsns, p[1].ninsns);
+            CU_ASSERT_EQUAL(ld[0] + ldt[0], ld[1] + ldt[1]);
+            CU_ASSERT_EQUAL(ldt[1], 0);
+            /* nk plain: one B tile per K step of each C tile (4 x 3 C tiles, 2 K tiles) */
+            CU_ASSERT_EQUAL(ldt[0], mx ? 0 : 4 * 3 * 2);
+            const isa_buffer *b0 = &p[0].bufs[1], *b1 = &p[1].bufs[1];
+            CU_ASSERT(!strcmp(b0->name, "B") && b0->rows == 70 && b0->cols == m[0].k);
+            CU_ASSERT(b1->rows == (mx ? 70 : m[1].k) && b1->cols == (mx ? m[1].k : 70));
+            /* C's expectation: the same bytes */
+            CU_ASSERT_FATAL(p[0].nexpects == 1 && p[1].nexpects == 1);
+            const isa_buffer *c0 = &p[0].bufs[p[0].expects[0].buf];
+            size_t cbytes = (size_t)c0->rows * c0->cols * (m[0].fout.bits < 32 ? 2 : 4);
+            CU_ASSERT(!memcmp(p[0].data + p[0].expects[0].data_off, p[1].data + p[1].expects[0].data_off, cbytes));
+            CU_ASSERT(cycles[0] == cycles[1] && cycles[0] > 0);
+            isa_prog_free(&p[0]), isa_prog_free(&p[1]);
+            arch_free(a);
+        }
 }
 
 /* An exact matrix unit: the expectation is bitexact, K tile by K tile. */
@@ -297,6 +391,8 @@ CU_TestInfo lpt_gemmgen_tests[] = {
     {"map/refusals_name_what_is_supported", test_refusals_name_what_is_supported},
     {"gen/programs_match_on_every_preset", test_programs_match_on_every_preset},
     {"gen/edge_tiles_and_orders_match", test_edge_tiles_and_orders_match},
+    {"gen/cores_match_in_both_layouts", test_cores_match_in_both_layouts},
+    {"gen/layouts_differ_only_in_how_b_is_stored", test_layouts_differ_only_in_how_b_is_stored},
     {"gen/exact_unit_is_bitexact", test_exact_unit_is_bitexact},
     {"gen/cycles_scale_with_k", test_cycles_scale_with_k},
     {"gen/disassembly_reassembles", test_disassembly_reassembles},

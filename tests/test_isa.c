@@ -663,6 +663,17 @@ static void test_ranges_follow_footprints(void)
     CU_ASSERT(r[0].space == MEM_ACC && r[0].write && !r[0].read && r[0].addr == 0x40 && r[0].row_bytes == 20);
     CU_ASSERT(r[1].space == MEM_DRAM && r[1].read && r[1].addr == 0x1000 && r[1].rows == 4 && r[1].row_bytes == 20 &&
               r[1].pitch == 200);
+    /* DMA_LDT: the same DRAM tile, written as a dense 10 x 4 tile */
+    isa_insn ldt = {ISA_DMA_LDT,
+                    {ISA_MEM_ACC | 0x40, 0x1000 | (UINT64_C(100) << ISA_DRAM_ADDR_BITS), 4, 10, isa_fmt_code(&bf)}};
+    CU_ASSERT_EQUAL_FATAL(isa_ranges(&ldt, r), 2);
+    CU_ASSERT(r[0].space == MEM_ACC && r[0].write && !r[0].read && r[0].addr == 0x40 && r[0].rows == 10 &&
+              r[0].row_bytes == 8 && r[0].pitch == 8);
+    CU_ASSERT(r[1].space == MEM_DRAM && r[1].read && r[1].addr == 0x1000 && r[1].rows == 4 && r[1].row_bytes == 20 &&
+              r[1].pitch == 200);
+    unit_op op;
+    isa_to_op(&ldt, &op);
+    CU_ASSERT(op.what == UNIT_OP_LOAD_T && op.rows == 4 && op.cols == 10 && op.dst.rows == 10 && op.src.rows == 4);
     isa_insn q = {ISA_MXQ, {0, 0x800, ISA_MEM_ACC, 8, 64, MX_FP4_E2M1, MF_RNE}};
     CU_ASSERT_EQUAL_FATAL(isa_ranges(&q, r), 3);
     CU_ASSERT(r[1].rows == 8 && r[1].row_bytes == 2); /* scales: 64/32 per row */

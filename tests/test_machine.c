@@ -3,14 +3,18 @@
 ** (sim/machine.c): the example kernels compute what their independent
 ** references say, a kernel with a planted mistake is caught, and the PIM
 ** arrays (run by the functional machine only) load, multiply and convert as
-** pim.h says, on small kernels whose expected outputs are derived by hand.
+** pim.h says, on small kernels whose expected outputs are derived by hand;
+** DMA_LDT transposes tiles of every element width bit for bit through
+** `lpsim exec`, against a plain reference loop.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "asm.h"
+#include "lp_rng.h"
 #include "lp_test.h"
 #include "machine.h"
 
@@ -262,6 +266,113 @@ static void test_mma_reads_each_operand_in_its_format(void)
                     0);
 }
 
+/* ---- DMA_LDT through lpsim exec -------------------------------------------------------------- */
+
+/* One transposing load: a rows x cols tile at X[r0, c0] of an R x C buffer of
+** fmt (eb bytes an element, codes below 2^bits) into a dense cols x rows tile
+** at dst. */
+typedef struct ldt_case {
+    const char *fmt;
+    int eb, bits;
+    int R, C, r0, c0, rows, cols;
+    const char *dst;
+} ldt_case;
+
+static const ldt_case ldt_cases[] = {
+    {"bf16", 2, 16, 3, 5, 0, 0, 3, 5, "spm:0x40"},       /* the whole of a 3 x 5 buffer */
+    {"bf16", 2, 16, 9, 11, 2, 3, 5, 3, "acc:0x100"},     /* an inner tile: the pitch is 11, not 3 */
+    {"fp8_e4m3fn", 1, 8, 1, 37, 0, 0, 1, 37, "spm:0x3"}, /* 1 x N: an unaligned byte address */
+    {"fp8_e4m3fn", 1, 8, 6, 40, 1, 7, 1, 33, "spm:0"},   /* 1 x N inside a wider buffer */
+    {"fp8_e5m2", 1, 8, 7, 13, 1, 2, 6, 11, "spm:0x201"}, /* odd both ways */
+    {"fp32", 4, 32, 29, 1, 0, 0, 29, 1, "acc:0"},        /* N x 1 */
+    {"fp32", 4, 32, 20, 9, 3, 4, 17, 1, "spm:0x80"},     /* N x 1 inside a buffer */
+    {"fp32", 4, 32, 8, 8, 1, 1, 7, 6, "spm:0x400"},      /* float32 elements, 7 x 6 */
+    {"fp4_e2m1fn", 1, 4, 5, 9, 0, 1, 4, 7, "spm:0x11"},  /* sub-byte: one element a byte in memory */
+    {"int4", 1, 4, 3, 70, 0, 2, 3, 67, "spm:0"},         /* sub-byte, wider than a bank row */
+    {"fp6_e3m2fn", 1, 6, 4, 4, 0, 0, 4, 4, "acc:0x10"},  /* sub-byte, square */
+};
+
+/* The kernel of case t: X holds seeded codes; Y (cols + 1) x rows is loaded
+** to dst first (guard codes), then DMA_LDT writes its first cols rows and Y
+** is stored back, so the guard row must come back untouched. Its expectation
+** is the plain reference want[c][r] = X[r0 + r][c0 + c], with element flip
+** (>= 0) off by one bit. Returns the kernel text (malloc'd). */
+static char *ldt_kernel(const ldt_case *t, uint64_t seed, int flip)
+{
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    CU_ASSERT_FATAL(f != NULL);
+    int dig = t->eb * 2, yr = t->cols + 1, yc = t->rows;
+    uint32_t mask = t->bits == 32 ? 0xffffffffu : (1u << t->bits) - 1, guard = 0x5a5a5a5au & mask;
+    uint32_t *x = malloc(sizeof *x * (size_t)(t->R * t->C));
+    CU_ASSERT_FATAL(x != NULL);
+    for (int i = 0; i < t->R * t->C; i++) x[i] = (uint32_t)lp_rng_u64(seed, (uint64_t)i) & mask;
+    fprintf(f, ".buffer X, %s, %d, %d\n.buffer Y, %s, %d, %d\n.data X, inline\n", t->fmt, t->R, t->C, t->fmt, yr, yc);
+    for (int i = 0; i < t->R * t->C; i++) fprintf(f, "%0*x%c", dig, (unsigned)x[i], i % 16 == 15 ? '\n' : ' ');
+    fprintf(f, "\n.enddata\n.data Y, inline\n");
+    for (int i = 0; i < yr * yc; i++) fprintf(f, "%0*x ", dig, (unsigned)guard);
+    fprintf(f, "\n.enddata\n.expect Y, inline, bitexact\n");
+    for (int c = 0; c < yr; c++) {
+        for (int r = 0; r < yc; r++) {
+            uint32_t w = c < t->cols ? x[(t->r0 + r) * t->C + t->c0 + c] : guard;
+            if (c * yc + r == flip) w ^= 1;
+            fprintf(f, "%0*x ", dig, (unsigned)w);
+        }
+        fputc('\n', f);
+    }
+    fprintf(f, ".enddata\n    DMA_LD %s, Y[0, 0], %d, %d, %s\n", t->dst, yr, yc, t->fmt);
+    fprintf(f, "    DMA_LDT %s, X[%d, %d], %d, %d, %s\n", t->dst, t->r0, t->c0, t->rows, t->cols, t->fmt);
+    fprintf(f, "    DMA_ST Y[0, 0], %s, %d, %d, %s\n    HALT\n", t->dst, yr, yc, t->fmt);
+    CU_ASSERT_FATAL(fclose(f) == 0);
+    free(x);
+    return text;
+}
+
+/* Run kernel text with `lpsim exec --arch edge-mx`; the exit status, the
+** report in *out (malloc'd). */
+static int exec_text(const char *text, char **out)
+{
+    char dir[] = "/tmp/lpt_ldt_XXXXXX", path[64], cmd[128], *err;
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/k.s", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    CU_ASSERT(fputs(text, f) >= 0);
+    CU_ASSERT_FATAL(fclose(f) == 0);
+    snprintf(cmd, sizeof cmd, "exec --arch edge-mx '%s'", path);
+    int rc = lpt_run(cmd, "", 0, out, &err);
+    if (rc != 0 && rc != 1) fprintf(stderr, "\n  lpsim exec: status %d: %.1000s", rc, err);
+    free(err);
+    unlink(path);
+    rmdir(dir);
+    return rc;
+}
+
+/* Every case matches its reference bit for bit, guard row included; with one
+** expected bit flipped (an element whose row and column differ where the tile
+** has both, so that a swapped r and c cannot pass either) the run exits 1 and
+** the report names that element. */
+static void test_dma_ldt_transposes_bit_for_bit(void)
+{
+    for (size_t i = 0; i < sizeof ldt_cases / sizeof ldt_cases[0]; i++) {
+        const ldt_case *t = &ldt_cases[i];
+        for (int flipped = 0; flipped < 2; flipped++) {
+            int flip = flipped ? (t->rows > 1 && t->cols > 1 ? t->rows + 1 : 0) : -1; /* Y[1, 1] or Y[0, 0] */
+            char *k = ldt_kernel(t, 0x1d7 + i, flip), *out = NULL, line[64];
+            int rc = exec_text(k, &out);
+            snprintf(line, sizeof line, "  Y[%d, %d]: expected ", flip < 0 ? 0 : flip / t->rows,
+                     flip < 0 ? 0 : flip % t->rows);
+            bool ok = flipped ? rc == 1 && strstr(out, line) && strstr(out, "Y: 1 of ") : rc == 0;
+            if (!ok)
+                fprintf(stderr, "\n  DMA_LDT case %zu (%s %d x %d)%s: status %d:\n%.2000s", i, t->fmt, t->rows, t->cols,
+                        flipped ? ", one bit flipped" : "", rc, out);
+            CU_ASSERT(ok);
+            free(k), free(out);
+        }
+    }
+}
+
 /* ---- the check of expected outputs ------------------------------------------------------------ */
 
 /* No instructions: the buffers keep their initial data. Y = [-4, -2, 1, 0]
@@ -295,6 +406,7 @@ CU_TestInfo lpt_machine_tests[] = {
     {"examples/planted_mistakes_are_caught", test_planted_mistakes_are_caught},
     {"expect/relerr_treats_nan_and_inf_as_values", test_relerr_treats_nan_and_inf_as_values},
     {"tc/mma_reads_each_operand_in_its_format", test_mma_reads_each_operand_in_its_format},
+    {"dma/ldt_transposes_bit_for_bit", test_dma_ldt_transposes_bit_for_bit},
     {"pim/gemv_sums_in_double", test_pim_gemv_sums_in_double},
     {"pim/load_follows_the_buffer_pitch", test_pim_load_follows_the_buffer_pitch},
     {"pim/convert_rounds_the_held_weights", test_pim_convert_rounds_the_held_weights},

@@ -129,6 +129,17 @@ static const bad_src operand_srcs[] = {
     {HDR "    DMA_ST C[0, 0], acc:0, 4, 4, bf16\n", "4:34: error: format bf16 does not match buffer C (fp32)"},
     {HDR "    DMA_LD acc:0, C[61, 62], 4, 2, fp32\n",
      "4:19: error: tile 4 x 2 at C[61, 62] runs past the buffer's 64 x 64 elements"},
+    /* DMA_LDT: the DRAM tile is rows x cols, the buffer tile cols x rows */
+    {HDR "    DMA_LDT spm:0, R[1, 2], 2, 4, fp8_e4m3fn\n",
+     "4:20: error: tile 2 x 4 at R[1, 2] runs past the buffer's 3 x 5 elements"},
+    {HDR "    DMA_LDT spm:0, R[0, 1], 3, 5, fp8_e4m3fn\n",
+     "4:20: error: tile 3 x 5 at R[0, 1] runs past the buffer's 3 x 5 elements"},
+    {HDR "    DMA_LDT spm:0xffffe8, C[0, 0], 2, 4, fp32\n",
+     "4:13: error: DMA_LDT operand 1 (dst): tile of 32 bytes at 0xffffe8 runs past the 16 MiB address space"},
+    {HDR "    DMA_LDT acc:2, C[0, 0], 3, 1, fp32\n",
+     "4:13: error: DMA_LDT operand 1 (dst): address 0x2 is not aligned to the 4-byte elements of its tile"},
+    {HDR "    DMA_LDT spm:0, A[0, 0], 4, 4, fp32\n", "4:35: error: format fp32 does not match buffer A (bf16)"},
+    {HDR "    DMA_LDT spm:0, A[0, 0], 4, 0, bf16\n", "4:32: error: a dimension must be between 1 and 65535, got 0"},
     {HDR "    VADD spm:0, spm:0x100, pim:0, 4, 4\n",
      "4:28: error: operand 3 of VADD (b) must be an scratchpad or accumulator-buffer byte address (spm:EXPR | "
      "acc:EXPR), got 'pim:0'"},

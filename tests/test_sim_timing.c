@@ -283,13 +283,16 @@ static void test_dma_face_latency_and_bytes_round_up(void)
     CU_ASSERT_EQUAL(dma_face(a, 1), 103);
     /* the DMA unit's timing face counts the tile's bytes, not its rows at the
     ** buffer's pitch: 3 rows of 10 bytes from a 40-byte-wide buffer are 30
-    ** bytes, 102 + ceil(30 / 24) = 104 cycles, loading or storing */
+    ** bytes, 102 + ceil(30 / 24) = 104 cycles, loading, storing, or loading
+    ** transposed into a dense 10 x 3 tile */
     const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_DMA);
     mem_range dram = {.space = MEM_DRAM, .rows = 3, .row_bytes = 10, .pitch = 40},
-              tile = {.space = MEM_SPM, .rows = 3, .row_bytes = 10, .pitch = 10};
-    unit_op ops[2] = {{.what = UNIT_OP_LOAD, .dst = tile, .src = dram},
-                      {.what = UNIT_OP_STORE, .dst = dram, .src = tile}};
-    for (int i = 0; i < 2; i++) {
+              tile = {.space = MEM_SPM, .rows = 3, .row_bytes = 10, .pitch = 10},
+              tile_t = {.space = MEM_SPM, .rows = 10, .row_bytes = 3, .pitch = 3};
+    unit_op ops[3] = {{.what = UNIT_OP_LOAD, .dst = tile, .src = dram},
+                      {.what = UNIT_OP_STORE, .dst = dram, .src = tile},
+                      {.what = UNIT_OP_LOAD_T, .dst = tile_t, .src = dram, .rows = 3, .cols = 10}};
+    for (int i = 0; i < 3; i++) {
         unit_timing t;
         CU_ASSERT_FATAL(unit_kind_get(u->kind)->faces->timing(a, u->cfg, &ops[i], &t, NULL) == LP_OK);
         CU_ASSERT_EQUAL(t.cycles, 104);
@@ -477,6 +480,53 @@ static void test_dma_system_groups_wait_for_unaligned_bank_writes(void)
     free(j);
 }
 
+/* DMA_LDT is timed as DMA_LD of the same tile (dma.h): the same bursts, and
+** the buffer side written as the one span of the dense transposed tile, which
+** has the bytes and the address of DMA_LD's. Every figure of the run agrees,
+** on the tiles of the two tests above (129 c and 240 c), an inner bf16 tile
+** into the accumulator buffer, and packed fp4 (4 bits an element in the banks
+** and in DRAM). */
+static void test_dma_system_ldt_takes_the_cycles_of_ld(void)
+{
+    static const struct {
+        int spm_banks, bytes_per_cycle;
+        const char *decl, *dst, *tile, *fmt;
+        double cycles; /* pinned where a test above derives it; 0: not pinned */
+    } cases[] = {
+        {4, 7, ".buffer D, fp8_e4m3fn, 5, 41\n", "spm:8", "D[0, 0], 5, 41", "fp8_e4m3fn", 129},
+        {1, 24, ".buffer E, fp8_e4m3fn, 21, 80\n", "spm:9", "E[0, 0], 21, 80", "fp8_e4m3fn", 240},
+        {4, 7, ".buffer B, bf16, 40, 30\n", "acc:0x24", "B[3, 5], 33, 17", "bf16", 0},
+        {4, 7, ".buffer F, fp4_e2m1fn, 64, 100\n", "spm:0x101", "F[1, 2], 63, 97", "fp4_e2m1fn", 0},
+    };
+    static const char *const fields[] = {"cycles",
+                                         "busy_cycles.dma",
+                                         "stall_cycles.dma",
+                                         "dram_bytes",
+                                         "spm_bytes",
+                                         "acc_bytes",
+                                         "energy_breakdown_pj.dram",
+                                         "energy_breakdown_pj.spm",
+                                         "energy_breakdown_pj.acc",
+                                         "energy_pj"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        knobs k = SYS;
+        k.spm_banks = cases[i].spm_banks, k.bytes_per_cycle = cases[i].bytes_per_cycle;
+        char src[2][512];
+        for (int t = 0; t < 2; t++)
+            snprintf(src[t], sizeof src[t], "%s    %s %s, %s, %s\n    HALT\n", cases[i].decl, t ? "DMA_LDT" : "DMA_LD",
+                     cases[i].dst, cases[i].tile, cases[i].fmt);
+        char *ld = exec_sim(&k, src[0]), *ldt = exec_sim(&k, src[1]);
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+            double a = lpt_json_num(ld, fields[f]), b = lpt_json_num(ldt, fields[f]);
+            if (a != b) fprintf(stderr, "\n  case %zu: %s: DMA_LD %.17g, DMA_LDT %.17g", i, fields[f], a, b);
+            CU_ASSERT(a == b);
+        }
+        if (cases[i].cycles) CU_ASSERT(lpt_json_num(ldt, "cycles") == cases[i].cycles);
+        CU_ASSERT(lpt_json_num(ldt, "dram_bytes") > 0);
+        free(ld), free(ldt);
+    }
+}
+
 /* Two engines of 24 bytes a cycle, each alone DRAM-bound (80 bytes: 5120 ps
 ** on the channel, 4 c = 3200 ps in the engine), two DMA_LD of 160 bytes (2
 ** bursts) to spm:0 and spm:480, issued at 0 and 800 ps:
@@ -660,6 +710,7 @@ CU_TestInfo lpt_simtiming_tests[] = {
     {"dma/system_latency_and_partial_bursts_round_up", test_dma_system_latency_and_partial_bursts_round_up},
     {"dma/system_groups_wait_for_unaligned_bank_writes", test_dma_system_groups_wait_for_unaligned_bank_writes},
     {"dma/system_engines_share_dram_bandwidth", test_dma_system_engines_share_dram_bandwidth},
+    {"dma/system_ldt_takes_the_cycles_of_ld", test_dma_system_ldt_takes_the_cycles_of_ld},
     {"banks/system_unaligned_operands_one_and_two_ports", test_banks_system_unaligned_operands_with_one_and_two_ports},
     {"banks/system_chunks_land_on_their_own_banks", test_banks_system_chunks_land_on_their_own_banks},
     {"stalls/system_mma_waiting_on_dma_counts_dma", test_stalls_system_mma_waiting_on_dma_counts_dma},

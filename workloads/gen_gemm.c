@@ -1,7 +1,7 @@
 /*
-** gen_gemm.c — the program of a single-core GEMM mapping (map_gemm.h): the
-** tile loops as DMA_LD / MMA (or MMA_MX) / DMA_ST, and in functional mode
-** seeded inputs with the expected output.
+** gen_gemm.c — the program of a GEMM mapping (map_gemm.h): the tile loops as
+** DMA_LD (DMA_LDT for the tiles of a B stored N x K) / MMA (or MMA_MX) /
+** DMA_ST, and in functional mode seeded inputs with the expected output.
 **
 ** The expected C comes from the dot model's "exact" preset, a reference that
 ** shares nothing with the mapping: bitexact where the matrix unit is exact too
@@ -44,10 +44,17 @@ static uint64_t dram(const gen *g, int b, uint64_t r, uint64_t c)
     return (x->addr + (r * x->cols + c) * (uint64_t)isa_elem_bytes(&f)) | ((uint64_t)x->cols << 40);
 }
 
-static void load(gen *g, uint32_t spm, int b, uint64_t r, uint64_t c, uint64_t rows, uint64_t cols)
+/* The rows x cols tile at (r, c) of buffer b into the dense tile at spm, as
+** it is (DMA_LD) or transposed, cols x rows (DMA_LDT). */
+static void load_as(gen *g, isa_op op, uint32_t spm, int b, uint64_t r, uint64_t c, uint64_t rows, uint64_t cols)
 {
     uint64_t v[] = {spm, dram(g, b, r, c), rows, cols, g->p->bufs[b].fmt};
-    emit(g, ISA_DMA_LD, v, 5);
+    emit(g, op, v, 5);
+}
+
+static void load(gen *g, uint32_t spm, int b, uint64_t r, uint64_t c, uint64_t rows, uint64_t cols)
+{
+    load_as(g, ISA_DMA_LD, spm, b, r, c, rows, cols);
 }
 
 /* The A tile (rows m0.., K from k0) into slot s, with its scales for MX. */
@@ -57,11 +64,16 @@ static void load_a(gen *g, int s, uint64_t m0, uint64_t mm, uint64_t k0, uint64_
     if (g->m->mx) load(g, g->m->spm_sa[s], g->SA, m0, k0 / 32, mm, kk / 32);
 }
 
-/* The B tile: K x N (kk x nn) for MMA, N x K with scales for MMA_MX. */
+/* The B tile: K x N (kk x nn) for MMA, from a K x N buffer as it is or from
+** an N x K buffer transposed (its nn x kk tile); N x K with scales for
+** MMA_MX. */
 static void load_b(gen *g, int s, uint64_t n0, uint64_t nn, uint64_t k0, uint64_t kk)
 {
     if (!g->m->mx) {
-        load(g, g->m->spm_b[s], g->B, k0, n0, kk, nn);
+        if (g->m->b_nk)
+            load_as(g, ISA_DMA_LDT, g->m->spm_b[s], g->B, n0, k0, nn, kk);
+        else
+            load(g, g->m->spm_b[s], g->B, k0, n0, kk, nn);
         return;
     }
     load(g, g->m->spm_b[s], g->B, n0, k0, nn, kk);
@@ -312,18 +324,25 @@ static lp_status data(gen *g, uint64_t seed, bool exact_hw)
     uint32_t *cc = malloc(sizeof *cc * M * N);
     lp_status st = LP_ERR_NOMEM;
     if (!a || !b || !bt || !sa || !sb || !sbt || !c || !cc) goto free_all;
-    /* MX B is stored N x K (as weights are); the reference wants K x N */
+    /* MX codes come N x K (blocks of 32 along K), plain ones K x N: b is
+    ** B's stream in that order, bt the other order. The reference takes
+    ** K x N; DRAM holds B as m->b_nk says. So for a given seed a plain B is
+    ** the same matrix in either layout, and C's expectation the same. */
     if ((st = codes(m, &m->fa, seed, M * K, a, sa)) || (st = codes(m, &m->fb, seed + 1, K * N, b, sb))) goto free_all;
     if (m->mx) {
         for (size_t n = 0; n < N; n++)
             for (size_t k = 0; k < K; k++) bt[k * N + n] = b[n * K + k];
         for (size_t n = 0; n < N; n++)
             for (size_t q = 0; q < KB; q++) sbt[q * N + n] = sb[n * KB + q];
+    } else if (m->b_nk) {
+        for (size_t k = 0; k < K; k++)
+            for (size_t n = 0; n < N; n++) bt[n * K + k] = b[k * N + n];
     }
-    st = reference(m, a, m->mx ? sa : NULL, m->mx ? bt : b, m->mx ? sbt : NULL, exact_hw, c);
+    const uint16_t *b_kn = m->mx ? bt : b, *b_dram = m->mx || !m->b_nk ? b : bt;
+    st = reference(m, a, m->mx ? sa : NULL, b_kn, m->mx ? sbt : NULL, exact_hw, c);
     for (size_t i = 0; !st && i < M * N; i++) cc[i] = mf_encode_f32(&m->fout, f32_bits(c[i]), NULL, 0);
     double tol = exact_hw ? 0 : m->fout.bits < 32 ? 1e-2 : 1e-5;
-    if (st || (st = put(g->p, g->A, a, 2, M * K, false, 0, 0)) || (st = put(g->p, g->B, b, 2, K * N, false, 0, 0)))
+    if (st || (st = put(g->p, g->A, a, 2, M * K, false, 0, 0)) || (st = put(g->p, g->B, b_dram, 2, K * N, false, 0, 0)))
         goto free_all;
     if (m->mx &&
         ((st = put(g->p, g->SA, sa, 1, M * KB, false, 0, 0)) || (st = put(g->p, g->SB, sb, 1, N * KB, false, 0, 0))))
@@ -342,7 +361,7 @@ static lp_status buffers(gen *g)
     uint32_t M = (uint32_t)m->m, N = (uint32_t)m->n, K = (uint32_t)m->k;
     g->A = 0, g->B = 1, g->SA = m->mx ? 2 : -1, g->SB = m->mx ? 3 : -1, g->C = m->mx ? 4 : 2;
     lp_status st = isa_prog_add_buffer(g->p, "A", isa_fmt_code(&m->fa), M, K);
-    if (!st) st = isa_prog_add_buffer(g->p, "B", isa_fmt_code(&m->fb), m->mx ? N : K, m->mx ? K : N);
+    if (!st) st = isa_prog_add_buffer(g->p, "B", isa_fmt_code(&m->fb), m->b_nk ? N : K, m->b_nk ? K : N);
     if (!st && m->mx) st = isa_prog_add_buffer(g->p, "SA", isa_fmt_code(&e8), M, K / 32);
     if (!st && m->mx) st = isa_prog_add_buffer(g->p, "SB", isa_fmt_code(&e8), N, K / 32);
     if (!st) st = isa_prog_add_buffer(g->p, "C", isa_fmt_code(&m->fout), M, N);

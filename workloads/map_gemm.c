@@ -206,6 +206,7 @@ static lp_status formats(const wl_spec *s, wl_gemm_map *m, lp_diag *d)
                            "with out fp32 or bf16 (not in_a=%s in_b=%s out=%s)",
                            s->in_a.name, s->in_b.name, s->out.name);
     m->mx = mx;
+    m->b_nk = mx || s->layout == WL_LAYOUT_NK;
     if (mx)
         mf_get(MF_FP8_E4M3FN, &m->fa), mf_get(MF_FP8_E4M3FN, &m->fb);
     else if (mf_parse(s->in_a.name, &m->fa, d) || mf_parse(s->in_b.name, &m->fb, d))

@@ -14,10 +14,12 @@
 ** B tiles double-buffered, the C tile accumulated over K in the accumulator
 ** buffer, and smaller edge tiles where M, N or K is not a multiple.
 **
-** Supported: in_a and in_b each bf16 or fp8_e4m3fn (MMA, B stored K x N
-** whatever layout= says: the DMA does not transpose), or
-** both mxfp8_e4m3 (MMA_MX, B stored N x K with E8M0 scales per 32 along K;
-** K a multiple of 32); out fp32 or bf16; batch 1.
+** Supported: in_a and in_b each bf16 or fp8_e4m3fn (MMA; B stored as layout=
+** says: nk, N x K as nn.Linear weights, its tiles loaded transposed by
+** DMA_LDT into the K x N tiles MMA takes, or kn, K x N loaded by DMA_LD), or
+** both mxfp8_e4m3 (MMA_MX, B stored N x K with E8M0 scales per 32 along K
+** whatever layout= says, as MMA_MX multiplies by B^T; K a multiple of 32);
+** out fp32 or bf16; batch 1.
 **
 ** On a chip of several cores the work items are dealt round robin (item i
 ** to core i % cores), each core running its items in a section of its own
@@ -63,6 +65,7 @@ typedef struct wl_gemm_map {
     uint32_t tm, tn, tk;           /* tile sizes (edge tiles are smaller) */
     wl_gemm_order order;           /* loop order over the C tiles */
     bool mx;                       /* MMA_MX with E8M0 scales, else MMA */
+    bool b_nk;                     /* B stored N x K in DRAM (MX, or layout=nk), else K x N */
     mf_format fa, fb, fout;        /* element formats of A, B, C */
     int preset;                    /* the matrix unit's accumulation preset (dot.def row) */
     uint32_t spm_a[2], spm_b[2];   /* scratchpad addresses of the double-buffered tiles */
@@ -92,7 +95,8 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
 /* Build the program of mapping m (from wl_map_gemm with the same s and a) into
 ** p (initialised here; the caller frees it with isa_prog_free in every case):
 ** DRAM buffers A, B, C (and SA, SB for MX), the tile loops, HALT. When
-** functional, A and B hold random valid codes from seed and C an expectation
+** functional, A and B hold random valid codes from seed (the same matrix B for
+** a given seed whichever layout stores it) and C an expectation
 ** from the exact dot model: bitexact (K tile by K tile, as the program
 ** accumulates) when the unit's preset is "exact", else the exact sum over all
 ** of K compared normwise (relerr 1e-5 for fp32 out, 1e-2 for bf16 out).

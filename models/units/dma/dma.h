@@ -4,11 +4,17 @@
 ** burst_bytes, after the DRAM latency.
 **
 ** Functional face (dma_func.c): LOAD copies a tile of a DRAM buffer (its row
-** pitch) into a dense buffer tile, STORE the reverse. Timing face
-** (dma_timing.c): the latency in whole cycles and one engine's cycles for a
-** number of bytes; the simulator adds the DRAM channel's bandwidth shared
-** between engines and the buffer banks. No cost face: the energy of the bytes
-** the engines move is the memories' (DRAM bits, buffer bytes).
+** pitch) into a dense buffer tile, STORE the reverse, LOAD_T copies a rows x
+** cols DRAM tile into a dense cols x rows tile transposed (dst[c][r] =
+** src[r][c]). Timing face (dma_timing.c): the latency in whole cycles and one
+** engine's cycles for a number of bytes; the simulator adds the DRAM
+** channel's bandwidth shared between engines and the buffer banks. LOAD_T is
+** timed as LOAD of the same bytes: the bursts read DRAM row by row, and the
+** buffer side is written as the one contiguous span of the dense transposed
+** tile, group by group in address order, as LOAD writes its tile (the
+** engine's transposing buffer is not modelled, nor the bank pattern of
+** writing a column at a time). No cost face: the energy of the bytes the
+** engines move is the memories' (DRAM bits, buffer bytes).
 */
 #ifndef LP_DMA_H
 #define LP_DMA_H
@@ -33,8 +39,8 @@ uint64_t dma_engine_cycles(const dma_cfg *c, uint64_t bytes);
 ** simulator takes when nothing else moves. */
 lp_status dma_timing(const arch_cfg *chip, const void *cfg, const unit_op *op, unit_timing *out, lp_diag *d);
 
-/* The DRAM side of a DMA operation: its range (the src of a LOAD, the dst of
-** a STORE). */
+/* The DRAM side of a DMA operation: its range (the src of a LOAD or LOAD_T,
+** the dst of a STORE). */
 const mem_range *dma_dram_range(const unit_op *op);
 
 #endif
