@@ -1,7 +1,8 @@
 /*
 ** gen_attn.c — the program of the single-core attention mapping
-** (map_attn.h): per work item a Q tile, the key tiles it sees (DMA_LD of Kt
-** and V, MMA, the online softmax on the vector unit, MMA), the final 1/l and
+** (map_attn.h): per work item a Q tile, the key tiles it sees (K loaded
+** transposed with DMA_LDT, V with DMA_LD, MMA, the online softmax on the
+** vector unit, MMA), the final 1/l and
 ** the store; in functional mode seeded inputs and the expected O.
 **
 ** The first key tile of an item starts the running state directly (m and l
@@ -48,6 +49,13 @@ static void load(gen *g, uint64_t dst, int b, uint64_t r, uint64_t c, uint64_t r
 {
     uint64_t v[] = {dst, dram(g, b, r, c), rows, cols, g->p->bufs[b].fmt};
     emit(g, ISA_DMA_LD, v, 5);
+}
+
+/* A rows x cols DRAM tile into a dense cols x rows tile, transposed. */
+static void load_t(gen *g, uint64_t dst, int b, uint64_t r, uint64_t c, uint64_t rows, uint64_t cols)
+{
+    uint64_t v[] = {dst, dram(g, b, r, c), rows, cols, g->p->bufs[b].fmt};
+    emit(g, ISA_DMA_LDT, v, 5);
 }
 
 static void mma(gen *g, uint32_t c, uint32_t a, uint32_t b, uint64_t m, uint64_t n, uint64_t k, const mf_format *fa,
@@ -102,15 +110,16 @@ static void mask(gen *g, int s, uint64_t q0, uint64_t k0, uint64_t r, uint64_t w
     v3(g, ISA_VADD, S, S, M, r, w);
 }
 
-/* One key tile: S = Q Kt, scale, mask, online softmax, O (+)= P V. */
-static void key_tile(gen *g, int qs, uint64_t q0, uint64_t r, uint64_t krow, uint64_t vrow, uint64_t k0, bool first)
+/* One key tile: S = Q Kt, scale, mask, online softmax, O (+)= P V. K and V
+** rows from kvrow (the sequence's first key), columns from kvcol (its head). */
+static void key_tile(gen *g, int qs, uint64_t q0, uint64_t r, uint64_t kvrow, uint64_t kvcol, uint64_t k0, bool first)
 {
     const wl_attn_map *m = g->m;
     uint64_t D = m->head_dim, w = part(k0 / m->bk, m->bk, m->keys);
     int s = (int)(g->step++ % 2);
     uint64_t S = m->acc_s[s] | ISA_MEM_ACC, O = m->acc_o | ISA_MEM_ACC;
-    load(g, m->spm_k[s], g->b->k, krow, k0, D, w);
-    load(g, m->spm_v[s], g->b->v, vrow + k0, 0, w, D);
+    load_t(g, m->spm_k[s], g->b->k, kvrow + k0, kvcol, w, D);
+    load(g, m->spm_v[s], g->b->v, kvrow + k0, kvcol, w, D);
     mma(g, m->acc_s[s], m->spm_q[qs], m->spm_k[s], r, w, D, &m->fin, &m->fkv, false);
     vscale(g, S, S, r, w, m->scale);
     mask(g, s, q0, k0, r, w);
@@ -144,11 +153,13 @@ static void item(gen *g, uint64_t i, int qs)
     uint64_t D = m->head_dim, hh = m->decode ? m->kv_heads : m->heads;
     uint64_t qt = i % m->qtiles, h = i / m->qtiles % hh, b = i / m->qtiles / hh;
     uint64_t kvh = m->decode ? h : h / m->group, q0 = qt * m->bq, r = part(qt, m->bq, m->rows);
-    uint64_t qrow = m->decode ? b * m->heads + h * m->group + q0 : (b * m->heads + h) * m->seq + q0;
-    uint64_t krow = (b * m->kv_heads + kvh) * D, vrow = (b * m->kv_heads + kvh) * m->keys;
+    /* token-major: Q and O rows are tokens, columns heads x D; in decode the
+    ** r stacked heads of one token are r * D consecutive columns, one row */
+    uint64_t qrow = m->decode ? b : b * m->seq + q0, qcol = m->decode ? (h * m->group + q0) * D : h * D;
+    uint64_t qr = m->decode ? 1 : r, qc = m->decode ? r * D : D;
     uint64_t kend = m->causal && q0 + r < m->keys ? q0 + r : m->keys;
-    load(g, m->spm_q[qs], g->b->q, qrow, 0, r, D);
-    for (uint64_t k0 = 0; k0 < kend; k0 += m->bk) key_tile(g, qs, q0, r, krow, vrow, k0, k0 == 0);
+    load(g, m->spm_q[qs], g->b->q, qrow, qcol, qr, qc);
+    for (uint64_t k0 = 0; k0 < kend; k0 += m->bk) key_tile(g, qs, q0, r, b * m->keys, kvh * D, k0, k0 == 0);
     uint64_t O = m->acc_o | ISA_MEM_ACC, src = O, code = isa_fmt_code(&m->fout);
     v2(g, ISA_VRCP, m->spm_alpha, m->spm_l, r, 1);
     v3(g, ISA_VBMUL, O, O, m->spm_alpha, r, D);
@@ -156,7 +167,7 @@ static void item(gen *g, uint64_t i, int qs)
         src = m->spm_o == UINT32_MAX ? m->spm_q[qs] : m->spm_o;
         vcvt(g, src, O, r, D, &m->fout);
     }
-    uint64_t v[] = {dram(g, g->b->o, qrow, 0), src, r, D, code};
+    uint64_t v[] = {dram(g, g->b->o, qrow, qcol), src, qr, qc, code};
     emit(g, ISA_DMA_ST, v, 5);
 }
 
@@ -244,20 +255,22 @@ static void reference(const wl_attn_map *m, const double *q, const double *k, co
     for (size_t b = 0; b < B; b++)
         for (size_t h = 0; h < H; h++)
             for (size_t t = 0; t < S; t++) {
-                size_t g = h / (H / G), row = (b * H + h) * S + t, n = m->causal ? t + 1 : L;
-                const double *kt = k + (b * G + g) * D * L, *vv = v + (b * G + g) * L * D;
-                double mx = -INFINITY, sum = 0;
+                /* token-major: (b, h, t, e) at row b * S + t, column h * D + e */
+                size_t g = h / (H / G), n = m->causal ? t + 1 : L;
+                const double *qq = q + (b * S + t) * H * D + h * D;
+                const double *kk = k + b * L * G * D + g * D, *vv = v + b * L * G * D + g * D;
+                double *oo = o + (b * S + t) * H * D + h * D, mx = -INFINITY, sum = 0;
                 for (size_t j = 0; j < n; j++) {
                     double acc = 0;
-                    for (size_t e = 0; e < D; e++) acc += q[row * D + e] * kt[e * L + j];
+                    for (size_t e = 0; e < D; e++) acc += qq[e] * kk[j * G * D + e];
                     sc[j] = acc / sqrt((double)D);
                     mx = fmax(mx, sc[j]);
                 }
                 for (size_t j = 0; j < n; j++) sum += (sc[j] = exp(sc[j] - mx));
                 for (size_t e = 0; e < D; e++) {
                     double acc = 0;
-                    for (size_t j = 0; j < n; j++) acc += sc[j] * vv[j * D + e];
-                    o[row * D + e] = acc / sum;
+                    for (size_t j = 0; j < n; j++) acc += sc[j] * vv[j * G * D + e];
+                    oo[e] = acc / sum;
                 }
             }
     free(sc);
@@ -274,7 +287,7 @@ static lp_status data(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *bf,
     lp_status st = LP_ERR_NOMEM;
     if (!cq || !ck || !cv || !co || !q || !k || !v || !o) goto free_all;
     codes(&m->fin, seed, nq, cq, q);
-    codes(&m->fkv, seed + 1, nk, ck, k); /* in stored order: K transposed */
+    codes(&m->fkv, seed + 1, nk, ck, k); /* in stored order, token-major */
     codes(&m->fkv, seed + 2, nk, cv, v);
     reference(m, q, k, v, o);
     for (size_t i = 0; i < nq; i++) co[i] = mf_encode_f32(&m->fout, f32_bits((float)o[i]), NULL, 0);
@@ -313,13 +326,13 @@ lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn
     (void)s, (void)a; /* the mapping holds what the program needs of both */
     mf_format f32;
     mf_get(MF_FP32, &f32);
-    uint64_t D = m->head_dim, qrows = m->batch * m->heads * m->seq, kv = m->batch * m->kv_heads;
+    uint64_t D = m->head_dim, qrows = m->batch * m->seq, kvrows = m->batch * m->keys;
     *b = (wl_attn_bufs){-1, -1, -1, -1, -1};
-    lp_status st = add(p, "Q", &m->fin, qrows, D, &b->q);
-    if (!st) st = add(p, "K", &m->fkv, kv * D, m->keys, &b->k);
-    if (!st) st = add(p, "V", &m->fkv, kv * m->keys, D, &b->v);
+    lp_status st = add(p, "Q", &m->fin, qrows, m->heads * D, &b->q);
+    if (!st) st = add(p, "K", &m->fkv, kvrows, m->kv_heads * D, &b->k);
+    if (!st) st = add(p, "V", &m->fkv, kvrows, m->kv_heads * D, &b->v);
     if (!st && m->causal) st = add(p, "MASK", &f32, m->mask_t0 + m->bq, m->bk, &b->mask);
-    if (!st) st = add(p, "O", &m->fout, qrows, D, &b->o);
+    if (!st) st = add(p, "O", &m->fout, qrows, m->heads * D, &b->o);
     if (st)
         return lp_diag_msg(d, st, "attention buffers (batch %llu, heads %llu, head_dim %llu, %llu keys): %s",
                            (unsigned long long)m->batch, (unsigned long long)m->heads, (unsigned long long)D,

@@ -19,11 +19,12 @@
 ** query heads (each reads its group's K and V). Items are numbered
 ** ((b * HH + h) * qtiles + qt), HH = heads (prefill) or kv_heads (decode).
 **
-** DRAM layout: Q and O are (batch * heads * S) x head_dim, row
-** (b * heads + h) * S + s (S = seq in prefill, 1 in decode); K is stored
-** transposed, (batch * kv_heads * head_dim) x L, row (b * kv_heads + g) *
-** head_dim + d, so that S = Q Kt is a plain MMA; V is (batch * kv_heads * L)
-** x head_dim. L = seq in prefill, ctx in decode. Query head h reads kv head
+** DRAM layout, token-major as a model's projections write it ([batch, tokens,
+** heads, head_dim]): Q and O are (batch * S) x (heads * head_dim), element
+** (b, h, s, d) at row b * S + s, column h * head_dim + d (S = seq in prefill,
+** 1 in decode); K and V are (batch * L) x (kv_heads * head_dim) likewise (L =
+** seq in prefill, ctx in decode: the KV cache). K tiles load transposed
+** (DMA_LDT) so that S = Q Kt is a plain MMA. Query head h reads kv head
 ** h / (heads / kv_heads). A causal prefill adds MASK, a float32 constant of
 ** 0 and -inf (see wl_attn_map.mask_t0).
 **
