@@ -94,9 +94,10 @@ static int dram_aliases(const isa_prog *p, const isa_section *s)
         uint64_t reach = v[0].hi;
         bool w = v[0].write;
         for (size_t i = 1; i < n && !alias; i++) {
-            if (v[i].lo < reach && (w || v[i].write)) alias = 1;
+            bool overlaps = v[i].lo < reach;
+            if (overlaps && (w || v[i].write)) alias = 1;
+            w = overlaps ? w || v[i].write : v[i].write;
             if (v[i].hi > reach) reach = v[i].hi;
-            w = v[i].lo < reach ? w || v[i].write : v[i].write;
         }
     }
     free(v);
@@ -114,7 +115,36 @@ static uint64_t signature(const isa_prog *p, const isa_section *s)
     return h;
 }
 
-static bool twins(const isa_prog *p, const isa_section *a, const isa_section *b)
+/* Whether b's DRAM tiles are a's moved by one distance per buffer: then every
+** overlap between two of a's tiles (the scoreboard's dependencies through
+** DRAM) is one between the same two of b's, and none appears. */
+static bool translated(const isa_prog *p, const isa_section *a, const isa_section *b)
+{
+    int64_t *delta = calloc(p->nbufs ? p->nbufs : 1, sizeof *delta);
+    uint8_t *seen = calloc(p->nbufs ? p->nbufs : 1, 1);
+    bool ok = delta && seen;
+    for (uint64_t i = 0; ok && i < a->count; i++) {
+        const uint8_t *wa = p->code + (a->first + i) * ISA_WORD_BYTES, *wb = p->code + (b->first + i) * ISA_WORD_BYTES;
+        if (!has_dram(wa[0])) continue;
+        mem_range ra[4], rb[4];
+        int na = dram_ranges(wa, ra, 4), nb = dram_ranges(wb, rb, 4);
+        ok = na == nb;
+        for (int j = 0; ok && j < na; j++) {
+            int ba = isa_prog_buffer_at(p, ra[j].addr), bb = isa_prog_buffer_at(p, rb[j].addr);
+            ok = ba >= 0 && ba == bb;
+            if (!ok) break;
+            int64_t d = (int64_t)(rb[j].addr - ra[j].addr);
+            if (seen[ba]) ok = delta[ba] == d;
+            seen[ba] = 1, delta[ba] = d;
+        }
+    }
+    free(delta), free(seen);
+    return ok;
+}
+
+/* Twins: equal timing keys, and either neither writes DRAM where it also
+** reads or writes, or b's DRAM tiles are a's translated per buffer. */
+static bool twins(const isa_prog *p, const isa_section *a, bool a_alias, const isa_section *b, bool b_alias)
 {
     if (a->count != b->count) return false;
     uint8_t ka[ISA_WORD_BYTES], kb[ISA_WORD_BYTES];
@@ -123,7 +153,7 @@ static bool twins(const isa_prog *p, const isa_section *a, const isa_section *b)
         isa_word_timing_key(p->code + (b->first + i) * ISA_WORD_BYTES, kb);
         if (memcmp(ka, kb, sizeof ka)) return false;
     }
-    return true;
+    return (!a_alias && !b_alias) || translated(p, a, b);
 }
 
 /* ---- distinct loaded tiles: an open-addressing set ---------------------------------- */
@@ -207,40 +237,44 @@ lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **pl
     if (!*plans) return LP_ERR_NOMEM;
     lp_status st = LP_OK;
     uint64_t *sig = NULL;
+    uint8_t *aliased = NULL;
     for (size_t k = 0; k < nk && !st; k++) {
         lp_kernel_plan *kp = &(*plans)[k];
         *n = k + 1;
         const isa_kernel *K = &ks[k];
         kp->groups = calloc(K->nsecs ? K->nsecs : 1, sizeof *kp->groups);
         uint64_t *s2 = realloc(sig, (K->nsecs ? K->nsecs : 1) * sizeof *sig);
-        if (!kp->groups || !s2) {
+        if (s2) sig = s2;
+        uint8_t *a2 = realloc(aliased, K->nsecs ? K->nsecs : 1);
+        if (a2) aliased = a2;
+        if (!kp->groups || !s2 || !a2) {
             st = LP_ERR_NOMEM;
             break;
         }
-        sig = s2;
         for (uint32_t i = 0; i < K->nsecs && !st; i++) {
             uint32_t si = K->first_sec + i;
             const isa_section *s = &ss[si];
             if (!s->count) continue;
             kp->active++;
-            int alias = all_cores ? 1 : dram_aliases(p, s);
+            int alias = all_cores ? 0 : dram_aliases(p, s);
             if (alias < 0) {
                 st = LP_ERR_NOMEM;
                 break;
             }
-            sig[i] = alias ? 0 : signature(p, s);
+            aliased[i] = (uint8_t)alias;
+            sig[i] = all_cores ? 0 : signature(p, s);
             uint32_t g = kp->ngroups;
-            if (!alias)
+            if (!all_cores)
                 for (g = 0; g < kp->ngroups; g++) {
-                    uint32_t r = kp->groups[g].rep;
-                    if (sig[r - K->first_sec] == sig[i] && sig[i] && twins(p, &ss[r], s)) break;
+                    uint32_t r = kp->groups[g].rep, ri = r - K->first_sec;
+                    if (sig[ri] == sig[i] && twins(p, &ss[r], aliased[ri], s, aliased[i])) break;
                 }
             if (g == kp->ngroups) kp->groups[kp->ngroups++] = (lp_core_group){si, 0};
             kp->groups[g].count++;
         }
         if (!st) st = kernel_loads(p, ss, K, kp);
     }
-    free(sig);
+    free(sig), free(aliased);
     return st;
 }
 

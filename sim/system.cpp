@@ -54,7 +54,6 @@ struct Shared {
     const arch_cfg *arch;
     machine *m;
     sc_time period;
-    sc_event any_done;
     lp_stats *st;
     lp_status status = LP_OK; /* the first error, with its message and instruction */
     lp_diag diag;
@@ -65,7 +64,7 @@ struct Shared {
     double dram_bytes = 0;     /* loads count their DRAM fraction */
 
     Shared(const isa_prog *p, const arch_cfg *a, machine *mm, lp_stats *s)
-        : prog(p), arch(a), m(mm), period(1.0 / a->clock_ghz, SC_NS), any_done("any_done"), st(s), done(p->ninsns)
+        : prog(p), arch(a), m(mm), period(1.0 / a->clock_ghz, SC_NS), st(s), done(p->ninsns)
     {
         lp_diag_init(&diag, NULL);
     }
@@ -84,6 +83,13 @@ struct CoreCtx {
     uint32_t id = 0;   /* the core simulated */
     uint64_t mult = 1; /* cores it stands for */
     mem_share share{};
+    /* an instruction of this core finished: the core's own event, so that
+    ** what wakes in which order inside a core never depends on the others */
+    sc_event *any_done = nullptr;
+    /* when the core's section began, and the kernel's first cycle in the run:
+    ** the trace's cycles are base + cycles since t0 */
+    sc_time t0 = SC_ZERO_TIME;
+    uint64_t base = 0;
 };
 
 /* A core's port to the shared levels (L2 and DRAM): a TLM target whose channel
@@ -184,7 +190,7 @@ struct Engine : sc_module {
         j->finished = true;
         sh.done[j->index] = 1;
         sh.st->busy_cycles[unit] += cx.mult * (uint64_t)llround((j->end - j->start) / sh.period);
-        sh.any_done.notify(SC_ZERO_TIME);
+        cx.any_done->notify(SC_ZERO_TIME);
     }
 
     /* Wait until every instruction this one depends on has finished. */
@@ -198,7 +204,7 @@ struct Engine : sc_module {
                 if (!sh.done[d.index]) blocker = &d;
             if (!blocker) break;
             last = blocker;
-            wait(sh.any_done);
+            wait(*cx.any_done);
         }
         if (last) {
             uint64_t c = (uint64_t)llround((sc_time_stamp() - t0) / sh.period);
@@ -313,6 +319,8 @@ struct Controller : sc_module {
     }
 
     uint64_t cyc(const sc_time &t) const { return (uint64_t)llround(t / sh.period); }
+    /* A time of this core's section as a cycle of the run. */
+    uint64_t run_cyc(const sc_time &t) const { return cx.base + cyc(t - cx.t0); }
 
     void retire()
     {
@@ -320,12 +328,12 @@ struct Controller : sc_module {
             Job *j = in_flight.front().get();
             if (trace && sh.multi)
                 fprintf(trace, "%zu,%s,core%u.%s,%llu,%llu,%llu\n", j->index, isa_get(j->insn)->mnemonic, cx.id,
-                        sh.arch->units[j->unit].name, (unsigned long long)cyc(j->issue),
-                        (unsigned long long)cyc(j->start), (unsigned long long)cyc(j->end));
+                        sh.arch->units[j->unit].name, (unsigned long long)run_cyc(j->issue),
+                        (unsigned long long)run_cyc(j->start), (unsigned long long)run_cyc(j->end));
             else if (trace)
                 fprintf(trace, "%zu,%s,%s,%llu,%llu,%llu\n", j->index, isa_get(j->insn)->mnemonic,
-                        sh.arch->units[j->unit].name, (unsigned long long)cyc(j->issue),
-                        (unsigned long long)cyc(j->start), (unsigned long long)cyc(j->end));
+                        sh.arch->units[j->unit].name, (unsigned long long)run_cyc(j->issue),
+                        (unsigned long long)run_cyc(j->start), (unsigned long long)run_cyc(j->end));
             in_flight.pop_front();
         }
     }
@@ -336,7 +344,7 @@ struct Controller : sc_module {
             bool all = true;
             for (auto &j : in_flight) all = all && j->finished;
             if (all) break;
-            wait(sh.any_done);
+            wait(*cx.any_done);
         }
         retire();
     }
@@ -505,13 +513,15 @@ struct Controller : sc_module {
 ** engines and its controller. */
 struct Core {
     CoreCtx cx;
+    sc_event any_done;
     std::unique_ptr<Port> port;
     std::unique_ptr<Sram> spm, acc;
     std::vector<std::unique_ptr<Engine>> owned;
     std::unique_ptr<Controller> ctrl;
 
-    Core(Shared &sh, int index, FILE *trace, sc_event &done)
+    Core(Shared &sh, int index, FILE *trace, sc_event &done) : any_done(("any_done" + std::to_string(index)).c_str())
     {
+        cx.any_done = &any_done;
         const arch_cfg *a = sh.arch;
         std::string pre = index ? "core" + std::to_string(index) + "_" : std::string();
         port = std::make_unique<Port>((pre + "dram").c_str(), cx);
@@ -539,7 +549,13 @@ struct Core {
 };
 
 /* The chip: runs the kernels one after another; in each, every group of
-** timing twins runs its representative section on one simulated core. */
+** timing twins runs its representative section on a simulated core of its
+** own. The cores of a kernel share nothing that changes while it runs (each
+** has its own buffers and its static share of the L2 and DRAM, mem.h), so
+** they are simulated one after another, each from a fresh start, and the
+** kernel lasts as long as the longest: what SystemC's order among events of
+** the same instant inside one core depends on is then that core alone, and a
+** core takes the same cycles however many others are simulated with it. */
 struct Chip : sc_module {
     Shared &sh;
     const isa_section *secs;
@@ -567,34 +583,32 @@ struct Chip : sc_module {
     void run()
     {
         lp_stats *st = sh.st;
+        uint64_t now = 0; /* cycles of the run so far: the kernels' lengths */
         for (size_t k = 0; k < nkernels && !sh.status && !sh.halted; k++) {
             const lp_kernel_plan *kp = &plans[k];
-            sc_time t0 = sc_time_stamp();
             double e0 = energy(), d0 = sh.dram_bytes;
-            uint64_t m0 = st->macs, l0 = st->bytes[STATS_LEVEL_L2];
+            uint64_t m0 = st->macs, l0 = st->bytes[STATS_LEVEL_L2], longest = 0;
             mem_share share;
             mem_share_of(sh.arch, kp->active, kp->load_bytes, kp->distinct_bytes, &share);
-            for (uint32_t g = 0; g < kp->ngroups; g++) {
+            for (uint32_t g = 0; g < kp->ngroups && !sh.status; g++) {
                 Core &c = *cores[g];
                 const isa_section &s = secs[kp->groups[g].rep];
                 c.cx.id = s.core;
                 c.cx.mult = kp->groups[g].count;
                 c.cx.share = share;
+                c.cx.t0 = sc_time_stamp();
+                c.cx.base = now;
                 c.ctrl->first = s.first;
                 c.ctrl->count = s.count;
                 c.ctrl->busy = true;
                 c.ctrl->go.notify(SC_ZERO_TIME);
-            }
-            for (;;) {
-                bool any = false;
-                for (uint32_t g = 0; g < kp->ngroups; g++) any = any || cores[g]->ctrl->busy;
-                if (!any) break;
-                wait(done);
+                while (c.ctrl->busy) wait(done);
+                longest = std::max(longest, (uint64_t)llround((sc_time_stamp() - c.cx.t0) / sh.period));
             }
             if (ks) {
                 lp_kernel_stats *o = &ks[k];
-                o->start_cycle = (uint64_t)llround(t0 / sh.period);
-                o->cycles = (uint64_t)llround((sc_time_stamp() - t0) / sh.period);
+                o->start_cycle = now;
+                o->cycles = longest;
                 o->cores = kp->active;
                 o->simulated = kp->ngroups;
                 o->macs = st->macs - m0;
@@ -604,8 +618,9 @@ struct Chip : sc_module {
                 o->dram_fraction = share.dram_fraction;
                 o->ran = true;
             }
+            now += longest;
         }
-        st->cycles = (uint64_t)llround(sc_time_stamp() / sh.period);
+        st->cycles = now;
         sc_stop();
     }
 };

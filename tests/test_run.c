@@ -69,16 +69,32 @@ static void test_attention_matches_on_every_preset(void)
         for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) expect_match(presets[p], w[i]);
 }
 
+/* A tiny layer (prefill with more tokens than a tile, decode with a batch and
+** a KV cache), a gpt2 layer (LayerNorm, GELU, learned positions) and a tiny
+** model (embedding, layer, final norm, vocabulary) against their float64
+** references, on every preset. */
+static void test_layers_match_on_every_preset(void)
+{
+    static const char *const w[] = {
+        "layer model=tiny phase=prefill tokens=40",     "layer model=tiny phase=decode ctx=37 batch=3",
+        "layer model=gpt2 phase=prefill tokens=6",      "layer model=tiny phase=prefill tokens=24 batch=2 w=fp8_e4m3fn",
+        "model model=tiny phase=decode ctx=20 batch=2",
+    };
+    for (int p = 0; p < 3; p++)
+        for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) expect_match(presets[p], w[i]);
+}
+
 /* The figures of a run, and the cores simulated in each kernel. */
 typedef struct figs {
     double cycles, macs, dram, l2, energy;
-    int kernels, simulated[4], cores[4];
+    int kernels, simulated[32], cores[32];
 } figs;
 
 static figs figures(const char *arch, const char *w, const char *mode)
 {
     char args[512], *j = NULL;
-    figs f = {0};
+    figs f;
+    memset(&f, 0, sizeof f);
     snprintf(args, sizeof args, "--arch '%s' %s", arch, mode);
     CU_ASSERT_EQUAL(run_json(args, w, &j), 0);
     f.cycles = lpt_json_num(j, "cycles"), f.macs = lpt_json_num(j, "macs"), f.dram = lpt_json_num(j, "dram_bytes");
@@ -86,7 +102,7 @@ static figs figures(const char *arch, const char *w, const char *mode)
     json_error_t e;
     json_t *root = json_loads(j ? j : "", 0, &e), *ks = json_object_get(root, "kernels");
     f.kernels = (int)json_array_size(ks);
-    for (int k = 0; k < f.kernels && k < 4; k++) {
+    for (int k = 0; k < f.kernels && k < 32; k++) {
         f.simulated[k] = (int)json_integer_value(json_object_get(json_array_get(ks, (size_t)k), "simulated"));
         f.cores[k] = (int)json_integer_value(json_object_get(json_array_get(ks, (size_t)k), "cores"));
     }
@@ -105,6 +121,8 @@ static void test_representatives_equal_every_core(void)
         "gemm M=130 N=90 K=1024 in=bf16 out=bf16 tm=64 tn=32 tk=64 split_k=4",
         "attention kind=prefill batch=2 heads=4 kv_heads=2 head_dim=32 seq=100 causal=1",
         "attention kind=decode batch=3 heads=8 kv_heads=2 head_dim=64 ctx=200",
+        "layer model=tiny phase=prefill tokens=300",
+        "model model=tiny phase=decode ctx=50 batch=4",
     };
     int fewer = 0;
     for (int p = 1; p < 3; p++)
@@ -119,7 +137,7 @@ static void test_representatives_equal_every_core(void)
             CU_ASSERT(rep.macs == all.macs && rep.dram == all.dram && rep.l2 == all.l2 && rep.macs == fun.macs);
             CU_ASSERT(fabs(rep.energy - all.energy) <= 1e-9 * all.energy);
             CU_ASSERT_EQUAL(rep.kernels, all.kernels);
-            for (int k = 0; k < rep.kernels && k < 4; k++) {
+            for (int k = 0; k < rep.kernels && k < 32; k++) {
                 CU_ASSERT_EQUAL(all.simulated[k], all.cores[k]);
                 CU_ASSERT(rep.simulated[k] <= rep.cores[k]);
                 fewer += rep.simulated[k] < rep.cores[k];
@@ -262,8 +280,10 @@ static void test_diagnostics(void)
         {"attention kind=decode heads=4 hed_dim=8 ctx=4", "hed_dim",
          "<command-line>:1:@: error: unknown key 'hed_dim' for attention (did you mean 'head_dim'?)"},
         {"gemm M=4 N=4 K=4 cores=200", "gemm", "<command-line>:1:@: error: cores=200: h100 has 132 cores"},
-        {"layer model=tiny phase=decode ctx=8", "layer",
-         "<command-line>:1:@: error: layer workloads are parsed and counted but not mapped yet"},
+        {"layer model=tiny phase=decode ctx=8 w=int4", "layer",
+         "<command-line>:1:@: error: q_proj (1 x 64 x 64): the GEMM mapping supports in_a and in_b each bf16"},
+        {"layer model=tiny phase=prefill tokens=8 kv=fp8_e4m3fn", "layer",
+         "<command-line>:1:@: error: layers take kv= equal to a= so far"},
         {"gemm M=4 N=4 K=64 split_k=9", "gemm", "<command-line>:1:@: error: split_k=9 exceeds the 1 K tiles"},
         {"gemm M=4 N=4 K=4 in=fp9", "fp9", "<command-line>:1:@: error: unknown format 'fp9'"},
         {"gemm M=0 N=4 K=4", "0 N", "<command-line>:1:@: error: M must be between 1 and 262144, got 0"},
@@ -292,6 +312,7 @@ static void test_diagnostics(void)
 CU_TestInfo lpt_run_tests[] = {
     {"gemm/matches_on_every_preset", test_gemm_matches_on_every_preset},
     {"attention/matches_on_every_preset", test_attention_matches_on_every_preset},
+    {"layer/matches_on_every_preset", test_layers_match_on_every_preset},
     {"cores/representatives_equal_every_core", test_representatives_equal_every_core},
     {"cores/wave_quantisation_in_cycles", test_wave_quantisation_in_cycles},
     {"cores/split_k_in_cycles", test_split_k_in_cycles},

@@ -355,3 +355,14 @@ lp_status wl_gen_attn(const wl_spec *s, const arch_cfg *a, const wl_attn_map *m,
     if ((st = isa_prog_add_insn(p, &halt))) return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
     return LP_OK;
 }
+
+lp_status wl_gen_attn_mask(isa_prog *p, const wl_attn_map *m, int *idx, lp_diag *d)
+{
+    mf_format f32;
+    mf_get(MF_FP32, &f32);
+    *idx = -1;
+    if (!m->causal) return LP_OK;
+    lp_status st = add(p, "MASK", &f32, m->mask_t0 + m->bq, m->bk, idx);
+    if (!st) st = mask_data(p, m, *idx);
+    return st ? lp_diag_msg(d, st, "attention mask: %s", lp_status_text(st)) : LP_OK;
+}

@@ -22,6 +22,7 @@
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 typedef struct gen {
+    const char *name; /* the kernel's name (several cores or split-K) */
     isa_prog *p;
     const wl_gemm_map *m;
     int A, B, SA, SB, C, P; /* buffer indices (-1: none) */
@@ -147,7 +148,6 @@ static void loops(gen *g)
             store(g, (int)(tile % 2), m0, n0, mm, nn);
         }
     }
-    emit(g, ISA_HALT, NULL, 0);
 }
 
 /* A float32 DMA between the accumulator or scratchpad and the partial sums P. */
@@ -173,7 +173,9 @@ static void reduce(gen *g)
     const wl_gemm_map *m = g->m;
     uint64_t rt = cdiv(m->m, m->rr), nt = cdiv(m->n, m->tn), tiles = rt * nt;
     uint64_t slot = (uint64_t)m->rr * m->tn * 4, cores = m->cores < tiles ? m->cores : tiles;
-    if (!g->st) g->st = isa_prog_begin_kernel(g->p, "reduce");
+    char name[ISA_NAME_MAX];
+    snprintf(name, sizeof name, "%s%s", g->name, strcmp(g->name, "gemm") ? "_reduce" : "reduce");
+    if (!g->st) g->st = isa_prog_begin_kernel(g->p, strcmp(g->name, "gemm") ? name : "reduce");
     for (uint32_t c = 0; c < cores && !g->st; c++) {
         g->st = isa_prog_begin_core(g->p, c);
         uint64_t n = 0;
@@ -209,7 +211,7 @@ static void loops_cores(gen *g)
     bool mn = m->order == WL_ORDER_MN;
     uint64_t nt = cdiv(m->n, m->tn), mt = cdiv(m->m, m->tm), kt = cdiv(m->k, m->tk), inner = mn ? nt : mt;
     uint64_t items = m->tiles * m->split;
-    if (!g->st) g->st = isa_prog_begin_kernel(g->p, "gemm");
+    if (!g->st) g->st = isa_prog_begin_kernel(g->p, g->name);
     for (uint32_t c = 0; c < m->cores && !g->st; c++) {
         g->st = isa_prog_begin_core(g->p, c);
         uint64_t step = 0, own = 0;
@@ -232,7 +234,6 @@ static void loops_cores(gen *g)
         }
     }
     if (m->split > 1) reduce(g);
-    emit(g, ISA_HALT, NULL, 0);
 }
 
 static float uniform(uint64_t seed, uint64_t i) { return (float)(lp_rng_u64(seed, i) >> 40) * 0x1p-24f * 4.0f - 2.0f; }
@@ -380,7 +381,7 @@ lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m,
 {
     (void)s, (void)a; /* the mapping holds what the program needs of both */
     isa_prog_init(p);
-    gen g = {p, m, -1, -1, -1, -1, -1, -1, LP_OK};
+    gen g = {"gemm", p, m, -1, -1, -1, -1, -1, -1, LP_OK};
     lp_status st = buffers(&g);
     if (st)
         return lp_diag_msg(d, st, "GEMM buffers of %llu x %llu x %llu: %s", (unsigned long long)m->m,
@@ -389,9 +390,19 @@ lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m,
         loops_cores(&g);
     else
         loops(&g);
+    emit(&g, ISA_HALT, NULL, 0);
     if (g.st) return lp_diag_msg(d, g.st, "GEMM program: %s", lp_status_text(g.st));
     /* split-K adds the parts in another order than one accumulation: normwise */
     bool exact_hw = m->preset == dot_preset_find("exact", NULL) && m->split == 1;
     if (functional && (st = data(&g, seed, exact_hw))) return lp_diag_msg(d, st, "GEMM data: %s", lp_status_text(st));
+    return LP_OK;
+}
+
+lp_status wl_gen_gemm_kernels(isa_prog *p, const wl_gemm_map *m, const wl_gemm_bufs *b, const char *name, lp_diag *d)
+{
+    gen g = {name, p, m, b->a, b->b, b->sa, b->sb, b->c, b->p, LP_OK};
+    if (m->split > 1 && b->p < 0) return lp_diag_msg(d, LP_ERR_ARG, "GEMM %s: split-K needs a partial-sum buffer", name);
+    loops_cores(&g);
+    if (g.st) return lp_diag_msg(d, g.st, "GEMM %s: %s", name, lp_status_text(g.st));
     return LP_OK;
 }

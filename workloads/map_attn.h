@@ -115,6 +115,11 @@ lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn
 lp_status wl_gen_attn_items(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t first, uint64_t count,
                             lp_diag *d);
 
+/* Declare MASK (causal prefill only; else *idx = -1) with its constant, for
+** a program whose Q, K, V and O are the caller's buffers in the layout above.
+** LP_OK, LP_ERR_NOMEM, LP_ERR_RANGE with d's message. */
+lp_status wl_gen_attn_mask(isa_prog *p, const wl_attn_map *m, int *idx, lp_diag *d);
+
 /* The same for items first, first + stride, ... (count of them): how the
 ** cores of a chip share the items round robin. */
 lp_status wl_gen_attn_strided(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t first, uint64_t stride,

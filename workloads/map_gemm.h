@@ -108,4 +108,17 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
 lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m, uint64_t seed, bool functional,
                       isa_prog *p, lp_diag *d);
 
+/* Buffer indices of a GEMM inside a larger program (-1: none): A (M x K), B
+** (N x K when the mapping's b_nk, else K x N), their MX scales, C (M x N), and
+** P (split * M x N, float32) for split-K. */
+typedef struct wl_gemm_bufs {
+    int a, b, sa, sb, c, p;
+} wl_gemm_bufs;
+
+/* Append the kernels of mapping m over the caller's buffers b to p: kernel
+** `name` (its items dealt over m->cores cores) and, with split-K, kernel
+** `name`_reduce; no HALT, no data. LP_OK, LP_ERR_ARG (split-K without P),
+** LP_ERR_NOMEM, LP_ERR_RANGE with d's message. */
+lp_status wl_gen_gemm_kernels(isa_prog *p, const wl_gemm_map *m, const wl_gemm_bufs *b, const char *name, lp_diag *d);
+
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gen_layer.h"
 #include "map_attn.h"
 #include "map_gemm.h"
 
@@ -103,6 +104,8 @@ lp_status wl_generate(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o,
     case WL_GEMM:
     case WL_GEMV: return gen_gemm(s, a, o, p, plan, d);
     case WL_ATTENTION: return gen_attention(s, a, o, p, plan, d);
+    case WL_LAYER:
+    case WL_MODEL: return wl_gen_layer(s, a, o->seed, o->functional, p, plan, d);
     default:
         isa_prog_init(p);
         return lp_diag_msg(d, LP_ERR_ARG, "%s workloads are parsed and counted but not mapped yet",

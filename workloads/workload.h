@@ -62,7 +62,7 @@ typedef enum wl_key_id {
 } wl_key_id;
 
 typedef enum wl_model_id {
-#define WL_MODEL(id, name, hidden, layers, heads, kv_heads, head_dim, mlp, act, norm, pos, positions, vocab) id,
+#define WL_MODEL(id, name, hidden, layers, heads, kv_heads, head_dim, mlp, act, norm, pos, positions, vocab, theta) id,
 #include "wl_models.def"
 #undef WL_MODEL
     WL_MODEL_COUNT
@@ -80,6 +80,7 @@ typedef struct wl_model {
     wl_norm norm;
     wl_pos pos;
     uint64_t positions, vocab;
+    double rope_theta; /* the RoPE base (0 without rotary) */
 } wl_model;
 
 /* An operand format: an element format of mf_parse, or MX (mx set) with the
