@@ -2,7 +2,9 @@
 ** cores.c — timing twins and loaded bytes of each kernel (cores.h).
 **
 ** A section's signature is a 64-bit FNV-1a hash of its instructions' timing
-** keys; sections with equal hashes and counts are compared key by key before
+** keys (the words under a mask of the bits each opcode's key keeps, built
+** once per opcode from isa_word_timing_key); sections with equal hashes and
+** counts are compared key by key before
 ** they are grouped, so a collision costs time, never a wrong result. The
 ** distinct tiles of a kernel's loads live in an open-addressing hash set.
 */
@@ -104,13 +106,35 @@ static int dram_aliases(const isa_prog *p, const isa_section *s)
     return alias;
 }
 
+/* The bits of a word of opcode op that its timing key keeps (cached per
+** opcode): the key of a word of all ones. */
+static const uint8_t *key_mask(uint8_t op)
+{
+    static uint8_t masks[256][ISA_WORD_BYTES], known[256];
+    if (!known[op]) {
+        uint8_t w[ISA_WORD_BYTES];
+        memset(w, 0xff, sizeof w);
+        w[0] = op;
+        isa_word_timing_key(w, masks[op]);
+        masks[op][0] = 0xff;
+        known[op] = 1;
+    }
+    return masks[op];
+}
+
 static uint64_t signature(const isa_prog *p, const isa_section *s)
 {
     uint64_t h = UINT64_C(0xcbf29ce484222325);
-    uint8_t key[ISA_WORD_BYTES];
     for (uint64_t i = s->first; i < s->first + s->count; i++) {
-        isa_word_timing_key(p->code + i * ISA_WORD_BYTES, key);
-        h = fnv(h, key, sizeof key);
+        const uint8_t *w = p->code + i * ISA_WORD_BYTES, *m = key_mask(w[0]);
+        uint64_t x[ISA_WORD_BYTES / 8];
+        for (int j = 0; j < ISA_WORD_BYTES / 8; j++) {
+            uint64_t a, b;
+            memcpy(&a, w + 8 * j, 8);
+            memcpy(&b, m + 8 * j, 8);
+            x[j] = a & b;
+        }
+        for (int j = 0; j < ISA_WORD_BYTES / 8; j++) h = (h ^ x[j]) * UINT64_C(0x100000001b3);
     }
     return h;
 }
@@ -147,11 +171,12 @@ static bool translated(const isa_prog *p, const isa_section *a, const isa_sectio
 static bool twins(const isa_prog *p, const isa_section *a, bool a_alias, const isa_section *b, bool b_alias)
 {
     if (a->count != b->count) return false;
-    uint8_t ka[ISA_WORD_BYTES], kb[ISA_WORD_BYTES];
     for (uint64_t i = 0; i < a->count; i++) {
-        isa_word_timing_key(p->code + (a->first + i) * ISA_WORD_BYTES, ka);
-        isa_word_timing_key(p->code + (b->first + i) * ISA_WORD_BYTES, kb);
-        if (memcmp(ka, kb, sizeof ka)) return false;
+        const uint8_t *wa = p->code + (a->first + i) * ISA_WORD_BYTES, *wb = p->code + (b->first + i) * ISA_WORD_BYTES;
+        if (wa[0] != wb[0]) return false;
+        const uint8_t *m = key_mask(wa[0]);
+        for (int j = 0; j < ISA_WORD_BYTES; j++)
+            if ((wa[j] ^ wb[j]) & m[j]) return false;
     }
     return (!a_alias && !b_alias) || translated(p, a, b);
 }
