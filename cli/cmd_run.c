@@ -239,6 +239,32 @@ static void print_text(const report *rp)
                r->kernels[0].cores, r->kernels[0].simulated);
 }
 
+/* A model simulates one layer for all: each kernel of an operation that
+** repeats adds its cycles, energy, MACs and DRAM and L2 bytes (repeat - 1)
+** more times to the totals; the MACs' utilisation follows (one MAC format per
+** model). Other statistics stay those of the simulated program (the note
+** says so). */
+static void scale_stats(lp_run *r, const wl_plan *plan)
+{
+    lp_stats *st = &r->stats;
+    uint64_t cycles0 = st->cycles, macs0 = st->macs;
+    for (int i = 0; i < plan->nops; i++) {
+        const wl_op *op = &plan->op[i];
+        uint64_t more = op->repeat - 1;
+        for (uint32_t k = op->first_kernel; more && k < op->first_kernel + op->nkernels && k < r->nkernels; k++) {
+            const lp_kernel_stats *x = &r->kernels[k];
+            st->cycles += more * x->cycles, st->macs += more * x->macs, st->energy_pj += (double)more * x->energy_pj;
+            st->bytes[MEM_DRAM] += more * x->dram_bytes, st->bytes[STATS_LEVEL_L2] += more * x->l2_bytes;
+        }
+    }
+    if (macs0)
+        for (int f = 0; f < st->nformats; f++)
+            st->macs_by_format[f] = (uint64_t)((double)st->macs_by_format[f] * ((double)st->macs / (double)macs0));
+    if (st->cycles && macs0)
+        st->utilization *= ((double)st->macs / (double)macs0) * ((double)cycles0 / (double)st->cycles);
+    st->latency_ns = (double)st->cycles / r->arch->clock_ghz;
+}
+
 /* Write the program to path as assembly. */
 static lp_status emit_asm(const isa_prog *p, const char *path, lp_diag *d)
 {
@@ -321,6 +347,9 @@ int cmd_run(int argc, char **argv, int first)
         rc = cli_fail_arg(&run_cmd, &a, "trace", -1, &d);
         goto free_run;
     }
+    bool scaled = false;
+    for (int i = 0; i < plan.nops; i++) scaled = scaled || plan.op[i].repeat > 1;
+    if (scaled) scale_stats(&r, &plan);
     wl_counts c;
     wl_count(&s, &c);
     report rp = {&s, "", &c, &plan, &r, timing_only};

@@ -168,7 +168,7 @@ static const vcase cases[] = {
     {WL_VK_LAYERNORM, "bf16", 3, 96, 1000, 0, false, false, false, 0},
     {WL_VK_ROTARY, "bf16", 11, 48, 0, 0, false, false, false, 0},
     {WL_VK_ROTARY, "fp32", 7, 32, 0, 0, true, true, false, 0},
-    {WL_VK_ROTARY, "bf16", 9, 32, 500, 0, false, false, false, 0},
+    {WL_VK_ROTARY, "bf16", 9, 32, 1000, 0, false, false, false, 0},
     {WL_VK_SWIGLU, "bf16", 7, 80, 0, 0, true, false, false, 0},
     {WL_VK_SWIGLU, "fp32", 5, 96, 800, 0, false, false, false, 0},
     {WL_VK_GELU, "bf16", 13, 64, 0, 0, false, true, false, 0},

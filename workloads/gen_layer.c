@@ -596,7 +596,8 @@ lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool 
     if (!st && functional) st = expectation(&L);
     if (L.model)
         snprintf(plan->note, sizeof plan->note,
-                 "one layer simulated for the %llu identical layers of %s: its operations count %llu times",
+                 "one layer simulated for the %llu identical layers of %s: its kernels count %llu times in the time, "
+                 "energy, MACs and DRAM and L2 bytes; the other statistics are the simulated program's",
                  (unsigned long long)L.md->layers, L.md->name, (unsigned long long)L.md->layers);
     free(L.ids);
     return st;

@@ -37,12 +37,15 @@ const char *wl_vec_name(wl_vec_kind k) { return kernels[k].name; }
 unsigned wl_vec_doc_ops(wl_vec_kind k) { return kernels[k].doc_ops; }
 unsigned wl_vec_isa_ops(wl_vec_kind k) { return kernels[k].isa_ops; }
 
-#define MAX_REGIONS 16
+#define MAX_REGIONS 24
 #define WL_PI 3.14159265358979323846
 #define MAX_TILE_DIM 65535u /* an ISA dim operand */
 
-/* Regions of a kernel. */
-enum { R_RAW, R_T0, R_ROW0 = R_T0 + 6 };
+/* Regions of a kernel: NRAW staging tiles for conversions, used in turn, so
+** that a tile's load need not wait for the previous tile's store to leave the
+** staging tile; then the float32 tiles; then the row vectors. */
+#define NRAW 2
+enum { R_RAW, R_T0 = R_RAW + NRAW, R_ROW0 = R_T0 + 10 };
 
 typedef struct gen {
     isa_prog *p;
@@ -50,8 +53,12 @@ typedef struct gen {
     wl_vec_kind k;
     uint64_t tr, cw;          /* tile rows and columns */
     uint64_t at[MAX_REGIONS]; /* mem operand of each region (ISA_MEM_ACC set for the accumulator buffer) */
+    unsigned raw;             /* staging tiles taken so far */
     lp_status st;
 } gen;
+
+/* The next staging tile. */
+static uint64_t raw_tile(gen *g) { return g->at[R_RAW + g->raw++ % NRAW]; }
 
 /* ---- operands and their checks ------------------------------------------------------- */
 
@@ -149,7 +156,7 @@ static int regions(wl_vec_kind k, const isa_prog *p, const wl_vec_args *a, uint6
     switch (k) {
     case WL_VK_RMSNORM: nt = 3, nrow = 3; break;                     /* X T W; ss tmp eps */
     case WL_VK_LAYERNORM: nt = 4, nrow = 5; break;                   /* X T W B; s tmp mean var eps */
-    case WL_VK_ROTARY: nt = 6, nrow = 0; break;                      /* X1 X2 T U C S (TR x D/2) */
+    case WL_VK_ROTARY: nt = 10, nrow = 0; break;                     /* X1 X2 T U C S X1' X2' T' U' (TR x D/2) */
     case WL_VK_SWIGLU: nt = 3, nrow = 1; break;                      /* G T U; -1 */
     case WL_VK_GELU: nt = 2, nrow = 2; break;                        /* X T; -1, 2c */
     case WL_VK_RESIDUAL: nt = 2, nrow = 0; break;                    /* X R */
@@ -157,7 +164,7 @@ static int regions(wl_vec_kind k, const isa_prog *p, const wl_vec_args *a, uint6
     default: break;
     }
     int n = 0;
-    bytes[n++] = raw ? tr * cw * (uint64_t)eb : 0;
+    for (int i = 0; i < NRAW; i++) bytes[n++] = raw ? tr * cw * (uint64_t)eb : 0;
     for (int i = 0; i < nt; i++) bytes[n++] = tr * cw * 4;
     for (; n < R_ROW0; n++) bytes[n] = 0;
     for (int i = 0; i < nrow; i++) bytes[n++] = tr * 4;
@@ -289,15 +296,17 @@ static void load_f32(gen *g, uint64_t dst, const wl_vec_view *v, uint64_t r, uin
         dma_ld(g, dst, v, r, c, rows, cols);
         return;
     }
-    dma_ld(g, g->at[R_RAW], v, r, c, rows, cols);
-    vcvt(g, dst, g->at[R_RAW], rows, cols, f32_code(), g->p->bufs[v->buf].fmt);
+    uint64_t t = raw_tile(g);
+    dma_ld(g, t, v, r, c, rows, cols);
+    vcvt(g, dst, t, rows, cols, f32_code(), g->p->bufs[v->buf].fmt);
 }
 
 static void store_f32(gen *g, const wl_vec_view *v, uint64_t r, uint64_t c, uint64_t src, uint64_t rows, uint64_t cols)
 {
     if (!is_f32(g->p, v->buf)) {
-        vcvt(g, g->at[R_RAW], src, rows, cols, g->p->bufs[v->buf].fmt, f32_code());
-        src = g->at[R_RAW];
+        uint64_t t = raw_tile(g);
+        vcvt(g, t, src, rows, cols, g->p->bufs[v->buf].fmt, f32_code());
+        src = t;
     }
     dma_st(g, v, r, c, src, rows, cols);
 }
@@ -306,7 +315,7 @@ static void store_f32(gen *g, const wl_vec_view *v, uint64_t r, uint64_t c, uint
 static void load_rep(gen *g, uint64_t dst, const wl_vec_view *v, uint64_t c, uint64_t rows, uint64_t cols)
 {
     bool f32 = is_f32(g->p, v->buf);
-    uint64_t to = f32 ? dst : g->at[R_RAW], row_bytes = cols * (uint64_t)eb_of(g->p, v->buf);
+    uint64_t to = f32 ? dst : raw_tile(g), row_bytes = cols * (uint64_t)eb_of(g->p, v->buf);
     for (uint64_t i = 0; i < rows; i++) dma_ld(g, to + i * row_bytes, v, 0, c, 1, cols);
     if (!f32) vcvt(g, dst, to, rows, cols, f32_code(), g->p->bufs[v->buf].fmt);
 }
@@ -369,16 +378,19 @@ static void norm_tile(gen *g, uint64_t r, uint64_t tr)
     }
 }
 
-/* Rotary over rows [r, r + tr), one head at a time; cos and sin of the rows'
-** positions loaded once per tile. */
+/* Rotary over rows [r, r + tr), one head at a time (two sets of tiles in
+** turn); cos and sin of the rows' positions loaded once per tile. */
 static void rotary_tile(gen *g, uint64_t r, uint64_t tr)
 {
     const wl_vec_args *a = g->a;
-    uint64_t h2 = a->head_dim / 2, X1 = g->at[R_T0], X2 = g->at[R_T0 + 1], T = g->at[R_T0 + 2];
-    uint64_t U = g->at[R_T0 + 3], C = g->at[R_T0 + 4], S = g->at[R_T0 + 5];
+    uint64_t h2 = a->head_dim / 2, C = g->at[R_T0 + 4], S = g->at[R_T0 + 5];
     load_positions(g, C, &a->table, r, 0, tr, h2);
     load_positions(g, S, &a->table, r, h2, tr, h2);
     for (uint64_t c = 0; c < a->width; c += a->head_dim) {
+        /* heads alternate between two sets of tiles, so that one's loads overlap the other's work */
+        int set = (int)(c / a->head_dim % 2) * 6;
+        uint64_t X1 = g->at[R_T0 + set], X2 = g->at[R_T0 + set + 1], T = g->at[R_T0 + set + 2];
+        uint64_t U = g->at[R_T0 + set + 3];
         load_f32(g, X1, &a->x, r, c, tr, h2);
         load_f32(g, X2, &a->x, r, c + h2, tr, h2);
         v3(g, ISA_VMUL, T, X1, C, tr, h2); /* y1 = x1 cos - x2 sin */
@@ -431,7 +443,7 @@ static void elem_tile(gen *g, uint64_t r, uint64_t tr)
         case WL_VK_EMBED: {
             const wl_vec_view *tb = &a->table;
             bool direct = a->pos.buf < 0 && g->p->bufs[tb->buf].fmt == g->p->bufs[a->y.buf].fmt;
-            uint64_t to = direct || !is_f32(g->p, tb->buf) ? g->at[R_RAW] : X;
+            uint64_t to = direct || !is_f32(g->p, tb->buf) ? raw_tile(g) : X;
             for (uint64_t i = 0; i < tr; i++)
                 dma_ld(g, to + i * w * (uint64_t)eb_of(g->p, tb->buf), tb, a->ids[r + i], c, 1, w);
             if (direct) {
@@ -460,7 +472,7 @@ lp_status wl_gen_vec(isa_prog *p, wl_vec_kind k, const wl_vec_args *a, uint64_t 
         return lp_diag_msg(d, LP_ERR_ARG, "%s: rows [%llu, %llu) beyond the %llu of the view", kernels[k].name,
                            (unsigned long long)row0, (unsigned long long)(row0 + nrows), (unsigned long long)a->rows);
     if (!nrows) return LP_OK;
-    gen g = {p, a, k, tr, cw, {0}, LP_OK};
+    gen g = {p, a, k, tr, cw, {0}, 0, LP_OK};
     place(k, p, a, tr, cw, g.at);
     bool norm = k == WL_VK_RMSNORM || k == WL_VK_LAYERNORM;
     if (norm) {
