@@ -52,6 +52,11 @@ static void test_gemm_matches_on_every_preset(void)
         "gemm M=70 N=50 K=320 in=bf16 out=bf16 tm=32 tn=32 tk=64 split_k=3",
         "gemm M=64 N=64 K=512 in=fp8_e4m3fn out=fp32 tk=64 split_k=4",
         "gemm M=64 N=64 K=512 in=bf16 out=fp32 tk=64 split_k=2 cores=1",
+        "gemm M=70 N=50 K=96 batch=3 in=bf16 out=bf16",
+        "gemm M=64 N=64 K=512 batch=2 in=fp8_e4m3fn out=fp32 tk=64 split_k=3",
+        "gemm M=64 N=96 K=128 batch=2 in=mxfp8_e4m3 out=bf16",
+        "gemm M=33 N=64 K=256 in_a=bf16 in_b=int4 out=fp32",
+        "gemm M=33 N=64 K=256 in_a=bf16 in_b=fp4_e2m1fn out=bf16 batch=2 layout=kn",
     };
     for (int p = 0; p < 3; p++)
         for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) expect_match(presets[p], w[i]);
@@ -280,8 +285,8 @@ static void test_diagnostics(void)
         {"attention kind=decode heads=4 hed_dim=8 ctx=4", "hed_dim",
          "<command-line>:1:@: error: unknown key 'hed_dim' for attention (did you mean 'head_dim'?)"},
         {"gemm M=4 N=4 K=4 cores=200", "gemm", "<command-line>:1:@: error: cores=200: h100 has 132 cores"},
-        {"layer model=tiny phase=decode ctx=8 w=int4", "layer",
-         "<command-line>:1:@: error: q_proj (1 x 64 x 64): the GEMM mapping supports in_a and in_b each bf16"},
+        {"layer model=tiny phase=decode ctx=8 a=fp8_e5m2 kv=fp8_e5m2", "layer",
+         "<command-line>:1:@: error: q_proj (1 x 64 x 64): the GEMM mapping supports in_a bf16 or fp8_e4m3fn"},
         {"layer model=tiny phase=prefill tokens=8 kv=fp8_e4m3fn", "layer",
          "<command-line>:1:@: error: layers take kv= equal to a= so far"},
         {"gemm M=4 N=4 K=64 split_k=9", "gemm", "<command-line>:1:@: error: split_k=9 exceeds the 1 K tiles"},

@@ -65,20 +65,27 @@ static void load_a(gen *g, int s, uint64_t m0, uint64_t mm, uint64_t k0, uint64_
     if (g->m->mx) load(g, g->m->spm_sa[s], g->SA, m0, k0 / 32, mm, kk / 32);
 }
 
-/* The B tile: K x N (kk x nn) for MMA, from a K x N buffer as it is or from
-** an N x K buffer transposed (its nn x kk tile); N x K with scales for
-** MMA_MX. */
-static void load_b(gen *g, int s, uint64_t n0, uint64_t nn, uint64_t k0, uint64_t kk)
+/* The B tile of problem bi of a batch: K x N (kk x nn) for MMA, from a K x N
+** buffer as it is or from an N x K buffer transposed (its nn x kk tile);
+** N x K with scales for MMA_MX. */
+static void load_bb(gen *g, int s, uint64_t bi, uint64_t n0, uint64_t nn, uint64_t k0, uint64_t kk)
 {
+    uint64_t bn = bi * g->m->n, bk = bi * g->m->k; /* the problem's first row of B: N x K or K x N */
     if (!g->m->mx) {
         if (g->m->b_nk)
-            load_as(g, ISA_DMA_LDT, g->m->spm_b[s], g->B, n0, k0, nn, kk);
+            load_as(g, ISA_DMA_LDT, g->m->spm_b[s], g->B, bn + n0, k0, nn, kk);
         else
-            load(g, g->m->spm_b[s], g->B, k0, n0, kk, nn);
+            load(g, g->m->spm_b[s], g->B, bk + k0, n0, kk, nn);
         return;
     }
-    load(g, g->m->spm_b[s], g->B, n0, k0, nn, kk);
-    load(g, g->m->spm_sb[s], g->SB, n0, k0 / 32, nn, kk / 32);
+    load(g, g->m->spm_b[s], g->B, bn + n0, k0, nn, kk);
+    load(g, g->m->spm_sb[s], g->SB, bn + n0, k0 / 32, nn, kk / 32);
+}
+
+/* The B tile of an unbatched GEMM. */
+static void load_b(gen *g, int s, uint64_t n0, uint64_t nn, uint64_t k0, uint64_t kk)
+{
+    load_bb(g, s, 0, n0, nn, k0, kk);
 }
 
 static void mma(gen *g, int c, int sa, int sb, uint64_t mm, uint64_t nn, uint64_t kk, bool acc)
@@ -171,7 +178,8 @@ static void vop(gen *g, isa_op op, uint64_t dst, uint64_t a, uint64_t b, uint64_
 static void reduce(gen *g)
 {
     const wl_gemm_map *m = g->m;
-    uint64_t rt = cdiv(m->m, m->rr), nt = cdiv(m->n, m->tn), tiles = rt * nt;
+    uint64_t rows = m->batch * m->m; /* the problems' C tiles stacked: the sum is elementwise */
+    uint64_t rt = cdiv(rows, m->rr), nt = cdiv(m->n, m->tn), tiles = rt * nt;
     uint64_t slot = (uint64_t)m->rr * m->tn * 4, cores = m->cores < tiles ? m->cores : tiles;
     char name[ISA_NAME_MAX];
     snprintf(name, sizeof name, "%s%s", g->name, strcmp(g->name, "gemm") ? "_reduce" : "reduce");
@@ -181,11 +189,11 @@ static void reduce(gen *g)
         uint64_t n = 0;
         for (uint64_t t = c; t < tiles; t += cores) {
             uint64_t ri = t / nt, ni = t % nt, m0 = ri * m->rr, n0 = ni * m->tn;
-            uint64_t mm = part(ri, m->rr, m->m), nn = part(ni, m->tn, m->n), acc = m->acc_c[0] | ISA_MEM_ACC;
+            uint64_t mm = part(ri, m->rr, rows), nn = part(ni, m->tn, m->n), acc = m->acc_c[0] | ISA_MEM_ACC;
             partial(g, false, acc, m0, n0, mm, nn);
             for (uint32_t p = 1; p < m->split; p++, n++) {
                 uint64_t spm = (n % 2) * slot;
-                partial(g, false, spm, (uint64_t)p * m->m + m0, n0, mm, nn);
+                partial(g, false, spm, (uint64_t)p * rows + m0, n0, mm, nn);
                 vop(g, ISA_VADD, acc, acc, spm, mm, nn);
             }
             uint64_t src = acc, code = isa_fmt_code(&m->fout);
@@ -210,27 +218,27 @@ static void loops_cores(gen *g)
     const wl_gemm_map *m = g->m;
     bool mn = m->order == WL_ORDER_MN;
     uint64_t nt = cdiv(m->n, m->tn), mt = cdiv(m->m, m->tm), kt = cdiv(m->k, m->tk), inner = mn ? nt : mt;
-    uint64_t items = m->tiles * m->split;
+    uint64_t items = m->tiles * m->split, per_problem = mt * nt;
     if (!g->st) g->st = isa_prog_begin_kernel(g->p, g->name);
     for (uint32_t c = 0; c < m->cores && !g->st; c++) {
         g->st = isa_prog_begin_core(g->p, c);
         uint64_t step = 0, own = 0;
         for (uint64_t i = c; i < items; i += m->cores, own++) {
-            uint64_t t = i / m->split, p = i % m->split;
+            uint64_t t = i / m->split % per_problem, bi = i / m->split / per_problem, p = i % m->split;
             uint64_t mi = mn ? t / inner : t % inner, ni = mn ? t % inner : t / inner;
             uint64_t m0 = mi * m->tm, n0 = ni * m->tn, mm = part(mi, m->tm, m->m), nn = part(ni, m->tn, m->n);
-            uint64_t k_lo = p * kt / m->split, k_hi = (p + 1) * kt / m->split;
+            uint64_t k_lo = p * kt / m->split, k_hi = (p + 1) * kt / m->split, row = bi * m->m + m0;
             for (uint64_t kq = k_lo; kq < k_hi; kq++, step++) {
                 uint64_t k0 = kq * m->tk, kk = part(kq, m->tk, m->k);
                 int sl = (int)(step % 2);
-                load_a(g, sl, m0, mm, k0, kk);
-                load_b(g, sl, n0, nn, k0, kk);
+                load_a(g, sl, row, mm, k0, kk);
+                load_bb(g, sl, bi, n0, nn, k0, kk);
                 mma(g, (int)(own % 2), sl, sl, mm, nn, kk, kq > k_lo);
             }
             if (m->split > 1)
-                partial(g, true, m->acc_c[own % 2] | ISA_MEM_ACC, p * m->m + m0, n0, mm, nn);
+                partial(g, true, m->acc_c[own % 2] | ISA_MEM_ACC, p * m->batch * m->m + row, n0, mm, nn);
             else
-                store(g, (int)(own % 2), m0, n0, mm, nn);
+                store(g, (int)(own % 2), row, n0, mm, nn);
         }
     }
     if (m->split > 1) reduce(g);
@@ -314,17 +322,16 @@ static lp_status reference(const wl_gemm_map *m, const uint16_t *a, const uint8_
     return st;
 }
 
-/* Seeded A and B, and C's expectation, into the program. */
-static lp_status data(gen *g, uint64_t seed, bool exact_hw)
+/* Seeded A and B of problem bi (seeds per problem), and its C. */
+static lp_status problem_data(const wl_gemm_map *m, uint64_t seed, bool exact_hw, uint16_t *a, uint8_t *sa,
+                              uint16_t *b_dram, uint8_t *sb, uint32_t *cc)
 {
-    const wl_gemm_map *m = g->m;
     size_t M = m->m, N = m->n, K = m->k, KB = K / 32;
-    uint16_t *a = malloc(sizeof *a * M * K), *b = malloc(sizeof *b * K * N), *bt = malloc(sizeof *bt * K * N);
-    uint8_t *sa = malloc(M * KB + 1), *sb = malloc(N * KB + 1), *sbt = malloc(N * KB + 1);
+    uint16_t *b = malloc(sizeof *b * K * N), *bt = malloc(sizeof *bt * K * N);
+    uint8_t *sbt = malloc(N * KB + 1);
     float *c = malloc(sizeof *c * M * N);
-    uint32_t *cc = malloc(sizeof *cc * M * N);
     lp_status st = LP_ERR_NOMEM;
-    if (!a || !b || !bt || !sa || !sb || !sbt || !c || !cc) goto free_all;
+    if (!b || !bt || !sbt || !c) goto free_all;
     /* MX codes come N x K (blocks of 32 along K), plain ones K x N: b is
     ** B's stream in that order, bt the other order. The reference takes
     ** K x N; DRAM holds B as m->b_nk says. So for a given seed a plain B is
@@ -339,18 +346,40 @@ static lp_status data(gen *g, uint64_t seed, bool exact_hw)
         for (size_t k = 0; k < K; k++)
             for (size_t n = 0; n < N; n++) bt[n * K + k] = b[k * N + n];
     }
-    const uint16_t *b_kn = m->mx ? bt : b, *b_dram = m->mx || !m->b_nk ? b : bt;
+    const uint16_t *b_kn = m->mx ? bt : b, *bd = m->mx || !m->b_nk ? b : bt;
+    memcpy(b_dram, bd, sizeof *b_dram * K * N);
     st = reference(m, a, m->mx ? sa : NULL, b_kn, m->mx ? sbt : NULL, exact_hw, c);
     for (size_t i = 0; !st && i < M * N; i++) cc[i] = mf_encode_f32(&m->fout, f32_bits(c[i]), NULL, 0);
-    double tol = exact_hw ? 0 : m->fout.bits < 32 ? 1e-2 : 1e-5;
-    if (st || (st = put(g->p, g->A, a, 2, M * K, false, 0, 0)) || (st = put(g->p, g->B, b_dram, 2, K * N, false, 0, 0)))
-        goto free_all;
-    if (m->mx &&
-        ((st = put(g->p, g->SA, sa, 1, M * KB, false, 0, 0)) || (st = put(g->p, g->SB, sb, 1, N * KB, false, 0, 0))))
-        goto free_all;
-    st = put(g->p, g->C, cc, 4, M * N, true, exact_hw ? ISA_RULE_BITEXACT : ISA_RULE_RELERR, tol);
 free_all:
-    free(a), free(b), free(bt), free(sa), free(sb), free(sbt), free(c), free(cc);
+    free(b), free(bt), free(sbt), free(c);
+    return st;
+}
+
+/* Seeded A and B, and C's expectation, into the program: each problem of a
+** batch from its own seeds (problem 0's are those of an unbatched GEMM). */
+static lp_status data(gen *g, uint64_t seed, bool exact_hw)
+{
+    const wl_gemm_map *m = g->m;
+    size_t M = m->m, N = m->n, K = m->k, KB = K / 32, B = m->batch;
+    uint16_t *a = malloc(sizeof *a * B * M * K), *b = malloc(sizeof *b * B * K * N);
+    uint8_t *sa = malloc(B * M * KB + 1), *sb = malloc(B * N * KB + 1);
+    uint32_t *cc = malloc(sizeof *cc * B * M * N);
+    lp_status st = LP_ERR_NOMEM;
+    if (!a || !b || !sa || !sb || !cc) goto free_all;
+    st = LP_OK;
+    for (size_t i = 0; i < B && !st; i++)
+        st = problem_data(m, seed + 2 * i, exact_hw, a + i * M * K, sa + i * M * KB, b + i * K * N, sb + i * N * KB,
+                          cc + i * M * N);
+    double tol = exact_hw ? 0 : m->fout.bits < 32 ? 1e-2 : 1e-5;
+    if (st || (st = put(g->p, g->A, a, 2, B * M * K, false, 0, 0)) ||
+        (st = put(g->p, g->B, b, 2, B * K * N, false, 0, 0)))
+        goto free_all;
+    if (m->mx && ((st = put(g->p, g->SA, sa, 1, B * M * KB, false, 0, 0)) ||
+                  (st = put(g->p, g->SB, sb, 1, B * N * KB, false, 0, 0))))
+        goto free_all;
+    st = put(g->p, g->C, cc, 4, B * M * N, true, exact_hw ? ISA_RULE_BITEXACT : ISA_RULE_RELERR, tol);
+free_all:
+    free(a), free(b), free(sa), free(sb), free(cc);
     return st;
 }
 
@@ -359,18 +388,22 @@ static lp_status buffers(gen *g)
     const wl_gemm_map *m = g->m;
     mf_format e8;
     mf_get(MF_E8M0FNU, &e8);
-    uint32_t M = (uint32_t)m->m, N = (uint32_t)m->n, K = (uint32_t)m->k;
+    uint64_t B = m->batch;
+    if (B * m->m > ISA_MAX_DIM || B * m->n > ISA_MAX_DIM || B * m->k > ISA_MAX_DIM ||
+        (uint64_t)m->split * B * m->m > ISA_MAX_DIM)
+        return LP_ERR_RANGE;
+    uint32_t M = (uint32_t)(B * m->m), N = (uint32_t)m->n, K = (uint32_t)m->k, BN = (uint32_t)(B * m->n);
     g->A = 0, g->B = 1, g->SA = m->mx ? 2 : -1, g->SB = m->mx ? 3 : -1, g->C = m->mx ? 4 : 2;
     lp_status st = isa_prog_add_buffer(g->p, "A", isa_fmt_code(&m->fa), M, K);
-    if (!st) st = isa_prog_add_buffer(g->p, "B", isa_fmt_code(&m->fb), m->b_nk ? N : K, m->b_nk ? K : N);
+    if (!st)
+        st = isa_prog_add_buffer(g->p, "B", isa_fmt_code(&m->fb), m->b_nk ? BN : (uint32_t)(B * K), m->b_nk ? K : N);
     if (!st && m->mx) st = isa_prog_add_buffer(g->p, "SA", isa_fmt_code(&e8), M, K / 32);
-    if (!st && m->mx) st = isa_prog_add_buffer(g->p, "SB", isa_fmt_code(&e8), N, K / 32);
+    if (!st && m->mx) st = isa_prog_add_buffer(g->p, "SB", isa_fmt_code(&e8), BN, K / 32);
     if (!st) st = isa_prog_add_buffer(g->p, "C", isa_fmt_code(&m->fout), M, N);
     if (!st && m->split > 1) {
         mf_format f32;
         mf_get(MF_FP32, &f32);
         g->P = g->C + 1;
-        if ((uint64_t)m->split * M > ISA_MAX_DIM) return LP_ERR_RANGE;
         st = isa_prog_add_buffer(g->p, "P", isa_fmt_code(&f32), m->split * M, N);
     }
     return st;
@@ -386,7 +419,7 @@ lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m,
     if (st)
         return lp_diag_msg(d, st, "GEMM buffers of %llu x %llu x %llu: %s", (unsigned long long)m->m,
                            (unsigned long long)m->n, (unsigned long long)m->k, lp_status_text(st));
-    if (m->cores > 1 || m->split > 1)
+    if (m->cores > 1 || m->split > 1 || m->batch > 1)
         loops_cores(&g);
     else
         loops(&g);
@@ -401,7 +434,8 @@ lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m,
 lp_status wl_gen_gemm_kernels(isa_prog *p, const wl_gemm_map *m, const wl_gemm_bufs *b, const char *name, lp_diag *d)
 {
     gen g = {name, p, m, b->a, b->b, b->sa, b->sb, b->c, b->p, LP_OK};
-    if (m->split > 1 && b->p < 0) return lp_diag_msg(d, LP_ERR_ARG, "GEMM %s: split-K needs a partial-sum buffer", name);
+    if (m->split > 1 && b->p < 0)
+        return lp_diag_msg(d, LP_ERR_ARG, "GEMM %s: split-K needs a partial-sum buffer", name);
     loops_cores(&g);
     if (g.st) return lp_diag_msg(d, g.st, "GEMM %s: %s", name, lp_status_text(g.st));
     return LP_OK;

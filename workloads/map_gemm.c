@@ -106,7 +106,7 @@ typedef struct chip_model {
 static double model_cycles(const wl_gemm_map *m, const chip_model *c, uint64_t tm, uint64_t tn, uint64_t tk,
                            uint64_t split)
 {
-    uint64_t tiles = cdiv(m->m, tm) * cdiv(m->n, tn), items = tiles * split;
+    uint64_t tiles = m->batch * cdiv(m->m, tm) * cdiv(m->n, tn), items = tiles * split;
     uint64_t active = c->cores < items ? c->cores : items, per_core = cdiv(items, active);
     uint64_t steps = cdiv(cdiv(m->k, tk), split);
     double share = c->l2_bpc / (double)active, load_bpc = c->dma_bpc < share ? c->dma_bpc : share;
@@ -120,7 +120,7 @@ static double model_cycles(const wl_gemm_map *m, const chip_model *c, uint64_t t
     double bytes = (double)m->m * m->k * isa_elem_bytes(&m->fa) + (double)m->n * m->k * isa_elem_bytes(&m->fb) +
                    (double)m->m * m->n * isa_elem_bytes(&m->fout);
     if (split > 1) bytes += 2.0 * (double)split * m->m * m->n * 4;
-    double core = (double)per_core * item, dram = bytes / c->dram_bpc;
+    double core = (double)per_core * item, dram = (double)m->batch * bytes / c->dram_bpc;
     /* where DRAM bounds both, the tiles that keep more loads in flight win */
     return (core > dram ? core : dram) + 1e-3 * core;
 }
@@ -197,13 +197,15 @@ static bool is(const wl_fmt *f, const char *name) { return !f->mx && !strcmp(f->
 static lp_status formats(const wl_spec *s, wl_gemm_map *m, lp_diag *d)
 {
     bool mx = s->in_a.mx || s->in_b.mx;
+    /* B (the weights) may be any element format of 16 bits or fewer: weight-only
+    ** quantisation (int4, fp4 weights against bf16 activations), the MMA
+    ** multiplying A's format by B's at A's rate */
     bool ok = mx ? !strcmp(s->in_a.name, "mxfp8_e4m3") && !strcmp(s->in_b.name, "mxfp8_e4m3")
-                 : (is(&s->in_a, "bf16") || is(&s->in_a, "fp8_e4m3fn")) &&
-                       (is(&s->in_b, "bf16") || is(&s->in_b, "fp8_e4m3fn"));
+                 : (is(&s->in_a, "bf16") || is(&s->in_a, "fp8_e4m3fn")) && s->in_b.bits <= 16;
     if (!ok || !(is(&s->out, "fp32") || is(&s->out, "bf16")))
         return lp_diag_msg(d, LP_ERR_ARG,
-                           "the GEMM mapping supports in_a and in_b each bf16 or fp8_e4m3fn, or both mxfp8_e4m3, "
-                           "with out fp32 or bf16 (not in_a=%s in_b=%s out=%s)",
+                           "the GEMM mapping supports in_a bf16 or fp8_e4m3fn with in_b any element format of 16 bits "
+                           "or fewer, or both mxfp8_e4m3, with out fp32 or bf16 (not in_a=%s in_b=%s out=%s)",
                            s->in_a.name, s->in_b.name, s->out.name);
     m->mx = mx;
     m->b_nk = mx || s->layout == WL_LAYOUT_NK;
@@ -223,9 +225,7 @@ static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, co
 {
     if (s->kind != WL_GEMM && s->kind != WL_GEMV)
         return lp_diag_msg(d, LP_ERR_ARG, "the GEMM mapping takes gemm or gemv, not %s", wl_kind_name(s->kind));
-    if (s->batch > 1)
-        return lp_diag_msg(d, LP_ERR_ARG, "the GEMM mapping takes batch=1, not batch=%llu",
-                           (unsigned long long)s->batch);
+    m->batch = s->kind == WL_GEMV || !s->batch ? 1 : s->batch;
     m->m = s->kind == WL_GEMV || !s->m ? 1 : s->m;
     m->n = s->n, m->k = s->k;
     lp_status st = formats(s, m, d);
@@ -308,7 +308,8 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     m->order = best.order;
     m->traffic_bytes = best.traffic;
     m->insns = best.insns;
-    m->tiles = cdiv(m->m, m->tm) * cdiv(m->n, m->tn);
+    m->tiles = m->batch * cdiv(m->m, m->tm) * cdiv(m->n, m->tn);
+    m->traffic_bytes *= m->batch;
     m->split = (uint32_t)best.split;
     m->model_cycles = best.cycles;
     uint64_t kt = cdiv(m->k, m->tk);
@@ -319,12 +320,12 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     uint64_t items = m->tiles * m->split;
     m->cores = (uint32_t)(want < items ? want : items);
     m->waves = cdiv(items, m->cores);
-    if (m->cores > 1 || m->split > 1) { /* every item loads its A and B for each K step, plus the HALT */
+    if (m->cores > 1 || m->split > 1 || m->batch > 1) { /* each item loads A and B for each K step; HALT */
         uint64_t kt = cdiv(m->k, m->tk), per_k = (m->mx ? 4 : 2) + 1, store = m->fout.bits < 32 ? 2 : 1;
         if (m->split == 1) {
             m->insns = m->tiles * (kt * per_k + store) + 1;
         } else { /* partial stores; then per reduction tile: split loads, split - 1 adds, the store */
-            uint64_t red = cdiv(m->m, m->rr) * cdiv(m->n, m->tn);
+            uint64_t red = cdiv(m->batch * m->m, m->rr) * cdiv(m->n, m->tn);
             m->insns = m->tiles * (kt * per_k + m->split) + red * (2 * (uint64_t)m->split - 1 + store) + 1;
         }
     }

@@ -62,6 +62,7 @@ typedef struct wl_gemm_over {
 
 typedef struct wl_gemm_map {
     uint64_t m, n, k;              /* the problem */
+    uint64_t batch;                /* independent problems: A, B, C, their scales and P stacked by rows */
     uint32_t tm, tn, tk;           /* tile sizes (edge tiles are smaller) */
     wl_gemm_order order;           /* loop order over the C tiles */
     bool mx;                       /* MMA_MX with E8M0 scales, else MMA */

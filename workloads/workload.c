@@ -48,8 +48,8 @@ static const key_row keys[] = {
 
 static const wl_model models[] = {
 #define WL_MODEL(id, name, hidden, layers, heads, kv_heads, head_dim, mlp, act, norm, pos, positions, vocab, theta)    \
-    {name, hidden,       layers,         heads,        kv_heads,  head_dim,                                            \
-     mlp,  WL_ACT_##act, WL_NORM_##norm, WL_POS_##pos, positions, vocab, theta},
+    {name,         hidden,         layers,       heads,     kv_heads, head_dim, mlp,                                   \
+     WL_ACT_##act, WL_NORM_##norm, WL_POS_##pos, positions, vocab,    theta},
 #include "wl_models.def"
 #undef WL_MODEL
 };
