@@ -63,6 +63,8 @@ typedef struct units {
     int line[MAX_UNITS]; /* the line of that first one */
     int named;           /* units the trace names */
     int n;
+    long core;     /* a multi-core trace's rows name their core ("core3.dma"): the one core drawn, -1 none */
+    int core_line; /* the row that fixed it */
 } units;
 
 /* What the rows so far fix for the next: exec writes a row per instruction,
@@ -126,6 +128,24 @@ static lp_status row_unit(const lp_csv *c, units *u, row *r, lp_diag *d)
         return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[1], "%s runs on no unit; exec never traces it", m);
     snprintf(r->insn, sizeof r->insn, "%s", m);
     const char *un = c->field[2];
+    /* "coreN.UNIT" in the trace of a program of several cores: one core is drawn */
+    size_t cd = strncmp(un, "core", 4) ? 0 : strspn(un + 4, "0123456789");
+    if (cd && cd <= 5 && un[4 + cd] == '.') {
+        long core = strtol(un + 4, NULL, 10);
+        if (u->core >= 0 && core != u->core)
+            return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[2],
+                               "a row of core %ld after rows of core %ld (line %d): lpsim timeline draws one core; "
+                               "keep its rows (grep -e '^index' -e ',core%ld\\.' TRACE.csv)",
+                               core, u->core, u->core_line, u->core);
+        if (u->core < 0 && u->named)
+            return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[2], "a row of core %ld after rows naming no core",
+                               core);
+        if (u->core < 0) u->core = core, u->core_line = c->line;
+        un += 5 + cd;
+    } else if (u->core >= 0) {
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[2], "a row naming no core after rows of core %ld (line %d)",
+                           u->core, u->core_line);
+    }
     size_t ul = strspn(un, "abcdefghijklmnopqrstuvwxyz0123456789_");
     if (!(un[0] >= 'a' && un[0] <= 'z') || un[ul] || ul >= ARCH_UNIT_NAME_MAX || c->nfields < 4)
         return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[2],
@@ -379,6 +399,7 @@ int cmd_timeline(int argc, char **argv, int first)
     row *rows = NULL;
     size_t n = 0;
     units u = {0};
+    u.core = -1;
     if (read_trace(a.pos[0], &u, &rows, &n, &d)) return cli_fail_arg(&timeline_cmd, &a, NULL, 0, &d);
     uint64_t last = 1;
     for (size_t i = 0; i < n; i++)
