@@ -247,9 +247,13 @@ static lp_status overrides(const wl_spec *s, const wl_gemm_over *over, wl_gemm_o
     static const wl_gemm_over none = {0, 0, 0, WL_GEMM_ORDER_AUTO, 0};
     if (!over) over = &none;
     uint64_t tm = over->tm ? over->tm : s->tm, tn = over->tn ? over->tn : s->tn, tk = over->tk ? over->tk : s->tk;
-    if (tm > DIM_MAX || tn > DIM_MAX || tk > DIM_MAX)
-        return lp_diag_msg(d, LP_ERR_ARG, "tile %llu x %llu x %llu: a tile dimension is at most %llu",
-                           (unsigned long long)tm, (unsigned long long)tn, (unsigned long long)tk,
+    const char *key = tm > DIM_MAX ? "tm" : tn > DIM_MAX ? "tn" : tk > DIM_MAX ? "tk" : NULL;
+    if (key)
+        return lp_diag_msg(d, LP_ERR_ARG, "%s=%llu: a tile dimension is at most %llu (an instruction's dim operand)",
+                           key,
+                           (unsigned long long)(tm > DIM_MAX   ? tm
+                                                : tn > DIM_MAX ? tn
+                                                               : tk),
                            (unsigned long long)DIM_MAX);
     e->tm = (uint32_t)tm, e->tn = (uint32_t)tn, e->tk = (uint32_t)tk;
     e->order = over->order != WL_GEMM_ORDER_AUTO ? over->order
