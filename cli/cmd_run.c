@@ -45,13 +45,13 @@ static const cli_cmd run_cmd = {
     "  attention kind=prefill|decode batch= heads= kv_heads= head_dim= seq=|ctx= [causal=] [in= kv= out=]\n"
     "  layer model=M phase=prefill|decode tokens=|ctx= [batch=] [w= a= kv=]\n"
     "  model model=M phase=prefill|decode tokens=|ctx= [batch=] [w= a= kv=]\n"
-    "Models: llama-3-8b, llama-2-7b, gpt2, tiny. Mapped and simulated today: gemm and gemv\n"
-    "(bf16 or fp8_e4m3fn inputs, or mxfp8_e4m3 for both; fp32 or bf16 out; batch=1), on one core\n"
-    "or dealt over the chip's cores; the others are parsed and counted, and refused with a message.\n"
-    "Functional mode (the default) fills the inputs with seeded random values and checks the\n"
-    "outputs against the dot model's exact reference. The report adds to `lpsim exec`'s\n"
-    "statistics the workload's own counts (MACs, vector operations, minimum DRAM bytes), the\n"
-    "mapping (tiles, loop order, cores, waves), each kernel, and each operation's bound.",
+    "Work is dealt over the chip's cores (docs/multicore.md); one core is simulated per group of\n"
+    "cores doing the same work elsewhere (--all-cores simulates each). Functional mode (the\n"
+    "default) fills the inputs with seeded random values and checks the outputs against an\n"
+    "independent reference (GEMM: the dot model's exact preset; attention, layers, models:\n"
+    "float64), exit 1 on a mismatch. The report adds to `lpsim exec`'s statistics the workload's\n"
+    "own counts (MACs, vector operations, minimum DRAM bytes), each kernel, and each operation\n"
+    "with its mapping (tiles, order, split-K, cores, waves) and what bounds it.",
     run_opts,
     CLI_NOPTS(run_opts),
     0,
@@ -130,6 +130,15 @@ static json_t *json_counts(const wl_counts *c)
     return o;
 }
 
+static const char *roofline(const report *rp, double *intensity, double *ridge);
+
+static json_t *json_roof(const report *rp)
+{
+    double in, ridge;
+    const char *b = roofline(rp, &in, &ridge);
+    return json_pack("{s:f, s:f, s:s}", "macs_per_byte", in, "ridge_macs_per_byte", ridge, "bound", b);
+}
+
 static json_t *json_mapping(const wl_op *op)
 {
     json_t *o = json_object();
@@ -180,21 +189,35 @@ static json_t *json_ops(const report *rp)
     return arr;
 }
 
+/* The workload's roofline position: its minimum DRAM bytes against its MACs
+** (wl_count, independent of the mapping), and the chip's ridge for the MAC
+** format of its first operation that has one. */
+static const char *roofline(const report *rp, double *intensity, double *ridge)
+{
+    const char *fmt = "";
+    for (int i = 0; i < rp->plan->nops && !fmt[0]; i++) fmt = rp->plan->op[i].fmt;
+    double cns, mns;
+    const char *b = bound(rp->r->arch, fmt, rp->c->macs, rp->c->bytes, &cns, &mns);
+    *intensity = rp->c->bytes ? (double)rp->c->macs / (double)rp->c->bytes : 0;
+    *ridge = cns > 0 && rp->c->macs ? (double)rp->c->macs / cns / rp->r->arch->dram.bw_gbps : 0;
+    return b;
+}
+
 static int print_json(const report *rp)
 {
     const lp_run *r = rp->r;
     json_t *o = json_object(), *stats = lp_stats_json(&r->stats);
-    int ok = o && stats && !json_object_set_new(o, "workload", json_string(rp->spec)) &&
-             !json_object_set_new(o, "arch", json_string(r->arch->name)) &&
-             !json_object_set_new(o, "mode", json_string(rp->timing_only ? "timing-only" : "functional")) &&
-             !json_object_update(o, stats) &&
-             !json_object_set_new(o, "expectations", json_integer((json_int_t)r->expectations)) &&
-             !json_object_set_new(o, "failed", json_integer(r->failed)) &&
-             !json_object_set_new(o, "counts", json_counts(rp->c)) &&
-             !json_object_set_new(o, "kernels", json_kernels(rp)) &&
-             !json_object_set_new(o, "operations", json_ops(rp)) &&
-             (!rp->plan->note[0] || !json_object_set_new(o, "note", json_string(rp->plan->note))) &&
-             !json_dumpf(o, stdout, 0);
+    int ok =
+        o && stats && !json_object_set_new(o, "workload", json_string(rp->spec)) &&
+        !json_object_set_new(o, "arch", json_string(r->arch->name)) &&
+        !json_object_set_new(o, "mode", json_string(rp->timing_only ? "timing-only" : "functional")) &&
+        !json_object_update(o, stats) &&
+        !json_object_set_new(o, "expectations", json_integer((json_int_t)r->expectations)) &&
+        !json_object_set_new(o, "failed", json_integer(r->failed)) &&
+        !json_object_set_new(o, "counts", json_counts(rp->c)) && !json_object_set_new(o, "roofline", json_roof(rp)) &&
+        !json_object_set_new(o, "kernels", json_kernels(rp)) && !json_object_set_new(o, "operations", json_ops(rp)) &&
+        (!rp->plan->note[0] || !json_object_set_new(o, "note", json_string(rp->plan->note))) &&
+        !json_dumpf(o, stdout, 0);
     putchar('\n');
     json_decref(o), json_decref(stats);
     return ok ? 0 : -1;
@@ -210,6 +233,10 @@ static void print_text(const report *rp)
     printf(" (%s)\n\n", rp->timing_only ? "timing only" : "functional and timing");
     printf("  workload        %llu MACs, %llu vector operations, at least %llu DRAM bytes\n",
            (unsigned long long)rp->c->macs, (unsigned long long)rp->c->vec_ops, (unsigned long long)rp->c->bytes);
+    double in, ridge;
+    const char *rb = roofline(rp, &in, &ridge);
+    printf("  roofline        %.4g MACs per DRAM byte at least, the chip's ridge %.4g: %s-bound at best\n", in, ridge,
+           rb);
     if (rp->plan->note[0]) printf("  note            %s\n", rp->plan->note);
     lp_stats_print(&r->stats, stdout);
     if (rp->timing_only)
@@ -282,6 +309,8 @@ int cmd_run(int argc, char **argv, int first)
     if (cli_parse(&run_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
     if (a.help) {
         cli_print_help(&run_cmd, stdout);
+        printf("\nworkload keys (KEY=VALUE, any order; =KEY: that key's value):\n");
+        wl_print_keys(stdout);
         return 0;
     }
     const char *av = cli_get(&run_cmd, &a, "arch"), *wv = cli_get(&run_cmd, &a, "workload");

@@ -238,7 +238,25 @@ static void test_report_counts_and_operations(void)
     CU_ASSERT_EQUAL(lpt_json_num(j, "macs"), (double)c.macs);
     CU_ASSERT_EQUAL(lpt_json_size(j, "operations"), 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"bound\": \""));
+    /* the roofline: intensity from the counts, h100's ridge for bf16 (2048 MACs per cycle per SM) */
+    CU_ASSERT_DOUBLE_EQUAL(lpt_json_num(j, "roofline.macs_per_byte"), (double)c.macs / (double)c.bytes, 1e-9);
+    CU_ASSERT_DOUBLE_EQUAL(lpt_json_num(j, "roofline.ridge_macs_per_byte"), 2048 * 1.83 * 132 / 3350.0, 1e-6);
     free(j);
+}
+
+/* `lpsim run --help` lists every key of the table and every model. */
+static void test_help_lists_every_key(void)
+{
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(lpt_run("run --help", "", 0, &out, &err), 0);
+    for (int k = 0; k < WL_KEY_COUNT; k++) {
+        char line[64];
+        snprintf(line, sizeof line, "\n  %-9s ", wl_key_name((wl_key_id)k));
+        if (!strstr(out, line)) fprintf(stderr, "\n  lpsim run --help lacks key %s", wl_key_name((wl_key_id)k));
+        CU_ASSERT_PTR_NOT_NULL(strstr(out, line));
+    }
+    for (int m = 0; m < WL_MODEL_COUNT; m++) CU_ASSERT_PTR_NOT_NULL(strstr(out, wl_model_get((wl_model_id)m)->name));
+    free(out), free(err);
 }
 
 /* `lpsim exec` of the emitted assembly and binary gives the run's cycles
@@ -324,5 +342,6 @@ CU_TestInfo lpt_run_tests[] = {
     {"report/counts_and_operations", test_report_counts_and_operations},
     {"emit/programs_replay_in_exec", test_emitted_programs_replay},
     {"cli/diagnostics", test_diagnostics},
+    {"cli/help_lists_every_key", test_help_lists_every_key},
     CU_TEST_INFO_NULL,
 };

@@ -37,11 +37,12 @@ typedef struct key_row {
     const char *choices; /* "a|b"; NULL for ENUM: the model presets */
     const char *def;     /* NULL: required; "=KEY": KEY's value */
     size_t off;          /* of the field in wl_spec */
+    const char *doc;
 } key_row;
 
 static const key_row keys[] = {
 #define WL_KEY(id, kinds, when, name, type, lo, hi, choices, def, field, doc)                                          \
-    {kinds, W_##when, name, T_##type, lo, hi, choices, def, offsetof(wl_spec, field)},
+    {kinds, W_##when, name, T_##type, lo, hi, choices, def, offsetof(wl_spec, field), doc},
 #include "wl_keys.def"
 #undef WL_KEY
 };
@@ -347,6 +348,33 @@ lp_status wl_parse_inline(const char *text, const char *file, int line, int col0
 }
 
 /* ---- printing and comparison ------------------------------------------------------ */
+
+void wl_print_keys(FILE *f)
+{
+    static const char *const when[] = {"prefill", "decode", "", "mapping"};
+    fprintf(f, "  (workloads: G gemm, V gemv, A attention, L layer, M model)\n");
+    fprintf(f, "  %-9s %-10s %-8s %-16s %-9s %s\n", "key", "workloads", "phase", "value", "default", "meaning");
+    for (int i = 0; i < WL_KEY_COUNT; i++) {
+        const key_row *r = &keys[i];
+        char kinds[64] = "", value[64];
+        for (int k = 0; k < WL_KIND_COUNT; k++)
+            if (r->kinds & (1u << k))
+                snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%c", kinds[0] ? " " : "", "GVALM"[k]);
+        switch (r->type) {
+        case T_NUM: snprintf(value, sizeof value, "%" PRIu64 "..%" PRIu64, r->lo, r->hi); break;
+        case T_BOOL: snprintf(value, sizeof value, "0 or 1"); break;
+        case T_FMT: snprintf(value, sizeof value, "a format"); break;
+        case T_ENUM: snprintf(value, sizeof value, "%s", r->choices ? r->choices : "a model (below)"); break;
+        }
+        for (char *c = value; *c; c++)
+            if (*c == '|') *c = ',';
+        fprintf(f, "  %-9s %-10s %-8s %-16s %-9s %s\n", r->name, kinds, when[r->when], value,
+                r->def ? r->def : "required", r->doc);
+    }
+    fprintf(f, "\n  models:");
+    for (int m = 0; m < WL_MODEL_COUNT; m++) fprintf(f, " %s", models[m].name);
+    fprintf(f, "\n  formats: lpsim formats, plus mxfp8_e4m3, mxfp8_e5m2, mxfp6_e2m3, mxfp6_e3m2, mxfp4_e2m1, mxint8\n");
+}
 
 void wl_print(const wl_spec *s, FILE *f)
 {

@@ -170,6 +170,10 @@ bool wl_spec_equal(const wl_spec *a, const wl_spec *b);
 ** wl_count: a function cannot share the name of the type wl_counts in C.) */
 void wl_count(const wl_spec *s, wl_counts *c);
 
+/* Every key (workloads, phase, values, default, meaning), the models and the
+** formats, as `lpsim run --help` lists them. */
+void wl_print_keys(FILE *f);
+
 /* A preset by id (asserted valid), the name of a kind, of a key. */
 const wl_model *wl_model_get(wl_model_id id);
 const char *wl_kind_name(wl_kind k);
