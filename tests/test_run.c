@@ -223,6 +223,53 @@ static void test_split_k_in_cycles(void)
     free(arch);
 }
 
+/* The cores at work share DRAM: a GEMV streaming its matrix from a slow DRAM
+** (10 GB/s, the four-core chip otherwise) takes about as long on four cores
+** as on one, not a quarter of it. */
+static void test_dram_bandwidth_is_shared(void)
+{
+    char dir[64];
+    char *arch = quad_path(dir, sizeof dir);
+    FILE *f = fopen(arch, "a");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs("l2: {size_bytes: 0}\n", f);
+    fclose(f);
+    /* a second file: quad with a slow DRAM (the key given twice would be refused) */
+    char slow[128];
+    snprintf(slow, sizeof slow, "%s/slow.yaml", dir);
+    f = fopen(slow, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    const char *q = strstr(quad, "dram:"), *e = strchr(q, '\n');
+    fprintf(f, "%.*sdram: {bandwidth_gbps: 10, latency_ns: 0}%s", (int)(q - quad), quad, e);
+    fclose(f);
+    const char *w4 = "gemm M=1 N=256 K=4096 in=bf16 out=fp32 tm=1 tn=64 split_k=1";
+    const char *w1 = "gemm M=1 N=256 K=4096 in=bf16 out=fp32 tm=1 tn=64 split_k=1 cores=1";
+    figs four = figures(slow, w4, "--timing-only"), one = figures(slow, w1, "--timing-only");
+    fprintf(stderr, "\n  shared DRAM: 1 core %.0f, 4 cores %.0f cycles", one.cycles, four.cycles);
+    CU_ASSERT(four.cores[0] == 4 && one.cores[0] == 1);
+    CU_ASSERT(four.cycles > 0.9 * one.cycles && four.cycles < 1.1 * one.cycles);
+    /* 2 MiB of B at 10 bytes per cycle: at least 209715 cycles either way */
+    CU_ASSERT(one.cycles >= 256.0 * 4096 * 2 / 10);
+    unlink(slow);
+    unlink(arch);
+    rmdir(dir);
+    free(arch);
+}
+
+/* The L2 serves the loads the cores repeat: a 1024^3 GEMM on h100 reads its
+** A and B panels many times over the L2 but DRAM much less, never below the
+** workload's minimum. */
+static void test_l2_serves_repeated_loads(void)
+{
+    char *j = NULL;
+    CU_ASSERT_EQUAL(run_json("--arch h100 --timing-only", "gemm M=1024 N=1024 K=1024 split_k=1", &j), 0);
+    double dram = lpt_json_num(j, "dram_bytes"), l2 = lpt_json_num(j, "l2_bytes"),
+           min = lpt_json_num(j, "counts.min_dram_bytes");
+    fprintf(stderr, "\n  L2 %.0f, DRAM %.0f, minimum %.0f bytes", l2, dram, min);
+    CU_ASSERT(dram >= min && l2 > 2 * dram);
+    free(j);
+}
+
 /* The report's counts are wl_count's; a GEMM's simulated MACs are its count. */
 static void test_report_counts_and_operations(void)
 {
@@ -339,6 +386,8 @@ CU_TestInfo lpt_run_tests[] = {
     {"cores/representatives_equal_every_core", test_representatives_equal_every_core},
     {"cores/wave_quantisation_in_cycles", test_wave_quantisation_in_cycles},
     {"cores/split_k_in_cycles", test_split_k_in_cycles},
+    {"cores/dram_bandwidth_is_shared", test_dram_bandwidth_is_shared},
+    {"cores/l2_serves_repeated_loads", test_l2_serves_repeated_loads},
     {"report/counts_and_operations", test_report_counts_and_operations},
     {"emit/programs_replay_in_exec", test_emitted_programs_replay},
     {"cli/diagnostics", test_diagnostics},
