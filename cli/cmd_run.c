@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "asm.h"
 #include "cli.h"
@@ -25,7 +26,8 @@
 
 static const cli_opt run_opts[] = {
     {"arch", "ARCH", "architecture: a preset (lpsim arch --list) or a YAML file"},
-    {"workload", "SPEC", "what to run, in the inline form (docs/workloads.md), e.g. 'gemm M=4096 N=4096 K=4096'"},
+    {"workload", "SPEC",
+     "what to run: a workload YAML file, or the inline form (docs/workloads.md), e.g. 'gemm M=4096 N=4096 K=4096'"},
     {"timing-only", NULL, "skip the values (same cycles, faster); outputs are not checked"},
     {"json", NULL, "print the report as one JSON object"},
     {"emit-asm", "FILE.s", "write the generated program as assembly that `lpsim exec` runs to the same cycles"},
@@ -62,6 +64,19 @@ static int opt_index(const char *name)
     for (int i = 0; i < CLI_NOPTS(run_opts); i++)
         if (!strcmp(run_opts[i].name, name)) return i;
     return -1;
+}
+
+/* --workload SPEC: a workload file when SPEC names an existing path or ends in
+** .yaml or .yml, else the inline form, its columns those of the command line. */
+static lp_status parse_workload(const cli_args *a, const char *spec, wl_spec *s, lp_diag *d)
+{
+    struct stat sb;
+    size_t n = strlen(spec);
+    bool file =
+        lstat(spec, &sb) == 0 || (n > 5 && !strcmp(spec + n - 5, ".yaml")) || (n > 4 && !strcmp(spec + n - 4, ".yml"));
+    if (file) return wl_parse_file(spec, s, d);
+    int wi = opt_index("workload");
+    return wl_parse_inline(spec, "<command-line>", 1, cli_arg_col(a->argv, a->val_arg[wi]) + a->val_off[wi], s, d);
 }
 
 /* What bounds an operation: its MACs at the peak of the cores it ran on, or its
@@ -326,10 +341,9 @@ int cmd_run(int argc, char **argv, int first)
         return cli_fail(&d);
     }
     bool timing_only = cli_get(&run_cmd, &a, "timing-only") != NULL, json = cli_get(&run_cmd, &a, "json") != NULL;
-    int wi = opt_index("workload");
     wl_spec s;
-    if (wl_parse_inline(wv, "<command-line>", 1, cli_arg_col(a.argv, a.val_arg[wi]) + a.val_off[wi], &s, &d))
-        return cli_fail(&d);
+    if (parse_workload(&a, wv, &s, &d))
+        return d.line > 0 ? cli_fail(&d) : cli_fail_arg(&run_cmd, &a, "workload", 0, &d);
     lp_run r;
     memset(&r, 0, sizeof r);
     isa_prog_init(&r.prog);

@@ -2,6 +2,8 @@
 ** test_workloads.c — workloads/: counts of every kind against closed forms
 ** written out here (not calls into wl_count), the inline form's round trip
 ** through wl_print, its diagnostics (message, column and status, exactly),
+** workload files (each inline diagnostic's twin at its line and column, the
+** YAML-only errors, equal specs from a file and its inline twin, reading),
 ** the largest workloads without overflow, and the reference page listing
 ** every key.
 */
@@ -271,72 +273,290 @@ static void test_print_parse_round_trip(void)
 
 /* Each case: the text, col0, the status, the marker (the error's column is
 ** col0 plus the offset of the marker's first occurrence in the text; "" is
-** the end) and the exact message. */
+** the end) and the exact message; then the message of the file twin (see
+** yaml_twin) where it differs (NULL: the same; "": the case has no twin: an
+** empty text, a token without '='). */
+static const struct {
+    const char *text;
+    int col0;
+    lp_status st;
+    const char *at, *msg, *file_msg;
+} diag_cases[] = {
+    {"gem M=1", 1, LP_ERR_PARSE, "gem", "unknown workload 'gem' (did you mean 'gemm'?)", NULL},
+    {"  ", 1, LP_ERR_PARSE, "", "empty workload (expected gemm, gemv, attention, layer or model)", ""},
+    {"conv x=1", 1, LP_ERR_PARSE, "conv", "unknown workload 'conv' (expected gemm, gemv, attention, layer or model)",
+     NULL},
+    {"attention kind=prefill heads=32 hed_dim=128 seq=4", 1, LP_ERR_PARSE, "hed_dim",
+     "unknown key 'hed_dim' for attention (did you mean 'head_dim'?)", NULL},
+    {"gemm m=1 N=1 K=1", 1, LP_ERR_PARSE, "m=", "unknown key 'm' for gemm (did you mean 'M'?)", NULL},
+    {"gemv N=1 K=1 M=1", 1, LP_ERR_PARSE,
+     "M=", "unknown key 'M' for gemv (keys: N, K, in, in_a, in_b, out, tm, tn, tk, order, split_k, cores)", NULL},
+    {"gemm M=1 N=2 M=3 K=1", 1, LP_ERR_PARSE, "M=3", "key 'M' given twice (first at column 6)",
+     "key 'M' given twice (first at line 2, column 1)"},
+    {"gemm M=1 N 1", 1, LP_ERR_PARSE, "N 1", "expected KEY=VALUE, got 'N'", ""},
+    {"gemm M= N=1 K=1", 1, LP_ERR_PARSE, "M=", "key 'M' has no value", NULL},
+    {"  gemm M=1 N=2", 5, LP_ERR_PARSE, "gemm", "missing key 'K' for gemm", NULL},
+    {"attention kind=prefill heads=4 head_dim=8", 1, LP_ERR_PARSE, "attention",
+     "missing key 'seq' for attention kind=prefill", "missing key 'seq' for attention phase=prefill"},
+    {"layer phase=decode ctx=4", 1, LP_ERR_PARSE, "layer", "missing key 'model' for layer", NULL},
+    {"gemm M=0 N=1 K=1", 1, LP_ERR_RANGE, "0 N", "M must be between 1 and 262144, got 0", NULL},
+    {"gemm M=99999999999999999999 N=1 K=1", 1, LP_ERR_RANGE, "999",
+     "M must be between 1 and 262144, got 99999999999999999999", NULL},
+    {"attention kind=decode heads=4 head_dim=2048 ctx=1", 1, LP_ERR_RANGE, "2048",
+     "head_dim must be between 1 and 1024, got 2048", NULL},
+    {"gemm M=4k N=1 K=1", 1, LP_ERR_PARSE, "4k", "M must be a whole number, got '4k'", NULL},
+    {"gemm M=010 N=1 K=1", 1, LP_ERR_PARSE, "010",
+     "M must be a whole number, got '010': a leading 0 (octal?): write it in decimal or 0x hex", NULL},
+    {"gemm M=1 N=1 K=1 in=bf61", 1, LP_ERR_FORMAT, "bf61", "unknown format 'bf61' (did you mean 'bf16'?)", NULL},
+    {"attention kind=prefill heads=4 head_dim=8 seq=4 causal=2", 1, LP_ERR_RANGE, "2", "causal must be 0 or 1, got 2",
+     NULL},
+    {"attention kind=prefil heads=4 head_dim=8 seq=4", 1, LP_ERR_PARSE, "prefil",
+     "unknown kind 'prefil' (did you mean 'prefill'?)", "unknown phase 'prefil' (did you mean 'prefill'?)"},
+    {"layer model=llama3 phase=prefill tokens=4", 1, LP_ERR_PARSE, "llama3",
+     "unknown model 'llama3' (expected one of: llama-3-8b, llama-2-7b, gpt2, tiny)", NULL},
+    {"attention kind=prefill heads=32 kv_heads=5 head_dim=8 seq=4", 1, LP_ERR_ARG, "5 ",
+     "heads=32 is not a multiple of kv_heads=5", NULL},
+    {"attention kind=decode heads=4 head_dim=8 seq=4 ctx=4", 1, LP_ERR_ARG, "seq",
+     "'seq' does not apply to attention kind=decode", "'seq' does not apply to attention phase=decode"},
+    {"attention kind=decode heads=4 head_dim=8 ctx=4 causal=1", 1, LP_ERR_ARG, "causal",
+     "'causal' does not apply to attention kind=decode", "'causal' does not apply to attention phase=decode"},
+    {"layer model=tiny phase=prefill tokens=4 ctx=8", 1, LP_ERR_ARG, "ctx",
+     "'ctx' does not apply to layer phase=prefill", NULL},
+    {"model model=gpt2 phase=prefill tokens=2048", 1, LP_ERR_ARG, "2048",
+     "tokens=2048 exceeds the 1024 learned positions of gpt2", NULL},
+    {"gemm M=1 N=1 K=x", 20, LP_ERR_PARSE, "x", "K must be a whole number, got 'x'", NULL},
+};
+#define N_DIAG_CASES (sizeof diag_cases / sizeof diag_cases[0])
+
 static void test_diagnostics(void)
 {
+    for (size_t i = 0; i < N_DIAG_CASES; i++) {
+        wl_spec s;
+        lp_diag d;
+        const char *text = diag_cases[i].text;
+        lp_status st = wl_parse_inline(text, "<command-line>", 1, diag_cases[i].col0, &s, &d);
+        const char *at = diag_cases[i].at[0] ? strstr(text, diag_cases[i].at) : text + strlen(text);
+        int col = diag_cases[i].col0 + (int)(at - text);
+        if (st != diag_cases[i].st || d.col != col || strcmp(d.msg, diag_cases[i].msg))
+            fprintf(stderr, "\n  '%s': status %d col %d (want %d) '%s'", text, (int)st, d.col, col, d.msg);
+        CU_ASSERT_EQUAL(st, diag_cases[i].st);
+        CU_ASSERT_EQUAL(d.line, 1);
+        CU_ASSERT_EQUAL(d.col, col);
+        CU_ASSERT_STRING_EQUAL(d.msg, diag_cases[i].msg);
+        CU_ASSERT_EQUAL(wl_parse_inline(text, "x", 1, 1, &s, NULL), diag_cases[i].st); /* d may be NULL */
+    }
+}
+
+/* ---- workload files ------------------------------------------------------------------ */
+
+/* The file twin of inline text, written here by hand rather than by the
+** library: "kind: WORD", then "KEY: VALUE" for each token on a line of its
+** own (attention's kind= written phase:). *line and *col receive the place
+** of the text's byte at offset at in the twin. */
+static void yaml_twin(const char *text, size_t at, char *out, size_t n, int *line, int *col)
+{
+    size_t o = 0, u = 0;
+    bool attention = false;
+    *line = *col = 0;
+    for (int ti = 0;; ti++) {
+        while (text[o] == ' ' || text[o] == '\t') o++;
+        if (!text[o]) break;
+        size_t len = strcspn(text + o, " \t");
+        const char *t = text + o;
+        if (ti == 0) {
+            attention = len == 9 && !strncmp(t, "attention", 9);
+            u += (size_t)snprintf(out + u, n - u, "kind: %.*s\n", (int)len, t);
+            if (at >= o && at <= o + len) *line = 1, *col = 7 + (int)(at - o);
+        } else {
+            const char *eq = memchr(t, '=', len);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(eq);
+            size_t kn = (size_t)(eq - t);
+            const char *key = attention && kn == 4 && !strncmp(t, "kind", 4) ? "phase" : NULL;
+            int fk = key ? 5 : (int)kn;
+            u += (size_t)snprintf(out + u, n - u, "%.*s: %.*s\n", fk, key ? key : t, (int)(len - kn - 1), eq + 1);
+            if (at >= o && at <= o + kn) *line = ti + 1, *col = 1 + (int)(at - o);
+            if (at > o + kn && at <= o + len) *line = ti + 1, *col = fk + 3 + (int)(at - o - kn - 1);
+        }
+        CU_ASSERT_FATAL(u < n);
+        o += len;
+    }
+}
+
+static lp_status parse_yaml(const char *y, wl_spec *s, lp_diag *d)
+{
+    return wl_parse_yaml_text(y, strlen(y), "w.yaml", s, d);
+}
+
+/* Every inline diagnostic has its twin in a file, at the key's or the value's
+** line and column, with the same status and message (or the one given). */
+static void test_file_diagnostics_twins(void)
+{
+    int twins = 0;
+    for (size_t i = 0; i < N_DIAG_CASES; i++) {
+        const char *text = diag_cases[i].text, *fm = diag_cases[i].file_msg;
+        if (fm && !fm[0]) continue;
+        char y[512];
+        int line, col;
+        const char *at = strstr(text, diag_cases[i].at);
+        yaml_twin(text, (size_t)(at - text), y, sizeof y, &line, &col);
+        CU_ASSERT_FATAL(line > 0);
+        wl_spec s;
+        lp_diag d;
+        lp_status st = parse_yaml(y, &s, &d);
+        const char *want = fm ? fm : diag_cases[i].msg;
+        if (st != diag_cases[i].st || d.line != line || d.col != col || strcmp(d.msg, want))
+            fprintf(stderr, "\n  twin of '%s': status %d at %d:%d (want %d:%d) '%s'", text, (int)st, d.line, d.col,
+                    line, col, d.msg);
+        CU_ASSERT_EQUAL(st, diag_cases[i].st);
+        CU_ASSERT_EQUAL(d.line, line);
+        CU_ASSERT_EQUAL(d.col, col);
+        CU_ASSERT_STRING_EQUAL(d.msg, want);
+        CU_ASSERT_STRING_EQUAL(d.file, "w.yaml");
+        CU_ASSERT_EQUAL(parse_yaml(y, &s, NULL), diag_cases[i].st); /* d may be NULL */
+        twins++;
+    }
+    CU_ASSERT_EQUAL(twins, (int)N_DIAG_CASES - 2);
+}
+
+/* What only a file can get wrong: its shape, YAML itself, kind: (line, column, message, exactly). */
+static void test_file_diagnostics_yaml(void)
+{
     static const struct {
-        const char *text;
-        int col0;
+        const char *y;
         lp_status st;
-        const char *at, *msg;
+        int line, col;
+        const char *msg;
     } cases[] = {
-        {"gem M=1", 1, LP_ERR_PARSE, "gem", "unknown workload 'gem' (did you mean 'gemm'?)"},
-        {"  ", 1, LP_ERR_PARSE, "", "empty workload (expected gemm, gemv, attention, layer or model)"},
-        {"conv x=1", 1, LP_ERR_PARSE, "conv",
-         "unknown workload 'conv' (expected gemm, gemv, attention, layer or model)"},
-        {"attention kind=prefill heads=32 hed_dim=128 seq=4", 1, LP_ERR_PARSE, "hed_dim",
-         "unknown key 'hed_dim' for attention (did you mean 'head_dim'?)"},
-        {"gemm m=1 N=1 K=1", 1, LP_ERR_PARSE, "m=", "unknown key 'm' for gemm (did you mean 'M'?)"},
-        {"gemv N=1 K=1 M=1", 1, LP_ERR_PARSE,
-         "M=", "unknown key 'M' for gemv (keys: N, K, in, in_a, in_b, out, tm, tn, tk, order, split_k, cores)"},
-        {"gemm M=1 N=2 M=3 K=1", 1, LP_ERR_PARSE, "M=3", "key 'M' given twice (first at column 6)"},
-        {"gemm M=1 N 1", 1, LP_ERR_PARSE, "N 1", "expected KEY=VALUE, got 'N'"},
-        {"gemm M= N=1 K=1", 1, LP_ERR_PARSE, "M=", "key 'M' has no value"},
-        {"  gemm M=1 N=2", 5, LP_ERR_PARSE, "gemm", "missing key 'K' for gemm"},
-        {"attention kind=prefill heads=4 head_dim=8", 1, LP_ERR_PARSE, "attention",
-         "missing key 'seq' for attention kind=prefill"},
-        {"layer phase=decode ctx=4", 1, LP_ERR_PARSE, "layer", "missing key 'model' for layer"},
-        {"gemm M=0 N=1 K=1", 1, LP_ERR_RANGE, "0 N", "M must be between 1 and 262144, got 0"},
-        {"gemm M=99999999999999999999 N=1 K=1", 1, LP_ERR_RANGE, "999",
-         "M must be between 1 and 262144, got 99999999999999999999"},
-        {"attention kind=decode heads=4 head_dim=2048 ctx=1", 1, LP_ERR_RANGE, "2048",
-         "head_dim must be between 1 and 1024, got 2048"},
-        {"gemm M=4k N=1 K=1", 1, LP_ERR_PARSE, "4k", "M must be a whole number, got '4k'"},
-        {"gemm M=010 N=1 K=1", 1, LP_ERR_PARSE, "010",
-         "M must be a whole number, got '010': a leading 0 (octal?): write it in decimal or 0x hex"},
-        {"gemm M=1 N=1 K=1 in=bf61", 1, LP_ERR_FORMAT, "bf61", "unknown format 'bf61' (did you mean 'bf16'?)"},
-        {"attention kind=prefill heads=4 head_dim=8 seq=4 causal=2", 1, LP_ERR_RANGE, "2",
-         "causal must be 0 or 1, got 2"},
-        {"attention kind=prefil heads=4 head_dim=8 seq=4", 1, LP_ERR_PARSE, "prefil",
-         "unknown kind 'prefil' (did you mean 'prefill'?)"},
-        {"layer model=llama3 phase=prefill tokens=4", 1, LP_ERR_PARSE, "llama3",
-         "unknown model 'llama3' (expected one of: llama-3-8b, llama-2-7b, gpt2, tiny)"},
-        {"attention kind=prefill heads=32 kv_heads=5 head_dim=8 seq=4", 1, LP_ERR_ARG, "5 ",
-         "heads=32 is not a multiple of kv_heads=5"},
-        {"attention kind=decode heads=4 head_dim=8 seq=4 ctx=4", 1, LP_ERR_ARG, "seq",
-         "'seq' does not apply to attention kind=decode"},
-        {"attention kind=decode heads=4 head_dim=8 ctx=4 causal=1", 1, LP_ERR_ARG, "causal",
-         "'causal' does not apply to attention kind=decode"},
-        {"layer model=tiny phase=prefill tokens=4 ctx=8", 1, LP_ERR_ARG, "ctx",
-         "'ctx' does not apply to layer phase=prefill"},
-        {"model model=gpt2 phase=prefill tokens=2048", 1, LP_ERR_ARG, "2048",
-         "tokens=2048 exceeds the 1024 learned positions of gpt2"},
-        {"gemm M=1 N=1 K=x", 20, LP_ERR_PARSE, "x", "K must be a whole number, got 'x'"},
+        {"", LP_ERR_PARSE, 1, 1,
+         "empty workload file (expected kind: gemm, gemv, attention, layer or model, and its keys)"},
+        {"# nothing\n---\n...\n", LP_ERR_PARSE, 1, 1,
+         "empty workload file (expected kind: gemm, gemv, attention, layer or model, and its keys)"},
+        {"gemm M=1 N=1 K=1\n", LP_ERR_PARSE, 1, 1,
+         "a workload file is a mapping of keys (kind: gemm, M: 4096, ...), got the value 'gemm M=1 N=1 K=1'"},
+        {"- kind: gemm\n", LP_ERR_PARSE, 1, 1,
+         "a workload file is a mapping of keys (kind: gemm, M: 4096, ...), got a list"},
+        {"kind: gemm\n---\nkind: gemv\n", LP_ERR_PARSE, 2, 1, "a workload file holds one YAML document"},
+        {"M: 1\nN: 2\n", LP_ERR_PARSE, 1, 1, "missing key 'kind' (gemm, gemv, attention, layer or model)"},
+        {"{}", LP_ERR_PARSE, 1, 1, "missing key 'kind' (gemm, gemv, attention, layer or model)"},
+        {"M: 1\nknd: gemm\n", LP_ERR_PARSE, 2, 1, "unknown key 'knd' (did you mean 'kind'?)"},
+        {"kind:\nM: 1\n", LP_ERR_PARSE, 1, 1,
+         "key 'kind' has no value (expected gemm, gemv, attention, layer or model)"},
+        {"kind: [gemm]\n", LP_ERR_PARSE, 1, 7, "kind must be a single value, got a list"},
+        {"kind: gemm\nM: 1\nN: {a: 1}\nK: 1\n", LP_ERR_PARSE, 3, 4, "N must be a single value, got a mapping"},
+        {"kind: gemm\nM:\n  - 1\n", LP_ERR_PARSE, 3, 3, "M must be a single value, got a list"},
+        {"kind: gemm\n[M]: 1\n", LP_ERR_PARSE, 2, 1, "a key must be a plain word, not a list"},
+        {"kind: gemm\nM: &m 1\nN: *m\nK: 1\n", LP_ERR_PARSE, 3, 4,
+         "aliases (*m) are not allowed in a workload file: write the value out"},
+        {"kind: gemm\nM: \"1\\0\"\n", LP_ERR_PARSE, 2, 4, "a NUL character (\\0) cannot be part of a value"},
+        {"kind: gemm\n\tM: 1\n", LP_ERR_PARSE, 2, 1,
+         "found a tab character that violates indentation while scanning a plain scalar"},
+        {"kind: gemm\nM: \"1\n", LP_ERR_PARSE, 3, 1, "found unexpected end of stream while scanning a quoted scalar"},
+        {"kind: gemm\nM: 1\x01\n", LP_ERR_PARSE, 2, 5, "control characters are not allowed (byte 0x01)"},
+        {"kind: gemm\nM: 1\nkind: gemv\n", LP_ERR_PARSE, 3, 1, "key 'kind' given twice (first at line 1, column 1)"},
+        {"kind: attention\nkind: prefill\n", LP_ERR_PARSE, 2, 1,
+         "key 'kind' given twice (first at line 1, column 1); attention's kind=prefill|decode is phase: in a file"},
+        {"kind: attention\nphse: decode\n", LP_ERR_PARSE, 2, 1,
+         "unknown key 'phse' for attention (did you mean 'phase'?)"},
+        /* kind: may stand anywhere; a missing key is reported at its value */
+        {"M: 1\nN: 2\n# gemm\nkind:   gemm\n", LP_ERR_PARSE, 4, 9, "missing key 'K' for gemm"},
+        {"kind: gemm\nM: -1\n", LP_ERR_RANGE, 2, 4, "M must be between 1 and 262144, got -1"},
+        {"kind: gemm\nM: 1\nN: 1\nK: 1\nin: \"bf16 \"\n", LP_ERR_FORMAT, 5, 5,
+         "unknown format 'bf16 ' (format names are printable ASCII, no blanks)"},
+        /* columns count characters: 'é' is two bytes, one column */
+        {"# é\nkind: gemm\nM: 1\nN: 1\nK: 1\nout: \"é\"\n", LP_ERR_FORMAT, 6, 6, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         wl_spec s;
         lp_diag d;
-        lp_status st = wl_parse_inline(cases[i].text, "<command-line>", 1, cases[i].col0, &s, &d);
-        const char *at = cases[i].at[0] ? strstr(cases[i].text, cases[i].at) : cases[i].text + strlen(cases[i].text);
-        int col = cases[i].col0 + (int)(at - cases[i].text);
-        if (st != cases[i].st || d.col != col || strcmp(d.msg, cases[i].msg))
-            fprintf(stderr, "\n  '%s': status %d col %d (want %d) '%s'", cases[i].text, (int)st, d.col, col, d.msg);
+        lp_status st = parse_yaml(cases[i].y, &s, &d);
+        if (st != cases[i].st || d.line != cases[i].line || d.col != cases[i].col ||
+            (cases[i].msg && strcmp(d.msg, cases[i].msg)))
+            fprintf(stderr, "\n  case %zu: status %d at %d:%d '%s'", i, (int)st, d.line, d.col, d.msg);
         CU_ASSERT_EQUAL(st, cases[i].st);
-        CU_ASSERT_EQUAL(d.line, 1);
-        CU_ASSERT_EQUAL(d.col, col);
-        CU_ASSERT_STRING_EQUAL(d.msg, cases[i].msg);
-        CU_ASSERT_EQUAL(wl_parse_inline(cases[i].text, "x", 1, 1, &s, NULL), cases[i].st); /* d may be NULL */
+        CU_ASSERT_EQUAL(d.line, cases[i].line);
+        CU_ASSERT_EQUAL(d.col, cases[i].col);
+        if (cases[i].msg) CU_ASSERT_STRING_EQUAL(d.msg, cases[i].msg);
     }
+}
+
+/* A file and its inline twin give equal specs; so do the other ways of
+** writing YAML (comments, quotes, flow style, kind: last, a BOM, CRLF). */
+static void test_file_round_trip(void)
+{
+    static const char *texts[] = {
+        "gemm M=4096 N=4096 K=4096 in=bf16 out=bf16",
+        "gemm M=3 N=5 K=7 batch=4 in=fp8_e4m3fn in_b=mxfp4_e2m1 out=fp32 layout=kn tm=64 order=nm split_k=2",
+        "gemv N=4096 K=4096 in=int4 cores=3",
+        "attention kind=prefill batch=1 heads=32 kv_heads=8 head_dim=128 seq=4096 causal=0 bq=64",
+        "attention kind=decode batch=8 heads=32 kv_heads=8 head_dim=128 ctx=4096",
+        "layer model=llama-3-8b phase=prefill tokens=2048 w=bf16",
+        "layer model=tiny phase=decode ctx=3 w=int4 a=bf16 kv=fp8_e4m3fn",
+        "model model=gpt2 phase=prefill tokens=1024 w=mxfp8_e5m2",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        wl_spec a, b;
+        char y[512];
+        int line, col;
+        lp_diag d;
+        if (!parse(texts[i], &a)) continue;
+        yaml_twin(texts[i], 0, y, sizeof y, &line, &col);
+        lp_status st = parse_yaml(y, &b, &d);
+        if (st) fprintf(stderr, "\n  twin of '%s': %d:%d %s", texts[i], d.line, d.col, d.msg);
+        CU_ASSERT_EQUAL(st, LP_OK);
+        CU_ASSERT_TRUE(st == LP_OK && wl_spec_equal(&a, &b));
+    }
+    static const char *same[][2] = {
+        {"# one Llama-3-8B decoder layer, prefill of 2048 tokens\nkind: layer\nmodel: llama-3-8b\nphase: prefill\n"
+         "tokens: 2048\nw: bf16\n",
+         "layer model=llama-3-8b phase=prefill tokens=2048"},
+        {"{kind: gemm, M: 1, N: 2, K: 3}", "gemm M=1 N=2 K=3"},
+        {"M: \"1\"\nN: '2'  # two\nK: 0x3\nkind: gemm\n", "gemm M=1 N=2 K=3"},
+        {"\xef\xbb\xbfkind: gemv\r\nN: 8\r\nK: 8\r\n", "gemv N=8 K=8"},
+        {"---\nkind: attention\nphase: decode\nheads: 4\nhead_dim: 8\nctx: 4\n...\n",
+         "attention kind=decode heads=4 head_dim=8 ctx=4"},
+        {"kind: gemm\nM: &m 5\nN: 6\nK: 7\n", "gemm M=5 N=6 K=7"}, /* an anchor alone is harmless */
+    };
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        wl_spec a, b;
+        lp_diag d;
+        if (!parse(same[i][1], &a)) continue;
+        lp_status st = parse_yaml(same[i][0], &b, &d);
+        if (st) fprintf(stderr, "\n  file %zu: %d:%d %s", i, d.line, d.col, d.msg);
+        CU_ASSERT_EQUAL(st, LP_OK);
+        CU_ASSERT_TRUE(st == LP_OK && wl_spec_equal(&a, &b));
+    }
+}
+
+/* wl_parse_file: what cannot be read is an unplaced LP_ERR_IO; a file is
+** read as its text is. */
+static void test_file_reading(void)
+{
+    char dir[] = "/tmp/lpt_wlXXXXXX", path[64];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    wl_spec a, b;
+    lp_diag d;
+    snprintf(path, sizeof path, "%s/k.yaml", dir);
+    CU_ASSERT_EQUAL(wl_parse_file(path, &a, &d), LP_ERR_IO);
+    CU_ASSERT_EQUAL(d.line, 0);
+    CU_ASSERT_STRING_EQUAL(d.msg, "cannot read: No such file or directory");
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("kind: gemm\nM: 2\nN: 3\nK: 4\n", f);
+    CU_ASSERT_EQUAL(fclose(f), 0);
+    CU_ASSERT_EQUAL(wl_parse_file(path, &a, &d), LP_OK);
+    CU_ASSERT_TRUE(parse("gemm M=2 N=3 K=4", &b) && wl_spec_equal(&a, &b));
+    CU_ASSERT_EQUAL(wl_parse_file(dir, &a, &d), LP_ERR_IO);
+    CU_ASSERT_EQUAL(d.line, 0);
+    CU_ASSERT_STRING_EQUAL(d.msg, "cannot read: is a folder, not a regular file");
+    f = fopen(path, "w"); /* one byte over the limit */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    for (uint64_t i = 0; i <= WL_MAX_FILE_BYTES; i++) fputc(i % 64 == 63 ? '\n' : '#', f);
+    CU_ASSERT_EQUAL(fclose(f), 0);
+    CU_ASSERT_EQUAL(wl_parse_file(path, &a, &d), LP_ERR_IO);
+    CU_ASSERT_EQUAL(d.line, 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, "larger than the limit of 65536 bytes"));
+    remove(path);
+    remove(dir);
 }
 
 /* docs/workloads.md has a table row "| `KEY` |" for every key of wl_keys.def. */
@@ -366,6 +586,10 @@ CU_TestInfo lpt_workloads_tests[] = {
     {"counts/largest_without_overflow", test_largest_without_overflow},
     {"inline/print_parse_round_trip", test_print_parse_round_trip},
     {"inline/diagnostics_exactly", test_diagnostics},
+    {"file/diagnostics_twins_of_inline", test_file_diagnostics_twins},
+    {"file/diagnostics_of_yaml", test_file_diagnostics_yaml},
+    {"file/round_trip_with_inline", test_file_round_trip},
+    {"file/reading", test_file_reading},
     {"docs/page_lists_every_key_and_model", test_reference_page_lists_every_key},
     CU_TEST_INFO_NULL,
 };

@@ -1,21 +1,28 @@
 /*
-** workload.c — the inline workload form: parser, printer and comparison, all
-** expanded from the key table wl_keys.def, and the model presets.
+** workload.c — workloads in the inline form and in files: parser, printer and
+** comparison, all expanded from the key table wl_keys.def, and the model
+** presets.
 **
-** The parser reads every KEY=VALUE token first (unknown keys, duplicates and
-** values of the wrong type or range fail at their own token), then walks the
-** table in row order: a key of the other phase is an error, a missing
-** required key is an error at the kind word, a default is parsed as if typed
-** (or copied from the key that "=KEY" names). Cross-key rules come last.
-** Columns are byte columns: col0 plus the token's offset in the text.
+** Both forms feed one key at a time to set_key (unknown keys, duplicates and
+** values of the wrong type or range fail at their own key or value), then
+** walk the table in row order: a key of the other phase is an error, a
+** missing required key is an error at the kind word (kind:'s value in a
+** file), a default is parsed as if typed (or copied from the key that "=KEY"
+** names). Cross-key rules come last. Inline columns are byte columns: col0
+** plus the token's offset in the text. A file is read with libyaml directly
+** (a flat mapping of scalars: libcyaml would add nothing, and its positions
+** lag, cfg.h): every key and value comes with its own line and column.
 */
 #include "workload.h"
 
 #include <assert.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
+#include "lp_file.h"
 #include "lp_num.h"
 #include "mx.h"
 
@@ -127,7 +134,8 @@ static lp_status parse_fmt(const char *v, wl_fmt *f, lp_diag *d)
     return LP_OK;
 }
 
-static lp_status parse_enum(const key_row *r, const char *v, uint64_t *out, lp_diag *d, int line, int col)
+static lp_status parse_enum(const key_row *r, const char *name, const char *v, uint64_t *out, lp_diag *d, int line,
+                            int col)
 {
     size_t n;
     const char *c;
@@ -146,13 +154,13 @@ static lp_status parse_enum(const key_row *r, const char *v, uint64_t *out, lp_d
         if (dd < bestd) bestd = dd, best = c, bestn = n;
     }
     if (best)
-        return lp_diag_set(d, LP_ERR_PARSE, line, col, "unknown %s '%.*s' (did you mean '%.*s'?)", r->name, QUOTE, v,
+        return lp_diag_set(d, LP_ERR_PARSE, line, col, "unknown %s '%.*s' (did you mean '%.*s'?)", name, QUOTE, v,
                            (int)bestn, best);
-    return lp_diag_set(d, LP_ERR_PARSE, line, col, "unknown %s '%.*s' (expected one of: %s)", r->name, QUOTE, v, list);
+    return lp_diag_set(d, LP_ERR_PARSE, line, col, "unknown %s '%.*s' (expected one of: %s)", name, QUOTE, v, list);
 }
 
-/* Set key r from value text v (NUL-terminated) typed at col. */
-static lp_status set_value(const key_row *r, const char *v, wl_spec *s, lp_diag *d, int line, int col)
+/* Set key r, called name in messages, from value text v (NUL-terminated) at line:col. */
+static lp_status set_value(const key_row *r, const char *name, const char *v, wl_spec *s, lp_diag *d, int line, int col)
 {
     const char *why = "not a whole number";
     uint64_t u = 0;
@@ -162,21 +170,21 @@ static lp_status set_value(const key_row *r, const char *v, wl_spec *s, lp_diag 
         st = parse_fmt(v, fmt_at(s, r), d);
         if (st && d) lp_diag_at(d, NULL, line, col);
         return st;
-    case T_ENUM: return parse_enum(r, v, num_at(s, r), d, line, col);
+    case T_ENUM: return parse_enum(r, name, v, num_at(s, r), d, line, col);
     case T_NUM:
     case T_BOOL:
         st = lp_parse_u64(v, strlen(v), &u, &why);
         if (st == LP_ERR_PARSE) {
             bool plain = !strcmp(why, "not a whole number");
-            return lp_diag_set(d, LP_ERR_PARSE, line, col, "%s must be %s, got '%.*s'%s%s", r->name,
+            return lp_diag_set(d, LP_ERR_PARSE, line, col, "%s must be %s, got '%.*s'%s%s", name,
                                r->type == T_BOOL ? "0 or 1" : "a whole number", QUOTE, v, plain ? "" : ": ",
                                plain ? "" : why);
         }
         if (st || u < r->lo || u > r->hi) {
             if (r->type == T_BOOL)
-                return lp_diag_set(d, LP_ERR_RANGE, line, col, "%s must be 0 or 1, got %.*s", r->name, QUOTE, v);
+                return lp_diag_set(d, LP_ERR_RANGE, line, col, "%s must be 0 or 1, got %.*s", name, QUOTE, v);
             return lp_diag_set(d, LP_ERR_RANGE, line, col, "%s must be between %" PRIu64 " and %" PRIu64 ", got %.*s",
-                               r->name, r->lo, r->hi, QUOTE, v);
+                               name, r->lo, r->hi, QUOTE, v);
         }
         *num_at(s, r) = u;
         return LP_OK;
@@ -184,71 +192,102 @@ static lp_status set_value(const key_row *r, const char *v, wl_spec *s, lp_diag 
     return LP_OK;
 }
 
-/* ---- parsing ---------------------------------------------------------------------- */
+/* ---- parsing: one key at a time, from either form ---------------------------------- */
 
+/* Where each key sits; both forms fill it through set_kind and set_key. */
 typedef struct parser {
-    const char *text, *file;
-    int line, col0, kind_col;
     lp_diag *d;
     wl_spec *s;
-    int key_col[WL_KEY_COUNT], val_col[WL_KEY_COUNT]; /* 0: not given */
+    bool yaml;               /* the file form: attention's kind= is written phase: (kind: names the workload) */
+    int kind_line, kind_col; /* the kind word (inline) or the value of kind: (file) */
+    int key_line[WL_KEY_COUNT], key_col[WL_KEY_COUNT]; /* key_col 0: not given */
+    int val_line[WL_KEY_COUNT], val_col[WL_KEY_COUNT];
 } parser;
 
-static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+/* The name of key r in this form's messages and lookups. */
+static const char *key_name(const parser *p, const key_row *r)
+{
+    return p->yaml && r == &keys[WL_KEY_KIND] ? "phase" : r->name;
+}
 
-static const key_row *near_key(wl_kind k, const char *key)
+static const key_row *near_key(const parser *p, const char *key)
 {
     const key_row *best = NULL;
     int bestd = 3;
     for (int i = 0; i < WL_KEY_COUNT; i++) {
-        if (!(keys[i].kinds & (1u << k))) continue;
-        int dd = lp_edit_distance(key, keys[i].name);
+        if (!(keys[i].kinds & (1u << p->s->kind))) continue;
+        int dd = lp_edit_distance(key, key_name(p, &keys[i]));
         if (dd < bestd && dd < (int)strlen(key)) bestd = dd, best = &keys[i];
     }
     return best;
 }
 
-static lp_status unknown_key(parser *p, const char *key, int col)
+static lp_status unknown_key(parser *p, const char *key, int line, int col)
 {
     wl_kind k = p->s->kind;
-    const key_row *hint = near_key(k, key);
+    const key_row *hint = near_key(p, key);
     if (hint)
-        return lp_diag_set(p->d, LP_ERR_PARSE, p->line, col, "unknown key '%.*s' for %s (did you mean '%s'?)", QUOTE,
-                           key, kind_names[k], hint->name);
+        return lp_diag_set(p->d, LP_ERR_PARSE, line, col, "unknown key '%.*s' for %s (did you mean '%s'?)", QUOTE, key,
+                           kind_names[k], key_name(p, hint));
     char list[200] = "";
     for (int i = 0; i < WL_KEY_COUNT; i++) {
         size_t u = strlen(list);
-        if (keys[i].kinds & (1u << k)) snprintf(list + u, sizeof list - u, "%s%s", u ? ", " : "", keys[i].name);
+        if (keys[i].kinds & (1u << k))
+            snprintf(list + u, sizeof list - u, "%s%s", u ? ", " : "", key_name(p, &keys[i]));
     }
-    return lp_diag_set(p->d, LP_ERR_PARSE, p->line, col, "unknown key '%.*s' for %s (keys: %s)", QUOTE, key,
-                       kind_names[k], list);
+    return lp_diag_set(p->d, LP_ERR_PARSE, line, col, "unknown key '%.*s' for %s (keys: %s)", QUOTE, key, kind_names[k],
+                       list);
 }
 
-/* One KEY=VALUE token of n bytes at offset at. */
-static lp_status parse_token(parser *p, size_t at, size_t n)
+/* The workload kind from its word (n bytes) at line:col. */
+static lp_status set_kind(parser *p, const char *word, size_t n, int line, int col)
 {
-    const char *t = p->text + at;
-    int col = p->col0 + (int)at;
-    const char *eq = memchr(t, '=', n);
-    if (!eq || eq == t)
-        return lp_diag_set(p->d, LP_ERR_PARSE, p->line, col, "expected KEY=VALUE, got '%.*s'",
-                           (int)(n < QUOTE ? n : QUOTE), t);
-    char key[VAL_MAX], val[VAL_MAX];
-    size_t kn = (size_t)(eq - t), vn = n - kn - 1;
-    snprintf(key, sizeof key, "%.*s", (int)(kn < VAL_MAX - 1 ? kn : VAL_MAX - 1), t);
+    p->kind_line = line, p->kind_col = col;
+    for (int k = 0; k < WL_KIND_COUNT; k++)
+        if (n == strlen(kind_names[k]) && !strncmp(word, kind_names[k], n)) return p->s->kind = (wl_kind)k, LP_OK;
+    if (n == 0)
+        return lp_diag_set(p->d, LP_ERR_PARSE, line, col,
+                           "empty workload (expected gemm, gemv, attention, layer or model)");
+    char w[VAL_MAX];
+    const char *best = NULL;
+    int bestd = 3;
+    snprintf(w, sizeof w, "%.*s", (int)(n < VAL_MAX - 1 ? n : VAL_MAX - 1), word);
+    for (int k = 0; k < WL_KIND_COUNT; k++) {
+        int dd = lp_edit_distance(w, kind_names[k]);
+        if (dd < bestd) bestd = dd, best = kind_names[k];
+    }
+    if (best)
+        return lp_diag_set(p->d, LP_ERR_PARSE, line, col, "unknown workload '%.*s' (did you mean '%s'?)", QUOTE, w,
+                           best);
+    return lp_diag_set(p->d, LP_ERR_PARSE, line, col,
+                       "unknown workload '%.*s' (expected gemm, gemv, attention, layer or model)", QUOTE, w);
+}
+
+/* Key text key (kn bytes) at kl:kc with value text val (vn bytes) at vl:vc,
+** for the kind already set: an unknown key (with the nearest of the kind), a
+** key given twice, an empty or overlong value, then the key's type and range. */
+static lp_status set_key(parser *p, const char *key, size_t kn, int kl, int kc, const char *val, size_t vn, int vl,
+                         int vc)
+{
+    char k[VAL_MAX], v[VAL_MAX];
+    snprintf(k, sizeof k, "%.*s", (int)(kn < VAL_MAX - 1 ? kn : VAL_MAX - 1), key);
     int id = -1;
-    for (int i = 0; i < WL_KEY_COUNT && id < 0; i++)
-        if ((keys[i].kinds & (1u << p->s->kind)) && kn == strlen(keys[i].name) && !strncmp(t, keys[i].name, kn)) id = i;
-    if (id < 0) return unknown_key(p, key, col);
+    for (int i = 0; i < WL_KEY_COUNT && id < 0; i++) {
+        const char *name = key_name(p, &keys[i]);
+        if ((keys[i].kinds & (1u << p->s->kind)) && kn == strlen(name) && !strncmp(key, name, kn)) id = i;
+    }
+    if (id < 0) return unknown_key(p, k, kl, kc);
+    if (p->key_col[id] && !p->yaml)
+        return lp_diag_set(p->d, LP_ERR_PARSE, kl, kc, "key '%s' given twice (first at column %d)", k, p->key_col[id]);
     if (p->key_col[id])
-        return lp_diag_set(p->d, LP_ERR_PARSE, p->line, col, "key '%s' given twice (first at column %d)", key,
-                           p->key_col[id]);
-    if (vn == 0) return lp_diag_set(p->d, LP_ERR_PARSE, p->line, col, "key '%s' has no value", key);
-    if (vn >= VAL_MAX) return lp_diag_set(p->d, LP_ERR_PARSE, p->line, col + (int)kn + 1, "value too long");
-    snprintf(val, sizeof val, "%.*s", (int)vn, eq + 1);
-    p->key_col[id] = col;
-    p->val_col[id] = col + (int)kn + 1;
-    return set_value(&keys[id], val, p->s, p->d, p->line, p->val_col[id]);
+        return lp_diag_set(p->d, LP_ERR_PARSE, kl, kc, "key '%s' given twice (first at line %d, column %d)", k,
+                           p->key_line[id], p->key_col[id]);
+    if (vn == 0) return lp_diag_set(p->d, LP_ERR_PARSE, kl, kc, "key '%s' has no value", k);
+    if (vn >= VAL_MAX) return lp_diag_set(p->d, LP_ERR_PARSE, vl, vc, "value too long");
+    snprintf(v, sizeof v, "%.*s", (int)vn, val);
+    p->key_line[id] = kl, p->key_col[id] = kc;
+    p->val_line[id] = vl, p->val_col[id] = vc;
+    return set_value(&keys[id], k, v, p->s, p->d, vl, vc);
 }
 
 /* Check phases, fill defaults, report missing keys: the table in row order. */
@@ -262,18 +301,18 @@ static lp_status complete(parser *p)
         size_t n = 0;
         const char *pn = ph ? choice(ph, (unsigned)s->phase, &n) : "";
         if (p->key_col[i] && !applies(r, s))
-            return lp_diag_set(p->d, LP_ERR_ARG, p->line, p->key_col[i], "'%s' does not apply to %s %s=%.*s", r->name,
-                               kind_names[s->kind], ph->name, (int)n, pn);
+            return lp_diag_set(p->d, LP_ERR_ARG, p->key_line[i], p->key_col[i], "'%s' does not apply to %s %s=%.*s",
+                               key_name(p, r), kind_names[s->kind], key_name(p, ph), (int)n, pn);
         if (p->key_col[i] || !applies(r, s)) continue;
         if (!r->def) {
             if (r->when == W_ANY || r->when == W_MAP)
-                return lp_diag_set(p->d, LP_ERR_PARSE, p->line, p->kind_col, "missing key '%s' for %s", r->name,
-                                   kind_names[s->kind]);
-            return lp_diag_set(p->d, LP_ERR_PARSE, p->line, p->kind_col, "missing key '%s' for %s %s=%.*s", r->name,
-                               kind_names[s->kind], ph->name, (int)n, pn);
+                return lp_diag_set(p->d, LP_ERR_PARSE, p->kind_line, p->kind_col, "missing key '%s' for %s",
+                                   key_name(p, r), kind_names[s->kind]);
+            return lp_diag_set(p->d, LP_ERR_PARSE, p->kind_line, p->kind_col, "missing key '%s' for %s %s=%.*s",
+                               key_name(p, r), kind_names[s->kind], key_name(p, ph), (int)n, pn);
         }
         if (r->def[0] != '=') {
-            lp_status st = set_value(r, r->def, s, p->d, p->line, p->kind_col);
+            lp_status st = set_value(r, r->name, r->def, s, p->d, p->kind_line, p->kind_col);
             assert(st == LP_OK); /* the table's defaults are valid */
             (void)st;
             continue;
@@ -291,60 +330,247 @@ static lp_status cross_check(parser *p)
 {
     wl_spec *s = p->s;
     if (s->kind == WL_ATTENTION && s->heads % s->kv_heads)
-        return lp_diag_set(p->d, LP_ERR_ARG, p->line, p->val_col[WL_KEY_KV_HEADS],
+        return lp_diag_set(p->d, LP_ERR_ARG, p->val_line[WL_KEY_KV_HEADS], p->val_col[WL_KEY_KV_HEADS],
                            "heads=%" PRIu64 " is not a multiple of kv_heads=%" PRIu64, s->heads, s->kv_heads);
     if (s->kind == WL_LAYER || s->kind == WL_MODEL) {
         const wl_model *m = &models[s->model];
         uint64_t pos = s->phase == WL_PREFILL ? s->seq : s->ctx;
         wl_key_id k = s->phase == WL_PREFILL ? WL_KEY_TOKENS : WL_KEY_CTX;
         if (m->pos == WL_POS_LEARNED && pos > m->positions)
-            return lp_diag_set(p->d, LP_ERR_ARG, p->line, p->val_col[k],
+            return lp_diag_set(p->d, LP_ERR_ARG, p->val_line[k], p->val_col[k],
                                "%s=%" PRIu64 " exceeds the %" PRIu64 " learned positions of %s", keys[k].name, pos,
                                m->positions, m->name);
     }
     return LP_OK;
 }
 
+/* ---- the inline form ---------------------------------------------------------------- */
+
+static bool is_blank(char c) { return c == ' ' || c == '\t'; }
+
 lp_status wl_parse_inline(const char *text, const char *file, int line, int col0, wl_spec *out, lp_diag *d)
 {
-    parser p = {.text = text, .file = file, .line = line, .col0 = col0, .d = d, .s = out};
+    parser p = {.d = d, .s = out};
     memset(out, 0, sizeof *out);
     if (d) lp_diag_init(d, file);
     size_t i = 0, n;
     while (is_blank(text[i])) i++;
     for (n = 0; text[i + n] && !is_blank(text[i + n]);) n++;
-    p.kind_col = col0 + (int)i;
-    int kind = -1, bestd = 3;
-    for (int k = 0; k < WL_KIND_COUNT; k++)
-        if (n == strlen(kind_names[k]) && !strncmp(text + i, kind_names[k], n)) kind = k;
-    if (n == 0)
-        return lp_diag_set(d, LP_ERR_PARSE, line, p.kind_col,
-                           "empty workload (expected gemm, gemv, attention, layer or model)");
-    if (kind < 0) {
-        char word[VAL_MAX];
-        const char *best = NULL;
-        snprintf(word, sizeof word, "%.*s", (int)(n < VAL_MAX - 1 ? n : VAL_MAX - 1), text + i);
-        for (int k = 0; k < WL_KIND_COUNT; k++) {
-            int dd = lp_edit_distance(word, kind_names[k]);
-            if (dd < bestd) bestd = dd, best = kind_names[k];
-        }
-        if (best)
-            return lp_diag_set(d, LP_ERR_PARSE, line, p.kind_col, "unknown workload '%.*s' (did you mean '%s'?)", QUOTE,
-                               word, best);
-        return lp_diag_set(d, LP_ERR_PARSE, line, p.kind_col,
-                           "unknown workload '%.*s' (expected gemm, gemv, attention, layer or model)", QUOTE, word);
-    }
-    out->kind = (wl_kind)kind;
+    lp_status st = set_kind(&p, text + i, n, line, col0 + (int)i);
+    if (st) return st;
     for (i += n;;) {
         while (is_blank(text[i])) i++;
         if (!text[i]) break;
         for (n = 0; text[i + n] && !is_blank(text[i + n]);) n++;
-        lp_status st = parse_token(&p, i, n);
+        const char *t = text + i, *eq = memchr(t, '=', n);
+        int col = col0 + (int)i;
+        if (!eq || eq == t)
+            return lp_diag_set(d, LP_ERR_PARSE, line, col, "expected KEY=VALUE, got '%.*s'",
+                               (int)(n < QUOTE ? n : QUOTE), t);
+        size_t kn = (size_t)(eq - t);
+        st = set_key(&p, t, kn, line, col, eq + 1, n - kn - 1, line, col + (int)kn + 1);
         if (st) return st;
         i += n;
     }
-    lp_status st = complete(&p);
+    st = complete(&p);
     return st ? st : cross_check(&p);
+}
+
+/* ---- the file form ------------------------------------------------------------------ */
+
+/* One KEY: VALUE pair of a workload file, its texts cut to VAL_MAX - 1 bytes. */
+typedef struct ypair {
+    char key[VAL_MAX], val[VAL_MAX];
+    size_t kn, vn; /* whole lengths */
+    int kl, kc, vl, vc;
+} ypair;
+
+typedef struct ypairs {
+    ypair *e;
+    int n, cap;
+} ypairs;
+
+/* A reader error (a control character, invalid UTF-8): libyaml gives a byte
+** offset, not a mark; the column counts characters, as marks do. */
+static lp_status yaml_reader_error(const char *text, size_t len, const yaml_parser_t *y, lp_diag *d)
+{
+    size_t off = y->problem_offset < len ? y->problem_offset : len;
+    int line = 1, col = 1;
+    for (size_t i = 0; i < off; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n')
+            line++, col = 1;
+        else if ((c & 0xc0) != 0x80)
+            col++;
+    }
+    const char *what = y->problem ? y->problem : "unreadable text";
+    if (y->problem_value >= 0)
+        return lp_diag_set(d, LP_ERR_PARSE, line, col, "%s (byte 0x%02x)", what, (unsigned)y->problem_value & 0xffu);
+    return lp_diag_set(d, LP_ERR_PARSE, line, col, "%s", what);
+}
+
+static const char *node_name(yaml_event_type_t t) { return t == YAML_MAPPING_START_EVENT ? "a mapping" : "a list"; }
+
+/* Read the one document of text into pairs: a flat mapping of scalars, or
+** nothing (*empty set) when the document is empty. */
+static lp_status read_pairs(const char *text, size_t len, ypairs *ps, bool *empty, lp_diag *d)
+{
+    yaml_parser_t y;
+    yaml_event_t ev;
+    int depth = 0, docs = 0;
+    bool want_key = true, done = false;
+    ypair cur = {0};
+    lp_status st = LP_OK;
+    *empty = true;
+    if (!yaml_parser_initialize(&y)) return lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory");
+    yaml_parser_set_input_string(&y, (const unsigned char *)text, len);
+    while (!done && !st) {
+        if (!yaml_parser_parse(&y, &ev)) {
+            if (y.error == YAML_READER_ERROR)
+                st = yaml_reader_error(text, len, &y, d);
+            else if (y.error == YAML_MEMORY_ERROR)
+                st = lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory");
+            else
+                st = lp_diag_set(d, LP_ERR_PARSE, (int)y.problem_mark.line + 1, (int)y.problem_mark.column + 1,
+                                 "%s%s%s", y.problem ? y.problem : "YAML syntax error", y.context ? " " : "",
+                                 y.context ? y.context : "");
+            break;
+        }
+        int line = (int)ev.start_mark.line + 1, col = (int)ev.start_mark.column + 1;
+        const char *sv = (const char *)ev.data.scalar.value;
+        size_t sn = ev.data.scalar.length;
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT: done = true; break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++docs > 1) st = lp_diag_set(d, LP_ERR_PARSE, line, col, "a workload file holds one YAML document");
+            break;
+        case YAML_ALIAS_EVENT: /* a value written once and used twice: refused, as in architecture files */
+            st = lp_diag_set(d, LP_ERR_PARSE, line, col,
+                             "aliases (*%.40s) are not allowed in a workload file: write the value out",
+                             (const char *)ev.data.alias.anchor);
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (depth == 0 && ev.type == YAML_MAPPING_START_EVENT) {
+                depth = 1, *empty = false;
+            } else if (depth == 0) {
+                st = lp_diag_set(d, LP_ERR_PARSE, line, col,
+                                 "a workload file is a mapping of keys (kind: gemm, M: 4096, ...), got a list");
+            } else if (want_key) {
+                st = lp_diag_set(d, LP_ERR_PARSE, line, col, "a key must be a plain word, not %s", node_name(ev.type));
+            } else {
+                st = lp_diag_set(d, LP_ERR_PARSE, line, col, "%s must be a single value, got %s", cur.key,
+                                 node_name(ev.type));
+            }
+            break;
+        case YAML_MAPPING_END_EVENT: depth = 0; break;
+        case YAML_SCALAR_EVENT:
+            /* an escape ("\0", "\u0000") can put a NUL inside a string, which C would cut there: refused */
+            if (memchr(sv, 0, sn)) {
+                st = lp_diag_set(d, LP_ERR_PARSE, line, col, "a NUL character (\\0) cannot be part of a %s",
+                                 depth && want_key ? "key" : "value");
+                break;
+            }
+            if (depth == 0) {
+                if (sn == 0) break; /* an empty document ("---", "~" aside, nothing) */
+                *empty = false;
+                st = lp_diag_set(d, LP_ERR_PARSE, line, col,
+                                 "a workload file is a mapping of keys (kind: gemm, M: 4096, ...), got the value "
+                                 "'%.*s'",
+                                 QUOTE, sv);
+                break;
+            }
+            if (want_key) {
+                cur = (ypair){.kn = sn, .kl = line, .kc = col};
+                snprintf(cur.key, sizeof cur.key, "%.*s", VAL_MAX - 1, sv);
+                want_key = false;
+                break;
+            }
+            cur.vn = sn, cur.vl = line, cur.vc = col;
+            snprintf(cur.val, sizeof cur.val, "%.*s", VAL_MAX - 1, sv);
+            want_key = true;
+            if (ps->n == ps->cap) {
+                int nc = ps->cap ? 2 * ps->cap : 32;
+                ypair *q = realloc(ps->e, sizeof *q * (size_t)nc);
+                if (!q) {
+                    st = lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory");
+                    break;
+                }
+                ps->e = q, ps->cap = nc;
+            }
+            ps->e[ps->n++] = cur;
+            break;
+        default: break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&y);
+    return st;
+}
+
+/* Feed the pairs to the parser: kind: first, wherever it stands, then the
+** others in the order written. */
+static lp_status parse_pairs(parser *p, const ypairs *ps)
+{
+    int ki = -1;
+    for (int i = 0; i < ps->n && ki < 0; i++)
+        if (!strcmp(ps->e[i].key, "kind") && ps->e[i].kn == 4) ki = i;
+    if (ki < 0) {
+        for (int i = 0; i < ps->n; i++) /* a misspelt kind: is the likely cause */
+            if (ps->e[i].kn < VAL_MAX && lp_edit_distance(ps->e[i].key, "kind") <= 1)
+                return lp_diag_set(p->d, LP_ERR_PARSE, ps->e[i].kl, ps->e[i].kc,
+                                   "unknown key '%.*s' (did you mean 'kind'?)", QUOTE, ps->e[i].key);
+        return lp_diag_set(p->d, LP_ERR_PARSE, 1, 1, "missing key 'kind' (gemm, gemv, attention, layer or model)");
+    }
+    const ypair *k = &ps->e[ki];
+    if (k->vn == 0)
+        return lp_diag_set(p->d, LP_ERR_PARSE, k->kl, k->kc,
+                           "key 'kind' has no value (expected gemm, gemv, attention, layer or model)");
+    lp_status st = set_kind(p, k->val, k->vn, k->vl, k->vc);
+    if (st) return st;
+    for (int i = 0; i < ps->n; i++) {
+        const ypair *e = &ps->e[i];
+        if (i == ki) continue;
+        if (!strcmp(e->key, "kind") && e->kn == 4)
+            return lp_diag_set(
+                p->d, LP_ERR_PARSE, e->kl, e->kc, "key 'kind' given twice (first at line %d, column %d)%s", k->kl,
+                k->kc, p->s->kind == WL_ATTENTION ? "; attention's kind=prefill|decode is phase: in a file" : "");
+        st = set_key(p, e->key, e->kn, e->kl, e->kc, e->val, e->vn, e->vl, e->vc);
+        if (st) return st;
+    }
+    st = complete(p);
+    return st ? st : cross_check(p);
+}
+
+lp_status wl_parse_yaml_text(const char *text, size_t len, const char *file, wl_spec *out, lp_diag *d)
+{
+    parser p = {.d = d, .s = out, .yaml = true};
+    ypairs ps = {0};
+    bool empty;
+    memset(out, 0, sizeof *out);
+    if (d) lp_diag_init(d, file);
+    lp_status st = read_pairs(text, len, &ps, &empty, d);
+    if (!st && empty)
+        st = lp_diag_set(d, LP_ERR_PARSE, 1, 1,
+                         "empty workload file (expected kind: gemm, gemv, attention, layer or model, and its keys)");
+    if (!st) st = parse_pairs(&p, &ps);
+    free(ps.e);
+    return st;
+}
+
+lp_status wl_parse_file(const char *path, wl_spec *out, lp_diag *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    lp_diag why;
+    memset(out, 0, sizeof *out);
+    if (d) lp_diag_init(d, path);
+    lp_status st = lp_read_file(path, WL_MAX_FILE_BYTES, &text, &len, &why);
+    /* unplaced (line 0): the name came from the caller, who places it */
+    if (st) return lp_diag_msg(d, st, "cannot read: %s", why.msg);
+    st = wl_parse_yaml_text(text, len, path, out, d);
+    free(text);
+    return st;
 }
 
 /* ---- printing and comparison ------------------------------------------------------ */

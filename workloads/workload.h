@@ -9,6 +9,12 @@
 **     attention kind=decode batch=8 heads=32 kv_heads=8 head_dim=128 ctx=4096
 **     layer model=llama-3-8b phase=prefill tokens=2048     (w=, a=, kv=: formats, bf16 by default)
 **     model model=llama-3-8b phase=decode ctx=4096 batch=1
+** or a workload file, a YAML mapping of the same keys with kind: naming the
+** workload (attention's kind= is written phase: there):
+**     kind: layer
+**     model: llama-3-8b
+**     phase: prefill
+**     tokens: 2048
 ** Its keys are the rows of wl_keys.def; the model presets are the rows of
 ** wl_models.def. A format is an element format of mf_parse ("bf16",
 ** "fp8_e4m3fn", "int4", "e3m2", ...) or an MX name ("mxfp8_e4m3", "mxfp8_e5m2",
@@ -44,6 +50,7 @@
 #define WORKLOAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -156,6 +163,34 @@ typedef struct wl_counts {
 **                  with prefill), a context beyond a model's learned positions
 ** *out is unspecified after an error. text, file and d are not kept. */
 lp_status wl_parse_inline(const char *text, const char *file, int line, int col0, wl_spec *out, lp_diag *d);
+
+/* The largest workload file read (docs/limits.md): a few dozen keys and
+** their comments fit many times over. */
+#define WL_MAX_FILE_BYTES (UINT64_C(64) << 10)
+
+/* Parse a workload file's text (len bytes, NULs refused): one YAML document,
+** a mapping of scalars, kind: naming the workload (wherever it stands) and
+** every other key as in the inline form, read by the same rules, with the
+** same messages at the key's or the value's FILE:LINE:COL (columns count
+** characters, as libyaml's marks do). Attention's kind=prefill|decode is
+** written phase: (kind: names the workload), and its messages say phase.
+** Besides wl_parse_inline's errors (LP_ERR_PARSE unless said):
+**   an empty file (1:1), a document that is not a mapping, a second
+**   document, a YAML syntax error or bad bytes (libyaml's message at its
+**   position), an alias (*x), a key that is not a scalar, a value that is a
+**   mapping or a list, a NUL escaped into a scalar, a missing kind: (1:1),
+**   kind: given twice; a missing required key is reported at kind's value;
+**   LP_ERR_NOMEM out of memory.
+** file names the input in d (kept by pointer). *out is unspecified after an
+** error. */
+lp_status wl_parse_yaml_text(const char *text, size_t len, const char *file, wl_spec *out, lp_diag *d);
+
+/* Read the workload file at path (a regular file of at most
+** WL_MAX_FILE_BYTES, lp_read_file) and parse it as wl_parse_yaml_text does.
+** A file that cannot be read (missing, a folder, a FIFO, a device, too
+** large) gives LP_ERR_IO with an unplaced message (line 0, "cannot read:
+** ..."), which the caller places at the argument that named the file. */
+lp_status wl_parse_file(const char *path, wl_spec *out, lp_diag *d);
 
 /* Print s in the inline form with every key of its kind and phase explicit,
 ** defaults included, and no newline; wl_parse_inline of the text gives back
