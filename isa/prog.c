@@ -230,6 +230,29 @@ lp_status isa_prog_add_data(isa_prog *p, const void *bytes, size_t n, uint64_t *
     return LP_OK;
 }
 
+lp_status isa_prog_put_codes(isa_prog *p, int b, const uint32_t *codes, size_t n, bool expect, isa_rule rule,
+                             double tol)
+{
+    mf_format f;
+    isa_buffer_format(&p->bufs[b], &f);
+    size_t eb = (size_t)isa_elem_bytes(&f);
+    uint8_t *bytes = malloc(n ? n * eb : 1);
+    if (!bytes) return LP_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < eb; j++) bytes[i * eb + j] = (uint8_t)(codes[i] >> (8 * j));
+    uint64_t off;
+    lp_status st = isa_prog_add_data(p, bytes, n * eb, &off);
+    free(bytes);
+    if (st) return st;
+    if (!expect) {
+        p->bufs[b].has_data = true, p->bufs[b].data_off = off;
+        return LP_OK;
+    }
+    if (!grow((void **)&p->expects, &p->cap_expects, p->nexpects, sizeof *p->expects)) return LP_ERR_NOMEM;
+    p->expects[p->nexpects++] = (isa_expect){(uint32_t)b, rule, tol, off};
+    return LP_OK;
+}
+
 lp_status isa_prog_set_source(isa_prog *p, size_t i, const char *path, uint32_t line, uint32_t col)
 {
     if (!p->src_path && !(p->src_path = strdup(path))) return LP_ERR_NOMEM;

@@ -157,6 +157,14 @@ lp_status isa_prog_add_buffer(isa_prog *p, const char *name, uint32_t fmt, uint3
 /* Reserve n bytes of data; *off receives their offset. */
 lp_status isa_prog_add_data(isa_prog *p, const void *bytes, size_t n, uint64_t *off);
 
+/* Buffer b's initial contents (expect false), or its expected output compared
+** by rule with tolerance tol (expect true; one expectation per buffer), from
+** n element codes stored at the buffer format's element bytes, little-endian,
+** after the data so far. Generators' one way to put data. LP_OK or
+** LP_ERR_NOMEM. */
+lp_status isa_prog_put_codes(isa_prog *p, int b, const uint32_t *codes, size_t n, bool expect, isa_rule rule,
+                             double tol);
+
 /* Record that instruction i was assembled from path:line:col (the arrays
 ** grow with the program). LP_OK or LP_ERR_NOMEM. */
 lp_status isa_prog_set_source(isa_prog *p, size_t i, const char *path, uint32_t line, uint32_t col);

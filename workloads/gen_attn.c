@@ -214,26 +214,7 @@ static double decode(const mf_format *f, uint32_t code)
 /* Buffer b's contents (or, expect, its expectation) from n codes. */
 static lp_status put(isa_prog *p, int b, const uint32_t *codes, size_t n, bool expect, double tol)
 {
-    mf_format f;
-    isa_buffer_format(&p->bufs[b], &f);
-    int eb = isa_elem_bytes(&f);
-    uint8_t *bytes = malloc(n * (size_t)eb);
-    if (!bytes) return LP_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++)
-        for (int j = 0; j < eb; j++) bytes[i * (size_t)eb + (size_t)j] = (uint8_t)(codes[i] >> (8 * j));
-    uint64_t off;
-    lp_status st = isa_prog_add_data(p, bytes, n * (size_t)eb, &off);
-    free(bytes);
-    if (st) return st;
-    if (!expect) {
-        p->bufs[b].has_data = true, p->bufs[b].data_off = off;
-        return LP_OK;
-    }
-    isa_expect *q = realloc(p->expects, sizeof *q * (p->nexpects + 1));
-    if (!q) return LP_ERR_NOMEM;
-    p->expects = q, p->cap_expects = p->nexpects + 1;
-    p->expects[p->nexpects++] = (isa_expect){(uint32_t)b, ISA_RULE_RELERR, tol, off};
-    return LP_OK;
+    return isa_prog_put_codes(p, b, codes, n, expect, ISA_RULE_RELERR, tol);
 }
 
 /* n seeded codes of format f, and their values. */

@@ -280,30 +280,15 @@ static lp_status codes(const wl_gemm_map *m, const mf_format *f, uint64_t seed, 
 ** stored little-endian at its element bytes; or its expected output. */
 static lp_status put(isa_prog *p, int b, const void *codes, int w, size_t n, bool expect, isa_rule rule, double tol)
 {
-    mf_format fmt, *f = &fmt;
-    isa_buffer_format(&p->bufs[b], f);
-    int eb = isa_elem_bytes(f);
-    uint8_t *bytes = malloc(n * (size_t)eb);
-    if (!bytes) return LP_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t v = w == 1   ? ((const uint8_t *)codes)[i]
-                     : w == 2 ? ((const uint16_t *)codes)[i]
-                              : ((const uint32_t *)codes)[i];
-        for (int j = 0; j < eb; j++) bytes[i * (size_t)eb + (size_t)j] = (uint8_t)(v >> (8 * j));
-    }
-    uint64_t off;
-    lp_status st = isa_prog_add_data(p, bytes, n * (size_t)eb, &off);
-    free(bytes);
-    if (st) return st;
-    if (!expect) {
-        p->bufs[b].has_data = true, p->bufs[b].data_off = off;
-        return LP_OK;
-    }
-    isa_expect *q = realloc(p->expects, sizeof *q * (p->nexpects + 1));
-    if (!q) return LP_ERR_NOMEM;
-    p->expects = q, p->cap_expects = p->nexpects + 1;
-    p->expects[p->nexpects++] = (isa_expect){(uint32_t)b, rule, tol, off};
-    return LP_OK;
+    uint32_t *c = malloc(sizeof *c * (n ? n : 1));
+    if (!c) return LP_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        c[i] = w == 1   ? ((const uint8_t *)codes)[i]
+               : w == 2 ? ((const uint16_t *)codes)[i]
+                        : ((const uint32_t *)codes)[i];
+    lp_status st = isa_prog_put_codes(p, b, c, n, expect, rule, tol);
+    free(c);
+    return st;
 }
 
 /* C from the exact preset: over all of K at once, or K tile by K tile. */

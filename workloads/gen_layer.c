@@ -542,22 +542,16 @@ static lp_status expectation(layer *L)
     size_t n = (size_t)x->rows * x->cols;
     mf_format f;
     isa_buffer_format(x, &f);
-    int eb = isa_elem_bytes(&f);
-    uint8_t *bytes = malloc(n * (size_t)eb);
-    isa_expect *q = realloc(L->p->expects, sizeof *q * (L->p->nexpects + 1));
-    if (q) L->p->expects = q, L->p->cap_expects = L->p->nexpects + 1;
-    uint64_t off = 0;
-    st = bytes && q ? LP_OK : LP_ERR_NOMEM;
+    uint32_t *codes = malloc(sizeof *codes * (n ? n : 1));
+    st = codes ? LP_OK : LP_ERR_NOMEM;
     for (size_t i = 0; !st && i < n; i++) {
         float v = (float)ref[i];
         uint32_t u;
         memcpy(&u, &v, sizeof u);
-        uint32_t code = mf_encode_f32(&f, u, NULL, 0);
-        for (int j = 0; j < eb; j++) bytes[i * (size_t)eb + (size_t)j] = (uint8_t)(code >> (8 * j));
+        codes[i] = mf_encode_f32(&f, u, NULL, 0);
     }
-    if (!st) st = isa_prog_add_data(L->p, bytes, n * (size_t)eb, &off);
-    if (!st) L->p->expects[L->p->nexpects++] = (isa_expect){(uint32_t)b, ISA_RULE_RELERR, wl_layer_tol(&L->s->a), off};
-    free(bytes), free(ref);
+    if (!st) st = isa_prog_put_codes(L->p, b, codes, n, true, ISA_RULE_RELERR, wl_layer_tol(&L->s->a));
+    free(codes), free(ref);
     return st ? lp_diag_msg(L->d, st, "layer expectation: %s", lp_status_text(st)) : LP_OK;
 }
 

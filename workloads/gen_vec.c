@@ -619,24 +619,7 @@ static uint32_t f32_bits(double x)
 ** expectation with tolerance tol. */
 static lp_status put(isa_prog *p, int b, const uint32_t *codes, size_t n, bool expect, double tol)
 {
-    int eb = eb_of(p, b);
-    uint8_t *bytes = malloc(n * (size_t)eb);
-    if (!bytes) return LP_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++)
-        for (int j = 0; j < eb; j++) bytes[i * (size_t)eb + (size_t)j] = (uint8_t)(codes[i] >> (8 * j));
-    uint64_t off;
-    lp_status st = isa_prog_add_data(p, bytes, n * (size_t)eb, &off);
-    free(bytes);
-    if (st) return st;
-    if (!expect) {
-        p->bufs[b].has_data = true, p->bufs[b].data_off = off;
-        return LP_OK;
-    }
-    isa_expect *q = realloc(p->expects, sizeof *q * (p->nexpects + 1));
-    if (!q) return LP_ERR_NOMEM;
-    p->expects = q, p->cap_expects = p->nexpects + 1;
-    p->expects[p->nexpects++] = (isa_expect){(uint32_t)b, ISA_RULE_RELERR, tol, off};
-    return LP_OK;
+    return isa_prog_put_codes(p, b, codes, n, expect, ISA_RULE_RELERR, tol);
 }
 
 lp_status wl_vec_expect(isa_prog *p, wl_vec_kind k, const wl_vec_args *a, double tol, lp_diag *d)

@@ -15,6 +15,8 @@
 */
 #include "workload.h"
 
+#include "cfg.h"
+
 #include <assert.h>
 #include <inttypes.h>
 #include <stddef.h>
@@ -390,25 +392,6 @@ typedef struct ypairs {
     int n, cap;
 } ypairs;
 
-/* A reader error (a control character, invalid UTF-8): libyaml gives a byte
-** offset, not a mark; the column counts characters, as marks do. */
-static lp_status yaml_reader_error(const char *text, size_t len, const yaml_parser_t *y, lp_diag *d)
-{
-    size_t off = y->problem_offset < len ? y->problem_offset : len;
-    int line = 1, col = 1;
-    for (size_t i = 0; i < off; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (c == '\n')
-            line++, col = 1;
-        else if ((c & 0xc0) != 0x80)
-            col++;
-    }
-    const char *what = y->problem ? y->problem : "unreadable text";
-    if (y->problem_value >= 0)
-        return lp_diag_set(d, LP_ERR_PARSE, line, col, "%s (byte 0x%02x)", what, (unsigned)y->problem_value & 0xffu);
-    return lp_diag_set(d, LP_ERR_PARSE, line, col, "%s", what);
-}
-
 static const char *node_name(yaml_event_type_t t) { return t == YAML_MAPPING_START_EVENT ? "a mapping" : "a list"; }
 
 /* Read the one document of text into pairs: a flat mapping of scalars, or
@@ -427,7 +410,7 @@ static lp_status read_pairs(const char *text, size_t len, ypairs *ps, bool *empt
     while (!done && !st) {
         if (!yaml_parser_parse(&y, &ev)) {
             if (y.error == YAML_READER_ERROR)
-                st = yaml_reader_error(text, len, &y, d);
+                st = cfg_yaml_reader_error(text, len, &y, d);
             else if (y.error == YAML_MEMORY_ERROR)
                 st = lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory");
             else

@@ -120,9 +120,7 @@ static void index_scalar(cfg_index *out, frame *top, const yaml_event_t *ev, con
     l->end = byte_of(cc, ev->end_mark.index);
 }
 
-/* A reader error (a control character, invalid UTF-8) at its line and column:
-** the column counts characters, as libyaml's marks do. */
-static lp_status reader_error(const char *text, size_t len, const yaml_parser_t *p, lp_diag *d)
+lp_status cfg_yaml_reader_error(const char *text, size_t len, const yaml_parser_t *p, lp_diag *d)
 {
     size_t off = p->problem_offset < len ? p->problem_offset : len;
     int line = 1, col = 1;
@@ -155,7 +153,7 @@ lp_status cfg_index_yaml(const char *text, size_t len, const char *file, cfg_ind
     for (bool done = false; !done;) {
         if (!yaml_parser_parse(&p, &ev)) {
             if (p.error == YAML_READER_ERROR) /* bad bytes: libyaml gives their offset, not a mark */
-                rc = reader_error(text, len, &p, d);
+                rc = cfg_yaml_reader_error(text, len, &p, d);
             else
                 rc = lp_diag_set(d, LP_ERR_PARSE, (int)p.problem_mark.line + 1, (int)p.problem_mark.column + 1,
                                  "%s%s%s", p.problem ? p.problem : "YAML syntax error", p.context ? " " : "",

@@ -17,6 +17,7 @@
 #define LP_CFG_H
 
 #include <cyaml/cyaml.h>
+#include <yaml.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +63,11 @@ typedef struct cfg_index {
 
 /* Index a document (one at most); on a YAML syntax error fill d (at its
 ** position, file as given) and return LP_ERR_PARSE. Free with cfg_index_free. */
+/* A libyaml reader error (a control character, invalid UTF-8) of text at its
+** line and column, which counts characters as libyaml's marks do (the reader
+** gives a byte offset, not a mark). Returns LP_ERR_PARSE. */
+lp_status cfg_yaml_reader_error(const char *text, size_t len, const yaml_parser_t *p, lp_diag *d);
+
 lp_status cfg_index_yaml(const char *text, size_t len, const char *file, cfg_index *ix, lp_diag *d);
 void cfg_index_free(cfg_index *ix);
 
