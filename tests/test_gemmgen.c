@@ -375,10 +375,11 @@ static void test_refusals_name_what_is_supported(void)
 {
     expect_refused("gemm M=64 N=64 K=64 in=fp16",
                    "the GEMM mapping supports in_a bf16 or fp8_e4m3fn with in_b any element format of 16 bits or "
-                   "fewer, or both mxfp8_e4m3, with out fp32 or bf16 (not in_a=fp16 in_b=fp16 out=bf16)");
+                   "fewer, or both MX (mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, mxint8, ...), with out fp32 or bf16 (not "
+                   "in_a=fp16 in_b=fp16 out=bf16)");
     expect_refused("gemm M=64 N=64 K=64 in_a=bf16 in_b=fp32", "(not in_a=bf16 in_b=fp32 out=bf16)");
     expect_refused("gemm M=64 N=64 K=64 in=bf16 out=fp8_e4m3fn", "(not in_a=bf16 in_b=bf16 out=fp8_e4m3fn)");
-    expect_refused("gemm M=64 N=64 K=64 in_a=mxfp8_e4m3 in_b=bf16", "or both mxfp8_e4m3");
+    expect_refused("gemm M=64 N=64 K=64 in_a=mxfp8_e4m3 in_b=bf16", "or both MX");
     expect_refused("gemm M=64 N=64 K=50 in=mxfp8_e4m3",
                    "an MX GEMM needs K a multiple of 32 (the scale block), not 50");
     expect_refused("attention kind=decode heads=8 head_dim=64 ctx=128", "takes gemm or gemv, not attention");

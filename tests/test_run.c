@@ -62,6 +62,26 @@ static void test_gemm_matches_on_every_preset(void)
         for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) expect_match(presets[p], w[i]);
 }
 
+/* Every MX element type, on the chips whose tensor cores run it (h100 runs
+** no FP4, FP6 or MXINT8 and says so). */
+static void test_mx_formats_match(void)
+{
+    static const char *const w[] = {
+        "gemm M=64 N=96 K=256 in=mxfp4_e2m1 out=bf16",
+        "gemm M=64 N=96 K=256 in=mxfp6_e2m3 out=fp32",
+        "gemm M=70 N=50 K=128 in=mxfp6_e3m2 out=bf16 batch=2",
+        "gemm M=64 N=96 K=256 in=mxint8 out=fp32",
+        "gemm M=64 N=96 K=256 in_a=mxfp8_e4m3 in_b=mxfp4_e2m1 out=bf16",
+        "gemm M=64 N=64 K=1024 in=mxfp8_e5m2 out=fp32 tk=64 split_k=4",
+    };
+    for (int p = 0; p < 2; p++)
+        for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) expect_match(presets[p], w[i]);
+    char *j = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(lpt_run("run --arch h100 --workload 'gemm M=64 N=96 K=256 in=mxfp4_e2m1'", "", 0, &j, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "error: the matrix unit of h100 does not run fp4_e2m1fn"));
+    free(j), free(err);
+}
+
 static void test_attention_matches_on_every_preset(void)
 {
     static const char *const w[] = {
@@ -381,6 +401,7 @@ static void test_diagnostics(void)
 
 CU_TestInfo lpt_run_tests[] = {
     {"gemm/matches_on_every_preset", test_gemm_matches_on_every_preset},
+    {"gemm/mx_formats_match", test_mx_formats_match},
     {"attention/matches_on_every_preset", test_attention_matches_on_every_preset},
     {"layer/matches_on_every_preset", test_layers_match_on_every_preset},
     {"cores/representatives_equal_every_core", test_representatives_equal_every_core},

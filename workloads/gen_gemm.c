@@ -93,9 +93,9 @@ static void mma(gen *g, int c, int sa, int sb, uint64_t mm, uint64_t nn, uint64_
     const wl_gemm_map *m = g->m;
     uint64_t pre = (uint64_t)dot_preset_code(m->preset);
     if (m->mx) {
-        uint64_t e = (uint64_t)mx_elem_code(MX_FP8_E4M3);
-        uint64_t v[] = {m->acc_c[c], m->spm_a[sa], m->spm_sa[sa], m->spm_b[sb], m->spm_sb[sb], mm, nn, kk, e, e,
-                        pre,         acc};
+        uint64_t ea = (uint64_t)mx_elem_code((mx_elem_id)m->ea), eb = (uint64_t)mx_elem_code((mx_elem_id)m->eb);
+        uint64_t v[] = {m->acc_c[c], m->spm_a[sa], m->spm_sa[sa], m->spm_b[sb], m->spm_sb[sb], mm, nn, kk,
+                        ea,          eb,           pre,           acc};
         emit(g, ISA_MMA_MX, v, 12);
     } else {
         uint64_t v[] = {m->acc_c[c], m->spm_a[sa],         m->spm_b[sb],         mm,  nn,
@@ -254,7 +254,7 @@ static uint32_t f32_bits(float x)
 }
 
 /* n codes of m's input format (rows of blocks of 32 for MX, with scales). */
-static lp_status codes(const wl_gemm_map *m, const mf_format *f, uint64_t seed, size_t n, uint16_t *out,
+static lp_status codes(const wl_gemm_map *m, const mf_format *f, int mxe, uint64_t seed, size_t n, uint16_t *out,
                        uint8_t *scales)
 {
     if (!m->mx) {
@@ -267,9 +267,7 @@ static lp_status codes(const wl_gemm_map *m, const mf_format *f, uint64_t seed, 
     if (x && c8) {
         for (size_t i = 0; i < n; i++)
             x[i] = ldexpf(uniform(seed, i), (int)(lp_rng_u64(seed ^ 0x5ca1e, i / 32) % 8) - 3);
-        mx_elem e;
-        mx_elem_get(MX_FP8_E4M3, &e);
-        st = mx_quantize(&e, x, n, 32, MF_RNE, c8, scales);
+        st = mx_quantize(mx_elem_table((mx_elem_id)mxe), x, n, 32, MF_RNE, c8, scales);
         for (size_t i = 0; i < n; i++) out[i] = c8[i];
     }
     free(x), free(c8);
@@ -321,7 +319,8 @@ static lp_status problem_data(const wl_gemm_map *m, uint64_t seed, bool exact_hw
     ** B's stream in that order, bt the other order. The reference takes
     ** K x N; DRAM holds B as m->b_nk says. So for a given seed a plain B is
     ** the same matrix in either layout, and C's expectation the same. */
-    if ((st = codes(m, &m->fa, seed, M * K, a, sa)) || (st = codes(m, &m->fb, seed + 1, K * N, b, sb))) goto free_all;
+    if ((st = codes(m, &m->fa, m->ea, seed, M * K, a, sa)) || (st = codes(m, &m->fb, m->eb, seed + 1, K * N, b, sb)))
+        goto free_all;
     if (m->mx) {
         for (size_t n = 0; n < N; n++)
             for (size_t k = 0; k < K; k++) bt[k * N + n] = b[n * K + k];

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dot.h"
+#include "mx.h"
 #include "map_gemm.h"
 #include "dma.h"
 #include "tc.h"
@@ -200,19 +201,24 @@ static lp_status formats(const wl_spec *s, wl_gemm_map *m, lp_diag *d)
     /* B (the weights) may be any element format of 16 bits or fewer: weight-only
     ** quantisation (int4, fp4 weights against bf16 activations), the MMA
     ** multiplying A's format by B's at A's rate */
-    bool ok = mx ? !strcmp(s->in_a.name, "mxfp8_e4m3") && !strcmp(s->in_b.name, "mxfp8_e4m3")
-                 : (is(&s->in_a, "bf16") || is(&s->in_a, "fp8_e4m3fn")) && s->in_b.bits <= 16;
+    bool ok =
+        mx ? s->in_a.mx && s->in_b.mx : (is(&s->in_a, "bf16") || is(&s->in_a, "fp8_e4m3fn")) && s->in_b.bits <= 16;
     if (!ok || !(is(&s->out, "fp32") || is(&s->out, "bf16")))
         return lp_diag_msg(d, LP_ERR_ARG,
                            "the GEMM mapping supports in_a bf16 or fp8_e4m3fn with in_b any element format of 16 bits "
-                           "or fewer, or both mxfp8_e4m3, with out fp32 or bf16 (not in_a=%s in_b=%s out=%s)",
+                           "or fewer, or both MX (mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, mxint8, ...), with out fp32 or "
+                           "bf16 (not in_a=%s in_b=%s out=%s)",
                            s->in_a.name, s->in_b.name, s->out.name);
     m->mx = mx;
     m->b_nk = mx || s->layout == WL_LAYOUT_NK;
-    if (mx)
-        mf_get(MF_FP8_E4M3FN, &m->fa), mf_get(MF_FP8_E4M3FN, &m->fb);
-    else if (mf_parse(s->in_a.name, &m->fa, d) || mf_parse(s->in_b.name, &m->fb, d))
+    if (mx) {
+        mx_elem_id ea, eb; /* "mxfp4_e2m1" is MX element "fp4_e2m1" */
+        if (mx_elem_find(s->in_a.name + 2, &ea, d) || mx_elem_find(s->in_b.name + 2, &eb, d)) return LP_ERR_ARG;
+        m->ea = (int)ea, m->eb = (int)eb;
+        m->fa = mx_elem_table(ea)->fmt, m->fb = mx_elem_table(eb)->fmt;
+    } else if (mf_parse(s->in_a.name, &m->fa, d) || mf_parse(s->in_b.name, &m->fb, d)) {
         return LP_ERR_ARG;
+    }
     mf_get(strcmp(s->out.name, "bf16") ? MF_FP32 : MF_BF16, &m->fout);
     if (mx && s->k % 32)
         return lp_diag_msg(d, LP_ERR_ARG, "an MX GEMM needs K a multiple of 32 (the scale block), not %llu",

@@ -66,6 +66,7 @@ typedef struct wl_gemm_map {
     uint32_t tm, tn, tk;           /* tile sizes (edge tiles are smaller) */
     wl_gemm_order order;           /* loop order over the C tiles */
     bool mx;                       /* MMA_MX with E8M0 scales, else MMA */
+    int ea, eb;                    /* MX element types of A and B (mx_elem_id), with mx */
     bool b_nk;                     /* B stored N x K in DRAM (MX, or layout=nk), else K x N */
     mf_format fa, fb, fout;        /* element formats of A, B, C */
     int preset;                    /* the matrix unit's accumulation preset (dot.def row) */
