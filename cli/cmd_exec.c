@@ -21,9 +21,11 @@ static const cli_opt exec_opts[] = {
     {"timing-only", NULL, "skip the values (same cycles, faster); expected outputs are not checked"},
     {"trace", "FILE.csv", "write each instruction's issue, start and end cycle"},
     {"json", NULL, "print the statistics as one JSON object"},
+    {"all-cores", NULL, "simulate every core of a multi-core program, not one per group of identical cores"},
 };
 static const cli_cmd exec_cmd = {"exec",
-                                 "--arch ARCH KERNEL.s|KERNEL.lpt [--timing-only] [--trace FILE.csv] [--json]",
+                                 "--arch ARCH KERNEL.s|KERNEL.lpt [--timing-only] [--trace FILE.csv] [--json] "
+                                 "[--all-cores]",
                                  "Runs a kernel on the simulated accelerator: cycles, energy, traffic, unit busy time\n"
                                  "and stalls; in functional mode also the values, bit-exactly, checked against the\n"
                                  "kernel's .expect outputs (mismatches list element, expected, got and ULP distance).",
@@ -102,7 +104,8 @@ int cmd_exec(int argc, char **argv, int first)
     lp_out trace = {0};
     if (tv && lp_out_open(&trace, tv, &d)) return cli_fail_arg(&exec_cmd, &a, "trace", -1, &d);
     lp_run r;
-    lp_run_opts o = {timing_only, trace.f, json ? stderr : stdout, stderr, 8, false};
+    lp_run_opts o = {timing_only, trace.f, json ? stderr : stdout,
+                     stderr,      8,       cli_get(&exec_cmd, &a, "all-cores") != NULL};
     lp_status st = lp_run_kernel(av, a.pos[0], &o, &r, &d);
     if (st) {
         lp_out_discard(&trace); /* no trace of a run that failed; a trace file already there stays */

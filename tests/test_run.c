@@ -243,6 +243,66 @@ static void test_split_k_in_cycles(void)
     free(arch);
 }
 
+/* Twins keep their dependencies through DRAM: core 0 stores a tile and loads
+** another (the load overlaps the store on the second DMA engine), core 1 stores
+** the tile and loads it back (the load waits for the store). Equal timing keys,
+** different dependencies: two groups, and the grouped run takes the slower
+** core's cycles, as the run of every core does. */
+static void test_twins_keep_dependencies_through_dram(void)
+{
+    char dir[64];
+    char *arch = quad_path(dir, sizeof dir);
+    char k[128], cmd[512], *j = NULL, *e = NULL;
+    /* quad with DMA engines of 16 bytes a cycle and a DRAM latency: a tile takes its time */
+    FILE *f = fopen(arch, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    const char *q = strstr(quad, "dram:"), *qe = strchr(q, '\n'), *dm = strstr(quad, "dma:"), *de = strchr(dm, '\n');
+    fprintf(f,
+            "%.*sdram: {bandwidth_gbps: 100000, latency_ns: 100}%.*sdma: {engines: 2, bytes_per_cycle: 16, "
+            "burst_bytes: 256}%s",
+            (int)(q - quad), quad, (int)(dm - qe), qe, de);
+    fclose(f);
+    snprintf(k, sizeof k, "%s/k.s", dir);
+    f = fopen(k, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(".buffer X, bf16, 128, 64\n.kernel k\n"
+          ".core 0\n    DMA_ST X[0, 0], spm:0, 64, 64, bf16\n    DMA_LD spm:0x4000, X[64, 0], 64, 64, bf16\n"
+          ".core 1\n    DMA_ST X[0, 0], spm:0, 64, 64, bf16\n    DMA_LD spm:0x4000, X[0, 0], 64, 64, bf16\n",
+          f);
+    fclose(f);
+    double c[2];
+    for (int all = 0; all < 2; all++) {
+        snprintf(cmd, sizeof cmd, "exec --json --timing-only --arch '%s' '%s'%s", arch, k, all ? " --all-cores" : "");
+        CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &j, &e), 0);
+        c[all] = lpt_json_num(j, "cycles");
+        free(j), free(e);
+    }
+    /* the same program on one core each: the fast and the slow section alone */
+    double alone[2];
+    for (int core = 0; core < 2; core++) {
+        f = fopen(k, "w");
+        CU_ASSERT_FATAL(f != NULL);
+        fprintf(f,
+                ".buffer X, bf16, 128, 64\n    DMA_ST X[0, 0], spm:0, 64, 64, bf16\n"
+                "    DMA_LD spm:0x4000, X[%d, 0], 64, 64, bf16\n",
+                core ? 0 : 64);
+        fclose(f);
+        snprintf(cmd, sizeof cmd, "exec --json --timing-only --arch '%s' '%s'", arch, k);
+        CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &j, &e), 0);
+        alone[core] = lpt_json_num(j, "cycles");
+        free(j), free(e);
+    }
+    fprintf(stderr, "\n  twins: grouped %.0f, every core %.0f, core 0 alone %.0f, core 1 alone %.0f", c[0], c[1],
+            alone[0], alone[1]);
+    CU_ASSERT(alone[1] > alone[0]); /* the dependency costs time */
+    CU_ASSERT_EQUAL(c[0], c[1]);
+    CU_ASSERT(c[0] > alone[0]);
+    unlink(k);
+    unlink(arch);
+    rmdir(dir);
+    free(arch);
+}
+
 /* The cores at work share DRAM: a GEMV streaming its matrix from a slow DRAM
 ** (10 GB/s, the four-core chip otherwise) takes about as long on four cores
 ** as on one, not a quarter of it. */
@@ -408,6 +468,7 @@ CU_TestInfo lpt_run_tests[] = {
     {"cores/wave_quantisation_in_cycles", test_wave_quantisation_in_cycles},
     {"cores/split_k_in_cycles", test_split_k_in_cycles},
     {"cores/dram_bandwidth_is_shared", test_dram_bandwidth_is_shared},
+    {"cores/twins_keep_dependencies_through_dram", test_twins_keep_dependencies_through_dram},
     {"cores/l2_serves_repeated_loads", test_l2_serves_repeated_loads},
     {"report/counts_and_operations", test_report_counts_and_operations},
     {"emit/programs_replay_in_exec", test_emitted_programs_replay},
