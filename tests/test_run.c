@@ -303,6 +303,33 @@ static void test_twins_keep_dependencies_through_dram(void)
     free(arch);
 }
 
+/* Each core keeps its own scratchpad across kernels: core 1 loads B in kernel
+** one, core 0 then loads A at the same address of its own, and in kernel two
+** core 1 stores what its scratchpad holds: B. */
+static void test_each_core_keeps_its_scratchpad(void)
+{
+    char dir[] = "/tmp/lpt_cores_XXXXXX", k[64], cmd[160], *j = NULL, *e = NULL;
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(k, sizeof k, "%s/k.s", dir);
+    FILE *f = fopen(k, "w");
+    CU_ASSERT_FATAL(f != NULL);
+    fputs(".buffer A, fp32, 1, 4\n.buffer B, fp32, 1, 4\n.buffer C, fp32, 1, 4\n"
+          ".data A, inline\n3f800000 40000000 40400000 40800000\n.enddata\n"
+          ".data B, inline\nc0a00000 c0c00000 c0e00000 c1000000\n.enddata\n"
+          ".expect C, inline, bitexact\nc0a00000 c0c00000 c0e00000 c1000000\n.enddata\n"
+          ".kernel one\n.core 1\n    DMA_LD spm:0, B[0, 0], 1, 4, fp32\n"
+          ".core 0\n    DMA_LD spm:0, A[0, 0], 1, 4, fp32\n"
+          ".kernel two\n.core 1\n    DMA_ST C[0, 0], spm:0, 1, 4, fp32\n",
+          f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "exec --json --arch h100 '%s'", k);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &j, &e), 0);
+    CU_ASSERT_EQUAL(lpt_json_num(j, "failed"), 0);
+    free(j), free(e);
+    unlink(k);
+    rmdir(dir);
+}
+
 /* The cores at work share DRAM: a GEMV streaming its matrix from a slow DRAM
 ** (10 GB/s, the four-core chip otherwise) takes about as long on four cores
 ** as on one, not a quarter of it. */
@@ -468,6 +495,7 @@ CU_TestInfo lpt_run_tests[] = {
     {"cores/wave_quantisation_in_cycles", test_wave_quantisation_in_cycles},
     {"cores/split_k_in_cycles", test_split_k_in_cycles},
     {"cores/dram_bandwidth_is_shared", test_dram_bandwidth_is_shared},
+    {"cores/each_core_keeps_its_scratchpad", test_each_core_keeps_its_scratchpad},
     {"cores/twins_keep_dependencies_through_dram", test_twins_keep_dependencies_through_dram},
     {"cores/l2_serves_repeated_loads", test_l2_serves_repeated_loads},
     {"report/counts_and_operations", test_report_counts_and_operations},
