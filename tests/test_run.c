@@ -101,9 +101,14 @@ static void test_attention_matches_on_every_preset(void)
 static void test_layers_match_on_every_preset(void)
 {
     static const char *const w[] = {
-        "layer model=tiny phase=prefill tokens=40",     "layer model=tiny phase=decode ctx=37 batch=3",
-        "layer model=gpt2 phase=prefill tokens=6",      "layer model=tiny phase=prefill tokens=24 batch=2 w=fp8_e4m3fn",
+        "layer model=tiny phase=prefill tokens=40",
+        "layer model=tiny phase=decode ctx=37 batch=3",
+        "layer model=gpt2 phase=prefill tokens=6",
+        "layer model=tiny phase=prefill tokens=24 batch=2 w=fp8_e4m3fn",
         "model model=tiny phase=decode ctx=20 batch=2",
+        "layer model=tiny phase=decode ctx=9 w=int4",
+        "layer model=tiny phase=prefill tokens=40 kv=fp8_e4m3fn",
+        "layer model=tiny phase=decode ctx=37 batch=3 w=int4 a=bf16 kv=fp8_e4m3fn",
     };
     for (int p = 0; p < 3; p++)
         for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) expect_match(presets[p], w[i]);
@@ -459,8 +464,8 @@ static void test_diagnostics(void)
         {"gemm M=4 N=4 K=4 cores=200", "gemm", "<command-line>:1:@: error: cores=200: h100 has 132 cores"},
         {"layer model=tiny phase=decode ctx=8 a=fp8_e5m2 kv=fp8_e5m2", "layer",
          "<command-line>:1:@: error: q_proj (1 x 64 x 64): the GEMM mapping supports in_a bf16 or fp8_e4m3fn"},
-        {"layer model=tiny phase=prefill tokens=8 kv=fp8_e4m3fn", "layer",
-         "<command-line>:1:@: error: layers take kv= equal to a= so far"},
+        {"layer model=tiny phase=prefill tokens=8 kv=mxfp8_e4m3", "layer",
+         "<command-line>:1:@: error: kv=mxfp8_e4m3: the KV cache takes an element format, not MX"},
         {"gemm M=4 N=4 K=64 split_k=9", "gemm", "<command-line>:1:@: error: split_k=9 exceeds the 1 K tiles"},
         {"gemm M=4 N=4 K=4 in=fp9", "fp9", "<command-line>:1:@: error: unknown format 'fp9'"},
         {"gemm M=0 N=4 K=4", "0 N", "<command-line>:1:@: error: M must be between 1 and 262144, got 0"},

@@ -107,8 +107,11 @@ static lp_status buffers(layer *L)
     /* the KV cache: in decode its ctx - 1 earlier tokens are inputs, the new one's K and V land in Kn, Vn first */
     if (!st && L->decode) st = seeded(L, "K", fkv, L->B * L->C, L->k, -1, 1, &L->K);
     if (!st && L->decode) st = seeded(L, "V", fkv, L->B * L->C, L->k, -1, 1, &L->V);
-    if (!st && L->decode) st = buffer(L, "KN", fkv, L->B, L->k, &L->Kn);
-    if (!st && L->decode) st = buffer(L, "VN", fkv, L->B, L->k, &L->Vn);
+    /* the projections write K and V in a's format: into the cache itself in prefill when kv is a,
+    ** else into KN and VN, which kv_append (decode) or kv_store (prefill) copy into the cache */
+    bool same = !strcmp(fkv->name, fa->name);
+    if (!st && (L->decode || !same)) st = buffer(L, "KN", fa, L->R, L->k, &L->Kn);
+    if (!st && (L->decode || !same)) st = buffer(L, "VN", fa, L->R, L->k, &L->Vn);
     if (!st && !L->decode) st = buffer(L, "K", fkv, L->R, L->k, &L->K);
     if (!st && !L->decode) st = buffer(L, "V", fkv, L->R, L->k, &L->V);
     if (!st && L->rotary)
@@ -282,41 +285,62 @@ static lp_status attention_op(layer *L)
     return st;
 }
 
-/* Decode: the new token's K and V rows (KN, VN) into the cache at row
-** b * ctx + ctx - 1, one DMA in and one out per row, rows over the cores. */
-static lp_status kv_append(layer *L)
+/* A DRAM operand: element (r, 0) of buffer b, with its row pitch. */
+static uint64_t dram_row(const isa_buffer *b, uint64_t r)
 {
-    wl_op *op = op_begin(L, "kv_append", "copy", "", "");
+    mf_format f;
+    isa_buffer_format(b, &f);
+    return (b->addr + r * b->cols * (uint64_t)isa_elem_bytes(&f)) | ((uint64_t)b->cols << 40);
+}
+
+/* K and V rows from the projections' buffers (format a) into the cache
+** (format kv), converted (VCVT, to nearest even) where the formats differ:
+** in decode the new token's row b to cache row b * ctx + ctx - 1 ("kv_append"),
+** in prefill every row to the same row ("kv_store", only when kv differs from
+** a). Tiles of rows over the cores in equal blocks. */
+static lp_status kv_copy(layer *L, const char *name, int ksrc, int vsrc)
+{
+    wl_op *op = op_begin(L, name, "copy", "", "");
     if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
-    lp_status st = isa_prog_begin_kernel(L->p, "kv_append");
-    uint64_t cores = L->cores < L->B ? L->cores : L->B;
+    lp_status st = isa_prog_begin_kernel(L->p, name);
     const isa_buffer *bufs = L->p->bufs;
+    mf_format fa, fkv;
+    isa_buffer_format(&bufs[ksrc], &fa);
+    isa_buffer_format(&bufs[L->K], &fkv);
+    bool cvt = isa_fmt_code(&fa) != isa_fmt_code(&fkv);
+    uint64_t rows = L->decode ? L->B : L->R, row_bytes = L->k * (uint64_t)(isa_elem_bytes(&fa) + isa_elem_bytes(&fkv));
+    uint64_t tr = L->decode ? 1 : L->a->spm.size_bytes / (2 * row_bytes + 128);
+    if (!tr) return lp_diag_msg(L->d, LP_ERR_ARG, "%s: a row of K does not fit the scratchpad", name);
+    if (tr > 65535) tr = 65535;
+    uint64_t cores = L->cores < rows ? L->cores : rows, block = (rows + cores - 1) / cores;
+    cores = (rows + block - 1) / block;
     for (uint64_t c = 0; c < cores && !st; c++) {
         st = isa_prog_begin_core(L->p, (uint32_t)c);
-        for (uint64_t b = c; b < L->B && !st; b += cores)
+        uint64_t end = (c + 1) * block < rows ? (c + 1) * block : rows;
+        for (uint64_t r = c * block; r < end && !st; r += tr)
             for (int w = 0; w < 2 && !st; w++) {
-                const isa_buffer *src = &bufs[w ? L->Vn : L->Kn], *dst = &bufs[w ? L->V : L->K];
-                mf_format f;
-                isa_buffer_format(src, &f);
-                uint64_t eb = (uint64_t)isa_elem_bytes(&f), pitch = (uint64_t)src->cols << 40;
-                uint64_t at = w ? ((uint64_t)L->k * eb + 63) / 64 * 64 : 0; /* K and V side by side */
-                isa_insn ld = {ISA_DMA_LD, {at, (src->addr + b * src->cols * eb) | pitch, 1, L->k, src->fmt}};
-                isa_insn stq = {ISA_DMA_ST,
-                                {(dst->addr + (b * L->C + L->C - 1) * dst->cols * eb) | pitch, at, 1, L->k, dst->fmt}};
+                uint64_t n = end - r < tr ? end - r : tr, dr = L->decode ? r * L->C + L->C - 1 : r;
+                const isa_buffer *src = &bufs[w ? vsrc : ksrc], *dst = &bufs[w ? L->V : L->K];
+                uint64_t half = (L->a->spm.size_bytes / 2) / 64 * 64, in = w ? half : 0;
+                uint64_t out = cvt ? in + ((n * L->k * (uint64_t)isa_elem_bytes(&fa) + 63) / 64 * 64) : in;
+                isa_insn ld = {ISA_DMA_LD, {in, dram_row(src, r), n, L->k, src->fmt}};
+                isa_insn cv = {ISA_VCVT, {out, in, n, L->k, dst->fmt, src->fmt, (uint64_t)mf_round_code(MF_RNE)}};
+                isa_insn stq = {ISA_DMA_ST, {dram_row(dst, dr), out, n, L->k, dst->fmt}};
                 st = isa_prog_add_insn(L->p, &ld);
+                if (!st && cvt) st = isa_prog_add_insn(L->p, &cv);
                 if (!st) st = isa_prog_add_insn(L->p, &stq);
             }
     }
     op_end(L, op, true);
-    snprintf(op->shape, sizeof op->shape, "%llux%llu", (unsigned long long)(2 * L->B), (unsigned long long)L->k);
-    op_num(op, "cores", cores);
-    return st ? lp_diag_msg(L->d, st, "kv_append: %s", lp_status_text(st)) : LP_OK;
+    snprintf(op->shape, sizeof op->shape, "%llux%llu", (unsigned long long)(2 * rows), (unsigned long long)L->k);
+    op_num(op, "cores", cores), op_num(op, "rows_per_core", block);
+    return st ? lp_diag_msg(L->d, st, "%s: %s", name, lp_status_text(st)) : LP_OK;
 }
 
 static lp_status kernels(layer *L)
 {
     lp_status st = LP_OK;
-    const wl_fmt *fa = &L->s->a, *fkv = &L->s->kv;
+    const wl_fmt *fa = &L->s->a;
     if (L->model) {
         wl_vec_args v = vec_args(L, L->R, L->h);
         v.table = view(L->E), v.pos = view(L->PE), v.y = view(L->X), v.ids = L->ids;
@@ -324,16 +348,16 @@ static lp_status kernels(layer *L)
     }
     if ((st = norm_kernel(L, "norm1", L->X, L->Wn1, L->Bn1, L->Xn, true))) return st;
     if ((st = gemm_op(L, "q_proj", L->Xn, L->Wq, L->Q, L->R, L->q, L->h, fa, true))) return st;
-    int kout = L->decode ? L->Kn : L->K, vout = L->decode ? L->Vn : L->V;
-    if ((st = gemm_op(L, "k_proj", L->Xn, L->Wk, kout, L->R, L->k, L->h, fkv, true))) return st;
-    if ((st = gemm_op(L, "v_proj", L->Xn, L->Wv, vout, L->R, L->k, L->h, fkv, true))) return st;
+    int kout = L->Kn >= 0 ? L->Kn : L->K, vout = L->Vn >= 0 ? L->Vn : L->V;
+    if ((st = gemm_op(L, "k_proj", L->Xn, L->Wk, kout, L->R, L->k, L->h, fa, true))) return st;
+    if ((st = gemm_op(L, "v_proj", L->Xn, L->Wv, vout, L->R, L->k, L->h, fa, true))) return st;
     if (L->rotary) {
         wl_vec_args vq = vec_args(L, L->R, L->q), vk = vec_args(L, L->R, L->k);
         vq.x = vq.y = view(L->Q), vq.table = view(L->ROPE);
         vk.x = vk.y = view(kout), vk.table = view(L->ROPE);
         if ((st = vec_kernel(L, "rotary", WL_VK_ROTARY, &vq, &vk, true))) return st;
     }
-    if (L->decode && (st = kv_append(L))) return st;
+    if (kout != L->K && (st = kv_copy(L, L->decode ? "kv_append" : "kv_store", kout, vout))) return st;
     if ((st = attention_op(L))) return st;
     if ((st = gemm_op(L, "o_proj", L->O, L->Wo, L->Y, L->R, L->h, L->q, fa, true))) return st;
     wl_vec_args r1 = vec_args(L, L->R, L->h);
@@ -378,6 +402,18 @@ static double *values(const layer *L, int b)
         memcpy(&fl, &u, sizeof fl);
         v[i] = fl;
     }
+    return v;
+}
+
+/* x rounded to format f (to nearest even), as a store in f keeps it. */
+static double to_format(const mf_format *f, double x)
+{
+    float v = (float)x;
+    uint32_t u, code;
+    memcpy(&u, &v, sizeof u);
+    code = mf_encode_f32(f, u, NULL, 0);
+    u = mf_decode_f32(f, code);
+    memcpy(&v, &u, sizeof v);
     return v;
 }
 
@@ -485,6 +521,10 @@ static lp_status reference(layer *L, double **out)
     norm(L, x, wn1, bn1, xn);
     linear(xn, wq, R, q, h, qm), linear(xn, wk, R, k, h, kn), linear(xn, wv, R, k, h, vn);
     if (L->rotary) rope(L, qm, R, q), rope(L, kn, R, k);
+    /* the cache holds K and V in kv's format: the attention sees them rounded */
+    mf_format fkv;
+    if (mf_parse(L->s->kv.name, &fkv, NULL) == LP_OK)
+        for (size_t i = 0; i < R * k; i++) kn[i] = to_format(&fkv, kn[i]), vn[i] = to_format(&fkv, vn[i]);
     if (L->decode)
         for (size_t b = 0; b < L->B; b++)
             for (size_t i = 0; i < k; i++) {
@@ -574,11 +614,7 @@ lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool 
     if (L.cores > a->cores)
         return lp_diag_msg(d, LP_ERR_ARG, "cores=%llu: %s has %llu cores", (unsigned long long)L.cores, a->name,
                            (unsigned long long)a->cores);
-    if (strcmp(s->kv.name, s->a.name))
-        return lp_diag_msg(d, LP_ERR_ARG,
-                           "layers take kv= equal to a= so far (the projections write the cache in a's "
-                           "format), not a=%s kv=%s",
-                           s->a.name, s->kv.name);
+    if (s->kv.mx) return lp_diag_msg(d, LP_ERR_ARG, "kv=%s: the KV cache takes an element format, not MX", s->kv.name);
     lp_status st = LP_OK;
     if (L.model) {
         L.ids = malloc(sizeof *L.ids * (L.R ? L.R : 1));

@@ -4,9 +4,10 @@
 ** (docs/workloads.md, "Layers and models"). Internal to workloads/: `lpsim
 ** run` reaches it through wl_generate.
 **
-** Supported: the GEMM mapping's formats for a= and w= (bf16 or fp8_e4m3fn),
-** kv= equal to a=. Weight-only quantised formats (int4, fp4 weights with
-** bf16 activations) are refused by the GEMM mapping with its message.
+** Supported: a= bf16 or fp8_e4m3fn (the GEMMs' A), w= any format the GEMM
+** mapping takes for B (int4, fp4: weight-only quantisation), kv= an element
+** format the attention mapping takes (bf16, fp8_e4m3fn); K and V are
+** projected in a's format and converted into the cache.
 */
 #ifndef WL_GEN_LAYER_H
 #define WL_GEN_LAYER_H
