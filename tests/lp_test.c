@@ -239,3 +239,23 @@ int main(int argc, char **argv)
     }
     return failed ? 1 : 0;
 }
+
+wl_spec lpt_spec(const char *text)
+{
+    wl_spec s;
+    lp_diag d = {0};
+    lp_status st = wl_parse_inline(text, "test", 1, 1, &s, &d);
+    if (st) fprintf(stderr, "\n  %s: %s\n", text, d.msg);
+    CU_ASSERT_FATAL(st == LP_OK);
+    return s;
+}
+
+arch_cfg *lpt_arch(const char *name)
+{
+    arch_cfg *a = NULL;
+    lp_diag d = {0};
+    lp_status st = arch_load(name, &a, &d);
+    if (st) fprintf(stderr, "\n  %s: %s\n", name, d.msg);
+    CU_ASSERT_FATAL(st == LP_OK);
+    return a;
+}

@@ -7,6 +7,9 @@
 #ifndef LP_TEST_H
 #define LP_TEST_H
 
+#include "arch.h"
+#include "workload.h"
+
 #include <CUnit/CUnit.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -62,6 +65,11 @@ double lpt_json_num(const char *json, const char *path);
 /* Members of the JSON object (or elements of the array) at a dotted path;
 ** -1 when the text does not parse or the path names no object or array. */
 int lpt_json_size(const char *json, const char *path);
+
+/* A workload spec from inline text, or a loaded architecture (a preset or
+** file; the caller frees it with arch_free); a failure fails the test. */
+wl_spec lpt_spec(const char *text);
+arch_cfg *lpt_arch(const char *name);
 
 /* Report a mismatch (first few only) to stderr with context; counts them. */
 void lpt_mismatch(int *count, const char *fmt, ...)

@@ -22,24 +22,6 @@
 
 static const char *const presets[] = {"edge-mx", "b200-mx", "h100"};
 
-static wl_spec spec(const char *text)
-{
-    wl_spec s;
-    lp_diag d = {0};
-    lp_status st = wl_parse_inline(text, "test", 1, 1, &s, &d);
-    if (st) fprintf(stderr, "\n  %s: %s\n", text, d.msg);
-    CU_ASSERT_FATAL(st == LP_OK);
-    return s;
-}
-
-static arch_cfg *arch(const char *name)
-{
-    arch_cfg *a = NULL;
-    lp_diag d = {0};
-    CU_ASSERT_FATAL(arch_load(name, &a, &d) == LP_OK);
-    return a;
-}
-
 /* MACs of the masked part of the diagonal tiles, counted key by key: what
 ** the program does beyond wl_count in a causal prefill. */
 static uint64_t masked_macs(const wl_attn_map *m)
@@ -59,8 +41,8 @@ static uint64_t masked_macs(const wl_attn_map *m)
 static int gen_and_exec(const char *text, const char *arch_arg, const wl_attn_over *o, const char *args, char **json,
                         wl_attn_map *mp)
 {
-    wl_spec s = spec(text);
-    arch_cfg *a = arch(arch_arg);
+    wl_spec s = lpt_spec(text);
+    arch_cfg *a = lpt_arch(arch_arg);
     wl_attn_map m;
     lp_diag d = {0};
     isa_prog p;
@@ -95,7 +77,7 @@ static void expect_match(const char *text, const char *arch_arg, const wl_attn_o
     CU_ASSERT_EQUAL(gen_and_exec(text, arch_arg, o, "", &json, &m), 0);
     CU_ASSERT_EQUAL(lpt_json_num(json, "failed"), 0);
     CU_ASSERT_EQUAL(lpt_json_num(json, "expectations"), 1);
-    wl_spec s = spec(text);
+    wl_spec s = lpt_spec(text);
     wl_counts c;
     wl_count(&s, &c);
     double macs = lpt_json_num(json, "macs");
@@ -163,8 +145,8 @@ static void test_split_items_equal_whole(void)
         {"attention kind=decode batch=3 heads=4 kv_heads=2 head_dim=64 ctx=90 out=fp32", "h100", {0, 0}},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-        wl_spec s = spec(cases[c].text);
-        arch_cfg *a = arch(cases[c].arch);
+        wl_spec s = lpt_spec(cases[c].text);
+        arch_cfg *a = lpt_arch(cases[c].arch);
         wl_attn_map m;
         wl_attn_bufs b;
         isa_prog whole, split;
@@ -217,10 +199,10 @@ static void test_tiles_are_the_largest_that_fit(void)
         "attention kind=prefill heads=12 head_dim=64 seq=1000 causal=1 out=fp32",
     };
     for (int p = 0; p < 3; p++) {
-        arch_cfg *a = arch(presets[p]);
+        arch_cfg *a = lpt_arch(presets[p]);
         const tc_cfg *tc = arch_unit_of_class(a, UNIT_CLASS_MATRIX)->cfg;
         for (int t = 0; t < 4; t++) {
-            wl_spec s = spec(texts[t]);
+            wl_spec s = lpt_spec(texts[t]);
             wl_attn_map m, x;
             lp_diag d = {0};
             lp_status st = wl_map_attn(&s, a, NULL, &m, &d);
@@ -248,7 +230,7 @@ static void test_tiles_are_the_largest_that_fit(void)
 ** 33536; accumulator 2 x 4 KiB of S and 8 KiB of O = 16384. */
 static void test_tiles_fit_exactly(void)
 {
-    wl_spec s = spec("attention kind=prefill heads=1 head_dim=64 seq=64 causal=1 out=fp32");
+    wl_spec s = lpt_spec("attention kind=prefill heads=1 head_dim=64 seq=64 causal=1 out=fp32");
     wl_attn_over ov = {32, 32};
     for (int i = 0; i < 3; i++) {
         int spm = i == 1 ? 33535 : 33536, acc = i == 2 ? 16383 : 16384;
@@ -279,8 +261,8 @@ static void test_tiles_fit_exactly(void)
 ** assembles to the identical .lpt bytes. */
 static void test_disassembly_reassembles(void)
 {
-    wl_spec s = spec("attention kind=prefill heads=2 kv_heads=1 head_dim=16 seq=70 causal=1 out=bf16");
-    arch_cfg *a = arch("edge-mx");
+    wl_spec s = lpt_spec("attention kind=prefill heads=2 kv_heads=1 head_dim=16 seq=70 causal=1 out=bf16");
+    arch_cfg *a = lpt_arch("edge-mx");
     wl_attn_map m;
     wl_attn_over ov = {64, 32};
     isa_prog p, q;
@@ -309,8 +291,8 @@ static void test_disassembly_reassembles(void)
 
 static void expect_refused(const char *text, const wl_attn_over *o, const char *needle)
 {
-    wl_spec s = spec(text);
-    arch_cfg *a = arch("edge-mx");
+    wl_spec s = lpt_spec(text);
+    arch_cfg *a = lpt_arch("edge-mx");
     wl_attn_map m;
     lp_diag d = {0};
     CU_ASSERT_EQUAL(wl_map_attn(&s, a, o, &m, &d), LP_ERR_ARG);
@@ -333,8 +315,8 @@ static void test_refusals_name_what_is_supported(void)
                    "no attention tile fits edge-mx: 524288 bytes of scratchpad and 65536 of accumulator buffer with "
                    "the given tile overrides");
     expect_refused("attention kind=prefill heads=1 head_dim=64 seq=4096", &misaligned, "no attention tile fits");
-    wl_spec s = spec("attention kind=prefill heads=1 head_dim=64 seq=4096 causal=0");
-    arch_cfg *a = arch("edge-mx");
+    wl_spec s = lpt_spec("attention kind=prefill heads=1 head_dim=64 seq=4096 causal=0");
+    arch_cfg *a = lpt_arch("edge-mx");
     wl_attn_map m;
     CU_ASSERT_EQUAL(wl_map_attn(&s, a, &misaligned, &m, NULL), LP_OK); /* no mask, no alignment */
     CU_ASSERT_EQUAL(wl_map_attn(&s, a, &fine, &m, NULL), LP_OK);
@@ -354,8 +336,8 @@ static double value(const mf_format *f, const uint8_t *b, int eb)
 /* The normwise error of O against its expectation (relerr's measure). */
 static double observed_error(const char *text, const char *arch_arg, const wl_attn_over *o)
 {
-    wl_spec s = spec(text);
-    arch_cfg *a = arch(arch_arg);
+    wl_spec s = lpt_spec(text);
+    arch_cfg *a = lpt_arch(arch_arg);
     wl_attn_map m;
     isa_prog p;
     CU_ASSERT_FATAL(wl_map_attn(&s, a, o, &m, NULL) == LP_OK);

@@ -19,30 +19,12 @@
 
 static const char *const presets[] = {"edge-mx", "b200-mx", "h100"};
 
-static wl_spec spec(const char *text)
-{
-    wl_spec s;
-    lp_diag d = {0};
-    lp_status st = wl_parse_inline(text, "test", 1, 1, &s, &d);
-    if (st) fprintf(stderr, "\n  %s: %s\n", text, d.msg);
-    CU_ASSERT_FATAL(st == LP_OK);
-    return s;
-}
-
-static arch_cfg *arch(const char *name)
-{
-    arch_cfg *a = NULL;
-    lp_diag d = {0};
-    CU_ASSERT_FATAL(arch_load(name, &a, &d) == LP_OK);
-    return a;
-}
-
 /* Generate, write to a temporary .lpt and run `lpsim exec --json ARGS`
 ** (arch_arg: a preset or a file); returns the exit status, JSON in *json. */
 static int gen_and_exec(const char *text, const char *arch_arg, const wl_gemm_over *o, const char *args, char **json)
 {
-    wl_spec s = spec(text);
-    arch_cfg *a = arch(arch_arg);
+    wl_spec s = lpt_spec(text);
+    arch_cfg *a = lpt_arch(arch_arg);
     wl_gemm_map m;
     lp_diag d = {0};
     isa_prog p;
@@ -155,14 +137,14 @@ static void test_layouts_differ_only_in_how_b_is_stored(void)
     char text[160];
     for (int t = 0; t < 2; t++)
         for (int o = 0; o < 2; o++) {
-            arch_cfg *a = arch("h100");
+            arch_cfg *a = lpt_arch("h100");
             wl_gemm_map m[2];
             isa_prog p[2];
             uint64_t ld[2], ldt[2];
             double cycles[2];
             for (int l = 0; l < 2; l++) {
                 snprintf(text, sizeof text, "%s%s", texts[t], layouts[l]);
-                wl_spec s = spec(text);
+                wl_spec s = lpt_spec(text);
                 CU_ASSERT_FATAL(wl_map_gemm_over(&s, a, &over[o], &m[l], NULL) == LP_OK);
                 CU_ASSERT_FATAL(wl_gen_gemm(&s, a, &m[l], 11, true, &p[l], NULL) == LP_OK);
                 count_dma(&p[l], &ld[l], &ldt[l]);
@@ -209,8 +191,8 @@ static void test_exact_unit_is_bitexact(void)
     fputs(yaml, f);
     fclose(f);
     static const wl_gemm_over small = {32, 32, 32, WL_GEMM_ORDER_AUTO, 0};
-    wl_spec s = spec("gemm M=100 N=70 K=200 in=bf16 out=fp32");
-    arch_cfg *a = arch(path);
+    wl_spec s = lpt_spec("gemm M=100 N=70 K=200 in=bf16 out=fp32");
+    arch_cfg *a = lpt_arch(path);
     wl_gemm_map m;
     isa_prog p;
     CU_ASSERT_FATAL(wl_map_gemm_over(&s, a, &small, &m, NULL) == LP_OK);
@@ -236,10 +218,10 @@ static void test_tiles_fit_and_minimise_traffic(void)
                                         "gemm M=100 N=70 K=50 in=bf16 out=fp32",
                                         "gemm M=512 N=384 K=1024 in=mxfp8_e4m3 out=fp32", "gemv N=4096 K=4096"};
     for (int p = 0; p < 3; p++) {
-        arch_cfg *a = arch(presets[p]);
+        arch_cfg *a = lpt_arch(presets[p]);
         const tc_cfg *tc = arch_unit_of_class(a, UNIT_CLASS_MATRIX)->cfg;
         for (int t = 0; t < 4; t++) {
-            wl_spec s = spec(texts[t]);
+            wl_spec s = lpt_spec(texts[t]);
             wl_gemm_map m, o;
             CU_ASSERT_FATAL(wl_map_gemm(&s, a, &m, NULL) == LP_OK);
             CU_ASSERT(m.spm_bytes <= a->spm.size_bytes && m.acc_bytes <= a->acc.size_bytes);
@@ -264,7 +246,7 @@ static void test_tiles_fit_and_minimise_traffic(void)
 ** A + 2 KiB of B) = 8192 bytes of scratchpad; one byte less refuses them. */
 static void test_tiles_fit_exactly(void)
 {
-    wl_spec s = spec("gemm M=32 N=32 K=32 in=bf16 out=fp32");
+    wl_spec s = lpt_spec("gemm M=32 N=32 K=32 in=bf16 out=fp32");
     wl_gemm_over ov = {32, 32, 32, WL_GEMM_ORDER_AUTO, 0};
     for (int size = 8191; size <= 8192; size++) {
         char yaml[160];
@@ -294,8 +276,8 @@ static void test_tiles_fit_exactly(void)
 ** A 32 times and B 32 times and writes C once. */
 static void test_traffic_model_by_hand(void)
 {
-    arch_cfg *a = arch("b200-mx");
-    wl_spec s = spec("gemm M=4096 N=4096 K=4096 in=bf16 out=bf16");
+    arch_cfg *a = lpt_arch("b200-mx");
+    wl_spec s = lpt_spec("gemm M=4096 N=4096 K=4096 in=bf16 out=bf16");
     wl_gemm_map m;
     wl_gemm_over ov = {128, 128, 128, WL_ORDER_MN, 1};
     CU_ASSERT_FATAL(wl_map_gemm_over(&s, a, &ov, &m, NULL) == LP_OK);
@@ -330,8 +312,9 @@ static void test_cycles_scale_with_k(void)
 static void test_disassembly_reassembles(void)
 {
     for (int i = 0; i < 2; i++) {
-        wl_spec s = spec(i ? "gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=bf16" : "gemm M=100 N=70 K=50 in=bf16 out=fp32");
-        arch_cfg *a = arch("edge-mx");
+        wl_spec s =
+            lpt_spec(i ? "gemm M=100 N=70 K=96 in=mxfp8_e4m3 out=bf16" : "gemm M=100 N=70 K=50 in=bf16 out=fp32");
+        arch_cfg *a = lpt_arch("edge-mx");
         wl_gemm_map m;
         wl_gemm_over ov = {32, 32, 32, WL_GEMM_ORDER_AUTO, 0};
         isa_prog p, q;
@@ -361,8 +344,8 @@ static void test_disassembly_reassembles(void)
 
 static void expect_refused(const char *text, const char *needle)
 {
-    wl_spec s = spec(text);
-    arch_cfg *a = arch("edge-mx");
+    wl_spec s = lpt_spec(text);
+    arch_cfg *a = lpt_arch("edge-mx");
     wl_gemm_map m;
     lp_diag d = {0};
     CU_ASSERT_EQUAL(wl_map_gemm(&s, a, &m, &d), LP_ERR_ARG);

@@ -41,14 +41,6 @@ typedef struct built {
     uint32_t ids[64];
 } built;
 
-static arch_cfg *arch(const char *name)
-{
-    arch_cfg *a = NULL;
-    lp_diag d = {0};
-    CU_ASSERT_FATAL(arch_load(name, &a, &d) == LP_OK);
-    return a;
-}
-
 static int buffer(isa_prog *p, const char *name, const char *fmt, uint64_t rows, uint64_t cols)
 {
     mf_format f;
@@ -128,7 +120,7 @@ static void program(const vcase *c, const arch_cfg *ar, uint64_t seed, uint64_t 
 /* Run c through `lpsim exec --json` on preset; it meets its expectation. */
 static void expect_match(const vcase *c, const char *preset)
 {
-    arch_cfg *ar = arch(preset);
+    arch_cfg *ar = lpt_arch(preset);
     built b;
     program(c, ar, 11, 0, &b);
     char dir[] = "/tmp/lpt_vecgen_XXXXXX", path[128], cmd[512], *json = NULL, *err = NULL;
@@ -190,7 +182,7 @@ static void test_kernels_match_on_every_preset(void)
 /* The small budgets do split rows into chunks (and the others do not). */
 static void test_small_budgets_chunk(void)
 {
-    arch_cfg *ar = arch("edge-mx");
+    arch_cfg *ar = lpt_arch("edge-mx");
     for (size_t i = 0; i < NCASES; i++) {
         built b;
         build(&cases[i], ar, 1, &b);
@@ -225,7 +217,7 @@ static uint8_t *run_machine(const isa_prog *p, const arch_cfg *a, int yb)
 /* Rows [0, s) then [s, rows) in two calls give the bytes of one call. */
 static void test_split_rows_equal_whole(void)
 {
-    arch_cfg *ar = arch("h100");
+    arch_cfg *ar = lpt_arch("h100");
     for (size_t i = 0; i < NCASES; i++) {
         built w, s;
         program(&cases[i], ar, 5, 0, &w);
@@ -272,7 +264,7 @@ static void work(const isa_prog *p, uint64_t *tiles, uint64_t *rowvecs)
 ** per row: the row-scale work plus one add per further chunk and sum. */
 static void test_element_work_matches_closed_forms(void)
 {
-    arch_cfg *ar = arch("edge-mx");
+    arch_cfg *ar = lpt_arch("edge-mx");
     for (size_t i = 0; i < NCASES; i++) {
         const vcase *c = &cases[i];
         built b;
@@ -326,7 +318,7 @@ static void test_rope_table_values(void)
 
 static void expect_refused(const vcase *c, void (*spoil)(wl_vec_args *), uint64_t row0, uint64_t n, const char *needle)
 {
-    arch_cfg *ar = arch("edge-mx");
+    arch_cfg *ar = lpt_arch("edge-mx");
     built b;
     build(c, ar, 1, &b);
     spoil(&b.a);
