@@ -108,10 +108,7 @@ static bool parse_dram(as *a, const line *l, const isa_info *info, int i, const 
             !asm_eval_range(a, l, &two[1], 0, (int64_t)b->cols - 1, "the column", &c))
             return false;
     }
-    mf_format f;
-    isa_buffer_format(b, &f);
-    uint64_t addr = b->addr + ((uint64_t)r * b->cols + (uint64_t)c) * (uint64_t)isa_elem_bytes(&f);
-    *v = addr | (uint64_t)b->cols << ISA_DRAM_ADDR_BITS;
+    *v = isa_prog_dram(a->p, bi, (uint64_t)r, (uint64_t)c);
     return true;
 }
 

@@ -61,6 +61,14 @@ uint64_t isa_buffer_bytes(const isa_buffer *b)
     return (uint64_t)b->rows * b->cols * (uint64_t)isa_elem_bytes(&f);
 }
 
+uint64_t isa_prog_dram(const isa_prog *p, int b, uint64_t r, uint64_t c)
+{
+    const isa_buffer *x = &p->bufs[b];
+    mf_format f;
+    isa_buffer_format(x, &f);
+    return (x->addr + (r * x->cols + c) * (uint64_t)isa_elem_bytes(&f)) | (uint64_t)x->cols << ISA_DRAM_ADDR_BITS;
+}
+
 int isa_prog_find(const isa_prog *p, const char *name)
 {
     for (size_t i = 0; i < p->nbufs; i++)

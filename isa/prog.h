@@ -123,6 +123,10 @@ void isa_prog_free(isa_prog *p);
 uint64_t isa_buffer_bytes(const isa_buffer *b);
 /* The format of a buffer (its code is valid in any program that passed checks). */
 void isa_buffer_format(const isa_buffer *b, mf_format *f);
+/* The value of a dram operand naming element (r, c) of buffer b: its byte
+** address with the buffer's width as the row pitch (isa.def). r and c within
+** the buffer (the caller's contract). */
+uint64_t isa_prog_dram(const isa_prog *p, int b, uint64_t r, uint64_t c);
 /* Index of the buffer named name, or -1. */
 int isa_prog_find(const isa_prog *p, const char *name);
 /* Index of the buffer holding DRAM byte address addr, or -1. */

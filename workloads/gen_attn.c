@@ -37,13 +37,7 @@ static void emit(gen *g, isa_op op, const uint64_t *v, int n)
 }
 
 /* A dram operand: element (r, c) of buffer b with its row pitch. */
-static uint64_t dram(const gen *g, int b, uint64_t r, uint64_t c)
-{
-    const isa_buffer *x = &g->p->bufs[b];
-    mf_format f;
-    isa_buffer_format(x, &f);
-    return (x->addr + (r * x->cols + c) * (uint64_t)isa_elem_bytes(&f)) | ((uint64_t)x->cols << 40);
-}
+static uint64_t dram(const gen *g, int b, uint64_t r, uint64_t c) { return isa_prog_dram(g->p, b, r, c); }
 
 static void load(gen *g, uint64_t dst, int b, uint64_t r, uint64_t c, uint64_t rows, uint64_t cols)
 {

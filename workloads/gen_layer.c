@@ -285,14 +285,6 @@ static lp_status attention_op(layer *L)
     return st;
 }
 
-/* A DRAM operand: element (r, 0) of buffer b, with its row pitch. */
-static uint64_t dram_row(const isa_buffer *b, uint64_t r)
-{
-    mf_format f;
-    isa_buffer_format(b, &f);
-    return (b->addr + r * b->cols * (uint64_t)isa_elem_bytes(&f)) | ((uint64_t)b->cols << 40);
-}
-
 /* K and V rows from the projections' buffers (format a) into the cache
 ** (format kv), converted (VCVT, to nearest even) where the formats differ:
 ** in decode the new token's row b to cache row b * ctx + ctx - 1 ("kv_append"),
@@ -323,9 +315,9 @@ static lp_status kv_copy(layer *L, const char *name, int ksrc, int vsrc)
                 const isa_buffer *src = &bufs[w ? vsrc : ksrc], *dst = &bufs[w ? L->V : L->K];
                 uint64_t half = (L->a->spm.size_bytes / 2) / 64 * 64, in = w ? half : 0;
                 uint64_t out = cvt ? in + ((n * L->k * (uint64_t)isa_elem_bytes(&fa) + 63) / 64 * 64) : in;
-                isa_insn ld = {ISA_DMA_LD, {in, dram_row(src, r), n, L->k, src->fmt}};
+                isa_insn ld = {ISA_DMA_LD, {in, isa_prog_dram(L->p, w ? vsrc : ksrc, r, 0), n, L->k, src->fmt}};
                 isa_insn cv = {ISA_VCVT, {out, in, n, L->k, dst->fmt, src->fmt, (uint64_t)mf_round_code(MF_RNE)}};
-                isa_insn stq = {ISA_DMA_ST, {dram_row(dst, dr), out, n, L->k, dst->fmt}};
+                isa_insn stq = {ISA_DMA_ST, {isa_prog_dram(L->p, w ? L->V : L->K, dr, 0), out, n, L->k, dst->fmt}};
                 st = isa_prog_add_insn(L->p, &ld);
                 if (!st && cvt) st = isa_prog_add_insn(L->p, &cv);
                 if (!st) st = isa_prog_add_insn(L->p, &stq);

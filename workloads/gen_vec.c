@@ -233,9 +233,7 @@ static void emit(gen *g, isa_op op, const uint64_t *v, int n)
 
 static uint64_t dram(const gen *g, const wl_vec_view *v, uint64_t r, uint64_t c)
 {
-    const isa_buffer *x = &g->p->bufs[v->buf];
-    uint64_t at = (v->row0 + r) * x->cols + v->col0 + c;
-    return (x->addr + at * (uint64_t)eb_of(g->p, v->buf)) | ((uint64_t)x->cols << 40);
+    return isa_prog_dram(g->p, v->buf, v->row0 + r, v->col0 + c);
 }
 
 static void v3(gen *g, isa_op op, uint64_t dst, uint64_t a, uint64_t b, uint64_t r, uint64_t c)
