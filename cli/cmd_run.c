@@ -168,17 +168,13 @@ static json_t *json_mapping(const wl_op *op)
 static json_t *json_kernels(const report *rp)
 {
     const lp_run *r = rp->r;
-    const isa_kernel *ks;
-    const isa_section *ss;
-    size_t nk, ns;
-    isa_kernel k1;
-    isa_section s1;
-    isa_prog_layout(&r->prog, &ks, &nk, &ss, &ns, &k1, &s1);
+    isa_layout lay;
+    isa_prog_layout(&r->prog, &lay);
     json_t *arr = json_array();
-    for (size_t k = 0; arr && k < nk && k < r->nkernels; k++) {
+    for (size_t k = 0; arr && k < lay.nkernels && k < r->nkernels; k++) {
         const lp_kernel_stats *x = &r->kernels[k];
-        json_t *o = json_pack("{s:s, s:b, s:i, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:f}", "name", ks[k].name, "ran",
-                              x->ran, "cores", (int)x->cores, "simulated", (int)x->simulated, "start_cycle",
+        json_t *o = json_pack("{s:s, s:b, s:i, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:f}", "name", lay.kernels[k].name,
+                              "ran", x->ran, "cores", (int)x->cores, "simulated", (int)x->simulated, "start_cycle",
                               (json_int_t)x->start_cycle, "cycles", (json_int_t)x->cycles, "energy_pj", x->energy_pj,
                               "macs", (json_int_t)x->macs, "dram_bytes", (json_int_t)x->dram_bytes, "l2_bytes",
                               (json_int_t)x->l2_bytes, "dram_fraction", x->dram_fraction);

@@ -180,19 +180,20 @@ lp_status isa_prog_begin_core(isa_prog *p, uint32_t core)
     return open_section(p, core);
 }
 
-void isa_prog_layout(const isa_prog *p, const isa_kernel **ks, size_t *nk, const isa_section **ss, size_t *ns,
-                     isa_kernel *k1, isa_section *s1)
+void isa_prog_layout(const isa_prog *p, isa_layout *l)
 {
-    if (!p->nkernels) {
-        memset(k1, 0, sizeof *k1);
-        snprintf(k1->name, sizeof k1->name, "%s", ISA_KERNEL_DEFAULT);
-        k1->nsecs = 1;
-        *s1 = (isa_section){0, 0, 0, p->ninsns};
-        *ks = k1, *nk = 1, *ss = s1, *ns = 1;
+    if (p->nkernels) {
+        *l = (isa_layout){p->kernels, p->nkernels, p->secs, p->nsecs, {{0}, 0, 0}, {0, 0, 0, 0}};
         return;
     }
-    *ks = p->kernels, *nk = p->nkernels, *ss = p->secs, *ns = p->nsecs;
+    memset(l, 0, sizeof *l);
+    snprintf(l->k1.name, sizeof l->k1.name, "%s", ISA_KERNEL_DEFAULT);
+    l->k1.nsecs = 1;
+    l->s1 = (isa_section){0, 0, 0, p->ninsns};
+    l->kernels = &l->k1, l->nkernels = 1, l->secs = &l->s1, l->nsecs = 1;
 }
+
+size_t isa_prog_nkernels(const isa_prog *p) { return p->nkernels ? p->nkernels : 1; }
 
 uint32_t isa_prog_cores(const isa_prog *p)
 {

@@ -145,12 +145,20 @@ lp_status isa_prog_begin_kernel(isa_prog *p, const char *name);
 ** LP_OK, LP_ERR_RANGE (core >= ISA_MAX_CORES) or LP_ERR_ARG (the core already
 ** has a section in this kernel), LP_ERR_NOMEM. */
 lp_status isa_prog_begin_core(isa_prog *p, uint32_t core);
-/* The program's sections and kernels, the implicit ones of a program that
-** declares none included: *ks and *ss point into p or at static storage
-** holding the single implicit kernel and section (valid until p changes;
-** count from p->ninsns). */
-void isa_prog_layout(const isa_prog *p, const isa_kernel **ks, size_t *nk, const isa_section **ss, size_t *ns,
-                     isa_kernel *k1, isa_section *s1);
+/* The program's kernels and sections, the implicit ones of a program that
+** declares none included (then kernels and secs point at k1 and s1: use the
+** layout where it was filled, never a copy; valid until p changes). */
+typedef struct isa_layout {
+    const isa_kernel *kernels;
+    size_t nkernels;
+    const isa_section *secs;
+    size_t nsecs;
+    isa_kernel k1;
+    isa_section s1;
+} isa_layout;
+void isa_prog_layout(const isa_prog *p, isa_layout *l);
+/* The number of kernels, the implicit one included. */
+size_t isa_prog_nkernels(const isa_prog *p);
 /* The highest core any section names, plus one (1 for a program without sections). */
 uint32_t isa_prog_cores(const isa_prog *p);
 

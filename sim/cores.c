@@ -251,22 +251,18 @@ static lp_status kernel_loads(const isa_prog *p, const isa_section *ss, const is
 
 lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **plans, size_t *n)
 {
-    const isa_kernel *ks;
-    const isa_section *ss;
-    size_t nk, ns;
-    isa_kernel k1;
-    isa_section s1;
-    isa_prog_layout(p, &ks, &nk, &ss, &ns, &k1, &s1);
+    isa_layout lay;
+    isa_prog_layout(p, &lay);
     *n = 0;
-    *plans = calloc(nk ? nk : 1, sizeof **plans);
+    *plans = calloc(lay.nkernels, sizeof **plans);
     if (!*plans) return LP_ERR_NOMEM;
     lp_status st = LP_OK;
     uint64_t *sig = NULL;
     uint8_t *aliased = NULL;
-    for (size_t k = 0; k < nk && !st; k++) {
+    for (size_t k = 0; k < lay.nkernels && !st; k++) {
         lp_kernel_plan *kp = &(*plans)[k];
         *n = k + 1;
-        const isa_kernel *K = &ks[k];
+        const isa_kernel *K = &lay.kernels[k];
         kp->groups = calloc(K->nsecs ? K->nsecs : 1, sizeof *kp->groups);
         uint64_t *s2 = realloc(sig, (K->nsecs ? K->nsecs : 1) * sizeof *sig);
         if (s2) sig = s2;
@@ -278,7 +274,7 @@ lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **pl
         }
         for (uint32_t i = 0; i < K->nsecs && !st; i++) {
             uint32_t si = K->first_sec + i;
-            const isa_section *s = &ss[si];
+            const isa_section *s = &lay.secs[si];
             if (!s->count) continue;
             kp->active++;
             int alias = all_cores ? 0 : dram_aliases(p, s);
@@ -292,12 +288,12 @@ lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **pl
             if (!all_cores)
                 for (g = 0; g < kp->ngroups; g++) {
                     uint32_t r = kp->groups[g].rep, ri = r - K->first_sec;
-                    if (sig[ri] == sig[i] && twins(p, &ss[r], aliased[ri], s, aliased[i])) break;
+                    if (sig[ri] == sig[i] && twins(p, &lay.secs[r], aliased[ri], s, aliased[i])) break;
                 }
             if (g == kp->ngroups) kp->groups[kp->ngroups++] = (lp_core_group){si, 0};
             kp->groups[g].count++;
         }
-        if (!st) st = kernel_loads(p, ss, K, kp);
+        if (!st) st = kernel_loads(p, lay.secs, K, kp);
     }
     free(sig), free(aliased);
     return st;

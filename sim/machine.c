@@ -111,17 +111,13 @@ lp_status machine_step(machine *m, size_t i, lp_diag *d)
 
 lp_status machine_run(machine *m, size_t *at, lp_diag *d)
 {
-    const isa_kernel *ks;
-    const isa_section *ss;
-    size_t nk, ns;
-    isa_kernel k1;
-    isa_section s1;
-    isa_prog_layout(m->prog, &ks, &nk, &ss, &ns, &k1, &s1);
-    for (size_t s = 0; s < ns; s++) {
-        *at = ss[s].first;
-        if (machine_set_core(m, ss[s].core))
-            return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory for core %u", ss[s].core);
-        for (size_t i = ss[s].first; i < ss[s].first + ss[s].count; i++) {
+    isa_layout lay;
+    isa_prog_layout(m->prog, &lay);
+    for (size_t s = 0; s < lay.nsecs; s++) {
+        *at = lay.secs[s].first;
+        if (machine_set_core(m, lay.secs[s].core))
+            return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory for core %u", lay.secs[s].core);
+        for (size_t i = lay.secs[s].first; i < lay.secs[s].first + lay.secs[s].count; i++) {
             isa_insn in;
             *at = i;
             lp_status st = isa_decode(m->prog->code + i * ISA_WORD_BYTES, &in, d);

@@ -72,15 +72,10 @@ lp_status lp_run_program(lp_run *r, const char *kernel, const lp_run_opts *o, lp
                            "scratchpad %llu, accumulators %llu",
                            (unsigned long long)r->prog.dram_bytes, (unsigned long long)r->arch->spm.size_bytes,
                            (unsigned long long)r->arch->acc.size_bytes);
-    const isa_kernel *ks;
-    const isa_section *ss;
-    size_t nk, ns;
-    isa_kernel k1;
-    isa_section s1;
-    isa_prog_layout(&r->prog, &ks, &nk, &ss, &ns, &k1, &s1);
     free(r->kernels);
     r->nkernels = 0;
-    r->kernels = calloc(nk ? nk : 1, sizeof *r->kernels);
+    size_t nk = isa_prog_nkernels(&r->prog);
+    r->kernels = calloc(nk, sizeof *r->kernels);
     if (!r->kernels) {
         if (!o->timing_only) machine_free(&m);
         return lp_diag_set(d, LP_ERR_NOMEM, 1, 1, "out of memory for %zu kernels' statistics", nk);

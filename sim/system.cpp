@@ -649,18 +649,14 @@ extern "C" lp_status lp_sim_run_ex(const isa_prog *p, const arch_cfg *a, machine
     lp_stats_init(st, a);
     sc_report_handler::set_actions(SC_INFO, SC_DO_NOTHING);
     sc_report_handler::set_actions("/IEEE_Std_1666/deprecated", SC_DO_NOTHING);
-    const isa_kernel *kernels;
-    const isa_section *secs;
-    size_t nk, ns;
-    isa_kernel k1;
-    isa_section s1;
-    isa_prog_layout(p, &kernels, &nk, &secs, &ns, &k1, &s1);
+    isa_layout lay;
+    isa_prog_layout(p, &lay);
     uint32_t ncores = isa_prog_cores(p);
     if (ncores > a->cores) {
         size_t i = 0;
-        for (size_t s = 0; s < ns; s++)
-            if (secs[s].core >= a->cores) {
-                i = secs[s].first;
+        for (size_t s = 0; s < lay.nsecs; s++)
+            if (lay.secs[s].core >= a->cores) {
+                i = lay.secs[s].first;
                 break;
             }
         *at = i;
@@ -683,7 +679,7 @@ extern "C" lp_status lp_sim_run_ex(const isa_prog *p, const arch_cfg *a, machine
     FILE *trace = o ? o->trace : nullptr;
     std::vector<std::unique_ptr<Core>> cores;
     for (uint32_t c = 0; c < ngroups; c++) cores.push_back(std::make_unique<Core>(sh, (int)c, trace, done));
-    Chip chip("chip", sh, secs, plans, nplans, cores, ks, done);
+    Chip chip("chip", sh, lay.secs, plans, nplans, cores, ks, done);
     if (trace) fprintf(trace, "%s\n", LP_SIM_TRACE_HEADER);
     sc_start();
     finish_stats(st, a, sh.dram_bytes);
