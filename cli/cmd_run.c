@@ -41,7 +41,9 @@ static const cli_cmd run_cmd = {
     "run",
     "--arch ARCH --workload SPEC [--timing-only] [--json] [--emit-asm FILE.s] [--emit-lpt FILE.lpt] [--seed N]",
     "Maps a workload onto the architecture, generates its program of the tile ISA and simulates it.\n"
-    "Workloads (docs/workloads.md lists every key, its range and default):\n"
+    "SPEC is a workload in the inline form below, or a YAML file of the same keys (kind: gemm,\n"
+    "M: 4096, ...; attention's kind= is phase: in a file). Workloads (every key is listed below;\n"
+    "docs/workloads.md says what each means and counts):\n"
     "  gemm M= N= K= [in= | in_a= in_b=] [out=] [layout=nk|kn] [batch=]\n"
     "  gemv N= K= [in=] [out=]\n"
     "  attention kind=prefill|decode batch= heads= kv_heads= head_dim= seq=|ctx= [causal=] [in= kv= out=]\n"
@@ -52,8 +54,8 @@ static const cli_cmd run_cmd = {
     "default) fills the inputs with seeded random values and checks the outputs against an\n"
     "independent reference (GEMM: the dot model's exact preset; attention, layers, models:\n"
     "float64), exit 1 on a mismatch. The report adds to `lpsim exec`'s statistics the workload's\n"
-    "own counts (MACs, vector operations, minimum DRAM bytes), each kernel, and each operation\n"
-    "with its mapping (tiles, order, split-K, cores, waves) and what bounds it.",
+    "own counts (MACs, vector operations, minimum DRAM bytes) and roofline position, each kernel,\n"
+    "and each operation with its mapping (tiles, order, split-K, cores, waves) and what bounds it.",
     run_opts,
     CLI_NOPTS(run_opts),
     0,
@@ -350,7 +352,7 @@ int cmd_run(int argc, char **argv, int first)
         goto free_run;
     }
     if (cores) s.cores = cores; /* --cores overrides the spec's cores= */
-    static wl_plan plan;
+    wl_plan plan;
     wl_gen_opts go = {seed, !timing_only};
     isa_prog_free(&r.prog);
     if (wl_generate(&s, r.arch, &go, &r.prog, &plan, &d)) {

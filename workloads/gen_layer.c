@@ -603,9 +603,6 @@ lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool 
     L.cores = s->cores ? s->cores : a->cores;
     L.PE = L.Bn1 = L.Bn2 = L.Bnf = L.Wg = L.Gt = L.Kn = L.Vn = L.ROPE = L.MASK = L.E = -1;
     isa_prog_init(p);
-    if (L.cores > a->cores)
-        return lp_diag_msg(d, LP_ERR_ARG, "cores=%llu: %s has %llu cores", (unsigned long long)L.cores, a->name,
-                           (unsigned long long)a->cores);
     if (s->kv.mx) return lp_diag_msg(d, LP_ERR_ARG, "kv=%s: the KV cache takes an element format, not MX", s->kv.name);
     lp_status st = LP_OK;
     if (L.model) {

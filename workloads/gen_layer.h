@@ -18,7 +18,8 @@
 ** caller frees it) and its operations into plan (appended). functional:
 ** seeded inputs and weights, and the expected output (OUT, or a model's
 ** LOGITS) from the float64 reference, compared normwise with wl_layer_tol.
-** LP_OK, or LP_ERR_ARG (a format or core count the mappings refuse),
+** LP_OK, or LP_ERR_ARG (a format the mappings refuse; the core count is
+** wl_generate's to check),
 ** LP_ERR_RANGE, LP_ERR_NOMEM with d's message (no position). */
 lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool functional, isa_prog *p, wl_plan *plan,
                        lp_diag *d);

@@ -71,9 +71,6 @@ static lp_status gen_attention(const wl_spec *s, const arch_cfg *a, const wl_gen
     if (!st) st = wl_gen_attn_buffers(s, a, &m, o->seed, o->functional, p, &b, d);
     if (st) return st;
     uint64_t items = wl_attn_items(&m), want = s->cores ? s->cores : a->cores;
-    if (want > a->cores)
-        return lp_diag_msg(d, LP_ERR_ARG, "cores=%llu: %s has %llu cores", (unsigned long long)want, a->name,
-                           (unsigned long long)a->cores);
     uint64_t cores = want < items ? want : items;
     if (cores > 1 && (st = isa_prog_begin_kernel(p, "attention")))
         return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
@@ -100,6 +97,11 @@ static lp_status gen_attention(const wl_spec *s, const arch_cfg *a, const wl_gen
 lp_status wl_generate(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o, isa_prog *p, wl_plan *plan, lp_diag *d)
 {
     memset(plan, 0, sizeof *plan);
+    if (s->cores > a->cores) {
+        isa_prog_init(p);
+        return lp_diag_msg(d, LP_ERR_ARG, "cores=%llu: %s has %llu cores", (unsigned long long)s->cores, a->name,
+                           (unsigned long long)a->cores);
+    }
     switch (s->kind) {
     case WL_GEMM:
     case WL_GEMV: return gen_gemm(s, a, o, p, plan, d);
