@@ -63,49 +63,6 @@ static int by_lo(const void *x, const void *y)
     return a->lo < b->lo ? -1 : a->lo > b->lo;
 }
 
-/* Whether a section writes DRAM bytes that it also reads or writes elsewhere
-** (bounding spans, so a false "yes" only costs a group of its own). -1 out of memory. */
-static int dram_aliases(const isa_prog *p, const isa_section *s)
-{
-    size_t n = 0, cap = 0;
-    span *v = NULL;
-    bool writes = false;
-    for (uint64_t i = s->first; i < s->first + s->count; i++) {
-        const uint8_t *w = p->code + i * ISA_WORD_BYTES;
-        if (!has_dram(w[0])) continue;
-        mem_range r[4];
-        int k = dram_ranges(w, r, 4);
-        for (int j = 0; j < k; j++) {
-            if (n == cap) {
-                cap = cap ? 2 * cap : 64;
-                span *q = realloc(v, cap * sizeof *v);
-                if (!q) {
-                    free(v);
-                    return -1;
-                }
-                v = q;
-            }
-            v[n++] = (span){r[j].addr, mem_range_end(&r[j]), r[j].write};
-            writes = writes || r[j].write;
-        }
-    }
-    int alias = 0;
-    if (writes && n > 1) {
-        qsort(v, n, sizeof *v, by_lo);
-        /* sweep: the span reaching furthest so far, and whether any span up to it writes */
-        uint64_t reach = v[0].hi;
-        bool w = v[0].write;
-        for (size_t i = 1; i < n && !alias; i++) {
-            bool overlaps = v[i].lo < reach;
-            if (overlaps && (w || v[i].write)) alias = 1;
-            w = overlaps ? w || v[i].write : v[i].write;
-            if (v[i].hi > reach) reach = v[i].hi;
-        }
-    }
-    free(v);
-    return alias;
-}
-
 /* The bits of a word of opcode op that its timing key keeps (cached per
 ** opcode): the key of a word of all ones. */
 static const uint8_t *key_mask(uint8_t op)
@@ -221,32 +178,66 @@ static int set_add(tile_set *s, const tile *x)
     }
 }
 
-/* Loaded bytes of a kernel's sections, total and distinct. */
-static lp_status kernel_loads(const isa_prog *p, const isa_section *ss, const isa_kernel *k, lp_kernel_plan *kp)
+/* Spans of a section's DRAM ranges, reused from section to section. */
+typedef struct spans {
+    span *v;
+    size_t n, cap;
+} spans;
+
+/* Whether spans v (sorted here) hold a write that overlaps another span
+** (bounding spans, so a false "yes" only costs a group of its own). */
+static bool spans_alias(spans *sp)
 {
-    tile_set set = {0};
-    lp_status st = LP_OK;
-    for (uint32_t si = k->first_sec; si < k->first_sec + k->nsecs && !st; si++)
-        for (uint64_t i = ss[si].first; i < ss[si].first + ss[si].count && !st; i++) {
-            const uint8_t *w = p->code + i * ISA_WORD_BYTES;
-            if (!has_dram(w[0])) continue;
-            mem_range r[4];
-            int n = dram_ranges(w, r, 4);
-            for (int j = 0; j < n; j++) {
-                if (!r[j].read) continue;
+    if (sp->n < 2) return false;
+    qsort(sp->v, sp->n, sizeof *sp->v, by_lo);
+    /* sweep: the span reaching furthest so far, and whether any span up to it writes */
+    uint64_t reach = sp->v[0].hi;
+    bool w = sp->v[0].write;
+    for (size_t i = 1; i < sp->n; i++) {
+        bool overlaps = sp->v[i].lo < reach;
+        if (overlaps && (w || sp->v[i].write)) return true;
+        w = overlaps ? w || sp->v[i].write : sp->v[i].write;
+        if (sp->v[i].hi > reach) reach = sp->v[i].hi;
+    }
+    return false;
+}
+
+/* One pass over a section's DRAM instructions, each decoded once: its loads
+** into the kernel's loaded bytes, total and distinct (set), and, unless
+** all_cores, whether it writes DRAM bytes that it also reads or writes
+** elsewhere (*alias). LP_OK or LP_ERR_NOMEM. */
+static lp_status scan_section(const isa_prog *p, const isa_section *s, bool all_cores, tile_set *set, spans *sp,
+                              lp_kernel_plan *kp, bool *alias)
+{
+    bool writes = false;
+    sp->n = 0;
+    for (uint64_t i = s->first; i < s->first + s->count; i++) {
+        const uint8_t *w = p->code + i * ISA_WORD_BYTES;
+        if (!has_dram(w[0])) continue;
+        mem_range r[4];
+        int k = dram_ranges(w, r, 4);
+        for (int j = 0; j < k; j++) {
+            if (r[j].read) {
                 tile t = {r[j].addr, r[j].rows, r[j].row_bytes, r[j].pitch};
                 uint64_t bytes = r[j].rows * r[j].row_bytes;
-                int added = set_add(&set, &t);
-                if (added < 0) {
-                    st = LP_ERR_NOMEM;
-                    break;
-                }
+                int added = set_add(set, &t);
+                if (added < 0) return LP_ERR_NOMEM;
                 kp->load_bytes += bytes;
                 if (added) kp->distinct_bytes += bytes;
             }
+            if (all_cores) continue;
+            if (sp->n == sp->cap) {
+                size_t nc = sp->cap ? 2 * sp->cap : 64;
+                span *q = realloc(sp->v, nc * sizeof *q);
+                if (!q) return LP_ERR_NOMEM;
+                sp->v = q, sp->cap = nc;
+            }
+            sp->v[sp->n++] = (span){r[j].addr, mem_range_end(&r[j]), r[j].write};
+            writes = writes || r[j].write;
         }
-    free(set.t), free(set.used);
-    return st;
+    }
+    *alias = writes && spans_alias(sp);
+    return LP_OK;
 }
 
 lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **plans, size_t *n)
@@ -259,6 +250,7 @@ lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **pl
     lp_status st = LP_OK;
     uint64_t *sig = NULL;
     uint8_t *aliased = NULL;
+    spans sp = {0};
     for (size_t k = 0; k < lay.nkernels && !st; k++) {
         lp_kernel_plan *kp = &(*plans)[k];
         *n = k + 1;
@@ -272,16 +264,14 @@ lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **pl
             st = LP_ERR_NOMEM;
             break;
         }
+        tile_set set = {0};
         for (uint32_t i = 0; i < K->nsecs && !st; i++) {
             uint32_t si = K->first_sec + i;
             const isa_section *s = &lay.secs[si];
             if (!s->count) continue;
             kp->active++;
-            int alias = all_cores ? 0 : dram_aliases(p, s);
-            if (alias < 0) {
-                st = LP_ERR_NOMEM;
-                break;
-            }
+            bool alias = false;
+            if ((st = scan_section(p, s, all_cores, &set, &sp, kp, &alias))) break;
             aliased[i] = (uint8_t)alias;
             sig[i] = all_cores ? 0 : signature(p, s);
             uint32_t g = kp->ngroups;
@@ -293,9 +283,9 @@ lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **pl
             if (g == kp->ngroups) kp->groups[kp->ngroups++] = (lp_core_group){si, 0};
             kp->groups[g].count++;
         }
-        if (!st) st = kernel_loads(p, lay.secs, K, kp);
+        free(set.t), free(set.used);
     }
-    free(sig), free(aliased);
+    free(sig), free(aliased), free(sp.v);
     return st;
 }
 
