@@ -9,6 +9,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "lp_test.h"
 
+#include "asm.h"
+
 #include "lp_file.h"
 
 #include <CUnit/Basic.h>
@@ -258,4 +260,27 @@ arch_cfg *lpt_arch(const char *name)
     if (st) fprintf(stderr, "\n  %s: %s\n", name, d.msg);
     CU_ASSERT_FATAL(st == LP_OK);
     return a;
+}
+
+void lpt_expect_reassembles(const isa_prog *p, const arch_cfg *a)
+{
+    char *text = NULL;
+    size_t len = 0;
+    isa_prog q;
+    FILE *f = open_memstream(&text, &len);
+    CU_ASSERT_FATAL(f != NULL);
+    asm_disassemble(p, f);
+    fclose(f);
+    asm_opts o = {"gen.s", 20, true, a->spm.size_bytes, a->acc.size_bytes, 0};
+    asm_diags dg = {0};
+    lp_status st = asm_assemble(text, len, &o, &q, &dg);
+    if (st) asm_diags_print(&dg, stderr);
+    CU_ASSERT_FATAL(st == LP_OK);
+    uint8_t *b1 = NULL, *b2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    CU_ASSERT_FATAL(isa_prog_serialize(p, &b1, &n1) == LP_OK && isa_prog_serialize(&q, &b2, &n2) == LP_OK);
+    CU_ASSERT(n1 == n2 && !memcmp(b1, b2, n1));
+    free(b1), free(b2), free(text);
+    asm_diags_free(&dg);
+    isa_prog_free(&q);
 }

@@ -8,6 +8,7 @@
 #define LP_TEST_H
 
 #include "arch.h"
+#include "prog.h"
 #include "workload.h"
 
 #include <CUnit/CUnit.h>
@@ -70,6 +71,10 @@ int lpt_json_size(const char *json, const char *path);
 ** file; the caller frees it with arch_free); a failure fails the test. */
 wl_spec lpt_spec(const char *text);
 arch_cfg *lpt_arch(const char *name);
+
+/* Disassemble p and assemble the text again (against a's buffer sizes):
+** the same .lpt bytes, or the test fails. */
+void lpt_expect_reassembles(const isa_prog *p, const arch_cfg *a);
 
 /* Report a mismatch (first few only) to stderr with context; counts them. */
 void lpt_mismatch(int *count, const char *fmt, ...)
