@@ -10,6 +10,7 @@
 #include "lp_test.h"
 
 #include "asm.h"
+#include "machine.h"
 
 #include "lp_file.h"
 
@@ -283,4 +284,21 @@ void lpt_expect_reassembles(const isa_prog *p, const arch_cfg *a)
     free(b1), free(b2), free(text);
     asm_diags_free(&dg);
     isa_prog_free(&q);
+}
+
+uint8_t *lpt_run_machine(const isa_prog *p, const arch_cfg *a, int b)
+{
+    machine mc;
+    lp_diag d = {0};
+    size_t at = 0;
+    CU_ASSERT_FATAL(machine_init(&mc, p, a) == LP_OK);
+    lp_status st = machine_run(&mc, &at, &d);
+    if (st) fprintf(stderr, "\n  machine: insn %zu: %s\n", at, d.msg);
+    CU_ASSERT_FATAL(st == LP_OK);
+    CU_ASSERT_EQUAL(machine_check(&mc, stderr, 4), 0);
+    uint8_t *y = malloc(p->bufs[b].bytes);
+    CU_ASSERT_FATAL(y != NULL);
+    memcpy(y, mc.mem.base[MEM_DRAM] + p->bufs[b].addr, p->bufs[b].bytes);
+    machine_free(&mc);
+    return y;
 }

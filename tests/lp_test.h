@@ -76,6 +76,10 @@ arch_cfg *lpt_arch(const char *name);
 ** the same .lpt bytes, or the test fails. */
 void lpt_expect_reassembles(const isa_prog *p, const arch_cfg *a);
 
+/* Run p on the in-process functional machine (its expectations must hold)
+** and return a malloc'd copy of buffer b's bytes (p->bufs[b].bytes). */
+uint8_t *lpt_run_machine(const isa_prog *p, const arch_cfg *a, int b);
+
 /* Report a mismatch (first few only) to stderr with context; counts them. */
 void lpt_mismatch(int *count, const char *fmt, ...)
 #if defined(__GNUC__)

@@ -115,24 +115,6 @@ static void test_small_tiles_match(void)
     expect_match("attention kind=decode batch=2 heads=16 kv_heads=2 head_dim=16 ctx=100 out=fp32", "edge-mx", &o3);
 }
 
-/* Functional O of one program on the in-process machine into *o (malloc'd). */
-static void run_machine(const isa_prog *p, const arch_cfg *a, int ob, uint8_t **o, size_t *n)
-{
-    machine mc;
-    lp_diag d = {0};
-    size_t at = 0;
-    CU_ASSERT_FATAL(machine_init(&mc, p, a) == LP_OK);
-    lp_status st = machine_run(&mc, &at, &d);
-    if (st) fprintf(stderr, "\n  machine: insn %zu: %s\n", at, d.msg);
-    CU_ASSERT_FATAL(st == LP_OK);
-    CU_ASSERT_EQUAL(machine_check(&mc, stderr, 4), 0);
-    *n = p->bufs[ob].bytes;
-    *o = malloc(*n);
-    CU_ASSERT_FATAL(*o != NULL);
-    memcpy(*o, mc.mem.base[MEM_DRAM] + p->bufs[ob].addr, *n);
-    machine_free(&mc);
-}
-
 /* Items [0, n/2) then [n/2, n) in one program give the O of the whole, bit
 ** for bit (other slots of the double buffers, the same values). */
 static void test_split_items_equal_whole(void)
@@ -163,8 +145,8 @@ static void test_split_items_equal_whole(void)
         CU_ASSERT_EQUAL(wl_gen_attn_items(&split, &m, &b, n - 1, 2, NULL), LP_ERR_ARG);
         uint8_t *o1, *o2;
         size_t n1, n2;
-        run_machine(&whole, a, b.o, &o1, &n1);
-        run_machine(&split, a, b.o, &o2, &n2);
+        o1 = lpt_run_machine(&whole, a, b.o), n1 = whole.bufs[b.o].bytes;
+        o2 = lpt_run_machine(&split, a, b.o), n2 = split.bufs[b.o].bytes;
         CU_ASSERT(n1 == n2 && !memcmp(o1, o2, n1));
         free(o1), free(o2);
         isa_prog_free(&whole), isa_prog_free(&split);
@@ -329,7 +311,7 @@ static double observed_error(const char *text, const char *arch_arg, const wl_at
     int ob = (int)p.expects[0].buf;
     uint8_t *got;
     size_t n;
-    run_machine(&p, a, ob, &got, &n);
+    got = lpt_run_machine(&p, a, ob), n = p.bufs[ob].bytes;
     int eb = isa_elem_bytes(&m.fout);
     const uint8_t *want = p.data + p.expects[0].data_off;
     double err = 0, big = 0;

@@ -196,24 +196,6 @@ static void test_small_budgets_chunk(void)
     arch_free(ar);
 }
 
-/* Y's bytes after running p on the in-process functional machine. */
-static uint8_t *run_machine(const isa_prog *p, const arch_cfg *a, int yb)
-{
-    machine mc;
-    lp_diag d = {0};
-    size_t at = 0;
-    CU_ASSERT_FATAL(machine_init(&mc, p, a) == LP_OK);
-    lp_status st = machine_run(&mc, &at, &d);
-    if (st) fprintf(stderr, "\n  machine: insn %zu: %s\n", at, d.msg);
-    CU_ASSERT_FATAL(st == LP_OK);
-    CU_ASSERT_EQUAL(machine_check(&mc, stderr, 4), 0);
-    uint8_t *y = malloc(p->bufs[yb].bytes);
-    CU_ASSERT_FATAL(y != NULL);
-    memcpy(y, mc.mem.base[MEM_DRAM] + p->bufs[yb].addr, p->bufs[yb].bytes);
-    machine_free(&mc);
-    return y;
-}
-
 /* Rows [0, s) then [s, rows) in two calls give the bytes of one call. */
 static void test_split_rows_equal_whole(void)
 {
@@ -222,7 +204,7 @@ static void test_split_rows_equal_whole(void)
         built w, s;
         program(&cases[i], ar, 5, 0, &w);
         program(&cases[i], ar, 5, cases[i].rows / 2, &s);
-        uint8_t *y1 = run_machine(&w.p, ar, w.a.y.buf), *y2 = run_machine(&s.p, ar, s.a.y.buf);
+        uint8_t *y1 = lpt_run_machine(&w.p, ar, w.a.y.buf), *y2 = lpt_run_machine(&s.p, ar, s.a.y.buf);
         CU_ASSERT(!memcmp(y1, y2, w.p.bufs[w.a.y.buf].bytes));
         free(y1), free(y2);
         isa_prog_free(&w.p), isa_prog_free(&s.p);

@@ -495,35 +495,6 @@ lp_status wl_gen_vec(isa_prog *p, wl_vec_kind k, const wl_vec_args *a, uint64_t 
     return LP_OK;
 }
 
-lp_status wl_gen_rmsnorm(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d)
-{
-    return wl_gen_vec(p, WL_VK_RMSNORM, a, row0, nrows, d);
-}
-lp_status wl_gen_layernorm(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d)
-{
-    return wl_gen_vec(p, WL_VK_LAYERNORM, a, row0, nrows, d);
-}
-lp_status wl_gen_rotary(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d)
-{
-    return wl_gen_vec(p, WL_VK_ROTARY, a, row0, nrows, d);
-}
-lp_status wl_gen_swiglu(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d)
-{
-    return wl_gen_vec(p, WL_VK_SWIGLU, a, row0, nrows, d);
-}
-lp_status wl_gen_gelu(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d)
-{
-    return wl_gen_vec(p, WL_VK_GELU, a, row0, nrows, d);
-}
-lp_status wl_gen_residual(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d)
-{
-    return wl_gen_vec(p, WL_VK_RESIDUAL, a, row0, nrows, d);
-}
-lp_status wl_gen_embed(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d)
-{
-    return wl_gen_vec(p, WL_VK_EMBED, a, row0, nrows, d);
-}
-
 /* ---- references and data ------------------------------------------------------------- */
 
 static double f32_value(uint32_t u)

@@ -73,7 +73,7 @@ typedef struct wl_vec_args {
 ** LP_ERR_NOMEM or LP_ERR_RANGE from the program. nrows 0 appends nothing. */
 lp_status wl_gen_vec(isa_prog *p, wl_vec_kind k, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d);
 
-/* The kernels by name: wl_gen_vec with that kind.
+/* The kernels (k):
 **   rmsnorm    y = x / sqrt(mean(x^2) + eps) * w
 **   layernorm  y = (x - mean) / sqrt(var + eps) * w + b   (biased variance)
 **   rotary     per head, x1 | x2 its halves: y1 = x1 cos - x2 sin, y2 = x2 cos + x1 sin
@@ -81,13 +81,6 @@ lp_status wl_gen_vec(isa_prog *p, wl_vec_kind k, const wl_vec_args *a, uint64_t 
 **   gelu       y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 **   residual   y = x + r
 **   embed      y[r] = table[ids[r]] (+ pos[pos0 + r % tokens]) */
-lp_status wl_gen_rmsnorm(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d);
-lp_status wl_gen_layernorm(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d);
-lp_status wl_gen_rotary(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d);
-lp_status wl_gen_swiglu(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d);
-lp_status wl_gen_gelu(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d);
-lp_status wl_gen_residual(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d);
-lp_status wl_gen_embed(isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d);
 
 /* The kernel's name ("rmsnorm", ...) and its vector operations per element:
 ** docs/workloads.md's figure, and the generated program's (whole rows in one
