@@ -29,7 +29,7 @@ for h in "${harnesses[@]}"; do
   corpus=fuzz/out/corpus_$h
   mkdir -p "$corpus" "fuzz/out/$h"
   cp -n fuzz/corpus_$h/* "$corpus"/ 2>/dev/null || true
-  if [ "$h" = asm ]; then cp -n examples/*/*.s "$corpus"/ 2>/dev/null || true; fi
+  if [ "$h" = asm ]; then cp -n examples/*/*.s tests/malformed/files/asm_kernels.s "$corpus"/ 2>/dev/null || true; fi
   if [ "$h" = csv ]; then # the first byte picks the reader: 0 the trace, 1/3/5/7 gemm-bits with a preset
     for f in tests/malformed/files/cli_trace.csv; do { printf '\0'; cat "$f"; } > "$corpus/trace_$(basename "$f")"; done
   fi
