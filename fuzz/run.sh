@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # fuzz/run.sh [SECONDS] [asm|trace|arch|csv ...] — build the libFuzzer harnesses with
 # clang (ASan + UBSan) and run each for SECONDS (default 600). Crashes land in
-# fuzz/out/<harness>/ (ignored by git); the corpora start from fuzz/corpus_*
-# and the example kernels. Needs clang and libclang-rt-14-dev (Debian 12).
+# fuzz/out/<harness>/ (ignored by git); the corpora start from fuzz/corpus_*, the example
+# kernels and the catalogue's asm_kernels.s. Needs clang and libclang-rt-14-dev (Debian 12).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-600}
