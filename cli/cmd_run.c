@@ -121,11 +121,10 @@ static void op_figures_of(const report *rp, const wl_op *op, op_figures *f)
     for (uint32_t k = op->first_kernel; k < op->first_kernel + op->nkernels && k < r->nkernels; k++) {
         const lp_kernel_stats *x = &r->kernels[k];
         f->cycles += x->cycles, f->macs += x->macs, f->dram_bytes += x->dram_bytes, f->l2_bytes += x->l2_bytes;
-        f->energy_pj += x->energy_pj;
+        f->energy_pj += x->energy_pj, f->latency_ns += x->latency_ns;
     }
     f->cycles *= op->repeat, f->macs *= op->repeat, f->dram_bytes *= op->repeat, f->l2_bytes *= op->repeat;
-    f->energy_pj *= (double)op->repeat;
-    f->latency_ns = (double)f->cycles / r->arch->clock_ghz;
+    f->energy_pj *= (double)op->repeat, f->latency_ns *= (double)op->repeat;
     f->bound = bound(r->arch, op->fmt, f->macs, f->dram_bytes, &f->compute_ns, &f->memory_ns);
 }
 
@@ -288,12 +287,17 @@ static void scale_stats(lp_run *r, const wl_plan *plan)
 {
     lp_stats *st = &r->stats;
     uint64_t cycles0 = st->cycles, macs0 = st->macs;
+    double ns = st->latency_ns, busy = (double)st->cycles / st->clock_ghz;
     for (int i = 0; i < plan->nops; i++) {
         const wl_op *op = &plan->op[i];
         uint64_t more = op->repeat - 1;
         for (uint32_t k = op->first_kernel; more && k < op->first_kernel + op->nkernels && k < r->nkernels; k++) {
             const lp_kernel_stats *x = &r->kernels[k];
             st->cycles += more * x->cycles, st->macs += more * x->macs, st->energy_pj += (double)more * x->energy_pj;
+            if (x->clock_ghz > 0) { /* each repeat follows another kernel */
+                ns += (double)more * ((double)x->cycles / x->clock_ghz + r->arch->kernel_gap_ns);
+                busy += (double)more * (double)x->cycles / x->clock_ghz;
+            }
             st->bytes[MEM_DRAM] += more * x->dram_bytes, st->bytes[STATS_LEVEL_L2] += more * x->l2_bytes;
         }
     }
@@ -302,7 +306,7 @@ static void scale_stats(lp_run *r, const wl_plan *plan)
             st->macs_by_format[f] = (uint64_t)((double)st->macs_by_format[f] * ((double)st->macs / (double)macs0));
     if (st->cycles && macs0)
         st->utilization *= ((double)st->macs / (double)macs0) * ((double)cycles0 / (double)st->cycles);
-    st->latency_ns = (double)st->cycles / r->arch->clock_ghz;
+    lp_stats_set_time(st, r->arch, ns, busy);
 }
 
 /* Write the program to path as assembly. */

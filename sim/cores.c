@@ -146,25 +146,31 @@ typedef struct tile {
 
 typedef struct tile_set {
     tile *t;
+    uint64_t *last; /* the loaded bytes (the kernel's clock) at the tile's last load */
     uint8_t *used;
     size_t cap, n;
 } tile_set;
 
 static uint64_t tile_hash(const tile *t) { return fnv(UINT64_C(0xcbf29ce484222325), (const uint8_t *)t, sizeof *t); }
 
-/* Insert; 1 if new, 0 if present, -1 out of memory. */
-static int set_add(tile_set *s, const tile *x)
+static void set_free(tile_set *s) { free(s->t), free(s->last), free(s->used); }
+
+/* The slot of x, inserted (*added) if absent; -1 out of memory. */
+static long set_slot(tile_set *s, const tile *x, bool *added)
 {
     if (2 * (s->n + 1) > s->cap) {
         size_t nc = s->cap ? 2 * s->cap : 1024;
-        tile_set g = {calloc(nc, sizeof *g.t), calloc(nc, 1), nc, 0};
-        if (!g.t || !g.used) {
-            free(g.t), free(g.used);
+        tile_set g = {calloc(nc, sizeof *g.t), calloc(nc, sizeof *g.last), calloc(nc, 1), nc, 0};
+        if (!g.t || !g.last || !g.used) {
+            set_free(&g);
             return -1;
         }
         for (size_t i = 0; i < s->cap; i++)
-            if (s->used[i]) set_add(&g, &s->t[i]);
-        free(s->t), free(s->used);
+            if (s->used[i]) {
+                bool a;
+                g.last[set_slot(&g, &s->t[i], &a)] = s->last[i];
+            }
+        set_free(s);
         *s = g;
     }
     for (size_t i = tile_hash(x) & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
@@ -172,10 +178,55 @@ static int set_add(tile_set *s, const tile *x)
             s->used[i] = 1;
             s->t[i] = *x;
             s->n++;
-            return 1;
+            *added = true;
+            return (long)i;
         }
-        if (!memcmp(&s->t[i], x, sizeof *x)) return 0;
+        if (!memcmp(&s->t[i], x, sizeof *x)) {
+            *added = false;
+            return (long)i;
+        }
     }
+}
+
+/* A kernel's loads, section by section, in program order. */
+typedef struct load {
+    tile t;
+    uint32_t sec; /* the section's index in the kernel */
+} load;
+
+typedef struct loads {
+    load *v;
+    size_t n, cap;
+    size_t *start; /* per section: its first load; start[nsecs] = n */
+} loads;
+
+/* The loads that miss the L2 (cores.h): the cores' loads interleaved, the
+** i-th load of every section before the (i+1)-th of any (the cores at work
+** run their items in step), each a miss when its tile is new or when more
+** than l2_bytes were loaded since its last load (an LRU cache of that size
+** holds at most that many bytes: the traffic between two uses bounds their
+** stack distance). LP_OK or LP_ERR_NOMEM. */
+static lp_status count_misses(const loads *L, uint32_t nsecs, uint64_t l2_bytes, lp_kernel_plan *kp)
+{
+    tile_set set = {0};
+    uint64_t clock = 0;
+    size_t most = 0;
+    for (uint32_t s = 0; s < nsecs; s++)
+        if (L->start[s + 1] - L->start[s] > most) most = L->start[s + 1] - L->start[s];
+    for (size_t i = 0; i < most; i++)
+        for (uint32_t s = 0; s < nsecs; s++) {
+            if (L->start[s] + i >= L->start[s + 1]) continue;
+            const load *x = &L->v[L->start[s] + i];
+            uint64_t bytes = x->t.rows * x->t.row_bytes;
+            bool added;
+            long slot = set_slot(&set, &x->t, &added);
+            if (slot < 0) return set_free(&set), LP_ERR_NOMEM;
+            if (added || clock - set.last[slot] > l2_bytes) kp->miss_bytes += bytes;
+            clock += bytes;
+            set.last[slot] = clock;
+        }
+    set_free(&set);
+    return LP_OK;
 }
 
 /* Spans of a section's DRAM ranges, reused from section to section. */
@@ -203,11 +254,11 @@ static bool spans_alias(spans *sp)
 }
 
 /* One pass over a section's DRAM instructions, each decoded once: its loads
-** into the kernel's loaded bytes, total and distinct (set), and, unless
+** into the kernel's loaded bytes and list L (section sec), and, unless
 ** all_cores, whether it writes DRAM bytes that it also reads or writes
 ** elsewhere (*alias). LP_OK or LP_ERR_NOMEM. */
-static lp_status scan_section(const isa_prog *p, const isa_section *s, bool all_cores, tile_set *set, spans *sp,
-                              lp_kernel_plan *kp, bool *alias)
+static lp_status scan_section(const isa_prog *p, const isa_section *s, uint32_t sec, bool all_cores, loads *L,
+                              spans *sp, lp_kernel_plan *kp, bool *alias)
 {
     bool writes = false;
     sp->n = 0;
@@ -218,12 +269,14 @@ static lp_status scan_section(const isa_prog *p, const isa_section *s, bool all_
         int k = dram_ranges(w, r, 4);
         for (int j = 0; j < k; j++) {
             if (r[j].read) {
-                tile t = {r[j].addr, r[j].rows, r[j].row_bytes, r[j].pitch};
-                uint64_t bytes = r[j].rows * r[j].row_bytes;
-                int added = set_add(set, &t);
-                if (added < 0) return LP_ERR_NOMEM;
-                kp->load_bytes += bytes;
-                if (added) kp->distinct_bytes += bytes;
+                if (L->n == L->cap) {
+                    size_t nc = L->cap ? 2 * L->cap : 1024;
+                    load *q = realloc(L->v, nc * sizeof *q);
+                    if (!q) return LP_ERR_NOMEM;
+                    L->v = q, L->cap = nc;
+                }
+                L->v[L->n++] = (load){{r[j].addr, r[j].rows, r[j].row_bytes, r[j].pitch}, sec};
+                kp->load_bytes += r[j].rows * r[j].row_bytes;
             }
             if (all_cores) continue;
             if (sp->n == sp->cap) {
@@ -240,7 +293,7 @@ static lp_status scan_section(const isa_prog *p, const isa_section *s, bool all_
     return LP_OK;
 }
 
-lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **plans, size_t *n)
+lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, uint64_t l2_bytes, lp_kernel_plan **plans, size_t *n)
 {
     isa_layout lay;
     isa_prog_layout(p, &lay);
@@ -251,6 +304,7 @@ lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **pl
     uint64_t *sig = NULL;
     uint8_t *aliased = NULL;
     spans sp = {0};
+    loads L = {0};
     for (size_t k = 0; k < lay.nkernels && !st; k++) {
         lp_kernel_plan *kp = &(*plans)[k];
         *n = k + 1;
@@ -264,14 +318,22 @@ lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **pl
             st = LP_ERR_NOMEM;
             break;
         }
-        tile_set set = {0};
+        size_t *start = realloc(L.start, (K->nsecs + 1) * sizeof *L.start);
+        if (!start) {
+            st = LP_ERR_NOMEM;
+            break;
+        }
+        L.start = start, L.n = 0;
         for (uint32_t i = 0; i < K->nsecs && !st; i++) {
             uint32_t si = K->first_sec + i;
             const isa_section *s = &lay.secs[si];
+            L.start[i] = L.n;
+            L.start[i + 1] = L.n;
             if (!s->count) continue;
             kp->active++;
             bool alias = false;
-            if ((st = scan_section(p, s, all_cores, &set, &sp, kp, &alias))) break;
+            if ((st = scan_section(p, s, i, all_cores, &L, &sp, kp, &alias))) break;
+            L.start[i + 1] = L.n;
             aliased[i] = (uint8_t)alias;
             sig[i] = all_cores ? 0 : signature(p, s);
             uint32_t g = kp->ngroups;
@@ -283,9 +345,9 @@ lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **pl
             if (g == kp->ngroups) kp->groups[kp->ngroups++] = (lp_core_group){si, 0};
             kp->groups[g].count++;
         }
-        free(set.t), free(set.used);
+        if (!st) st = count_misses(&L, K->nsecs, l2_bytes, kp);
     }
-    free(sig), free(aliased), free(sp.v);
+    free(sig), free(aliased), free(sp.v), free(L.v), free(L.start);
     return st;
 }
 

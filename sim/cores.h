@@ -2,8 +2,8 @@
 ** cores.h — how the simulator covers a program of several kernels and cores
 ** (docs/multicore.md): for each kernel, its sections grouped into timing
 ** twins, so that one core of a group is simulated for all of them, and the
-** bytes its loads read, in total and distinct, from which the L2's reuse
-** follows.
+** bytes its loads read, in total and missing the L2, from which the L2's
+** reuse follows.
 **
 ** Two sections are twins when their instructions are equal apart from DRAM
 ** addresses (isa_word_timing_key) and neither writes DRAM where it also reads
@@ -27,7 +27,7 @@ typedef struct lp_core_group {
 
 typedef struct lp_kernel_plan {
     uint32_t active;                     /* sections with at least one instruction: the cores at work */
-    uint64_t load_bytes, distinct_bytes; /* DRAM bytes its loads read, and of those the distinct tiles */
+    uint64_t load_bytes, miss_bytes; /* DRAM bytes its loads read, and of those the L2 misses */
     lp_core_group *groups;               /* owned */
     uint32_t ngroups;
 } lp_kernel_plan;
@@ -35,10 +35,12 @@ typedef struct lp_kernel_plan {
 /* Plan every kernel of p (isa_prog_layout's kernels, in order) into *plans
 ** (n entries, owned by the caller: lp_plan_free). all_cores: every section
 ** its own group (the reference that simulates every core). Sections without
-** instructions are left out of every group. LP_OK or LP_ERR_NOMEM. Distinct
-** tiles are counted by exact (address, rows, row bytes, pitch): tiles that
-** overlap without being equal count twice. */
-lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, lp_kernel_plan **plans, size_t *n);
+** instructions are left out of every group. LP_OK or LP_ERR_NOMEM. The L2's
+** misses: the cores' loads taken in step (the i-th of each core, then the
+** (i+1)-th), a load missing when its tile (exact address, rows, row bytes,
+** pitch: tiles that overlap without being equal are different) was never
+** loaded or more than l2_bytes were loaded since it last was. */
+lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, uint64_t l2_bytes, lp_kernel_plan **plans, size_t *n);
 void lp_plan_free(lp_kernel_plan *plans, size_t n);
 
 #endif

@@ -21,6 +21,7 @@
 extern "C" {
 #include "cores.h"
 #include "dma.h"
+#include "power.h"
 #include "system.h"
 }
 
@@ -62,6 +63,8 @@ struct Shared {
     bool halted = false;       /* a HALT ended its stream: no later kernel runs */
     bool multi = false;        /* several cores: trace units are named coreN.UNIT */
     double dram_bytes = 0;     /* loads count their DRAM fraction */
+    double latency_ns = 0;     /* the kernels' times at their clocks */
+    double busy_ns = 0;        /* the same without the launches */
 
     Shared(const isa_prog *p, const arch_cfg *a, machine *mm, lp_stats *s)
         : prog(p), arch(a), m(mm), period(1.0 / a->clock_ghz, SC_NS), st(s), done(p->ninsns)
@@ -158,6 +161,7 @@ struct Engine : sc_module {
     int unit;
     const dma_cfg *dma; /* DMA engines: their unit's configuration; else NULL */
     sc_fifo<Job *> queue;
+    int pending = 0; /* jobs given to it and not finished: queued, waiting or running */
     std::unique_ptr<tlm_utils::simple_initiator_socket<Engine>> socket; /* DMA engines only */
     tlm_utils::simple_initiator_socket<Engine> spm, acc;                /* every engine reaches both buffers */
     std::vector<unsigned char> burst_buf;
@@ -188,6 +192,7 @@ struct Engine : sc_module {
         }
         j->end = sc_time_stamp();
         j->finished = true;
+        pending--;
         sh.done[j->index] = 1;
         sh.st->busy_cycles[unit] += cx.mult * (uint64_t)llround((j->end - j->start) / sh.period);
         cx.any_done->notify(SC_ZERO_TIME);
@@ -429,15 +434,18 @@ struct Controller : sc_module {
             mem_l2_energy_pj(&sh.arch->l2, (double)(cx.mult * j.dram_bytes));
     }
 
-    /* The engine of a job's unit with the most room in its queue. */
+    /* The engine of a job's unit with the fewest jobs not finished (an idle
+    ** one if any: a job never waits behind another engine's long transfer
+    ** while an engine is free), round robin among equals. */
     Engine *engine_for(const Job &j)
     {
         std::vector<Engine *> &e = engines[j.unit];
         size_t &next = next_engine[j.unit];
         Engine *u = e[next];
         for (Engine *x : e)
-            if (x->queue.num_free() > u->queue.num_free()) u = x;
+            if (x->pending < u->pending) u = x;
         next = (next + 1) % e.size();
+        u->pending++;
         return u;
     }
 
@@ -589,7 +597,7 @@ struct Chip : sc_module {
             double e0 = energy(), d0 = sh.dram_bytes;
             uint64_t m0 = st->macs, l0 = st->bytes[STATS_LEVEL_L2], longest = 0;
             mem_share share;
-            mem_share_of(sh.arch, kp->active, kp->load_bytes, kp->distinct_bytes, &share);
+            mem_share_of(sh.arch, kp->active, kp->load_bytes, kp->miss_bytes, &share);
             for (uint32_t g = 0; g < kp->ngroups && !sh.status; g++) {
                 Core &c = *cores[g];
                 const isa_section &s = secs[kp->groups[g].rep];
@@ -605,8 +613,14 @@ struct Chip : sc_module {
                 while (c.ctrl->busy) wait(done);
                 longest = std::max(longest, (uint64_t)llround((sc_time_stamp() - c.cx.t0) / sh.period));
             }
+            double ek = energy() - e0, fk = arch_power_clock(sh.arch, ek, longest);
+            double nsk = arch_kernel_ns(sh.arch, k, longest, fk);
+            sh.latency_ns += nsk;
+            sh.busy_ns += (double)longest / fk;
             if (ks) {
                 lp_kernel_stats *o = &ks[k];
+                o->clock_ghz = fk;
+                o->latency_ns = nsk;
                 o->start_cycle = now;
                 o->cycles = longest;
                 o->cores = kp->active;
@@ -614,7 +628,7 @@ struct Chip : sc_module {
                 o->macs = st->macs - m0;
                 o->dram_bytes = (uint64_t)llround(sh.dram_bytes - d0);
                 o->l2_bytes = st->bytes[STATS_LEVEL_L2] - l0;
-                o->energy_pj = energy() - e0;
+                o->energy_pj = ek;
                 o->dram_fraction = share.dram_fraction;
                 o->ran = true;
             }
@@ -626,10 +640,9 @@ struct Chip : sc_module {
 };
 
 /* Totals at the end of a run: latency, energy, utilisation of the matrix units. */
-void finish_stats(lp_stats *st, const arch_cfg *a, double dram_bytes)
+void finish_stats(lp_stats *st, const arch_cfg *a, double dram_bytes, double latency_ns, double busy_ns)
 {
     st->bytes[MEM_DRAM] = (uint64_t)llround(dram_bytes);
-    st->latency_ns = (double)st->cycles / a->clock_ghz;
     int matrix_units = 0;
     for (int u = 0; u < a->nunits; u++) matrix_units += unit_kind_get(a->units[u].kind)->cls == UNIT_CLASS_MATRIX;
     st->utilization = st->cycles ? st->utilization / (double)st->cycles / (matrix_units > 1 ? matrix_units : 1) /
@@ -639,6 +652,7 @@ void finish_stats(lp_stats *st, const arch_cfg *a, double dram_bytes)
     for (int u = 0; u < st->nunits; u++)
         if (st->unit_energy[u]) st->energy_pj += st->energy_breakdown[u];
     for (int lv = 0; lv < STATS_LEVELS; lv++) st->energy_pj += st->energy_breakdown[ARCH_MAX_UNITS + lv];
+    lp_stats_set_time(st, a, latency_ns, busy_ns);
 }
 
 } // namespace
@@ -666,7 +680,7 @@ extern "C" lp_status lp_sim_run_ex(const isa_prog *p, const arch_cfg *a, machine
     lp_kernel_plan *plans = nullptr;
     size_t nplans = 0;
     /* functional runs compute every core's values: every core simulated */
-    if (lp_plan_kernels(p, m != nullptr || (o && o->all_cores), &plans, &nplans)) {
+    if (lp_plan_kernels(p, m != nullptr || (o && o->all_cores), a->l2.size_bytes, &plans, &nplans)) {
         lp_plan_free(plans, nplans);
         *at = 0;
         return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory planning the cores");
@@ -682,7 +696,7 @@ extern "C" lp_status lp_sim_run_ex(const isa_prog *p, const arch_cfg *a, machine
     Chip chip("chip", sh, lay.secs, plans, nplans, cores, ks, done);
     if (trace) fprintf(trace, "%s\n", LP_SIM_TRACE_HEADER);
     sc_start();
-    finish_stats(st, a, sh.dram_bytes);
+    finish_stats(st, a, sh.dram_bytes, sh.latency_ns, sh.busy_ns);
     lp_plan_free(plans, nplans);
     if (sh.status) {
         *d = sh.diag;

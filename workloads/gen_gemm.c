@@ -205,13 +205,12 @@ static void reduce(gen *g)
 }
 
 /* Several cores (or split-K): work item i to core i % cores; an item is C
-** tile i / split (in the loop order) over part i % split of the K tiles, with
+** tile i / split (in the loop order, wl_gemm_tile_at) over part i % split of the K tiles, with
 ** A and B loaded at every K step; one kernel, then the reduction. */
 static void loops_cores(gen *g)
 {
     const wl_gemm_map *m = g->m;
-    bool mn = m->order == WL_ORDER_MN;
-    uint64_t nt = cdiv(m->n, m->tn), mt = cdiv(m->m, m->tm), kt = cdiv(m->k, m->tk), inner = mn ? nt : mt;
+    uint64_t nt = cdiv(m->n, m->tn), mt = cdiv(m->m, m->tm), kt = cdiv(m->k, m->tk);
     uint64_t items = m->tiles * m->split, per_problem = mt * nt;
     if (!g->st) g->st = isa_prog_begin_kernel(g->p, g->name);
     for (uint32_t c = 0; c < m->cores && !g->st; c++) {
@@ -219,7 +218,8 @@ static void loops_cores(gen *g)
         uint64_t step = 0, own = 0;
         for (uint64_t i = c; i < items; i += m->cores, own++) {
             uint64_t t = i / m->split % per_problem, bi = i / m->split / per_problem, p = i % m->split;
-            uint64_t mi = mn ? t / inner : t % inner, ni = mn ? t % inner : t / inner;
+            uint64_t mi, ni;
+            wl_gemm_tile_at(m, t, &mi, &ni);
             uint64_t m0 = mi * m->tm, n0 = ni * m->tn, mm = part(mi, m->tm, m->m), nn = part(ni, m->tn, m->n);
             uint64_t k_lo = p * kt / m->split, k_hi = (p + 1) * kt / m->split, row = bi * m->m + m0;
             for (uint64_t kq = k_lo; kq < k_hi; kq++, step++) {

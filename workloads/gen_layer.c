@@ -249,6 +249,7 @@ static lp_status gemm_op(layer *L, const char *name, int A, int W, int C, uint64
     op_end(L, op, in_layer);
     op_num(op, "tm", m.tm), op_num(op, "tn", m.tn), op_num(op, "tk", m.tk), op_num(op, "split_k", m.split);
     op_num(op, "cores", m.cores), op_num(op, "tiles", m.tiles), op_num(op, "waves", m.waves);
+    if (m.band) op_num(op, "band", m.band);
     return st;
 }
 

@@ -8,6 +8,7 @@
 ** reaches first, and a larger TK never adds instructions. The score is the
 ** modelled DRAM traffic, then the instruction count, for each loop order.
 */
+#include <math.h>
 #include <string.h>
 
 #include "dot.h"
@@ -94,7 +95,9 @@ static uint64_t best_tk(wl_gemm_map *m, const arch_cfg *a, uint64_t tm, uint64_t
 ** latency. */
 typedef struct chip_model {
     double rate, dma_bpc, l2_bpc, dram_bpc, lat;
+    uint64_t rows, cols; /* the array: an MMA's passes cover whole rows x cols blocks */
     uint64_t cores;
+    double gap; /* cycles between two kernels (kernel_gap_ns): split-K's reduction adds one */
 } chip_model;
 
 /* Modelled cycles of tiles tm x tn x tk with K split in `split` parts over
@@ -103,7 +106,7 @@ typedef struct chip_model {
 ** buffering hides a latency behind one step), plus a latency per item; or the
 ** chip's DRAM bytes (A, B, C once: the L2 keeps what cores share; plus the
 ** float32 partial sums written and read back) at the DRAM bandwidth,
-** whichever is longer. */
+** whichever is longer; a split adds the gap before its reduction kernel. */
 static double model_cycles(const wl_gemm_map *m, const chip_model *c, uint64_t tm, uint64_t tn, uint64_t tk,
                            uint64_t split)
 {
@@ -114,7 +117,7 @@ static double model_cycles(const wl_gemm_map *m, const chip_model *c, uint64_t t
     double step_bytes = (double)tm * tk * isa_elem_bytes(&m->fa) + (double)tk * tn * isa_elem_bytes(&m->fb);
     if (m->mx) step_bytes += (double)(tm + tn) * tk / 32;
     /* double buffering hides a load's latency behind one step */
-    double mma = (double)tm * tn * tk / c->rate, load = step_bytes / load_bpc, lat = (c->lat + load) / 2;
+    double mma = (double)(cdiv(tm, c->rows) * c->rows) * (double)(cdiv(tn, c->cols) * c->cols) * tk / c->rate, load = step_bytes / load_bpc, lat = (c->lat + load) / 2;
     double step = mma > load ? mma : load;
     if (lat > step) step = lat;
     double item = (double)steps * step + c->lat;
@@ -123,7 +126,7 @@ static double model_cycles(const wl_gemm_map *m, const chip_model *c, uint64_t t
     if (split > 1) bytes += 2.0 * (double)split * m->m * m->n * 4;
     double core = (double)per_core * item, dram = (double)m->batch * bytes / c->dram_bpc;
     /* where DRAM bounds both, the tiles that keep more loads in flight win */
-    return (core > dram ? core : dram) + 1e-3 * core;
+    return (core > dram ? core : dram) + 1e-3 * core + (split > 1 ? c->gap : 0);
 }
 
 typedef struct cand {
@@ -284,6 +287,34 @@ static lp_status reduce_rows(const arch_cfg *a, wl_gemm_map *m, lp_diag *d)
     return LP_OK;
 }
 
+void wl_gemm_tile_at(const wl_gemm_map *m, uint64_t t, uint64_t *mi, uint64_t *ni)
+{
+    bool mn = m->order == WL_ORDER_MN;
+    uint64_t outer = mn ? cdiv(m->m, m->tm) : cdiv(m->n, m->tn), inner = mn ? cdiv(m->n, m->tn) : cdiv(m->m, m->tm);
+    uint64_t b = m->band && m->band < outer ? m->band : 0, o, i;
+    if (!b) {
+        o = t / inner, i = t % inner;
+    } else {
+        uint64_t first = t / (b * inner) * b, rows = outer - first < b ? outer - first : b, local = t % (b * inner);
+        o = first + local % rows, i = local / rows;
+    }
+    *mi = mn ? o : i, *ni = mn ? i : o;
+}
+
+/* The band of a mapping on several cores: the power of two nearest the
+** rows (of the outer dimension) of the most nearly square block of `active`
+** tiles, weighing a tile row's bytes of A (or B) against a column's. */
+static uint32_t band_of(const wl_gemm_map *m, uint64_t active)
+{
+    if (active < 2) return 0;
+    bool mn = m->order == WL_ORDER_MN;
+    double ra = (double)m->tm * isa_elem_bytes(&m->fa), rb = (double)m->tn * isa_elem_bytes(&m->fb);
+    double want = sqrt((double)active * (mn ? rb / ra : ra / rb));
+    uint32_t b = 1;
+    while (b * 2 <= want * 1.41421356) b *= 2;
+    return b;
+}
+
 lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_over *over, wl_gemm_map *m, lp_diag *d)
 {
     const tc_cfg *tc = NULL;
@@ -300,12 +331,15 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     const arch_unit *du = arch_unit_of_class(a, UNIT_CLASS_DMA);
     const dma_cfg *dc = du ? du->cfg : NULL;
     double bw = a->l2.size_bytes && a->l2.bw_gbps > a->dram.bw_gbps ? a->l2.bw_gbps : a->dram.bw_gbps;
-    chip_model cm = {tc_rate_of(tc->formats, tc->formats_count, m->fa.name)->macs_per_cycle,
-                     dc ? (double)(dc->engines * dc->bytes_per_cycle) : 1e30,
-                     bw / a->clock_ghz,
-                     a->dram.bw_gbps / a->clock_ghz,
-                     (a->dram.lat_ns + (a->l2.size_bytes ? a->l2.lat_ns : 0)) * a->clock_ghz,
-                     want};
+    chip_model cm = {.rate = tc_rate_of(tc->formats, tc->formats_count, m->fa.name)->macs_per_cycle,
+                     .dma_bpc = dc ? (double)(dc->engines * dc->bytes_per_cycle) : 1e30,
+                     .l2_bpc = bw / a->clock_ghz,
+                     .dram_bpc = a->dram.bw_gbps / a->clock_ghz,
+                     .lat = (a->dram.lat_ns + (a->l2.size_bytes ? a->l2.lat_ns : 0)) * a->clock_ghz,
+                     .rows = tc->array_rows,
+                     .cols = tc->array_cols,
+                     .cores = want,
+                     .gap = a->kernel_gap_ns * a->clock_ghz};
     cand best;
     search(m, a, &eff, &cm, s->split_k, tc->array_rows, tc->array_cols, &best);
     if (!best.tm)
@@ -330,6 +364,7 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     uint64_t items = m->tiles * m->split;
     m->cores = (uint32_t)(want < items ? want : items);
     m->waves = cdiv(items, m->cores);
+    m->band = m->cores > 1 ? band_of(m, m->cores) : 0;
     if (m->cores > 1 || m->split > 1 || m->batch > 1) { /* each item loads A and B for each K step; HALT */
         uint64_t kt = cdiv(m->k, m->tk), per_k = (m->mx ? 4 : 2) + 1, store = m->fout.bits < 32 ? 2 : 1;
         if (m->split == 1) {

@@ -81,8 +81,18 @@ typedef struct wl_gemm_map {
     uint64_t tiles, waves;         /* C tiles; ceil(items / cores) rounds of work items */
     uint32_t split;                /* split-K: parts of K (1: none); items = tiles * split */
     uint32_t rr;                   /* split-K: rows of a tile of the reduction kernel */
+    uint32_t band;                 /* several cores: tiles taken in bands of this many tiles across the
+                                   ** order's outer dimension (0: none), see wl_gemm_tile_at */
     double model_cycles;           /* the search's modelled cycles (several cores; 0 on one) */
 } wl_gemm_map;
+
+/* The C tile (row mi, column ni) that the loop order visits t-th. In the
+** order MN without a band: row t / nt, column t % nt. With a band of b rows,
+** the rows go by bands of b, and within a band the tiles column by column,
+** so that the tiles the cores run at once (one wave) cover a near-square
+** block of C and share their rows of A and columns of B through the L2 (the
+** rasterisation GPU GEMM libraries use). NM swaps the roles of M and N. */
+void wl_gemm_tile_at(const wl_gemm_map *m, uint64_t t, uint64_t *mi, uint64_t *ni);
 
 /* Map a gemm (or gemv, M = 1) spec onto the architecture's first matrix unit
 ** (a tensor core). Fills *m and returns LP_OK, or LP_ERR_ARG with d's message

@@ -57,6 +57,7 @@ static lp_status gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gen_opts
     kv_str(op, "order", m.order == WL_ORDER_MN ? "mn" : "nm");
     kv_num(op, "split_k", m.split), kv_num(op, "cores", m.cores), kv_num(op, "tiles", m.tiles);
     kv_num(op, "waves", m.waves);
+    if (m.band) kv_num(op, "band", m.band);
     return LP_OK;
 }
 

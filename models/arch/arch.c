@@ -32,7 +32,17 @@
 #define ARCH_SPM NONE
 #define ARCH_ACC NONE
 #define ARCH_L2 NONE
+#define ARCH_POWER NONE
 #define ARCH_QUEUES NONE
+
+static const cyaml_schema_field_t power_fields[] = {
+#undef ARCH_POWER
+#define ARCH_POWER(key, kind, m, def, lo, hi, unit, help) FLD_##kind(key, arch_power, m)
+#include "arch.def"
+#undef ARCH_POWER
+#define ARCH_POWER NONE
+    CYAML_FIELD_END,
+};
 
 static const cyaml_schema_field_t l2_fields[] = {
 #undef ARCH_L2
@@ -81,6 +91,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_MAPPING("spm", CYAML_FLAG_OPTIONAL, arch_cfg, spm, mem_fields),
     CYAML_FIELD_MAPPING("acc", CYAML_FLAG_OPTIONAL, arch_cfg, acc, mem_fields),
     CYAML_FIELD_MAPPING("l2", CYAML_FLAG_OPTIONAL, arch_cfg, l2, l2_fields),
+    CYAML_FIELD_MAPPING("power", CYAML_FLAG_OPTIONAL, arch_cfg, power, power_fields),
     CYAML_FIELD_MAPPING("queues", CYAML_FLAG_OPTIONAL, arch_cfg, queues, queues_fields),
     /* the units load apart, each against its kind's schema */
     CYAML_FIELD_IGNORE("dma", CYAML_FLAG_OPTIONAL),
@@ -94,6 +105,7 @@ static const cyaml_schema_field_t top_fields[] = {
 #undef ARCH_SPM
 #undef ARCH_ACC
 #undef ARCH_L2
+#undef ARCH_POWER
 #undef ARCH_QUEUES
 
 static const cyaml_schema_value_t top_schema = {CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, arch_cfg, top_fields)};
@@ -110,6 +122,8 @@ static const cfg_key chip_keys[] = {
     KEY("acc." key, kind, offsetof(arch_cfg, acc) + offsetof(arch_mem, m), def, lo, hi, unit, help)
 #define ARCH_L2(key, kind, m, def, lo, hi, unit, help)                                                                 \
     KEY("l2." key, kind, offsetof(arch_cfg, l2) + offsetof(arch_l2, m), def, lo, hi, unit, help)
+#define ARCH_POWER(key, kind, m, def, lo, hi, unit, help)                                                              \
+    KEY("power." key, kind, offsetof(arch_cfg, power) + offsetof(arch_power, m), def, lo, hi, unit, help)
 #define ARCH_QUEUES(key, kind, m, def, lo, hi, unit, help)                                                             \
     KEY("queues." key, kind, offsetof(arch_cfg, queues) + offsetof(arch_queues, m), def, lo, hi, unit, help)
 #include "arch.def"
@@ -118,12 +132,12 @@ static const cfg_key chip_keys[] = {
 #undef ARCH_SPM
 #undef ARCH_ACC
 #undef ARCH_L2
+#undef ARCH_POWER
 #undef ARCH_QUEUES
 #undef KEY
 };
 
-static const char *const chip_sections[] = {"dram", "spm",    "acc",    "l2",    "queues",
-                                            "dma",  "matrix", "vector", "units", NULL};
+static const char *const chip_sections[] = {"dram", "spm", "acc", "l2", "power", "queues", "dma", "matrix", "vector", "units", NULL};
 
 static const cfg_section chip_section = {
     "",          sizeof(arch_cfg), chip_keys, (int)(sizeof chip_keys / sizeof chip_keys[0]),

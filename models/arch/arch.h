@@ -42,6 +42,11 @@ typedef struct arch_l2 {
     double bw_gbps, lat_ns, energy_pj_per_byte;
 } arch_l2;
 
+/* The power model: a kernel's clock under the cap (arch_power_clock). */
+typedef struct arch_power {
+    double cap_w, static_w, min_clock_ghz, rated_clock_ghz;
+} arch_power;
+
 typedef struct arch_queues {
     uint64_t depth;
 } arch_queues;
@@ -59,10 +64,12 @@ typedef struct arch_unit {
 typedef struct arch_cfg {
     char *name;
     double clock_ghz;
+    double launch_ns, kernel_gap_ns; /* per run, and between two kernels, besides their cycles */
     uint64_t cores; /* identical cores sharing l2 and dram */
     arch_dram dram;
     arch_l2 l2;
     arch_mem spm, acc;
+    arch_power power;
     arch_queues queues;
     arch_unit *units; /* in declaration order: dma, matrix, vector sections, then units: */
     int nunits;

@@ -5,6 +5,7 @@
 ** formats).
 */
 #include "stats.h"
+#include "power.h"
 
 #include <string.h>
 
@@ -26,6 +27,13 @@ static const struct stat_row {
 #undef STAT
 };
 #define NROWS (int)(sizeof rows / sizeof rows[0])
+
+void lp_stats_set_time(lp_stats *s, const arch_cfg *a, double latency_ns, double busy_ns)
+{
+    s->latency_ns = latency_ns;
+    s->clock_ghz = busy_ns > 0 ? (double)s->cycles / busy_ns : a->clock_ghz;
+    s->power_w = arch_power_w(a, s->energy_pj, latency_ns);
+}
 
 void lp_stats_init(lp_stats *s, const arch_cfg *a)
 {

@@ -47,6 +47,11 @@ typedef struct lp_stats {
 /* Zeroed statistics for a run on chip a (its units named). */
 void lp_stats_init(lp_stats *s, const arch_cfg *a);
 
+/* The run's time: latency_ns (launches included), the clock weighted by
+** cycles (cycles / busy_ns, busy_ns the time without launches; clock_ghz when
+** 0) and the average power (power.h). Call after energy_pj is summed. */
+void lp_stats_set_time(lp_stats *s, const arch_cfg *a, double latency_ns, double busy_ns);
+
 /* The slot of a format in the per-format statistics, added in order of first
 ** use; -1 when STATS_MAX_FORMATS are taken (its MACs still count in macs). */
 int lp_stats_format(lp_stats *s, const char *format);

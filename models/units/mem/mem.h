@@ -131,10 +131,10 @@ static inline uint64_t mem_channel_reserve(uint64_t *free_at, uint64_t now, uint
 /* The shared levels as one core's DMA sees them during a kernel
 ** (docs/multicore.md). The `active` cores at work share the L2 and DRAM
 ** bandwidth equally and statically (a core that finishes early leaves its
-** share unused). The L2 holds the kernel's distinct loaded tiles: of the
-** loaded bytes, the fraction distinct / total comes from DRAM; when the
-** distinct bytes exceed the L2's size, only a size / distinct part of the
-** repeated reads hits. Stores go through to DRAM. Without an L2 every byte
+** share unused). Of the loaded bytes, the fraction miss / total comes from
+** DRAM, the misses counted by the kernel's plan (sim/cores.h: first loads,
+** and reloads after more than the L2's size was loaded in between). Stores
+** go through to DRAM. Without an L2 every byte
 ** is a DRAM byte, and one core alone sees the whole channel, as before cores
 ** existed. */
 typedef struct mem_share {
@@ -143,7 +143,7 @@ typedef struct mem_share {
     uint64_t load_lat_cycles, store_lat_cycles; /* before a transfer's first byte */
 } mem_share;
 
-void mem_share_of(const arch_cfg *a, uint64_t active, uint64_t load_bytes, uint64_t distinct_bytes, mem_share *s);
+void mem_share_of(const arch_cfg *a, uint64_t active, uint64_t load_bytes, uint64_t miss_bytes, mem_share *s);
 
 /* ---- cost face ------------------------------------------------------------------ */
 

@@ -46,7 +46,7 @@ double mem_dram_ns_per_byte(const arch_dram *d) { return 1.0 / d->bw_gbps; }
 
 static uint64_t lat_cycles(double ns, double ghz) { return (uint64_t)ceil(ns * ghz - 1e-9); }
 
-void mem_share_of(const arch_cfg *a, uint64_t active, uint64_t load_bytes, uint64_t distinct_bytes, mem_share *s)
+void mem_share_of(const arch_cfg *a, uint64_t active, uint64_t load_bytes, uint64_t miss_bytes, mem_share *s)
 {
     double n = (double)(active ? active : 1), dram = mem_dram_ns_per_byte(&a->dram) * n;
     if (!a->l2.size_bytes) {
@@ -54,17 +54,11 @@ void mem_share_of(const arch_cfg *a, uint64_t active, uint64_t load_bytes, uint6
                          lat_cycles(a->dram.lat_ns, a->clock_ghz)};
         return;
     }
-    double f = 1.0;
-    if (load_bytes && distinct_bytes < load_bytes) {
-        double d = (double)distinct_bytes, t = (double)load_bytes, size = (double)a->l2.size_bytes;
-        double hit = 1.0 - d / t; /* repeated reads */
-        if (d > size) hit *= size / d;
-        f = 1.0 - hit;
-    }
+    double f = load_bytes && miss_bytes < load_bytes ? (double)miss_bytes / (double)load_bytes : 1.0;
     double l2 = 1.0 / a->l2.bw_gbps * n;
     s->load_ns_per_byte = fmax(l2, f * dram);
     s->store_ns_per_byte = fmax(l2, dram);
     s->dram_fraction = f;
     s->load_lat_cycles = lat_cycles(a->l2.lat_ns + f * a->dram.lat_ns, a->clock_ghz);
-    s->store_lat_cycles = lat_cycles(a->l2.lat_ns + a->dram.lat_ns, a->clock_ghz);
+    s->store_lat_cycles = lat_cycles(a->l2.lat_ns, a->clock_ghz); /* posted: the write-back L2 takes it */
 }
