@@ -17,6 +17,7 @@
 
 #include "asm.h"
 #include "cli.h"
+#include "cmd_run.h"
 #include "commands.h"
 #include "lp_file.h"
 #include "map_gemm.h"
@@ -309,6 +310,39 @@ static void scale_stats(lp_run *r, const wl_plan *plan)
     lp_stats_set_time(st, r->arch, ns, busy);
 }
 
+/* The statistics of a finished run as `lpsim run` reports them: scaled when
+** an operation repeats. */
+static void finish_stats(lp_run *r, const wl_plan *plan)
+{
+    bool scaled = false;
+    for (int i = 0; i < plan->nops; i++) scaled = scaled || plan->op[i].repeat > 1;
+    if (scaled) scale_stats(r, plan);
+}
+
+lp_status cmd_run_predict(const char *arch, const char *spec, lp_run_pred *out, lp_diag *d)
+{
+    wl_spec s;
+    wl_plan plan;
+    lp_run r;
+    memset(out, 0, sizeof *out);
+    memset(&r, 0, sizeof r);
+    isa_prog_init(&r.prog);
+    lp_status st = wl_parse_inline(spec, "<workload>", 1, 1, &s, d);
+    if (st || (st = arch_load(arch, &r.arch, d))) goto free_run;
+    wl_gen_opts go = {1, false}; /* seed 1 as `lpsim run`'s default; timing only: no values */
+    isa_prog_free(&r.prog);
+    if ((st = wl_generate(&s, r.arch, &go, &r.prog, &plan, d))) goto free_run;
+    lp_run_opts o = {true, NULL, NULL, NULL, 8, false};
+    if ((st = lp_run_program(&r, "<workload>", &o, d))) goto free_run;
+    finish_stats(&r, &plan);
+    out->latency_ns = r.stats.latency_ns;
+    out->clock_ghz = r.arch->clock_ghz; /* MERGE(stats clock_ghz): r.stats.clock_ghz once stats.def has the row */
+    out->power_w = 0;                   /* MERGE(stats power_w): r.stats.power_w once stats.def has the row */
+free_run:
+    lp_run_free(&r);
+    return st;
+}
+
 /* Write the program to path as assembly. */
 static lp_status emit_asm(const isa_prog *p, const char *path, lp_diag *d)
 {
@@ -392,9 +426,7 @@ int cmd_run(int argc, char **argv, int first)
         rc = cli_fail_arg(&run_cmd, &a, "trace", -1, &d);
         goto free_run;
     }
-    bool scaled = false;
-    for (int i = 0; i < plan.nops; i++) scaled = scaled || plan.op[i].repeat > 1;
-    if (scaled) scale_stats(&r, &plan);
+    finish_stats(&r, &plan);
     wl_counts c;
     wl_count(&s, &c);
     report rp = {&s, "", &c, &plan, &r, timing_only};

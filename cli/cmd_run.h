@@ -1,0 +1,30 @@
+/*
+** cmd_run.h — `lpsim run`'s prediction as a function, for commands that
+** predict many workloads (`lpsim validate`): the number `lpsim run --arch
+** ARCH --workload SPEC --timing-only --json` prints as latency_ns, with the
+** clock and the average power of the run.
+**
+** SystemC simulates once per process: a command calls cmd_run_predict at
+** most once, in a process of its own (validate forks one per prediction).
+*/
+#ifndef LP_CMD_RUN_H
+#define LP_CMD_RUN_H
+
+#include "lp_diag.h"
+
+typedef struct lp_run_pred {
+    double latency_ns; /* the run's latency_ns statistic */
+    double clock_ghz;  /* the clock it ran at */
+    double power_w;    /* its average power */
+} lp_run_pred;
+
+/* Parse spec (the inline form of --workload), load arch (a preset or a YAML
+** file), generate the program, simulate it timing-only with seed 1 and the
+** post-processing of `lpsim run` (a model's repeated operations scaled in),
+** and fill *out. LP_OK, or the failing step's status with d filled (the
+** spec's errors at "<workload>":1:COL, the architecture's at its file or
+** unplaced, the generator's and the simulator's unplaced or at the program's
+** line). Prints nothing. */
+lp_status cmd_run_predict(const char *arch, const char *spec, lp_run_pred *out, lp_diag *d);
+
+#endif

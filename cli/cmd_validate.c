@@ -1,0 +1,617 @@
+/*
+** cmd_validate.c — `lpsim validate`: measured latencies (results/validate.h
+** reads them) against `lpsim run`'s predictions, per group: count, mean and
+** median absolute percentage error, the fit and held-out halves, shapes off
+** by more than 2x, the worst five; a CSV of every shape, a JSON summary, a
+** log-log scatter plot with gnuplot (results/plot.c).
+**
+** SystemC elaborates and simulates once per process, so every prediction
+** runs in a child process forked for it (cmd_run_predict, the code path of
+** `lpsim run --timing-only`), --jobs at a time; the parent never simulates.
+** A child sends its result through a pipe as one fixed-size message (under
+** PIPE_BUF: written at once). Identical workloads are predicted once. A
+** child that fails, exits without a result or dies of a signal makes the
+** command report the first such shape in report order (deterministic
+** whatever the --jobs: predictions start in that order and none starts
+** after a failure) and exit 2.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "cli.h"
+#include "cmd_run.h"
+#include "commands.h"
+#include "lp_file.h"
+#include "plot.h"
+#include "validate.h"
+
+#ifndef LPSIM_DATA_DIR
+#define LPSIM_DATA_DIR "../shared/data"
+#endif
+#define DEFAULT_DATA LPSIM_DATA_DIR "/h100_latency"
+#define MAX_JOBS 1024
+
+static const cli_opt validate_opts[] = {
+    {"data", "DIR", "the folder of gemm_latency.csv and attention_latency.csv (default: the build's " DEFAULT_DATA ")"},
+    {"arch", "ARCH", "the architecture to predict with: a preset or a YAML file (default: the preset named first)"},
+    {"subset", "all|fit|held-out", "the shapes to predict and report: all (default), or one half of the split"},
+    {"jobs", "N", "predictions at once, each in a process of its own (default: the online CPUs)"},
+    {"csv", "OUT.csv", "write one row per shape: measured and predicted times, error, clock and power"},
+    {"png", "OUT.png", "draw predicted against measured times, log-log, with the y=x line and the +-10% band"},
+    {"json", NULL, "print the summary per group as one JSON object instead of the tables"},
+    {"keep-going", NULL, "a failed prediction leaves its shapes out (the report names them) instead of stopping"},
+};
+static const cli_cmd validate_cmd = {
+    "validate",
+    "PRESET [--data DIR] [--arch ARCH] [--subset all|fit|held-out] [--jobs N] [--csv OUT.csv] [--png OUT.png] [--json] "
+    "[--keep-going]",
+    "Predicts measured latencies with `lpsim run`'s model and reports the errors. DIR holds\n"
+    "gemm_latency.csv and attention_latency.csv (the layout of ../shared/data/h100_latency; either\n"
+    "may be absent). A shape is what the rows of a group agree on apart from the run and the\n"
+    "measured columns; its measured time is the lowest median_us of its rows. Each shape is\n"
+    "predicted as `lpsim run --arch ARCH --workload SPEC --timing-only` would (gemm M= N= K= in=\n"
+    "out=; attention kind=prefill seq= or kind=decode ctx=), identical workloads once. The report\n"
+    "gives per group (gemm per format, attention per phase and backend) the shapes, the mean\n"
+    "(MAPE) and median absolute percentage error, the largest, the shapes off by more than 2x,\n"
+    "the MAPE of the fit and held-out halves (FNV-1a 64 of the shape's key: even fit, odd\n"
+    "held out; docs/validation.md), and the five worst shapes. PRESET names the preset the data\n"
+    "measure (h100); --arch predicts with another architecture, e.g. a calibrated copy.\n"
+    "Exit status 0; 2 on bad input or a failed prediction (the shape's row and the error), or,\n"
+    "with --keep-going, 1 when some shapes could not be predicted.",
+    validate_opts,
+    CLI_NOPTS(validate_opts),
+    1,
+    1};
+
+/* ---- predictions in child processes -------------------------------------------------- */
+
+/* What a child sends back: one write of under PIPE_BUF bytes. */
+typedef struct pred_msg {
+    int status; /* lp_status of cmd_run_predict */
+    int line, col;
+    double latency_ns, clock_ghz, power_w;
+    char file[96];
+    char msg[LP_DIAG_MSG_MAX];
+} pred_msg;
+
+_Static_assert(sizeof(pred_msg) <= 512, "a child's message must fit one atomic pipe write (PIPE_BUF >= 512)");
+
+typedef struct pred {
+    const char *spec;
+    size_t shape; /* the first shape (report order) with this workload */
+    pred_msg res;
+    pid_t pid;
+    int fd;
+    bool failed;
+    char why[512]; /* a failure, in words */
+} pred;
+
+static void write_all(int fd, const void *buf, size_t n)
+{
+    const char *p = buf;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) _exit(3);
+        p += w, n -= (size_t)w;
+    }
+}
+
+/* The child: predict, send the result, leave without running the parent's
+** exit handlers or flushing its buffers. */
+static _Noreturn void child(const char *arch, const char *spec, int fd)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ}; /* not the parent's cleanup handlers */
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) _exit(4);
+    pred_msg m;
+    memset(&m, 0, sizeof m);
+    lp_diag d;
+    lp_diag_init(&d, "<workload>");
+    lp_run_pred r;
+    m.status = (int)cmd_run_predict(arch, spec, &r, &d);
+    if (m.status) {
+        m.line = d.line, m.col = d.col;
+        snprintf(m.file, sizeof m.file, "%s", d.file ? d.file : "");
+        snprintf(m.msg, sizeof m.msg, "%s", d.msg);
+    } else {
+        m.latency_ns = r.latency_ns, m.clock_ghz = r.clock_ghz, m.power_w = r.power_w;
+    }
+    write_all(fd, &m, sizeof m);
+    _exit(0);
+}
+
+static bool start(const char *arch, pred *p)
+{
+    int fds[2];
+    if (pipe(fds)) return snprintf(p->why, sizeof p->why, "cannot make a pipe: %s", strerror(errno)), false;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        child(arch, p->spec, fds[1]);
+    }
+    int e = errno;
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        return snprintf(p->why, sizeof p->why, "cannot start a process: %s", strerror(e)), false;
+    }
+    p->pid = pid, p->fd = fds[0];
+    return true;
+}
+
+/* Read a finished child's message and its exit status; false (p->why
+** filled) when it failed. */
+static bool collect(pred *p)
+{
+    size_t got = 0;
+    char *buf = (char *)&p->res;
+    while (got < sizeof p->res) {
+        ssize_t r = read(p->fd, buf + got, sizeof p->res - got);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        got += (size_t)r;
+    }
+    close(p->fd);
+    int ws = 0;
+    while (waitpid(p->pid, &ws, 0) < 0 && errno == EINTR) continue;
+    if (WIFSIGNALED(ws))
+        snprintf(p->why, sizeof p->why, "the prediction process died of signal %d (%s)", WTERMSIG(ws),
+                 strsignal(WTERMSIG(ws)));
+    else if (got != sizeof p->res || !WIFEXITED(ws) || WEXITSTATUS(ws))
+        snprintf(p->why, sizeof p->why, "the prediction process exited with status %d without a result",
+                 WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
+    else if (p->res.status && p->res.line > 0)
+        snprintf(p->why, sizeof p->why, "%.80s:%d:%d: %.300s", p->res.file, p->res.line, p->res.col, p->res.msg);
+    else if (p->res.status)
+        snprintf(p->why, sizeof p->why, "%s", p->res.msg);
+    return !p->why[0];
+}
+
+/* Run every prediction, at most jobs at once, in index order; after a
+** failure none starts unless keep_going. Returns the index of the first that
+** failed, or n when none did. */
+static size_t predict_all(const char *arch, pred *p, size_t n, long jobs, bool keep_going)
+{
+    size_t next = 0, running = 0, first_failed = n;
+    size_t *active = malloc((size_t)jobs * sizeof *active);
+    struct pollfd *pf = malloc((size_t)jobs * sizeof *pf);
+    if (!active || !pf) {
+        free(active), free(pf);
+        if (n) snprintf(p[0].why, sizeof p[0].why, "out of memory"), p[0].failed = true;
+        return 0;
+    }
+    fflush(stdout), fflush(stderr); /* nothing buffered is written twice */
+    for (;;) {
+        while ((keep_going || first_failed == n) && running < (size_t)jobs && next < n) {
+            if (!start(arch, &p[next])) {
+                p[next].failed = true, first_failed = next;
+                break;
+            }
+            active[running++] = next++;
+        }
+        if (!running) break;
+        for (size_t i = 0; i < running; i++) pf[i] = (struct pollfd){p[active[i]].fd, POLLIN, 0};
+        if (poll(pf, (nfds_t)running, -1) < 0) {
+            if (errno == EINTR) continue;
+            for (size_t i = 0; i < running; i++) pf[i].revents = POLLIN; /* collect blocks on each */
+        }
+        size_t keep = 0;
+        for (size_t i = 0; i < running; i++) {
+            if (!pf[i].revents) {
+                active[keep++] = active[i];
+                continue;
+            }
+            pred *q = &p[active[i]];
+            if (!collect(q)) {
+                q->failed = true;
+                if (active[i] < first_failed) first_failed = active[i];
+            }
+        }
+        running = keep;
+    }
+    free(active), free(pf);
+    return first_failed;
+}
+
+/* The distinct workloads of the selected shapes, in report order; pred_of[i]
+** the prediction of shape i. NULL when out of memory. */
+static pred *distinct(const lp_val_set *set, const bool *sel, size_t *pred_of, size_t *npred)
+{
+    size_t cap = 1;
+    while (cap < 2 * set->n + 2) cap *= 2;
+    size_t *slot = malloc(cap * sizeof *slot); /* open addressing over shape indices; SIZE_MAX free */
+    pred *p = calloc(set->n ? set->n : 1, sizeof *p);
+    if (!slot || !p) return free(slot), free(p), NULL;
+    for (size_t i = 0; i < cap; i++) slot[i] = SIZE_MAX;
+    *npred = 0;
+    for (size_t i = 0; i < set->n; i++) {
+        if (!sel[i]) continue;
+        const char *spec = set->shape[i].spec;
+        size_t h = (size_t)lp_val_fnv1a64(spec) & (cap - 1);
+        while (slot[h] != SIZE_MAX && strcmp(set->shape[slot[h]].spec, spec)) h = (h + 1) & (cap - 1);
+        if (slot[h] == SIZE_MAX) {
+            slot[h] = i;
+            p[*npred].spec = spec, p[*npred].shape = i;
+            pred_of[i] = (*npred)++;
+        } else {
+            pred_of[i] = pred_of[slot[h]];
+        }
+    }
+    free(slot);
+    return p;
+}
+
+/* ---- reports ----------------------------------------------------------------------------- */
+
+static const char *kind_name(lp_val_kind k)
+{
+    return k == LP_VAL_GEMM ? "gemm" : k == LP_VAL_PREFILL ? "prefill" : "decode";
+}
+
+/* The group's format column: gemm "bf16->bf16" (with " fast_accum"), attention its dtype. */
+static const char *format_of(const lp_val_group *g) { return g->kind == LP_VAL_GEMM ? g->name + 5 : g->in; }
+
+static void print_pct(double v, int width)
+{
+    if (isnan(v))
+        printf(" %*s", width, "-");
+    else
+        printf(" %*.2f", width, v);
+}
+
+static void print_summary_row(const char *name, const lp_val_summary *s)
+{
+    printf("  %-32s %6zu", name, s->n);
+    print_pct(s->mape_pct, 8), print_pct(s->median_pct, 9), print_pct(s->max_pct, 8);
+    printf(" %7zu %5zu", s->off_2x, s->n_fit);
+    print_pct(s->fit_mape_pct, 10);
+    printf(" %8zu", s->n_held_out);
+    print_pct(s->held_out_mape_pct, 15);
+    putchar('\n');
+}
+
+static void print_text(const lp_val_set *set, const lp_val_summary *sum, const lp_val_summary *all)
+{
+    int ng;
+    const lp_val_group *g = lp_val_groups(&ng);
+    printf("\n  %-32s %6s %8s %9s %8s %7s %5s %10s %8s %15s\n", "group", "shapes", "MAPE %", "median %", "max %",
+           "off 2x", "fit", "fit MAPE %", "held-out", "held-out MAPE %");
+    for (int i = 0; i < ng; i++)
+        if (sum[i].n) print_summary_row(g[i].name, &sum[i]);
+    print_summary_row("all", all);
+    for (int i = 0; i < ng; i++) {
+        if (!sum[i].n) continue;
+        printf("\n  worst of %s:\n  %-44s %-8s %14s %14s %9s\n", g[i].name, "shape", "half", "predicted us",
+               "measured us", "error %");
+        for (int k = 0; k < sum[i].nworst; k++) {
+            const lp_val_shape *sh = &set->shape[sum[i].worst[k]];
+            printf("  %-44s %-8s %14.4f %14.4f %+9.2f\n", sh->key, sh->fit ? "fit" : "held-out", sh->predicted_us,
+                   sh->measured_us, lp_val_error_pct(sh));
+        }
+    }
+}
+
+/* With --keep-going: per group, the shapes not predicted and the first one's
+** workload and error. */
+typedef struct failed_group {
+    size_t n, first;
+} failed_group;
+
+static void failed_of(const lp_val_set *set, const pred *p, const size_t *pred_of, const bool *sel, int group,
+                      failed_group *f)
+{
+    f->n = 0, f->first = SIZE_MAX;
+    for (size_t i = 0; i < set->n; i++)
+        if (sel[i] && set->shape[i].group == group && p[pred_of[i]].failed) {
+            if (!f->n++) f->first = i;
+        }
+}
+
+static void print_failed(const lp_val_set *set, const pred *p, const size_t *pred_of, const bool *sel)
+{
+    int ng;
+    const lp_val_group *g = lp_val_groups(&ng);
+    for (int i = 0; i < ng; i++) {
+        failed_group f;
+        failed_of(set, p, pred_of, sel, i, &f);
+        if (!f.n) continue;
+        const lp_val_shape *sh = &set->shape[f.first];
+        printf("\n  not predicted: %s, %zu shape%s, the first (%s:%d) '%s': %s\n", g[i].name, f.n, f.n == 1 ? "" : "s",
+               sh->file, sh->line, sh->spec, p[pred_of[f.first]].why);
+    }
+}
+
+static json_t *json_pct(double v) { return isnan(v) ? json_null() : json_real(v); }
+
+static json_t *json_summary(const lp_val_set *set, const lp_val_summary *s)
+{
+    json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:I, s:I, s:o, s:I, s:o}", "shapes", (json_int_t)s->n, "mape_pct",
+                          json_pct(s->mape_pct), "median_pct", json_pct(s->median_pct), "max_pct", json_pct(s->max_pct),
+                          "off_2x", (json_int_t)s->off_2x, "fit_shapes", (json_int_t)s->n_fit, "fit_mape_pct",
+                          json_pct(s->fit_mape_pct), "held_out_shapes", (json_int_t)s->n_held_out, "held_out_mape_pct",
+                          json_pct(s->held_out_mape_pct));
+    json_t *w = json_array();
+    for (int k = 0; o && w && k < s->nworst; k++) {
+        const lp_val_shape *sh = &set->shape[s->worst[k]];
+        json_t *e = json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}", "shape", sh->key, "spec", sh->spec, "half",
+                              sh->fit ? "fit" : "held-out", "predicted_us", sh->predicted_us, "measured_us",
+                              sh->measured_us, "error_pct", lp_val_error_pct(sh));
+        if (!e || json_array_append_new(w, e)) return json_decref(o), json_decref(w), NULL;
+    }
+    if (!o || !w || json_object_set_new(o, "worst", w)) return json_decref(o), NULL;
+    return o;
+}
+
+/* The summary: {"arch", "data", "subset", "predictions", "groups": {NAME:
+** figures, ...} in report order, "all": figures, "not_predicted": {NAME:
+** {"shapes", "first_spec", "error"}, ...}}. */
+static int print_json(const lp_val_set *set, const lp_val_summary *sum, const lp_val_summary *all, const pred *p,
+                      const size_t *pred_of, const bool *sel, const char *arch, const char *dir, const char *subset,
+                      size_t npred)
+{
+    int ng;
+    const lp_val_group *g = lp_val_groups(&ng);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "arch", arch, "data", dir, "subset", subset, "predictions",
+                          (json_int_t)npred),
+           *groups = json_object();
+    bool ok = o && groups;
+    for (int i = 0; ok && i < ng; i++)
+        if (sum[i].n) ok = !json_object_set_new(groups, g[i].name, json_summary(set, &sum[i]));
+    ok = ok && !json_object_set_new(o, "groups", groups);
+    groups = NULL;
+    ok = ok && !json_object_set_new(o, "all", json_summary(set, all));
+    json_t *nf = json_object();
+    ok = ok && nf && !json_object_set_new(o, "not_predicted", nf);
+    for (int i = 0; ok && i < ng; i++) {
+        failed_group f;
+        failed_of(set, p, pred_of, sel, i, &f);
+        if (f.n)
+            ok = !json_object_set_new(nf, g[i].name,
+                                      json_pack("{s:I, s:s, s:s}", "shapes", (json_int_t)f.n, "first_spec",
+                                                set->shape[f.first].spec, "error", p[pred_of[f.first]].why));
+    }
+    ok = ok && !json_dumpf(o, stdout, JSON_INDENT(1));
+    putchar('\n');
+    json_decref(o), json_decref(groups);
+    return ok ? 0 : -1;
+}
+
+static lp_status write_csv(const lp_val_set *set, const char *path, lp_diag *d)
+{
+    int ng;
+    const lp_val_group *g = lp_val_groups(&ng);
+    lp_out o = {0};
+    lp_status st = lp_out_open(&o, path, d);
+    if (st) return st;
+    fprintf(o.f,
+            "group,kind,format,backend,shape_key,spec,half,measured_us,predicted_us,error_pct,clock_ghz,power_w\n");
+    for (size_t i = 0; i < set->n; i++) {
+        const lp_val_shape *sh = &set->shape[i];
+        if (isnan(sh->predicted_us)) continue;
+        const lp_val_group *gr = &g[sh->group];
+        fprintf(o.f, "%s,%s,%s,%s,%s,%s,%s,%.10g,%.10g,%.6f,%.6g,%.6g\n", gr->name, kind_name(sh->kind), format_of(gr),
+                gr->backend, sh->key, sh->spec, sh->fit ? "fit" : "held-out", sh->measured_us, sh->predicted_us,
+                lp_val_error_pct(sh), sh->clock_ghz, sh->power_w);
+    }
+    return lp_out_commit(&o, d);
+}
+
+/* Predicted against measured, log-log: one data file (and colour) per kind,
+** y = x and the +-10% band as lines. d holds an unplaced message on failure. */
+static lp_status draw(const lp_val_set *set, const char *arch, const char *out, lp_diag *d)
+{
+    static const char *const titles[] = {"gemm", "attention prefill", "attention decode"};
+    static const char *const colours[] = {"#4477aa", "#cc6677", "#228833"};
+    lp_plot pl;
+    const char *data[3] = {NULL, NULL, NULL};
+    double lo = INFINITY, hi = 0;
+    if (lp_plot_open(&pl, ".png", d)) return d->status;
+    for (int k = 0; k < 3; k++) {
+        FILE *f = NULL;
+        for (size_t i = 0; i < set->n; i++) {
+            const lp_val_shape *sh = &set->shape[i];
+            if ((int)sh->kind != k || isnan(sh->predicted_us) || !(sh->predicted_us > 0)) continue;
+            if (!f && !(f = lp_plot_data(&pl, &data[k], d))) return lp_plot_discard(&pl), d->status;
+            fprintf(f, "%.10g %.10g\n", sh->measured_us, sh->predicted_us);
+            lo = fmin(lo, fmin(sh->measured_us, sh->predicted_us));
+            hi = fmax(hi, fmax(sh->measured_us, sh->predicted_us));
+        }
+        if (f && (ferror(f) | fclose(f))) {
+            lp_plot_discard(&pl);
+            return lp_diag_msg(d, LP_ERR_IO, "cannot write a temporary file");
+        }
+    }
+    if (!(hi > 0)) {
+        lp_plot_discard(&pl);
+        return lp_diag_msg(d, LP_ERR_ARG, "no positive prediction to draw");
+    }
+    lo = pow(10, floor(log10(lo))), hi = pow(10, ceil(log10(hi))); /* whole decades */
+    if (hi <= lo) hi = 10 * lo;
+    FILE *gp = pl.script;
+    fprintf(gp, "set terminal pngcairo size 900,900\nset output ");
+    lp_plot_quote(gp, pl.picture_path);
+    fprintf(gp, "\nset title ");
+    char title[300];
+    snprintf(title, sizeof title, "lpsim validate: %s predicted against measured", arch);
+    lp_plot_quote(gp, title);
+    fprintf(gp,
+            " noenhanced\nset logscale xy\nset size square\nset grid\nset key top left\n"
+            "set xlabel 'measured (us)'\nset ylabel 'predicted (us)'\n"
+            "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\nset samples 200\nplot ",
+            lo, hi, lo, hi);
+    for (int k = 0; k < 3; k++) {
+        if (!data[k]) continue;
+        lp_plot_quote(gp, data[k]);
+        fprintf(gp, " using 1:2 with points pt 7 ps 0.8 lc rgb '%s' title '%s', ", colours[k], titles[k]);
+    }
+    fprintf(gp, "x with lines lc rgb '#333333' dt 1 title 'y = x', 1.1*x with lines lc rgb '#999999' dt 2 "
+                "title '+-10%%', 0.9*x with lines lc rgb '#999999' dt 2 notitle\n");
+    return lp_plot_run(&pl, out, d);
+}
+
+/* ---- the command ------------------------------------------------------------------------ */
+
+/* The positional argument names a preset; --arch (or it) loads. */
+static lp_status check_arch(const cli_args *a, const char **arch, char *name, size_t n, lp_diag *d)
+{
+    const char *preset = a->pos[0], *p;
+    bool known = false;
+    char list[200] = "";
+    size_t len = 0;
+    for (int i = 0; (p = arch_preset_name(i)) != NULL; i++) {
+        known = known || !strcmp(p, preset);
+        if (len < sizeof list) len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", p);
+    }
+    if (!known)
+        return cli_value_error(&validate_cmd, a, NULL, 0, d,
+                               "'%s' is not a preset (%s); an architecture file goes in --arch FILE", preset, list);
+    *arch = cli_get(&validate_cmd, a, "arch");
+    if (!*arch) *arch = preset;
+    arch_cfg *cfg;
+    if (arch_load(*arch, &cfg, d)) {
+        if (d->line == 0) cli_place_arg(&validate_cmd, a, cli_get(&validate_cmd, a, "arch") ? "arch" : NULL, 0, d);
+        return d->status;
+    }
+    snprintf(name, n, "%s", cfg->name);
+    arch_free(cfg);
+    return LP_OK;
+}
+
+/* An unplaced error about the data folder: at --data, or, for the default,
+** just past the command line with the folder named. */
+static int fail_data(const cli_args *a, const char *dir, lp_diag *d)
+{
+    if (d->line > 0) return cli_fail(d);
+    if (cli_get(&validate_cmd, a, "data")) return cli_fail_arg(&validate_cmd, a, "data", 0, d);
+    char msg[LP_DIAG_MSG_MAX];
+    snprintf(msg, sizeof msg, "%s", d->msg);
+    lp_diag_init(d, "<command-line>");
+    int col = cli_arg_col(a->argv, a->argc - 1) + (int)strlen(a->argv[a->argc - 1]);
+    lp_diag_set(d, LP_ERR_IO, 1, col, "'%s' (the default --data): %s", dir, msg);
+    return cli_fail(d);
+}
+
+static lp_status parse_options(const cli_args *a, long *jobs, int *subset, lp_diag *d)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    if (online < 1) online = 1;
+    if (online > MAX_JOBS) online = MAX_JOBS;
+    if (cli_get_long(&validate_cmd, a, "jobs", 1, MAX_JOBS, online, jobs, d)) return d->status;
+    const char *sv = cli_get(&validate_cmd, a, "subset");
+    *subset = !sv || !strcmp(sv, "all") ? 0 : !strcmp(sv, "fit") ? 1 : !strcmp(sv, "held-out") ? 2 : -1;
+    if (*subset < 0)
+        return cli_value_error(&validate_cmd, a, "subset", 0, d, "--subset takes all, fit or held-out, not '%s'", sv);
+    const char *png = cli_get(&validate_cmd, a, "png");
+    size_t pl = png ? strlen(png) : 0;
+    if (png && !(pl > 4 && !strcmp(png + pl - 4, ".png")))
+        return cli_value_error(&validate_cmd, a, "png", 0, d, "the picture must end in .png");
+    return LP_OK;
+}
+
+int cmd_validate(int argc, char **argv, int first)
+{
+    static const char *const subsets[] = {"all", "fit", "held-out"};
+    cli_args a;
+    lp_diag d;
+    if (cli_parse(&validate_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
+    if (a.help) {
+        cli_print_help(&validate_cmd, stdout);
+        return 0;
+    }
+    const char *arch = NULL;
+    char arch_name[128];
+    long jobs = 1;
+    int subset = 0;
+    if (check_arch(&a, &arch, arch_name, sizeof arch_name, &d) || parse_options(&a, &jobs, &subset, &d))
+        return cli_fail(&d);
+    const char *dir = cli_get(&validate_cmd, &a, "data");
+    if (!dir) dir = DEFAULT_DATA;
+    lp_val_set set;
+    if (lp_val_read(dir, &set, &d)) {
+        int rc = fail_data(&a, dir, &d);
+        lp_val_set_free(&set);
+        return rc;
+    }
+    int rc = 2;
+    bool *sel = calloc(set.n ? set.n : 1, sizeof *sel);
+    size_t *pred_of = calloc(set.n ? set.n : 1, sizeof *pred_of), nsel = 0, npred = 0;
+    pred *p = NULL;
+    lp_val_summary *sum = NULL;
+    if (!sel || !pred_of) goto nomem;
+    for (size_t i = 0; i < set.n; i++) nsel += sel[i] = subset == 0 || set.shape[i].fit == (subset == 1);
+    if (!nsel) {
+        cli_value_error(&validate_cmd, &a, "subset", 0, &d, "no shape of the data falls in the %s half",
+                        subsets[subset]);
+        cli_fail(&d);
+        goto free_all;
+    }
+    if (!(p = distinct(&set, sel, pred_of, &npred))) goto nomem;
+    bool keep_going = cli_get(&validate_cmd, &a, "keep-going") != NULL;
+    size_t bad = predict_all(arch, p, npred, jobs, keep_going);
+    if (bad < npred && !keep_going) {
+        const lp_val_shape *sh = &set.shape[p[bad].shape];
+        lp_diag_init(&d, sh->file);
+        lp_diag_set(&d, LP_ERR_ARG, sh->line, 1, "predicting '%s' on %s failed: %s", sh->spec, arch_name, p[bad].why);
+        cli_fail(&d);
+        goto free_all;
+    }
+    for (size_t i = 0; i < set.n; i++) {
+        if (!sel[i] || p[pred_of[i]].failed) continue;
+        const pred_msg *m = &p[pred_of[i]].res;
+        set.shape[i].predicted_us = m->latency_ns / 1000, set.shape[i].clock_ghz = m->clock_ghz;
+        set.shape[i].power_w = m->power_w;
+    }
+    int ng;
+    lp_val_groups(&ng);
+    lp_val_summary all;
+    if (!(sum = calloc((size_t)ng, sizeof *sum))) goto nomem;
+    for (int i = 0; i < ng; i++)
+        if (lp_val_summarize(&set, i, &sum[i])) goto nomem;
+    if (lp_val_summarize(&set, -1, &all)) goto nomem;
+    bool json = cli_get(&validate_cmd, &a, "json") != NULL;
+    if (json) {
+        if (print_json(&set, sum, &all, p, pred_of, sel, arch_name, dir, subsets[subset], npred)) goto nomem;
+    } else {
+        printf("lpsim validate: ");
+        lp_diag_put_escaped(arch_name, stdout);
+        printf(" against ");
+        lp_diag_put_escaped(dir, stdout);
+        printf(": %zu shapes (subset %s), %zu predictions\n", nsel, subsets[subset], npred);
+        print_text(&set, sum, &all);
+        print_failed(&set, p, pred_of, sel);
+    }
+    const char *csv = cli_get(&validate_cmd, &a, "csv"), *png = cli_get(&validate_cmd, &a, "png");
+    if (csv && write_csv(&set, csv, &d)) {
+        cli_fail_arg(&validate_cmd, &a, "csv", 0, &d);
+        goto free_all;
+    }
+    lp_diag why;
+    lp_diag_init(&why, NULL);
+    if (png && draw(&set, arch_name, png, &why)) {
+        cli_value_error(&validate_cmd, &a, "png", 0, &d, "%s", why.msg);
+        cli_fail(&d);
+        goto free_all;
+    }
+    rc = bad < npred ? 1 : 0;
+    goto free_all;
+nomem:
+    lp_diag_init(&d, "<stdout>");
+    lp_diag_set(&d, LP_ERR_NOMEM, 1, 1, "out of memory");
+    cli_fail(&d);
+free_all:
+    free(p), free(sel), free(pred_of), free(sum);
+    lp_val_set_free(&set);
+    return rc;
+}
