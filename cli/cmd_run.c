@@ -336,8 +336,8 @@ lp_status cmd_run_predict(const char *arch, const char *spec, lp_run_pred *out, 
     if ((st = lp_run_program(&r, "<workload>", &o, d))) goto free_run;
     finish_stats(&r, &plan);
     out->latency_ns = r.stats.latency_ns;
-    out->clock_ghz = r.arch->clock_ghz; /* MERGE(stats clock_ghz): r.stats.clock_ghz once stats.def has the row */
-    out->power_w = 0;                   /* MERGE(stats power_w): r.stats.power_w once stats.def has the row */
+    out->clock_ghz = r.stats.clock_ghz;
+    out->power_w = r.stats.power_w;
 free_run:
     lp_run_free(&r);
     return st;

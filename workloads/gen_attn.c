@@ -104,21 +104,40 @@ static void mask(gen *g, int s, uint64_t q0, uint64_t k0, uint64_t r, uint64_t w
     v3(g, ISA_VADD, S, S, M, r, w);
 }
 
-/* One key tile: S = Q Kt, scale, mask, online softmax, O (+)= P V. K and V
-** rows from kvrow (the sequence's first key), columns from kvcol (its head). */
-static void key_tile(gen *g, int qs, uint64_t q0, uint64_t r, uint64_t kvrow, uint64_t kvcol, uint64_t k0, bool first)
+/* A key tile in flight: its S slot, whether it is the item's first, its
+** width, and the scratchpad row of its rescaling factor alpha. */
+typedef struct pending {
+    int s;
+    bool first;
+    uint64_t w, alpha;
+} pending;
+
+/* A key tile's scores, S = Q Kt into slot s (K and V rows from kvrow, the
+** sequence's first key, columns from kvcol, its head). The program runs
+** FlashAttention's software pipeline: the scores of tile j+1, then the
+** values of tile j (O = alpha O + P V), then the softmax of tile j+1, so
+** that the matrix unit computes S of j+1 and P V of j while the vector unit
+** runs the softmax of j+1. */
+static pending scores(gen *g, int qs, uint64_t r, uint64_t kvrow, uint64_t kvcol, uint64_t k0)
 {
     const wl_attn_map *m = g->m;
     uint64_t D = m->head_dim, w = part(k0 / m->bk, m->bk, m->keys);
     int s = (int)(g->step++ % 2);
-    uint64_t S = m->acc_s[s] | ISA_MEM_ACC, O = m->acc_o | ISA_MEM_ACC;
     load_t(g, m->spm_k[s], g->b->k, kvrow + k0, kvcol, w, D);
     load(g, m->spm_v[s], g->b->v, kvrow + k0, kvcol, w, D);
     mma(g, m->acc_s[s], m->spm_q[qs], m->spm_k[s], r, w, D, &m->fin, &m->fkv, false);
+    return (pending){s, k0 == 0, w, m->spm_alpha[s]};
+}
+
+/* Its softmax: scale, mask, the online softmax of S into P. */
+static void softmax(gen *g, const pending *t, uint64_t q0, uint64_t k0, uint64_t r)
+{
+    const wl_attn_map *m = g->m;
+    uint64_t w = t->w, S = m->acc_s[t->s] | ISA_MEM_ACC, alpha = t->alpha;
     vscale(g, S, S, r, w, m->scale);
-    mask(g, s, q0, k0, r, w);
+    mask(g, t->s, q0, k0, r, w);
     uint64_t mo = m->spm_m[g->mc], mn = m->spm_m[1 - g->mc];
-    if (first) {
+    if (t->first) {
         v2(g, ISA_VRMAX, mo, S, r, w);
         v3(g, ISA_VBSUB, S, S, mo, r, w);
         v2(g, ISA_VEXP, S, S, r, w);
@@ -126,18 +145,25 @@ static void key_tile(gen *g, int qs, uint64_t q0, uint64_t r, uint64_t kvrow, ui
     } else {
         v2(g, ISA_VRMAX, m->spm_tmax, S, r, w);
         v3(g, ISA_VMAX, mn, mo, m->spm_tmax, r, 1);
-        v3(g, ISA_VSUB, m->spm_alpha, mo, mn, r, 1);
-        v2(g, ISA_VEXP, m->spm_alpha, m->spm_alpha, r, 1);
+        v3(g, ISA_VSUB, alpha, mo, mn, r, 1);
+        v2(g, ISA_VEXP, alpha, alpha, r, 1);
         v3(g, ISA_VBSUB, S, S, mn, r, w);
         v2(g, ISA_VEXP, S, S, r, w);
         v2(g, ISA_VRSUM, m->spm_rsum, S, r, w);
-        v3(g, ISA_VMUL, m->spm_l, m->spm_l, m->spm_alpha, r, 1);
+        v3(g, ISA_VMUL, m->spm_l, m->spm_l, alpha, r, 1);
         v3(g, ISA_VADD, m->spm_l, m->spm_l, m->spm_rsum, r, 1);
-        v3(g, ISA_VBMUL, O, O, m->spm_alpha, r, D);
         g->mc = 1 - g->mc;
     }
-    vcvt(g, m->spm_p[s], S, r, w, &m->fin);
-    mma(g, m->acc_o, m->spm_p[s], m->spm_v[s], r, D, w, &m->fin, &m->fkv, !first);
+    vcvt(g, m->spm_p[t->s], S, r, w, &m->fin);
+}
+
+/* Its values: O = alpha O (after the first), then O += P V. */
+static void values(gen *g, const pending *t, uint64_t r)
+{
+    const wl_attn_map *m = g->m;
+    uint64_t D = m->head_dim, O = m->acc_o | ISA_MEM_ACC;
+    if (!t->first) v3(g, ISA_VBMUL, O, O, t->alpha, r, D);
+    mma(g, m->acc_o, m->spm_p[t->s], m->spm_v[t->s], r, D, t->w, &m->fin, &m->fkv, !t->first);
 }
 
 /* Item i: its Q tile (slot qs) against every key tile it sees, then O / l. */
@@ -153,10 +179,17 @@ static void item(gen *g, uint64_t i, int qs)
     uint64_t qr = m->decode ? 1 : r, qc = m->decode ? r * D : D;
     uint64_t kend = m->causal && q0 + r < m->keys ? q0 + r : m->keys;
     load(g, m->spm_q[qs], g->b->q, qrow, qcol, qr, qc);
-    for (uint64_t k0 = 0; k0 < kend; k0 += m->bk) key_tile(g, qs, q0, r, b * m->keys, kvh * D, k0, k0 == 0);
+    pending prev = {0, false, 0, 0};
+    for (uint64_t k0 = 0; k0 < kend; k0 += m->bk) {
+        pending t = scores(g, qs, r, b * m->keys, kvh * D, k0);
+        if (k0) values(g, &prev, r);
+        softmax(g, &t, q0, k0, r);
+        prev = t;
+    }
+    if (kend) values(g, &prev, r);
     uint64_t O = m->acc_o | ISA_MEM_ACC, src = O, code = isa_fmt_code(&m->fout);
-    v2(g, ISA_VRCP, m->spm_alpha, m->spm_l, r, 1);
-    v3(g, ISA_VBMUL, O, O, m->spm_alpha, r, D);
+    v2(g, ISA_VRCP, m->spm_alpha[0], m->spm_l, r, 1);
+    v3(g, ISA_VBMUL, O, O, m->spm_alpha[0], r, D);
     if (m->fout.bits < 32) {
         src = m->spm_o == UINT32_MAX ? m->spm_q[qs] : m->spm_o;
         vcvt(g, src, O, r, D, &m->fout);
@@ -187,6 +220,49 @@ lp_status wl_gen_attn_strided(isa_prog *p, const wl_attn_map *m, const wl_attn_b
 }
 
 /* ---- functional data ------------------------------------------------------------------- */
+
+/* Key tiles item i visits, plus one for its Q load and O store. */
+static uint64_t work(const wl_attn_map *m, uint64_t i)
+{
+    uint64_t q0 = i % m->qtiles * m->bq, r = part(i % m->qtiles, m->bq, m->rows);
+    uint64_t kend = m->causal && q0 + r < m->keys ? q0 + r : m->keys;
+    return (kend + m->bk - 1) / m->bk + 1;
+}
+
+lp_status wl_gen_attn_cores(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t cores, bool sections,
+                            lp_diag *d)
+{
+    uint64_t n = wl_attn_items(m);
+    if (!cores || cores > n)
+        return lp_diag_msg(d, LP_ERR_ARG, "%llu cores for %llu attention items", (unsigned long long)cores,
+                           (unsigned long long)n);
+    uint32_t *owner = malloc(sizeof *owner * n);
+    uint64_t *busy = calloc(cores, sizeof *busy);
+    lp_status st = owner && busy ? LP_OK : LP_ERR_NOMEM;
+    /* list scheduling: each item, in launch order, to the core that is free first (the lowest-numbered among equals) */
+    for (uint64_t k = 0; !st && k < n; k++) {
+        uint64_t qt = m->causal ? m->qtiles - 1 - k % m->qtiles : k % m->qtiles, i = k - k % m->qtiles + qt, c = 0;
+        for (uint64_t x = 1; x < cores; x++)
+            if (busy[x] < busy[c]) c = x;
+        owner[i] = (uint32_t)c;
+        busy[c] += work(m, i);
+    }
+    for (uint64_t c = 0; !st && c < cores; c++) {
+        if (sections && (st = isa_prog_begin_core(p, (uint32_t)c))) break;
+        gen g = {p, m, b, 0, 0, LP_OK};
+        uint64_t mine = 0;
+        for (uint64_t k = 0; k < n && !g.st; k++) {
+            uint64_t qt = m->causal ? m->qtiles - 1 - k % m->qtiles : k % m->qtiles, i = k - k % m->qtiles + qt;
+            if (owner[i] != c) continue;
+            if (m->causal && !mine) load(&g, m->spm_mask, b->mask, 0, 0, m->mask_t0 + m->bq, m->bk);
+            item(&g, i, (int)(mine++ % 2));
+        }
+        st = g.st;
+    }
+    free(owner), free(busy);
+    if (st) return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
+    return LP_OK;
+}
 
 static float uniform(uint64_t seed, uint64_t i) { return (float)(lp_rng_u64(seed, i) >> 40) * 0x1p-24f * 4.0f - 2.0f; }
 

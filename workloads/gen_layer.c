@@ -277,10 +277,7 @@ static lp_status attention_op(layer *L)
     if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
     uint64_t items = wl_attn_items(&m), cores = L->cores < items ? L->cores : items;
     st = isa_prog_begin_kernel(L->p, "attention");
-    for (uint64_t c = 0; c < cores && !st; c++) {
-        st = isa_prog_begin_core(L->p, (uint32_t)c);
-        if (!st) st = wl_gen_attn_strided(L->p, &m, &b, c, cores, (items - c + cores - 1) / cores, L->d);
-    }
+    if (!st) st = wl_gen_attn_cores(L->p, &m, &b, cores, true, L->d);
     op_end(L, op, true);
     op_num(op, "bq", m.bq), op_num(op, "bk", m.bk), op_num(op, "items", items), op_num(op, "cores", cores);
     return st;

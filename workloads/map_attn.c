@@ -36,7 +36,7 @@ static void layout(wl_attn_map *m, uint64_t bq, uint64_t bk)
     m->spm_mask = (uint32_t)off, off += m->causal ? al((mask_t0(bq, bk) + bq) * bk * 4) : 0;
     for (int i = 0; i < 2; i++) m->spm_m[i] = (uint32_t)off, off += row;
     m->spm_l = (uint32_t)off, off += row;
-    m->spm_alpha = (uint32_t)off, off += row;
+    for (int i = 0; i < 2; i++) m->spm_alpha[i] = (uint32_t)off, off += row;
     m->spm_rsum = (uint32_t)off, off += row;
     m->spm_tmax = (uint32_t)off, off += row;
     /* bf16 O is staged in the item's Q slot (dead after its last S = Q Kt) when it fits */
@@ -70,12 +70,12 @@ static uint64_t next_dim(uint64_t t, uint64_t n, uint64_t r)
     return u < n ? u : n;
 }
 
-/* The largest bk (aligned with bq) that fits with bq, or 0. */
-static uint64_t best_bk(wl_attn_map *m, const arch_cfg *a, uint64_t bq, uint64_t want, uint64_t C)
+/* The largest bk (aligned with bq, at most `most`) that fits with bq, or 0. */
+static uint64_t best_bk(wl_attn_map *m, const arch_cfg *a, uint64_t bq, uint64_t want, uint64_t C, uint64_t most)
 {
     if (want) return fits(m, a, bq, want) && aligned(m, bq, want) ? want : 0;
     uint64_t best = 0;
-    for (uint64_t bk = next_dim(0, m->keys, C); bk && fits(m, a, bq, bk); bk = next_dim(bk, m->keys, C))
+    for (uint64_t bk = next_dim(0, m->keys, C); bk && bk <= most && fits(m, a, bq, bk); bk = next_dim(bk, m->keys, C))
         if (aligned(m, bq, bk)) best = bk;
     return best;
 }
@@ -150,10 +150,16 @@ lp_status wl_map_attn(const wl_spec *s, const arch_cfg *a, const wl_attn_over *o
     lp_status st = problem(s, a, m, &tc, d);
     if (st) return st;
     uint64_t bq = 0, bk = 0;
+    /* on a chip of many cores, tiles of the size the FlashAttention kernels
+    ** use on a GPU's SMs: 128 query rows (two 64-row passes of the array),
+    ** up to 128 keys, so that the items spread over the cores and each key
+    ** tile feeds the array whole MMAs */
+    uint64_t qmax = a->cores > 1 ? 2 * (uint64_t)tc->array_rows : UINT64_MAX, kmax = a->cores > 1 ? 128 : UINT64_MAX;
     /* multiples of the array; where none fits, of half of it, and so on */
     for (uint64_t R = tc->array_rows, C = tc->array_cols; !bq && R; R /= 2, C = C > 1 ? C / 2 : 1)
-        for (uint64_t q = o->bq ? o->bq : next_dim(0, m->rows, R); q; q = o->bq ? 0 : next_dim(q, m->rows, R)) {
-            uint64_t k = best_bk(m, a, q, o->bk, C);
+        for (uint64_t q = o->bq ? o->bq : next_dim(0, m->rows, R); q && (o->bq || q <= qmax);
+             q = o->bq ? 0 : next_dim(q, m->rows, R)) {
+            uint64_t k = best_bk(m, a, q, o->bk, C, kmax);
             if (k)
                 bq = q, bk = k;
             else if (!o->bk && !fits(m, a, q, next_dim(0, m->keys, C)))

@@ -69,7 +69,7 @@ typedef struct wl_attn_map {
     ** row vectors (m twice: old and new alternate), bf16 staging of O
     ** (UINT32_MAX: in the item's Q slot, when in is bf16) */
     uint32_t spm_q[2], spm_k[2], spm_v[2], spm_p[2], spm_mask;
-    uint32_t spm_m[2], spm_l, spm_alpha, spm_rsum, spm_tmax, spm_o;
+    uint32_t spm_m[2], spm_l, spm_alpha[2], spm_rsum, spm_tmax, spm_o;
     uint32_t acc_s[2], acc_o;      /* accumulator buffer: two S tiles, one O tile */
     uint64_t spm_bytes, acc_bytes; /* buffer bytes the program uses */
     uint64_t macs;                 /* MACs of the whole program (full diagonal tiles) */
@@ -124,6 +124,17 @@ lp_status wl_gen_attn_mask(isa_prog *p, const wl_attn_map *m, int *idx, lp_diag 
 ** cores of a chip share the items round robin. */
 lp_status wl_gen_attn_strided(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t first, uint64_t stride,
                               uint64_t count, lp_diag *d);
+
+/* The items over `cores` cores, one section each (begun here when
+** sections), dealt as a GPU's block scheduler hands thread blocks to SMs:
+** in launch order (batch and head outer, query tiles inner; causal: the
+** query tiles that see the most keys first), each to the core that will be
+** free first by the key tiles it has so far, so that the cores' work stays
+** level and the query tiles of one head run at once (their K and V shared
+** through the L2). LP_OK, LP_ERR_ARG (no core, or more cores than items),
+** LP_ERR_NOMEM, LP_ERR_RANGE. */
+lp_status wl_gen_attn_cores(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t cores, bool sections,
+                            lp_diag *d);
 
 /* The whole single-core program into p (initialised here; the caller frees
 ** it with isa_prog_free in every case): buffers, every item, HALT. */

@@ -205,12 +205,13 @@ static lp_status formats(const wl_spec *s, wl_gemm_map *m, lp_diag *d)
     ** quantisation (int4, fp4 weights against bf16 activations), the MMA
     ** multiplying A's format by B's at A's rate */
     bool ok =
-        mx ? s->in_a.mx && s->in_b.mx : (is(&s->in_a, "bf16") || is(&s->in_a, "fp8_e4m3fn")) && s->in_b.bits <= 16;
-    if (!ok || !(is(&s->out, "fp32") || is(&s->out, "bf16")))
+        mx ? s->in_a.mx && s->in_b.mx
+           : (is(&s->in_a, "bf16") || is(&s->in_a, "fp16") || is(&s->in_a, "fp8_e4m3fn")) && s->in_b.bits <= 16;
+    if (!ok || !(is(&s->out, "fp32") || is(&s->out, "bf16") || is(&s->out, "fp16")))
         return lp_diag_msg(d, LP_ERR_ARG,
-                           "the GEMM mapping supports in_a bf16 or fp8_e4m3fn with in_b any element format of 16 bits "
-                           "or fewer, or both MX (mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, mxint8, ...), with out fp32 or "
-                           "bf16 (not in_a=%s in_b=%s out=%s)",
+                           "the GEMM mapping supports in_a bf16, fp16 or fp8_e4m3fn with in_b any element format of 16 "
+                           "bits or fewer, or both MX (mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, mxint8, ...), with out "
+                           "fp32, bf16 or fp16 (not in_a=%s in_b=%s out=%s)",
                            s->in_a.name, s->in_b.name, s->out.name);
     m->mx = mx;
     m->b_nk = mx || s->layout == WL_LAYOUT_NK;
@@ -222,7 +223,7 @@ static lp_status formats(const wl_spec *s, wl_gemm_map *m, lp_diag *d)
     } else if (mf_parse(s->in_a.name, &m->fa, d) || mf_parse(s->in_b.name, &m->fb, d)) {
         return LP_ERR_ARG;
     }
-    mf_get(strcmp(s->out.name, "bf16") ? MF_FP32 : MF_BF16, &m->fout);
+    mf_get(is(&s->out, "bf16") ? MF_BF16 : is(&s->out, "fp16") ? MF_FP16 : MF_FP32, &m->fout);
     if (mx && s->k % 32)
         return lp_diag_msg(d, LP_ERR_ARG, "an MX GEMM needs K a multiple of 32 (the scale block), not %llu",
                            (unsigned long long)s->k);

@@ -75,11 +75,7 @@ static lp_status gen_attention(const wl_spec *s, const arch_cfg *a, const wl_gen
     uint64_t cores = want < items ? want : items;
     if (cores > 1 && (st = isa_prog_begin_kernel(p, "attention")))
         return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
-    for (uint64_t c = 0; c < cores; c++) {
-        if (cores > 1 && (st = isa_prog_begin_core(p, (uint32_t)c)))
-            return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
-        if ((st = wl_gen_attn_strided(p, &m, &b, c, cores, (items - c + cores - 1) / cores, d))) return st;
-    }
+    if ((st = wl_gen_attn_cores(p, &m, &b, cores, cores > 1, d))) return st;
     isa_insn halt = {ISA_HALT, {0}};
     if ((st = isa_prog_add_insn(p, &halt))) return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
     wl_op *op = new_op(plan, "attention", "attention", p);
