@@ -338,6 +338,12 @@ lp_status cmd_run_predict(const char *arch, const char *spec, lp_run_pred *out, 
     out->latency_ns = r.stats.latency_ns;
     out->clock_ghz = r.stats.clock_ghz;
     out->power_w = r.stats.power_w;
+    out->busy_ns = r.stats.clock_ghz > 0 ? (double)r.stats.cycles / r.stats.clock_ghz : 0;
+    out->energy_pj = r.stats.energy_pj;
+    out->macs = (double)r.stats.macs;
+    out->kernels = (int)r.nkernels;
+    for (int u = 0; u < r.arch->nunits; u++)
+        if (unit_kind_get(r.arch->units[u].kind)->cls == UNIT_CLASS_MATRIX) out->matrix_energy_pj += r.stats.energy_breakdown[u];
 free_run:
     lp_run_free(&r);
     return st;

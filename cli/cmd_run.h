@@ -13,9 +13,14 @@
 #include "lp_diag.h"
 
 typedef struct lp_run_pred {
-    double latency_ns; /* the run's latency_ns statistic */
-    double clock_ghz;  /* the clock it ran at */
-    double power_w;    /* its average power */
+    double latency_ns;       /* the run's latency_ns statistic */
+    double clock_ghz;        /* the clock it ran at */
+    double power_w;          /* its average power */
+    double busy_ns;          /* latency_ns without the launch and the gaps between kernels */
+    double energy_pj;        /* the run's energy */
+    double matrix_energy_pj; /* of which the matrix unit's */
+    double macs;             /* its MACs */
+    int kernels;             /* kernels simulated */
 } lp_run_pred;
 
 /* Parse spec (the inline form of --workload), load arch (a preset or a YAML

@@ -29,7 +29,7 @@
 
 #include "arch.h"
 #include "cli.h"
-#include "cmd_run.h"
+#include "predict.h"
 #include "commands.h"
 #include "lp_file.h"
 #include "plot.h"
@@ -72,186 +72,6 @@ static const cli_cmd validate_cmd = {
     CLI_NOPTS(validate_opts),
     1,
     1};
-
-/* ---- predictions in child processes -------------------------------------------------- */
-
-/* What a child sends back: one write of under PIPE_BUF bytes. */
-typedef struct pred_msg {
-    int status; /* lp_status of cmd_run_predict */
-    int line, col;
-    double latency_ns, clock_ghz, power_w;
-    char file[96];
-    char msg[LP_DIAG_MSG_MAX];
-} pred_msg;
-
-_Static_assert(sizeof(pred_msg) <= 512, "a child's message must fit one atomic pipe write (PIPE_BUF >= 512)");
-
-typedef struct pred {
-    const char *spec;
-    size_t shape; /* the first shape (report order) with this workload */
-    pred_msg res;
-    pid_t pid;
-    int fd;
-    bool failed;
-    char why[512]; /* a failure, in words */
-} pred;
-
-static void write_all(int fd, const void *buf, size_t n)
-{
-    const char *p = buf;
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) _exit(3);
-        p += w, n -= (size_t)w;
-    }
-}
-
-/* The child: predict, send the result, leave without running the parent's
-** exit handlers or flushing its buffers. */
-static _Noreturn void child(const char *arch, const char *spec, int fd)
-{
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ}; /* not the parent's cleanup handlers */
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
-    int null = open("/dev/null", O_RDWR);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0) _exit(4);
-    pred_msg m;
-    memset(&m, 0, sizeof m);
-    lp_diag d;
-    lp_diag_init(&d, "<workload>");
-    lp_run_pred r;
-    m.status = (int)cmd_run_predict(arch, spec, &r, &d);
-    if (m.status) {
-        m.line = d.line, m.col = d.col;
-        snprintf(m.file, sizeof m.file, "%s", d.file ? d.file : "");
-        snprintf(m.msg, sizeof m.msg, "%s", d.msg);
-    } else {
-        m.latency_ns = r.latency_ns, m.clock_ghz = r.clock_ghz, m.power_w = r.power_w;
-    }
-    write_all(fd, &m, sizeof m);
-    _exit(0);
-}
-
-static bool start(const char *arch, pred *p)
-{
-    int fds[2];
-    if (pipe(fds)) return snprintf(p->why, sizeof p->why, "cannot make a pipe: %s", strerror(errno)), false;
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(fds[0]);
-        child(arch, p->spec, fds[1]);
-    }
-    int e = errno;
-    close(fds[1]);
-    if (pid < 0) {
-        close(fds[0]);
-        return snprintf(p->why, sizeof p->why, "cannot start a process: %s", strerror(e)), false;
-    }
-    p->pid = pid, p->fd = fds[0];
-    return true;
-}
-
-/* Read a finished child's message and its exit status; false (p->why
-** filled) when it failed. */
-static bool collect(pred *p)
-{
-    size_t got = 0;
-    char *buf = (char *)&p->res;
-    while (got < sizeof p->res) {
-        ssize_t r = read(p->fd, buf + got, sizeof p->res - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        got += (size_t)r;
-    }
-    close(p->fd);
-    int ws = 0;
-    while (waitpid(p->pid, &ws, 0) < 0 && errno == EINTR) continue;
-    if (WIFSIGNALED(ws))
-        snprintf(p->why, sizeof p->why, "the prediction process died of signal %d (%s)", WTERMSIG(ws),
-                 strsignal(WTERMSIG(ws)));
-    else if (got != sizeof p->res || !WIFEXITED(ws) || WEXITSTATUS(ws))
-        snprintf(p->why, sizeof p->why, "the prediction process exited with status %d without a result",
-                 WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
-    else if (p->res.status && p->res.line > 0)
-        snprintf(p->why, sizeof p->why, "%.80s:%d:%d: %.300s", p->res.file, p->res.line, p->res.col, p->res.msg);
-    else if (p->res.status)
-        snprintf(p->why, sizeof p->why, "%s", p->res.msg);
-    return !p->why[0];
-}
-
-/* Run every prediction, at most jobs at once, in index order; after a
-** failure none starts unless keep_going. Returns the index of the first that
-** failed, or n when none did. */
-static size_t predict_all(const char *arch, pred *p, size_t n, long jobs, bool keep_going)
-{
-    size_t next = 0, running = 0, first_failed = n;
-    size_t *active = malloc((size_t)jobs * sizeof *active);
-    struct pollfd *pf = malloc((size_t)jobs * sizeof *pf);
-    if (!active || !pf) {
-        free(active), free(pf);
-        if (n) snprintf(p[0].why, sizeof p[0].why, "out of memory"), p[0].failed = true;
-        return 0;
-    }
-    fflush(stdout), fflush(stderr); /* nothing buffered is written twice */
-    for (;;) {
-        while ((keep_going || first_failed == n) && running < (size_t)jobs && next < n) {
-            if (!start(arch, &p[next])) {
-                p[next].failed = true, first_failed = next;
-                break;
-            }
-            active[running++] = next++;
-        }
-        if (!running) break;
-        for (size_t i = 0; i < running; i++) pf[i] = (struct pollfd){p[active[i]].fd, POLLIN, 0};
-        if (poll(pf, (nfds_t)running, -1) < 0) {
-            if (errno == EINTR) continue;
-            for (size_t i = 0; i < running; i++) pf[i].revents = POLLIN; /* collect blocks on each */
-        }
-        size_t keep = 0;
-        for (size_t i = 0; i < running; i++) {
-            if (!pf[i].revents) {
-                active[keep++] = active[i];
-                continue;
-            }
-            pred *q = &p[active[i]];
-            if (!collect(q)) {
-                q->failed = true;
-                if (active[i] < first_failed) first_failed = active[i];
-            }
-        }
-        running = keep;
-    }
-    free(active), free(pf);
-    return first_failed;
-}
-
-/* The distinct workloads of the selected shapes, in report order; pred_of[i]
-** the prediction of shape i. NULL when out of memory. */
-static pred *distinct(const lp_val_set *set, const bool *sel, size_t *pred_of, size_t *npred)
-{
-    size_t cap = 1;
-    while (cap < 2 * set->n + 2) cap *= 2;
-    size_t *slot = malloc(cap * sizeof *slot); /* open addressing over shape indices; SIZE_MAX free */
-    pred *p = calloc(set->n ? set->n : 1, sizeof *p);
-    if (!slot || !p) return free(slot), free(p), NULL;
-    for (size_t i = 0; i < cap; i++) slot[i] = SIZE_MAX;
-    *npred = 0;
-    for (size_t i = 0; i < set->n; i++) {
-        if (!sel[i]) continue;
-        const char *spec = set->shape[i].spec;
-        size_t h = (size_t)lp_val_fnv1a64(spec) & (cap - 1);
-        while (slot[h] != SIZE_MAX && strcmp(set->shape[slot[h]].spec, spec)) h = (h + 1) & (cap - 1);
-        if (slot[h] == SIZE_MAX) {
-            slot[h] = i;
-            p[*npred].spec = spec, p[*npred].shape = i;
-            pred_of[i] = (*npred)++;
-        } else {
-            pred_of[i] = pred_of[slot[h]];
-        }
-    }
-    free(slot);
-    return p;
-}
 
 /* ---- reports ----------------------------------------------------------------------------- */
 
@@ -309,7 +129,7 @@ typedef struct failed_group {
     size_t n, first;
 } failed_group;
 
-static void failed_of(const lp_val_set *set, const pred *p, const size_t *pred_of, const bool *sel, int group,
+static void failed_of(const lp_val_set *set, const lp_pred *p, const size_t *pred_of, const bool *sel, int group,
                       failed_group *f)
 {
     f->n = 0, f->first = SIZE_MAX;
@@ -319,7 +139,7 @@ static void failed_of(const lp_val_set *set, const pred *p, const size_t *pred_o
         }
 }
 
-static void print_failed(const lp_val_set *set, const pred *p, const size_t *pred_of, const bool *sel)
+static void print_failed(const lp_val_set *set, const lp_pred *p, const size_t *pred_of, const bool *sel)
 {
     int ng;
     const lp_val_group *g = lp_val_groups(&ng);
@@ -357,7 +177,7 @@ static json_t *json_summary(const lp_val_set *set, const lp_val_summary *s)
 /* The summary: {"arch", "data", "subset", "predictions", "groups": {NAME:
 ** figures, ...} in report order, "all": figures, "not_predicted": {NAME:
 ** {"shapes", "first_spec", "error"}, ...}}. */
-static int print_json(const lp_val_set *set, const lp_val_summary *sum, const lp_val_summary *all, const pred *p,
+static int print_json(const lp_val_set *set, const lp_val_summary *sum, const lp_val_summary *all, const lp_pred *p,
                       const size_t *pred_of, const bool *sel, const char *arch, const char *dir, const char *subset,
                       size_t npred)
 {
@@ -547,7 +367,7 @@ int cmd_validate(int argc, char **argv, int first)
     int rc = 2;
     bool *sel = calloc(set.n ? set.n : 1, sizeof *sel);
     size_t *pred_of = calloc(set.n ? set.n : 1, sizeof *pred_of), nsel = 0, npred = 0;
-    pred *p = NULL;
+    lp_pred *p = NULL;
     lp_val_summary *sum = NULL;
     if (!sel || !pred_of) goto nomem;
     for (size_t i = 0; i < set.n; i++) nsel += sel[i] = subset == 0 || set.shape[i].fit == (subset == 1);
@@ -557,9 +377,9 @@ int cmd_validate(int argc, char **argv, int first)
         cli_fail(&d);
         goto free_all;
     }
-    if (!(p = distinct(&set, sel, pred_of, &npred))) goto nomem;
+    if (!(p = lp_pred_distinct(&set, sel, pred_of, &npred))) goto nomem;
     bool keep_going = cli_get(&validate_cmd, &a, "keep-going") != NULL;
-    size_t bad = predict_all(arch, p, npred, jobs, keep_going);
+    size_t bad = lp_predict_all(arch, p, npred, jobs, keep_going);
     if (bad < npred && !keep_going) {
         const lp_val_shape *sh = &set.shape[p[bad].shape];
         lp_diag_init(&d, sh->file);
@@ -569,9 +389,9 @@ int cmd_validate(int argc, char **argv, int first)
     }
     for (size_t i = 0; i < set.n; i++) {
         if (!sel[i] || p[pred_of[i]].failed) continue;
-        const pred_msg *m = &p[pred_of[i]].res;
-        set.shape[i].predicted_us = m->latency_ns / 1000, set.shape[i].clock_ghz = m->clock_ghz;
-        set.shape[i].power_w = m->power_w;
+        const lp_pred_msg *m = &p[pred_of[i]].res;
+        set.shape[i].predicted_us = m->run.latency_ns / 1000, set.shape[i].clock_ghz = m->run.clock_ghz;
+        set.shape[i].power_w = m->run.power_w;
     }
     int ng;
     lp_val_groups(&ng);

@@ -219,7 +219,7 @@ static lp_status read_file(const char *path, bool gemm, int file, rows *rs, lp_d
         goto close;
     }
     if ((st = lp_csv_header(&c, d))) goto close;
-    int nheader = c.nfields;
+    int nheader = c.nfields, mhz = lp_csv_find(&c, "sm_mhz"); /* optional: the clock read after the measurement */
     for (int k = 0; k < ncols; k++)
         if ((col[k] = lp_csv_find(&c, names[k])) < 0) {
             st = lp_diag_set(d, LP_ERR_PARSE, 1, (int)c.len + 1, "the header has no column '%s'", names[k]);
@@ -255,6 +255,10 @@ static lp_status read_file(const char *path, bool gemm, int file, rows *rs, lp_d
             (st = gemm ? gemm_row(&c, col, r, d) : attention_row(&c, col, r, d)) ||
             (st = field_us(&c, gemm ? col[G_MEDIAN] : col[A_MEDIAN], &r->s.measured_us, d)))
             goto close;
+        r->s.sm_mhz = NAN;
+        long clk;
+        if (mhz >= 0 && (st = lp_csv_long(&c, mhz, "sm_mhz", 0, 100000, &clk, d))) goto close;
+        if (mhz >= 0) r->s.sm_mhz = (double)clk;
         r->run_col = c.col[run];
         r->file = file;
         r->s.file = path;
@@ -322,7 +326,7 @@ static lp_status merge(rows *rs, lp_val_set *out, lp_diag *d)
         const vrow *r = &rs->v[i];
         lp_val_shape *s = out->n ? &out->shape[out->n - 1] : NULL;
         if (s && !shape_cmp(&rs->v[i - 1], r)) {
-            if (r->s.measured_us < s->measured_us) s->measured_us = r->s.measured_us;
+            if (r->s.measured_us < s->measured_us) s->measured_us = r->s.measured_us, s->sm_mhz = r->s.sm_mhz;
             if (r->file < first_file || (r->file == first_file && r->s.line < s->line))
                 s->file = r->s.file, s->line = r->s.line, first_file = r->file;
             s->runs++;

@@ -49,6 +49,7 @@ typedef struct lp_val_shape {
     long m, n, k;                                       /* gemm */
     long batch, heads, q_len, kv_len, head_dim, causal; /* attention */
     double measured_us;                                 /* the lowest median_us of its rows */
+    double sm_mhz;                                      /* that row's sm_mhz (the clock read after it), or NAN */
     int runs;                                           /* rows merged into it */
     const char *file;                                   /* its first row: FILE (owned by the lp_val_set) */
     int line;                                           /* and LINE */

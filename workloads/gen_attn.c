@@ -118,7 +118,7 @@ typedef struct pending {
 ** values of tile j (O = alpha O + P V), then the softmax of tile j+1, so
 ** that the matrix unit computes S of j+1 and P V of j while the vector unit
 ** runs the softmax of j+1. */
-static pending scores(gen *g, int qs, uint64_t r, uint64_t kvrow, uint64_t kvcol, uint64_t k0)
+static pending scores(gen *g, int qs, uint64_t r, uint64_t kvrow, uint64_t kvcol, uint64_t k0, bool first)
 {
     const wl_attn_map *m = g->m;
     uint64_t D = m->head_dim, w = part(k0 / m->bk, m->bk, m->keys);
@@ -126,7 +126,7 @@ static pending scores(gen *g, int qs, uint64_t r, uint64_t kvrow, uint64_t kvcol
     load_t(g, m->spm_k[s], g->b->k, kvrow + k0, kvcol, w, D);
     load(g, m->spm_v[s], g->b->v, kvrow + k0, kvcol, w, D);
     mma(g, m->acc_s[s], m->spm_q[qs], m->spm_k[s], r, w, D, &m->fin, &m->fkv, false);
-    return (pending){s, k0 == 0, w, m->spm_alpha[s]};
+    return (pending){s, first, w, m->spm_alpha[s]};
 }
 
 /* Its softmax: scale, mask, the online softmax of S into P. */
@@ -167,35 +167,120 @@ static void values(gen *g, const pending *t, uint64_t r)
 }
 
 /* Item i: its Q tile (slot qs) against every key tile it sees, then O / l. */
-static void item(gen *g, uint64_t i, int qs)
+/* Item i's rows: batch b, head (group) h, query tile rows from q0, r of them. */
+typedef struct rows {
+    uint64_t b, kvh, q0, r, qrow, qcol, qr, qc;
+} rows;
+
+static rows rows_of(const wl_attn_map *m, uint64_t i)
 {
-    const wl_attn_map *m = g->m;
     uint64_t D = m->head_dim, hh = m->decode ? m->kv_heads : m->heads;
     uint64_t qt = i % m->qtiles, h = i / m->qtiles % hh, b = i / m->qtiles / hh;
-    uint64_t kvh = m->decode ? h : h / m->group, q0 = qt * m->bq, r = part(qt, m->bq, m->rows);
+    uint64_t q0 = qt * m->bq, r = part(qt, m->bq, m->rows);
     /* token-major: Q and O rows are tokens, columns heads x D; in decode the
     ** r stacked heads of one token are r * D consecutive columns, one row */
-    uint64_t qrow = m->decode ? b : b * m->seq + q0, qcol = m->decode ? (h * m->group + q0) * D : h * D;
-    uint64_t qr = m->decode ? 1 : r, qc = m->decode ? r * D : D;
-    uint64_t kend = m->causal && q0 + r < m->keys ? q0 + r : m->keys;
-    load(g, m->spm_q[qs], g->b->q, qrow, qcol, qr, qc);
-    pending prev = {0, false, 0, 0};
-    for (uint64_t k0 = 0; k0 < kend; k0 += m->bk) {
-        pending t = scores(g, qs, r, b * m->keys, kvh * D, k0);
-        if (k0) values(g, &prev, r);
-        softmax(g, &t, q0, k0, r);
-        prev = t;
-    }
-    if (kend) values(g, &prev, r);
-    uint64_t O = m->acc_o | ISA_MEM_ACC, src = O, code = isa_fmt_code(&m->fout);
-    v2(g, ISA_VRCP, m->spm_alpha[0], m->spm_l, r, 1);
-    v3(g, ISA_VBMUL, O, O, m->spm_alpha[0], r, D);
+    return (rows){b,
+                  m->decode ? h : h / m->group,
+                  q0,
+                  r,
+                  m->decode ? b : b * m->seq + q0,
+                  m->decode ? (h * m->group + q0) * D : h * D,
+                  m->decode ? 1 : r,
+                  m->decode ? r * D : D};
+}
+
+/* O (r x D float32 in the accumulator buffer, at o) times the row vector 1/l,
+** converted to the output format, stored to O at the item's place. */
+static void store_o(gen *g, const rows *w, uint64_t o, uint64_t l, int qs)
+{
+    const wl_attn_map *m = g->m;
+    uint64_t O = o | ISA_MEM_ACC, src = O, code = isa_fmt_code(&m->fout);
+    v2(g, ISA_VRCP, m->spm_alpha[0], l, w->r, 1);
+    v3(g, ISA_VBMUL, O, O, m->spm_alpha[0], w->r, m->head_dim);
     if (m->fout.bits < 32) {
         src = m->spm_o == UINT32_MAX ? m->spm_q[qs] : m->spm_o;
-        vcvt(g, src, O, r, D, &m->fout);
+        vcvt(g, src, O, w->r, m->head_dim, &m->fout);
     }
-    uint64_t v[] = {dram(g, g->b->o, qrow, qcol), src, qr, qc, code};
+    uint64_t v[] = {dram(g, g->b->o, w->qrow, w->qcol), src, w->qr, w->qc, code};
     emit(g, ISA_DMA_ST, v, 5);
+}
+
+/* Item i over its key tiles [t0, t1) (of bk keys): from its Q load to its O
+** store; with a split of the keys (split >= 0, decode), its O / l, m and l
+** go to OP, MP and LP (rows (i * splits + split) * r ...) for the combining
+** kernel instead. */
+static void item_part(gen *g, uint64_t i, int qs, uint64_t t0, uint64_t t1, int64_t split)
+{
+    const wl_attn_map *m = g->m;
+    uint64_t D = m->head_dim;
+    rows w = rows_of(m, i);
+    uint64_t kend = m->causal && w.q0 + w.r < m->keys ? w.q0 + w.r : m->keys, k1 = t1 * m->bk < kend ? t1 * m->bk : kend;
+    load(g, m->spm_q[qs], g->b->q, w.qrow, w.qcol, w.qr, w.qc);
+    pending prev = {0, false, 0, 0};
+    for (uint64_t k0 = t0 * m->bk; k0 < k1; k0 += m->bk) {
+        pending t = scores(g, qs, w.r, w.b * m->keys, w.kvh * D, k0, k0 == t0 * m->bk);
+        if (k0 > t0 * m->bk) values(g, &prev, w.r);
+        softmax(g, &t, w.q0, k0, w.r);
+        prev = t;
+    }
+    if (k1 > t0 * m->bk) values(g, &prev, w.r);
+    if (split < 0) {
+        store_o(g, &w, m->acc_o, m->spm_l, qs);
+        return;
+    }
+    uint64_t O = m->acc_o | ISA_MEM_ACC, row = (i * m->splits + (uint64_t)split) * w.r, code = isa_fmt_code(&m->fin);
+    v2(g, ISA_VRCP, m->spm_alpha[0], m->spm_l, w.r, 1);
+    v3(g, ISA_VBMUL, O, O, m->spm_alpha[0], w.r, D);
+    mf_format f32;
+    mf_get(MF_FP32, &f32);
+    code = isa_fmt_code(&f32);
+    uint64_t vo[] = {dram(g, g->b->op, row, 0), O, w.r, D, code};
+    uint64_t vm[] = {dram(g, g->b->mp, row, 0), m->spm_m[g->mc], w.r, 1, code};
+    uint64_t vl[] = {dram(g, g->b->lp, row, 0), m->spm_l, w.r, 1, code};
+    emit(g, ISA_DMA_ST, vo, 5), emit(g, ISA_DMA_ST, vm, 5), emit(g, ISA_DMA_ST, vl, 5);
+}
+
+static void item(gen *g, uint64_t i, int qs) { item_part(g, i, qs, 0, UINT64_MAX / 2 / g->m->bk, -1); }
+
+/* The combining kernel's work for item i: its splits' O / l, m and l merged
+** as the online softmax merges key tiles, O = sum exp(m_s - m) l_s O_s /
+** sum exp(m_s - m) l_s (m the largest m_s), stored as item() stores O. The
+** parts' m and l load at once (into the K slots, free here), their O
+** alternately into the two S slots, so that a part loads while the one
+** before merges. */
+static void combine(gen *g, uint64_t i)
+{
+    const wl_attn_map *m = g->m;
+    rows w = rows_of(m, i);
+    uint64_t D = m->head_dim, r = w.r, S = m->splits, O = m->acc_o | ISA_MEM_ACC, row0 = i * S * r;
+    uint64_t M = m->spm_k[0], L = m->spm_k[1], mo = m->spm_m[0], l = m->spm_l, a = m->spm_alpha[0],
+             bb = m->spm_alpha[1], mn = m->spm_tmax;
+    load(g, M, g->b->mp, row0, 0, S * r, 1);
+    load(g, L, g->b->lp, row0, 0, S * r, 1);
+    for (uint64_t s = 0; s < S; s++) {
+        uint64_t ms = M + s * r * 4, ls = L + s * r * 4, Os = (s ? m->acc_s[s % 2] : m->acc_o) | ISA_MEM_ACC;
+        load(g, Os, g->b->op, row0 + s * r, 0, r, D);
+        if (!s) {
+            v3(g, ISA_VMAX, mo, ms, ms, r, 1);
+            v3(g, ISA_VADD, l, ls, ls, r, 1);
+            v3(g, ISA_VBMUL, O, O, ls, r, D); /* O_0 l_0; l = 2 l_0, halved below */
+            v3(g, ISA_VSUB, l, l, ls, r, 1);
+            continue;
+        }
+        v3(g, ISA_VMAX, mn, mo, ms, r, 1);
+        v3(g, ISA_VSUB, a, mo, mn, r, 1);
+        v2(g, ISA_VEXP, a, a, r, 1);
+        v3(g, ISA_VSUB, bb, ms, mn, r, 1);
+        v2(g, ISA_VEXP, bb, bb, r, 1);
+        v3(g, ISA_VMUL, bb, bb, ls, r, 1);
+        v3(g, ISA_VBMUL, O, O, a, r, D);
+        v3(g, ISA_VBMUL, Os, Os, bb, r, D);
+        v3(g, ISA_VADD, O, O, Os, r, D);
+        v3(g, ISA_VMUL, l, l, a, r, 1);
+        v3(g, ISA_VADD, l, l, bb, r, 1);
+        v3(g, ISA_VMAX, mo, mo, ms, r, 1);
+    }
+    store_o(g, &w, m->acc_o, l, 0);
 }
 
 lp_status wl_gen_attn_items(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t first, uint64_t count,
@@ -221,45 +306,67 @@ lp_status wl_gen_attn_strided(isa_prog *p, const wl_attn_map *m, const wl_attn_b
 
 /* ---- functional data ------------------------------------------------------------------- */
 
-/* Key tiles item i visits, plus one for its Q load and O store. */
-static uint64_t work(const wl_attn_map *m, uint64_t i)
+/* Key tiles of item i. */
+static uint64_t key_tiles(const wl_attn_map *m, uint64_t i)
 {
     uint64_t q0 = i % m->qtiles * m->bq, r = part(i % m->qtiles, m->bq, m->rows);
     uint64_t kend = m->causal && q0 + r < m->keys ? q0 + r : m->keys;
-    return (kend + m->bk - 1) / m->bk + 1;
+    return (kend + m->bk - 1) / m->bk;
+}
+
+/* Unit u's item (in launch order) and its split's key tiles [*t0, *t1). */
+static uint64_t unit_item(const wl_attn_map *m, uint64_t u, uint64_t *t0, uint64_t *t1)
+{
+    uint64_t k = u / m->splits, s = u % m->splits;
+    uint64_t qt = m->causal ? m->qtiles - 1 - k % m->qtiles : k % m->qtiles, i = k - k % m->qtiles + qt;
+    uint64_t n = key_tiles(m, i);
+    *t0 = s * n / m->splits, *t1 = (s + 1) * n / m->splits;
+    return i;
 }
 
 lp_status wl_gen_attn_cores(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t cores, bool sections,
                             lp_diag *d)
 {
-    uint64_t n = wl_attn_items(m);
+    uint64_t n = wl_attn_items(m) * m->splits, t0, t1;
     if (!cores || cores > n)
-        return lp_diag_msg(d, LP_ERR_ARG, "%llu cores for %llu attention items", (unsigned long long)cores,
+        return lp_diag_msg(d, LP_ERR_ARG, "%llu cores for %llu attention work items", (unsigned long long)cores,
                            (unsigned long long)n);
     uint32_t *owner = malloc(sizeof *owner * n);
     uint64_t *busy = calloc(cores, sizeof *busy);
     lp_status st = owner && busy ? LP_OK : LP_ERR_NOMEM;
-    /* list scheduling: each item, in launch order, to the core that is free first (the lowest-numbered among equals) */
-    for (uint64_t k = 0; !st && k < n; k++) {
-        uint64_t qt = m->causal ? m->qtiles - 1 - k % m->qtiles : k % m->qtiles, i = k - k % m->qtiles + qt, c = 0;
+    /* list scheduling: each unit, in launch order, to the core that is free
+    ** first (the lowest-numbered among equals), by its key tiles plus one */
+    for (uint64_t u = 0; !st && u < n; u++) {
+        uint64_t c = 0;
+        unit_item(m, u, &t0, &t1);
         for (uint64_t x = 1; x < cores; x++)
             if (busy[x] < busy[c]) c = x;
-        owner[i] = (uint32_t)c;
-        busy[c] += work(m, i);
+        owner[u] = (uint32_t)c;
+        busy[c] += t1 - t0 + 1;
     }
     for (uint64_t c = 0; !st && c < cores; c++) {
         if (sections && (st = isa_prog_begin_core(p, (uint32_t)c))) break;
         gen g = {p, m, b, 0, 0, LP_OK};
         uint64_t mine = 0;
-        for (uint64_t k = 0; k < n && !g.st; k++) {
-            uint64_t qt = m->causal ? m->qtiles - 1 - k % m->qtiles : k % m->qtiles, i = k - k % m->qtiles + qt;
-            if (owner[i] != c) continue;
+        for (uint64_t u = 0; u < n && !g.st; u++) {
+            if (owner[u] != c) continue;
+            uint64_t i = unit_item(m, u, &t0, &t1);
             if (m->causal && !mine) load(&g, m->spm_mask, b->mask, 0, 0, m->mask_t0 + m->bq, m->bk);
-            item(&g, i, (int)(mine++ % 2));
+            item_part(&g, i, (int)(mine++ % 2), t0, t1, m->splits > 1 ? (int64_t)(u % m->splits) : -1);
         }
         st = g.st;
     }
     free(owner), free(busy);
+    if (!st && m->splits > 1) { /* the combining kernel: items round robin */
+        uint64_t items = wl_attn_items(m), cc = cores < items ? cores : items;
+        st = isa_prog_begin_kernel(p, "attention_combine");
+        for (uint64_t c = 0; !st && c < cc; c++) {
+            if ((st = isa_prog_begin_core(p, (uint32_t)c))) break;
+            gen g = {p, m, b, 0, 0, LP_OK};
+            for (uint64_t i = c; i < items && !g.st; i += cc) combine(&g, i);
+            st = g.st;
+        }
+    }
     if (st) return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
     return LP_OK;
 }
@@ -378,7 +485,7 @@ lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn
     mf_format f32;
     mf_get(MF_FP32, &f32);
     uint64_t D = m->head_dim, qrows = m->batch * m->seq, kvrows = m->batch * m->keys;
-    *b = (wl_attn_bufs){-1, -1, -1, -1, -1};
+    *b = (wl_attn_bufs){-1, -1, -1, -1, -1, -1, -1, -1};
     lp_status st = add(p, "Q", &m->fin, qrows, m->heads * D, &b->q);
     if (!st) st = add(p, "K", &m->fkv, kvrows, m->kv_heads * D, &b->k);
     if (!st) st = add(p, "V", &m->fkv, kvrows, m->kv_heads * D, &b->v);
@@ -391,6 +498,25 @@ lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn
     if (m->causal && (st = mask_data(p, m, b->mask)))
         return lp_diag_msg(d, st, "attention mask: %s", lp_status_text(st));
     if (functional && (st = data(p, m, b, seed))) return lp_diag_msg(d, st, "attention data: %s", lp_status_text(st));
+    return LP_OK;
+}
+
+lp_status wl_attn_split(isa_prog *p, wl_attn_map *m, uint64_t cores, wl_attn_bufs *b, lp_diag *d)
+{
+    uint64_t items = wl_attn_items(m), tiles = (m->keys + m->bk - 1) / m->bk, D = m->head_dim;
+    m->splits = 1;
+    b->op = b->mp = b->lp = -1;
+    /* the merge holds a part's O in an S slot, all parts' m and l in a K slot */
+    if (!m->decode || items >= cores || tiles < 2 || m->rows * D > (uint64_t)m->bq * m->bk) return LP_OK;
+    uint64_t want = cores / items < 2 ? 2 : cores / items; /* whole waves */
+    m->splits = (uint32_t)(want < tiles ? want : tiles);
+    mf_format f32;
+    mf_get(MF_FP32, &f32);
+    uint64_t rows = items * m->splits * m->rows;
+    lp_status st = add(p, "OP", &f32, rows, D, &b->op);
+    if (!st) st = add(p, "MP", &f32, rows, 1, &b->mp);
+    if (!st) st = add(p, "LP", &f32, rows, 1, &b->lp);
+    if (st) return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
     return LP_OK;
 }
 

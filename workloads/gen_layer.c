@@ -268,7 +268,7 @@ static lp_status attention_op(layer *L)
         return lp_diag_msg(L->d, st, "attention: %s", why);
     }
     if ((st = wl_gen_attn_mask(L->p, &m, &L->MASK, L->d))) return st;
-    wl_attn_bufs b = {L->Q, L->K, L->V, L->MASK, L->O};
+    wl_attn_bufs b = {L->Q, L->K, L->V, L->MASK, L->O, -1, -1, -1};
     char shape[96];
     snprintf(shape, sizeof shape, "b%llu h%llu kv%llu d%llu q%llu k%llu", (unsigned long long)L->B,
              (unsigned long long)L->H, (unsigned long long)L->G, (unsigned long long)L->D,

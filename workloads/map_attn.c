@@ -171,7 +171,7 @@ lp_status wl_map_attn(const wl_spec *s, const arch_cfg *a, const wl_attn_over *o
                            a->name, (unsigned long long)a->spm.size_bytes, (unsigned long long)a->acc.size_bytes,
                            over ? " with the given tile overrides" : "");
     fits(m, a, bq, bk); /* the winner's layout */
-    m->bq = (uint32_t)bq, m->bk = (uint32_t)bk;
+    m->bq = (uint32_t)bq, m->bk = (uint32_t)bk, m->splits = 1;
     m->qtiles = cdiv(m->rows, bq);
     m->mask_t0 = m->causal ? (uint32_t)mask_t0(bq, bk) : 0;
     figures(m);

@@ -56,6 +56,8 @@ typedef struct wl_attn_map {
     uint64_t rows;                          /* query rows of one item group: seq, or group in decode */
     uint64_t qtiles;                        /* ceil(rows / bq) */
     uint32_t bq, bk;                        /* tile sizes (edge tiles are smaller) */
+    uint32_t splits;                        /* decode: parts of the keys each item is split into (1: none),
+                                            ** merged by a second kernel (wl_attn_split) */
     mf_format fin, fkv, fout;               /* Q and P; K and V; O */
     int preset;                             /* the matrix unit's accumulation preset (dot.def row) */
     float scale;                            /* 1/sqrt(D) rounded to float32 */
@@ -79,6 +81,7 @@ typedef struct wl_attn_map {
 /* Buffer indices in the program (-1: none). */
 typedef struct wl_attn_bufs {
     int q, k, v, mask, o;
+    int op, mp, lp; /* split keys (splits > 1): each split's O / l, m and l, float32 */
 } wl_attn_bufs;
 
 /* Map an attention spec onto the architecture's first matrix unit (a tensor
@@ -92,6 +95,15 @@ typedef struct wl_attn_bufs {
 ** core, a preset or format the unit lacks, no tile that fits, or overrides
 ** (over may be NULL) that do not fit or break the causal alignment. */
 lp_status wl_map_attn(const wl_spec *s, const arch_cfg *a, const wl_attn_over *over, wl_attn_map *m, lp_diag *d);
+
+/* Split the keys of a decode over `cores` cores (FlashDecoding): when its
+** items (batch x kv_heads) are fewer than the cores, each item's key tiles
+** in floor(cores / items) parts (at most one per key tile), so that every
+** core streams part of the KV cache; a second kernel merges the parts. Sets
+** m->splits (1 when no split applies) and declares the float32 buffers OP,
+** MP, LP for the parts in p (b's op, mp, lp). LP_OK or as
+** wl_gen_attn_buffers. */
+lp_status wl_attn_split(isa_prog *p, wl_attn_map *m, uint64_t cores, wl_attn_bufs *b, lp_diag *d);
 
 /* Independent work items of m: batch * (heads or kv_heads) * qtiles. */
 uint64_t wl_attn_items(const wl_attn_map *m);

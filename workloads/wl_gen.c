@@ -70,23 +70,25 @@ static lp_status gen_attention(const wl_spec *s, const arch_cfg *a, const wl_gen
     isa_prog_init(p);
     lp_status st = wl_map_attn(s, a, &over, &m, d);
     if (!st) st = wl_gen_attn_buffers(s, a, &m, o->seed, o->functional, p, &b, d);
-    if (st) return st;
     uint64_t items = wl_attn_items(&m), want = s->cores ? s->cores : a->cores;
-    uint64_t cores = want < items ? want : items;
-    if (cores > 1 && (st = isa_prog_begin_kernel(p, "attention")))
+    if (!st && want > 1) st = wl_attn_split(p, &m, want, &b, d);
+    if (st) return st;
+    uint64_t units = items * m.splits, cores = want < units ? want : units;
+    if (cores > 1 && (st = isa_prog_begin_kernel(p, m.splits > 1 ? "attention_split" : "attention")))
         return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
     if ((st = wl_gen_attn_cores(p, &m, &b, cores, cores > 1, d))) return st;
     isa_insn halt = {ISA_HALT, {0}};
     if ((st = isa_prog_add_insn(p, &halt))) return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
     wl_op *op = new_op(plan, "attention", "attention", p);
     op->first_kernel = 0;
-    op->nkernels = 1;
+    op->nkernels = m.splits > 1 ? (uint32_t)p->nkernels : 1;
     snprintf(op->shape, sizeof op->shape, "b%llu h%llu kv%llu d%llu q%llu k%llu", (unsigned long long)m.batch,
              (unsigned long long)m.heads, (unsigned long long)m.kv_heads, (unsigned long long)m.head_dim,
              (unsigned long long)m.seq, (unsigned long long)m.keys);
     snprintf(op->fmt, sizeof op->fmt, "%s", m.fin.name);
     kv_num(op, "bq", m.bq), kv_num(op, "bk", m.bk), kv_num(op, "items", items), kv_num(op, "cores", cores);
-    kv_num(op, "waves", (items + cores - 1) / cores);
+    kv_num(op, "waves", (units + cores - 1) / cores);
+    if (m.splits > 1) kv_num(op, "kv_splits", m.splits);
     kv_str(op, "causal", m.causal ? "yes" : "no");
     return LP_OK;
 }

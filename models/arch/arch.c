@@ -349,6 +349,13 @@ const char *arch_preset_name(int i)
     return NULL;
 }
 
+const char *arch_preset_text(const char *name)
+{
+    for (int k = 0; arch_preset_texts[k].name; k++)
+        if (!strcmp(arch_preset_texts[k].name, name)) return arch_preset_texts[k].text;
+    return NULL;
+}
+
 lp_status arch_load_text(const char *text, size_t len, const char *file, arch_cfg **out, lp_diag *d)
 {
     cfg_index ix;

@@ -102,4 +102,7 @@ void arch_print_keys(FILE *f);
 /* Names of the compiled-in presets; NULL past the end. */
 const char *arch_preset_name(int i);
 
+/* The YAML text of the compiled-in preset `name`, or NULL. */
+const char *arch_preset_text(const char *name);
+
 #endif

@@ -1,0 +1,619 @@
+/*
+** cmd_calibrate.c — `lpsim calibrate`: the physical parameters of a
+** whole-chip preset fitted to measured latencies of the shared layout
+** (results/validate.h reads them), by least squares (GSL) against `lpsim
+** run`'s own model, and the preset written back with each fitted value and
+** the data that fixed it (docs/validation.md).
+**
+** Only GEMM shapes of the chosen half (by default the fit half of the fixed
+** split; the held-out half and every attention shape stay unseen) take part:
+**   static_w      the median board power of the idle nvidia-smi samples
+**                 (utilisation 0 %) beside the measurements;
+**   l2.bandwidth_gbps  the effective bandwidth from the L2 to the SMs: the
+**                 value of a grid (8 to 28 TB/s) whose predictions of the
+**                 GEMMs with M >= 512 that ran below the cap (sm_mhz read
+**                 after them >= 1900) have the least MAPE;
+**   launch_ns, kernel_gap_ns, dram.bandwidth_gbps  linear least squares
+**                 over the memory-bound GEMMs (M <= 16): measured = launch
+**                 + s * the model's time without launches + gap * (its
+**                 kernels - 1); the DRAM bandwidth is divided by s (their
+**                 time is its bytes over it);
+**   energy_pj_per_mac of each format  least squares through the origin over
+**                 the GEMMs that ran at the cap (sm_mhz < 1900 and at least
+**                 300 us): at the cap a kernel's time is its energy over
+**                 (cap_w - static_w), so (measured - launch - gaps) * (cap -
+**                 static) - the model's other energy = e * MACs.
+** The three fits are done twice, each with the others' values of the pass
+** before. Each model evaluation is a prediction per shape in a child
+** process (predict.h), --jobs at a time.
+*/
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <gsl/gsl_fit.h>
+#include <gsl/gsl_multifit.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arch.h"
+#include "cli.h"
+#include "commands.h"
+#include "lp_file.h"
+#include "predict.h"
+#include "tc.h"
+#include "units.h"
+#include "validate.h"
+
+#ifndef LPSIM_DATA_DIR
+#define LPSIM_DATA_DIR "../shared/data"
+#endif
+#define DEFAULT_DATA LPSIM_DATA_DIR "/h100_latency"
+#define MAX_JOBS 1024
+#define CAP_MHZ 1900  /* a clock read below this after a measurement: the GPU was at its power cap */
+#define CAP_US 300    /* and the measurement long enough for the cap to act */
+#define MEM_M 16      /* GEMMs with M at most this are memory-bound */
+#define L2_M 512      /* GEMMs with M at least this weigh the L2 */
+#define MAX_FORMATS 8 /* matrix formats fitted */
+
+static const cli_opt calibrate_opts[] = {
+    {"data", "DIR", "folder of the measurements (default: h100_latency in the reference data)"},
+    {"arch", "ARCH", "architecture to start from: a preset or a YAML file (default: the preset named)"},
+    {"subset", "fit|all", "GEMM shapes fitted on: the fit half of the fixed split (default) or all"},
+    {"out", "FILE.yaml", "write the calibrated architecture here (default: standard output)"},
+    {"jobs", "N", "predictions run at once (default: the online CPUs)"},
+};
+static const cli_cmd calibrate_cmd = {
+    "calibrate",
+    "PRESET [--data DIR] [--arch ARCH] [--subset fit|all] [--out FILE.yaml] [--jobs N]",
+    "Fits the physical parameters of a whole-chip architecture (PRESET, or --arch) to the GEMM\n"
+    "latencies measured on it (DIR/gemm_latency.csv, as `lpsim validate` reads) and writes the\n"
+    "architecture back with the fitted values, each line saying what data fixed it: the static\n"
+    "power (idle nvidia-smi samples in DIR), the L2's effective bandwidth (grid search), the\n"
+    "launch and inter-kernel times and the DRAM bandwidth (least squares over memory-bound\n"
+    "GEMMs), the energy per MAC of each format (least squares over GEMMs at the power cap).\n"
+    "Every fit compares measurements with `lpsim run`'s model itself, simulated in child\n"
+    "processes. Only the fit half of the shapes is used unless --subset all, so that\n"
+    "`lpsim validate --subset held-out` reports an error on shapes the fit never saw; attention\n"
+    "shapes are never used. docs/validation.md gives the method. The architecture needs a\n"
+    "power: section with cap_w (the cap the measurements ran under).",
+    calibrate_opts,
+    CLI_NOPTS(calibrate_opts),
+    1,
+    1};
+
+/* The fitted values. */
+typedef struct params {
+    double launch_ns, gap_ns, dram_gbps, l2_gbps, static_w;
+    int nfmt;
+    char fmt[MAX_FORMATS][24];
+    double e_mac[MAX_FORMATS];
+    char why[5 + MAX_FORMATS][160]; /* what fixed each: launch, gap, dram, l2, static, formats */
+} params;
+
+enum { W_LAUNCH, W_GAP, W_DRAM, W_L2, W_STATIC, W_FMT };
+
+/* ---- the architecture's text with the values set ------------------------------------------ */
+
+typedef struct text {
+    char *s;
+    size_t n, cap;
+} text;
+
+static bool put(text *t, const char *s, size_t n)
+{
+    if (t->n + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->n + n + 1) cap *= 2;
+        char *g = realloc(t->s, cap);
+        if (!g) return false;
+        t->s = g, t->cap = cap;
+    }
+    memcpy(t->s + t->n, s, n);
+    t->n += n;
+    t->s[t->n] = 0;
+    return true;
+}
+
+/* Where line [b, e) sets key of section sec ("" at the top; cur: the
+** section the line is in): the key's column, or -1. */
+static int key_at(const char *b, const char *e, const char *cur, const char *sec, const char *key)
+{
+    size_t kl = strlen(key);
+    const char *p = b;
+    while (p < e && *p == ' ') p++;
+    bool top = p == b;
+    if (*sec ? top || strcmp(cur, sec) : !top) return -1;
+    return (size_t)(e - p) > kl && !strncmp(p, key, kl) && p[kl] == ':' ? (int)(p - b) : -1;
+}
+
+/* The format a "- {format: NAME, ...}" line names into f (empty if none). */
+static void format_of_line(const char *b, const char *e, char *f, size_t n)
+{
+    f[0] = 0;
+    const char *p = b;
+    while (p < e && (*p == ' ' || *p == '-' || *p == '{')) p++;
+    if ((size_t)(e - p) < 8 || strncmp(p, "format:", 7)) return;
+    p += 7;
+    while (p < e && *p == ' ') p++;
+    size_t k = 0;
+    while (p < e && *p != ',' && *p != '}' && *p != ' ' && k + 1 < n) f[k++] = *p++;
+    f[k] = 0;
+}
+
+/* Append "KEY: VALUE  # fitted (lpsim calibrate): WHY" at the line's indent. */
+static bool put_value(text *t, int indent, const char *key, double v, const char *why)
+{
+    char line[512];
+    int n = snprintf(line, sizeof line, "%*s%s: %.6g", indent, "", key, v);
+    int pad = n < 32 ? 32 - n : 1;
+    n += snprintf(line + n, sizeof line - (size_t)n, "%*s# fitted (lpsim calibrate): %s\n", pad, "", why);
+    return put(t, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+}
+
+/* base with the fitted values of p; NULL (*missing: the key not found) or
+** out of memory (*missing NULL). */
+static char *render(const char *base, const params *p, const char **missing)
+{
+    static const struct {
+        const char *sec, *key;
+        int why;
+    } keys[] = {{"", "launch_ns", W_LAUNCH},
+                {"", "kernel_gap_ns", W_GAP},
+                {"dram", "bandwidth_gbps", W_DRAM},
+                {"l2", "bandwidth_gbps", W_L2},
+                {"power", "static_w", W_STATIC}};
+    enum { NKEYS = 5 };
+    bool done[NKEYS + MAX_FORMATS] = {0};
+    text t = {0};
+    char cur[64] = "";
+    *missing = NULL;
+    for (const char *b = base; *b;) {
+        const char *e = strchr(b, '\n'), *next = e ? e + 1 : b + strlen(b);
+        if (!e) e = next;
+        if (*b != ' ' && *b != '#' && *b != '\n') { /* a top-level key: the section it opens */
+            size_t k = 0;
+            while (b + k < e && b[k] != ':' && k + 1 < sizeof cur) k++;
+            memcpy(cur, b, k), cur[k] = 0;
+        }
+        bool set = false;
+        for (int i = 0; i < NKEYS && !set; i++) {
+            int col = key_at(b, e, cur, keys[i].sec, keys[i].key);
+            double v = i == 0   ? p->launch_ns
+                       : i == 1 ? p->gap_ns
+                       : i == 2 ? p->dram_gbps
+                       : i == 3 ? p->l2_gbps
+                                : p->static_w;
+            if (col >= 0 && !done[i]) {
+                if (!put_value(&t, col, keys[i].key, v, p->why[keys[i].why])) goto nomem;
+                done[i] = set = true;
+            }
+        }
+        char f[24];
+        format_of_line(b, e, f, sizeof f);
+        for (int k = 0; k < p->nfmt && !set && !strcmp(cur, "matrix"); k++) {
+            const char *at = strstr(b, "energy_pj_per_mac:");
+            if (strcmp(f, p->fmt[k]) || !at || at >= e || done[NKEYS + k]) continue;
+            const char *close = memchr(at, '}', (size_t)(e - at));
+            if (!close) continue;
+            char mid[96], line[512];
+            snprintf(mid, sizeof mid, "energy_pj_per_mac: %.4g", p->e_mac[k]);
+            int n = snprintf(line, sizeof line, "%.*s%s%.*s  # fitted (lpsim calibrate): %s\n", (int)(at - b), b, mid,
+                             1, close, p->why[W_FMT + k]);
+            if (!put(&t, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1)) goto nomem;
+            done[NKEYS + k] = set = true;
+        }
+        if (!set && !put(&t, b, (size_t)(next - b))) goto nomem;
+        b = next;
+    }
+    for (int i = 0; i < NKEYS; i++)
+        if (!done[i]) *missing = keys[i].key;
+    for (int k = 0; k < p->nfmt; k++)
+        if (!done[NKEYS + k]) *missing = p->fmt[k];
+    if (*missing) {
+        free(t.s);
+        return NULL;
+    }
+    return t.s;
+nomem:
+    free(t.s);
+    return NULL;
+}
+
+/* ---- the model over a selection of shapes ------------------------------------------------- */
+
+typedef struct ctx {
+    lp_val_set *set;
+    const char *base; /* the architecture's text */
+    char path[256];   /* a temporary file holding the architecture being fitted */
+    long jobs;
+    size_t *pred_of;
+    lp_run_pred *r; /* per shape, after evaluate() */
+    lp_diag *d;
+} ctx;
+
+/* Predict the selected shapes with the architecture of p into c->r. */
+static lp_status evaluate(ctx *c, const params *p, const bool *sel)
+{
+    const char *missing;
+    char *yaml = render(c->base, p, &missing);
+    if (!yaml)
+        return missing ? lp_diag_msg(c->d, LP_ERR_ARG, "the architecture has no line setting %s to calibrate", missing)
+                       : lp_diag_msg(c->d, LP_ERR_NOMEM, "out of memory");
+    FILE *f = fopen(c->path, "w");
+    bool ok = f && fputs(yaml, f) >= 0;
+    if (f && fclose(f)) ok = false;
+    free(yaml);
+    if (!ok) return lp_diag_msg(c->d, LP_ERR_IO, "cannot write %s: %s", c->path, strerror(errno));
+    size_t npred = 0;
+    lp_pred *pr = lp_pred_distinct(c->set, sel, c->pred_of, &npred);
+    if (!pr) return lp_diag_msg(c->d, LP_ERR_NOMEM, "out of memory");
+    size_t bad = lp_predict_all(c->path, pr, npred, c->jobs, false);
+    lp_status st = LP_OK;
+    if (bad < npred) {
+        const lp_val_shape *sh = &c->set->shape[pr[bad].shape];
+        lp_diag_init(c->d, sh->file);
+        st = lp_diag_set(c->d, LP_ERR_ARG, sh->line, 1, "predicting '%s' failed: %s", sh->spec, pr[bad].why);
+    }
+    for (size_t i = 0; !st && i < c->set->n; i++)
+        if (sel[i]) c->r[i] = pr[c->pred_of[i]].res.run;
+    free(pr);
+    return st;
+}
+
+static bool is_gemm(const lp_val_shape *s) { return s->kind == LP_VAL_GEMM; }
+static bool capped(const lp_val_shape *s) { return s->sm_mhz < CAP_MHZ && s->measured_us >= CAP_US; }
+
+/* MAPE (percent) of the selected shapes' predictions. */
+static double mape(const ctx *c, const bool *sel)
+{
+    double sum = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < c->set->n; i++)
+        if (sel[i]) {
+            double us = c->set->shape[i].measured_us;
+            sum += fabs(c->r[i].latency_ns / 1000 - us) / us, n++;
+        }
+    return n ? 100 * sum / (double)n : NAN;
+}
+
+static size_t count(const bool *sel, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += sel[i];
+    return k;
+}
+
+/* The L2 bandwidth of the grid with the least MAPE over sel. */
+static lp_status fit_l2(ctx *c, params *p, const bool *sel, size_t n)
+{
+    static const double grid[] = {8000, 11000, 14000, 20000, 28000};
+    double best = INFINITY, at = p->l2_gbps;
+    for (size_t g = 0; g < sizeof grid / sizeof grid[0]; g++) {
+        params q = *p;
+        q.l2_gbps = grid[g];
+        lp_status st = evaluate(c, &q, sel);
+        if (st) return st;
+        double e = mape(c, sel);
+        fprintf(stderr, "lpsim calibrate: l2.bandwidth_gbps %.0f: MAPE %.2f%% over %zu GEMMs\n", grid[g], e, n);
+        if (e < best) best = e, at = grid[g];
+    }
+    p->l2_gbps = at;
+    snprintf(p->why[W_L2], sizeof p->why[W_L2],
+             "effective L2-to-SM bandwidth, grid 8-28 TB/s, least MAPE (%.1f%%) over %zu GEMMs with M >= %d below "
+             "the cap",
+             best, n, L2_M);
+    return LP_OK;
+}
+
+/* launch, gap and the DRAM bandwidth from the memory-bound shapes. */
+static lp_status fit_memory(ctx *c, params *p, const bool *sel, size_t n)
+{
+    lp_status st = evaluate(c, p, sel);
+    if (st) return st;
+    gsl_matrix *X = gsl_matrix_alloc(n, 3), *cov = gsl_matrix_alloc(3, 3);
+    gsl_vector *y = gsl_vector_alloc(n), *b = gsl_vector_alloc(3);
+    gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(n, 3);
+    if (!X || !cov || !y || !b || !w) {
+        st = lp_diag_msg(c->d, LP_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    size_t k = 0;
+    bool two = false;
+    for (size_t i = 0; i < c->set->n; i++) {
+        if (!sel[i]) continue;
+        gsl_matrix_set(X, k, 0, 1);
+        gsl_matrix_set(X, k, 1, c->r[i].busy_ns);
+        gsl_matrix_set(X, k, 2, c->r[i].kernels - 1);
+        two = two || c->r[i].kernels > 1;
+        gsl_vector_set(y, k++, c->set->shape[i].measured_us * 1000);
+    }
+    double chisq;
+    gsl_multifit_linear_tsvd(X, y, 1e-12, b, cov, &chisq, NULL, w);
+    double s = gsl_vector_get(b, 1);
+    if (!(s > 0)) {
+        st = lp_diag_msg(c->d, LP_ERR_RANGE, "the memory-bound fit found no positive slope (%g)", s);
+        goto done;
+    }
+    p->launch_ns = fmax(0, gsl_vector_get(b, 0));
+    if (two) p->gap_ns = fmax(0, gsl_vector_get(b, 2));
+    p->dram_gbps /= s;
+    snprintf(p->why[W_LAUNCH], sizeof p->why[W_LAUNCH],
+             "intercept of least squares over %zu memory-bound GEMMs (M <= %d)", n, MEM_M);
+    snprintf(p->why[W_GAP], sizeof p->why[W_GAP], "%s",
+             two ? "per extra kernel (split-K's reduction) in the same least squares"
+                 : "not fixed by the data (no shape ran two kernels); kept");
+    snprintf(p->why[W_DRAM], sizeof p->why[W_DRAM],
+             "slope of the same least squares (time of the memory-bound GEMMs = bytes / bandwidth; peak 3.35 TB/s, "
+             "FACTS E.4)");
+done:
+    gsl_matrix_free(X), gsl_matrix_free(cov), gsl_vector_free(y), gsl_vector_free(b);
+    if (w) gsl_multifit_linear_free(w);
+    return st;
+}
+
+/* The energy per MAC of each format from the shapes at the cap. */
+static lp_status fit_energy(ctx *c, params *p, const arch_cfg *a, const bool *sel)
+{
+    lp_status st = evaluate(c, p, sel);
+    if (st) return st;
+    int ng;
+    const lp_val_group *g = lp_val_groups(&ng);
+    for (int f = 0; f < p->nfmt; f++) {
+        double x[4096], y[4096];
+        size_t n = 0;
+        for (size_t i = 0; i < c->set->n && n < 4096; i++) {
+            const lp_val_shape *s = &c->set->shape[i];
+            if (!sel[i] || strcmp(g[s->group].in, p->fmt[f])) continue;
+            double busy = s->measured_us * 1000 - p->launch_ns - p->gap_ns * (c->r[i].kernels - 1);
+            x[n] = c->r[i].macs;
+            y[n++] = busy * (a->power.cap_w - p->static_w) * 1e3 - (c->r[i].energy_pj - c->r[i].matrix_energy_pj);
+        }
+        if (n < 2) {
+            snprintf(p->why[W_FMT + f], sizeof p->why[W_FMT + f], "not fixed by the data (%zu GEMMs at the cap); kept",
+                     n);
+            continue;
+        }
+        double e, cov, ss;
+        gsl_fit_mul(x, 1, y, 1, n, &e, &cov, &ss);
+        if (!(e > 0)) return lp_diag_msg(c->d, LP_ERR_RANGE, "the energy per MAC of %s came out %g", p->fmt[f], e);
+        p->e_mac[f] = e;
+        snprintf(p->why[W_FMT + f], sizeof p->why[W_FMT + f],
+                 "whole-chip energy per MAC, least squares over %zu GEMMs at the %.0f W cap (clock read < %d MHz, "
+                 ">= %d us)",
+                 n, a->power.cap_w, CAP_MHZ, CAP_US);
+    }
+    return LP_OK;
+}
+
+/* ---- the idle power ----------------------------------------------------------------------- */
+
+/* The median power of the idle nvidia-smi samples in dir
+** (nvidia_smi_samples_run*.csv: "power.draw [W]" with utilisation 0 %);
+** NAN when there are none. */
+static double idle_power(const char *dir, size_t *nsamples)
+{
+    double v[4096];
+    size_t n = 0;
+    for (int run = 1; run <= 9; run++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/nvidia_smi_samples_run%d.csv", dir, run);
+        FILE *f;
+        uint64_t size;
+        lp_diag why;
+        if (lp_open_input(path, &f, &size, &why)) continue;
+        char line[1024];
+        int pw = -1, ut = -1;
+        for (int ln = 0; fgets(line, sizeof line, f); ln++) {
+            char *save = NULL, *tok = strtok_r(line, ",", &save);
+            double power = NAN, util = NAN;
+            for (int col = 0; tok; col++, tok = strtok_r(NULL, ",", &save)) {
+                while (*tok == ' ') tok++;
+                if (ln == 0) {
+                    if (!strncmp(tok, "power.draw", 10)) pw = col;
+                    if (!strncmp(tok, "utilization.gpu", 15)) ut = col;
+                } else if (col == pw || col == ut) {
+                    char *end;
+                    double x = strtod(tok, &end);
+                    if (end != tok && col == pw) power = x;
+                    if (end != tok && col == ut) util = x;
+                }
+            }
+            if (ln && util == 0 && power > 0 && n < 4096) v[n++] = power;
+        }
+        fclose(f);
+    }
+    *nsamples = n;
+    if (!n) return NAN;
+    for (size_t i = 1; i < n; i++) /* insertion sort: a few hundred samples */
+        for (size_t j = i; j && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1], v[j - 1] = t;
+        }
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- the command -------------------------------------------------------------------------- */
+
+/* The starting values from the architecture, and its matrix formats. */
+static void start_params(const arch_cfg *a, params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->launch_ns = a->launch_ns, p->gap_ns = a->kernel_gap_ns, p->dram_gbps = a->dram.bw_gbps;
+    p->l2_gbps = a->l2.bw_gbps, p->static_w = a->power.static_w;
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    if (u && u->kind == UNIT_KIND_TC) {
+        const tc_cfg *tc = u->cfg;
+        for (unsigned i = 0; i < tc->formats_count && p->nfmt < MAX_FORMATS; i++) {
+            snprintf(p->fmt[p->nfmt], sizeof p->fmt[0], "%s", tc->formats[i].format);
+            p->e_mac[p->nfmt++] = tc->formats[i].energy_pj_per_mac;
+        }
+    }
+    for (int i = 0; i < W_FMT + MAX_FORMATS; i++) snprintf(p->why[i], sizeof p->why[i], "not fitted; kept");
+}
+
+int cmd_calibrate(int argc, char **argv, int first)
+{
+    cli_args a;
+    lp_diag d;
+    if (cli_parse(&calibrate_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
+    if (a.help) {
+        cli_print_help(&calibrate_cmd, stdout);
+        return 0;
+    }
+    const char *preset = a.pos[0], *archv = cli_get(&calibrate_cmd, &a, "arch");
+    const char *base = arch_preset_text(preset);
+    if (!base) {
+        cli_value_error(&calibrate_cmd, &a, NULL, 0, &d, "'%s' is not a preset (lpsim arch --list)", preset);
+        return cli_fail(&d);
+    }
+    char *file_text = NULL;
+    if (archv && !arch_preset_text(archv)) {
+        size_t len;
+        lp_diag why;
+        lp_diag_init(&why, archv);
+        if (lp_read_file(archv, LP_MAX_ARCH_BYTES, &file_text, &len, &why)) {
+            cli_value_error(&calibrate_cmd, &a, "arch", 0, &d, "cannot read: %s", why.msg);
+            return cli_fail(&d);
+        }
+        base = file_text;
+    } else if (archv) {
+        base = arch_preset_text(archv);
+    }
+    arch_cfg *cfg = NULL;
+    int rc = 2;
+    if (arch_load_text(base, strlen(base), archv ? archv : preset, &cfg, &d)) {
+        cli_fail(&d);
+        free(file_text);
+        return 2;
+    }
+    long online = sysconf(_SC_NPROCESSORS_ONLN), jobs;
+    online = online < 1 ? 1 : online > MAX_JOBS ? MAX_JOBS : online;
+    const char *sv = cli_get(&calibrate_cmd, &a, "subset"), *dir = cli_get(&calibrate_cmd, &a, "data");
+    const char *out = cli_get(&calibrate_cmd, &a, "out");
+    lp_val_set set = {0};
+    ctx c = {&set, base, "", 0, NULL, NULL, &d};
+    bool *sel = NULL, *mem = NULL, *cap = NULL, *l2 = NULL;
+    if (cli_get_long(&calibrate_cmd, &a, "jobs", 1, MAX_JOBS, online, &jobs, &d)) goto fail;
+    if (sv && strcmp(sv, "fit") && strcmp(sv, "all")) {
+        cli_value_error(&calibrate_cmd, &a, "subset", 0, &d, "--subset takes fit or all, not '%s'", sv);
+        goto fail;
+    }
+    if (!(cfg->power.cap_w > 0)) {
+        cli_value_error(&calibrate_cmd, &a, archv ? "arch" : NULL, 0, &d,
+                        "%s has no power cap (power: cap_w): the energy per MAC cannot be fitted", cfg->name);
+        goto fail;
+    }
+    if (!dir) dir = DEFAULT_DATA;
+    if (lp_val_read(dir, &set, &d)) {
+        if (d.line > 0) goto fail;
+        if (cli_get(&calibrate_cmd, &a, "data")) {
+            cli_fail_arg(&calibrate_cmd, &a, "data", 0, &d);
+            goto done;
+        }
+        goto fail;
+    }
+    bool all = sv && !strcmp(sv, "all");
+    size_t n = set.n ? set.n : 1;
+    sel = calloc(n, sizeof *sel), mem = calloc(n, sizeof *mem), cap = calloc(n, sizeof *cap);
+    l2 = calloc(n, sizeof *l2), c.pred_of = calloc(n, sizeof *c.pred_of), c.r = calloc(n, sizeof *c.r);
+    if (!sel || !mem || !cap || !l2 || !c.pred_of || !c.r) {
+        lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < set.n; i++) {
+        const lp_val_shape *s = &set.shape[i];
+        sel[i] = is_gemm(s) && (all || s->fit);
+        mem[i] = sel[i] && s->m <= MEM_M;
+        cap[i] = sel[i] && capped(s);
+        l2[i] = sel[i] && s->m >= L2_M && !capped(s);
+    }
+    size_t nmem = count(mem, set.n), ncap = count(cap, set.n), nl2 = count(l2, set.n);
+    if (nmem < 4 || !ncap || !nl2) {
+        lp_diag_init(&d, dir);
+        lp_diag_msg(&d, LP_ERR_ARG,
+                    "too few GEMM shapes to fit: %zu memory-bound (M <= %d, 4 needed), %zu at the cap, %zu with M >= "
+                    "%d below it",
+                    nmem, MEM_M, ncap, nl2, L2_M);
+        goto fail;
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(c.path, sizeof c.path, "%s/lpsim-calibrate-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(c.path);
+    if (fd < 0) {
+        lp_diag_msg(&d, LP_ERR_IO, "cannot make a temporary file %s: %s", c.path, strerror(errno));
+        c.path[0] = 0;
+        goto fail;
+    }
+    close(fd);
+    /* the temporary file ends in .yaml for arch_load to take it as a file */
+    char yaml_path[272];
+    snprintf(yaml_path, sizeof yaml_path, "%s.yaml", c.path);
+    if (rename(c.path, yaml_path)) {
+        lp_diag_msg(&d, LP_ERR_IO, "cannot rename %s: %s", c.path, strerror(errno));
+        unlink(c.path);
+        c.path[0] = 0;
+        goto fail;
+    }
+    snprintf(c.path, sizeof c.path, "%s", yaml_path);
+    c.jobs = jobs;
+    params p;
+    start_params(cfg, &p);
+    size_t nidle;
+    double idle = idle_power(dir, &nidle);
+    if (!isnan(idle)) {
+        p.static_w = idle;
+        snprintf(p.why[W_STATIC], sizeof p.why[W_STATIC],
+                 "median board power of %zu idle nvidia-smi samples (utilization 0 %%)", nidle);
+    } else {
+        snprintf(p.why[W_STATIC], sizeof p.why[W_STATIC], "no idle nvidia-smi samples in the data; kept");
+    }
+    fprintf(stderr, "lpsim calibrate: %zu GEMM shapes (%s): %zu memory-bound, %zu at the cap, %zu for the L2\n",
+            count(sel, set.n), all ? "all" : "fit half", nmem, ncap, nl2);
+    if (fit_l2(&c, &p, l2, nl2)) goto fail;
+    for (int pass = 0; pass < 2; pass++) {
+        if (fit_memory(&c, &p, mem, nmem) || fit_energy(&c, &p, cfg, cap)) goto fail;
+        fprintf(stderr, "lpsim calibrate: pass %d: launch %.0f ns, gap %.0f ns, DRAM %.0f GB/s, L2 %.0f GB/s", pass + 1,
+                p.launch_ns, p.gap_ns, p.dram_gbps, p.l2_gbps);
+        for (int f = 0; f < p.nfmt; f++) fprintf(stderr, ", %s %.4g pJ/MAC", p.fmt[f], p.e_mac[f]);
+        fputc('\n', stderr);
+    }
+    if (evaluate(&c, &p, sel)) goto fail;
+    fprintf(stderr, "lpsim calibrate: MAPE over the %zu GEMM shapes fitted on: %.2f%%\n", count(sel, set.n),
+            mape(&c, sel));
+    const char *missing;
+    char *yaml = render(base, &p, &missing);
+    if (!yaml) {
+        lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (out) {
+        lp_out o = {0};
+        lp_status st = lp_out_open(&o, out, &d);
+        if (!st) {
+            fputs(yaml, o.f);
+            st = lp_out_commit(&o, &d);
+        }
+        free(yaml);
+        if (st) {
+            cli_fail_arg(&calibrate_cmd, &a, "out", 0, &d);
+            goto done;
+        }
+    } else {
+        fputs(yaml, stdout);
+        free(yaml);
+    }
+    rc = 0;
+    goto done;
+fail:
+    if (d.line > 0 || !d.file)
+        cli_fail(&d);
+    else
+        cli_fail_arg(&calibrate_cmd, &a, NULL, 0, &d);
+done:
+    if (c.path[0]) unlink(c.path);
+    free(sel), free(mem), free(cap), free(l2), free(c.pred_of), free(c.r), free(file_text);
+    lp_val_set_free(&set);
+    arch_free(cfg);
+    return rc;
+}

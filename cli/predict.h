@@ -1,0 +1,48 @@
+/*
+** predict.h — predictions of `lpsim run`'s model in child processes, for
+** commands that predict many workloads (validate, calibrate). SystemC
+** elaborates and simulates once per process, so each prediction runs in a
+** process forked for it (cmd_run_predict), --jobs at a time; the parent
+** never simulates. A child sends its result through a pipe as one
+** fixed-size message (under PIPE_BUF: written at once).
+*/
+#ifndef LP_PREDICT_H
+#define LP_PREDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "cmd_run.h"
+#include "lp_diag.h"
+#include "validate.h"
+
+/* What a child sends back: one write of under PIPE_BUF bytes. */
+typedef struct lp_pred_msg {
+    int status; /* lp_status of cmd_run_predict */
+    int line, col;
+    lp_run_pred run;
+    char file[96];
+    char msg[LP_DIAG_MSG_MAX];
+} lp_pred_msg;
+
+typedef struct lp_pred {
+    const char *spec;
+    size_t shape; /* the first shape (report order) with this workload */
+    lp_pred_msg res;
+    pid_t pid;
+    int fd;
+    bool failed;
+    char why[512]; /* a failure, in words */
+} lp_pred;
+
+/* Run every prediction of p[0..n) on arch, at most jobs at once, in index
+** order; after a failure none starts unless keep_going. Returns the index
+** of the first that failed (its why says how), or n when none did. */
+size_t lp_predict_all(const char *arch, lp_pred *p, size_t n, long jobs, bool keep_going);
+
+/* The distinct workloads of the selected shapes (sel[i]), in report order;
+** pred_of[i] the prediction of shape i. NULL when out of memory. */
+lp_pred *lp_pred_distinct(const lp_val_set *set, const bool *sel, size_t *pred_of, size_t *npred);
+
+#endif
