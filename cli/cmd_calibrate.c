@@ -30,7 +30,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <gsl/gsl_fit.h>
-#include <gsl/gsl_multifit.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +89,7 @@ typedef struct params {
     char fmt[MAX_FORMATS][24];
     double e_mac[MAX_FORMATS];
     char why[5 + MAX_FORMATS][160]; /* what fixed each: launch, gap, dram, l2, static, formats */
+    bool fitted[5 + MAX_FORMATS];    /* the data fixed it (else its line stays as it was) */
 } params;
 
 enum { W_LAUNCH, W_GAP, W_DRAM, W_L2, W_STATIC, W_FMT };
@@ -151,9 +152,10 @@ static bool put_value(text *t, int indent, const char *key, double v, const char
     return put(t, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
-/* base with the fitted values of p; NULL (*missing: the key not found) or
-** out of memory (*missing NULL). */
-static char *render(const char *base, const params *p, const char **missing)
+/* base with the values of p: every value (for the model to run on it), or
+** when final only those the data fixed (the others' lines as they were).
+** NULL (*missing: the key not found) or out of memory (*missing NULL). */
+static char *render(const char *base, const params *p, bool final, const char **missing)
 {
     static const struct {
         const char *sec, *key;
@@ -185,8 +187,10 @@ static char *render(const char *base, const params *p, const char **missing)
                        : i == 3 ? p->l2_gbps
                                 : p->static_w;
             if (col >= 0 && !done[i]) {
-                if (!put_value(&t, col, keys[i].key, v, p->why[keys[i].why])) goto nomem;
-                done[i] = set = true;
+                bool fit = !final || p->fitted[keys[i].why]; /* else the line stays as it is */
+                if (fit && !put_value(&t, col, keys[i].key, v, p->why[keys[i].why])) goto nomem;
+                set = fit;
+                done[i] = true;
             }
         }
         char f[24];
@@ -194,6 +198,10 @@ static char *render(const char *base, const params *p, const char **missing)
         for (int k = 0; k < p->nfmt && !set && !strcmp(cur, "matrix"); k++) {
             const char *at = strstr(b, "energy_pj_per_mac:");
             if (strcmp(f, p->fmt[k]) || !at || at >= e || done[NKEYS + k]) continue;
+            if (final && !p->fitted[W_FMT + k]) {
+                done[NKEYS + k] = true;
+                continue;
+            }
             const char *close = memchr(at, '}', (size_t)(e - at));
             if (!close) continue;
             char mid[96], line[512];
@@ -225,7 +233,7 @@ nomem:
 typedef struct ctx {
     lp_val_set *set;
     const char *base; /* the architecture's text */
-    char path[256];   /* a temporary file holding the architecture being fitted */
+    char path[288];   /* a temporary file holding the architecture being fitted */
     long jobs;
     size_t *pred_of;
     lp_run_pred *r; /* per shape, after evaluate() */
@@ -236,7 +244,7 @@ typedef struct ctx {
 static lp_status evaluate(ctx *c, const params *p, const bool *sel)
 {
     const char *missing;
-    char *yaml = render(c->base, p, &missing);
+    char *yaml = render(c->base, p, false, &missing);
     if (!yaml)
         return missing ? lp_diag_msg(c->d, LP_ERR_ARG, "the architecture has no line setting %s to calibrate", missing)
                        : lp_diag_msg(c->d, LP_ERR_NOMEM, "out of memory");
@@ -298,7 +306,7 @@ static lp_status fit_l2(ctx *c, params *p, const bool *sel, size_t n)
         fprintf(stderr, "lpsim calibrate: l2.bandwidth_gbps %.0f: MAPE %.2f%% over %zu GEMMs\n", grid[g], e, n);
         if (e < best) best = e, at = grid[g];
     }
-    p->l2_gbps = at;
+    p->l2_gbps = at, p->fitted[W_L2] = true;
     snprintf(p->why[W_L2], sizeof p->why[W_L2],
              "effective L2-to-SM bandwidth, grid 8-28 TB/s, least MAPE (%.1f%%) over %zu GEMMs with M >= %d below "
              "the cap",
@@ -306,50 +314,82 @@ static lp_status fit_l2(ctx *c, params *p, const bool *sel, size_t n)
     return LP_OK;
 }
 
-/* launch, gap and the DRAM bandwidth from the memory-bound shapes. */
+/* launch and gap from the memory-bound shapes: weighted least squares
+** (relative residuals, so that small shapes count as much as large ones) of
+** measured - the model's time without launches = launch + gap * (kernels - 1). */
 static lp_status fit_memory(ctx *c, params *p, const bool *sel, size_t n)
 {
     lp_status st = evaluate(c, p, sel);
     if (st) return st;
-    gsl_matrix *X = gsl_matrix_alloc(n, 3), *cov = gsl_matrix_alloc(3, 3);
-    gsl_vector *y = gsl_vector_alloc(n), *b = gsl_vector_alloc(3);
-    gsl_multifit_linear_workspace *w = gsl_multifit_linear_alloc(n, 3);
-    if (!X || !cov || !y || !b || !w) {
-        st = lp_diag_msg(c->d, LP_ERR_NOMEM, "out of memory");
-        goto done;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *w = malloc(n * sizeof *w);
+    if (!x || !y || !w) {
+        free(x), free(y), free(w);
+        return lp_diag_msg(c->d, LP_ERR_NOMEM, "out of memory");
     }
     size_t k = 0;
     bool two = false;
     for (size_t i = 0; i < c->set->n; i++) {
         if (!sel[i]) continue;
-        gsl_matrix_set(X, k, 0, 1);
-        gsl_matrix_set(X, k, 1, c->r[i].busy_ns);
-        gsl_matrix_set(X, k, 2, c->r[i].kernels - 1);
-        two = two || c->r[i].kernels > 1;
-        gsl_vector_set(y, k++, c->set->shape[i].measured_us * 1000);
+        double t = c->set->shape[i].measured_us * 1000;
+        x[k] = c->r[i].kernels - 1, two = two || x[k] > 0;
+        y[k] = t - c->r[i].busy_ns, w[k++] = 1 / (t * t);
     }
-    double chisq;
-    gsl_multifit_linear_tsvd(X, y, 1e-12, b, cov, &chisq, NULL, w);
-    double s = gsl_vector_get(b, 1);
-    if (!(s > 0)) {
-        st = lp_diag_msg(c->d, LP_ERR_RANGE, "the memory-bound fit found no positive slope (%g)", s);
-        goto done;
+    double c0, c1 = p->gap_ns, cov00, cov01, cov11, chisq;
+    if (two) {
+        gsl_fit_wlinear(x, 1, w, 1, y, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &chisq);
+    } else {
+        for (size_t i = 0; i < n; i++) y[i] -= p->gap_ns * x[i];
+        c0 = gsl_stats_wmean(w, 1, y, 1, n);
     }
-    p->launch_ns = fmax(0, gsl_vector_get(b, 0));
-    if (two) p->gap_ns = fmax(0, gsl_vector_get(b, 2));
-    p->dram_gbps /= s;
+    free(x), free(y), free(w);
+    p->launch_ns = fmax(0, c0);
+    if (two) p->gap_ns = fmax(0, c1);
+    p->fitted[W_LAUNCH] = true, p->fitted[W_GAP] = two;
     snprintf(p->why[W_LAUNCH], sizeof p->why[W_LAUNCH],
-             "intercept of least squares over %zu memory-bound GEMMs (M <= %d)", n, MEM_M);
-    snprintf(p->why[W_GAP], sizeof p->why[W_GAP], "%s",
-             two ? "per extra kernel (split-K's reduction) in the same least squares"
-                 : "not fixed by the data (no shape ran two kernels); kept");
-    snprintf(p->why[W_DRAM], sizeof p->why[W_DRAM],
-             "slope of the same least squares (time of the memory-bound GEMMs = bytes / bandwidth; peak 3.35 TB/s, "
-             "FACTS E.4)");
-done:
-    gsl_matrix_free(X), gsl_matrix_free(cov), gsl_vector_free(y), gsl_vector_free(b);
-    if (w) gsl_multifit_linear_free(w);
-    return st;
+             "least squares (relative residuals) of measured minus modelled time over %zu memory-bound GEMMs (M <= "
+             "%d)",
+             n, MEM_M);
+    snprintf(p->why[W_GAP], sizeof p->why[W_GAP], "per extra kernel in the same least squares");
+    return LP_OK;
+}
+
+/* The achievable DRAM bandwidth: the largest median of the device-to-device
+** copies in dir/peak_bandwidth.csv (value_median, GB/s counting the read and
+** the write); NAN when there are none. */
+static double copy_bandwidth(const char *dir, size_t *ncopies)
+{
+    char path[1024], line[1024];
+    snprintf(path, sizeof path, "%s/peak_bandwidth.csv", dir);
+    FILE *f;
+    uint64_t size;
+    lp_diag why;
+    *ncopies = 0;
+    if (lp_open_input(path, &f, &size, &why)) return NAN;
+    int test = -1, val = -1;
+    double best = NAN;
+    for (int ln = 0; fgets(line, sizeof line, f); ln++) {
+        char *save = NULL, *tok = strtok_r(line, ",\n", &save);
+        bool copy = false;
+        double v = NAN;
+        for (int col = 0; tok; col++, tok = strtok_r(NULL, ",\n", &save)) {
+            if (ln == 0) {
+                if (!strcmp(tok, "test")) test = col;
+                if (!strcmp(tok, "value_median")) val = col;
+            } else if (col == test) {
+                copy = !strcmp(tok, "d2d_copy");
+            } else if (col == val) {
+                char *end;
+                v = strtod(tok, &end);
+                if (end == tok) v = NAN;
+            }
+        }
+        if (ln && copy && v > 0) {
+            ++*ncopies;
+            if (!(v <= best)) best = v;
+        }
+    }
+    fclose(f);
+    return best;
 }
 
 /* The energy per MAC of each format from the shapes at the cap. */
@@ -377,7 +417,7 @@ static lp_status fit_energy(ctx *c, params *p, const arch_cfg *a, const bool *se
         double e, cov, ss;
         gsl_fit_mul(x, 1, y, 1, n, &e, &cov, &ss);
         if (!(e > 0)) return lp_diag_msg(c->d, LP_ERR_RANGE, "the energy per MAC of %s came out %g", p->fmt[f], e);
-        p->e_mac[f] = e;
+        p->e_mac[f] = e, p->fitted[W_FMT + f] = true;
         snprintf(p->why[W_FMT + f], sizeof p->why[W_FMT + f],
                  "whole-chip energy per MAC, least squares over %zu GEMMs at the %.0f W cap (clock read < %d MHz, "
                  ">= %d us)",
@@ -559,10 +599,17 @@ int cmd_calibrate(int argc, char **argv, int first)
     c.jobs = jobs;
     params p;
     start_params(cfg, &p);
-    size_t nidle;
-    double idle = idle_power(dir, &nidle);
+    size_t nidle, ncopy;
+    double idle = idle_power(dir, &nidle), copy = copy_bandwidth(dir, &ncopy);
+    if (!isnan(copy)) {
+        p.dram_gbps = copy, p.fitted[W_DRAM] = true;
+        snprintf(p.why[W_DRAM], sizeof p.why[W_DRAM],
+                 "achievable: the largest median of %zu device-to-device copies, peak_bandwidth.csv (peak 3.35 TB/s, "
+                 "FACTS E.4)",
+                 ncopy);
+    }
     if (!isnan(idle)) {
-        p.static_w = idle;
+        p.static_w = idle, p.fitted[W_STATIC] = true;
         snprintf(p.why[W_STATIC], sizeof p.why[W_STATIC],
                  "median board power of %zu idle nvidia-smi samples (utilization 0 %%)", nidle);
     } else {
@@ -570,9 +617,9 @@ int cmd_calibrate(int argc, char **argv, int first)
     }
     fprintf(stderr, "lpsim calibrate: %zu GEMM shapes (%s): %zu memory-bound, %zu at the cap, %zu for the L2\n",
             count(sel, set.n), all ? "all" : "fit half", nmem, ncap, nl2);
-    if (fit_l2(&c, &p, l2, nl2)) goto fail;
     for (int pass = 0; pass < 2; pass++) {
-        if (fit_memory(&c, &p, mem, nmem) || fit_energy(&c, &p, cfg, cap)) goto fail;
+        if (fit_memory(&c, &p, mem, nmem) || (!pass && fit_l2(&c, &p, l2, nl2)) || fit_energy(&c, &p, cfg, cap))
+            goto fail;
         fprintf(stderr, "lpsim calibrate: pass %d: launch %.0f ns, gap %.0f ns, DRAM %.0f GB/s, L2 %.0f GB/s", pass + 1,
                 p.launch_ns, p.gap_ns, p.dram_gbps, p.l2_gbps);
         for (int f = 0; f < p.nfmt; f++) fprintf(stderr, ", %s %.4g pJ/MAC", p.fmt[f], p.e_mac[f]);
@@ -582,7 +629,7 @@ int cmd_calibrate(int argc, char **argv, int first)
     fprintf(stderr, "lpsim calibrate: MAPE over the %zu GEMM shapes fitted on: %.2f%%\n", count(sel, set.n),
             mape(&c, sel));
     const char *missing;
-    char *yaml = render(base, &p, &missing);
+    char *yaml = render(base, &p, true, &missing);
     if (!yaml) {
         lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");
         goto fail;

@@ -295,8 +295,8 @@ static void scale_stats(lp_run *r, const wl_plan *plan)
         for (uint32_t k = op->first_kernel; more && k < op->first_kernel + op->nkernels && k < r->nkernels; k++) {
             const lp_kernel_stats *x = &r->kernels[k];
             st->cycles += more * x->cycles, st->macs += more * x->macs, st->energy_pj += (double)more * x->energy_pj;
-            if (x->clock_ghz > 0) { /* each repeat follows another kernel */
-                ns += (double)more * ((double)x->cycles / x->clock_ghz + r->arch->kernel_gap_ns);
+            if (x->clock_ghz > 0) { /* each repeat follows another kernel, unless it is more of the same */
+                ns += (double)more * ((double)x->cycles / x->clock_ghz + (op->slice ? 0 : r->arch->kernel_gap_ns));
                 busy += (double)more * (double)x->cycles / x->clock_ghz;
             }
             st->bytes[MEM_DRAM] += more * x->dram_bytes, st->bytes[STATS_LEVEL_L2] += more * x->l2_bytes;

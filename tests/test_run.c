@@ -399,7 +399,10 @@ static void test_report_counts_and_operations(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"bound\": \""));
     /* the roofline: intensity from the counts, h100's ridge for bf16 (2048 MACs per cycle per SM) */
     CU_ASSERT_DOUBLE_EQUAL(lpt_json_num(j, "roofline.macs_per_byte"), (double)c.macs / (double)c.bytes, 1e-9);
-    CU_ASSERT_DOUBLE_EQUAL(lpt_json_num(j, "roofline.ridge_macs_per_byte"), 2048 * 1.83 * 132 / 3350.0, 1e-6);
+    arch_cfg *h = lpt_arch("h100");
+    CU_ASSERT_DOUBLE_EQUAL(lpt_json_num(j, "roofline.ridge_macs_per_byte"),
+                           2048 * h->clock_ghz * (double)h->cores / h->dram.bw_gbps, 1e-6);
+    arch_free(h);
     free(j);
 }
 
@@ -463,7 +466,7 @@ static void test_diagnostics(void)
          "<command-line>:1:@: error: unknown key 'hed_dim' for attention (did you mean 'head_dim'?)"},
         {"gemm M=4 N=4 K=4 cores=200", "gemm", "<command-line>:1:@: error: cores=200: h100 has 132 cores"},
         {"layer model=tiny phase=decode ctx=8 a=fp8_e5m2 kv=fp8_e5m2", "layer",
-         "<command-line>:1:@: error: q_proj (1 x 64 x 64): the GEMM mapping supports in_a bf16 or fp8_e4m3fn"},
+         "<command-line>:1:@: error: q_proj (1 x 64 x 64): the GEMM mapping supports in_a bf16, fp16 or fp8_e4m3fn"},
         {"layer model=tiny phase=prefill tokens=8 kv=mxfp8_e4m3", "layer",
          "<command-line>:1:@: error: kv=mxfp8_e4m3: the KV cache takes an element format, not MX"},
         {"gemm M=4 N=4 K=64 split_k=9", "gemm", "<command-line>:1:@: error: split_k=9 exceeds the 1 K tiles"},

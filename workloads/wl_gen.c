@@ -61,6 +61,8 @@ static lp_status gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gen_opts
     return LP_OK;
 }
 
+#define ATTN_SLICE_INSNS 4000000 /* instructions of an attention program before it is simulated as a slice */
+
 static lp_status gen_attention(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o, isa_prog *p, wl_plan *plan,
                                lp_diag *d)
 {
@@ -69,6 +71,18 @@ static lp_status gen_attention(const wl_spec *s, const arch_cfg *a, const wl_gen
     wl_attn_bufs b;
     isa_prog_init(p);
     lp_status st = wl_map_attn(s, a, &over, &m, d);
+    /* a batch whose program would pass ATTN_SLICE_INSNS instructions runs as
+    ** a slice of batch / k (k the least divisor of the batch that fits),
+    ** counted k times: the items of a batch are alike */
+    uint64_t k = 1, per_item = (m.keys + m.bk - 1) / m.bk * 20 + 10;
+    wl_spec sl = *s;
+    while (!st && !o->functional && wl_attn_items(&m) / k * per_item > ATTN_SLICE_INSNS && k < s->batch)
+        for (k++; s->batch % k; k++) continue;
+    if (!st && k > 1) {
+        sl.batch = s->batch / k;
+        s = &sl;
+        st = wl_map_attn(s, a, &over, &m, d);
+    }
     if (!st) st = wl_gen_attn_buffers(s, a, &m, o->seed, o->functional, p, &b, d);
     uint64_t items = wl_attn_items(&m), want = s->cores ? s->cores : a->cores;
     if (!st && want > 1) st = wl_attn_split(p, &m, want, &b, d);
@@ -89,6 +103,13 @@ static lp_status gen_attention(const wl_spec *s, const arch_cfg *a, const wl_gen
     kv_num(op, "bq", m.bq), kv_num(op, "bk", m.bk), kv_num(op, "items", items), kv_num(op, "cores", cores);
     kv_num(op, "waves", (units + cores - 1) / cores);
     if (m.splits > 1) kv_num(op, "kv_splits", m.splits);
+    if (k > 1) {
+        op->repeat = k, op->slice = true;
+        snprintf(plan->note, sizeof plan->note,
+                 "simulated for batch %llu of %llu and counted %llu times (a program of the whole batch would be too "
+                 "large)",
+                 (unsigned long long)sl.batch, (unsigned long long)sl.batch * k, (unsigned long long)k);
+    }
     kv_str(op, "causal", m.causal ? "yes" : "no");
     return LP_OK;
 }

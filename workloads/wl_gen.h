@@ -38,6 +38,8 @@ typedef struct wl_op {
     char fmt[MF_NAME_MAX];           /* the operand format whose MAC rate bounds it ("" without MACs) */
     uint32_t first_kernel, nkernels; /* its kernels in the program */
     uint64_t repeat;                 /* times it counts in the workload (1 unless scaled) */
+    bool slice;                      /* the repeats are more of the same kernels' work (a slice of a batch too
+                                     ** large for one program), not kernels of their own: no gap between them */
     int nkv;
     wl_kv kv[WL_MAX_KV]; /* the mapping: tiles, order, cores, waves, split ... */
 } wl_op;
