@@ -89,7 +89,7 @@ typedef struct params {
     char fmt[MAX_FORMATS][24];
     double e_mac[MAX_FORMATS];
     char why[5 + MAX_FORMATS][160]; /* what fixed each: launch, gap, dram, l2, static, formats */
-    bool fitted[5 + MAX_FORMATS];    /* the data fixed it (else its line stays as it was) */
+    bool fitted[5 + MAX_FORMATS];   /* the data fixed it (else its line stays as it was) */
 } params;
 
 enum { W_LAUNCH, W_GAP, W_DRAM, W_L2, W_STATIC, W_FMT };
@@ -148,7 +148,7 @@ static bool put_value(text *t, int indent, const char *key, double v, const char
     char line[512];
     int n = snprintf(line, sizeof line, "%*s%s: %.6g", indent, "", key, v);
     int pad = n < 32 ? 32 - n : 1;
-    n += snprintf(line + n, sizeof line - (size_t)n, "%*s# fitted (lpsim calibrate): %s\n", pad, "", why);
+    n += snprintf(line + n, sizeof line - (size_t)n, "%*s# lpsim calibrate: %s\n", pad, "", why);
     return put(t, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
@@ -206,8 +206,8 @@ static char *render(const char *base, const params *p, bool final, const char **
             if (!close) continue;
             char mid[96], line[512];
             snprintf(mid, sizeof mid, "energy_pj_per_mac: %.4g", p->e_mac[k]);
-            int n = snprintf(line, sizeof line, "%.*s%s%.*s  # fitted (lpsim calibrate): %s\n", (int)(at - b), b, mid,
-                             1, close, p->why[W_FMT + k]);
+            int n = snprintf(line, sizeof line, "%.*s%s%.*s  # lpsim calibrate: %s\n", (int)(at - b), b, mid, 1, close,
+                             p->why[W_FMT + k]);
             if (!put(&t, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1)) goto nomem;
             done[NKEYS + k] = set = true;
         }
@@ -308,9 +308,7 @@ static lp_status fit_l2(ctx *c, params *p, const bool *sel, size_t n)
     }
     p->l2_gbps = at, p->fitted[W_L2] = true;
     snprintf(p->why[W_L2], sizeof p->why[W_L2],
-             "effective L2-to-SM bandwidth, grid 8-28 TB/s, least MAPE (%.1f%%) over %zu GEMMs with M >= %d below "
-             "the cap",
-             best, n, L2_M);
+             "grid 8-28 TB/s, least MAPE (%.1f%%) over %zu GEMMs, M >= %d, below the cap", best, n, L2_M);
     return LP_OK;
 }
 
@@ -346,10 +344,8 @@ static lp_status fit_memory(ctx *c, params *p, const bool *sel, size_t n)
     if (two) p->gap_ns = fmax(0, c1);
     p->fitted[W_LAUNCH] = true, p->fitted[W_GAP] = two;
     snprintf(p->why[W_LAUNCH], sizeof p->why[W_LAUNCH],
-             "least squares (relative residuals) of measured minus modelled time over %zu memory-bound GEMMs (M <= "
-             "%d)",
-             n, MEM_M);
-    snprintf(p->why[W_GAP], sizeof p->why[W_GAP], "per extra kernel in the same least squares");
+             "measured - model over %zu memory-bound GEMMs (M <= %d), weighted least squares", n, MEM_M);
+    snprintf(p->why[W_GAP], sizeof p->why[W_GAP], "per extra kernel, same least squares");
     return LP_OK;
 }
 
@@ -418,10 +414,8 @@ static lp_status fit_energy(ctx *c, params *p, const arch_cfg *a, const bool *se
         gsl_fit_mul(x, 1, y, 1, n, &e, &cov, &ss);
         if (!(e > 0)) return lp_diag_msg(c->d, LP_ERR_RANGE, "the energy per MAC of %s came out %g", p->fmt[f], e);
         p->e_mac[f] = e, p->fitted[W_FMT + f] = true;
-        snprintf(p->why[W_FMT + f], sizeof p->why[W_FMT + f],
-                 "whole-chip energy per MAC, least squares over %zu GEMMs at the %.0f W cap (clock read < %d MHz, "
-                 ">= %d us)",
-                 n, a->power.cap_w, CAP_MHZ, CAP_US);
+        snprintf(p->why[W_FMT + f], sizeof p->why[W_FMT + f], "least squares over %zu GEMMs at the %.0f W cap", n,
+                 a->power.cap_w);
     }
     return LP_OK;
 }
@@ -604,14 +598,11 @@ int cmd_calibrate(int argc, char **argv, int first)
     if (!isnan(copy)) {
         p.dram_gbps = copy, p.fitted[W_DRAM] = true;
         snprintf(p.why[W_DRAM], sizeof p.why[W_DRAM],
-                 "achievable: the largest median of %zu device-to-device copies, peak_bandwidth.csv (peak 3.35 TB/s, "
-                 "FACTS E.4)",
-                 ncopy);
+                 "best median of %zu d2d copies, peak_bandwidth.csv (peak 3.35 TB/s, FACTS E.4)", ncopy);
     }
     if (!isnan(idle)) {
         p.static_w = idle, p.fitted[W_STATIC] = true;
-        snprintf(p.why[W_STATIC], sizeof p.why[W_STATIC],
-                 "median board power of %zu idle nvidia-smi samples (utilization 0 %%)", nidle);
+        snprintf(p.why[W_STATIC], sizeof p.why[W_STATIC], "median of %zu idle nvidia-smi samples", nidle);
     } else {
         snprintf(p.why[W_STATIC], sizeof p.why[W_STATIC], "no idle nvidia-smi samples in the data; kept");
     }

@@ -343,7 +343,8 @@ lp_status cmd_run_predict(const char *arch, const char *spec, lp_run_pred *out, 
     out->macs = (double)r.stats.macs;
     out->kernels = (int)r.nkernels;
     for (int u = 0; u < r.arch->nunits; u++)
-        if (unit_kind_get(r.arch->units[u].kind)->cls == UNIT_CLASS_MATRIX) out->matrix_energy_pj += r.stats.energy_breakdown[u];
+        if (unit_kind_get(r.arch->units[u].kind)->cls == UNIT_CLASS_MATRIX)
+            out->matrix_energy_pj += r.stats.energy_breakdown[u];
 free_run:
     lp_run_free(&r);
     return st;

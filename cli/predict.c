@@ -21,7 +21,6 @@
 
 _Static_assert(sizeof(lp_pred_msg) <= 512, "a child's message must fit one atomic pipe write (PIPE_BUF >= 512)");
 
-
 /* What a child sends back: one write of under PIPE_BUF bytes. */
 static void write_all(int fd, const void *buf, size_t n)
 {
@@ -179,4 +178,3 @@ lp_pred *lp_pred_distinct(const lp_val_set *set, const bool *sel, size_t *pred_o
     free(slot);
     return p;
 }
-

@@ -26,9 +26,9 @@ typedef struct lp_core_group {
 } lp_core_group;
 
 typedef struct lp_kernel_plan {
-    uint32_t active;                     /* sections with at least one instruction: the cores at work */
+    uint32_t active;                 /* sections with at least one instruction: the cores at work */
     uint64_t load_bytes, miss_bytes; /* DRAM bytes its loads read, and of those the L2 misses */
-    lp_core_group *groups;               /* owned */
+    lp_core_group *groups;           /* owned */
     uint32_t ngroups;
 } lp_kernel_plan;
 

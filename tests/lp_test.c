@@ -149,7 +149,11 @@ static json_t *json_at(json_t *v, const char *path)
         const char *dot = strchr(p, '.');
         size_t n = dot ? (size_t)(dot - p) : strlen(p);
         snprintf(key, sizeof key, "%.*s", (int)n, p);
-        v = json_is_object(v) ? json_object_get(v, key) : NULL;
+        char *end;
+        unsigned long i = strtoul(key, &end, 10);
+        v = json_is_object(v)                   ? json_object_get(v, key)
+            : json_is_array(v) && *key && !*end ? json_array_get(v, i) /* "ops.0.x": element 0 */
+                                                : NULL;
         p += n + (dot != NULL);
     }
     return v;

@@ -59,7 +59,7 @@ uint32_t lpt_hex(const char *s);
 int lpt_run(const char *args, const char *in, size_t inlen, char **out, char **err);
 
 /* A number in a JSON text (parsed with jansson) at a dotted path such as
-** "busy_cycles.dma"; NAN when the text does not parse or the path is absent
+** "busy_cycles.dma" (a number indexes an array: "operations.0.cycles"); NAN when the text does not parse or the path is absent
 ** or not a number. */
 double lpt_json_num(const char *json, const char *path);
 

@@ -195,7 +195,8 @@ static void test_tiles_are_the_largest_that_fit(void)
             CU_ASSERT(m.bk % tc->array_cols == 0 || m.bk == m.keys);
             CU_ASSERT(!m.causal || m.bq % m.bk == 0 || m.bq == m.rows);
             /* on many cores within FlashAttention's tile sizes: 2 x array rows, 128 keys */
-            uint64_t qmax = a->cores > 1 ? 2 * (uint64_t)tc->array_rows : UINT64_MAX, kmax = a->cores > 1 ? 128 : UINT64_MAX;
+            uint64_t qmax = a->cores > 1 ? 2 * (uint64_t)tc->array_rows : UINT64_MAX,
+                     kmax = a->cores > 1 ? 128 : UINT64_MAX;
             CU_ASSERT(m.bq <= qmax && m.bk <= kmax);
             uint64_t nq = m.bq + tc->array_rows < m.rows ? m.bq + tc->array_rows : m.rows;
             for (uint64_t bk = tc->array_cols; nq > m.bq && nq <= qmax && bk < m.keys + tc->array_cols && bk <= kmax;

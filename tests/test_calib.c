@@ -60,8 +60,7 @@ static void test_wave_quantisation(void)
     double ns[3];
     for (int i = 0; i < 3; i++) {
         char spec[160];
-        snprintf(spec, sizeof spec, "gemm M=128 N=%d K=4096 in=bf16 out=bf16 tm=128 tn=128 split_k=1",
-                 128 * (131 + i));
+        snprintf(spec, sizeof spec, "gemm M=128 N=%d K=4096 in=bf16 out=bf16 tm=128 tn=128 split_k=1", 128 * (131 + i));
         char *j = run_json(spec);
         CU_ASSERT_EQUAL(lpt_json_num(j, "operations.0.mapping.tiles"), 131 + i);
         CU_ASSERT_EQUAL(lpt_json_num(j, "operations.0.mapping.waves"), i == 2 ? 2 : 1);

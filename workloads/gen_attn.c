@@ -214,7 +214,8 @@ static void item_part(gen *g, uint64_t i, int qs, uint64_t t0, uint64_t t1, int6
     const wl_attn_map *m = g->m;
     uint64_t D = m->head_dim;
     rows w = rows_of(m, i);
-    uint64_t kend = m->causal && w.q0 + w.r < m->keys ? w.q0 + w.r : m->keys, k1 = t1 * m->bk < kend ? t1 * m->bk : kend;
+    uint64_t kend = m->causal && w.q0 + w.r < m->keys ? w.q0 + w.r : m->keys,
+             k1 = t1 * m->bk < kend ? t1 * m->bk : kend;
     load(g, m->spm_q[qs], g->b->q, w.qrow, w.qcol, w.qr, w.qc);
     pending prev = {0, false, 0, 0};
     for (uint64_t k0 = t0 * m->bk; k0 < k1; k0 += m->bk) {

@@ -117,7 +117,8 @@ static double model_cycles(const wl_gemm_map *m, const chip_model *c, uint64_t t
     double step_bytes = (double)tm * tk * isa_elem_bytes(&m->fa) + (double)tk * tn * isa_elem_bytes(&m->fb);
     if (m->mx) step_bytes += (double)(tm + tn) * tk / 32;
     /* double buffering hides a load's latency behind one step */
-    double mma = (double)(cdiv(tm, c->rows) * c->rows) * (double)(cdiv(tn, c->cols) * c->cols) * tk / c->rate, load = step_bytes / load_bpc, lat = (c->lat + load) / 2;
+    double mma = (double)(cdiv(tm, c->rows) * c->rows) * (double)(cdiv(tn, c->cols) * c->cols) * tk / c->rate,
+           load = step_bytes / load_bpc, lat = (c->lat + load) / 2;
     double step = mma > load ? mma : load;
     if (lat > step) step = lat;
     double item = (double)steps * step + c->lat;
@@ -204,9 +205,8 @@ static lp_status formats(const wl_spec *s, wl_gemm_map *m, lp_diag *d)
     /* B (the weights) may be any element format of 16 bits or fewer: weight-only
     ** quantisation (int4, fp4 weights against bf16 activations), the MMA
     ** multiplying A's format by B's at A's rate */
-    bool ok =
-        mx ? s->in_a.mx && s->in_b.mx
-           : (is(&s->in_a, "bf16") || is(&s->in_a, "fp16") || is(&s->in_a, "fp8_e4m3fn")) && s->in_b.bits <= 16;
+    bool ok = mx ? s->in_a.mx && s->in_b.mx
+                 : (is(&s->in_a, "bf16") || is(&s->in_a, "fp16") || is(&s->in_a, "fp8_e4m3fn")) && s->in_b.bits <= 16;
     if (!ok || !(is(&s->out, "fp32") || is(&s->out, "bf16") || is(&s->out, "fp16")))
         return lp_diag_msg(d, LP_ERR_ARG,
                            "the GEMM mapping supports in_a bf16, fp16 or fp8_e4m3fn with in_b any element format of 16 "

@@ -74,7 +74,7 @@ static lp_status gen_attention(const wl_spec *s, const arch_cfg *a, const wl_gen
     /* a batch whose program would pass ATTN_SLICE_INSNS instructions runs as
     ** a slice of batch / k (k the least divisor of the batch that fits),
     ** counted k times: the items of a batch are alike */
-    uint64_t k = 1, per_item = (m.keys + m.bk - 1) / m.bk * 20 + 10;
+    uint64_t k = 1, per_item = st ? 0 : (m.keys + m.bk - 1) / m.bk * 20 + 10;
     wl_spec sl = *s;
     while (!st && !o->functional && wl_attn_items(&m) / k * per_item > ATTN_SLICE_INSNS && k < s->batch)
         for (k++; s->batch % k; k++) continue;

@@ -137,7 +137,8 @@ static const cfg_key chip_keys[] = {
 #undef KEY
 };
 
-static const char *const chip_sections[] = {"dram", "spm", "acc", "l2", "power", "queues", "dma", "matrix", "vector", "units", NULL};
+static const char *const chip_sections[] = {"dram", "spm",    "acc",    "l2",    "power", "queues",
+                                            "dma",  "matrix", "vector", "units", NULL};
 
 static const cfg_section chip_section = {
     "",          sizeof(arch_cfg), chip_keys, (int)(sizeof chip_keys / sizeof chip_keys[0]),

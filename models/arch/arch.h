@@ -65,7 +65,7 @@ typedef struct arch_cfg {
     char *name;
     double clock_ghz;
     double launch_ns, kernel_gap_ns; /* per run, and between two kernels, besides their cycles */
-    uint64_t cores; /* identical cores sharing l2 and dram */
+    uint64_t cores;                  /* identical cores sharing l2 and dram */
     arch_dram dram;
     arch_l2 l2;
     arch_mem spm, acc;
