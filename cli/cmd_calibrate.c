@@ -9,23 +9,26 @@
 ** split; the held-out half and every attention shape stay unseen) take part:
 **   static_w      the median board power of the idle nvidia-smi samples
 **                 (utilisation 0 %) beside the measurements;
-**   l2.bandwidth_gbps  the effective bandwidth from the L2 to the SMs: the
-**                 value of a grid (8 to 28 TB/s) whose predictions of the
-**                 GEMMs with M >= 512 that ran below the cap (sm_mhz read
-**                 after them >= 1900) have the least MAPE;
-**   launch_ns, kernel_gap_ns, dram.bandwidth_gbps  linear least squares
-**                 over the memory-bound GEMMs (M <= 16): measured = launch
-**                 + s * the model's time without launches + gap * (its
-**                 kernels - 1); the DRAM bandwidth is divided by s (their
-**                 time is its bytes over it);
+**   dram.bandwidth_gbps  the achievable bandwidth: the best median of the
+**                 device-to-device copies in peak_bandwidth.csv;
+**   l2.bandwidth_gbps, launch_ns (and kernel_gap_ns when some shape runs
+**                 two kernels)  for each L2 bandwidth of a grid (8 to 28
+**                 TB/s): the launch by weighted least squares (relative
+**                 residuals) over the memory-bound GEMMs (M <= 16), measured
+**                 - the model's time without launches = launch + gap *
+**                 (kernels - 1); the pair whose predictions of the GEMMs with
+**                 M >= 512 that ran below the cap (sm_mhz read after them >=
+**                 1900) have the least MAPE wins;
 **   energy_pj_per_mac of each format  least squares through the origin over
 **                 the GEMMs that ran at the cap (sm_mhz < 1900 and at least
 **                 300 us): at the cap a kernel's time is its energy over
 **                 (cap_w - static_w), so (measured - launch - gaps) * (cap -
 **                 static) - the model's other energy = e * MACs.
-** The three fits are done twice, each with the others' values of the pass
-** before. Each model evaluation is a prediction per shape in a child
-** process (predict.h), --jobs at a time.
+** The energies and the rest depend on each other: both fits run twice (the
+** second pass from the first's values).
+** Each model evaluation is a prediction per shape in a child process
+** (predict.h), --jobs at a time. Lines of values the data did not fix stay
+** as they were.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -69,9 +72,10 @@ static const cli_cmd calibrate_cmd = {
     "Fits the physical parameters of a whole-chip architecture (PRESET, or --arch) to the GEMM\n"
     "latencies measured on it (DIR/gemm_latency.csv, as `lpsim validate` reads) and writes the\n"
     "architecture back with the fitted values, each line saying what data fixed it: the static\n"
-    "power (idle nvidia-smi samples in DIR), the L2's effective bandwidth (grid search), the\n"
-    "launch and inter-kernel times and the DRAM bandwidth (least squares over memory-bound\n"
-    "GEMMs), the energy per MAC of each format (least squares over GEMMs at the power cap).\n"
+    "power (idle nvidia-smi samples in DIR), the achievable DRAM bandwidth (the copies of\n"
+    "DIR/peak_bandwidth.csv), the launch time (least squares over memory-bound GEMMs), the L2's\n"
+    "effective bandwidth (grid search), the energy per MAC of each format (least squares over\n"
+    "GEMMs at the power cap).\n"
     "Every fit compares measurements with `lpsim run`'s model itself, simulated in child\n"
     "processes. Only the fit half of the shapes is used unless --subset all, so that\n"
     "`lpsim validate --subset held-out` reports an error on shapes the fit never saw; attention\n"
@@ -292,59 +296,80 @@ static size_t count(const bool *sel, size_t n)
     return k;
 }
 
-/* The L2 bandwidth of the grid with the least MAPE over sel. */
-static lp_status fit_l2(ctx *c, params *p, const bool *sel, size_t n)
-{
-    static const double grid[] = {8000, 11000, 14000, 20000, 28000};
-    double best = INFINITY, at = p->l2_gbps;
-    for (size_t g = 0; g < sizeof grid / sizeof grid[0]; g++) {
-        params q = *p;
-        q.l2_gbps = grid[g];
-        lp_status st = evaluate(c, &q, sel);
-        if (st) return st;
-        double e = mape(c, sel);
-        fprintf(stderr, "lpsim calibrate: l2.bandwidth_gbps %.0f: MAPE %.2f%% over %zu GEMMs\n", grid[g], e, n);
-        if (e < best) best = e, at = grid[g];
-    }
-    p->l2_gbps = at, p->fitted[W_L2] = true;
-    snprintf(p->why[W_L2], sizeof p->why[W_L2],
-             "grid 8-28 TB/s, least MAPE (%.1f%%) over %zu GEMMs, M >= %d, below the cap", best, n, L2_M);
-    return LP_OK;
-}
-
-/* launch and gap from the memory-bound shapes: weighted least squares
+/* launch (and gap, when some shape ran two kernels) from the memory-bound
+** shapes mem (n of them) as predicted in c->r with p: weighted least squares
 ** (relative residuals, so that small shapes count as much as large ones) of
 ** measured - the model's time without launches = launch + gap * (kernels - 1). */
-static lp_status fit_memory(ctx *c, params *p, const bool *sel, size_t n)
+static lp_status launch_of(const ctx *c, const params *p, const bool *mem, size_t n, double *launch, double *gap,
+                           bool *two)
 {
-    lp_status st = evaluate(c, p, sel);
-    if (st) return st;
     double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y), *w = malloc(n * sizeof *w);
     if (!x || !y || !w) {
         free(x), free(y), free(w);
         return lp_diag_msg(c->d, LP_ERR_NOMEM, "out of memory");
     }
     size_t k = 0;
-    bool two = false;
+    *two = false;
     for (size_t i = 0; i < c->set->n; i++) {
-        if (!sel[i]) continue;
+        if (!mem[i]) continue;
         double t = c->set->shape[i].measured_us * 1000;
-        x[k] = c->r[i].kernels - 1, two = two || x[k] > 0;
+        x[k] = c->r[i].kernels - 1, *two = *two || x[k] > 0;
         y[k] = t - c->r[i].busy_ns, w[k++] = 1 / (t * t);
     }
     double c0, c1 = p->gap_ns, cov00, cov01, cov11, chisq;
-    if (two) {
+    if (*two) {
         gsl_fit_wlinear(x, 1, w, 1, y, 1, n, &c0, &c1, &cov00, &cov01, &cov11, &chisq);
     } else {
         for (size_t i = 0; i < n; i++) y[i] -= p->gap_ns * x[i];
         c0 = gsl_stats_wmean(w, 1, y, 1, n);
     }
     free(x), free(y), free(w);
-    p->launch_ns = fmax(0, c0);
-    if (two) p->gap_ns = fmax(0, c1);
-    p->fitted[W_LAUNCH] = true, p->fitted[W_GAP] = two;
+    *launch = fmax(0, c0), *gap = *two ? fmax(0, c1) : p->gap_ns;
+    return LP_OK;
+}
+
+/* The L2 bandwidth and the launch together (the memory-bound shapes' time
+** depends a little on the L2 too): for each bandwidth of a grid, the launch
+** (launch_of) that the memory-bound shapes give with it, and the MAPE of
+** the L2's shapes (M >= 512 below the cap) with both; the pair of least
+** MAPE wins. A shape's time is linear in the launch and the gap, so one
+** simulation per grid point serves. */
+static lp_status fit_l2_launch(ctx *c, params *p, const bool *mem, size_t nmem, const bool *l2, size_t nl2,
+                               const bool *both)
+{
+    static const double grid[] = {8000, 11000, 14000, 20000, 28000};
+    double best = INFINITY;
+    params won = *p;
+    for (size_t g = 0; g < sizeof grid / sizeof grid[0]; g++) {
+        params q = *p;
+        q.l2_gbps = grid[g];
+        double launch = q.launch_ns, gap = q.gap_ns;
+        bool two = false;
+        lp_status st = evaluate(c, &q, both);
+        if (!st) st = launch_of(c, &q, mem, nmem, &launch, &gap, &two);
+        if (st) return st;
+        double sum = 0;
+        for (size_t i = 0; i < c->set->n; i++)
+            if (l2[i]) {
+                double us = c->set->shape[i].measured_us, k = c->r[i].kernels - 1;
+                double pred = (c->r[i].latency_ns + launch - q.launch_ns + (gap - q.gap_ns) * k) / 1000;
+                sum += fabs(pred - us) / us;
+            }
+        double e = 100 * sum / (double)nl2;
+        fprintf(stderr, "lpsim calibrate: l2.bandwidth_gbps %.0f: launch %.0f ns, MAPE %.2f%% over %zu GEMMs\n",
+                grid[g], launch, e, nl2);
+        if (e < best) {
+            best = e, won = q;
+            won.launch_ns = launch, won.gap_ns = gap, won.fitted[W_GAP] = two;
+        }
+    }
+    *p = won;
+    p->fitted[W_L2] = p->fitted[W_LAUNCH] = true;
+    snprintf(p->why[W_L2], sizeof p->why[W_L2],
+             "grid 8-28 TB/s with the launch, least MAPE (%.1f%%) over %zu GEMMs, M >= %d, below the cap", best, nl2,
+             L2_M);
     snprintf(p->why[W_LAUNCH], sizeof p->why[W_LAUNCH],
-             "measured - model over %zu memory-bound GEMMs (M <= %d), weighted least squares", n, MEM_M);
+             "measured - model over %zu memory-bound GEMMs (M <= %d), weighted least squares", nmem, MEM_M);
     snprintf(p->why[W_GAP], sizeof p->why[W_GAP], "per extra kernel, same least squares");
     return LP_OK;
 }
@@ -405,11 +430,7 @@ static lp_status fit_energy(ctx *c, params *p, const arch_cfg *a, const bool *se
             x[n] = c->r[i].macs;
             y[n++] = busy * (a->power.cap_w - p->static_w) * 1e3 - (c->r[i].energy_pj - c->r[i].matrix_energy_pj);
         }
-        if (n < 2) {
-            snprintf(p->why[W_FMT + f], sizeof p->why[W_FMT + f], "not fixed by the data (%zu GEMMs at the cap); kept",
-                     n);
-            continue;
-        }
+        if (!n) continue; /* not fixed by the data: its line stays */
         double e, cov, ss;
         gsl_fit_mul(x, 1, y, 1, n, &e, &cov, &ss);
         if (!(e > 0)) return lp_diag_msg(c->d, LP_ERR_RANGE, "the energy per MAC of %s came out %g", p->fmt[f], e);
@@ -527,7 +548,7 @@ int cmd_calibrate(int argc, char **argv, int first)
     const char *out = cli_get(&calibrate_cmd, &a, "out");
     lp_val_set set = {0};
     ctx c = {&set, base, "", 0, NULL, NULL, &d};
-    bool *sel = NULL, *mem = NULL, *cap = NULL, *l2 = NULL;
+    bool *sel = NULL, *mem = NULL, *cap = NULL, *l2 = NULL, *both = NULL;
     if (cli_get_long(&calibrate_cmd, &a, "jobs", 1, MAX_JOBS, online, &jobs, &d)) goto fail;
     if (sv && strcmp(sv, "fit") && strcmp(sv, "all")) {
         cli_value_error(&calibrate_cmd, &a, "subset", 0, &d, "--subset takes fit or all, not '%s'", sv);
@@ -550,8 +571,8 @@ int cmd_calibrate(int argc, char **argv, int first)
     bool all = sv && !strcmp(sv, "all");
     size_t n = set.n ? set.n : 1;
     sel = calloc(n, sizeof *sel), mem = calloc(n, sizeof *mem), cap = calloc(n, sizeof *cap);
-    l2 = calloc(n, sizeof *l2), c.pred_of = calloc(n, sizeof *c.pred_of), c.r = calloc(n, sizeof *c.r);
-    if (!sel || !mem || !cap || !l2 || !c.pred_of || !c.r) {
+    l2 = calloc(n, sizeof *l2), both = calloc(n, sizeof *both), c.pred_of = calloc(n, sizeof *c.pred_of), c.r = calloc(n, sizeof *c.r);
+    if (!sel || !mem || !cap || !l2 || !both || !c.pred_of || !c.r) {
         lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -561,6 +582,7 @@ int cmd_calibrate(int argc, char **argv, int first)
         mem[i] = sel[i] && s->m <= MEM_M;
         cap[i] = sel[i] && capped(s);
         l2[i] = sel[i] && s->m >= L2_M && !capped(s);
+        both[i] = mem[i] || l2[i];
     }
     size_t nmem = count(mem, set.n), ncap = count(cap, set.n), nl2 = count(l2, set.n);
     if (nmem < 4 || !ncap || !nl2) {
@@ -609,7 +631,7 @@ int cmd_calibrate(int argc, char **argv, int first)
     fprintf(stderr, "lpsim calibrate: %zu GEMM shapes (%s): %zu memory-bound, %zu at the cap, %zu for the L2\n",
             count(sel, set.n), all ? "all" : "fit half", nmem, ncap, nl2);
     for (int pass = 0; pass < 2; pass++) {
-        if (fit_memory(&c, &p, mem, nmem) || (!pass && fit_l2(&c, &p, l2, nl2)) || fit_energy(&c, &p, cfg, cap))
+        if (fit_l2_launch(&c, &p, mem, nmem, l2, nl2, both) || fit_energy(&c, &p, cfg, cap))
             goto fail;
         fprintf(stderr, "lpsim calibrate: pass %d: launch %.0f ns, gap %.0f ns, DRAM %.0f GB/s, L2 %.0f GB/s", pass + 1,
                 p.launch_ns, p.gap_ns, p.dram_gbps, p.l2_gbps);
@@ -650,7 +672,7 @@ fail:
         cli_fail_arg(&calibrate_cmd, &a, NULL, 0, &d);
 done:
     if (c.path[0]) unlink(c.path);
-    free(sel), free(mem), free(cap), free(l2), free(c.pred_of), free(c.r), free(file_text);
+    free(sel), free(mem), free(cap), free(l2), free(both), free(c.pred_of), free(c.r), free(file_text);
     lp_val_set_free(&set);
     arch_free(cfg);
     return rc;

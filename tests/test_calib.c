@@ -4,6 +4,7 @@
 ** 132 SMs, the clock under the power cap (the arithmetic of power.h and what
 ** `lpsim run` reports for a large and a small GEMM).
 */
+#define _POSIX_C_SOURCE 200809L
 #include <CUnit/CUnit.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "lp_test.h"
 #include "power.h"
 #include "tc.h"
+#include "arch.h"
 #include "units.h"
 
 /* 132 SMs; the dense peaks per format at the rated clock equal NVIDIA's
@@ -118,10 +120,135 @@ static void test_power_cap(void)
     free(j);
 }
 
+/* ---- lpsim calibrate recovers the parameters of data its own model made ------------------ */
+
+/* text with the value of the line `key:` set to val: the first such line
+** after `after` (a section's line, or NULL: the top). A key absent fails. */
+static char *set_key(char *text, const char *after, const char *key, const char *val)
+{
+    const char *from = text;
+    if (after) {
+        from = strstr(text, after);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(from);
+    }
+    char *at = strstr(from, key);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    at += strlen(key);
+    char *end = at + strspn(at, " ");
+    end += strcspn(end, ",}\n #");
+    size_t n = strlen(text) + strlen(val) + 2;
+    char *out = malloc(n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    snprintf(out, n, "%.*s %s%s", (int)(at - text), text, val, end);
+    free(text);
+    return out;
+}
+
+/* h100 with the given launch, static power, DRAM and L2 bandwidths and bf16
+** energy per MAC, written to dir/name. */
+static void write_arch(const char *dir, const char *name, const char *launch, const char *st, const char *dram,
+                       const char *l2, const char *e_bf16)
+{
+    char *t = strdup(arch_preset_text("h100"));
+    t = set_key(t, NULL, "\nlaunch_ns:", launch);
+    t = set_key(t, "\npower:", "static_w:", st);
+    t = set_key(t, "\ndram:", "bandwidth_gbps:", dram);
+    t = set_key(t, "\nl2:", "bandwidth_gbps:", l2);
+    t = set_key(t, "{format: bf16,", "energy_pj_per_mac:", e_bf16);
+    char path[300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(t, f);
+    CU_ASSERT_EQUAL(fclose(f), 0);
+    free(t);
+}
+
+/* A value of a calibrated file: the number after `key:` past `after`. */
+static double value_of(const char *text, const char *after, const char *key)
+{
+    const char *from = after ? strstr(text, after) : text;
+    const char *at = from ? strstr(from, key) : NULL;
+    return at ? strtod(at + strlen(key), NULL) : NAN;
+}
+
+/* Measurements made by the model itself with known parameters (launch 7 us,
+** static 100 W, L2 14 TB/s, 1.5 pJ per bf16 MAC, DRAM 2.9 TB/s in the
+** copies): calibrate, started elsewhere, finds them again. The GEMMs with M
+** >= 512 use 32 SMs (below the cap), the last one all of them at the cap. */
+static void test_calibrate_recovers(void)
+{
+    char dir[] = "/tmp/lpt_cal_XXXXXX", path[300], cmd[600];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    write_arch(dir, "truth.yaml", "7000", "100", "2900", "14000", "1.5");
+    write_arch(dir, "start.yaml", "4000", "40", "3300", "8000", "1.0");
+    static const struct {
+        int m, n, k, mhz;
+    } shapes[] = {{1, 1024, 1024, 1980}, {16, 1024, 2048, 1980}, {1, 2048, 2048, 1980}, {16, 4096, 1024, 1980},
+                  {1, 4096, 4096, 1980}, {512, 2048, 1024, 1980}, {1024, 1024, 2048, 1980}, {4096, 4096, 8192, 1400}};
+    snprintf(path, sizeof path, "%s/gemm_latency.csv", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f, "run,dtype_in,dtype_out,fast_accum,M,N,K,median_us,sm_mhz\n");
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        char *j = NULL, *e = NULL;
+        snprintf(cmd, sizeof cmd, "run --arch %s/truth.yaml --workload 'gemm M=%d N=%d K=%d in=bf16 out=bf16' "
+                 "--timing-only --json", dir, shapes[i].m, shapes[i].n, shapes[i].k);
+        CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &j, &e), 0);
+        double us = lpt_json_num(j, "latency_ns") / 1000;
+        if (shapes[i].mhz < 1900) CU_ASSERT(us >= 300 && lpt_json_num(j, "clock_ghz") < 1.9); /* at the cap */
+        fprintf(f, "1,bf16,bf16,0,%d,%d,%d,%.9g,%d\n", shapes[i].m, shapes[i].n, shapes[i].k, us, shapes[i].mhz);
+        free(j), free(e);
+    }
+    CU_ASSERT_EQUAL(fclose(f), 0);
+    snprintf(path, sizeof path, "%s/nvidia_smi_samples_run1.csv", dir);
+    f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f, "timestamp, clocks.current.sm [MHz], power.draw [W], utilization.gpu [%%]\n"
+               "t, 1980 MHz, 99.00 W, 0 %%\nt, 1980 MHz, 650.00 W, 100 %%\nt, 1980 MHz, 100.00 W, 0 %%\n"
+               "t, 1980 MHz, 101.00 W, 0 %%\n");
+    CU_ASSERT_EQUAL(fclose(f), 0);
+    snprintf(path, sizeof path, "%s/peak_bandwidth.csv", dir);
+    f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fprintf(f, "run,test,dtype,size,reps,median_us,min_us,warm_mean_us,value_median,value_best,unit,sm_mhz\n"
+               "1,d2d_copy,uint8,268435456,25,181,179,180,2800.0,2990,GB/s(read+write),1980\n"
+               "1,d2d_copy,uint8,1073741824,25,714,712,712,2900.0,3010,GB/s(read+write),1980\n"
+               "1,gemm_square,bf16,4096,25,172,171,172,796.2,802.8,TFLOP/s,1980\n");
+    CU_ASSERT_EQUAL(fclose(f), 0);
+    char *out = NULL, *err = NULL;
+    snprintf(cmd, sizeof cmd, "calibrate h100 --arch %s/start.yaml --data %s --subset all --jobs 2 --out %s/cal.yaml",
+             dir, dir, dir);
+    int rc = lpt_run(cmd, "", 0, &out, &err);
+    if (rc) fprintf(stderr, "\n  %s", err ? err : "");
+    CU_ASSERT_EQUAL(rc, 0);
+    free(out), free(err);
+    snprintf(path, sizeof path, "%s/cal.yaml", dir);
+    char *cal = lpt_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cal);
+    double launch = value_of(cal, NULL, "\nlaunch_ns:"), st = value_of(cal, "\npower:", "static_w:");
+    double dram = value_of(cal, "\ndram:", "bandwidth_gbps:"), l2 = value_of(cal, "\nl2:", "bandwidth_gbps:");
+    double e = value_of(cal, "{format: bf16,", "energy_pj_per_mac:");
+    if (fabs(launch - 7000) > 1 || fabs(e - 1.5) > 1.5e-3 || l2 != 14000)
+        fprintf(stderr, "\n  launch %g, static %g, DRAM %g, L2 %g, bf16 %g pJ\n", launch, st, dram, l2, e);
+    CU_ASSERT_DOUBLE_EQUAL(st, 100, 1e-9);   /* the idle samples' median */
+    CU_ASSERT_DOUBLE_EQUAL(dram, 2900, 1e-9); /* the best copy */
+    CU_ASSERT_DOUBLE_EQUAL(l2, 14000, 1e-9);  /* on the grid */
+    CU_ASSERT_DOUBLE_EQUAL(launch, 7000, 1);
+    CU_ASSERT_DOUBLE_EQUAL(e, 1.5, 1.5e-3);
+    CU_ASSERT_PTR_NOT_NULL(strstr(cal, "# lpsim calibrate: "));
+    /* the calibrated file predicts the data as the truth does */
+    free(cal);
+    if (getenv("LPT_KEEP")) return;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 CU_TestInfo lpt_calib_tests[] = {
     {"preset/peaks_are_nvidias", test_preset_peaks},
     {"timing/wave_quantisation", test_wave_quantisation},
     {"power/clock_arithmetic", test_power_clock},
     {"power/large_gemm_capped_small_not", test_power_cap},
+    {"calibrate/recovers_known_parameters", test_calibrate_recovers},
     CU_TEST_INFO_NULL,
 };
