@@ -571,7 +571,8 @@ int cmd_calibrate(int argc, char **argv, int first)
     bool all = sv && !strcmp(sv, "all");
     size_t n = set.n ? set.n : 1;
     sel = calloc(n, sizeof *sel), mem = calloc(n, sizeof *mem), cap = calloc(n, sizeof *cap);
-    l2 = calloc(n, sizeof *l2), both = calloc(n, sizeof *both), c.pred_of = calloc(n, sizeof *c.pred_of), c.r = calloc(n, sizeof *c.r);
+    l2 = calloc(n, sizeof *l2), both = calloc(n, sizeof *both), c.pred_of = calloc(n, sizeof *c.pred_of),
+    c.r = calloc(n, sizeof *c.r);
     if (!sel || !mem || !cap || !l2 || !both || !c.pred_of || !c.r) {
         lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");
         goto fail;
@@ -631,8 +632,7 @@ int cmd_calibrate(int argc, char **argv, int first)
     fprintf(stderr, "lpsim calibrate: %zu GEMM shapes (%s): %zu memory-bound, %zu at the cap, %zu for the L2\n",
             count(sel, set.n), all ? "all" : "fit half", nmem, ncap, nl2);
     for (int pass = 0; pass < 2; pass++) {
-        if (fit_l2_launch(&c, &p, mem, nmem, l2, nl2, both) || fit_energy(&c, &p, cfg, cap))
-            goto fail;
+        if (fit_l2_launch(&c, &p, mem, nmem, l2, nl2, both) || fit_energy(&c, &p, cfg, cap)) goto fail;
         fprintf(stderr, "lpsim calibrate: pass %d: launch %.0f ns, gap %.0f ns, DRAM %.0f GB/s, L2 %.0f GB/s", pass + 1,
                 p.launch_ns, p.gap_ns, p.dram_gbps, p.l2_gbps);
         for (int f = 0; f < p.nfmt; f++) fprintf(stderr, ", %s %.4g pJ/MAC", p.fmt[f], p.e_mac[f]);

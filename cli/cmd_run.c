@@ -175,11 +175,12 @@ static json_t *json_kernels(const report *rp)
     json_t *arr = json_array();
     for (size_t k = 0; arr && k < lay.nkernels && k < r->nkernels; k++) {
         const lp_kernel_stats *x = &r->kernels[k];
-        json_t *o = json_pack("{s:s, s:b, s:i, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:f}", "name", lay.kernels[k].name,
-                              "ran", x->ran, "cores", (int)x->cores, "simulated", (int)x->simulated, "start_cycle",
-                              (json_int_t)x->start_cycle, "cycles", (json_int_t)x->cycles, "energy_pj", x->energy_pj,
-                              "macs", (json_int_t)x->macs, "dram_bytes", (json_int_t)x->dram_bytes, "l2_bytes",
-                              (json_int_t)x->l2_bytes, "dram_fraction", x->dram_fraction);
+        json_t *o =
+            json_pack("{s:s, s:b, s:i, s:i, s:I, s:I, s:f, s:I, s:I, s:I, s:f, s:f, s:f}", "name", lay.kernels[k].name,
+                      "ran", x->ran, "cores", (int)x->cores, "simulated", (int)x->simulated, "start_cycle",
+                      (json_int_t)x->start_cycle, "cycles", (json_int_t)x->cycles, "energy_pj", x->energy_pj, "macs",
+                      (json_int_t)x->macs, "dram_bytes", (json_int_t)x->dram_bytes, "l2_bytes", (json_int_t)x->l2_bytes,
+                      "dram_fraction", x->dram_fraction, "clock_ghz", x->clock_ghz, "latency_ns", x->latency_ns);
         if (!o || json_array_append_new(arr, o)) return json_decref(arr), NULL;
     }
     return arr;

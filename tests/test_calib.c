@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lp_test.h"
+#include "map_gemm.h"
 #include "power.h"
 #include "tc.h"
 #include "arch.h"
@@ -120,6 +121,84 @@ static void test_power_cap(void)
     free(j);
 }
 
+/* The banded tile order: bands of `band` rows, column by column inside a
+** band, the last band shorter; every tile once. */
+static void test_band_order(void)
+{
+    wl_gemm_map m;
+    memset(&m, 0, sizeof m);
+    m.m = 5 * 64, m.n = 3 * 64, m.tm = 64, m.tn = 64, m.order = WL_ORDER_MN, m.band = 2;
+    static const int want[15][2] = {{0, 0}, {1, 0}, {0, 1}, {1, 1}, {0, 2}, {1, 2}, {2, 0}, {3, 0},
+                                    {2, 1}, {3, 1}, {2, 2}, {3, 2}, {4, 0}, {4, 1}, {4, 2}};
+    for (uint64_t t = 0; t < 15; t++) {
+        uint64_t mi, ni;
+        wl_gemm_tile_at(&m, t, &mi, &ni);
+        CU_ASSERT(mi == (uint64_t)want[t][0] && ni == (uint64_t)want[t][1]);
+    }
+    m.order = WL_ORDER_NM; /* the roles swap: bands of columns */
+    for (uint64_t t = 0; t < 15; t++) {
+        uint64_t mi, ni;
+        wl_gemm_tile_at(&m, t, &mi, &ni);
+        uint64_t n_t = t < 10 ? t % 2 + t / 10 * 2 : 2, m_t = t < 10 ? t / 2 : t - 10;
+        CU_ASSERT(ni == n_t && mi == m_t);
+    }
+    m.band = 0, m.order = WL_ORDER_MN; /* no band: row by row */
+    for (uint64_t t = 0; t < 15; t++) {
+        uint64_t mi, ni;
+        wl_gemm_tile_at(&m, t, &mi, &ni);
+        CU_ASSERT(mi == t / 3 && ni == t % 3);
+    }
+}
+
+/* Causal prefill's items, longer for later query tiles, are dealt so that
+** the cores' work is level: per core, the instructions of its section. */
+static void test_attention_work_level(void)
+{
+    char dir[] = "/tmp/lpt_lvl_XXXXXX", cmd[400];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd,
+             "run --arch h100 --timing-only --workload 'attention kind=prefill batch=1 heads=8 kv_heads=8 head_dim=64 "
+             "seq=1024 causal=1 cores=8' --emit-asm %s/a.s",
+             dir);
+    char *j = NULL, *e = NULL, path[300];
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &j, &e), 0);
+    free(j), free(e);
+    snprintf(path, sizeof path, "%s/a.s", dir);
+    char *a = lpt_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    long n[8] = {0}, core = -1;
+    for (char *l = a; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        if (!strncmp(l, ".core ", 6))
+            core = strtol(l + 6, NULL, 10);
+        else if (core >= 0 && core < 8 && !strncmp(l, "    ", 4))
+            n[core]++;
+    }
+    long lo = n[0], hi = n[0];
+    for (int c = 1; c < 8; c++) lo = n[c] < lo ? n[c] : lo, hi = n[c] > hi ? n[c] : hi;
+    if (hi > lo * 11 / 10) fprintf(stderr, "\n  instructions per core from %ld to %ld\n", lo, hi);
+    CU_ASSERT(lo > 0 && hi <= lo * 11 / 10);
+    free(a);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+/* A batch too large for one program runs as a slice, counted: the report
+** says so, and the latency is the slice's work that many times. */
+static void test_attention_slice(void)
+{
+    char *j = run_json("attention kind=prefill batch=16 heads=32 kv_heads=32 head_dim=64 seq=4096 causal=0");
+    CU_ASSERT_EQUAL(lpt_json_num(j, "operations.0.repeat"), 4);
+    CU_ASSERT_PTR_NOT_NULL(strstr(j, "simulated for batch 4 of 16 and counted 4 times"));
+    double cycles = lpt_json_num(j, "kernels.0.cycles"), f = lpt_json_num(j, "kernels.0.clock_ghz");
+    arch_cfg *a = lpt_arch("h100");
+    double ns = lpt_json_num(j, "latency_ns"), want = a->launch_ns + 4 * cycles / (f > 0 ? f : a->clock_ghz);
+    if (fabs(ns - want) > 1e-6 * want) fprintf(stderr, "\n  latency %.3f, expected %.3f\n", ns, want);
+    CU_ASSERT(fabs(ns - want) <= 1e-6 * want);
+    CU_ASSERT_EQUAL(lpt_json_num(j, "cycles"), 4 * cycles);
+    arch_free(a);
+    free(j);
+}
+
 /* ---- lpsim calibrate recovers the parameters of data its own model made ------------------ */
 
 /* text with the value of the line `key:` set to val: the first such line
@@ -184,7 +263,7 @@ static void test_calibrate_recovers(void)
     write_arch(dir, "start.yaml", "4000", "40", "3300", "8000", "1.0");
     static const struct {
         int m, n, k, mhz;
-    } shapes[] = {{1, 1024, 1024, 1980}, {16, 1024, 2048, 1980}, {1, 2048, 2048, 1980}, {16, 4096, 1024, 1980},
+    } shapes[] = {{1, 1024, 1024, 1980}, {16, 1024, 2048, 1980},  {1, 2048, 2048, 1980},    {16, 4096, 1024, 1980},
                   {1, 4096, 4096, 1980}, {512, 2048, 1024, 1980}, {1024, 1024, 2048, 1980}, {4096, 4096, 8192, 1400}};
     snprintf(path, sizeof path, "%s/gemm_latency.csv", dir);
     FILE *f = fopen(path, "w");
@@ -192,8 +271,10 @@ static void test_calibrate_recovers(void)
     fprintf(f, "run,dtype_in,dtype_out,fast_accum,M,N,K,median_us,sm_mhz\n");
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
         char *j = NULL, *e = NULL;
-        snprintf(cmd, sizeof cmd, "run --arch %s/truth.yaml --workload 'gemm M=%d N=%d K=%d in=bf16 out=bf16' "
-                 "--timing-only --json", dir, shapes[i].m, shapes[i].n, shapes[i].k);
+        snprintf(cmd, sizeof cmd,
+                 "run --arch %s/truth.yaml --workload 'gemm M=%d N=%d K=%d in=bf16 out=bf16' "
+                 "--timing-only --json",
+                 dir, shapes[i].m, shapes[i].n, shapes[i].k);
         CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &j, &e), 0);
         double us = lpt_json_num(j, "latency_ns") / 1000;
         if (shapes[i].mhz < 1900) CU_ASSERT(us >= 300 && lpt_json_num(j, "clock_ghz") < 1.9); /* at the cap */
@@ -231,7 +312,7 @@ static void test_calibrate_recovers(void)
     double e = value_of(cal, "{format: bf16,", "energy_pj_per_mac:");
     if (fabs(launch - 7000) > 1 || fabs(e - 1.5) > 1.5e-3 || l2 != 14000)
         fprintf(stderr, "\n  launch %g, static %g, DRAM %g, L2 %g, bf16 %g pJ\n", launch, st, dram, l2, e);
-    CU_ASSERT_DOUBLE_EQUAL(st, 100, 1e-9);   /* the idle samples' median */
+    CU_ASSERT_DOUBLE_EQUAL(st, 100, 1e-9);    /* the idle samples' median */
     CU_ASSERT_DOUBLE_EQUAL(dram, 2900, 1e-9); /* the best copy */
     CU_ASSERT_DOUBLE_EQUAL(l2, 14000, 1e-9);  /* on the grid */
     CU_ASSERT_DOUBLE_EQUAL(launch, 7000, 1);
@@ -249,6 +330,9 @@ CU_TestInfo lpt_calib_tests[] = {
     {"timing/wave_quantisation", test_wave_quantisation},
     {"power/clock_arithmetic", test_power_clock},
     {"power/large_gemm_capped_small_not", test_power_cap},
+    {"timing/band_order", test_band_order},
+    {"attention/work_is_level_over_the_cores", test_attention_work_level},
+    {"attention/large_batch_as_a_counted_slice", test_attention_slice},
     {"calibrate/recovers_known_parameters", test_calibrate_recovers},
     CU_TEST_INFO_NULL,
 };
