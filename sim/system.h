@@ -63,8 +63,8 @@ typedef struct lp_kernel_stats {
     uint32_t simulated; /* cores simulated for them (groups of timing twins) */
     uint64_t macs, dram_bytes, l2_bytes;
     double energy_pj;
-    double clock_ghz;  /* under the power cap (power.h) */
-    double latency_ns; /* at that clock, the launch included */
+    double clock_ghz;     /* under the power cap (power.h) */
+    double latency_ns;    /* at that clock, the launch included */
     double dram_fraction; /* of loaded bytes, those read from DRAM (1 without an L2) */
 } lp_kernel_stats;
 
