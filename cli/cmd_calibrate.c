@@ -31,6 +31,7 @@
 ** as they were.
 */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* mkstemps */
 #include <errno.h>
 #include <gsl/gsl_fit.h>
 #include <gsl/gsl_statistics_double.h>
@@ -595,24 +596,16 @@ int cmd_calibrate(int argc, char **argv, int first)
         goto fail;
     }
     const char *tmp = getenv("TMPDIR");
-    snprintf(c.path, sizeof c.path, "%s/lpsim-calibrate-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    int fd = mkstemp(c.path);
+    /* the temporary file ends in .yaml for arch_load to take it as a file */
+    int len = snprintf(c.path, sizeof c.path, "%s/lpsim-calibrate-XXXXXX.yaml", tmp && *tmp ? tmp : "/tmp");
+    int fd = len > 0 && (size_t)len < sizeof c.path ? mkstemps(c.path, 5) : -1;
     if (fd < 0) {
-        lp_diag_msg(&d, LP_ERR_IO, "cannot make a temporary file %s: %s", c.path, strerror(errno));
+        lp_diag_msg(&d, LP_ERR_IO, "cannot make a temporary file %s: %s", c.path,
+                    len > 0 && (size_t)len < sizeof c.path ? strerror(errno) : "the name is too long ($TMPDIR)");
         c.path[0] = 0;
         goto fail;
     }
     close(fd);
-    /* the temporary file ends in .yaml for arch_load to take it as a file */
-    char yaml_path[272];
-    snprintf(yaml_path, sizeof yaml_path, "%s.yaml", c.path);
-    if (rename(c.path, yaml_path)) {
-        lp_diag_msg(&d, LP_ERR_IO, "cannot rename %s: %s", c.path, strerror(errno));
-        unlink(c.path);
-        c.path[0] = 0;
-        goto fail;
-    }
-    snprintf(c.path, sizeof c.path, "%s", yaml_path);
     c.jobs = jobs;
     params p;
     start_params(cfg, &p);

@@ -199,8 +199,6 @@ static void test_attention_slice(void)
     free(j);
 }
 
-/* ---- lpsim calibrate recovers the parameters of data its own model made ------------------ */
-
 /* text with the value of the line `key:` set to val: the first such line
 ** after `after` (a section's line, or NULL: the top). A key absent fails. */
 static char *set_key(char *text, const char *after, const char *key, const char *val)
@@ -222,6 +220,38 @@ static char *set_key(char *text, const char *after, const char *key, const char 
     free(text);
     return out;
 }
+
+/* The L2 keeps what was loaded within its size: a GEMM whose cores share
+** A and B panels reads DRAM once per panel on h100 (50 MiB), and several
+** times with an L2 of 64 KiB, where the cores sharing a panel of A load it
+** more than 64 KiB of other loads apart. */
+static void test_l2_evicts(void)
+{
+    char dir[] = "/tmp/lpt_l2_XXXXXX", path[300], cmd[400];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char *t = set_key(strdup(arch_preset_text("h100")), "\nl2:", "size_bytes:", "65536");
+    snprintf(path, sizeof path, "%s/small.yaml", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(t, f);
+    CU_ASSERT_EQUAL(fclose(f), 0);
+    free(t);
+    const char *spec = "gemm M=2048 N=2048 K=2048 in=bf16 out=bf16";
+    char *big = run_json(spec), *j = NULL, *e = NULL;
+    snprintf(cmd, sizeof cmd, "run --arch %s --workload '%s' --timing-only --json", path, spec);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &j, &e), 0);
+    double min = lpt_json_num(big, "counts.min_dram_bytes"), large = lpt_json_num(big, "dram_bytes");
+    double small = lpt_json_num(j, "dram_bytes");
+    if (!(large < 1.2 * min && small > 2 * large))
+        fprintf(stderr, "\n  DRAM bytes: minimum %.0f, 50 MiB L2 %.0f, 64 KiB L2 %.0f\n", min, large, small);
+    CU_ASSERT(large < 1.2 * min);
+    CU_ASSERT(small > 2 * large);
+    free(big), free(j), free(e);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+/* ---- lpsim calibrate recovers the parameters of data its own model made ------------------ */
 
 /* h100 with the given launch, static power, DRAM and L2 bandwidths and bf16
 ** energy per MAC, written to dir/name. */
@@ -331,6 +361,7 @@ CU_TestInfo lpt_calib_tests[] = {
     {"power/clock_arithmetic", test_power_clock},
     {"power/large_gemm_capped_small_not", test_power_cap},
     {"timing/band_order", test_band_order},
+    {"timing/l2_evicts_past_its_size", test_l2_evicts},
     {"attention/work_is_level_over_the_cores", test_attention_work_level},
     {"attention/large_batch_as_a_counted_slice", test_attention_slice},
     {"calibrate/recovers_known_parameters", test_calibrate_recovers},
