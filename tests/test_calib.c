@@ -251,6 +251,34 @@ static void test_l2_evicts(void)
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* Split-K pays the gap before its reduction kernel in the tile search: a
+** small GEMM splits K over the idle SMs when kernels follow each other for
+** free, and not when the gap is long. */
+static void test_split_pays_the_gap(void)
+{
+    char dir[] = "/tmp/lpt_gap_XXXXXX", path[300], cmd[400];
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    double split[2];
+    for (int i = 0; i < 2; i++) {
+        char *t = set_key(strdup(arch_preset_text("h100")), NULL, "\nkernel_gap_ns:", i ? "100000" : "0");
+        snprintf(path, sizeof path, "%s/gap%d.yaml", dir, i);
+        FILE *f = fopen(path, "w");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        fputs(t, f);
+        CU_ASSERT_EQUAL(fclose(f), 0);
+        free(t);
+        char *j = NULL, *e = NULL;
+        snprintf(cmd, sizeof cmd, "run --arch %s --workload 'gemm M=64 N=512 K=4096' --timing-only --json", path);
+        CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &j, &e), 0);
+        split[i] = lpt_json_num(j, "operations.0.mapping.split_k");
+        free(j), free(e);
+    }
+    CU_ASSERT(split[0] > 1);
+    CU_ASSERT_EQUAL(split[1], 1);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 /* ---- lpsim calibrate recovers the parameters of data its own model made ------------------ */
 
 /* h100 with the given launch, static power, DRAM and L2 bandwidths and bf16
@@ -362,6 +390,7 @@ CU_TestInfo lpt_calib_tests[] = {
     {"power/large_gemm_capped_small_not", test_power_cap},
     {"timing/band_order", test_band_order},
     {"timing/l2_evicts_past_its_size", test_l2_evicts},
+    {"timing/split_k_pays_the_gap", test_split_pays_the_gap},
     {"attention/work_is_level_over_the_cores", test_attention_work_level},
     {"attention/large_batch_as_a_counted_slice", test_attention_slice},
     {"calibrate/recovers_known_parameters", test_calibrate_recovers},
