@@ -5,8 +5,9 @@
 ** K and V are read once per query tile, so the DRAM traffic falls as Bq
 ** grows and does not depend on Bk: the choice is the largest Bq with any
 ** fitting Bk, then the largest Bk (fewer, larger MMAs and vector
-** instructions). Fitting is monotone in both, so each scan stops at the
-** first candidate that does not fit.
+** instructions). Fitting is monotone in Bq, so that scan stops at the first
+** Bq that does not fit; not in Bk (a causal mask's rows before the diagonal
+** depend on how Bk divides Bq), so every Bk is tried.
 */
 #include <math.h>
 #include <string.h>
@@ -75,8 +76,11 @@ static uint64_t best_bk(wl_attn_map *m, const arch_cfg *a, uint64_t bq, uint64_t
 {
     if (want) return fits(m, a, bq, want) && aligned(m, bq, want) ? want : 0;
     uint64_t best = 0;
-    for (uint64_t bk = next_dim(0, m->keys, C); bk && bk <= most && fits(m, a, bq, bk); bk = next_dim(bk, m->keys, C))
-        if (aligned(m, bq, bk)) best = bk;
+    /* every candidate: with a causal mask the fit is not monotone in bk (the
+    ** mask has ceil(bq/bk) - 1 tiles of rows before its diagonal, none when
+    ** bk divides bq) */
+    for (uint64_t bk = next_dim(0, m->keys, C); bk && bk <= most; bk = next_dim(bk, m->keys, C))
+        if (aligned(m, bq, bk) && fits(m, a, bq, bk)) best = bk;
     return best;
 }
 
