@@ -38,11 +38,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arch.h"
 #include "cli.h"
 #include "commands.h"
+#include "lp_csv.h"
 #include "lp_file.h"
 #include "predict.h"
 #include "tc.h"
@@ -375,45 +377,6 @@ static lp_status fit_l2_launch(ctx *c, params *p, const bool *mem, size_t nmem, 
     return LP_OK;
 }
 
-/* The achievable DRAM bandwidth: the largest median of the device-to-device
-** copies in dir/peak_bandwidth.csv (value_median, GB/s counting the read and
-** the write); NAN when there are none. */
-static double copy_bandwidth(const char *dir, size_t *ncopies)
-{
-    char path[1024], line[1024];
-    snprintf(path, sizeof path, "%s/peak_bandwidth.csv", dir);
-    FILE *f;
-    uint64_t size;
-    lp_diag why;
-    *ncopies = 0;
-    if (lp_open_input(path, &f, &size, &why)) return NAN;
-    int test = -1, val = -1;
-    double best = NAN;
-    for (int ln = 0; fgets(line, sizeof line, f); ln++) {
-        char *save = NULL, *tok = strtok_r(line, ",\n", &save);
-        bool copy = false;
-        double v = NAN;
-        for (int col = 0; tok; col++, tok = strtok_r(NULL, ",\n", &save)) {
-            if (ln == 0) {
-                if (!strcmp(tok, "test")) test = col;
-                if (!strcmp(tok, "value_median")) val = col;
-            } else if (col == test) {
-                copy = !strcmp(tok, "d2d_copy");
-            } else if (col == val) {
-                char *end;
-                v = strtod(tok, &end);
-                if (end == tok) v = NAN;
-            }
-        }
-        if (ln && copy && v > 0) {
-            ++*ncopies;
-            if (!(v <= best)) best = v;
-        }
-    }
-    fclose(f);
-    return best;
-}
-
 /* The energy per MAC of each format from the shapes at the cap. */
 static lp_status fit_energy(ctx *c, params *p, const arch_cfg *a, const bool *sel)
 {
@@ -442,51 +405,137 @@ static lp_status fit_energy(ctx *c, params *p, const arch_cfg *a, const bool *se
     return LP_OK;
 }
 
-/* ---- the idle power ----------------------------------------------------------------------- */
+/* ---- the idle power and the copies: the side files of the data folder --------------------- */
 
-/* The median power of the idle nvidia-smi samples in dir
-** (nvidia_smi_samples_run*.csv: "power.draw [W]" with utilisation 0 %);
-** NAN when there are none. */
-static double idle_power(const char *dir, size_t *nsamples)
+#define SIDE_MAX_LINE 1024   /* bytes of a line of nvidia_smi_samples_run*.csv or peak_bandwidth.csv */
+#define SIDE_MAX_ROWS 100000 /* rows of one */
+
+/* Open path as a CSV with its header split (*c initialised, *f open), or
+** *absent when the file does not exist (nothing open, LP_OK).
+** Any other failure: d at FILE:LINE:COL. */
+static lp_status side_open(const char *path, FILE **f, lp_csv *c, bool *absent, lp_diag *d)
 {
-    double v[4096];
-    size_t n = 0;
-    for (int run = 1; run <= 9; run++) {
+    struct stat sb;
+    uint64_t size;
+    lp_diag why;
+    *absent = lstat(path, &sb) && errno == ENOENT;
+    if (*absent) return LP_OK;
+    lp_diag_init(d, path);
+    lp_diag_init(&why, path);
+    if (lp_open_input(path, f, &size, &why)) return lp_diag_set(d, why.status, 1, 1, "cannot read: %s", why.msg);
+    lp_csv_init(c, *f, path, SIDE_MAX_LINE);
+    lp_status st = lp_csv_next(c, d) ? lp_csv_header(c, d)
+                   : d->status       ? d->status
+                                     : lp_diag_set(d, LP_ERR_PARSE, 1, 1, "empty file");
+    if (st) lp_csv_free(c), fclose(*f);
+    return st;
+}
+
+/* The column whose name, blanks skipped, starts with name; or LP_ERR_PARSE at the header's end. */
+static lp_status side_col(const lp_csv *c, const char *name, int *col, lp_diag *d)
+{
+    for (int i = 0; i < c->nfields; i++)
+        if (!strncmp(c->field[i] + strspn(c->field[i], " "), name, strlen(name))) return *col = i, LP_OK;
+    return lp_diag_set(d, LP_ERR_PARSE, 1, (int)c->len + 1, "the header has no column '%s'", name);
+}
+
+/* The rows after the header, split, with as many fields as the header. */
+static bool side_row(lp_csv *c, int nheader, lp_status *st, lp_diag *d)
+{
+    while (lp_csv_next(c, d)) {
+        if (!c->len) continue;
+        if (c->line > SIDE_MAX_ROWS + 1) {
+            *st = lp_diag_set(d, LP_ERR_RANGE, c->line, 1, "more than %d rows", SIDE_MAX_ROWS);
+            return false;
+        }
+        if ((*st = lp_csv_split(c, d))) return false;
+        if (c->nfields != nheader) {
+            *st = lp_diag_set(d, LP_ERR_PARSE, c->line, 1, "expected %d fields as in the header, found %d", nheader,
+                              c->nfields);
+            return false;
+        }
+        return true;
+    }
+    *st = d->status;
+    return false;
+}
+
+static int by_value(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The median board power of the idle samples (utilization.gpu 0 %) of
+** dir/nvidia_smi_samples_run1.csv ... run9.csv, absent files skipped:
+** *watts NAN when there are none. */
+static lp_status idle_power(const char *dir, double *watts, size_t *nsamples, lp_diag *d)
+{
+    double *v = NULL;
+    size_t n = 0, cap = 0;
+    lp_status st = LP_OK;
+    for (int run = 1; run <= 9 && !st; run++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/nvidia_smi_samples_run%d.csv", dir, run);
         FILE *f;
-        uint64_t size;
-        lp_diag why;
-        if (lp_open_input(path, &f, &size, &why)) continue;
-        char line[1024];
+        lp_csv c;
+        bool absent;
         int pw = -1, ut = -1;
-        for (int ln = 0; fgets(line, sizeof line, f); ln++) {
-            char *save = NULL, *tok = strtok_r(line, ",", &save);
-            double power = NAN, util = NAN;
-            for (int col = 0; tok; col++, tok = strtok_r(NULL, ",", &save)) {
-                while (*tok == ' ') tok++;
-                if (ln == 0) {
-                    if (!strncmp(tok, "power.draw", 10)) pw = col;
-                    if (!strncmp(tok, "utilization.gpu", 15)) ut = col;
-                } else if (col == pw || col == ut) {
-                    char *end;
-                    double x = strtod(tok, &end);
-                    if (end != tok && col == pw) power = x;
-                    if (end != tok && col == ut) util = x;
+        if ((st = side_open(path, &f, &c, &absent, d)) || absent) continue;
+        int nheader = c.nfields;
+        if (!(st = side_col(&c, "power.draw", &pw, d)) && !(st = side_col(&c, "utilization.gpu", &ut, d)))
+            while (side_row(&c, nheader, &st, d)) {
+                double power, util;
+                if ((st = lp_csv_number(&c, pw, "power.draw", "W", &power, d)) ||
+                    (st = lp_csv_number(&c, ut, "utilization.gpu", "%", &util, d)))
+                    break;
+                if (util != 0) continue;
+                if (n == cap) {
+                    double *g = realloc(v, (cap = cap ? 2 * cap : 256) * sizeof *g);
+                    if (!g) {
+                        st = lp_diag_set(d, LP_ERR_NOMEM, c.line, 1, "out of memory");
+                        break;
+                    }
+                    v = g;
                 }
+                v[n++] = power;
             }
-            if (ln && util == 0 && power > 0 && n < 4096) v[n++] = power;
-        }
+        lp_csv_free(&c);
         fclose(f);
     }
     *nsamples = n;
-    if (!n) return NAN;
-    for (size_t i = 1; i < n; i++) /* insertion sort: a few hundred samples */
-        for (size_t j = i; j && v[j - 1] > v[j]; j--) {
-            double t = v[j];
-            v[j] = v[j - 1], v[j - 1] = t;
+    if (!st && n) qsort(v, n, sizeof *v, by_value);
+    *watts = st || !n ? NAN : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    free(v);
+    return st;
+}
+
+/* The achievable DRAM bandwidth: the largest value_median (GB/s, the read
+** and the write counted) of the rows of dir/peak_bandwidth.csv whose test
+** is d2d_copy; *gbps NAN when the file is absent or has none. */
+static lp_status copy_bandwidth(const char *dir, double *gbps, size_t *ncopies, lp_diag *d)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/peak_bandwidth.csv", dir);
+    FILE *f;
+    lp_csv c;
+    bool absent;
+    int test = -1, val = -1;
+    *gbps = NAN, *ncopies = 0;
+    lp_status st = side_open(path, &f, &c, &absent, d);
+    if (st || absent) return st;
+    int nheader = c.nfields;
+    if (!(st = side_col(&c, "test", &test, d)) && !(st = side_col(&c, "value_median", &val, d)))
+        while (side_row(&c, nheader, &st, d)) {
+            double v;
+            if (strcmp(c.field[test], "d2d_copy")) continue;
+            if ((st = lp_csv_number(&c, val, "value_median", NULL, &v, d))) break;
+            ++*ncopies;
+            if (!(v <= *gbps)) *gbps = v;
         }
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    lp_csv_free(&c);
+    fclose(f);
+    return st;
 }
 
 /* ---- the command -------------------------------------------------------------------------- */
@@ -610,7 +659,8 @@ int cmd_calibrate(int argc, char **argv, int first)
     params p;
     start_params(cfg, &p);
     size_t nidle, ncopy;
-    double idle = idle_power(dir, &nidle), copy = copy_bandwidth(dir, &ncopy);
+    double idle, copy;
+    if (idle_power(dir, &idle, &nidle, &d) || copy_bandwidth(dir, &copy, &ncopy, &d)) goto fail;
     if (!isnan(copy)) {
         p.dram_gbps = copy, p.fitted[W_DRAM] = true;
         snprintf(p.why[W_DRAM], sizeof p.why[W_DRAM],

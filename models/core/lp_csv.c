@@ -92,3 +92,21 @@ lp_status lp_csv_long(const lp_csv *c, int i, const char *what, long lo, long hi
     *out = (long)v;
     return LP_OK;
 }
+
+lp_status lp_csv_number(const lp_csv *c, int i, const char *what, const char *unit, double *out, lp_diag *d)
+{
+    const char *s = c->field[i], *why = "";
+    size_t skip = strspn(s, " "), n = strcspn(s + skip, " ");
+    double v = 0;
+    bool ok = n && !lp_parse_f64(s + skip, n, &v, &why) && v >= 0;
+    if (ok && unit)
+        ok = s[skip + n] == ' ' && !strcmp(s + skip + n + 1, unit);
+    else if (ok)
+        ok = !s[skip + n];
+    if (!ok)
+        return lp_diag_set(d, LP_ERR_PARSE, c->line, c->col[i], "%s must be a number >= 0%s%s%s, got '%.40s%s'", what,
+                           unit ? " followed by ' " : "", unit ? unit : "", unit ? "'" : "", s,
+                           strlen(s) > 40 ? "..." : "");
+    *out = v;
+    return LP_OK;
+}

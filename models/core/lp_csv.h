@@ -55,4 +55,10 @@ int lp_csv_find(const lp_csv *c, const char *name);
 ** ("K must be an integer, got 'x'", "K must be between 1 and 8, got 9"). */
 lp_status lp_csv_long(const lp_csv *c, int i, const char *what, long lo, long hi, long *out, lp_diag *d);
 
+/* Field i as a finite number >= 0 (lp_parse_f64), after any blanks; with
+** unit, followed by one blank and that unit, as nvidia-smi writes its values
+** ("71.65 W", "0 %"). what names it in messages ("power.draw must be a
+** number >= 0 followed by ' W', got 'x'"). */
+lp_status lp_csv_number(const lp_csv *c, int i, const char *what, const char *unit, double *out, lp_diag *d);
+
 #endif
