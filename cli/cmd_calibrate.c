@@ -51,11 +51,6 @@
 #include "units.h"
 #include "validate.h"
 
-#ifndef LPSIM_DATA_DIR
-#define LPSIM_DATA_DIR "../shared/data"
-#endif
-#define DEFAULT_DATA LPSIM_DATA_DIR "/h100_latency"
-#define MAX_JOBS 1024
 #define CAP_MHZ 1900  /* a clock read below this after a measurement: the GPU was at its power cap */
 #define CAP_US 300    /* and the measurement long enough for the cap to act */
 #define MEM_M 16      /* GEMMs with M at most this are memory-bound */
@@ -592,14 +587,14 @@ int cmd_calibrate(int argc, char **argv, int first)
         free(file_text);
         return 2;
     }
-    long online = sysconf(_SC_NPROCESSORS_ONLN), jobs;
-    online = online < 1 ? 1 : online > MAX_JOBS ? MAX_JOBS : online;
+    long jobs;
     const char *sv = cli_get(&calibrate_cmd, &a, "subset"), *dir = cli_get(&calibrate_cmd, &a, "data");
     const char *out = cli_get(&calibrate_cmd, &a, "out");
     lp_val_set set = {0};
     ctx c = {&set, base, "", 0, NULL, NULL, &d};
     bool *sel = NULL, *mem = NULL, *cap = NULL, *l2 = NULL, *both = NULL;
-    if (cli_get_long(&calibrate_cmd, &a, "jobs", 1, MAX_JOBS, online, &jobs, &d)) goto fail;
+    if (cli_get_long(&calibrate_cmd, &a, "jobs", 1, LP_PREDICT_MAX_JOBS, lp_predict_default_jobs(), &jobs, &d))
+        goto fail;
     if (sv && strcmp(sv, "fit") && strcmp(sv, "all")) {
         cli_value_error(&calibrate_cmd, &a, "subset", 0, &d, "--subset takes fit or all, not '%s'", sv);
         goto fail;
@@ -609,7 +604,7 @@ int cmd_calibrate(int argc, char **argv, int first)
                         "%s has no power cap (power: cap_w): the energy per MAC cannot be fitted", cfg->name);
         goto fail;
     }
-    if (!dir) dir = DEFAULT_DATA;
+    if (!dir) dir = LP_PREDICT_DEFAULT_DATA;
     if (lp_val_read(dir, &set, &d)) {
         if (d.line > 0) goto fail;
         if (cli_get(&calibrate_cmd, &a, "data")) {

@@ -31,14 +31,9 @@
 #include "plot.h"
 #include "validate.h"
 
-#ifndef LPSIM_DATA_DIR
-#define LPSIM_DATA_DIR "../shared/data"
-#endif
-#define DEFAULT_DATA LPSIM_DATA_DIR "/h100_latency"
-#define MAX_JOBS 1024
-
 static const cli_opt validate_opts[] = {
-    {"data", "DIR", "the folder of gemm_latency.csv and attention_latency.csv (default: the build's " DEFAULT_DATA ")"},
+    {"data", "DIR",
+     "the folder of gemm_latency.csv and attention_latency.csv (default: the build's " LP_PREDICT_DEFAULT_DATA ")"},
     {"arch", "ARCH", "the architecture to predict with: a preset or a YAML file (default: the preset named first)"},
     {"subset", "all|fit|held-out", "the shapes to predict and report: all (default), or one half of the split"},
     {"jobs", "N", "predictions at once, each in a process of its own (default: the online CPUs)"},
@@ -321,10 +316,8 @@ static int fail_data(const cli_args *a, const char *dir, lp_diag *d)
 
 static lp_status parse_options(const cli_args *a, long *jobs, int *subset, lp_diag *d)
 {
-    long online = sysconf(_SC_NPROCESSORS_ONLN);
-    if (online < 1) online = 1;
-    if (online > MAX_JOBS) online = MAX_JOBS;
-    if (cli_get_long(&validate_cmd, a, "jobs", 1, MAX_JOBS, online, jobs, d)) return d->status;
+    if (cli_get_long(&validate_cmd, a, "jobs", 1, LP_PREDICT_MAX_JOBS, lp_predict_default_jobs(), jobs, d))
+        return d->status;
     const char *sv = cli_get(&validate_cmd, a, "subset");
     *subset = !sv || !strcmp(sv, "all") ? 0 : !strcmp(sv, "fit") ? 1 : !strcmp(sv, "held-out") ? 2 : -1;
     if (*subset < 0)
@@ -353,7 +346,7 @@ int cmd_validate(int argc, char **argv, int first)
     if (check_arch(&a, &arch, arch_name, sizeof arch_name, &d) || parse_options(&a, &jobs, &subset, &d))
         return cli_fail(&d);
     const char *dir = cli_get(&validate_cmd, &a, "data");
-    if (!dir) dir = DEFAULT_DATA;
+    if (!dir) dir = LP_PREDICT_DEFAULT_DATA;
     lp_val_set set;
     if (lp_val_read(dir, &set, &d)) {
         int rc = fail_data(&a, dir, &d);

@@ -178,3 +178,9 @@ lp_pred *lp_pred_distinct(const lp_val_set *set, const bool *sel, size_t *pred_o
     free(slot);
     return p;
 }
+
+long lp_predict_default_jobs(void)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online < 1 ? 1 : online > LP_PREDICT_MAX_JOBS ? LP_PREDICT_MAX_JOBS : online;
+}

@@ -17,6 +17,16 @@
 #include "lp_diag.h"
 #include "validate.h"
 
+#ifndef LPSIM_DATA_DIR
+#define LPSIM_DATA_DIR "../shared/data"
+#endif
+/* The measurements `lpsim validate` and `lpsim calibrate` read by default. */
+#define LP_PREDICT_DEFAULT_DATA LPSIM_DATA_DIR "/h100_latency"
+#define LP_PREDICT_MAX_JOBS 1024 /* predictions at once, at most */
+
+/* The default of --jobs: the online CPUs, 1 .. LP_PREDICT_MAX_JOBS. */
+long lp_predict_default_jobs(void);
+
 /* What a child sends back: one write of under PIPE_BUF bytes. */
 typedef struct lp_pred_msg {
     int status; /* lp_status of cmd_run_predict */

@@ -221,6 +221,18 @@ static char *set_key(char *text, const char *after, const char *key, const char 
     return out;
 }
 
+/* Write text to dir/name (the path into path, when not NULL). */
+static void put_file(const char *dir, const char *name, const char *text, char *path, size_t n)
+{
+    char p[300];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    if (path) snprintf(path, n, "%s", p);
+    FILE *f = fopen(p, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    CU_ASSERT_EQUAL(fclose(f), 0);
+}
+
 /* The L2 keeps what was loaded within its size: a GEMM whose cores share
 ** A and B panels reads DRAM once per panel on h100 (50 MiB), and several
 ** times with an L2 of 64 KiB, where the cores sharing a panel of A load it
@@ -230,11 +242,7 @@ static void test_l2_evicts(void)
     char dir[] = "/tmp/lpt_l2_XXXXXX", path[300], cmd[400];
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
     char *t = set_key(strdup(arch_preset_text("h100")), "\nl2:", "size_bytes:", "65536");
-    snprintf(path, sizeof path, "%s/small.yaml", dir);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(t, f);
-    CU_ASSERT_EQUAL(fclose(f), 0);
+    put_file(dir, "small.yaml", t, path, sizeof path);
     free(t);
     const char *spec = "gemm M=2048 N=2048 K=2048 in=bf16 out=bf16";
     char *big = run_json(spec), *j = NULL, *e = NULL;
@@ -261,11 +269,7 @@ static void test_split_pays_the_gap(void)
     double split[2];
     for (int i = 0; i < 2; i++) {
         char *t = set_key(strdup(arch_preset_text("h100")), NULL, "\nkernel_gap_ns:", i ? "100000" : "0");
-        snprintf(path, sizeof path, "%s/gap%d.yaml", dir, i);
-        FILE *f = fopen(path, "w");
-        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-        fputs(t, f);
-        CU_ASSERT_EQUAL(fclose(f), 0);
+        put_file(dir, i ? "gap1.yaml" : "gap0.yaml", t, path, sizeof path);
         free(t);
         char *j = NULL, *e = NULL;
         snprintf(cmd, sizeof cmd, "run --arch %s --workload 'gemm M=64 N=512 K=4096' --timing-only --json", path);
@@ -292,12 +296,7 @@ static void write_arch(const char *dir, const char *name, const char *launch, co
     t = set_key(t, "\ndram:", "bandwidth_gbps:", dram);
     t = set_key(t, "\nl2:", "bandwidth_gbps:", l2);
     t = set_key(t, "{format: bf16,", "energy_pj_per_mac:", e_bf16);
-    char path[300];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fputs(t, f);
-    CU_ASSERT_EQUAL(fclose(f), 0);
+    put_file(dir, name, t, NULL, 0);
     free(t);
 }
 
@@ -340,21 +339,17 @@ static void test_calibrate_recovers(void)
         free(j), free(e);
     }
     CU_ASSERT_EQUAL(fclose(f), 0);
-    snprintf(path, sizeof path, "%s/nvidia_smi_samples_run1.csv", dir);
-    f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fprintf(f, "timestamp, clocks.current.sm [MHz], power.draw [W], utilization.gpu [%%]\n"
-               "t, 1980 MHz, 99.00 W, 0 %%\nt, 1980 MHz, 650.00 W, 100 %%\nt, 1980 MHz, 100.00 W, 0 %%\n"
-               "t, 1980 MHz, 101.00 W, 0 %%\n");
-    CU_ASSERT_EQUAL(fclose(f), 0);
-    snprintf(path, sizeof path, "%s/peak_bandwidth.csv", dir);
-    f = fopen(path, "w");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    fprintf(f, "run,test,dtype,size,reps,median_us,min_us,warm_mean_us,value_median,value_best,unit,sm_mhz\n"
-               "1,d2d_copy,uint8,268435456,25,181,179,180,2800.0,2990,GB/s(read+write),1980\n"
-               "1,d2d_copy,uint8,1073741824,25,714,712,712,2900.0,3010,GB/s(read+write),1980\n"
-               "1,gemm_square,bf16,4096,25,172,171,172,796.2,802.8,TFLOP/s,1980\n");
-    CU_ASSERT_EQUAL(fclose(f), 0);
+    put_file(dir, "nvidia_smi_samples_run1.csv",
+             "timestamp, clocks.current.sm [MHz], power.draw [W], utilization.gpu [%]\n"
+             "t, 1980 MHz, 99.00 W, 0 %\nt, 1980 MHz, 650.00 W, 100 %\nt, 1980 MHz, 100.00 W, 0 %\n"
+             "t, 1980 MHz, 101.00 W, 0 %\n",
+             NULL, 0);
+    put_file(dir, "peak_bandwidth.csv",
+             "run,test,dtype,size,reps,median_us,min_us,warm_mean_us,value_median,value_best,unit,sm_mhz\n"
+             "1,d2d_copy,uint8,268435456,25,181,179,180,2800.0,2990,GB/s(read+write),1980\n"
+             "1,d2d_copy,uint8,1073741824,25,714,712,712,2900.0,3010,GB/s(read+write),1980\n"
+             "1,gemm_square,bf16,4096,25,172,171,172,796.2,802.8,TFLOP/s,1980\n",
+             NULL, 0);
     char *out = NULL, *err = NULL;
     snprintf(cmd, sizeof cmd, "calibrate h100 --arch %s/start.yaml --data %s --subset all --jobs 2 --out %s/cal.yaml",
              dir, dir, dir);
