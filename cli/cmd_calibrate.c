@@ -463,15 +463,15 @@ static int by_value(const void *x, const void *y)
 
 /* The median board power of the idle samples (utilization.gpu 0 %) of
 ** dir/nvidia_smi_samples_run1.csv ... run9.csv, absent files skipped:
-** *watts NAN when there are none. */
-static lp_status idle_power(const char *dir, double *watts, size_t *nsamples, lp_diag *d)
+** *watts NAN when there are none. path (pn bytes, the caller's: d names it)
+** holds the file read last. */
+static lp_status idle_power(const char *dir, char *path, size_t pn, double *watts, size_t *nsamples, lp_diag *d)
 {
     double *v = NULL;
     size_t n = 0, cap = 0;
     lp_status st = LP_OK;
     for (int run = 1; run <= 9 && !st; run++) {
-        char path[1024];
-        snprintf(path, sizeof path, "%s/nvidia_smi_samples_run%d.csv", dir, run);
+        snprintf(path, pn, "%s/nvidia_smi_samples_run%d.csv", dir, run);
         FILE *f;
         lp_csv c;
         bool absent;
@@ -507,11 +507,11 @@ static lp_status idle_power(const char *dir, double *watts, size_t *nsamples, lp
 
 /* The achievable DRAM bandwidth: the largest value_median (GB/s, the read
 ** and the write counted) of the rows of dir/peak_bandwidth.csv whose test
-** is d2d_copy; *gbps NAN when the file is absent or has none. */
-static lp_status copy_bandwidth(const char *dir, double *gbps, size_t *ncopies, lp_diag *d)
+** is d2d_copy; *gbps NAN when the file is absent or has none. path as for
+** idle_power. */
+static lp_status copy_bandwidth(const char *dir, char *path, size_t pn, double *gbps, size_t *ncopies, lp_diag *d)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/peak_bandwidth.csv", dir);
+    snprintf(path, pn, "%s/peak_bandwidth.csv", dir);
     FILE *f;
     lp_csv c;
     bool absent;
@@ -593,6 +593,7 @@ int cmd_calibrate(int argc, char **argv, int first)
     lp_val_set set = {0};
     ctx c = {&set, base, "", 0, NULL, NULL, &d};
     bool *sel = NULL, *mem = NULL, *cap = NULL, *l2 = NULL, *both = NULL;
+    char side[1100]; /* a side file's path: the diagnostics name it after the reader returns */
     if (cli_get_long(&calibrate_cmd, &a, "jobs", 1, LP_PREDICT_MAX_JOBS, lp_predict_default_jobs(), &jobs, &d))
         goto fail;
     if (sv && strcmp(sv, "fit") && strcmp(sv, "all")) {
@@ -655,7 +656,9 @@ int cmd_calibrate(int argc, char **argv, int first)
     start_params(cfg, &p);
     size_t nidle, ncopy;
     double idle, copy;
-    if (idle_power(dir, &idle, &nidle, &d) || copy_bandwidth(dir, &copy, &ncopy, &d)) goto fail;
+    if (idle_power(dir, side, sizeof side, &idle, &nidle, &d) ||
+        copy_bandwidth(dir, side, sizeof side, &copy, &ncopy, &d))
+        goto fail;
     if (!isnan(copy)) {
         p.dram_gbps = copy, p.fitted[W_DRAM] = true;
         snprintf(p.why[W_DRAM], sizeof p.why[W_DRAM],
