@@ -31,6 +31,19 @@ static int find_opt(const cli_cmd *cmd, const char *name, size_t len)
     return -1;
 }
 
+static const struct {
+    char c;
+    const char *name;
+} shorts[] = {CLI_SHORT_OPTS};
+
+/* The option of short form -c, or -1. */
+static int short_opt(const cli_cmd *cmd, char c)
+{
+    for (int j = 0; j < (int)(sizeof shorts / sizeof shorts[0]); j++)
+        if (shorts[j].c == c) return find_opt(cmd, shorts[j].name, strlen(shorts[j].name));
+    return -1;
+}
+
 /* Closest option name for a "did you mean" hint (edit distance <= 2). */
 static const char *near_opt(const cli_cmd *cmd, const char *name, size_t len)
 {
@@ -101,9 +114,28 @@ lp_status cli_parse(const cli_cmd *cmd, int argc, char **argv, int first, cli_ar
             }
             continue;
         }
-        if (!only_pos && s[0] == '-' && s[1] && !isdigit((unsigned char)s[1]))
-            return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i),
-                               "unknown option '%s' for 'lpsim %s' (options are spelt --name)", s, cmd->name);
+        if (!only_pos && s[0] == '-' && s[1] && !isdigit((unsigned char)s[1])) {
+            int k = short_opt(cmd, s[1]);
+            if (k < 0)
+                return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i),
+                                   "unknown option '%s' for 'lpsim %s' (options are spelt --name)", s, cmd->name);
+            if (out->val[k])
+                return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i), "option '--%s' given twice",
+                                   cmd->opts[k].name);
+            if (!cmd->opts[k].value) {
+                if (s[2])
+                    return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i) + 2, "option '-%c' takes no value", s[1]);
+                out->val[k] = "", out->val_arg[k] = i;
+            } else if (s[2]) {
+                out->val[k] = s + 2, out->val_arg[k] = i, out->val_off[k] = 2;
+            } else {
+                if (i + 1 >= argc)
+                    return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i), "option '-%c' needs a value (%s)", s[1],
+                                       cmd->opts[k].value);
+                out->val[k] = argv[++i], out->val_arg[k] = i;
+            }
+            continue;
+        }
         if (out->npos >= cmd->max_pos || out->npos >= CLI_MAX_POS)
             return lp_diag_set(d, LP_ERR_ARG, 1, cli_arg_col(argv, i), "unexpected argument '%s' for 'lpsim %s'", s,
                                cmd->name);
@@ -227,7 +259,10 @@ void cli_print_help(const cli_cmd *cmd, FILE *out)
     if (cmd->nopts) fprintf(out, "\noptions:\n");
     for (int i = 0; i < cmd->nopts; i++) {
         char head[64];
-        snprintf(head, sizeof head, "--%s%s%s", cmd->opts[i].name, cmd->opts[i].value ? " " : "",
+        char sh[8] = "";
+        for (int j = 0; j < (int)(sizeof shorts / sizeof shorts[0]); j++)
+            if (!strcmp(shorts[j].name, cmd->opts[i].name)) snprintf(sh, sizeof sh, "-%c, ", shorts[j].c);
+        snprintf(head, sizeof head, "%s--%s%s%s", sh, cmd->opts[i].name, cmd->opts[i].value ? " " : "",
                  cmd->opts[i].value ? cmd->opts[i].value : "");
         fprintf(out, "  %-22s %s\n", head, cmd->opts[i].help);
     }

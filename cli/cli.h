@@ -20,7 +20,7 @@
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
 #define CLI_MAX_OPTS 16
-#define CLI_MAX_POS 8
+#define CLI_MAX_POS 1024
 
 /* One option of a command: "--name VALUE" (value names the argument) or a
 ** flag (value NULL). Written "--name VALUE" or "--name=VALUE". */
@@ -29,6 +29,10 @@ typedef struct cli_opt {
     const char *value; /* placeholder shown in help, NULL for a flag */
     const char *help;
 } cli_opt;
+
+/* Short forms, the same for every command that has the long option:
+** -j N (or -jN) is --jobs N. */
+#define CLI_SHORT_OPTS {'j', "jobs"}
 
 /* Number of options in a static table, for cli_cmd.nopts. */
 #define CLI_NOPTS(table) ((int)(sizeof(table) / sizeof((table)[0])))

@@ -217,7 +217,8 @@ static const char *roofline(const report *rp, double *intensity, double *ridge)
     return b;
 }
 
-static int print_json(const report *rp)
+/* The JSON report (new reference; NULL out of memory). */
+static json_t *report_json(const report *rp)
 {
     const lp_run *r = rp->r;
     json_t *o = json_object(), *stats = lp_stats_json(&r->stats);
@@ -230,10 +231,18 @@ static int print_json(const report *rp)
         !json_object_set_new(o, "failed", json_integer(r->failed)) &&
         !json_object_set_new(o, "counts", json_counts(rp->c)) && !json_object_set_new(o, "roofline", json_roof(rp)) &&
         !json_object_set_new(o, "kernels", json_kernels(rp)) && !json_object_set_new(o, "operations", json_ops(rp)) &&
-        (!rp->plan->note[0] || !json_object_set_new(o, "note", json_string(rp->plan->note))) &&
-        !json_dumpf(o, stdout, 0);
+        (!rp->plan->note[0] || !json_object_set_new(o, "note", json_string(rp->plan->note)));
+    json_decref(stats);
+    if (!ok) json_decref(o);
+    return ok ? o : NULL;
+}
+
+static int print_json(const report *rp)
+{
+    json_t *o = report_json(rp);
+    int ok = o && !json_dumpf(o, stdout, 0);
     putchar('\n');
-    json_decref(o), json_decref(stats);
+    json_decref(o);
     return ok ? 0 : -1;
 }
 
@@ -346,6 +355,37 @@ lp_status cmd_run_predict(const char *arch, const char *spec, lp_run_pred *out, 
     for (int u = 0; u < r.arch->nunits; u++)
         if (unit_kind_get(r.arch->units[u].kind)->cls == UNIT_CLASS_MATRIX)
             out->matrix_energy_pj += r.stats.energy_breakdown[u];
+free_run:
+    lp_run_free(&r);
+    return st;
+}
+
+lp_status cmd_run_report(arch_cfg *arch, const wl_spec *spec, uint64_t seed, bool timing_only, json_t **out,
+                         lp_diag *d)
+{
+    wl_spec s = *spec;
+    wl_plan plan;
+    lp_run r;
+    *out = NULL;
+    memset(&r, 0, sizeof r);
+    isa_prog_init(&r.prog);
+    r.arch = arch;
+    wl_gen_opts go = {seed, !timing_only};
+    isa_prog_free(&r.prog);
+    lp_status st = wl_generate(&s, r.arch, &go, &r.prog, &plan, d);
+    if (st) goto free_run;
+    lp_run_opts o = {timing_only, NULL, NULL, NULL, 8, false};
+    if ((st = lp_run_program(&r, "<workload>", &o, d))) goto free_run;
+    finish_stats(&r, &plan);
+    wl_counts c;
+    wl_count(&s, &c);
+    report rp = {&s, "", &c, &plan, &r, timing_only};
+    FILE *mem = fmemopen(rp.spec, sizeof rp.spec - 1, "w");
+    if (mem) {
+        wl_print(&s, mem);
+        fclose(mem);
+    }
+    if (!(*out = report_json(&rp))) st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
 free_run:
     lp_run_free(&r);
     return st;

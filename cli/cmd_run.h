@@ -10,7 +10,13 @@
 #ifndef LP_CMD_RUN_H
 #define LP_CMD_RUN_H
 
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch.h"
 #include "lp_diag.h"
+#include "workload.h"
 
 typedef struct lp_run_pred {
     double latency_ns;       /* the run's latency_ns statistic */
@@ -31,5 +37,13 @@ typedef struct lp_run_pred {
 ** unplaced, the generator's and the simulator's unplaced or at the program's
 ** line). Prints nothing. */
 lp_status cmd_run_predict(const char *arch, const char *spec, lp_run_pred *out, lp_diag *d);
+
+/* `lpsim run --json`'s report of spec on arch (taken: freed here, whatever
+** happens), simulated with seed (functional unless timing_only), printing
+** nothing. LP_OK with *out (a new reference; its "failed" counts mismatching
+** outputs); else the failing step's status with d filled as
+** cmd_run_predict's. SystemC: at most once per process. */
+lp_status cmd_run_report(arch_cfg *arch, const wl_spec *spec, uint64_t seed, bool timing_only, json_t **out,
+                         lp_diag *d);
 
 #endif

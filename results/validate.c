@@ -49,12 +49,7 @@ const lp_val_group *lp_val_groups(int *n)
     return groups;
 }
 
-uint64_t lp_val_fnv1a64(const char *s)
-{
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) h = (h ^ *p) * UINT64_C(0x100000001b3);
-    return h;
-}
+uint64_t lp_val_fnv1a64(const char *s) { return lp_fnv1a64(s, strlen(s)); }
 
 bool lp_val_fit_half(const char *shape_key) { return (lp_val_fnv1a64(shape_key) & 1) == 0; }
 

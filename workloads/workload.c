@@ -624,3 +624,26 @@ bool wl_spec_equal(const wl_spec *a, const wl_spec *b)
     }
     return true;
 }
+
+static const key_row *key_named(const char *name)
+{
+    for (int i = 0; i < WL_KEY_COUNT; i++)
+        if (!strcmp(keys[i].name, name)) return &keys[i];
+    return NULL;
+}
+
+bool wl_key_known(const char *name) { return key_named(name) != NULL; }
+
+bool wl_key_applies(const wl_spec *s, const char *name)
+{
+    const key_row *r = key_named(name);
+    return r && applies(r, s);
+}
+
+bool wl_key_number(const wl_spec *s, const char *name, double *out)
+{
+    const key_row *r = key_named(name);
+    if (!r || !applies(r, s) || r->type == T_ENUM) return false;
+    *out = r->type == T_FMT ? (double)cfmt_at(s, r)->bits : (double)*cnum_at(s, r);
+    return true;
+}

@@ -214,4 +214,16 @@ const wl_model *wl_model_get(wl_model_id id);
 const char *wl_kind_name(wl_kind k);
 const char *wl_key_name(wl_key_id k);
 
+/* Whether name is a key of the inline form (of any kind). */
+bool wl_key_known(const char *name);
+
+/* Whether spec s takes key name (its kind does, in its phase): what a sweep's
+** workload axis sets only where it applies. */
+bool wl_key_applies(const wl_spec *s, const char *name);
+
+/* The value of key name in s as a number (numbers and 0/1 keys; formats give
+** their bits per element): true, or false when s does not take the key or
+** it is an enum. */
+bool wl_key_number(const wl_spec *s, const char *name, double *out);
+
 #endif

@@ -103,6 +103,9 @@ typedef struct cfg_section {
     /* --keys rows for what the keys do not hold; "%1$s" stands for the path,
     ** "%2$s" for "(kind) " where the rows belong to another kind than the default */
     const char *doc_extra;
+    /* what the file is and where its keys are listed, for messages (NULL: an
+    ** architecture file, 'lpsim arch --keys') */
+    const char *what, *keys_help;
 } cfg_section;
 
 /* Load section s from text (a document, or one blanked outside the section's

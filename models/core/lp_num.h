@@ -32,4 +32,8 @@ lp_status lp_parse_u64(const char *s, size_t len, uint64_t *out, const char **wh
 lp_status lp_parse_i64(const char *s, size_t len, int64_t *out, const char **why);
 lp_status lp_parse_f64(const char *s, size_t len, double *out, const char **why);
 
+/* FNV-1a 64 of len bytes: a stable hash for identities kept on disk (sweep
+** files, held-out halves), not for security. */
+uint64_t lp_fnv1a64(const void *data, size_t len);
+
 #endif
