@@ -9,11 +9,13 @@ cd "$(dirname "$0")/.."
 
 # Build tools, then the libraries DESIGN.md names (SystemC 2.3 with TLM-2.0,
 # SQLite, gnuplot without X, CUnit, the MLIR 19 C API, GSL, libcyaml, jansson for JSON), and
-# clang-format for the style check of the test command.
+# clang-format for the style check of the test command, and Slurm with munge for the
+# one-node cluster of scripts/slurm-local.sh (docs/slurm.md).
 PACKAGES=(
   gcc g++ make cmake pkg-config libc6-dev git
   libsystemc-dev libsqlite3-dev gnuplot-nox libcunit1-dev libmlir-19-dev libgsl-dev libcyaml-dev libyaml-dev libjansson-dev
   clang-format
+  slurm-wlm munge
 )
 
 missing_packages() {
@@ -40,6 +42,7 @@ deps() {
       exit 1
     fi
   fi
+  # shellcheck disable=SC2086 # one line, the names separated by spaces
   echo "setup: installing" $missing
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   # shellcheck disable=SC2086
