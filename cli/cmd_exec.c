@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "rdb.h"
+#include "runs_log.h"
 #include "commands.h"
 #include "lp_file.h"
 #include "run.h"
@@ -21,6 +23,7 @@ static const cli_opt exec_opts[] = {
     {"timing-only", NULL, "skip the values (same cycles, faster); expected outputs are not checked"},
     {"trace", "FILE.csv", "write each instruction's issue, start and end cycle"},
     {"json", NULL, "print the statistics as one JSON object"},
+    {"db", "FILE", "log the run to this results database (docs/results.md; created when absent)"},
     {"all-cores", NULL, "simulate every core of a multi-core program, not one per group of identical cores"},
 };
 static const cli_cmd exec_cmd = {"exec",
@@ -49,7 +52,7 @@ static json_t *json_text(const char *s)
     return j;
 }
 
-static int print_json(const lp_run *r, const char *kernel, bool timing_only)
+static json_t *report_json(const lp_run *r, const char *kernel, bool timing_only)
 {
     json_t *o = json_object(), *stats = lp_stats_json(&r->stats);
     int ok = o && stats && !json_object_set_new(o, "kernel", json_text(kernel)) &&
@@ -57,9 +60,16 @@ static int print_json(const lp_run *r, const char *kernel, bool timing_only)
              !json_object_set_new(o, "mode", json_string(timing_only ? "timing-only" : "functional")) &&
              !json_object_update(o, stats) &&
              !json_object_set_new(o, "expectations", json_integer((json_int_t)r->expectations)) &&
-             !json_object_set_new(o, "failed", json_integer(r->failed)) && !json_dumpf(o, stdout, 0);
+             !json_object_set_new(o, "failed", json_integer(r->failed));
+    json_decref(stats);
+    if (!ok) json_decref(o);
+    return ok ? o : NULL;
+}
+
+static int print_json(json_t *o)
+{
+    int ok = o && !json_dumpf(o, stdout, 0);
     putchar('\n');
-    json_decref(o), json_decref(stats);
     return ok ? 0 : -1;
 }
 
@@ -103,6 +113,13 @@ int cmd_exec(int argc, char **argv, int first)
     const char *tv = cli_get(&exec_cmd, &a, "trace");
     lp_out trace = {0};
     if (tv && lp_out_open(&trace, tv, &d)) return cli_fail_arg(&exec_cmd, &a, "trace", -1, &d);
+    double t0 = runs_now_s();
+    rdb *db = NULL;
+    const char *dbv = cli_get(&exec_cmd, &a, "db");
+    if (dbv && rdb_open(dbv, RDB_WRITE, &db, &d)) {
+        lp_out_discard(&trace);
+        return cli_fail_arg(&exec_cmd, &a, "db", -1, &d);
+    }
     lp_run r;
     lp_run_opts o = {timing_only, trace.f, json ? stderr : stdout,
                      stderr,      8,       cli_get(&exec_cmd, &a, "all-cores") != NULL};
@@ -114,20 +131,32 @@ int cmd_exec(int argc, char **argv, int first)
                      ? cli_fail(&d)
                      : cli_fail_arg(&exec_cmd, &a, d.file == av ? "arch" : NULL, 0, &d);
         lp_run_free(&r);
+        rdb_close(db);
         return rc;
     }
-    if (tv && lp_out_commit(&trace, &d)) {
-        lp_run_free(&r);
-        return cli_fail_arg(&exec_cmd, &a, "trace", -1, &d);
-    }
     int rc = 2;
-    if (json ? print_json(&r, a.pos[0], timing_only) : (print_text(&r, a.pos[0], timing_only), 0)) {
+    json_t *rep = NULL;
+    if (tv && lp_out_commit(&trace, &d)) {
+        rc = cli_fail_arg(&exec_cmd, &a, "trace", -1, &d);
+        goto done;
+    }
+    rep = json || db ? report_json(&r, a.pos[0], timing_only) : NULL;
+    if (db && (!rep || runs_log_one(db, argc, argv, r.arch, "program", a.pos[0], 0, timing_only, rep, NULL,
+                                    runs_now_s() - t0, &d))) {
+        if (!rep) lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");
+        rc = cli_fail_arg(&exec_cmd, &a, "db", -1, &d);
+        goto done;
+    }
+    if (json ? print_json(rep) : (print_text(&r, a.pos[0], timing_only), 0)) {
         lp_diag_init(&d, "<stdout>");
         lp_diag_set(&d, LP_ERR_IO, 1, 1, "cannot write the JSON report (out of memory?)");
         cli_fail(&d);
     } else {
         rc = r.failed ? 1 : 0;
     }
+done:
+    json_decref(rep);
     lp_run_free(&r);
+    rdb_close(db);
     return rc;
 }

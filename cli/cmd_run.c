@@ -22,7 +22,9 @@
 #include "lp_file.h"
 #include "map_gemm.h"
 #include "wl_gen.h"
+#include "rdb.h"
 #include "run.h"
+#include "runs_log.h"
 #include "tc.h"
 
 static const cli_opt run_opts[] = {
@@ -37,6 +39,7 @@ static const cli_opt run_opts[] = {
     {"cores", "N", "cores to use (default: as many as the work has tiles, up to the chip's)"},
     {"all-cores", NULL, "simulate every core, not one per group of identical cores (the reference; slower)"},
     {"trace", "FILE.csv", "write each simulated instruction's issue, start and end cycle"},
+    {"db", "FILE", "log the run to this results database (docs/results.md; created when absent)"},
 };
 static const cli_cmd run_cmd = {
     "run",
@@ -237,12 +240,10 @@ static json_t *report_json(const report *rp)
     return ok ? o : NULL;
 }
 
-static int print_json(const report *rp)
+static int print_json(json_t *o)
 {
-    json_t *o = report_json(rp);
     int ok = o && !json_dumpf(o, stdout, 0);
     putchar('\n');
-    json_decref(o);
     return ok ? 0 : -1;
 }
 
@@ -391,6 +392,22 @@ free_run:
     return st;
 }
 
+/* Log a run that did not finish: its canonical spec and the error. */
+static void log_failure(rdb *db, int argc, char **argv, const lp_run *r, const wl_spec *s, uint64_t seed,
+                        bool timing_only, const char *why, double t0)
+{
+    char spec[512] = "";
+    FILE *mem = fmemopen(spec, sizeof spec - 1, "w");
+    if (mem) {
+        wl_print(s, mem);
+        fclose(mem);
+    }
+    lp_diag d;
+    if (runs_log_one(db, argc, argv, r->arch, wl_kind_name(s->kind), spec, seed, timing_only, NULL, why,
+                     runs_now_s() - t0, &d))
+        fprintf(stderr, "lpsim run: the failure could not be logged: %s\n", d.msg);
+}
+
 /* Write the program to path as assembly. */
 static lp_status emit_asm(const isa_prog *p, const char *path, lp_diag *d)
 {
@@ -428,10 +445,15 @@ int cmd_run(int argc, char **argv, int first)
     wl_spec s;
     if (parse_workload(&a, wv, &s, &d))
         return d.line > 0 ? cli_fail(&d) : cli_fail_arg(&run_cmd, &a, "workload", 0, &d);
+    double t0 = runs_now_s();
+    rdb *db = NULL;
+    const char *dbv = cli_get(&run_cmd, &a, "db");
+    if (dbv && rdb_open(dbv, RDB_WRITE, &db, &d)) return cli_fail_arg(&run_cmd, &a, "db", -1, &d);
     lp_run r;
     memset(&r, 0, sizeof r);
     isa_prog_init(&r.prog);
     int rc = 2;
+    json_t *rep = NULL;
     lp_status st = arch_load(av, &r.arch, &d);
     if (st) {
         rc = d.line > 0 ? cli_fail(&d) : cli_fail_arg(&run_cmd, &a, "arch", 0, &d);
@@ -444,6 +466,7 @@ int cmd_run(int argc, char **argv, int first)
     if (wl_generate(&s, r.arch, &go, &r.prog, &plan, &d)) {
         char why[LP_DIAG_MSG_MAX];
         snprintf(why, sizeof why, "%s", d.msg);
+        if (db) log_failure(db, argc, argv, &r, &s, seed, timing_only, why, t0);
         cli_value_error(&run_cmd, &a, "workload", 0, &d, "%s", why);
         rc = cli_fail(&d);
         goto free_run;
@@ -467,6 +490,7 @@ int cmd_run(int argc, char **argv, int first)
                      stderr,      8,       cli_get(&run_cmd, &a, "all-cores") != NULL};
     if ((st = lp_run_program(&r, "<workload>", &o, &d))) {
         lp_out_discard(&trace);
+        if (db) log_failure(db, argc, argv, &r, &s, seed, timing_only, d.msg, t0);
         rc = cli_fail(&d);
         goto free_run;
     }
@@ -483,7 +507,14 @@ int cmd_run(int argc, char **argv, int first)
         wl_print(&s, mem);
         fclose(mem);
     }
-    if (json ? print_json(&rp) : (print_text(&rp), 0)) {
+    rep = json || db ? report_json(&rp) : NULL;
+    if (db && (!rep || runs_log_one(db, argc, argv, r.arch, wl_kind_name(s.kind), rp.spec, seed, timing_only, rep,
+                                    NULL, runs_now_s() - t0, &d))) {
+        if (!rep) lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");
+        rc = cli_fail_arg(&run_cmd, &a, "db", -1, &d);
+        goto free_run;
+    }
+    if (json ? print_json(rep) : (print_text(&rp), 0)) {
         lp_diag_init(&d, "<stdout>");
         lp_diag_set(&d, LP_ERR_IO, 1, 1, "cannot write the JSON report (out of memory?)");
         cli_fail(&d);
@@ -491,6 +522,8 @@ int cmd_run(int argc, char **argv, int first)
         rc = r.failed ? 1 : 0;
     }
 free_run:
+    json_decref(rep);
     lp_run_free(&r);
+    rdb_close(db);
     return rc;
 }

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "rdb.h"
+#include "runs_log.h"
 #include "sweep.h"
 #include "sweep_run.h"
 #include "sweep_slurm.h"
@@ -49,16 +50,6 @@ static const cli_cmd sweep_cmd = {
     CLI_NOPTS(sweep_opts_tab),
     1,
     1};
-
-/* The command line as a JSON array, stored with each run. */
-static char *argv_json(int argc, char **argv)
-{
-    json_t *a = json_array();
-    for (int i = 0; a && i < argc; i++) json_array_append_new(a, json_string(argv[i]));
-    char *s = a ? json_dumps(a, JSON_COMPACT) : NULL;
-    json_decref(a);
-    return s;
-}
 
 static lp_status parse_shard(const cli_args *a, unsigned *si, unsigned *sn, lp_diag *d)
 {
@@ -179,7 +170,7 @@ int cmd_sweep(int argc, char **argv, int first)
                                o.timing_only, o.resume, (int)jobs};
         rc = sweep_slurm(&sweep_cmd, &a, sw, &so);
     } else {
-        char *cl = argv_json(argc, argv);
+        char *cl = runs_argv_json(argc, argv);
         o.command_line = cl;
         rc = run_local(&a, sw, &o, dbp, &d);
         free(cl);

@@ -318,7 +318,7 @@ static lp_status insert_run(rdb *r, const rdb_run *x, const json_t *report, cons
                                       x->sweep_hash,
                                       NULL,
                                       x->point_json};
-    for (int i = 0; i < FIRST_METRIC; i++) bind_text(st, i + 1, text[i], i == 17 || i == 19 || i == 21);
+    for (int i = 0; i < FIRST_METRIC; i++) bind_text(st, i + 1, text[i], i == 17 || i >= 19);
     sqlite3_bind_int64(st, 15, (sqlite3_int64)x->seed);
     sqlite3_bind_double(st, 19, x->wall_s);
     if (x->point_index >= 0) sqlite3_bind_int64(st, 21, x->point_index);
