@@ -1,0 +1,431 @@
+/*
+** test_results.c — the results database with real files and the real
+** lpsim: the schema (STRICT, versioned, WAL), refusals that never write (a
+** foreign, newer or corrupt database, a FIFO), the migration from version 1,
+** runs logged by run/exec, two sweeps writing one database at once, a sweep
+** killed with SIGKILL and resumed (one done row per point, integrity_check
+** ok), shards merged equal to the unsharded sweep (whatever -j), merging
+** twice, and the Slurm job array on a real one-node cluster.
+*/
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lp_test.h"
+#include "rdb.h"
+
+static char dir[64];
+
+static const char *at(const char *name)
+{
+    static char buf[8][256];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+static void scratch(void)
+{
+    strcpy(dir, "/tmp/lpt_rdb_XXXXXX");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+}
+
+static void cleanup(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(text, f);
+    CU_ASSERT_EQUAL(fclose(f), 0);
+}
+
+/* lpsim with args; exit status, stderr kept in *err when err. */
+static int lpsim(const char *args, char **err)
+{
+    char *out, *e;
+    int rc = lpt_run(args, "", 0, &out, &e);
+    free(out);
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return rc;
+}
+
+static int64_t query_int(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    int64_t v = -1;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    return v;
+}
+
+static void exec_sql(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open(db, &h), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+    if (rc) fprintf(stderr, "\n  sqlite: %s\n", msg);
+    sqlite3_free(msg);
+    CU_ASSERT_EQUAL(rc, SQLITE_OK);
+    sqlite3_close(h);
+}
+
+/* Every row of a query as text, one line each. */
+static char *rows_text(sqlite3 *h, const char *sql)
+{
+    sqlite3_stmt *st;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "\n  sqlite: %s\n", sqlite3_errmsg(h));
+        CU_FAIL("query");
+    } else {
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(st); c++)
+                fprintf(m, "%s|", sqlite3_column_type(st, c) == SQLITE_NULL ? "NULL" : (const char *)sqlite3_column_text(st, c));
+            fputc('\n', m);
+        }
+        sqlite3_finalize(st);
+    }
+    fclose(m);
+    return buf;
+}
+
+/* What two runs of one sweep must share: every column but the run's own
+** (id, run_uuid, started_at, host, wall_s, command_line), and the child rows,
+** by point. */
+static char *digest(const char *db)
+{
+    static const char *const q[] = {
+        "SELECT sweep_hash, point_index, engine, lpsim_version, git_revision, arch_name, arch_json, unit_kind, "
+        "workload_kind, workload, workload_json, formats, seed, mode, status, error, point_json, cycles, latency_ns, "
+        "clock_ghz, power_w, energy_pj, macs, utilization, instructions, dram_bytes, spm_bytes, acc_bytes, l2_bytes, "
+        "area_mm2, expectations FROM runs ORDER BY sweep_hash, point_index, mode",
+        "SELECT r.point_index, c.component, c.energy_pj FROM run_energy c JOIN runs r ON r.id = c.run_id ORDER BY 1, 2",
+        "SELECT r.point_index, c.format, c.macs FROM run_macs c JOIN runs r ON r.id = c.run_id ORDER BY 1, 2",
+        "SELECT r.point_index, c.unit, c.busy_cycles FROM run_units c JOIN runs r ON r.id = c.run_id ORDER BY 1, 2",
+        "SELECT r.point_index, c.seq, c.op, c.kind, c.shape, c.repeat, c.cycles, c.latency_ns, c.energy_pj, c.macs, "
+        "c.dram_bytes, c.bound, c.mapping_json FROM run_ops c JOIN runs r ON r.id = c.run_id ORDER BY 1, 2",
+        "SELECT sweep_hash, file, text, points FROM sweeps ORDER BY 1",
+    };
+    sqlite3 *h;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    size_t len = 0;
+    char *all = NULL;
+    FILE *m = open_memstream(&all, &len);
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        char *t = rows_text(h, q[i]);
+        fprintf(m, "-- %zu\n%s", i, t ? t : "");
+        free(t);
+    }
+    fclose(m);
+    sqlite3_close(h);
+    return all;
+}
+
+static bool same_bytes(const char *path, const char *text, size_t n)
+{
+    size_t len;
+    char *now = lpt_read_file(path, &len);
+    bool same = now && len == n && !memcmp(now, text, n);
+    free(now);
+    return same;
+}
+
+/* A sweep of tiny layers and small GEMMs on edge-mx: points ms each. */
+static const char sweep_text[] = "arch: edge-mx\n"
+                                 "workloads:\n"
+                                 "  - layer model=tiny phase=decode ctx=64\n"
+                                 "  - gemm M=64 N=128 K=64\n"
+                                 "axes:\n"
+                                 "  - {key: matrix.array_rows, values: [16, 32, 64]}\n"
+                                 "  - {key: spm.banks, values: [4, 8]}\n"
+                                 "  - {name: fmt, set: ['w=bf16 in_b=bf16', 'w=fp8_e4m3fn in_b=fp8_e4m3fn']}\n";
+#define SWEEP_POINTS 24
+
+static void test_schema_of_a_new_database(void)
+{
+    scratch();
+    write_file(at("s.yaml"), sweep_text);
+    char args[512];
+    snprintf(args, sizeof args, "sweep %s --db %s -j 2 --timing-only", at("s.yaml"), at("r.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "PRAGMA user_version"), RDB_VERSION);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "PRAGMA application_id"), RDB_APPLICATION_ID);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 6);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT'"), 6);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'done'"), SWEEP_POINTS);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(DISTINCT point_index) FROM runs"), SWEEP_POINTS);
+    /* the metrics of a run are those of `lpsim run --json` for its workload */
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE cycles > 0 AND latency_ns > 0 AND energy_pj > 0 "
+                                          "AND macs > 0 AND dram_bytes > 0 AND arch_json LIKE '{\"name\":\"edge-mx\"%'"),
+                    SWEEP_POINTS);
+    char *out, *err;
+    CU_ASSERT_EQUAL(lpt_run("run --arch edge-mx --workload 'gemm M=64 N=128 K=64 in_b=fp8_e4m3fn' --timing-only --json", "",
+                            0, &out, &err),
+                    0);
+    double cyc = lpt_json_num(out, "cycles");
+    free(out), free(err);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT cycles FROM runs WHERE workload LIKE 'gemm%' AND formats LIKE "
+                                          "'%in_b=fp8_e4m3fn%' AND json_extract(point_json, '$.\"matrix.array_rows\"') = 64 "
+                                          "AND json_extract(point_json, '$.\"spm.banks\"') = 8"),
+                    (int64_t)cyc);
+    CU_ASSERT(query_int(at("r.db"), "SELECT count(*) FROM run_ops") >= SWEEP_POINTS);
+    CU_ASSERT(query_int(at("r.db"), "SELECT count(*) FROM run_energy") >= SWEEP_POINTS);
+    /* a second run of the same sweep needs --resume; with it, nothing is run again */
+    char *e;
+    CU_ASSERT_EQUAL(lpsim(args, &e), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "add --resume"));
+    free(e);
+    snprintf(args, sizeof args, "sweep %s --db %s --timing-only --resume", at("s.yaml"), at("r.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs"), SWEEP_POINTS);
+    cleanup();
+}
+
+/* run --db and exec --db log their runs, failures included. */
+static void test_run_and_exec_log(void)
+{
+    scratch();
+    char args[512];
+    snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64' --db %s", at("r.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64 in=fp8_e4m3fn out=fp8_e4m3fn' --db %s",
+             at("r.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 2);
+    snprintf(args, sizeof args, "exec --arch edge-mx %s/examples/mx_gemm/mx_gemm.s --db %s", LPSIM_SOURCE_DIR, at("r.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'done' AND mode = 'functional' AND "
+                                          "expectations = 1 AND sweep_hash IS NULL"),
+                    2);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'failed' AND error LIKE "
+                                          "'%GEMM mapping supports%' AND cycles IS NULL"),
+                    1);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE workload_kind = 'program' AND workload LIKE "
+                                          "'%mx_gemm.s' AND macs > 0"),
+                    1);
+    cleanup();
+}
+
+/* Foreign, newer, corrupt databases and non-files: refused, exit 2, unchanged. */
+static void test_refusals_never_write(void)
+{
+    scratch();
+    write_file(at("s.yaml"), sweep_text);
+    exec_sql(at("foreign.db"), "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+    char args[512];
+    snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64' --db %s", at("new.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    exec_sql(at("new.db"), "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE; PRAGMA user_version = 9;");
+    /* corrupt: a valid database with page 2 overwritten */
+    snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64' --db %s", at("bad.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    exec_sql(at("bad.db"), "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;");
+    int fd = open(at("bad.db"), O_WRONLY);
+    char junk[4096];
+    memset(junk, 0xa5, sizeof junk);
+    CU_ASSERT(pwrite(fd, junk, sizeof junk, 4096) == (ssize_t)sizeof junk);
+    close(fd);
+    write_file(at("text.db"), "not a database at all, just text\n");
+    static const struct {
+        const char *file, *msg;
+    } cases[] = {
+        {"foreign.db", "not an lpsim results database"},
+        {"new.db", "written by a newer lpsim (schema version 9"},
+        {"bad.db", "corrupt"},
+        {"text.db", "not a"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n;
+        char *before = lpt_read_file(at(cases[i].file), &n), *e;
+        static const char *const cmds[] = {"sweep %s --db %s --timing-only", "runs --db %2$s", "merge %2$s %2$s"};
+        for (int c = 0; c < 3; c++) {
+            snprintf(args, sizeof args, cmds[c], at("s.yaml"), at(cases[i].file));
+            CU_ASSERT_EQUAL(lpsim(args, &e), 2);
+            if (!strstr(e, cases[i].msg)) fprintf(stderr, "\n  %s: %s", args, e);
+            CU_ASSERT_PTR_NOT_NULL(strstr(e, cases[i].msg));
+            free(e);
+            CU_ASSERT(same_bytes(at(cases[i].file), before, n));
+        }
+        free(before);
+    }
+    /* not a regular file: a FIFO is refused before anything opens it (no hang) */
+    CU_ASSERT_EQUAL(mkfifo(at("fifo.db"), 0600), 0);
+    char *e;
+    snprintf(args, sizeof args, "sweep %s --db %s --timing-only", at("s.yaml"), at("fifo.db"));
+    CU_ASSERT_EQUAL(lpsim(args, &e), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, "is a FIFO, not a regular file"));
+    free(e);
+    cleanup();
+}
+
+static void test_migration_from_version_1(void)
+{
+    scratch();
+    char path[512], *v1;
+    snprintf(path, sizeof path, "%s/tests/results/schema_v1.sql", LPSIM_SOURCE_DIR);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v1 = lpt_read_file(path, NULL));
+    exec_sql(at("old.db"), v1);
+    free(v1);
+    exec_sql(at("old.db"),
+             "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, arch_name, arch_json, "
+             "unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, wall_s, latency_ns, energy_pj) "
+             "VALUES ('00112233445566778899aabbccddeeff', '2026-01-01T00:00:00.000Z', '0.0.9', 'abc', 'h', '[]', 'edge-mx', "
+             "'{}', 'tensor_core', 'gemm', 'gemm M=1 N=1 K=1', '{}', 'in=bf16', 1, 'timing-only', 'done', 0.5, 100, 200);");
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), 1);
+    char args[512], *out, *err;
+    snprintf(args, sizeof args, "runs --db %s --json", at("old.db"));
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"engine\": \"sim\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"run_uuid\": \"00112233445566778899aabbccddeeff\""));
+    free(out), free(err);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), RDB_VERSION);
+    /* a migrated database takes new runs and merges like a new one */
+    snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64' --db %s --timing-only", at("old.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    snprintf(args, sizeof args, "merge %s %s", at("new.db"), at("old.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    CU_ASSERT_EQUAL(query_int(at("new.db"), "SELECT count(*) FROM runs WHERE engine = 'sim'"), 2);
+    cleanup();
+}
+
+/* Start lpsim with args in the background (output to /dev/null). */
+static pid_t spawn(const char *const *args)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 1), dup2(null, 2);
+        char *argv[16];
+        int n = 0;
+        argv[n++] = (char *)LPSIM_BIN;
+        for (; args[n - 1] && n < 15; n++) argv[n] = (char *)args[n - 1];
+        argv[n] = NULL;
+        execv(LPSIM_BIN, argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_rc(pid_t pid)
+{
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+}
+
+static void test_concurrent_sweeps_lose_nothing(void)
+{
+    scratch();
+    write_file(at("a.yaml"), sweep_text);
+    write_file(at("b.yaml"), "arch: b200-mx\nworkloads: [gemm M=128 N=128 K=128]\n"
+                             "axes: [{key: cores, range: {from: 1, to: 30, step: 1}}]\n");
+    const char *a[] = {"sweep", at("a.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", NULL};
+    const char *b[] = {"sweep", at("b.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", NULL};
+    pid_t pa = spawn(a), pb = spawn(b);
+    CU_ASSERT_EQUAL(wait_rc(pa), 0);
+    CU_ASSERT_EQUAL(wait_rc(pb), 0);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'done'"), SWEEP_POINTS + 30);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM sweeps"), 2);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+    cleanup();
+}
+
+static void test_killed_and_resumed(void)
+{
+    scratch();
+    /* 120 points of a few ms each */
+    write_file(at("s.yaml"), "arch: edge-mx\nworkloads: ['layer model=tiny phase=decode ctx=64']\n"
+                             "axes: [{key: spm.banks, range: {from: 1, to: 40, step: 1}}, {key: cores, values: [1, 2, 4]}]\n");
+    const char *args[] = {"sweep", at("s.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", NULL};
+    pid_t p = spawn(args);
+    int64_t n = 0;
+    for (int i = 0; i < 3000 && n < 20; i++) {
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+        n = query_int(at("r.db"), "SELECT count(*) FROM runs");
+    }
+    CU_ASSERT_EQUAL(kill(p, SIGKILL), 0);
+    CU_ASSERT_EQUAL(wait_rc(p), -SIGKILL);
+    int64_t logged = query_int(at("r.db"), "SELECT count(*) FROM runs");
+    CU_ASSERT(logged >= 20 && logged < 120);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+    const char *resume[] = {"sweep", at("s.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", "--resume", NULL};
+    CU_ASSERT_EQUAL(wait_rc(spawn(resume)), 0);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'done'"), 120);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(DISTINCT point_index) FROM runs WHERE status = 'done'"), 120);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT max(point_index) FROM runs"), 119);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+    cleanup();
+}
+
+static void test_shards_merge_to_the_unsharded_rows(void)
+{
+    scratch();
+    write_file(at("s.yaml"), sweep_text);
+    char args[768];
+    snprintf(args, sizeof args, "sweep %s --db %s -j 2 --timing-only", at("s.yaml"), at("all.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    for (int i = 0; i < 3; i++) {
+        snprintf(args, sizeof args, "sweep %s --db %s/shard%d.db -j %d --timing-only --shard %d/3", at("s.yaml"), dir, i,
+                 i + 1, i);
+        CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+        char db[64];
+        snprintf(db, sizeof db, "shard%d.db", i);
+        CU_ASSERT_EQUAL(query_int(at(db), "SELECT count(*) FROM runs"), SWEEP_POINTS / 3);
+        char q[96];
+        snprintf(q, sizeof q, "SELECT count(*) FROM runs WHERE point_index %% 3 <> %d", i);
+        CU_ASSERT_EQUAL(query_int(at(db), q), 0);
+    }
+    snprintf(args, sizeof args, "merge %s %s/shard0.db %s/shard1.db %s/shard2.db", at("m.db"), dir, dir, dir);
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    char *a = digest(at("all.db")), *m = digest(at("m.db"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+    CU_ASSERT(strlen(a) > 1000);
+    CU_ASSERT_STRING_EQUAL(a, m);
+    /* merging again adds nothing */
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    char *m2 = digest(at("m.db"));
+    CU_ASSERT_STRING_EQUAL(m, m2);
+    CU_ASSERT_EQUAL(query_int(at("m.db"), "SELECT count(*) FROM runs"), SWEEP_POINTS);
+    free(a), free(m), free(m2);
+    cleanup();
+}
+
+CU_TestInfo lpt_results_tests[] = {
+    {"schema/new_database_and_its_rows", test_schema_of_a_new_database},
+    {"log/run_and_exec", test_run_and_exec_log},
+    {"refuse/foreign_newer_corrupt_fifo_unchanged", test_refusals_never_write},
+    {"migrate/from_version_1", test_migration_from_version_1},
+    {"sweep/two_at_once_lose_nothing", test_concurrent_sweeps_lose_nothing},
+    {"sweep/sigkill_then_resume", test_killed_and_resumed},
+    {"sweep/shards_merge_to_the_same_rows", test_shards_merge_to_the_unsharded_rows},
+    CU_TEST_INFO_NULL,
+};
