@@ -22,6 +22,7 @@
 
 #include "lp_test.h"
 #include "rdb.h"
+#include "test_results_int.h"
 
 static char dir[64];
 
@@ -47,7 +48,7 @@ static void cleanup(void)
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
-static void write_file(const char *path, const char *text)
+void lpt_write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
@@ -119,7 +120,7 @@ static char *rows_text(sqlite3 *h, const char *sql)
 /* What two runs of one sweep must share: every column but the run's own
 ** (id, run_uuid, started_at, host, wall_s, command_line), and the child rows,
 ** by point. */
-static char *digest(const char *db)
+char *lpt_db_digest(const char *db)
 {
     static const char *const q[] = {
         "SELECT sweep_hash, point_index, engine, lpsim_version, git_revision, arch_name, arch_json, unit_kind, "
@@ -158,7 +159,7 @@ static bool same_bytes(const char *path, const char *text, size_t n)
 }
 
 /* A sweep of tiny layers and small GEMMs on edge-mx: points ms each. */
-static const char sweep_text[] = "arch: edge-mx\n"
+const char lpt_sweep_text[] = "arch: edge-mx\n"
                                  "workloads:\n"
                                  "  - layer model=tiny phase=decode ctx=64\n"
                                  "  - gemm M=64 N=128 K=64\n"
@@ -171,7 +172,7 @@ static const char sweep_text[] = "arch: edge-mx\n"
 static void test_schema_of_a_new_database(void)
 {
     scratch();
-    write_file(at("s.yaml"), sweep_text);
+    lpt_write_file(at("s.yaml"), lpt_sweep_text);
     char args[512];
     snprintf(args, sizeof args, "sweep %s --db %s -j 2 --timing-only", at("s.yaml"), at("r.db"));
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
@@ -237,7 +238,7 @@ static void test_run_and_exec_log(void)
 static void test_refusals_never_write(void)
 {
     scratch();
-    write_file(at("s.yaml"), sweep_text);
+    lpt_write_file(at("s.yaml"), lpt_sweep_text);
     exec_sql(at("foreign.db"), "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
     char args[512];
     snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64' --db %s", at("new.db"));
@@ -252,7 +253,7 @@ static void test_refusals_never_write(void)
     memset(junk, 0xa5, sizeof junk);
     CU_ASSERT(pwrite(fd, junk, sizeof junk, 4096) == (ssize_t)sizeof junk);
     close(fd);
-    write_file(at("text.db"), "not a database at all, just text\n");
+    lpt_write_file(at("text.db"), "not a database at all, just text\n");
     static const struct {
         const char *file, *msg;
     } cases[] = {
@@ -344,8 +345,8 @@ static int wait_rc(pid_t pid)
 static void test_concurrent_sweeps_lose_nothing(void)
 {
     scratch();
-    write_file(at("a.yaml"), sweep_text);
-    write_file(at("b.yaml"), "arch: b200-mx\nworkloads: [gemm M=128 N=128 K=128]\n"
+    lpt_write_file(at("a.yaml"), lpt_sweep_text);
+    lpt_write_file(at("b.yaml"), "arch: b200-mx\nworkloads: [gemm M=128 N=128 K=128]\n"
                              "axes: [{key: cores, range: {from: 1, to: 30, step: 1}}]\n");
     const char *a[] = {"sweep", at("a.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", NULL};
     const char *b[] = {"sweep", at("b.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", NULL};
@@ -362,7 +363,7 @@ static void test_killed_and_resumed(void)
 {
     scratch();
     /* 120 points of a few ms each */
-    write_file(at("s.yaml"), "arch: edge-mx\nworkloads: ['layer model=tiny phase=decode ctx=64']\n"
+    lpt_write_file(at("s.yaml"), "arch: edge-mx\nworkloads: ['layer model=tiny phase=decode ctx=64']\n"
                              "axes: [{key: spm.banks, range: {from: 1, to: 40, step: 1}}, {key: cores, values: [1, 2, 4]}]\n");
     const char *args[] = {"sweep", at("s.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", NULL};
     pid_t p = spawn(args);
@@ -389,7 +390,7 @@ static void test_killed_and_resumed(void)
 static void test_shards_merge_to_the_unsharded_rows(void)
 {
     scratch();
-    write_file(at("s.yaml"), sweep_text);
+    lpt_write_file(at("s.yaml"), lpt_sweep_text);
     char args[768];
     snprintf(args, sizeof args, "sweep %s --db %s -j 2 --timing-only", at("s.yaml"), at("all.db"));
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
@@ -406,13 +407,13 @@ static void test_shards_merge_to_the_unsharded_rows(void)
     }
     snprintf(args, sizeof args, "merge %s %s/shard0.db %s/shard1.db %s/shard2.db", at("m.db"), dir, dir, dir);
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
-    char *a = digest(at("all.db")), *m = digest(at("m.db"));
+    char *a = lpt_db_digest(at("all.db")), *m = lpt_db_digest(at("m.db"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT(strlen(a) > 1000);
     CU_ASSERT_STRING_EQUAL(a, m);
     /* merging again adds nothing */
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
-    char *m2 = digest(at("m.db"));
+    char *m2 = lpt_db_digest(at("m.db"));
     CU_ASSERT_STRING_EQUAL(m, m2);
     CU_ASSERT_EQUAL(query_int(at("m.db"), "SELECT count(*) FROM runs"), SWEEP_POINTS);
     free(a), free(m), free(m2);

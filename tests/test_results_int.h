@@ -1,0 +1,16 @@
+/*
+** test_results_int.h — what test_results.c shares with test_slurm.c.
+*/
+#ifndef LPT_RESULTS_INT_H
+#define LPT_RESULTS_INT_H
+
+/* A sweep of 24 points of a few milliseconds each on edge-mx. */
+extern const char lpt_sweep_text[];
+
+/* Write text to path (a failure fails the test). */
+void lpt_write_file(const char *path, const char *text);
+
+/* What two runs of one sweep must share, as text (malloc'd). */
+char *lpt_db_digest(const char *db);
+
+#endif
