@@ -114,6 +114,80 @@ static void test_layers_match_on_every_preset(void)
         for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) expect_match(presets[p], w[i]);
 }
 
+/* Activations narrower than 16 bits (fp8, MX with MX weights) on the MX
+** chips: the output within its tolerance and, bit for bit, the first
+** projection input as converted (its codes, and its scales for MX): two
+** expectations for an element format, three for MX. Dropping xn_quant or
+** quantising its blocks along the columns fails them (docs/workloads.md). */
+static void test_narrow_activations_match(void)
+{
+    static const struct {
+        const char *w;
+        int expectations;
+    } cases[] = {
+        {"layer model=tiny phase=prefill tokens=64 w=mxfp4_e2m1 a=mxfp8_e4m3", 3},
+        {"layer model=tiny phase=decode ctx=37 batch=3 w=mxfp4_e2m1 a=mxfp8_e4m3", 3},
+        {"layer model=tiny phase=prefill tokens=64 w=fp8_e4m3fn a=fp8_e4m3fn", 2},
+        {"layer model=tiny phase=decode ctx=37 batch=3 w=fp8_e4m3fn a=fp8_e4m3fn kv=fp8_e4m3fn", 2},
+        {"layer model=gpt2 phase=prefill tokens=6 w=mxfp6_e2m3 a=mxfp6_e3m2", 3},
+        {"model model=tiny phase=decode ctx=20 batch=2 w=mxfp4_e2m1 a=mxfp8_e4m3", 3},
+        {"model model=tiny phase=prefill tokens=16 w=fp8_e4m3fn a=fp8_e4m3fn", 2},
+    };
+    for (int p = 0; p < 2; p++)
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            char args[256], *j = NULL;
+            snprintf(args, sizeof args, "--arch '%s'", presets[p]);
+            int rc = run_json(args, cases[i].w, &j);
+            if (rc != 0) fprintf(stderr, "\n  %s on %s: exit %d\n", cases[i].w, presets[p], rc);
+            CU_ASSERT_EQUAL(rc, 0);
+            CU_ASSERT_EQUAL(lpt_json_num(j, "expectations"), cases[i].expectations);
+            CU_ASSERT_EQUAL(lpt_json_num(j, "failed"), 0);
+            free(j);
+        }
+}
+
+/* Operations of a run's JSON: whether one is named name. */
+static bool has_op(const char *json, const char *name)
+{
+    json_error_t e;
+    json_t *root = json_loads(json ? json : "", 0, &e), *ops = json_object_get(root, "operations");
+    bool found = false;
+    for (size_t i = 0; i < json_array_size(ops) && !found; i++) {
+        const char *op = json_string_value(json_object_get(json_array_get(ops, i), "op"));
+        found = op && !strcmp(op, name);
+    }
+    json_decref(root);
+    return found;
+}
+
+/* llama-3-8b decode on b200-mx, timing only: fp8 and MX activations and
+** weights move fewer bytes than bf16, so a memory-bound layer takes less
+** time and energy; MX runs its conversion kernels, fp8 only o_quant. */
+static void test_narrow_decode_is_cheaper(void)
+{
+    static const char *const fmts[][2] = {{"bf16", "bf16"},
+                                          {"fp8_e4m3fn", "fp8_e4m3fn"},
+                                          {"mxfp8_e4m3", "mxfp8_e4m3"},
+                                          {"mxfp6_e2m3", "mxfp8_e4m3"},
+                                          {"mxfp4_e2m1", "mxfp4_e2m1"}};
+    double lat0 = 0, e0 = 0;
+    for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++) {
+        char w[160], *j = NULL;
+        snprintf(w, sizeof w, "layer model=llama-3-8b phase=decode ctx=4096 w=%s a=%s", fmts[i][0], fmts[i][1]);
+        CU_ASSERT_EQUAL(run_json("--arch b200-mx --timing-only", w, &j), 0);
+        double lat = lpt_json_num(j, "latency_ns"), e = lpt_json_num(j, "energy_pj");
+        if (i == 0) lat0 = lat, e0 = e;
+        if (i > 0 && !(lat < 0.8 * lat0 && e < 0.6 * e0))
+            fprintf(stderr, "\n  %s: %.0f ns, %.3g pJ against bf16 %.0f ns, %.3g pJ", w, lat, e, lat0, e0);
+        CU_ASSERT(i == 0 || (lat < 0.8 * lat0 && e < 0.6 * e0));
+        CU_ASSERT_EQUAL(has_op(j, "xn_quant"), fmts[i][1][0] == 'm');
+        CU_ASSERT_EQUAL(has_op(j, "o_quant"), i > 0);
+        CU_ASSERT_EQUAL(has_op(j, "a_quant"), fmts[i][1][0] == 'm');
+        CU_ASSERT_PTR_NOT_NULL(strstr(j ? j : "", fmts[i][1]));
+        free(j);
+    }
+}
+
 /* The figures of a run, and the cores simulated in each kernel. */
 typedef struct figs {
     double cycles, macs, dram, l2, energy;
@@ -467,6 +541,10 @@ static void test_diagnostics(void)
         {"gemm M=4 N=4 K=4 cores=200", "gemm", "<command-line>:1:@: error: cores=200: h100 has 132 cores"},
         {"layer model=tiny phase=decode ctx=8 a=fp8_e5m2 kv=fp8_e5m2", "layer",
          "<command-line>:1:@: error: q_proj (1 x 64 x 64): the GEMM mapping supports in_a bf16, fp16 or fp8_e4m3fn"},
+        {"layer model=tiny phase=decode ctx=8 w=mxfp4_e2m1", "mxfp4",
+         "<command-line>:1:@: error: w=mxfp4_e2m1 needs MX activations too (a=mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, "
+         "...), "
+         "not a=bf16"},
         {"layer model=tiny phase=prefill tokens=8 kv=mxfp8_e4m3", "layer",
          "<command-line>:1:@: error: kv=mxfp8_e4m3: the KV cache takes an element format, not MX"},
         {"gemm M=4 N=4 K=64 split_k=9", "gemm", "<command-line>:1:@: error: split_k=9 exceeds the 1 K tiles"},
@@ -499,6 +577,8 @@ CU_TestInfo lpt_run_tests[] = {
     {"gemm/mx_formats_match", test_mx_formats_match},
     {"attention/matches_on_every_preset", test_attention_matches_on_every_preset},
     {"layer/matches_on_every_preset", test_layers_match_on_every_preset},
+    {"layer/narrow_activations_match", test_narrow_activations_match},
+    {"layer/narrow_decode_is_cheaper", test_narrow_decode_is_cheaper},
     {"cores/representatives_equal_every_core", test_representatives_equal_every_core},
     {"cores/wave_quantisation_in_cycles", test_wave_quantisation_in_cycles},
     {"cores/split_k_in_cycles", test_split_k_in_cycles},

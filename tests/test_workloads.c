@@ -148,6 +148,45 @@ static void test_tiny_layer(void)
     }
 }
 
+/* Activations narrower than 16 bits: the projections take them (MX names
+** parsed with their element widths), everything else stays bf16: the
+** attention core, the input and output, the norm weights; a model's
+** embedding table is bf16 when the weights are MX. */
+static void test_narrow_activations(void)
+{
+    wl_spec s;
+    if (parse("layer model=tiny phase=prefill tokens=8 w=mxfp4_e2m1 a=mxfp8_e4m3", &s)) {
+        CU_ASSERT(s.w.mx && s.w.bits == 4 && s.a.mx && s.a.bits == 8);
+        CU_ASSERT_STRING_EQUAL(s.a.name, "mxfp8_e4m3");
+    }
+    wl_counts c;
+    if (count("layer model=tiny phase=prefill tokens=8 w=mxfp4_e2m1 a=mxfp8_e4m3", &c)) {
+        CU_ASSERT_EQUAL(c.n_pairs, 2);
+        expect_pair(&c, 0, "mxfp8_e4m3", "mxfp4_e2m1", 8 * 64 * 64 + 2 * 8 * 64 * 32 + 8 * 64 * 64 + 3 * 8 * 64 * 128);
+        expect_pair(&c, 1, "bf16", "bf16", 2 * (4 * 36) * 16);
+        /* weights: 4-bit elements plus a scale per 32 along `in` (64: 2, 128: 4) */
+        uint64_t w = (64 * 64 / 2 + 64 * 2) * 2 + (32 * 64 / 2 + 32 * 2) * 2 + (128 * 64 / 2 + 128 * 2) * 2 +
+                     (64 * 128 / 2 + 64 * 4);
+        CU_ASSERT_EQUAL(c.read_bytes, 8 * 64 * 2 + w + 2 * 64 * 2);
+        CU_ASSERT_EQUAL(c.write_bytes, 2 * 8 * 32 * 2 + 8 * 64 * 2);
+    }
+    wl_counts e;
+    if (count("layer model=tiny phase=decode ctx=10 w=fp8_e4m3fn a=fp8_e4m3fn", &c) &&
+        count("layer model=tiny phase=decode ctx=10 w=fp8_e4m3fn a=bf16", &e)) {
+        expect_pair(&c, 0, "fp8_e4m3fn", "fp8_e4m3fn", 64 * 64 + 2 * 64 * 32 + 64 * 64 + 3 * 64 * 128);
+        expect_pair(&c, 1, "bf16", "bf16", 2 * 4 * 10 * 16);
+        CU_ASSERT_EQUAL(c.bytes, e.bytes); /* the same tensors stored: only the projections' A differs */
+    }
+    if (count("model model=tiny phase=decode ctx=10 w=mxfp8_e4m3 a=mxfp8_e4m3", &c) &&
+        count("model model=tiny phase=decode ctx=10 w=bf16 a=bf16", &e)) {
+        uint64_t wq = 64 * 64 + 64 * 2, wk = 32 * 64 + 32 * 2, wu = 128 * 64 + 128 * 2, wd = 64 * 128 + 64 * 4;
+        uint64_t mx_w = 2 * (wq * 2 + wk * 2 + wu * 2 + wd) + 256 * 64 + 256 * 2; /* 2 layers, vocabulary */
+        uint64_t bf_w = 2 * 2 * (64 * 64 * 2 + 32 * 64 * 2 + 128 * 64 * 2 + 64 * 128) + 256 * 64 * 2;
+        CU_ASSERT_EQUAL(c.read_bytes + bf_w, e.read_bytes + mx_w); /* the embedding row stays bf16 */
+        CU_ASSERT_EQUAL(c.write_bytes, e.write_bytes);
+    }
+}
+
 static void test_models(void)
 {
     wl_counts layer, c;
@@ -237,7 +276,8 @@ static void test_print_parse_round_trip(void)
         "layer model=llama-3-8b phase=prefill tokens=2048",
         "layer model=tiny phase=decode ctx=3 w=int4 a=bf16 kv=fp8_e4m3fn",
         "model model=llama-3-8b phase=decode ctx=4096 batch=1",
-        "model model=gpt2 phase=prefill tokens=1024 w=mxfp8_e5m2",
+        "model model=gpt2 phase=prefill tokens=1024 w=mxfp8_e5m2 a=mxfp8_e4m3",
+        "layer model=tiny phase=decode ctx=3 w=mxfp4_e2m1 a=mxfp6_e3m2",
         "model model=llama-2-7b phase=prefill tokens=16 batch=2",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
@@ -325,6 +365,18 @@ static const struct {
     {"model model=gpt2 phase=prefill tokens=2048", 1, LP_ERR_ARG, "2048",
      "tokens=2048 exceeds the 1024 learned positions of gpt2", NULL},
     {"gemm M=1 N=1 K=x", 20, LP_ERR_PARSE, "x", "K must be a whole number, got 'x'", NULL},
+    {"layer model=tiny phase=decode ctx=4 w=mxfp4_e2m1", 1, LP_ERR_ARG, "mxfp4",
+     "w=mxfp4_e2m1 needs MX activations too (a=mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, ...), not a=bf16: the MX tensor "
+     "cores multiply two MX operands",
+     NULL},
+    {"model model=tiny phase=prefill tokens=4 a=mxfp8_e4m3 w=int4", 1, LP_ERR_ARG, "mxfp8",
+     "a=mxfp8_e4m3 needs MX weights too (w=mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, ...), not w=int4: the MX tensor cores "
+     "multiply two MX operands",
+     NULL},
+    {"layer model=tiny phase=prefill tokens=4 w=fp8_e4m3fn a=mxfp6_e3m2", 1, LP_ERR_ARG, "mxfp6",
+     "a=mxfp6_e3m2 needs MX weights too (w=mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, ...), not w=fp8_e4m3fn: the MX "
+     "tensor cores multiply two MX operands",
+     NULL},
 };
 #define N_DIAG_CASES (sizeof diag_cases / sizeof diag_cases[0])
 
@@ -491,7 +543,8 @@ static void test_file_round_trip(void)
         "attention kind=decode batch=8 heads=32 kv_heads=8 head_dim=128 ctx=4096",
         "layer model=llama-3-8b phase=prefill tokens=2048 w=bf16",
         "layer model=tiny phase=decode ctx=3 w=int4 a=bf16 kv=fp8_e4m3fn",
-        "model model=gpt2 phase=prefill tokens=1024 w=mxfp8_e5m2",
+        "model model=gpt2 phase=prefill tokens=1024 w=mxfp8_e5m2 a=mxfp8_e4m3",
+        "layer model=tiny phase=decode ctx=3 w=mxfp4_e2m1 a=mxfp6_e3m2",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         wl_spec a, b;
@@ -583,6 +636,7 @@ CU_TestInfo lpt_workloads_tests[] = {
     {"counts/attention_causal_decode_gqa", test_attention},
     {"counts/tiny_layer_both_phases", test_tiny_layer},
     {"counts/models_and_llama3_layer_by_hand", test_models},
+    {"counts/narrow_activations_keep_a_bf16_stream", test_narrow_activations},
     {"counts/largest_without_overflow", test_largest_without_overflow},
     {"inline/print_parse_round_trip", test_print_parse_round_trip},
     {"inline/diagnostics_exactly", test_diagnostics},

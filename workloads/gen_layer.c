@@ -3,62 +3,98 @@
 ** (docs/workloads.md, "Layers and models"): one kernel per operation, in the
 ** order a pre-norm block runs them, each dealt over the chip's cores, over
 ** DRAM tensors laid out as a model keeps them (token-major activations,
-** nn.Linear weights [out, in] loaded transposed by the GEMMs, the KV cache
-** [batch * ctx, kv_heads * head_dim]).
+** nn.Linear weights [out, in] loaded transposed by the GEMMs, or stored with
+** E8M0 scales along `in` for MX, the KV cache [batch * ctx, kv_heads * head_dim]).
 **
 ** A model is the embedding, one layer standing for all of its identical
 ** layers (its operations repeat `layers` times in the report), the final norm
 ** and the vocabulary projection: its functional check is that of the
-** program it simulates, a one-layer model. The reference is float64 by plain
-** loops over the decoded inputs, sharing nothing with the kernels; the
-** activations the program stores between kernels are rounded to `a`, which
-** the normwise tolerance allows for (wl_layer_tol).
+** program it simulates, a one-layer model (layer_ref.c).
+**
+** Activations narrower than 16 bits (gen_layer_int.h): the norms and the
+** activation write an element format `a` directly (their store converts);
+** MX inputs, and the attention output in any narrow `a`, go through a
+** conversion kernel of their own (NAME_quant), simulated like any other.
 */
-#include "gen_layer.h"
-
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gen_layer_int.h"
 #include "gen_vec.h"
+#include "lp_rng.h"
 #include "map_attn.h"
 #include "map_gemm.h"
-
-#define EPS 1e-5 /* rms_norm_eps and layer_norm_epsilon of the three presets */
-#define PI 3.14159265358979323846
-
-typedef struct layer {
-    const wl_spec *s;
-    const arch_cfg *a;
-    const wl_model *md;
-    isa_prog *p;
-    wl_plan *plan;
-    lp_diag *d;
-    bool functional, decode, model, rotary, swiglu, ln;
-    uint64_t seed;
-    uint64_t B, T, C, R, h, q, k, f, H, G, D, cores;
-    /* buffers (-1: none) */
-    int E, PE, X, Wn1, Bn1, Xn, Wq, Wk, Wv, Q, K, V, Kn, Vn, ROPE, MASK, O, Wo, Y, H1, Wn2, Bn2, H1n;
-    int Wg, Wu, Gt, U, A, Wd, Dn, OUT, Wnf, Bnf, XF, Wlm, LOG;
-    uint32_t *ids; /* model: token ids of the R rows */
-} layer;
+#include "mx.h"
 
 /* ---- buffers ------------------------------------------------------------------------- */
 
-static lp_status buffer(layer *L, const char *name, const wl_fmt *f, uint64_t rows, uint64_t cols, int *idx)
+/* The element format of f (MX: its element's) into *mf, and its MX type. */
+static lp_status elem_of(layer *L, const wl_fmt *f, mf_format *mf, mx_elem_id *id)
 {
-    mf_format mf;
-    lp_status st = mf_parse(f->name, &mf, L->d);
-    if (st) return st;
+    if (!f->mx) return mf_parse(f->name, mf, L->d);
+    lp_status st = mx_elem_find(f->name + 2, id, L->d); /* "mxfp4_e2m1" is MX element "fp4_e2m1" */
+    if (!st) *mf = mx_elem_table(*id)->fmt;
+    return st;
+}
+
+static lp_status add_buffer(layer *L, const char *name, const mf_format *mf, uint64_t rows, uint64_t cols, int *idx)
+{
     if (rows > ISA_MAX_DIM || cols > ISA_MAX_DIM)
         return lp_diag_msg(L->d, LP_ERR_RANGE, "buffer %s of %llu x %llu is beyond the ISA's %u rows or columns", name,
                            (unsigned long long)rows, (unsigned long long)cols, (unsigned)ISA_MAX_DIM);
+    if (L->p->nbufs >= LAYER_MAX_BUFFERS)
+        return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d buffers", LAYER_MAX_BUFFERS);
     *idx = (int)L->p->nbufs;
-    st = isa_prog_add_buffer(L->p, name, isa_fmt_code(&mf), (uint32_t)rows, (uint32_t)cols);
+    lp_status st = isa_prog_add_buffer(L->p, name, isa_fmt_code(mf), (uint32_t)rows, (uint32_t)cols);
     return st ? lp_diag_msg(L->d, st, "buffer %s of %llu x %llu: %s", name, (unsigned long long)rows,
                             (unsigned long long)cols, lp_status_text(st))
               : LP_OK;
+}
+
+/* A DRAM buffer of format f; MX: its codes, and NAME_S its E8M0 scales, one
+** per 32 elements along the rows (L->sc). */
+static lp_status buffer(layer *L, const char *name, const wl_fmt *f, uint64_t rows, uint64_t cols, int *idx)
+{
+    mf_format mf, e8;
+    mx_elem_id id;
+    lp_status st = elem_of(L, f, &mf, &id);
+    if (!st) st = add_buffer(L, name, &mf, rows, cols, idx);
+    if (st || !f->mx) return st;
+    if (cols % 32)
+        return lp_diag_msg(L->d, LP_ERR_ARG, "%s: an MX tensor needs rows of a multiple of 32 elements, not %llu", name,
+                           (unsigned long long)cols);
+    char sn[ISA_NAME_MAX];
+    int s;
+    snprintf(sn, sizeof sn, "%s_S", name);
+    mf_get(MF_E8M0FNU, &e8);
+    if (!(st = add_buffer(L, sn, &e8, rows, cols / 32, &s))) L->sc[*idx] = s;
+    return st;
+}
+
+/* MX codes and scales of values uniform in [lo, hi) from seed, quantised
+** along the rows (to nearest even). */
+static lp_status seed_mx(layer *L, int b, uint64_t seed, double lo, double hi)
+{
+    mx_elem_id id;
+    mf_format mf;
+    const isa_buffer *x = &L->p->bufs[b];
+    size_t n = (size_t)x->rows * x->cols;
+    lp_status st = elem_of(L, &L->s->w, &mf, &id);
+    float *v = malloc(sizeof *v * (n ? n : 1));
+    uint8_t *c8 = malloc(n ? n : 1), *s8 = malloc(n / 32 + 1);
+    uint32_t *codes = malloc(sizeof *codes * (n ? n : 1)), *scales = malloc(sizeof *scales * (n / 32 + 1));
+    if (!st && !(v && c8 && s8 && codes && scales)) st = LP_ERR_NOMEM;
+    for (size_t i = 0; !st && i < n; i++)
+        v[i] = (float)(lo + (hi - lo) * (double)(lp_rng_u64(seed, i) >> 11) * 0x1p-53);
+    if (!st) st = mx_quantize(mx_elem_table(id), v, n, 32, MF_RNE, c8, s8);
+    for (size_t i = 0; !st && i < n; i++) codes[i] = c8[i];
+    for (size_t i = 0; !st && i < n / 32; i++) scales[i] = s8[i];
+    if (!st) st = isa_prog_put_codes(L->p, b, codes, n, false, 0, 0);
+    if (!st) st = isa_prog_put_codes(L->p, L->sc[b], scales, n / 32, false, 0, 0);
+    free(v), free(c8), free(s8), free(codes), free(scales);
+    return st;
 }
 
 /* A seeded input (functional runs only): uniform in [lo, hi). */
@@ -66,9 +102,10 @@ static lp_status seeded(layer *L, const char *name, const wl_fmt *f, uint64_t ro
                         int *idx)
 {
     lp_status st = buffer(L, name, f, rows, cols, idx);
-    if (!st && L->functional && (st = wl_vec_seed(L->p, *idx, L->seed + L->p->nbufs, lo, hi)))
-        return lp_diag_msg(L->d, st, "data of %s: %s", name, lp_status_text(st));
-    return st;
+    if (st || !L->functional) return st;
+    st = f->mx ? seed_mx(L, *idx, L->seed + L->p->nbufs, lo, hi)
+               : wl_vec_seed(L->p, *idx, L->seed + L->p->nbufs, lo, hi);
+    return st ? lp_diag_msg(L->d, st, "data of %s: %s", name, lp_status_text(st)) : LP_OK;
 }
 
 /* A weight [out][in] as nn.Linear holds it, uniform in +-1/sqrt(in) (its
@@ -79,62 +116,85 @@ static lp_status weight(layer *L, const char *name, uint64_t out, uint64_t in, i
     return seeded(L, name, &L->s->w, out, in, -r, r, idx);
 }
 
+/* The tables the embedding gathers from: w's format, or the stream format
+** when w is MX (the gather reads element formats). */
+static const wl_fmt *table_fmt(const layer *L) { return L->s->w.mx ? &L->fi : &L->s->w; }
+
 static lp_status norm_weights(layer *L, const char *w, const char *b, int *wi, int *bi)
 {
-    lp_status st = seeded(L, w, &L->s->a, 1, L->h, 0.5, 1.5, wi);
+    lp_status st = seeded(L, w, &L->fi, 1, L->h, 0.5, 1.5, wi);
     *bi = -1;
-    if (!st && L->ln) st = seeded(L, b, &L->s->a, 1, L->h, -0.25, 0.25, bi);
+    if (!st && L->ln) st = seeded(L, b, &L->fi, 1, L->h, -0.25, 0.25, bi);
+    return st;
+}
+
+/* A projection input produced by a norm or the activation: the producer's
+** output `name` (in a for an element format, which its store converts to;
+** else in the stream format) and, for MX, its converted copy NAME + "Q". */
+static lp_status input(layer *L, const char *name, uint64_t cols, int *out, int *in)
+{
+    bool fused = !L->narrow || !L->s->a.mx;
+    lp_status st = buffer(L, name, fused ? &L->s->a : &L->fi, L->R, cols, out);
+    char qn[ISA_NAME_MAX];
+    snprintf(qn, sizeof qn, "%sQ", name);
+    *in = *out;
+    if (!st && !fused) st = buffer(L, qn, &L->s->a, L->R, cols, in);
     return st;
 }
 
 static lp_status buffers(layer *L)
 {
-    const wl_fmt *fa = &L->s->a, *fkv = &L->s->kv;
+    const wl_fmt *fi = &L->fi, *fkv = &L->s->kv;
     lp_status st = LP_OK;
     if (L->model) {
-        if (!st) st = weight(L, "E", L->md->vocab, L->h, &L->E);
-        if (!st && L->md->pos == WL_POS_LEARNED) st = seeded(L, "PE", &L->s->w, L->md->positions, L->h, -1, 1, &L->PE);
-        if (!st) st = buffer(L, "X", fa, L->R, L->h, &L->X);
+        if (!st)
+            st = seeded(L, "E", table_fmt(L), L->md->vocab, L->h, -1 / sqrt((double)L->h), 1 / sqrt((double)L->h),
+                        &L->E);
+        if (!st && L->md->pos == WL_POS_LEARNED)
+            st = seeded(L, "PE", table_fmt(L), L->md->positions, L->h, -1, 1, &L->PE);
+        if (!st) st = buffer(L, "X", fi, L->R, L->h, &L->X);
     } else if (!st) {
-        st = seeded(L, "X", fa, L->R, L->h, -1, 1, &L->X);
+        st = seeded(L, "X", fi, L->R, L->h, -1, 1, &L->X);
     }
     if (!st) st = norm_weights(L, "WN1", "BN1", &L->Wn1, &L->Bn1);
-    if (!st) st = buffer(L, "XN", fa, L->R, L->h, &L->Xn);
+    if (!st) st = input(L, "XN", L->h, &L->Xn, &L->Xnq);
     if (!st) st = weight(L, "WQ", L->q, L->h, &L->Wq);
     if (!st) st = weight(L, "WK", L->k, L->h, &L->Wk);
     if (!st) st = weight(L, "WV", L->k, L->h, &L->Wv);
-    if (!st) st = buffer(L, "Q", fa, L->R, L->q, &L->Q);
+    if (!st) st = buffer(L, "Q", fi, L->R, L->q, &L->Q);
     /* the KV cache: in decode its ctx - 1 earlier tokens are inputs, the new one's K and V land in Kn, Vn first */
     if (!st && L->decode) st = seeded(L, "K", fkv, L->B * L->C, L->k, -1, 1, &L->K);
     if (!st && L->decode) st = seeded(L, "V", fkv, L->B * L->C, L->k, -1, 1, &L->V);
-    /* the projections write K and V in a's format: into the cache itself in prefill when kv is a,
-    ** else into KN and VN, which kv_append (decode) or kv_store (prefill) copy into the cache */
-    bool same = !strcmp(fkv->name, fa->name);
-    if (!st && (L->decode || !same)) st = buffer(L, "KN", fa, L->R, L->k, &L->Kn);
-    if (!st && (L->decode || !same)) st = buffer(L, "VN", fa, L->R, L->k, &L->Vn);
+    /* the projections write K and V in the stream format: into the cache itself in prefill when kv is that
+    ** format, else into KN and VN, which kv_append (decode) or kv_store (prefill) copy into the cache */
+    bool same = !strcmp(fkv->name, fi->name);
+    if (!st && (L->decode || !same)) st = buffer(L, "KN", fi, L->R, L->k, &L->Kn);
+    if (!st && (L->decode || !same)) st = buffer(L, "VN", fi, L->R, L->k, &L->Vn);
     if (!st && !L->decode) st = buffer(L, "K", fkv, L->R, L->k, &L->K);
     if (!st && !L->decode) st = buffer(L, "V", fkv, L->R, L->k, &L->V);
     if (!st && L->rotary)
         st = wl_vec_rope_table(L->p, "ROPE", L->decode ? L->C : L->T, L->D, L->md->rope_theta, &L->ROPE, L->d);
-    if (!st) st = buffer(L, "O", fa, L->R, L->q, &L->O);
+    if (!st) st = buffer(L, "O", fi, L->R, L->q, &L->O);
+    L->Oq = L->O;
+    if (!st && L->narrow) st = buffer(L, "OQ", &L->s->a, L->R, L->q, &L->Oq);
     if (!st) st = weight(L, "WO", L->h, L->q, &L->Wo);
-    if (!st) st = buffer(L, "Y", fa, L->R, L->h, &L->Y);
-    if (!st) st = buffer(L, "H1", fa, L->R, L->h, &L->H1);
+    if (!st) st = buffer(L, "Y", fi, L->R, L->h, &L->Y);
+    if (!st) st = buffer(L, "H1", fi, L->R, L->h, &L->H1);
     if (!st) st = norm_weights(L, "WN2", "BN2", &L->Wn2, &L->Bn2);
-    if (!st) st = buffer(L, "H1N", fa, L->R, L->h, &L->H1n);
+    if (!st) st = input(L, "H1N", L->h, &L->H1n, &L->H1nq);
     if (!st && L->swiglu) st = weight(L, "WG", L->f, L->h, &L->Wg);
     if (!st) st = weight(L, "WU", L->f, L->h, &L->Wu);
-    if (!st && L->swiglu) st = buffer(L, "G", fa, L->R, L->f, &L->Gt);
-    if (!st) st = buffer(L, "U", fa, L->R, L->f, &L->U);
-    if (!st) st = buffer(L, "A", fa, L->R, L->f, &L->A);
+    if (!st && L->swiglu) st = buffer(L, "G", fi, L->R, L->f, &L->Gt);
+    if (!st) st = buffer(L, "U", fi, L->R, L->f, &L->U);
+    if (!st) st = input(L, "A", L->f, &L->A, &L->Aq);
     if (!st) st = weight(L, "WD", L->h, L->f, &L->Wd);
-    if (!st) st = buffer(L, "DN", fa, L->R, L->h, &L->Dn);
-    if (!st) st = buffer(L, "OUT", fa, L->R, L->h, &L->OUT);
+    if (!st) st = buffer(L, "DN", fi, L->R, L->h, &L->Dn);
+    if (!st) st = buffer(L, "OUT", fi, L->R, L->h, &L->OUT);
     if (L->model) {
         if (!st) st = norm_weights(L, "WNF", "BNF", &L->Wnf, &L->Bnf);
-        if (!st) st = buffer(L, "XF", fa, L->R, L->h, &L->XF);
+        if (!st) st = input(L, "XF", L->h, &L->XF, &L->XFq);
         if (!st) st = weight(L, "WLM", L->md->vocab, L->h, &L->Wlm);
-        if (!st) st = buffer(L, "LOGITS", fa, L->R, L->md->vocab, &L->LOG);
+        if (!st) st = buffer(L, "LOGITS", fi, L->R, L->md->vocab, &L->LOG);
     }
     return st;
 }
@@ -174,7 +234,7 @@ static wl_vec_args vec_args(const layer *L, uint64_t rows, uint64_t width)
     wl_vec_args v;
     memset(&v, 0, sizeof v);
     v.x.buf = v.x2.buf = v.w.buf = v.b.buf = v.table.buf = v.pos.buf = v.y.buf = -1;
-    v.rows = rows, v.width = width, v.eps = EPS, v.head_dim = L->D;
+    v.rows = rows, v.width = width, v.eps = LAYER_EPS, v.head_dim = L->D;
     v.tokens = L->decode ? 1 : L->T, v.pos0 = L->decode ? L->C - 1 : 0;
     v.spm_bytes = L->a->spm.size_bytes, v.acc_bytes = L->a->acc.size_bytes;
     return v;
@@ -216,14 +276,15 @@ static lp_status norm_kernel(layer *L, const char *name, int x, int w, int b, in
     return vec_kernel(L, name, L->ln ? WL_VK_LAYERNORM : WL_VK_RMSNORM, &v, NULL, in_layer);
 }
 
-/* C [M][N] = A [M][K] x W^T, W [N][K] as nn.Linear holds it. */
+/* C [M][N] = A [M][K] x W^T, W [N][K] as nn.Linear holds it: A in a, W in w
+** (MX: with their scales), C in the stream format. */
 static lp_status gemm_op(layer *L, const char *name, int A, int W, int C, uint64_t M, uint64_t N, uint64_t K,
-                         const wl_fmt *fo, bool in_layer)
+                         bool in_layer)
 {
     wl_spec gs;
     memset(&gs, 0, sizeof gs);
     gs.kind = WL_GEMM, gs.m = M, gs.n = N, gs.k = K, gs.batch = 1, gs.layout = 0 /* nk */, gs.cores = L->s->cores;
-    gs.in = gs.in_a = L->s->a, gs.in_b = L->s->w, gs.out = *fo;
+    gs.in = gs.in_a = L->s->a, gs.in_b = L->s->w, gs.out = L->fi;
     wl_gemm_map m;
     char why[LP_DIAG_MSG_MAX];
     lp_status st = wl_map_gemm(&gs, L->a, &m, L->d);
@@ -244,7 +305,7 @@ static lp_status gemm_op(layer *L, const char *name, int A, int W, int C, uint64
              (unsigned long long)K);
     wl_op *op = op_begin(L, name, "gemm", shape, m.fa.name);
     if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
-    wl_gemm_bufs b = {A, W, -1, -1, C, P};
+    wl_gemm_bufs b = {A, W, L->sc[A], L->sc[W], C, P};
     st = wl_gen_gemm_kernels(L->p, &m, &b, name, L->d);
     op_end(L, op, in_layer);
     op_num(op, "tm", m.tm), op_num(op, "tn", m.tn), op_num(op, "tk", m.tk), op_num(op, "split_k", m.split);
@@ -259,7 +320,7 @@ static lp_status attention_op(layer *L)
     memset(&as, 0, sizeof as);
     as.kind = WL_ATTENTION, as.phase = L->decode ? WL_DECODE : WL_PREFILL, as.batch = L->B, as.heads = L->H;
     as.kv_heads = L->G, as.head_dim = L->D, as.seq = L->decode ? 0 : L->T, as.ctx = L->decode ? L->C : 0;
-    as.causal = !L->decode, as.in = L->s->a, as.kv = L->s->kv, as.out = L->s->a, as.cores = L->s->cores;
+    as.causal = !L->decode, as.in = L->fi, as.kv = L->s->kv, as.out = L->fi, as.cores = L->s->cores;
     wl_attn_map m;
     char why[LP_DIAG_MSG_MAX];
     lp_status st = wl_map_attn(&as, L->a, NULL, &m, L->d);
@@ -327,20 +388,101 @@ static lp_status kv_copy(layer *L, const char *name, int ksrc, int vsrc)
     return st ? lp_diag_msg(L->d, st, "%s: %s", name, lp_status_text(st)) : LP_OK;
 }
 
+/* The tile of a conversion: tr rows x cw columns (the row, or the most
+** columns that fit, a multiple of 32 for MX) of the staging tiles of one of
+** two sets, each in half of the scratchpad; 0 when nothing fits. */
+static void quant_tile(const layer *L, uint64_t rows, uint64_t width, uint64_t per_col, bool mx, uint64_t *tr,
+                       uint64_t *cw)
+{
+    uint64_t half = L->a->spm.size_bytes / 2, room = half > 4 * 64 ? half - 4 * 64 : 0;
+    uint64_t w = width < 65504 ? width : 65504; /* a dim operand, a multiple of 32 */
+    if (w * per_col + (mx ? w / 32 : 0) > room) w = room / (per_col + 1) / (mx ? 32 : 1) * (mx ? 32 : 1);
+    uint64_t t = w ? room / (w * per_col + (mx ? w / 32 : 0)) : 0;
+    *cw = w, *tr = t < rows ? (t < 65535 ? t : 65535) : rows;
+}
+
+static uint64_t al64(uint64_t x) { return (x + 63) / 64 * 64; }
+
+/* One tile of a conversion at row r, column c (n x w) through set base. */
+static lp_status quant_step(layer *L, int src, int dst, uint64_t base, uint64_t tr, uint64_t cw, uint64_t r, uint64_t c,
+                            uint64_t n, uint64_t w)
+{
+    const isa_buffer *sb = &L->p->bufs[src], *db = &L->p->bufs[dst];
+    mf_format fs, fd, f32, fa;
+    mx_elem_id id = MX_FP8_E4M3;
+    isa_buffer_format(sb, &fs), isa_buffer_format(db, &fd), mf_get(MF_FP32, &f32);
+    bool mx = L->sc[dst] >= 0;
+    lp_status st = mx ? elem_of(L, &L->s->a, &fa, &id) : LP_OK;
+    uint64_t raw = base, ft = raw + al64(tr * cw * (uint64_t)isa_elem_bytes(&fs)),
+             codes = mx ? ft + al64(tr * cw * 4) : ft;
+    uint64_t scl = codes + al64(tr * cw * (uint64_t)isa_elem_bytes(&fd)), rne = (uint64_t)mf_round_code(MF_RNE);
+    isa_insn in[] = {
+        {ISA_DMA_LD, {raw, isa_prog_dram(L->p, src, r, c), n, w, sb->fmt}},
+        {ISA_VCVT, {mx ? ft : codes, raw, n, w, mx ? isa_fmt_code(&f32) : db->fmt, sb->fmt, rne}},
+        {ISA_MXQ, {codes, scl, ft, n, w, (uint64_t)mx_elem_code(id), rne}},
+        {ISA_DMA_ST, {isa_prog_dram(L->p, dst, r, c), codes, n, w, db->fmt}},
+        {ISA_DMA_ST,
+         {mx ? isa_prog_dram(L->p, L->sc[dst], r, c / 32) : 0, scl, n, w / 32, mx ? L->p->bufs[L->sc[dst]].fmt : 0}},
+    };
+    for (int i = 0; i < 5 && !st; i++)
+        if (mx || (i != 2 && i != 4)) st = isa_prog_add_insn(L->p, &in[i]);
+    return st;
+}
+
+/* A projection input converted into a by a kernel of its own (nothing when
+** dst is src): rows of src (the stream format) in equal blocks over the
+** cores, tiles in two sets of staging tiles in turn (the next tile's load
+** overlaps this one's work): DMA_LD, VCVT into a, or VCVT to float32 and
+** MXQ into codes and E8M0 scales along the row (the projection's K), then
+** DMA_ST of the codes and the scales. */
+static lp_status quant_op(layer *L, const char *name, int src, int dst, bool in_layer)
+{
+    if (src == dst) return LP_OK;
+    const isa_buffer *sb = &L->p->bufs[src], *db = &L->p->bufs[dst];
+    mf_format fs, fd;
+    isa_buffer_format(sb, &fs), isa_buffer_format(db, &fd);
+    bool mx = L->sc[dst] >= 0;
+    uint64_t rows = sb->rows, width = sb->cols, tr, cw;
+    quant_tile(L, rows, width, (uint64_t)(isa_elem_bytes(&fs) + isa_elem_bytes(&fd) + (mx ? 4 : 0)), mx, &tr, &cw);
+    if (!tr || !cw)
+        return lp_diag_msg(L->d, LP_ERR_ARG, "%s: not even one row of %s fits half of %llu bytes of scratchpad", name,
+                           mx ? "32 columns" : "one column", (unsigned long long)L->a->spm.size_bytes);
+    char shape[64];
+    snprintf(shape, sizeof shape, "%llux%llu", (unsigned long long)rows, (unsigned long long)width);
+    wl_op *op = op_begin(L, name, "convert", shape, "");
+    if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
+    lp_status st = isa_prog_begin_kernel(L->p, name);
+    uint64_t cores = L->cores < rows ? L->cores : rows, block = (rows + cores - 1) / cores,
+             half = L->a->spm.size_bytes / 2;
+    cores = (rows + block - 1) / block;
+    for (uint64_t k = 0, t = 0; k < cores && !st; k++) {
+        st = isa_prog_begin_core(L->p, (uint32_t)k);
+        uint64_t end = (k + 1) * block < rows ? (k + 1) * block : rows;
+        for (uint64_t r = k * block; r < end && !st; r += tr)
+            for (uint64_t c = 0; c < width && !st; c += cw, t++) {
+                uint64_t n = end - r < tr ? end - r : tr, w = width - c < cw ? width - c : cw;
+                st = quant_step(L, src, dst, t % 2 * half / 64 * 64, tr, cw, r, c, n, w);
+            }
+    }
+    op_end(L, op, in_layer);
+    op_num(op, "cores", cores), op_num(op, "rows_per_core", block);
+    return st ? lp_diag_msg(L->d, st, "%s: %s", name, lp_status_text(st)) : LP_OK;
+}
+
 static lp_status kernels(layer *L)
 {
     lp_status st = LP_OK;
-    const wl_fmt *fa = &L->s->a;
     if (L->model) {
         wl_vec_args v = vec_args(L, L->R, L->h);
         v.table = view(L->E), v.pos = view(L->PE), v.y = view(L->X), v.ids = L->ids;
         if ((st = vec_kernel(L, "embed", WL_VK_EMBED, &v, NULL, false))) return st;
     }
     if ((st = norm_kernel(L, "norm1", L->X, L->Wn1, L->Bn1, L->Xn, true))) return st;
-    if ((st = gemm_op(L, "q_proj", L->Xn, L->Wq, L->Q, L->R, L->q, L->h, fa, true))) return st;
+    if ((st = quant_op(L, "xn_quant", L->Xn, L->Xnq, true))) return st;
+    if ((st = gemm_op(L, "q_proj", L->Xnq, L->Wq, L->Q, L->R, L->q, L->h, true))) return st;
     int kout = L->Kn >= 0 ? L->Kn : L->K, vout = L->Vn >= 0 ? L->Vn : L->V;
-    if ((st = gemm_op(L, "k_proj", L->Xn, L->Wk, kout, L->R, L->k, L->h, fa, true))) return st;
-    if ((st = gemm_op(L, "v_proj", L->Xn, L->Wv, vout, L->R, L->k, L->h, fa, true))) return st;
+    if ((st = gemm_op(L, "k_proj", L->Xnq, L->Wk, kout, L->R, L->k, L->h, true))) return st;
+    if ((st = gemm_op(L, "v_proj", L->Xnq, L->Wv, vout, L->R, L->k, L->h, true))) return st;
     if (L->rotary) {
         wl_vec_args vq = vec_args(L, L->R, L->q), vk = vec_args(L, L->R, L->k);
         vq.x = vq.y = view(L->Q), vq.table = view(L->ROPE);
@@ -349,240 +491,30 @@ static lp_status kernels(layer *L)
     }
     if (kout != L->K && (st = kv_copy(L, L->decode ? "kv_append" : "kv_store", kout, vout))) return st;
     if ((st = attention_op(L))) return st;
-    if ((st = gemm_op(L, "o_proj", L->O, L->Wo, L->Y, L->R, L->h, L->q, fa, true))) return st;
+    if ((st = quant_op(L, "o_quant", L->O, L->Oq, true))) return st;
+    if ((st = gemm_op(L, "o_proj", L->Oq, L->Wo, L->Y, L->R, L->h, L->q, true))) return st;
     wl_vec_args r1 = vec_args(L, L->R, L->h);
     r1.x = view(L->X), r1.x2 = view(L->Y), r1.y = view(L->H1);
     if ((st = vec_kernel(L, "residual1", WL_VK_RESIDUAL, &r1, NULL, true))) return st;
     if ((st = norm_kernel(L, "norm2", L->H1, L->Wn2, L->Bn2, L->H1n, true))) return st;
-    if (L->swiglu && (st = gemm_op(L, "gate_proj", L->H1n, L->Wg, L->Gt, L->R, L->f, L->h, fa, true))) return st;
-    if ((st = gemm_op(L, "up_proj", L->H1n, L->Wu, L->U, L->R, L->f, L->h, fa, true))) return st;
+    if ((st = quant_op(L, "h1n_quant", L->H1n, L->H1nq, true))) return st;
+    if (L->swiglu && (st = gemm_op(L, "gate_proj", L->H1nq, L->Wg, L->Gt, L->R, L->f, L->h, true))) return st;
+    if ((st = gemm_op(L, "up_proj", L->H1nq, L->Wu, L->U, L->R, L->f, L->h, true))) return st;
     wl_vec_args act = vec_args(L, L->R, L->f);
     act.x = view(L->swiglu ? L->Gt : L->U), act.x2 = view(L->U), act.y = view(L->A);
     if ((st = vec_kernel(L, "act", L->swiglu ? WL_VK_SWIGLU : WL_VK_GELU, &act, NULL, true))) return st;
-    if ((st = gemm_op(L, "down_proj", L->A, L->Wd, L->Dn, L->R, L->h, L->f, fa, true))) return st;
+    if ((st = quant_op(L, "a_quant", L->A, L->Aq, true))) return st;
+    if ((st = gemm_op(L, "down_proj", L->Aq, L->Wd, L->Dn, L->R, L->h, L->f, true))) return st;
     wl_vec_args r2 = vec_args(L, L->R, L->h);
     r2.x = view(L->H1), r2.x2 = view(L->Dn), r2.y = view(L->OUT);
     if ((st = vec_kernel(L, "residual2", WL_VK_RESIDUAL, &r2, NULL, true))) return st;
     if (L->model) {
         if ((st = norm_kernel(L, "norm_f", L->OUT, L->Wnf, L->Bnf, L->XF, false))) return st;
-        if ((st = gemm_op(L, "lm_head", L->XF, L->Wlm, L->LOG, L->R, L->md->vocab, L->h, fa, false))) return st;
+        if ((st = quant_op(L, "xf_quant", L->XF, L->XFq, false))) return st;
+        if ((st = gemm_op(L, "lm_head", L->XFq, L->Wlm, L->LOG, L->R, L->md->vocab, L->h, false))) return st;
     }
     isa_insn halt = {ISA_HALT, {0}};
     return isa_prog_add_insn(L->p, &halt);
-}
-
-/* ---- the float64 reference ----------------------------------------------------------- */
-
-/* The decoded initial contents of buffer b (n = rows x cols values). */
-static double *values(const layer *L, int b)
-{
-    const isa_buffer *x = &L->p->bufs[b];
-    size_t n = (size_t)x->rows * x->cols;
-    double *v = calloc(n ? n : 1, sizeof *v);
-    if (!v || !x->has_data) return v;
-    mf_format f;
-    isa_buffer_format(x, &f);
-    int eb = isa_elem_bytes(&f);
-    const uint8_t *q = L->p->data + x->data_off;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t code = 0;
-        for (int j = eb - 1; j >= 0; j--) code = code << 8 | q[i * (size_t)eb + (size_t)j];
-        uint32_t u = mf_decode_f32(&f, code);
-        float fl;
-        memcpy(&fl, &u, sizeof fl);
-        v[i] = fl;
-    }
-    return v;
-}
-
-/* x rounded to format f (to nearest even), as a store in f keeps it. */
-static double to_format(const mf_format *f, double x)
-{
-    float v = (float)x;
-    uint32_t u, code;
-    memcpy(&u, &v, sizeof u);
-    code = mf_encode_f32(f, u, NULL, 0);
-    u = mf_decode_f32(f, code);
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-/* y [R][N] = x [R][K] W^T, W [N][K]. */
-static void linear(const double *x, const double *w, size_t R, size_t N, size_t K, double *y)
-{
-    for (size_t r = 0; r < R; r++)
-        for (size_t n = 0; n < N; n++) {
-            double s = 0;
-            for (size_t k = 0; k < K; k++) s += x[r * K + k] * w[n * K + k];
-            y[r * N + n] = s;
-        }
-}
-
-static void norm(const layer *L, const double *x, const double *w, const double *b, double *y)
-{
-    for (size_t r = 0; r < L->R; r++) {
-        const double *xr = x + r * L->h;
-        double mean = 0, var = 0;
-        for (size_t i = 0; i < L->h; i++) mean += xr[i];
-        mean /= (double)L->h;
-        for (size_t i = 0; i < L->h; i++) {
-            double c = L->ln ? xr[i] - mean : xr[i];
-            var += c * c;
-        }
-        double inv = 1.0 / sqrt(var / (double)L->h + EPS);
-        for (size_t i = 0; i < L->h; i++)
-            y[r * L->h + i] = ((L->ln ? xr[i] - mean : xr[i]) * inv) * w[i] + (L->ln ? b[i] : 0);
-    }
-}
-
-/* RoPE in place on rows of heads x D at position pos(r) (rotate-half form). */
-static void rope(const layer *L, double *x, size_t rows, size_t width)
-{
-    size_t D = L->D, half = D / 2;
-    for (size_t r = 0; r < rows; r++) {
-        double pos = (double)(L->decode ? L->C - 1 : r % L->T);
-        for (size_t h0 = 0; h0 < width; h0 += D)
-            for (size_t i = 0; i < half; i++) {
-                double th = pos * pow(L->md->rope_theta, -2.0 * (double)i / (double)D), c = cos(th), s = sin(th);
-                double *x1 = x + r * width + h0 + i, *x2 = x1 + half, a = *x1, b = *x2;
-                *x1 = a * c - b * s, *x2 = b * c + a * s;
-            }
-    }
-}
-
-/* o [R][q]: softmax(q k^T / sqrt(D)) v over each sequence's keys (kc, vc:
-** [B * C][k]), causal in prefill. */
-static void attend(const layer *L, const double *qm, const double *kc, const double *vc, double *o)
-{
-    size_t D = L->D, grp = L->H / L->G;
-    double *sc = malloc(sizeof *sc * L->C);
-    if (!sc) return;
-    for (size_t r = 0; r < L->R; r++) {
-        size_t b = r / L->T, t = r % L->T, n = L->decode ? L->C : t + 1;
-        for (size_t hh = 0; hh < L->H; hh++) {
-            size_t g = hh / grp;
-            double mx = -INFINITY, sum = 0;
-            for (size_t j = 0; j < n; j++) {
-                double s = 0;
-                for (size_t e = 0; e < D; e++) s += qm[r * L->q + hh * D + e] * kc[(b * L->C + j) * L->k + g * D + e];
-                sc[j] = s / sqrt((double)D);
-                mx = fmax(mx, sc[j]);
-            }
-            for (size_t j = 0; j < n; j++) sum += (sc[j] = exp(sc[j] - mx));
-            for (size_t e = 0; e < D; e++) {
-                double s = 0;
-                for (size_t j = 0; j < n; j++) s += sc[j] * vc[(b * L->C + j) * L->k + g * D + e];
-                o[r * L->q + hh * D + e] = s / sum;
-            }
-        }
-    }
-    free(sc);
-}
-
-/* The layer (and, for a model, the embedding before it and the head after)
-** into out: OUT [R][h], or LOGITS [R][vocab]. */
-static lp_status reference(layer *L, double **out)
-{
-    size_t R = L->R, h = L->h, q = L->q, k = L->k, f = L->f;
-    double *x = L->model ? calloc(R * h, sizeof *x) : values(L, L->X);
-    double *wn1 = values(L, L->Wn1), *bn1 = L->ln ? values(L, L->Bn1) : NULL, *wq = values(L, L->Wq);
-    double *wk = values(L, L->Wk), *wv = values(L, L->Wv), *wo = values(L, L->Wo), *wn2 = values(L, L->Wn2);
-    double *bn2 = L->ln ? values(L, L->Bn2) : NULL, *wg = L->swiglu ? values(L, L->Wg) : NULL, *wu = values(L, L->Wu);
-    double *wd = values(L, L->Wd), *xn = malloc(sizeof *xn * R * h), *qm = malloc(sizeof *qm * R * q);
-    double *kn = malloc(sizeof *kn * R * k), *vn = malloc(sizeof *vn * R * k);
-    double *kc = L->decode ? values(L, L->K) : kn, *vc = L->decode ? values(L, L->V) : vn;
-    double *o = malloc(sizeof *o * R * q), *y = malloc(sizeof *y * R * h), *g = malloc(sizeof *g * R * f);
-    double *u = malloc(sizeof *u * R * f), *res = NULL;
-    lp_status st = LP_ERR_NOMEM;
-    if (!x || !wn1 || (L->ln && (!bn1 || !bn2)) || !wq || !wk || !wv || !wo || !wn2 || (L->swiglu && !wg) || !wu ||
-        !wd || !xn || !qm || !kn || !vn || !kc || !vc || !o || !y || !g || !u)
-        goto free_all;
-    if (L->model) {
-        double *e = values(L, L->E), *pe = L->PE >= 0 ? values(L, L->PE) : NULL;
-        if (!e || (L->PE >= 0 && !pe)) {
-            free(e), free(pe);
-            goto free_all;
-        }
-        for (size_t r = 0; r < R; r++)
-            for (size_t i = 0; i < h; i++)
-                x[r * h + i] = e[(size_t)L->ids[r] * h + i] + (pe ? pe[(L->decode ? L->C - 1 : r % L->T) * h + i] : 0);
-        free(e), free(pe);
-    }
-    norm(L, x, wn1, bn1, xn);
-    linear(xn, wq, R, q, h, qm), linear(xn, wk, R, k, h, kn), linear(xn, wv, R, k, h, vn);
-    if (L->rotary) rope(L, qm, R, q), rope(L, kn, R, k);
-    /* the cache holds K and V in kv's format: the attention sees them rounded */
-    mf_format fkv;
-    if (mf_parse(L->s->kv.name, &fkv, NULL) == LP_OK)
-        for (size_t i = 0; i < R * k; i++) kn[i] = to_format(&fkv, kn[i]), vn[i] = to_format(&fkv, vn[i]);
-    if (L->decode)
-        for (size_t b = 0; b < L->B; b++)
-            for (size_t i = 0; i < k; i++) {
-                kc[(b * L->C + L->C - 1) * k + i] = kn[b * k + i];
-                vc[(b * L->C + L->C - 1) * k + i] = vn[b * k + i];
-            }
-    attend(L, qm, kc, vc, o);
-    linear(o, wo, R, h, q, y);
-    for (size_t i = 0; i < R * h; i++) x[i] += y[i]; /* x is now H1 */
-    norm(L, x, wn2, bn2, xn);
-    linear(xn, wu, R, f, h, u);
-    if (L->swiglu) {
-        linear(xn, wg, R, f, h, g);
-        for (size_t i = 0; i < R * f; i++) u[i] *= g[i] / (1 + exp(-g[i]));
-    } else {
-        for (size_t i = 0; i < R * f; i++) {
-            double z = u[i];
-            u[i] = 0.5 * z * (1 + tanh(sqrt(2 / PI) * (z + 0.044715 * z * z * z)));
-        }
-    }
-    linear(u, wd, R, h, f, y);
-    for (size_t i = 0; i < R * h; i++) x[i] += y[i]; /* the layer's output */
-    if (!L->model) {
-        res = x, x = NULL, st = LP_OK;
-        goto free_all;
-    }
-    double *wnf = values(L, L->Wnf), *bnf = L->ln ? values(L, L->Bnf) : NULL, *wlm = values(L, L->Wlm);
-    res = malloc(sizeof *res * R * L->md->vocab);
-    if (wnf && (!L->ln || bnf) && wlm && res) {
-        norm(L, x, wnf, bnf, xn);
-        linear(xn, wlm, R, L->md->vocab, h, res);
-        st = LP_OK;
-    } else {
-        free(res), res = NULL;
-    }
-    free(wnf), free(bnf), free(wlm);
-free_all:
-    if (kc != kn) free(kc);
-    if (vc != vn) free(vc);
-    free(x), free(wn1), free(bn1), free(wq), free(wk), free(wv), free(wo), free(wn2), free(bn2), free(wg), free(wu);
-    free(wd), free(xn), free(qm), free(kn), free(vn), free(o), free(y), free(g), free(u);
-    *out = res;
-    return st;
-}
-
-double wl_layer_tol(const wl_fmt *a) { return a->bits >= 32 ? 1e-3 : 2e-2; }
-
-static lp_status expectation(layer *L)
-{
-    double *ref;
-    lp_status st = reference(L, &ref);
-    if (st) return lp_diag_msg(L->d, st, "layer reference: %s", lp_status_text(st));
-    int b = L->model ? L->LOG : L->OUT;
-    const isa_buffer *x = &L->p->bufs[b];
-    size_t n = (size_t)x->rows * x->cols;
-    mf_format f;
-    isa_buffer_format(x, &f);
-    uint32_t *codes = malloc(sizeof *codes * (n ? n : 1));
-    st = codes ? LP_OK : LP_ERR_NOMEM;
-    for (size_t i = 0; !st && i < n; i++) {
-        float v = (float)ref[i];
-        uint32_t u;
-        memcpy(&u, &v, sizeof u);
-        codes[i] = mf_encode_f32(&f, u, NULL, 0);
-    }
-    if (!st) st = isa_prog_put_codes(L->p, b, codes, n, true, ISA_RULE_RELERR, wl_layer_tol(&L->s->a));
-    free(codes), free(ref);
-    return st ? lp_diag_msg(L->d, st, "layer expectation: %s", lp_status_text(st)) : LP_OK;
 }
 
 /* ---- entry ----------------------------------------------------------------------------- */
@@ -600,6 +532,10 @@ lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool 
     L.q = L.H * L.D, L.k = L.G * L.D, L.f = L.md->mlp;
     L.cores = s->cores ? s->cores : a->cores;
     L.PE = L.Bn1 = L.Bn2 = L.Bnf = L.Wg = L.Gt = L.Kn = L.Vn = L.ROPE = L.MASK = L.E = -1;
+    L.Xnq = L.Oq = L.H1nq = L.Aq = L.XF = L.XFq = -1;
+    for (int i = 0; i < LAYER_MAX_BUFFERS; i++) L.sc[i] = -1;
+    wl_layer_stream(&s->a, &L.fi);
+    L.narrow = strcmp(L.fi.name, s->a.name) != 0;
     isa_prog_init(p);
     if (s->kv.mx) return lp_diag_msg(d, LP_ERR_ARG, "kv=%s: the KV cache takes an element format, not MX", s->kv.name);
     lp_status st = LP_OK;
@@ -610,7 +546,7 @@ lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool 
     }
     if (!st) st = buffers(&L);
     if (!st) st = kernels(&L);
-    if (!st && functional) st = expectation(&L);
+    if (!st && functional) st = wl_layer_expect(&L);
     if (L.model)
         snprintf(plan->note, sizeof plan->note,
                  "one layer simulated for the %llu identical layers of %s: its kernels count %llu times in the time, "

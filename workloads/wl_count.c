@@ -78,6 +78,12 @@ static void count_attention(const wl_spec *s, wl_counts *c)
     add_write(c, tensor_bytes(&s->out, q_rows, s->head_dim));
 }
 
+void wl_layer_stream(const wl_fmt *a, wl_fmt *out)
+{
+    static const wl_fmt bf16 = {"bf16", 16, false};
+    *out = a->mx || a->bits < 16 ? bf16 : *a;
+}
+
 /* Rows (tokens over the batch) a layer or model works on. */
 static uint64_t rows_of(const wl_spec *s) { return s->batch * (s->phase == WL_PREFILL ? s->seq : 1); }
 
@@ -93,21 +99,23 @@ static void count_layer(const wl_spec *s, wl_counts *c)
     uint64_t qd = m->heads * m->head_dim, kvd = m->kv_heads * m->head_dim;
     uint64_t mats = m->act == WL_ACT_SWIGLU ? 3 : 2; /* gate, up, down or up, down */
     wl_phase ph = (wl_phase)s->phase;
+    wl_fmt fi; /* the stream format: activations between the kernels */
+    wl_layer_stream(&s->a, &fi);
 
     add_macs(c, &s->a, &s->w, r * h * qd + 2 * r * h * kvd + r * qd * h + mats * r * h * f);
-    count_core(c, &s->a, &s->kv, score_elems(s->batch, m->heads, ph, s->seq, s->ctx, true), m->head_dim);
+    count_core(c, &fi, &s->kv, score_elems(s->batch, m->heads, ph, s->seq, s->ctx, true), m->head_dim);
     add_vec(c, WL_VEC_NORM, 2 * norm_ops(m) * r * h);
     add_vec(c, WL_VEC_ACT, (m->act == WL_ACT_SWIGLU ? WL_OPS_SWIGLU : WL_OPS_GELU) * r * f);
     if (m->pos == WL_POS_ROTARY) add_vec(c, WL_VEC_ROTARY, WL_OPS_ROTARY * r * (qd + kvd));
     add_vec(c, WL_VEC_ADD, 2 * r * h);
 
-    add_read(c, tensor_bytes(&s->a, r, h));
+    add_read(c, tensor_bytes(&fi, r, h));
     add_read(c, tensor_bytes(&s->w, qd, h) + 2 * tensor_bytes(&s->w, kvd, h) + tensor_bytes(&s->w, h, qd));
     add_read(c, (mats - 1) * tensor_bytes(&s->w, f, h) + tensor_bytes(&s->w, h, f));
-    add_read(c, tensor_bytes(&s->a, 2 * norm_vectors(m), h));
+    add_read(c, tensor_bytes(&fi, 2 * norm_vectors(m), h));
     if (ph == WL_DECODE) add_read(c, 2 * tensor_bytes(&s->kv, s->batch * (s->ctx - 1) * m->kv_heads, m->head_dim));
     add_write(c, 2 * tensor_bytes(&s->kv, r * m->kv_heads, m->head_dim));
-    add_write(c, tensor_bytes(&s->a, r, h));
+    add_write(c, tensor_bytes(&fi, r, h));
 }
 
 static void scale(wl_counts *c, uint64_t k)
@@ -121,26 +129,31 @@ static void scale(wl_counts *c, uint64_t k)
 /* Embedding lookup (token ids as 4-byte integers, one row of the table per
 ** token, learned positions added), L layers, final norm, projection to the
 ** vocabulary for every token of rows_of (all tokens in prefill, the new one
-** in decode), logits written in the activation format. */
+** in decode), logits written in the stream format. The embedding tables are
+** in w's format, or in the stream format when w is MX (the gather reads
+** element formats). */
 static void count_model(const wl_spec *s, wl_counts *c)
 {
     const wl_model *m = wl_model_get((wl_model_id)s->model);
     uint64_t r = rows_of(s), h = m->hidden;
+    wl_fmt fi;
+    wl_layer_stream(&s->a, &fi);
+    const wl_fmt *table = s->w.mx ? &fi : &s->w;
     count_layer(s, c);
     scale(c, m->layers);
 
-    add_read(c, 4 * r + tensor_bytes(&s->w, r, h));
+    add_read(c, 4 * r + tensor_bytes(table, r, h));
     if (m->pos == WL_POS_LEARNED) {
-        add_read(c, tensor_bytes(&s->w, r, h));
+        add_read(c, tensor_bytes(table, r, h));
         add_vec(c, WL_VEC_ADD, r * h);
     }
-    add_write(c, tensor_bytes(&s->a, r, h));
+    add_write(c, tensor_bytes(&fi, r, h));
 
-    add_read(c, tensor_bytes(&s->a, r, h) + tensor_bytes(&s->a, norm_vectors(m), h));
+    add_read(c, tensor_bytes(&fi, r, h) + tensor_bytes(&fi, norm_vectors(m), h));
     add_vec(c, WL_VEC_NORM, norm_ops(m) * r * h);
     add_macs(c, &s->a, &s->w, r * h * m->vocab);
     add_read(c, tensor_bytes(&s->w, m->vocab, h));
-    add_write(c, tensor_bytes(&s->a, r, m->vocab));
+    add_write(c, tensor_bytes(&fi, r, m->vocab));
 }
 
 void wl_count(const wl_spec *s, wl_counts *c)

@@ -342,6 +342,16 @@ static lp_status cross_check(parser *p)
             return lp_diag_set(p->d, LP_ERR_ARG, p->val_line[k], p->val_col[k],
                                "%s=%" PRIu64 " exceeds the %" PRIu64 " learned positions of %s", keys[k].name, pos,
                                m->positions, m->name);
+        /* MMA_MX multiplies two MX operands: MX weights need MX activations and the converse */
+        if (s->w.mx != s->a.mx) {
+            wl_key_id bad = s->w.mx ? WL_KEY_W : WL_KEY_A;
+            const wl_fmt *f = s->w.mx ? &s->w : &s->a, *o = s->w.mx ? &s->a : &s->w;
+            return lp_diag_set(p->d, LP_ERR_ARG, p->val_line[bad], p->val_col[bad],
+                               "%s=%s needs MX %s too (%s=mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, ...), not %s=%s: the MX "
+                               "tensor cores multiply two MX operands",
+                               keys[bad].name, f->name, s->w.mx ? "activations" : "weights", s->w.mx ? "a" : "w",
+                               s->w.mx ? "a" : "w", o->name);
+        }
     }
     return LP_OK;
 }

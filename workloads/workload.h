@@ -205,6 +205,12 @@ bool wl_spec_equal(const wl_spec *a, const wl_spec *b);
 ** wl_count: a function cannot share the name of the type wl_counts in C.) */
 void wl_count(const wl_spec *s, wl_counts *c);
 
+/* The stream format of a layer or model whose projections take activations
+** of format a: a itself when it has 16 bits or more, else bf16 (the residual
+** stream, Q, K, V, the attention output and the MLP products stay bf16 and
+** each projection input is converted into a; docs/workloads.md). */
+void wl_layer_stream(const wl_fmt *a, wl_fmt *out);
+
 /* Every key (workloads, phase, values, default, meaning), the models and the
 ** formats, as `lpsim run --help` lists them. */
 void wl_print_keys(FILE *f);
