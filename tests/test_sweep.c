@@ -88,7 +88,7 @@ static void test_listed_points_and_sets(void)
     sw_sweep *s = load("arch: edge-mx\n"
                        "workloads: ['layer model=tiny phase=decode ctx=64']\n"
                        "axes:\n"
-                       "  - {name: fmt, set: ['w=bf16 a=bf16', 'w=fp8_e4m3fn kv=fp8_e4m3fn']}\n"
+                       "  - {name: fmt, set: ['w=bf16 a=bf16', 'w=fp8_e4m3fn kv=fp8_e4m3fn'], labels: [b, f]}\n"
                        "points:\n"
                        "  - 'arch=b200-mx cores=4 w=int4'\n");
     CU_ASSERT_EQUAL_FATAL(s->npoints, 3);
@@ -99,6 +99,10 @@ static void test_listed_points_and_sets(void)
     CU_ASSERT_STRING_EQUAL(s->arch_names[s->points[2].arch], "b200-mx");
     CU_ASSERT_PTR_NOT_NULL(strstr(s->arch_texts[s->points[2].arch], "cores: 4\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(s->points[2].params_json, "\"arch\":\"b200-mx\""));
+    /* a named set axis is one parameter, its label; listed keys are each their own */
+    CU_ASSERT_PTR_NOT_NULL(strstr(s->points[1].params_json, "\"fmt\":\"f\""));
+    CU_ASSERT_PTR_NULL(strstr(s->points[1].params_json, "\"kv\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s->points[2].params_json, "\"cores\":4,\"w\":\"int4\""));
     sw_free(s);
 }
 
@@ -204,6 +208,8 @@ static const struct bad {
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['cores=2 cores=3']\n", 3, 25, "set twice"},
     {"arch: edge-mx\nseed: -1\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['cores=2']\n", 2, 7, "seed"},
     {"- a\n- b\n", 1, 1, "a sweep file is a mapping"},
+    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{name: f, set: ['in=bf16'], labels: [a, b]}]\n", 3, 8,
+     "one label per value"},
     {"arch: edge-mx\narch: h100\n", 2, 1, "duplicate key 'arch'"},
 };
 

@@ -45,6 +45,8 @@ static const cyaml_schema_field_t axis_fields[] = {
     CYAML_FIELD_MAPPING_PTR("range", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, sw_axis, range, range_fields),
     CYAML_FIELD_SEQUENCE("set", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, sw_axis, set, &str_entry, 0,
                          CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("labels", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, sw_axis, labels, &str_entry, 0,
+                         CYAML_UNLIMITED),
     CYAML_FIELD_END,
 };
 static const cyaml_schema_value_t axis_entry = {CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, sw_axis, axis_fields)};

@@ -157,6 +157,10 @@ lp_status sw_axis_values(sw_expander *x, unsigned ai, sw_axis_vals *out)
     if (!ax->set && !ax->key) return lp_diag_set(x->d, LP_ERR_PARSE, line, col, "an axis of values needs 'key'");
     if (ax->set && ax->key)
         return lp_diag_set(x->d, LP_ERR_PARSE, line, col, "an axis of 'set' names its keys in each value: no 'key'");
+    if (ax->labels && (!ax->set || !ax->name || ax->labels_count != ax->set_count))
+        return lp_diag_set(x->d, LP_ERR_PARSE, line, col,
+                           "'labels' go with a named 'set' axis, one label per value (%u values, %u labels)",
+                           ax->set ? ax->set_count : 0, ax->labels_count);
     if (ax->range) return range_values(x, ai, ax, out);
     unsigned n = ax->values ? ax->values_count : ax->set_count;
     if (!n) return lp_diag_set(x->d, LP_ERR_PARSE, line, col, "an axis with no values");
@@ -170,6 +174,8 @@ lp_status sw_axis_values(sw_expander *x, unsigned ai, sw_axis_vals *out)
         sw_place(x->c, path, &vl, &vc);
         if (ax->set) {
             s = sw_parse_assignments(x, ax->set[i], vl, vc, &out->v[i]);
+            out->v[i].name = ax->name;
+            out->v[i].label = ax->name ? (ax->labels ? ax->labels[i] : ax->set[i]) : NULL;
         } else {
             int kl, kc;
             snprintf(path, sizeof path, "axes[%u].key", ai);

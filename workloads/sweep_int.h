@@ -25,6 +25,8 @@ typedef struct sw_axis {
     sw_range *range;
     char **set;
     unsigned set_count;
+    char **labels;
+    unsigned labels_count;
 } sw_axis;
 
 typedef struct sw_file {
@@ -56,6 +58,7 @@ typedef struct sw_set {
 typedef struct sw_choice {
     sw_set *sets;
     int nsets;
+    const char *name, *label; /* a named set axis's name and this value's label (else NULL) */
 } sw_choice;
 
 /* A base architecture's effective configuration, indexed. */

@@ -158,15 +158,26 @@ static json_t *json_value(const char *v)
     return json_string(v);
 }
 
-static char *params_json(const sw_expander *x, size_t wi, const char *base, sw_set **sets, int n)
+/* The values the point's axes (or its listed keys) gave it: a named set
+** axis by its name and label, other keys one by one, a workload key only
+** where the workload takes it. */
+static char *params_json(const sw_expander *x, size_t wi, const char *base, const sw_choice *const *ch, int nch)
 {
     json_t *o = json_object();
     if (!o) return NULL;
     json_object_set_new(o, "arch", json_string(base));
     json_object_set_new(o, "workload", json_string(x->c->f->workloads[wi]));
-    for (int i = 0; i < n; i++)
-        if (sets[i]->kind != SW_BASE && (sets[i]->kind != SW_WL_KEY || wl_key_applies(&x->specs[wi], sets[i]->key)))
-            json_object_set_new(o, sets[i]->name, json_value(sets[i]->val));
+    for (int c = 0; c < nch; c++) {
+        if (ch[c]->label) {
+            json_object_set_new(o, ch[c]->name, json_value(ch[c]->label));
+            continue;
+        }
+        for (int i = 0; i < ch[c]->nsets; i++) {
+            const sw_set *st = &ch[c]->sets[i];
+            if (st->kind != SW_BASE && (st->kind != SW_WL_KEY || wl_key_applies(&x->specs[wi], st->key)))
+                json_object_set_new(o, st->name, json_value(st->val));
+        }
+    }
     char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(o);
     return s;
@@ -174,7 +185,7 @@ static char *params_json(const sw_expander *x, size_t wi, const char *base, sw_s
 
 /* The point of workload wi with sets (in axis order); kept when it passes
 ** the constraints. */
-static lp_status make_point(sw_expander *x, size_t wi, sw_set **sets, int n)
+static lp_status make_point(sw_expander *x, size_t wi, sw_set **sets, int n, const sw_choice *const *ch, int nch)
 {
     sw_set *as[64], *ws[64];
     int na = 0, nw = 0;
@@ -211,7 +222,7 @@ static lp_status make_point(sw_expander *x, size_t wi, sw_set **sets, int n)
     sw_point *p = &sw->points[sw->npoints];
     p->arch = ai;
     p->workload = text;
-    p->params_json = params_json(x, wi, x->c->bases[bi].name, sets, n);
+    p->params_json = params_json(x, wi, x->c->bases[bi].name, ch, nch);
     if (!p->params_json) return free(text), lp_diag_set(x->d, LP_ERR_NOMEM, 1, 1, "out of memory");
     sw->npoints++;
     return LP_OK;
@@ -293,15 +304,18 @@ static lp_status expand_all(sw_expander *x)
     for (size_t v = 0; v < x->listed.n; v++) maxsets += (size_t)x->listed.v[v].nsets;
     sw_set **sets = calloc(maxsets, sizeof *sets);
     size_t *odo = calloc(x->naxes + 1, sizeof *odo);
-    lp_status s = sets && odo ? LP_OK : lp_diag_set(x->d, LP_ERR_NOMEM, 1, 1, "out of memory");
+    const sw_choice **ch = calloc(x->naxes + 1, sizeof *ch);
+    lp_status s = sets && odo && ch ? LP_OK : lp_diag_set(x->d, LP_ERR_NOMEM, 1, 1, "out of memory");
     for (size_t wi = 0; !s && wi < f->workloads_count; wi++) {
         if (x->naxes) {
             memset(odo, 0, (x->naxes + 1) * sizeof *odo);
             for (;;) {
                 int n = 0;
-                for (size_t i = 0; i < x->naxes; i++)
-                    for (int k = 0; k < x->axes[i].v[odo[i]].nsets; k++) sets[n++] = &x->axes[i].v[odo[i]].sets[k];
-                if ((s = make_point(x, wi, sets, n))) break;
+                for (size_t i = 0; i < x->naxes; i++) {
+                    ch[i] = &x->axes[i].v[odo[i]];
+                    for (int k = 0; k < ch[i]->nsets; k++) sets[n++] = &ch[i]->sets[k];
+                }
+                if ((s = make_point(x, wi, sets, n, ch, (int)x->naxes))) break;
                 size_t i = x->naxes; /* the last axis turns fastest */
                 while (i > 0 && ++odo[i - 1] == x->axes[i - 1].n) odo[--i] = 0;
                 if (i == 0) break;
@@ -310,11 +324,13 @@ static lp_status expand_all(sw_expander *x)
         for (size_t v = 0; !s && v < x->listed.n; v++) {
             int n = 0;
             for (int k = 0; k < x->listed.v[v].nsets; k++) sets[n++] = &x->listed.v[v].sets[k];
-            s = make_point(x, wi, sets, n);
+            ch[0] = &x->listed.v[v];
+            s = make_point(x, wi, sets, n, ch, 1);
         }
     }
     free(sets);
     free(odo);
+    free(ch);
     return s ? s : check_applied(x);
 }
 
