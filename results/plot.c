@@ -7,13 +7,16 @@
 ** pipe. The picture is drawn there rather than at the user's path so that
 ** the path never enters the script, a half-drawn picture never reaches it,
 ** and gnuplot's habit of going on without its output file (it warns and draws
-** nothing) shows as an error.
+** nothing) shows as an error. A kept script (lp_plot_run_keep) is the one
+** gnuplot ran with its set output line, whose bytes lp_plot_set_output
+** recorded, replaced.
 */
 #define _XOPEN_SOURCE 700 /* POSIX 2008 with realpath */
 #include "plot.h"
 #include "lp_file.h"
 #include "lp_num.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -111,15 +114,17 @@ size_t lp_plot_text_ok(const char *text)
 ** (the strings '''a' and 'a''''b' are syntax errors). So the line never
 ** holds those characters as they are: runs of other text go in '...', taken
 ** literally, and each of ' " ` @ # $ \ is an octal escape in "..." ("\047"
-** for a quote), joined by gnuplot's '.' operator. */
-void lp_plot_quote(FILE *f, const char *text)
+** for a quote), joined by gnuplot's '.' operator. A byte that cannot be
+** shown is '?', or (exact: a file name) an octal escape of itself. */
+static void quote(FILE *f, const char *text, bool exact)
 {
     enum { NOTHING, IN_RUN, AFTER } state = NOTHING;
     while (*text) {
         size_t ok = lp_plot_text_ok(text);
         for (size_t i = 0; i <= ok && text[i]; i++) {
-            unsigned char c = i < ok ? (unsigned char)text[i] : '?'; /* at ok: a byte that cannot be shown */
-            if (strchr("'\"`@#$\\", c)) {
+            /* at ok: a byte that cannot be shown */
+            unsigned char c = i < ok || exact ? (unsigned char)text[i] : '?';
+            if (strchr("'\"`@#$\\", c) || (i == ok && exact)) {
                 fprintf(f, "%s\"\\%03o\"", state == IN_RUN ? "'." : state == AFTER ? "." : "", c);
                 state = AFTER;
                 continue;
@@ -131,6 +136,44 @@ void lp_plot_quote(FILE *f, const char *text)
         text += ok + (text[ok] != 0);
     }
     fputs(state == IN_RUN ? "'" : state == NOTHING ? "''" : "", f);
+}
+
+void lp_plot_quote(FILE *f, const char *text) { quote(f, text, false); }
+
+/* gnuplot's data reader ends a double-quoted column at the next '"' and
+** decodes backslash escapes in it as in a "..." string of a command, so
+** octal escapes carry the characters that mean something to it or to the
+** command scanners. An escape is four digits starting with 0 ("\0044" for
+** '$'): gnuplot reads four after "\0" and three otherwise, so "\044" before
+** a digit of the user's would take that digit too ("$0" read as a space). */
+void lp_plot_quote_data(FILE *f, const char *text)
+{
+    fputc('"', f);
+    for (;;) {
+        size_t ok = lp_plot_text_ok(text);
+        for (size_t i = 0; i < ok; i++) {
+            unsigned char c = (unsigned char)text[i];
+            if (strchr("'\"`@#$\\", c))
+                fprintf(f, "\\0%03o", c); /* four digits: after "\0" gnuplot reads up to four, eating a digit */
+            else
+                fputc(c, f);
+        }
+        if (!text[ok]) break;
+        fputc('?', f);
+        text += ok + 1;
+    }
+    fputc('"', f);
+}
+
+void lp_plot_set_output(lp_plot *p)
+{
+    assert(!p->has_output && p->script);
+    p->output_at = ftell(p->script);
+    fputs("set output ", p->script);
+    lp_plot_quote(p->script, p->picture_path);
+    fputc('\n', p->script);
+    p->output_end = ftell(p->script);
+    p->has_output = true;
 }
 
 void lp_plot_discard(lp_plot *p)
@@ -306,6 +349,34 @@ static void last_error_line(char *tail, char *buf, size_t n)
     buf[k] = 0;
 }
 
+/* A file of the private folder (the picture, the script) read whole into
+** *text (malloc'd, NUL-terminated) with plain stdio: lp_read_file would
+** record it as an input of the command, and a later output that the file
+** system gives its inode number once it is gone would then be refused as
+** one ("is an input of this command"). Its size is bounded by gnuplot's
+** RLIMIT_FSIZE or lpsim's own writing. 0, or -1 with errno. */
+static int read_private(const char *path, char **text, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    long len = -1;
+    int e = 0;
+    *text = NULL;
+    if (!f) return -1;
+    if (!fseek(f, 0, SEEK_END) && (len = ftell(f)) >= 0 && !fseek(f, 0, SEEK_SET) &&
+        (*text = malloc((size_t)len + 1)) && fread(*text, 1, (size_t)len, f) == (size_t)len) {
+        fclose(f);
+        (*text)[len] = 0;
+        *n = (size_t)len;
+        return 0;
+    }
+    e = errno ? errno : EIO;
+    fclose(f);
+    free(*text);
+    *text = NULL;
+    errno = e;
+    return -1;
+}
+
 /* Put the picture at out through lp_out (a temporary file beside it renamed
 ** into place; a FIFO or a device written in place; never over an input of
 ** the command). out is unchanged on failure. */
@@ -315,15 +386,53 @@ static lp_status install(const char *from, const char *out, lp_diag *d)
     char *pic;
     lp_diag why;
     lp_diag_init(&why, from);
-    if (lp_read_file(from, LP_MAX_SOURCE_BYTES, &pic, &n, &why))
-        return lp_diag_msg(d, LP_ERR_IO, "cannot read gnuplot's picture: %s", why.msg);
+    if (read_private(from, &pic, &n))
+        return lp_diag_msg(d, LP_ERR_IO, "cannot read gnuplot's picture: %s", strerror(errno));
     lp_status st = lp_write_file(out, pic, n, &why);
     free(pic);
     if (st) lp_diag_msg(d, st, "'%s': %s", out, why.msg);
     return st;
 }
 
-lp_status lp_plot_run(lp_plot *p, const char *out, lp_diag *d)
+/* Open script_out through lp_out (o) and write into it the script with its
+** set output line naming './BASE' of out. LP_OK with o open; else o is
+** finished and d holds the message. */
+static lp_status copy_script(const lp_plot *p, const char *out, const char *script_out, lp_out *o, lp_diag *d)
+{
+    size_t n;
+    char *text, *name;
+    lp_diag why;
+    lp_diag_init(&why, NULL);
+    if (read_private(p->script_path, &text, &n))
+        return lp_diag_msg(d, LP_ERR_IO, "cannot read the gnuplot script back: %s", strerror(errno));
+    assert(p->output_at >= 0 && p->output_at <= p->output_end && (size_t)p->output_end <= n);
+    const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
+    if (!(name = malloc(strlen(base) + 3))) {
+        free(text);
+        return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
+    }
+    sprintf(name, "./%s", base);
+    lp_status st = lp_out_open(o, script_out, &why);
+    if (st) {
+        free(text), free(name);
+        return lp_diag_msg(d, st, "'%s': %s", script_out, why.msg);
+    }
+    fwrite(text, 1, (size_t)p->output_at, o->f);
+    fputs("set output ", o->f);
+    quote(o->f, name, true);
+    fputc('\n', o->f);
+    fwrite(text + p->output_end, 1, n - (size_t)p->output_end, o->f);
+    free(text), free(name);
+    if (ferror(o->f)) {
+        int e = errno;
+        lp_out_discard(o);
+        return lp_diag_msg(d, LP_ERR_IO, "'%s': cannot write: %s", script_out, strerror(e));
+    }
+    return LP_OK;
+}
+
+/* lp_plot_run, and lp_plot_run_keep when script_out is not NULL. */
+static lp_status run(lp_plot *p, const char *out, const char *script_out, lp_diag *d)
 {
     bool written = !ferror(p->script);
     written = !fclose(p->script) && written;
@@ -332,6 +441,9 @@ lp_status lp_plot_run(lp_plot *p, const char *out, lp_diag *d)
     struct stat ps;
     long secs = GNUPLOT_TIMEOUT_S;
     char tail[GNUPLOT_ERR_TAIL + 1];
+    lp_out kept;
+    lp_diag why_kept;
+    lp_diag_init(&why_kept, NULL);
     if (gnuplot_timeout(&secs, d)) {
         lp_plot_discard(p);
         return d->status;
@@ -354,9 +466,24 @@ lp_status lp_plot_run(lp_plot *p, const char *out, lp_diag *d)
         st = lp_diag_msg(d, LP_ERR_IO, "gnuplot failed (exit status %d)%s%s", rc, why[0] ? ": " : "", why);
     } else if (stat(p->picture_path, &ps) || ps.st_size == 0) {
         st = lp_diag_msg(d, LP_ERR_IO, "gnuplot drew no picture");
-    } else {
+    } else if (!script_out) {
         st = install(p->picture_path, out, d);
+    } else if (!(st = copy_script(p, out, script_out, &kept, d))) {
+        /* the script is complete beside its place before the picture moves */
+        if ((st = install(p->picture_path, out, d))) {
+            lp_out_discard(&kept);
+        } else if ((st = lp_out_commit(&kept, &why_kept))) {
+            lp_diag_msg(d, st, "drew '%s' but cannot write its script '%s': %s", out, script_out, why_kept.msg);
+        }
     }
     lp_plot_discard(p);
     return st;
+}
+
+lp_status lp_plot_run(lp_plot *p, const char *out, lp_diag *d) { return run(p, out, NULL, d); }
+
+lp_status lp_plot_run_keep(lp_plot *p, const char *out, const char *script_out, lp_diag *d)
+{
+    assert(p->has_output && p->ndata == 0); /* self-contained, its output line known */
+    return run(p, out, script_out, d);
 }
