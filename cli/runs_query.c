@@ -20,7 +20,8 @@ lp_status runs_prepare(rdb *db, const char *select, const char *where, const cha
     size_t n = strlen(select) + strlen(tail) + (where ? strlen(where) : 0) + 32;
     char *sql = malloc(n);
     if (!sql) return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
-    snprintf(sql, n, "%s%s%s%s %s", select, where ? " WHERE (" : "", where ? where : "", where ? "\n)" : "", tail);
+    const char *join = strstr(select, " WHERE ") ? " AND (" : " WHERE (";
+    snprintf(sql, n, "%s%s%s%s %s", select, where ? join : "", where ? where : "", where ? "\n)" : "", tail);
     const char *rest = NULL;
     int rc = sqlite3_prepare_v2(rdb_sqlite(db), sql, -1, st, &rest);
     lp_status s = LP_OK;

@@ -8,7 +8,8 @@
 #include "cli.h"
 #include "rdb.h"
 
-/* Prepare "SELECT_PART WHERE (where) TAIL" (no WHERE when where is NULL).
+/* Prepare "SELECT_PART WHERE (where) TAIL" (no WHERE when where is NULL; AND
+** when the select has a WHERE of its own).
 ** LP_OK with *st; else LP_ERR_ARG with SQLite's message in d, unplaced,
 ** when the expression is not one valid expression. */
 lp_status runs_prepare(rdb *db, const char *select, const char *where, const char *tail, sqlite3_stmt **st,

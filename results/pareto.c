@@ -161,6 +161,7 @@ typedef struct picture {
     size_t nlabels;
     double key_px, plot_w_px, plot_h_px;
     int *dominated; /* per group: points drawn off the front */
+    int k, npanels; /* this panel, from the top, of npanels stacked (pareto_plot_panels) */
 } picture;
 
 static bool drawn(const pareto_plot_in *in, size_t i) { return isfinite(in->x[i]) && isfinite(in->y[i]); }
@@ -219,6 +220,8 @@ static void set_range(const picture *p, axis *a, const double *v, bool across, d
         a->range[0] = pow(10, l - low * (h - l)), a->range[1] = pow(10, h + high * (h - l));
     } else {
         a->range[0] = a->lo - low * (a->hi - a->lo), a->range[1] = a->hi + high * (a->hi - a->lo);
+        /* room for labels never takes a quantity that cannot be negative (a latency, an energy) below 0 */
+        if (!a->nonpositive && a->range[0] < 0) a->range[0] = 0;
     }
 }
 
@@ -283,10 +286,13 @@ static void put_settings(FILE *f, const picture *p)
             p->ay.log ? "set logscale y\nset mytics 10\n" : "set mytics 2\n");
     fprintf(f, "set xrange [%.10g:%.10g]\nset yrange [%.10g:%.10g]\n", p->ax.range[0], p->ax.range[1], p->ay.range[0],
             p->ay.range[1]);
+    /* panel k of N stacked from the top: its share of the height, the same margins in pixels */
+    double n = p->npanels, bottom = (n - 1 - p->k) / n, top = (n - p->k) / n;
     fprintf(f,
             "set lmargin at screen %.4f\nset rmargin at screen %.4f\nset bmargin at screen %.4f\n"
             "set tmargin at screen %.4f\n",
-            LEFT_PX / WIDTH_PX, 1 - p->key_px / WIDTH_PX, BOTTOM_PX / HEIGHT_PX, 1 - TOP_PX / HEIGHT_PX);
+            LEFT_PX / WIDTH_PX, 1 - p->key_px / WIDTH_PX, bottom + BOTTOM_PX / HEIGHT_PX / n,
+            top - TOP_PX / HEIGHT_PX / n);
     fprintf(f, "set format x '%%g'\nset format y '%%g'\n"
                "set grid xtics ytics mxtics mytics lw 1 lc rgb '#e4e4e4', lw 1 lc rgb '#f2f2f2'\n"
                "set border lc rgb '#555555'\n"
@@ -295,7 +301,7 @@ static void put_settings(FILE *f, const picture *p)
     fprintf(f,
             "set key at screen %.4f, screen %.4f left top vertical Left reverse noenhanced samplen 2 spacing 1.4 "
             "box lc rgb '#bbbbbb'\n",
-            1 - (p->key_px - KEY_GAP_PX) / WIDTH_PX, 1 - TOP_PX / HEIGHT_PX);
+            1 - (p->key_px - KEY_GAP_PX) / WIDTH_PX, top - TOP_PX / HEIGHT_PX / n);
 }
 
 /* The datablocks: the points the front dominates by group ($groupG: x y),
@@ -306,15 +312,15 @@ static void put_data(FILE *f, const picture *p)
     const pareto_plot_in *in = p->in;
     for (int g = 0; g < in->ngroups; g++) {
         if (!p->dominated[g]) continue;
-        fprintf(f, "# group %d: the points the front dominates (x y)\n$group%d << EOD\n", g + 1, g + 1);
+        fprintf(f, "# group %d: the points the front dominates (x y)\n$group%d_%d << EOD\n", g + 1, g + 1, p->k + 1);
         for (size_t i = 0; i < in->n; i++)
             if (in->group[i] == g && !in->on_front[i] && drawn(in, i)) fprintf(f, "%.10g %.10g\n", in->x[i], in->y[i]);
         fputs("EOD\n", f);
     }
-    fputs("# the front in order of x (x y group)\n$front << EOD\n", f);
+    fprintf(f, "# the front in order of x (x y group)\n$front%d << EOD\n", p->k + 1);
     for (size_t k = 0; k < p->nfront; k++)
         fprintf(f, "%.10g %.10g %d\n", in->x[p->front[k]], in->y[p->front[k]], in->group[p->front[k]] + 1);
-    fputs("EOD\n# the front's labels (x y text)\n$labels << EOD\n", f);
+    fprintf(f, "EOD\n# the front's labels (x y text)\n$labels%d << EOD\n", p->k + 1);
     for (size_t j = 0; j < p->nlabels; j++) {
         size_t pos = p->label[j], i = p->front[p->first[pos]];
         const char *text = position_label(p, pos);
@@ -354,25 +360,28 @@ static void put_plot(FILE *f, const picture *p)
     }
     for (int g = 0; g < in->ngroups; g++)
         if (p->dominated[g])
-            fprintf(f, "  $group%d using 1:2 with points pt %d ps 1.1 lw 1.2 lc rgb '%s' notitle, \\\n", g + 1,
-                    open_marker[g % NMARKERS], colours[g % NCOLOURS]);
+            fprintf(f, "  $group%d_%d using 1:2 with points pt %d ps 1.1 lw 1.2 lc rgb '%s' notitle, \\\n", g + 1,
+                    p->k + 1, open_marker[g % NMARKERS], colours[g % NCOLOURS]);
     front_title(p, title, sizeof title);
     fprintf(f, "  keyentry with linespoints pt 7 ps 1.5 lw 2 lc rgb '#333333' title '%s', \\\n", title);
-    fprintf(f, "  $front using 1:2 with %s lw 2 lc rgb '#333333' notitle", in->maximise_x ? "fsteps" : "steps");
+    fprintf(f, "  $front%d using 1:2 with %s lw 2 lc rgb '#333333' notitle", p->k + 1,
+            in->maximise_x ? "fsteps" : "steps");
     for (int g = 0; g < in->ngroups; g++) {
         bool any = false;
         for (size_t k = 0; k < p->nfront && !any; k++) any = in->group[p->front[k]] == g;
         if (!any) continue;
         fprintf(f,
-                ", \\\n  $front using 1:($3 == %d ? $2 : NaN) with points pt %d ps 1.9 lc rgb '%s' notitle"
-                ", \\\n  $front using 1:($3 == %d ? $2 : NaN) with points pt %d ps 1.9 lw 1.2 lc rgb '#222222' notitle",
-                g + 1, filled_marker[g % NMARKERS], colours[g % NCOLOURS], g + 1, open_marker[g % NMARKERS]);
+                ", \\\n  $front%d using 1:($3 == %d ? $2 : NaN) with points pt %d ps 1.9 lc rgb '%s' notitle"
+                ", \\\n  $front%d using 1:($3 == %d ? $2 : NaN) with points pt %d ps 1.9 lw 1.2 lc rgb '#222222' "
+                "notitle",
+                p->k + 1, g + 1, filled_marker[g % NMARKERS], colours[g % NCOLOURS], p->k + 1, g + 1,
+                open_marker[g % NMARKERS]);
     }
     /* labels on the better side of their point, where no point can be */
     fprintf(f,
-            ", \\\n  $labels using 1:2:3 with labels boxed noenhanced font ',9' %s offset %s1.2,%s1.0 "
+            ", \\\n  $labels%d using 1:2:3 with labels boxed noenhanced font ',9' %s offset %s1.2,%s1.0 "
             "tc rgb '#222222' notitle\n",
-            in->maximise_x ? "left" : "right", in->maximise_x ? "" : "-", in->maximise_y ? "" : "-");
+            p->k + 1, in->maximise_x ? "left" : "right", in->maximise_x ? "" : "-", in->maximise_y ? "" : "-");
 }
 
 /* The legend's width in pixels, from its longest text. */
@@ -443,15 +452,27 @@ static lp_status prepare(const pareto_plot_in *in, picture *p, lp_diag *d)
     return LP_OK;
 }
 
-lp_status pareto_plot(const pareto_plot_in *in, lp_diag *d)
+lp_status pareto_plot(const pareto_plot_in *in, lp_diag *d) { return pareto_plot_panels(in, 1, d); }
+
+lp_status pareto_plot_panels(const pareto_plot_in *in, int npanels, lp_diag *d)
 {
+    if (npanels < 1 || npanels > PARETO_MAX_PANELS)
+        return lp_diag_msg(d, LP_ERR_ARG, "a picture of 1 to %d panels, not %d", PARETO_MAX_PANELS, npanels);
     size_t olen = strlen(in->out) + 1;
     char *script_out = malloc(olen);
-    picture p = {.in = in};
+    picture *p = calloc((size_t)npanels, sizeof *p);
     lp_plot pl;
-    lp_status st;
-    if (!script_out) return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
-    if ((st = pareto_script_path(in->out, script_out, olen, d)) || (st = prepare(in, &p, d))) goto free_all;
+    lp_status st = LP_OK;
+    if (!script_out || !p) {
+        st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
+        goto free_all;
+    }
+    if ((st = pareto_script_path(in->out, script_out, olen, d))) goto free_all;
+    for (int k = 0; k < npanels && !st; k++) {
+        p[k].in = &in[k], p[k].k = k, p[k].npanels = npanels;
+        st = prepare(&in[k], &p[k], d);
+    }
+    if (st) goto free_all;
     bool svg = !strcmp(in->out + olen - 5, ".svg");
     if ((st = lp_plot_open(&pl, svg ? ".svg" : ".png", d))) goto free_all;
     FILE *f = pl.script;
@@ -459,13 +480,19 @@ lp_status pareto_plot(const pareto_plot_in *in, lp_diag *d)
           "# The points are the datablocks below; the styles are free to change.\n",
           f);
     fprintf(f, "set terminal %s size %d,%d noenhanced font 'DejaVu Sans,11'%s\n", svg ? "svg" : "pngcairo", WIDTH_PX,
-            HEIGHT_PX, svg ? " dynamic background rgb '#ffffff'" : "");
+            HEIGHT_PX * npanels, svg ? " dynamic background rgb '#ffffff'" : "");
     lp_plot_set_output(&pl);
-    put_settings(f, &p);
-    put_data(f, &p);
-    put_plot(f, &p);
+    if (npanels > 1) fputs("set multiplot\n", f);
+    for (int k = 0; k < npanels; k++) {
+        if (k) fputs("reset\nset encoding utf8\n", f);
+        put_settings(f, &p[k]);
+        put_data(f, &p[k]);
+        put_plot(f, &p[k]);
+    }
+    if (npanels > 1) fputs("unset multiplot\n", f);
     st = lp_plot_run_keep(&pl, in->out, script_out, d);
 free_all:
-    free(script_out), free(p.front), free(p.dominated);
+    for (int k = 0; p && k < npanels; k++) free(p[k].front), free(p[k].dominated);
+    free(script_out), free(p);
     return st;
 }

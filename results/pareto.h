@@ -79,6 +79,15 @@ typedef struct pareto_plot_in {
 ** be written (neither then changes: plot.h). */
 lp_status pareto_plot(const pareto_plot_in *in, lp_diag *d);
 
+/* Panels of one picture at most (pareto_plot_panels). */
+#define PARETO_MAX_PANELS 16
+
+/* The same with npanels pictures stacked from the top in one image (each
+** panel as pareto_plot draws one, at the same size; the image npanels times
+** as tall): in[k] is panel k, whose own points, groups, front and title it
+** holds; the image, the script and its format are in[0].out's. */
+lp_status pareto_plot_panels(const pareto_plot_in *in, int npanels, lp_diag *d);
+
 /* The script's path for a picture's: OUT.png or OUT.svg -> OUT.gp, in buf
 ** of n bytes. LP_OK; LP_ERR_ARG with d's message when out does not end in
 ** .png or .svg after a name, or buf is too small. */

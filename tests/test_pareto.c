@@ -334,7 +334,7 @@ static void expect_redraw(const char *name, const char *script_name, bool svg)
     } else {
         CU_ASSERT(n > 8 && !memcmp(pic, "\x89PNG\r\n\x1a\n", 8));
     }
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "$front << EOD\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "$front1 << EOD\n"));
     CU_ASSERT_PTR_NULL(strstr(gp, "lpsim_plot_")); /* nothing of the private folder */
     CU_ASSERT_EQUAL(unlink(path_in(name)), 0);
     CU_ASSERT_EQUAL(gnuplot_in_scratch(script_name), 0);
@@ -499,7 +499,7 @@ static void test_plot_log_axis_rule(void)
 /* The labels' datablock of a kept script: its lines, and the text of each. */
 static int label_lines(const char *gp, char texts[][48], int max)
 {
-    const char *s = strstr(gp, "$labels << EOD\n");
+    const char *s = strstr(gp, "$labels1 << EOD\n");
     int n = 0;
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     for (s = strchr(s, '\n') + 1; strncmp(s, "EOD\n", 4); s = strchr(s, '\n') + 1) {
@@ -620,6 +620,41 @@ static void test_plot_errors(void)
     remove_scratch();
 }
 
+/* Two panels stacked: an image twice as tall (the PNG's header), each panel
+** its own datablocks and title, a script that redraws the same bytes. */
+static void test_plot_panels(void)
+{
+    scratch();
+    lp_diag d;
+    lp_diag_init(&d, NULL);
+    pareto_plot_in in[2];
+    in[0] = sample_in(path_in("two.png"));
+    in[1] = in[0];
+    in[0].title = "prefill", in[1].title = "decode";
+    in[1].n = NP / 2; /* its own points: half of them, its front computed for them */
+    static bool half_front[NP];
+    CU_ASSERT_EQUAL(pareto_front(px, py, NP / 2, false, false, half_front, NULL), LP_OK);
+    in[1].on_front = half_front;
+    CU_ASSERT_EQUAL_FATAL(pareto_plot_panels(in, 2, &d), LP_OK);
+    size_t n = 0;
+    unsigned char *pic = (unsigned char *)slurp(path_in("two.png"), &n);
+    CU_ASSERT_FATAL(pic && n > 24);
+    unsigned w = (unsigned)pic[16] << 24 | (unsigned)pic[17] << 16 | (unsigned)pic[18] << 8 | pic[19];
+    unsigned h = (unsigned)pic[20] << 24 | (unsigned)pic[21] << 16 | (unsigned)pic[22] << 8 | pic[23];
+    CU_ASSERT_EQUAL(h, 2 * 700);
+    CU_ASSERT_EQUAL(w, 1100);
+    free(pic);
+    char *gp = slurp(path_in("two.gp"), NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set multiplot\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "$front2 << EOD\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set title 'decode'"));
+    free(gp);
+    expect_redraw("two.png", "two.gp", false);
+    CU_ASSERT_EQUAL(pareto_plot_panels(in, 0, &d), LP_ERR_ARG);
+    remove_scratch();
+}
+
 CU_TestInfo lpt_pareto_tests[] = {
     {"front/n0_and_one_point", test_front_small},
     {"front/ties_in_x_and_in_y", test_front_ties},
@@ -634,5 +669,6 @@ CU_TestInfo lpt_pareto_tests[] = {
     {"plot/log_axis_from_a_decade", test_plot_log_axis_rule},
     {"plot/labels_subset_and_duplicates", test_plot_labels},
     {"plot/errors_leave_nothing_behind", test_plot_errors},
+    {"plot/panels_stacked_in_one_image", test_plot_panels},
     CU_TEST_INFO_NULL,
 };
