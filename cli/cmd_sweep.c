@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -199,6 +200,16 @@ int cmd_merge(int argc, char **argv, int first)
     if (cli_parse(&merge_cmd, argc, argv, first, &a, &d)) return cli_fail(&d);
     if (a.help) return cli_print_help(&merge_cmd, stdout), 0;
     rdb *db;
+    struct stat so, si;
+    bool out_exists = stat(a.pos[0], &so) == 0;
+    for (int i = 1; i < a.npos; i++) { /* every input checked before the output is made */
+        if (out_exists && stat(a.pos[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+            lp_diag_msg(&d, LP_ERR_ARG, "is the output database itself");
+            return cli_fail_arg(&merge_cmd, &a, NULL, i, &d);
+        }
+        if (rdb_open(a.pos[i], RDB_READ, &db, &d)) return cli_fail_arg(&merge_cmd, &a, NULL, i, &d);
+        rdb_close(db);
+    }
     if (rdb_open(a.pos[0], RDB_WRITE, &db, &d)) return cli_fail_arg(&merge_cmd, &a, NULL, 0, &d);
     int rc = 0;
     for (int i = 1; i < a.npos && !rc; i++) {

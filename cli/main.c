@@ -3,6 +3,7 @@
 ** table in commands.def. Only this file and the command functions decide exit
 ** statuses; the libraries return statuses and diagnostics.
 */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -107,4 +108,11 @@ static int dispatch(int argc, char **argv)
     return arg_error(argc, argv, 1, "unknown command '%s' (see 'lpsim --help')", argv[1]);
 }
 
-int main(int argc, char **argv) { return finish(dispatch(argc, argv)); }
+int main(int argc, char **argv)
+{
+    /* A file size limit (ulimit -f) makes a write fail with EFBIG, reported as
+    ** any failed write is, instead of killing lpsim half-way through a file or
+    ** a database transaction. */
+    signal(SIGXFSZ, SIG_IGN);
+    return finish(dispatch(argc, argv));
+}

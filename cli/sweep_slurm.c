@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,8 @@ static lp_status submit(const char *script, bool wait, char *id, size_t n, int *
     if (pid == 0) {
         close(fds[0]);
         dup2(fds[1], 1);
+        signal(SIGXFSZ, SIG_DFL); /* as the user's shell would have it */
+        signal(SIGPIPE, SIG_DFL);
         char *argv[] = {"sbatch", "--parsable", wait ? "--wait" : "--quiet", (char *)script, NULL};
         if (!wait) argv[2] = (char *)script, argv[3] = NULL;
         execvp("sbatch", argv);
@@ -175,7 +178,12 @@ int sweep_slurm(const cli_cmd *cmd, const cli_args *a, const sw_sweep *sw, const
     printf("wrote %s\n", script);
     char id[128];
     int status = 0;
-    if (submit(script, o->wait, id, sizeof id, &status, &d)) return lp_diag_at(&d, script, 1, 1), cli_fail(&d);
+    if (submit(script, o->wait, id, sizeof id, &status, &d)) {
+        char why[LP_DIAG_MSG_MAX];
+        snprintf(why, sizeof why, "%s", d.msg);
+        cli_value_error(cmd, a, "slurm", -1, &d, "%s", why);
+        return cli_fail(&d);
+    }
     printf("submitted job array %s (%d tasks)%s\n", id, o->array, o->wait ? ", waited for it" : "");
     if (!o->wait) {
         printf("when it is done: lpsim merge %s %s.shard-*.db\n", db, db);

@@ -235,6 +235,7 @@ static pid_t start_gnuplot(const lp_plot *p, int errfd[2])
         if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(errfd[1], 2) < 0 || setrlimit(RLIMIT_FSIZE, &rl))
             _exit(127);
         signal(SIGPIPE, SIG_DFL);
+        signal(SIGXFSZ, SIG_DFL); /* lpsim ignores it (main.c); gnuplot's file limit kills gnuplot */
         execvp("gnuplot", argv);
         int e = errno;
         if (write(ready[1], &e, sizeof e) < 0) _exit(127);

@@ -74,7 +74,9 @@ void rdb_close(rdb *db)
 
 static lp_status sql_error(sqlite3 *db, lp_diag *d, const char *what)
 {
-    return lp_diag_msg(d, LP_ERR_IO, "%s: %s", what, sqlite3_errmsg(db));
+    int e = sqlite3_system_errno(db); /* the system's reason behind "disk I/O error" (a full disk, ulimit -f) */
+    return lp_diag_msg(d, LP_ERR_IO, "%s: %s%s%s%s", what, sqlite3_errmsg(db), e ? " (" : "", e ? strerror(e) : "",
+                       e ? ")" : "");
 }
 
 /* One integer of a query with one row ("PRAGMA user_version"). */
@@ -192,7 +194,8 @@ lp_status rdb_open(const char *path, rdb_mode mode, rdb **out, lp_diag *d)
     int flags = SQLITE_OPEN_READWRITE | (mode == RDB_WRITE ? SQLITE_OPEN_CREATE : 0);
     lp_status s = LP_OK;
     if (sqlite3_open_v2(path, &r->db, flags, NULL) != SQLITE_OK) {
-        s = lp_diag_msg(d, LP_ERR_IO, "cannot open it: %s", r->db ? sqlite3_errmsg(r->db) : "out of memory");
+        int e = r->db ? sqlite3_system_errno(r->db) : 0;
+        s = lp_diag_msg(d, LP_ERR_IO, "cannot open it: %s", e ? strerror(e) : r->db ? sqlite3_errmsg(r->db) : "out of memory");
         goto fail;
     }
     sqlite3_extended_result_codes(r->db, 1);
