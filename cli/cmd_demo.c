@@ -1,6 +1,6 @@
 /*
-** cmd_demo.c — `lpsim demo`, the main job on built-in defaults for now: a
-** short tour of what lpsim computes today. It converts a few values into every
+** cmd_demo.c — `lpsim demo`, a demonstration on built-in defaults (the main job is
+** the default sweep, ./run.sh): a short tour of what lpsim computes. It converts a few values into every
 ** named format, quantises 2^20 normally distributed values (with outliers)
 ** into each OCP MX element type and reports the signal-to-quantisation-noise
 ** ratio, saturation and speed, shows that stochastic rounding is unbiased
