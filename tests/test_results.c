@@ -265,7 +265,7 @@ static void test_refusals_never_write(void)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t n;
         char *before = lpt_read_file(at(cases[i].file), &n), *e;
-        static const char *const cmds[] = {"sweep %s --db %s --timing-only", "runs --db %2$s", "merge %2$s %2$s"};
+        static const char *const cmds[] = {"sweep %s --db %s --timing-only", "runs --db %2$s", "merge %2$s.m.db %2$s"};
         for (int c = 0; c < 3; c++) {
             snprintf(args, sizeof args, cmds[c], at("s.yaml"), at(cases[i].file));
             CU_ASSERT_EQUAL(lpsim(args, &e), 2);
@@ -274,6 +274,9 @@ static void test_refusals_never_write(void)
             free(e);
             CU_ASSERT(same_bytes(at(cases[i].file), before, n));
         }
+        char mo[300];
+        snprintf(mo, sizeof mo, "%s.m.db", at(cases[i].file));
+        CU_ASSERT_NOT_EQUAL(access(mo, F_OK), 0); /* merge checks its inputs before making its output */
         free(before);
     }
     /* not a regular file: a FIFO is refused before anything opens it (no hang) */
@@ -420,6 +423,89 @@ static void test_shards_merge_to_the_unsharded_rows(void)
     cleanup();
 }
 
+/* Hand-made runs: pareto's fronts per workload (ties, duplicates, a single
+** point, all on the front), its CSV, runs' CSV and JSON, the where filter. */
+static void test_pareto_and_runs_commands(void)
+{
+    scratch();
+    char args[512];
+    snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=8 N=8 K=8' --timing-only --db %s", at("r.db"));
+    CU_ASSERT_EQUAL_FATAL(lpsim(args, NULL), 0); /* the schema, and one run to copy */
+    /* workload A: (1,5) (2,2) (2,2) (3,1) (4,4) (2,3) (5,1); B: one point; C: an anti-diagonal */
+    static const struct {
+        const char *wl;
+        double x, y;
+        int front;
+    } pts[] = {{"A", 1, 5, 1}, {"A", 2, 2, 1}, {"A", 2, 2, 1}, {"A", 3, 1, 1}, {"A", 4, 4, 0}, {"A", 2, 3, 0},
+               {"A", 5, 1, 0}, {"B", 7, 7, 1}, {"C", 1, 3, 1}, {"C", 2, 2, 1},  {"C", 3, 1, 1}};
+    char sql[1024];
+    for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, arch_name, "
+                 "arch_json, unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, wall_s, "
+                 "latency_ns, energy_pj) SELECT 'u%zu', started_at, lpsim_version, git_revision, host, command_line, "
+                 "arch_name, arch_json, 'k%zu', 'gemm', 'w %s', '{}', 'f', 1, mode, 'done', 0.1, %g, %g FROM runs "
+                 "WHERE id = 1",
+                 i, i % 2, pts[i].wl, pts[i].x, pts[i].y);
+        exec_sql(at("r.db"), sql);
+    }
+    exec_sql(at("r.db"), "DELETE FROM runs WHERE id = 1");
+    char *out, *err;
+    snprintf(args, sizeof args, "pareto --db %s --csv", at("r.db"));
+    CU_ASSERT_EQUAL_FATAL(lpt_run(args, "", 0, &out, &err), 0);
+    /* id,workload,group,on_front,latency_ns,energy_pj,design: rows in id order (ids 2..12) */
+    const char *line = strchr(out, '\n');
+    for (size_t i = 0; i < sizeof pts / sizeof pts[0] && line; i++) {
+        long long id;
+        char wl[8], grp[8];
+        int on;
+        double x, y;
+        CU_ASSERT_EQUAL(sscanf(line + 1, "%lld,w %7[A-C],%7[^,],%d,%lf,%lf", &id, wl, grp, &on, &x, &y), 6);
+        CU_ASSERT_EQUAL(id, (long long)i + 2);
+        CU_ASSERT_STRING_EQUAL(wl, pts[i].wl);
+        CU_ASSERT_EQUAL(on, pts[i].front);
+        CU_ASSERT_EQUAL(x, pts[i].x);
+        CU_ASSERT_STRING_EQUAL(grp, i % 2 ? "k1" : "k0"); /* grouped by unit_kind by default */
+        line = strchr(line + 1, '\n');
+    }
+    free(out), free(err);
+    /* the table: each workload's front in order of x */
+    snprintf(args, sizeof args, "pareto --db %s --where \"workload = 'w A'\"", at("r.db"));
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "w A: 7 runs, 4 on the front"));
+    CU_ASSERT_PTR_NULL(strstr(out, "w B"));
+    const char *a = strstr(out, "            1               5"), *b = strstr(out, "            3               1");
+    CU_ASSERT(a && b && a < b);
+    free(out), free(err);
+    /* maximising y: (5,1)... no: the largest y at each x */
+    snprintf(args, sizeof args, "pareto --db %s --max-y --csv --where \"workload = 'w C'\"", at("r.db"));
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, ",1,1,3,"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, ",0,2,2,"));
+    free(out), free(err);
+    /* runs: CSV rows, JSON objects, where */
+    snprintf(args, sizeof args, "runs --db %s --csv --where \"energy_pj >= 2\"", at("r.db"));
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+    int lines = 0;
+    for (const char *c = out; *c; c++) lines += *c == '\n';
+    CU_ASSERT_EQUAL(lines, 1 + 8); /* the header and the runs with y >= 2 */
+    free(out), free(err);
+    snprintf(args, sizeof args, "runs --db %s --json", at("r.db"));
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+    CU_ASSERT_EQUAL(lpt_json_size(out, ""), 11);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "1.latency_ns"), 2);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "3.latency_ns"), 3);
+    free(out), free(err);
+    /* a picture of three panels, its script beside it */
+    snprintf(args, sizeof args, "pareto --db %s --png %s", at("r.db"), at("p.png"));
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+    size_t n = 0;
+    char *png = lpt_read_file(at("p.png"), &n), *gp = lpt_read_file(at("p.gp"), NULL);
+    CU_ASSERT(png && n > 1000 && gp && strstr(gp, "$front3 << EOD"));
+    free(png), free(gp), free(out), free(err);
+    cleanup();
+}
+
 CU_TestInfo lpt_results_tests[] = {
     {"schema/new_database_and_its_rows", test_schema_of_a_new_database},
     {"log/run_and_exec", test_run_and_exec_log},
@@ -428,5 +514,6 @@ CU_TestInfo lpt_results_tests[] = {
     {"sweep/two_at_once_lose_nothing", test_concurrent_sweeps_lose_nothing},
     {"sweep/sigkill_then_resume", test_killed_and_resumed},
     {"sweep/shards_merge_to_the_same_rows", test_shards_merge_to_the_unsharded_rows},
+    {"cli/pareto_fronts_per_workload_and_runs", test_pareto_and_runs_commands},
     CU_TEST_INFO_NULL,
 };
