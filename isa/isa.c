@@ -343,6 +343,13 @@ static lp_status fmt_decode_uncached(uint32_t code, mf_format *f)
 
 int isa_elem_bytes(const mf_format *f) { return f->bits <= 8 ? 1 : f->bits <= 16 ? 2 : 4; }
 
+int isa_packed_bits(const mf_format *f) { return f->bits < 8 ? f->bits : 8; }
+
+uint64_t isa_packed_bytes(const mf_format *f, uint64_t n)
+{
+    return (n * (uint64_t)isa_elem_bytes(f) * (uint64_t)isa_packed_bits(f) + 7) / 8;
+}
+
 /* ---- encoding ------------------------------------------------------------------ */
 
 /* The word as four little-endian 64-bit limbs; fields of up to 64 bits are

@@ -106,6 +106,14 @@ uint32_t isa_fmt_code(const mf_format *f);
 lp_status isa_fmt_decode(uint32_t code, mf_format *f);
 /* Bytes one element takes in memory: 1 (<= 8 bits), 2 (<= 16) or 4. */
 int isa_elem_bytes(const mf_format *f);
+/* Bits one element takes as the timing and cost faces store it: its width
+** when narrower than a byte (packed: FP4 and int4 two to a byte, FP6 four to
+** three bytes), else 8 (its isa_elem_bytes bytes as they are). What
+** mem_range.packed_bits holds. */
+int isa_packed_bits(const mf_format *f);
+/* Bytes n elements take so stored: ceil(n * bits / 8) when packed, else
+** n * isa_elem_bytes. */
+uint64_t isa_packed_bytes(const mf_format *f, uint64_t n);
 
 /* Encode into a 32-byte word. Values must fit their fields (asserted; the
 ** assembler checks them first). */

@@ -24,12 +24,12 @@ static int foot_type_bytes(const isa_insn *in, const isa_foot *f, int *packed_bi
     if (f->type_op < 0) return f->type_bytes;
     if (info->ops[f->type_op].kind == ISA_K_MX) {
         int id = mx_elem_by_code((int)in->v[f->type_op]);
-        if (id >= 0) *packed_bits = mx_elem_table((mx_elem_id)id)->fmt.bits;
+        if (id >= 0) *packed_bits = isa_packed_bits(&mx_elem_table((mx_elem_id)id)->fmt);
         return 1;
     }
     mf_format fm;
     if (isa_fmt_decode((uint32_t)in->v[f->type_op], &fm) != LP_OK) return 1;
-    if (fm.bits <= 8) *packed_bits = fm.bits;
+    *packed_bits = isa_packed_bits(&fm);
     return isa_elem_bytes(&fm);
 }
 

@@ -16,7 +16,10 @@ void asm_print_reference(FILE *f)
                "issue in order; an instruction waits only for earlier ones whose memory ranges it\n"
                "touches (reads after writes, writes after reads or writes), so DMA of the next tile\n"
                "overlaps the multiplication of the current one. Tiles are dense and row-major; an\n"
-               "element of 8 bits or fewer takes one byte, of 9-16 bits two, float32 four.\n\n");
+               "element of 8 bits or fewer takes one byte, of 9-16 bits two, float32 four. The timing\n"
+               "and cost faces move and count elements narrower than a byte packed, as hardware\n"
+               "stores them: FP4 and int4 two to a byte, FP6 four to three bytes (DRAM, L2, bursts,\n"
+               "banks, traffic and energy); the values are those of the one-a-byte layout.\n\n");
     fprintf(f,
             "## Instructions\n\n| mnemonic | opcode | unit | operands | meaning |\n| --- | --- | --- | --- | --- |\n");
     for (int i = 0; i < ISA_OP_COUNT; i++) {

@@ -191,7 +191,8 @@ static long set_slot(tile_set *s, const tile *x, bool *added)
 /* A kernel's loads, section by section, in program order. */
 typedef struct load {
     tile t;
-    uint32_t sec; /* the section's index in the kernel */
+    uint64_t bytes; /* as stored: sub-byte elements packed (mem_range_bytes) */
+    uint32_t sec;   /* the section's index in the kernel */
 } load;
 
 typedef struct loads {
@@ -217,7 +218,7 @@ static lp_status count_misses(const loads *L, uint32_t nsecs, uint64_t l2_bytes,
         for (uint32_t s = 0; s < nsecs; s++) {
             if (L->start[s] + i >= L->start[s + 1]) continue;
             const load *x = &L->v[L->start[s] + i];
-            uint64_t bytes = x->t.rows * x->t.row_bytes;
+            uint64_t bytes = x->bytes;
             bool added;
             long slot = set_slot(&set, &x->t, &added);
             if (slot < 0) return set_free(&set), LP_ERR_NOMEM;
@@ -275,8 +276,9 @@ static lp_status scan_section(const isa_prog *p, const isa_section *s, uint32_t 
                     if (!q) return LP_ERR_NOMEM;
                     L->v = q, L->cap = nc;
                 }
-                L->v[L->n++] = (load){{r[j].addr, r[j].rows, r[j].row_bytes, r[j].pitch}, sec};
-                kp->load_bytes += r[j].rows * r[j].row_bytes;
+                uint64_t bytes = mem_range_bytes(&r[j]);
+                L->v[L->n++] = (load){{r[j].addr, r[j].rows, r[j].row_bytes, r[j].pitch}, bytes, sec};
+                kp->load_bytes += bytes;
             }
             if (all_cores) continue;
             if (sp->n == sp->cap) {

@@ -39,7 +39,8 @@ typedef struct lp_kernel_plan {
 ** misses: the cores' loads taken in step (the i-th of each core, then the
 ** (i+1)-th), a load missing when its tile (exact address, rows, row bytes,
 ** pitch: tiles that overlap without being equal are different) was never
-** loaded or more than l2_bytes were loaded since it last was. */
+** loaded or more than l2_bytes were loaded since it last was. Bytes are a
+** tile's as stored, sub-byte elements packed (mem_range_bytes). */
 lp_status lp_plan_kernels(const isa_prog *p, bool all_cores, uint64_t l2_bytes, lp_kernel_plan **plans, size_t *n);
 void lp_plan_free(lp_kernel_plan *plans, size_t n);
 

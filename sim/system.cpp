@@ -45,7 +45,8 @@ struct Job {
     unit_op op;              /* decoded once, at issue */
     int unit = 0;            /* the chip's unit that executes it */
     uint64_t cycles = 0;     /* compute units: busy cycles */
-    uint64_t dram_bytes = 0; /* DMA: bytes moved */
+    uint64_t dram_bytes = 0; /* DMA: bytes moved, as stored (sub-byte elements packed) */
+    int dram_bits = 8;       /* DMA: the DRAM range's packed_bits */
     bool finished = false;
     sc_time issue, start, end;
 };
@@ -219,7 +220,9 @@ struct Engine : sc_module {
     }
 
     /* The tile lands in (or leaves) the buffer's banks as the bursts go: one
-    ** bank access per group of bursts, the group waiting for it. */
+    ** bank access per group of bursts, the group waiting for it. The bursts
+    ** carry the DRAM tile's packed bytes; a group's piece of a buffer range is
+    ** the same elements at that range's own packing (mem_repack). */
     void run_dma(Job *j)
     {
         const uint64_t burst = dma->burst_bytes, GROUP = 16 * burst;
@@ -236,9 +239,10 @@ struct Engine : sc_module {
                     const mem_range &x = j->op.r[r];
                     if (x.space != MEM_SPM && x.space != MEM_ACC) continue;
                     auto &s = x.space == MEM_SPM ? spm : acc;
-                    uint64_t at = x.addr + mem_packed(off, x.packed_bits);
-                    group_done = std::max(group_done, sc_time_stamp() + buffer_access(s, pl, x.write, at,
-                                                                                      mem_packed(glen, x.packed_bits)));
+                    uint64_t lo = mem_repack(off, j->dram_bits, x.packed_bits);
+                    uint64_t hi = mem_repack(off + glen, j->dram_bits, x.packed_bits);
+                    group_done =
+                        std::max(group_done, sc_time_stamp() + buffer_access(s, pl, x.write, x.addr + lo, hi - lo));
                 }
             }
             uint64_t len = std::min<uint64_t>(burst, j->dram_bytes - off);
@@ -404,19 +408,20 @@ struct Controller : sc_module {
 
     /* Traffic and energy of the buffers a job touches, and of the shared
     ** levels when it moves data to or from DRAM (loads read their DRAM
-    ** fraction from DRAM, the rest from the L2). */
+    ** fraction from DRAM, the rest from the L2): every range's bytes as
+    ** stored, sub-byte elements packed, as the banks see them. */
     void traffic(Job &j)
     {
         lp_stats *st = sh.st;
         for (int r = 0; r < j.op.nr; r++) {
             const mem_range &x = j.op.r[r];
-            uint64_t bytes = x.rows * x.row_bytes;
+            uint64_t bytes = mem_range_bytes(&x);
             if (x.space == MEM_SPM || x.space == MEM_ACC) {
                 st->bytes[x.space] += cx.mult * bytes;
                 st->energy_breakdown[ARCH_MAX_UNITS + x.space] +=
                     (double)cx.mult * mem_buffer_energy_pj(x.space == MEM_SPM ? &sh.arch->spm : &sh.arch->acc, bytes);
             }
-            if (x.space == MEM_DRAM) j.dram_bytes = bytes;
+            if (x.space == MEM_DRAM) j.dram_bytes = bytes, j.dram_bits = x.packed_bits;
         }
         if (unit_op_class(j.op.what) != UNIT_CLASS_DMA) return;
         if (!sh.arch->l2.size_bytes) { /* every byte a DRAM byte, as before the L2 */

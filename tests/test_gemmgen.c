@@ -291,6 +291,46 @@ static void test_traffic_model_by_hand(void)
     arch_free(a);
 }
 
+/* Sub-byte elements count packed in the traffic model, as the simulator moves
+** them (FP4 and int4 two to a byte, FP6 four to three bytes; MX scales a byte
+** per 32 elements): 64 x 96 x 256 in one tile on one core of edge-mx (no L2)
+** reads A and B once and writes the bf16 C (12288 bytes) once:
+**   mxfp4 A 8192 + 512, B 12288 + 768: 34048;  mxfp6 A 12288 + 512, B 18432 +
+**   768: 44288;  mxfp8 A 16384 + 512, B 24576 + 768: 54528;  bf16 x int4 A
+**   32768, B 12288: 57344;  bf16 x fp4 the same.
+** The simulated run moves exactly the modelled bytes, and its C matches. */
+static void test_traffic_model_packs_sub_byte_elements(void)
+{
+    static const struct {
+        const char *w;
+        uint64_t bytes;
+    } cases[] = {
+        {"gemm M=64 N=96 K=256 in=mxfp4_e2m1 out=bf16", 34048},
+        {"gemm M=64 N=96 K=256 in=mxfp6_e2m3 out=bf16", 44288},
+        {"gemm M=64 N=96 K=256 in=mxfp8_e4m3 out=bf16", 54528},
+        {"gemm M=64 N=96 K=256 in_a=bf16 in_b=int4 out=bf16", 57344},
+        {"gemm M=64 N=96 K=256 in_a=bf16 in_b=fp4_e2m1fn out=bf16", 57344},
+    };
+    wl_gemm_over ov = {64, 96, 256, WL_ORDER_MN, 1};
+    arch_cfg *a = lpt_arch("edge-mx");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wl_spec s = lpt_spec(cases[i].w);
+        wl_gemm_map m;
+        CU_ASSERT_FATAL(wl_map_gemm_over(&s, a, &ov, &m, NULL) == LP_OK);
+        char *j = NULL;
+        CU_ASSERT_EQUAL(gen_and_exec(cases[i].w, "edge-mx", &ov, "", &j), 0);
+        CU_ASSERT_EQUAL(lpt_json_num(j, "failed"), 0); /* the values are the functional face's, unchanged */
+        double sim = lpt_json_num(j, "dram_bytes");
+        if (m.traffic_bytes != cases[i].bytes || sim != (double)cases[i].bytes)
+            fprintf(stderr, "\n  %s: modelled %llu, simulated %.0f, want %llu", cases[i].w,
+                    (unsigned long long)m.traffic_bytes, sim, (unsigned long long)cases[i].bytes);
+        CU_ASSERT_EQUAL(m.traffic_bytes, cases[i].bytes);
+        CU_ASSERT(sim == (double)cases[i].bytes);
+        free(j);
+    }
+    arch_free(a);
+}
+
 /* Timing-only: 128 x 128 x K bf16 on edge-mx (512 bf16 MACs a cycle, so
 ** 32768 cycles of MACs per 1024 of K) with fixed 64 x 64 x 128 tiles is
 ** compute-bound: cycles at least the MAC time and under 1.5 times it, and
@@ -355,6 +395,7 @@ static void test_refusals_name_what_is_supported(void)
 CU_TestInfo lpt_gemmgen_tests[] = {
     {"map/tiles_fit_and_minimise_traffic", test_tiles_fit_and_minimise_traffic},
     {"map/traffic_model_by_hand", test_traffic_model_by_hand},
+    {"map/traffic_model_packs_sub_byte_elements", test_traffic_model_packs_sub_byte_elements},
     {"map/tiles_fit_exactly", test_tiles_fit_exactly},
     {"map/refusals_name_what_is_supported", test_refusals_name_what_is_supported},
     {"gen/programs_match_on_every_preset", test_programs_match_on_every_preset},

@@ -35,8 +35,9 @@
 ** - matrix and vector units run in 8 slices; slice s of a range of L bytes
 **   covers bytes [L*s/8, L*(s+1)/8) (floored) and is read and/or written
 **   (read first) in operand order; a slice lasts the longer of an eighth of
-**   the unit's cycles and its accesses. FP4 and FP6 operands count packed
-**   bytes.
+**   the unit's cycles and its accesses.
+** Sub-byte elements (FP4, FP6, int4) count packed bytes everywhere: in DRAM,
+** the bursts, the banks, the statistics and the energy.
 **
 ** Energies are compared exactly, computed here in the order the model adds
 ** them (each range's bytes x pJ/byte, in instruction and operand order).
@@ -48,6 +49,7 @@
 #include <unistd.h>
 
 #include "lp_test.h"
+#include "asm.h"
 #include "dma.h"
 #include "units.h"
 
@@ -66,11 +68,12 @@
 typedef struct knobs {
     const char *clock_ghz;
     int spm_banks, spm_ports, engines, bytes_per_cycle, lanes, depth;
+    const char *extra; /* YAML lines appended (an l2: section), or NULL */
 } knobs;
 
 /* The system tests' default: 1.25 GHz, 4 scratchpad banks of 1 port, one
 ** DMA engine of 7 bytes a cycle (below DRAM's 12.5), 5 vector lanes. */
-static const knobs SYS = {"1.25", 4, 1, 1, 7, 5, 8};
+static const knobs SYS = {"1.25", 4, 1, 1, 7, 5, 8, NULL};
 
 static const char ARCH_YAML[] =
     "name: pin\n"
@@ -97,6 +100,7 @@ static void arch_yaml(const knobs *k, char *buf, size_t cap)
                      ACC_PJ_PER_BYTE, k->engines, k->bytes_per_cycle, BF16_PJ_PER_MAC, FP8_PJ_PER_MAC, FP6_PJ_PER_MAC,
                      FP4_PJ_PER_MAC, k->lanes, VEC_PJ_PER_OP, k->depth);
     CU_ASSERT_FATAL(n > 0 && (size_t)n < cap);
+    if (k->extra) CU_ASSERT_FATAL(snprintf(buf + n, cap - (size_t)n, "%s", k->extra) < (int)(cap - (size_t)n));
 }
 
 static void write_text(const char *path, const char *text)
@@ -147,7 +151,7 @@ static void check_fields(const char *what, const char *json, const want *w, size
 
 static arch_cfg *load_face(void)
 {
-    static const knobs face = {"1.3", 4, 1, 1, 24, 12, 8};
+    static const knobs face = {"1.3", 4, 1, 1, 24, 12, 8, NULL};
     char yaml[2048];
     arch_yaml(&face, yaml, sizeof yaml);
     arch_cfg *a = NULL;
@@ -286,9 +290,9 @@ static void test_dma_face_latency_and_bytes_round_up(void)
     ** bytes, 102 + ceil(30 / 24) = 104 cycles, loading, storing, or loading
     ** transposed into a dense 10 x 3 tile */
     const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_DMA);
-    mem_range dram = {.space = MEM_DRAM, .rows = 3, .row_bytes = 10, .pitch = 40},
-              tile = {.space = MEM_SPM, .rows = 3, .row_bytes = 10, .pitch = 10},
-              tile_t = {.space = MEM_SPM, .rows = 10, .row_bytes = 3, .pitch = 3};
+    mem_range dram = {.space = MEM_DRAM, .rows = 3, .row_bytes = 10, .pitch = 40, .packed_bits = 8},
+              tile = {.space = MEM_SPM, .rows = 3, .row_bytes = 10, .pitch = 10, .packed_bits = 8},
+              tile_t = {.space = MEM_SPM, .rows = 10, .row_bytes = 3, .pitch = 3, .packed_bits = 8};
     unit_op ops[3] = {{.what = UNIT_OP_LOAD, .dst = tile, .src = dram},
                       {.what = UNIT_OP_STORE, .dst = dram, .src = tile},
                       {.what = UNIT_OP_LOAD_T, .dst = tile_t, .src = dram, .rows = 3, .cols = 10}};
@@ -296,6 +300,48 @@ static void test_dma_face_latency_and_bytes_round_up(void)
         unit_timing t;
         CU_ASSERT_FATAL(unit_kind_get(u->kind)->faces->timing(a, u->cfg, &ops[i], &t, NULL) == LP_OK);
         CU_ASSERT_EQUAL(t.cycles, 104);
+    }
+    arch_free(a);
+}
+
+/* The DMA face moves a tile's bytes as DRAM stores them, decoded from the
+** instruction: 5 x 40 elements are 200 bytes of fp8, 100 of fp4 (two to a
+** byte), 150 of fp6 (four to three bytes); bf16 400. In bursts of 80 at 24
+** bytes a cycle after 102 c of latency: 200 = 80 + 80 + 40, 102 + 4 + 4 + 2 =
+** 112; 100 = 80 + 20, 102 + 4 + 1 = 107; 150 = 80 + 70, 102 + 4 + 3 = 109;
+** 400 = 5 x 80, 102 + 20 = 122. The same for the MX elements (their codes
+** one per byte in the buffers, as the plain formats'). */
+static void test_dma_face_moves_packed_bytes(void)
+{
+    arch_cfg *a = load_face();
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_DMA);
+    static const struct {
+        const char *fmt;
+        uint64_t bytes, cycles;
+    } cases[] = {{"fp8_e4m3fn", 200, 112}, {"fp4_e2m1fn", 100, 107}, {"fp6_e2m3fn", 150, 109},
+                 {"fp6_e3m2fn", 150, 109}, {"int4", 100, 107},       {"bf16", 400, 122}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char src[256];
+        snprintf(src, sizeof src, ".buffer D, %s, 5, 40\n    DMA_LD spm:8, D[0, 0], 5, 40, %s\n", cases[i].fmt,
+                 cases[i].fmt);
+        asm_opts o = {"face.s", 20, false, 0, 0, 0};
+        asm_diags dg = {0};
+        isa_prog p;
+        CU_ASSERT_FATAL(asm_assemble(src, strlen(src), &o, &p, &dg) == LP_OK);
+        asm_diags_free(&dg);
+        isa_insn in;
+        unit_op op;
+        CU_ASSERT_FATAL(isa_decode(p.code, &in, NULL) == LP_OK);
+        isa_to_op(&in, &op);
+        unit_timing t;
+        CU_ASSERT_FATAL(unit_kind_get(u->kind)->faces->timing(a, u->cfg, &op, &t, NULL) == LP_OK);
+        if (mem_range_bytes(dma_dram_range(&op)) != cases[i].bytes || t.cycles != cases[i].cycles)
+            fprintf(stderr, "\n  %s: %llu bytes, %llu cycles", cases[i].fmt,
+                    (unsigned long long)mem_range_bytes(dma_dram_range(&op)), (unsigned long long)t.cycles);
+        CU_ASSERT_EQUAL(mem_range_bytes(dma_dram_range(&op)), cases[i].bytes);
+        CU_ASSERT_EQUAL(mem_range_bytes(&op.dst), cases[i].bytes); /* the buffer side, packed alike */
+        CU_ASSERT_EQUAL(t.cycles, cases[i].cycles);
+        isa_prog_free(&p);
     }
     arch_free(a);
 }
@@ -379,6 +425,10 @@ static void test_mma_mx_system_packed_operands_at_bank_rate(void)
     k.spm_banks = 1;
     static const char *const elems[2] = {"fp4_e2m1", "fp6_e2m3"};
     static const double cycles[2] = {244, 356}, rate[2] = {90, 60}, pj[2] = {FP4_PJ_PER_MAC, FP6_PJ_PER_MAC};
+    /* the scratchpad bytes the banks move, counted alike: A (8 x 384 codes),
+    ** its scales (8 x 12, u8), B (6 x 384), its scales (6 x 12); packed FP4
+    ** 3072 / 2 and 2304 / 2, FP6 3072 x 3/4 and 2304 x 3/4 */
+    static const double spm[2][4] = {{1536, 96, 1152, 72}, {2304, 96, 1728, 72}};
     for (int e = 0; e < 2; e++) {
         char src[256];
         snprintf(src, sizeof src,
@@ -391,13 +441,13 @@ static void test_mma_mx_system_packed_operands_at_bank_rate(void)
             {"macs", 18432}, /* 8 x 6 x 384 */
             {e ? "macs_by_format.fp6_e2m3fn" : "macs_by_format.fp4_e2m1fn", 18432},
             {"acc_bytes", 192},
+            {"spm_bytes", spm[e][0] + spm[e][1] + spm[e][2] + spm[e][3]},
             {"energy_breakdown_pj.matrix", 0.0 + 18432.0 * pj[e]},
             {"energy_breakdown_pj.acc", 0.0 + 192.0 * ACC_PJ_PER_BYTE},
+            {"energy_breakdown_pj.spm", 0.0 + spm[e][0] * SPM_PJ_PER_BYTE + spm[e][1] * SPM_PJ_PER_BYTE +
+                                            spm[e][2] * SPM_PJ_PER_BYTE + spm[e][3] * SPM_PJ_PER_BYTE},
             {"utilization", (0.0 + 18432.0 / rate[e]) / cycles[e]},
         };
-        /* spm_bytes and its energy are not pinned here: they count one byte
-        ** per FP4/FP6 code (5544 bytes) while the banks move the packed bytes,
-        ** an open question about the model rather than a formula to pin */
         CHECK(elems[e], j, w);
         free(j);
     }
@@ -459,6 +509,75 @@ static void test_dma_system_latency_and_partial_bursts_round_up(void)
     free(j);
 }
 
+/* DMA_LD of a 5 x 40 tile into spm:8 moves its bytes as DRAM stores them,
+** through DRAM, the engine and the scratchpad's banks alike: fp8 200 bytes,
+** fp4 100 (half), fp6 150 (three quarters); MX elements the same.
+**   latency 98 c; the one group's bank write: fp8 bytes 8-207, chunks 0-17 =
+**   18 on 4 banks, 5 c; fp4 8-107, 9 chunks, 3 c; fp6 8-157, 14 chunks, 4 c:
+**   each done long before the bursts;
+**   bursts of 80 at 7 bytes a cycle (each above its DRAM time, 64 ps a byte):
+**   fp8 80 + 80 + 40 = 12 + 12 + 6 c, end 128; fp4 80 + 20 = 12 + 3, end 113;
+**   fp6 80 + 70 = 12 + 10, end 120. */
+static void test_dma_system_moves_packed_bytes(void)
+{
+    static const struct {
+        const char *fmt;
+        double bytes, cycles;
+    } cases[] = {{"fp8_e4m3fn", 200, 128},
+                 {"fp4_e2m1fn", 100, 113},
+                 {"fp6_e2m3fn", 150, 120},
+                 {"fp6_e3m2fn", 150, 120},
+                 {"int4", 100, 113}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char src[256];
+        snprintf(src, sizeof src, ".buffer D, %s, 5, 40\n    DMA_LD spm:8, D[0, 0], 5, 40, %s\n    HALT\n",
+                 cases[i].fmt, cases[i].fmt);
+        char *j = exec_sim(&SYS, src);
+        const want w[] = {
+            {"cycles", cases[i].cycles},
+            {"busy_cycles.dma", cases[i].cycles},
+            {"dram_bytes", cases[i].bytes},
+            {"spm_bytes", cases[i].bytes},
+            {"energy_breakdown_pj.dram", 0.0 + cases[i].bytes * 8.0 * DRAM_PJ_PER_BIT},
+            {"energy_breakdown_pj.spm", 0.0 + cases[i].bytes * SPM_PJ_PER_BYTE},
+        };
+        CHECK(cases[i].fmt, j, w);
+        free(j);
+    }
+    /* and a store moves them back alike: DMA_ST of the fp4 tile, 100 bytes */
+    char *j = exec_sim(&SYS, ".buffer D, fp4_e2m1fn, 5, 40\n    DMA_ST D[0, 0], spm:8, 5, 40, fp4_e2m1fn\n    HALT\n");
+    const want w[] = {{"dram_bytes", 100}, {"spm_bytes", 100}, {"cycles", 113}};
+    CHECK("fp4 store", j, w);
+    free(j);
+}
+
+/* The L2 counts packed bytes too: with an L2 of 600 bytes, fp4 tiles X and Y
+** of 10 x 100 (500 bytes each) loaded as X, Y, X: the second X finds 500
+** bytes (Y) loaded since its first load, no more than the L2 holds, and hits.
+** Misses 1000 of 1500 loaded bytes: each load reads 2/3 of its bytes from
+** DRAM, 1000 in all; the L2 moves 1500. (Counting a byte per element, 1000
+** bytes would pass between the two loads of X, and every load would miss.) */
+static void test_l2_counts_packed_bytes(void)
+{
+    knobs k = SYS;
+    k.extra = "l2: {size_bytes: 600, bandwidth_gbps: 100, latency_ns: 10, energy_pj_per_byte: 0.75}\n";
+    char *j = exec_sim(&k, ".buffer X, fp4_e2m1fn, 10, 100\n.buffer Y, fp4_e2m1fn, 10, 100\n"
+                           "    DMA_LD spm:0, X[0, 0], 10, 100, fp4_e2m1fn\n"
+                           "    DMA_LD spm:1024, Y[0, 0], 10, 100, fp4_e2m1fn\n"
+                           "    DMA_LD spm:2048, X[0, 0], 10, 100, fp4_e2m1fn\n    HALT\n");
+    double f = 1000.0 / 1500.0;
+    const want w[] = {
+        {"dram_bytes", 1000},
+        {"l2_bytes", 1500},
+        {"spm_bytes", 1500},
+        {"energy_breakdown_pj.dram", 0.0 + 500.0 * f * 8.0 * DRAM_PJ_PER_BIT + 500.0 * f * 8.0 * DRAM_PJ_PER_BIT +
+                                         500.0 * f * 8.0 * DRAM_PJ_PER_BIT},
+        {"energy_breakdown_pj.l2", 0.0 + 500.0 * 0.75 + 500.0 * 0.75 + 500.0 * 0.75},
+    };
+    CHECK("l2 fp4", j, w);
+    free(j);
+}
+
 /* DMA_LD of 21 x 80 = 1680 bytes (21 bursts) into spm:9 of a single 12-byte
 ** bank, at 24 bytes a cycle (DRAM-bound: 80 x 64 = 5120 ps a burst):
 **   latency: 98 c = 78400 ps;
@@ -469,7 +588,8 @@ static void test_dma_system_latency_and_partial_bursts_round_up(void)
 **     34 c: done at 192000 ps; its 5 bursts end at 164800 + 25600 = 190400;
 **   the end waits for the bank: 192000 ps = 240 c.
 ** (Groups of 8 bursts would split at byte 649, inside chunk 54, and write it
-** twice: 55 + 54 + 34 c, 241.) */
+** twice: 55 + 54 + 34 c, 241.) An fp4 tile of 21 x 160 packs into the same
+** 1680 bytes, in the same bursts and bank writes: 240 c too. */
 static void test_dma_system_groups_wait_for_unaligned_bank_writes(void)
 {
     knobs k = SYS;
@@ -477,6 +597,9 @@ static void test_dma_system_groups_wait_for_unaligned_bank_writes(void)
     char *j = exec_sim(&k, ".buffer E, fp8_e4m3fn, 21, 80\n    DMA_LD spm:9, E[0, 0], 21, 80, fp8_e4m3fn\n    HALT\n");
     const want w[] = {{"cycles", 240}, {"busy_cycles.dma", 240}, {"dram_bytes", 1680}, {"spm_bytes", 1680}};
     CHECK("dma groups", j, w);
+    free(j);
+    j = exec_sim(&k, ".buffer E, fp4_e2m1fn, 21, 160\n    DMA_LD spm:9, E[0, 0], 21, 160, fp4_e2m1fn\n    HALT\n");
+    CHECK("dma groups fp4", j, w);
     free(j);
 }
 
@@ -701,6 +824,7 @@ CU_TestInfo lpt_simtiming_tests[] = {
     {"mma/face_fp4_fp6_rates", test_mma_face_fp4_fp6_rates},
     {"vector/face_fractional_cycles_round_up", test_vector_face_fractional_cycles_round_up},
     {"dma/face_latency_and_bytes_round_up", test_dma_face_latency_and_bytes_round_up},
+    {"dma/face_moves_packed_bytes", test_dma_face_moves_packed_bytes},
     {"energy/face_per_byte_and_bit", test_energy_face_per_byte_and_bit},
     {"mma/system_partial_tiles_non_whole_k", test_mma_system_partial_tiles_non_whole_k},
     {"mma/system_accumulator_read_and_write_bound_a_short_k",
@@ -709,6 +833,8 @@ CU_TestInfo lpt_simtiming_tests[] = {
     {"vector/system_fractional_exp_and_reduce", test_vector_system_fractional_exp_and_reduce},
     {"dma/system_latency_and_partial_bursts_round_up", test_dma_system_latency_and_partial_bursts_round_up},
     {"dma/system_groups_wait_for_unaligned_bank_writes", test_dma_system_groups_wait_for_unaligned_bank_writes},
+    {"dma/system_moves_packed_bytes", test_dma_system_moves_packed_bytes},
+    {"dma/system_l2_counts_packed_bytes", test_l2_counts_packed_bytes},
     {"dma/system_engines_share_dram_bandwidth", test_dma_system_engines_share_dram_bandwidth},
     {"dma/system_ldt_takes_the_cycles_of_ld", test_dma_system_ldt_takes_the_cycles_of_ld},
     {"banks/system_unaligned_operands_one_and_two_ports", test_banks_system_unaligned_operands_with_one_and_two_ports},

@@ -131,7 +131,8 @@ static void test_dma_face_prices_each_burst(void)
     arch_cfg *a;
     lp_diag d;
     CU_ASSERT_FATAL(arch_load_text(yaml, sizeof yaml - 1, "dma.yaml", &a, &d) == LP_OK);
-    unit_op op = {.what = UNIT_OP_LOAD, .src = {.space = MEM_DRAM, .rows = 5, .row_bytes = 41, .pitch = 100}};
+    unit_op op = {.what = UNIT_OP_LOAD,
+                  .src = {.space = MEM_DRAM, .rows = 5, .row_bytes = 41, .pitch = 100, .packed_bits = 8}};
     cost c;
     CU_ASSERT_FATAL(price(a, &op, &c, NULL) == LP_OK);
     CU_ASSERT_EQUAL(c.t.cycles, 102 + 10);

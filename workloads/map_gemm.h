@@ -75,7 +75,7 @@ typedef struct wl_gemm_map {
     uint32_t spm_c[2];             /* bf16 staging of C tiles (bf16 out only) */
     uint32_t acc_c[2];             /* accumulator-buffer addresses of the C tiles */
     uint64_t spm_bytes, acc_bytes; /* buffer bytes the program uses */
-    uint64_t traffic_bytes;        /* modelled DRAM bytes read and written (one core) */
+    uint64_t traffic_bytes;        /* modelled DRAM bytes read and written (one core; sub-byte elements packed) */
     uint64_t insns;                /* instructions of the program, HALT included */
     uint32_t cores;                /* cores the work items are dealt to: item i to core i % cores */
     uint64_t tiles, waves;         /* C tiles; ceil(items / cores) rounds of work items */

@@ -8,7 +8,10 @@
 ** cols DRAM tile into a dense cols x rows tile transposed (dst[c][r] =
 ** src[r][c]). Timing face (dma_timing.c): the latency in whole cycles and one
 ** engine's cycles for a number of bytes; the simulator adds the DRAM
-** channel's bandwidth shared between engines and the buffer banks. LOAD_T is
+** channel's bandwidth shared between engines and the buffer banks. The bytes
+** moved are the tile's as stored: FP4 and int4 elements two to a byte, FP6
+** four to three bytes (mem_range_bytes), while the functional face copies
+** one element per byte. LOAD_T is
 ** timed as LOAD of the same bytes: the bursts read DRAM row by row, and the
 ** buffer side is written as the one contiguous span of the dense transposed
 ** tile, group by group in address order, as LOAD writes its tile (the
@@ -35,8 +38,9 @@ uint64_t dma_latency_cycles(const arch_cfg *chip);
 uint64_t dma_engine_cycles(const dma_cfg *c, uint64_t bytes);
 
 /* The timing face: latency plus one engine's cycles for the operation's
-** tile burst by burst, alone (no contention for DRAM or banks): what the
-** simulator takes when nothing else moves. */
+** DRAM tile as stored (sub-byte elements packed: mem_range_bytes), burst by
+** burst, alone (no contention for DRAM or banks): what the simulator takes
+** when nothing else moves. */
 lp_status dma_timing(const arch_cfg *chip, const void *cfg, const unit_op *op, unit_timing *out, lp_diag *d);
 
 /* The DRAM side of a DMA operation: its range (the src of a LOAD or LOAD_T,

@@ -1,7 +1,8 @@
 /*
 ** dma_timing.c — the DMA engines' timing face (see dma.h): the DRAM latency
 ** rounded up to whole cycles, and an engine's bytes per cycle, each burst
-** taking whole cycles.
+** taking whole cycles. The bytes are the DRAM tile's as stored: sub-byte
+** elements packed (mem_range_bytes), half an FP8 tile's for FP4.
 */
 #include <math.h>
 
@@ -18,7 +19,7 @@ lp_status dma_timing(const arch_cfg *chip, const void *cfg, const unit_op *op, u
 {
     const dma_cfg *c = cfg;
     const mem_range *r = dma_dram_range(op);
-    uint64_t bytes = r->rows * r->row_bytes, whole = bytes / c->burst_bytes, rest = bytes % c->burst_bytes;
+    uint64_t bytes = mem_range_bytes(r), whole = bytes / c->burst_bytes, rest = bytes % c->burst_bytes;
     (void)d;
     /* burst by burst, as an engine moves them */
     out->cycles = dma_latency_cycles(chip) + whole * dma_engine_cycles(c, c->burst_bytes) +

@@ -36,7 +36,10 @@ const char *mem_space_text(mem_space s);
 
 /* A tile an operation reads and/or writes. packed_bits: the width of one
 ** element as hardware stores it when narrower than a byte (FP4, FP6, int4:
-** packed), else 8 (bytes stored as they are). */
+** packed), else 8 (bytes stored as they are). The addresses and sizes are
+** those of the functional face's images (one sub-byte element per byte);
+** the timing and cost faces move and count the packed bytes
+** (mem_range_bytes). */
 typedef struct mem_range {
     mem_space space;
     bool read, write;
@@ -54,6 +57,25 @@ bool mem_ranges_conflict(const mem_range *a, const mem_range *b);
 /* Bytes of a range as stored (packed where its elements are narrower than a
 ** byte): (bytes * packed_bits + 7) / 8. */
 static inline uint64_t mem_packed(uint64_t bytes, int packed_bits) { return (bytes * (uint64_t)packed_bits + 7) / 8; }
+
+/* Bytes a range's tile takes as stored: its rows * row_bytes packed as one
+** run (ceil(elements * bits / 8) for sub-byte elements, as docs/workloads.md
+** counts a tensor). What DMA moves through DRAM and the L2 for it, and what
+** the statistics and the energy count. */
+static inline uint64_t mem_range_bytes(const mem_range *r)
+{
+    return mem_packed(r->rows * r->row_bytes, r->packed_bits);
+}
+
+/* Bytes of a stream packed at from_bits an element, as bytes of the same
+** elements packed at to_bits: ceil(bytes * to_bits / from_bits), bytes itself
+** when the two agree. Monotone, so that the images of consecutive pieces of a
+** stream are consecutive pieces of the other. */
+static inline uint64_t mem_repack(uint64_t bytes, int from_bits, int to_bits)
+{
+    if (from_bits == to_bits) return bytes;
+    return (bytes * (uint64_t)to_bits + (uint64_t)from_bits - 1) / (uint64_t)from_bits;
+}
 
 /* ---- functional face: the contents -------------------------------------------- */
 
