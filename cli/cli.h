@@ -32,7 +32,10 @@ typedef struct cli_opt {
 
 /* Short forms, the same for every command that has the long option:
 ** -j N (or -jN) is --jobs N. */
-#define CLI_SHORT_OPTS {'j', "jobs"}
+#define CLI_SHORT_OPTS                                                                                                 \
+    {                                                                                                                  \
+        'j', "jobs"                                                                                                    \
+    }
 
 /* Number of options in a static table, for cli_cmd.nopts. */
 #define CLI_NOPTS(table) ((int)(sizeof(table) / sizeof((table)[0])))

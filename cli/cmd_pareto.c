@@ -53,16 +53,25 @@ static const cli_cmd pareto_cmd = {
 static const struct metric {
     const char *col, *axis;
 } metrics[] = {
-    {"latency_ns", "latency (ns)"}, {"energy_pj", "energy (pJ)"},   {"cycles", "cycles"},
-    {"power_w", "power (W)"},       {"clock_ghz", "clock (GHz)"},  {"macs", "MACs"},
-    {"utilization", "utilization"}, {"instructions", "instructions"}, {"dram_bytes", "DRAM traffic (bytes)"},
-    {"l2_bytes", "L2 traffic (bytes)"}, {"spm_bytes", "scratchpad traffic (bytes)"},
-    {"acc_bytes", "accumulator traffic (bytes)"}, {"area_mm2", "area (mm^2)"}, {"wall_s", "simulation time (s)"},
+    {"latency_ns", "latency (ns)"},
+    {"energy_pj", "energy (pJ)"},
+    {"cycles", "cycles"},
+    {"power_w", "power (W)"},
+    {"clock_ghz", "clock (GHz)"},
+    {"macs", "MACs"},
+    {"utilization", "utilization"},
+    {"instructions", "instructions"},
+    {"dram_bytes", "DRAM traffic (bytes)"},
+    {"l2_bytes", "L2 traffic (bytes)"},
+    {"spm_bytes", "scratchpad traffic (bytes)"},
+    {"acc_bytes", "accumulator traffic (bytes)"},
+    {"area_mm2", "area (mm^2)"},
+    {"wall_s", "simulation time (s)"},
 };
 #define NMETRICS (int)(sizeof metrics / sizeof metrics[0])
 
-static const char *const group_cols[] = {"arch_name", "unit_kind", "formats", "workload_kind", "mode", "engine",
-                                         "lpsim_version", "git_revision", "host", "status"};
+static const char *const group_cols[] = {"arch_name", "unit_kind",     "formats",      "workload_kind", "mode",
+                                         "engine",    "lpsim_version", "git_revision", "host",          "status"};
 
 typedef struct pt {
     double x, y;
@@ -121,11 +130,16 @@ static lp_status load_points(const cli_args *a, rdb *db, const char *xc, const c
     for (size_t i = 0; group && i < sizeof group_cols / sizeof group_cols[0]; i++) col |= !strcmp(group, group_cols[i]);
     char sel[512], path[128] = "";
     if (group && !col) snprintf(path, sizeof path, "$.\"%s\"", group);
-    snprintf(sel, sizeof sel,
-             "SELECT id, coalesce(json_extract(point_json, '$.workload'), workload), %s, %s, %s, point_json, arch_name, "
-             "formats FROM runs WHERE status = 'done' AND %s IS "
-             "NOT NULL AND %s IS NOT NULL",
-             xc, yc, !group ? "''" : col ? group : "json_extract(point_json, ?1)", xc, yc);
+    snprintf(
+        sel, sizeof sel,
+        "SELECT id, coalesce(json_extract(point_json, '$.workload'), workload), %s, %s, %s, point_json, arch_name, "
+        "formats FROM runs WHERE status = 'done' AND %s IS "
+        "NOT NULL AND %s IS NOT NULL",
+        xc, yc,
+        !group ? "''"
+        : col  ? group
+               : "json_extract(point_json, ?1)",
+        xc, yc);
     sqlite3_stmt *st;
     const char *where = cli_get(&pareto_cmd, a, "where");
     lp_status s = runs_prepare(db, sel, where, "ORDER BY id", &st, d);
@@ -217,6 +231,28 @@ static char *panel_title(const char *workload, const char *design)
     return t;
 }
 
+/* A picture's axis: the metric in the unit its largest value reads best in
+** (latency in ns, µs or ms; energy in pJ, nJ, µJ or mJ); others as stored. */
+static double axis_scale(const struct metric *m, const pt *p, size_t n, bool is_x, char *name, size_t len)
+{
+    static const struct {
+        const char *col, *what, *unit[4];
+    } units[] = {{"latency_ns", "latency", {"ns", "\u00b5s", "ms", "s"}},
+                 {"energy_pj", "energy", {"pJ", "nJ", "\u00b5J", "mJ"}}};
+    double hi = 0;
+    for (size_t i = 0; i < n; i++) hi = fmax(hi, fabs(is_x ? p[i].x : p[i].y));
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        if (strcmp(units[u].col, m->col)) continue;
+        int k = 0;
+        double scale = 1;
+        while (k < 3 && hi * scale >= 1e4) k++, scale /= 1e3;
+        snprintf(name, len, "%s (%s)", units[u].what, units[u].unit[k]);
+        return scale;
+    }
+    snprintf(name, len, "%s", m->axis);
+    return 1;
+}
+
 static int draw(const cli_args *a, pt *p, size_t n, const bool *on, const int *wl, const char **wnames, size_t nw,
                 const char *const *gnames, int ng, const int *grp, const struct metric *mx, const struct metric *my,
                 bool maxx, bool maxy, const char *out, lp_diag *d)
@@ -233,6 +269,8 @@ static int draw(const cli_args *a, pt *p, size_t n, const bool *on, const int *w
         rc = cli_fail_arg(&pareto_cmd, a, strstr(out, ".svg") ? "svg" : "png", -1, d);
         goto done;
     }
+    char xname[64], yname[64];
+    double sx = axis_scale(mx, p, n, true, xname, sizeof xname), sy = axis_scale(my, p, n, false, yname, sizeof yname);
     size_t at = 0;
     for (size_t w = 0; w < k; w++) { /* each panel's points together */
         pareto_plot_in *q = &in[w];
@@ -240,12 +278,23 @@ static int draw(const cli_args *a, pt *p, size_t n, const bool *on, const int *w
         for (size_t i = 0; i < n; i++) {
             if (wl[i] != (int)w) continue;
             if (!titles[w]) titles[w] = panel_title(wnames[w], p[i].design);
-            x[at] = p[i].x, y[at] = p[i].y, g[at] = grp[i], f[at] = on[i], lab[at] = short_label(p[i].design);
+            x[at] = p[i].x * sx, y[at] = p[i].y * sy, g[at] = grp[i], f[at] = on[i], lab[at] = short_label(p[i].design);
             at++;
         }
-        *q = (pareto_plot_in){at - first,  x + first,     y + first,  g + first, f + first,
-                              (const char *const *)lab + first, ng, gnames, mx->axis, my->axis,
-                              titles[w] ? titles[w] : wnames[w], maxx, maxy, out};
+        *q = (pareto_plot_in){at - first,
+                              x + first,
+                              y + first,
+                              g + first,
+                              f + first,
+                              (const char *const *)lab + first,
+                              ng,
+                              gnames,
+                              xname,
+                              yname,
+                              titles[w] ? titles[w] : wnames[w],
+                              maxx,
+                              maxy,
+                              out};
     }
     if (pareto_plot_panels(in, (int)k, d))
         rc = cli_fail_arg(&pareto_cmd, a, strstr(out, ".svg") && cli_get(&pareto_cmd, a, "svg") ? "svg" : "png", -1, d);
@@ -256,8 +305,8 @@ done:
     return rc;
 }
 
-static void print_table(pt *p, size_t n, const bool *on, const int *wl, const char **wnames, size_t nw,
-                        const char *xc, const char *yc)
+static void print_table(pt *p, size_t n, const bool *on, const int *wl, const char **wnames, size_t nw, const char *xc,
+                        const char *yc)
 {
     pt **front = malloc(n * sizeof *front);
     if (!front) return;

@@ -361,8 +361,7 @@ free_run:
     return st;
 }
 
-lp_status cmd_run_report(arch_cfg *arch, const wl_spec *spec, uint64_t seed, bool timing_only, json_t **out,
-                         lp_diag *d)
+lp_status cmd_run_report(arch_cfg *arch, const wl_spec *spec, uint64_t seed, bool timing_only, json_t **out, lp_diag *d)
 {
     wl_spec s = *spec;
     wl_plan plan;
@@ -508,8 +507,8 @@ int cmd_run(int argc, char **argv, int first)
         fclose(mem);
     }
     rep = json || db ? report_json(&rp) : NULL;
-    if (db && (!rep || runs_log_one(db, argc, argv, r.arch, wl_kind_name(s.kind), rp.spec, seed, timing_only, rep,
-                                    NULL, runs_now_s() - t0, &d))) {
+    if (db && (!rep || runs_log_one(db, argc, argv, r.arch, wl_kind_name(s.kind), rp.spec, seed, timing_only, rep, NULL,
+                                    runs_now_s() - t0, &d))) {
         if (!rep) lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");
         rc = cli_fail_arg(&run_cmd, &a, "db", -1, &d);
         goto free_run;

@@ -64,7 +64,8 @@ static lp_status parse_shard(const cli_args *a, unsigned *si, unsigned *sn, lp_d
         return cli_value_error(&sweep_cmd, a, "shard", 0, d, "--shard takes I/N (0 <= I < N), not '%s'", v);
     n = strtoul(e1 + 1, &e2, 10);
     if (*e2 || v[0] < '0' || v[0] > '9' || n < 1 || n > 1000000 || i >= n)
-        return cli_value_error(&sweep_cmd, a, "shard", 0, d, "--shard takes I/N with 0 <= I < N <= 1000000, not '%s'", v);
+        return cli_value_error(&sweep_cmd, a, "shard", 0, d, "--shard takes I/N with 0 <= I < N <= 1000000, not '%s'",
+                               v);
     *si = (unsigned)i, *sn = (unsigned)n;
     return LP_OK;
 }
@@ -143,8 +144,14 @@ int cmd_sweep(int argc, char **argv, int first)
     if (cli_get_long(&sweep_cmd, &a, "jobs", 1, 256, ncpu > 0 ? (ncpu < 256 ? ncpu : 256) : 1, &jobs, &d) ||
         cli_get_long(&sweep_cmd, &a, "array", 1, 100000, 4, &array, &d))
         return cli_fail(&d);
-    sweep_opts o = {(int)jobs, 0, 1, cli_get(&sweep_cmd, &a, "resume") != NULL,
-                    cli_get(&sweep_cmd, &a, "timing-only") != NULL, NULL, stderr, isatty(2) == 1};
+    sweep_opts o = {(int)jobs,
+                    0,
+                    1,
+                    cli_get(&sweep_cmd, &a, "resume") != NULL,
+                    cli_get(&sweep_cmd, &a, "timing-only") != NULL,
+                    NULL,
+                    stderr,
+                    isatty(2) == 1};
     if (parse_shard(&a, &o.shard_i, &o.shard_n, &d)) return cli_fail(&d);
     bool slurm = cli_get(&sweep_cmd, &a, "slurm") != NULL;
     static const char *const slurm_only[] = {"array", "partition", "time", "wait"};
@@ -166,9 +173,15 @@ int cmd_sweep(int argc, char **argv, int first)
         print_points(sw, &o);
         rc = 0;
     } else if (slurm) {
-        sweep_slurm_opts so = {a.pos[0], dbp, (int)array, cli_get(&sweep_cmd, &a, "partition"),
-                               cli_get(&sweep_cmd, &a, "time"), cli_get(&sweep_cmd, &a, "wait") != NULL,
-                               o.timing_only, o.resume, (int)jobs};
+        sweep_slurm_opts so = {a.pos[0],
+                               dbp,
+                               (int)array,
+                               cli_get(&sweep_cmd, &a, "partition"),
+                               cli_get(&sweep_cmd, &a, "time"),
+                               cli_get(&sweep_cmd, &a, "wait") != NULL,
+                               o.timing_only,
+                               o.resume,
+                               (int)jobs};
         rc = sweep_slurm(&sweep_cmd, &a, sw, &so);
     } else {
         char *cl = runs_argv_json(argc, argv);

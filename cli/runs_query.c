@@ -12,8 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-lp_status runs_prepare(rdb *db, const char *select, const char *where, const char *tail, sqlite3_stmt **st,
-                       lp_diag *d)
+lp_status runs_prepare(rdb *db, const char *select, const char *where, const char *tail, sqlite3_stmt **st, lp_diag *d)
 {
     *st = NULL;
     if (where && strlen(where) > 4096) return lp_diag_msg(d, LP_ERR_ARG, "the expression is longer than 4096 bytes");

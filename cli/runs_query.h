@@ -12,8 +12,7 @@
 ** when the select has a WHERE of its own).
 ** LP_OK with *st; else LP_ERR_ARG with SQLite's message in d, unplaced,
 ** when the expression is not one valid expression. */
-lp_status runs_prepare(rdb *db, const char *select, const char *where, const char *tail, sqlite3_stmt **st,
-                       lp_diag *d);
+lp_status runs_prepare(rdb *db, const char *select, const char *where, const char *tail, sqlite3_stmt **st, lp_diag *d);
 
 /* Print d at the --where argument and return the exit status. */
 int runs_where_fail(const cli_cmd *cmd, const cli_args *a, lp_diag *d);

@@ -132,8 +132,8 @@ static void progress(runner *r, bool last)
         int fill = todo ? (int)(30.0 * (double)k / (double)todo) : 30;
         for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
         bar[30] = 0;
-        fprintf(o->progress, "\r\033[K[%s] %zu/%zu points  %.1f/s  %.0f s left  %zu failed%s", bar, k, todo, rate,
-                left, bad, last ? "\n" : "");
+        fprintf(o->progress, "\r\033[K[%s] %zu/%zu points  %.1f/s  %.0f s left  %zu failed%s", bar, k, todo, rate, left,
+                bad, last ? "\n" : "");
     } else {
         fprintf(o->progress, "sweep: %zu/%zu points, %.1f per second, %.0f s left, %zu failed\n", k, todo, rate, left,
                 bad);
@@ -151,7 +151,8 @@ static lp_status log_point(runner *r, worker *w, int wstatus, lp_diag *d)
     if (!status) {
         status = "crashed";
         if (WIFSIGNALED(wstatus))
-            snprintf(why, sizeof why, "the worker died of signal %d (%s)", WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+            snprintf(why, sizeof why, "the worker died of signal %d (%s)", WTERMSIG(wstatus),
+                     strsignal(WTERMSIG(wstatus)));
         else
             snprintf(why, sizeof why, "the worker exited with status %d without a result", WEXITSTATUS(wstatus));
     }
@@ -186,10 +187,14 @@ static lp_status log_point(runner *r, worker *w, int wstatus, lp_diag *d)
     r->t->run_s += json_number_value(json_object_get(m, "run_s"));
     r->t->point_s += run.wall_s;
     if (!s) {
-        if (!id) r->t->duplicate++;
-        else if (!strcmp(status, "done")) r->t->done++;
-        else if (!strcmp(status, "crashed")) r->t->crashed++;
-        else r->t->failed++;
+        if (!id)
+            r->t->duplicate++;
+        else if (!strcmp(status, "done"))
+            r->t->done++;
+        else if (!strcmp(status, "crashed"))
+            r->t->crashed++;
+        else
+            r->t->failed++;
     }
     json_decref(m);
     json_decref(wj);
@@ -241,8 +246,9 @@ static bool drain(worker *w)
 lp_status sweep_run(const sw_sweep *sw, rdb *db, const sweep_opts *o, sweep_tally *t, lp_diag *d)
 {
     memset(t, 0, sizeof *t);
-    runner r = {sw, db, o, t, calloc(sw->narch, sizeof(char *)), calloc(sw->narch, 32), calloc(sw->narch, sizeof(double)),
-                -1, 0};
+    runner r = {
+        sw, db, o, t, calloc(sw->narch, sizeof(char *)), calloc(sw->narch, 32), calloc(sw->narch, sizeof(double)),
+        -1, 0};
     bool *fin = calloc(sw->npoints, sizeof *fin);
     worker *ws = calloc((size_t)o->jobs, sizeof *ws);
     struct pollfd *pf = calloc((size_t)o->jobs, sizeof *pf);
@@ -279,8 +285,7 @@ lp_status sweep_run(const sw_sweep *sw, rdb *db, const sweep_opts *o, sweep_tall
             worker *w = &ws[slot[q]];
             if (!pf[q].revents || !drain(w)) continue;
             int wst = 0;
-            while (waitpid(w->pid, &wst, 0) < 0 && errno == EINTR) {
-            }
+            while (waitpid(w->pid, &wst, 0) < 0 && errno == EINTR) {}
             close(w->fd);
             w->pid = 0;
             running--;

@@ -27,23 +27,23 @@
 #include "sweep.h"
 
 typedef struct sweep_opts {
-    int jobs;                   /* worker processes, >= 1 */
-    unsigned shard_i, shard_n;  /* run the points i with i % shard_n == shard_i */
-    bool resume;                /* skip the points the database holds finished */
+    int jobs;                  /* worker processes, >= 1 */
+    unsigned shard_i, shard_n; /* run the points i with i % shard_n == shard_i */
+    bool resume;               /* skip the points the database holds finished */
     bool timing_only;
-    const char *command_line;   /* JSON array, stored with each run */
-    FILE *progress;             /* progress bar (a terminal) or lines; NULL: none */
+    const char *command_line; /* JSON array, stored with each run */
+    FILE *progress;           /* progress bar (a terminal) or lines; NULL: none */
     bool tty;
 } sweep_opts;
 
 typedef struct sweep_tally {
-    size_t total;       /* points in this shard */
-    size_t skipped;     /* already finished (--resume) */
+    size_t total;   /* points in this shard */
+    size_t skipped; /* already finished (--resume) */
     size_t done, failed, crashed, duplicate;
-    double wall_s;      /* the whole sweep */
-    double run_s;       /* inside the children's simulations, summed */
-    double log_s;       /* writing the database, summed */
-    double point_s;     /* fork to reap of each point, summed */
+    double wall_s;  /* the whole sweep */
+    double run_s;   /* inside the children's simulations, summed */
+    double log_s;   /* writing the database, summed */
+    double point_s; /* fork to reap of each point, summed */
 } sweep_tally;
 
 /* Run the points of sw (its shard) into db. LP_OK when every point was

@@ -62,8 +62,7 @@ static lp_status write_script(const char *script, const char *self, const char *
     fprintf(f, "#!/bin/bash\n");
     fprintf(f, "# Written by lpsim sweep --slurm: the sweep as a job array of %d tasks, task I running the\n",
             o->array);
-    fprintf(f, "# points i with i %% %d == I into %s.shard-I.db (it resumes what that database holds,\n", o->array,
-            db);
+    fprintf(f, "# points i with i %% %d == I into %s.shard-I.db (it resumes what that database holds,\n", o->array, db);
     fprintf(f, "# so resubmitting continues). Edit and resubmit with: sbatch %s\n", script);
     fprintf(f, "# Then merge: lpsim merge %s %s.shard-*.db\n", db, db);
     fprintf(f, "#SBATCH --job-name=lpsim-sweep\n#SBATCH --array=0-%d\n", o->array - 1);
@@ -106,17 +105,19 @@ static lp_status submit(const char *script, bool wait, char *id, size_t n, int *
     close(fds[1]);
     size_t k = 0;
     ssize_t r;
-    while (k + 1 < n && ((r = read(fds[0], id + k, n - 1 - k)) > 0 || (r < 0 && errno == EINTR))) k += r > 0 ? (size_t)r : 0;
+    while (k + 1 < n && ((r = read(fds[0], id + k, n - 1 - k)) > 0 || (r < 0 && errno == EINTR)))
+        k += r > 0 ? (size_t)r : 0;
     id[k] = 0;
     id[strcspn(id, "\n;")] = 0;
     close(fds[0]);
     int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
         return lp_diag_msg(d, LP_ERR_IO, "cannot run sbatch: is Slurm installed and on PATH (docs/slurm.md)?");
     *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    if (!id[0]) return lp_diag_msg(d, LP_ERR_IO, "sbatch did not submit the job (exit status %d; see its message above)", *status);
+    if (!id[0])
+        return lp_diag_msg(d, LP_ERR_IO, "sbatch did not submit the job (exit status %d; see its message above)",
+                           *status);
     return LP_OK;
 }
 
@@ -159,7 +160,8 @@ int sweep_slurm(const cli_cmd *cmd, const cli_args *a, const sw_sweep *sw, const
     ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
     if (k <= 0) return lp_diag_msg(&d, LP_ERR_IO, "cannot find lpsim's own path"), cli_fail(&d);
     self[k] = 0;
-    if (!realpath(o->sweep_path, sweep)) return lp_diag_msg(&d, LP_ERR_IO, "%s", strerror(errno)), cli_fail_arg(cmd, a, NULL, 0, &d);
+    if (!realpath(o->sweep_path, sweep))
+        return lp_diag_msg(&d, LP_ERR_IO, "%s", strerror(errno)), cli_fail_arg(cmd, a, NULL, 0, &d);
     if (!absolute(o->db_path, db, sizeof db) || !plain(db)) {
         cli_value_error(cmd, a, "db", 0, &d,
                         "--slurm needs a database path in an existing folder, of letters, digits and ._/+-: it goes "
@@ -191,6 +193,9 @@ int sweep_slurm(const cli_cmd *cmd, const cli_args *a, const sw_sweep *sw, const
     }
     fflush(stdout);
     int rc = merge_shards(db, o->array);
-    if (status) fprintf(stderr, "lpsim sweep: sbatch --wait exited with status %d: some task failed (its log: %s.shard-N.log)\n", status, db);
+    if (status)
+        fprintf(stderr,
+                "lpsim sweep: sbatch --wait exited with status %d: some task failed (its log: %s.shard-N.log)\n",
+                status, db);
     return rc ? rc : status ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }

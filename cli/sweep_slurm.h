@@ -16,10 +16,10 @@
 
 typedef struct sweep_slurm_opts {
     const char *sweep_path, *db_path;
-    int array;                     /* tasks */
-    const char *partition, *time;  /* NULL: Slurm's defaults */
+    int array;                    /* tasks */
+    const char *partition, *time; /* NULL: Slurm's defaults */
     bool wait, timing_only, resume;
-    int jobs;                      /* workers per task (its --cpus-per-task) */
+    int jobs; /* workers per task (its --cpus-per-task) */
 } sweep_slurm_opts;
 
 /* Write the script, submit it, and with wait merge the shards. Returns the

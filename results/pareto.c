@@ -225,6 +225,17 @@ static void set_range(const picture *p, axis *a, const double *v, bool across, d
     }
 }
 
+/* Whether a position's label goes on the worse side of x: when the better
+** side has no room for it inside the plot (an axis that may not go below 0
+** stops short of the room set_range wanted). */
+static bool label_flipped(const picture *p, size_t pos)
+{
+    size_t i = p->front[p->first[pos]];
+    double px = p->plot_w_px * frac(&p->ax, p->in->x[i], p->ax.range[0], p->ax.range[1]);
+    double need = LABEL_DX_PX + label_px(p, pos);
+    return p->ax.maximise ? px + need > p->plot_w_px : px - need < 0;
+}
+
 /* The box a position's label covers, in pixels of the plot area: x0 x1 y0 y1. */
 static void label_box(const picture *p, size_t pos, double *b)
 {
@@ -232,7 +243,8 @@ static void label_box(const picture *p, size_t pos, double *b)
     double px = p->plot_w_px * frac(&p->ax, p->in->x[i], p->ax.range[0], p->ax.range[1]);
     double py = p->plot_h_px * frac(&p->ay, p->in->y[i], p->ay.range[0], p->ay.range[1]);
     double w = label_px(p, pos), cy = p->ay.maximise ? py + LABEL_DY_PX : py - LABEL_DY_PX;
-    b[0] = p->ax.maximise ? px + LABEL_DX_PX : px - LABEL_DX_PX - w, b[1] = b[0] + w;
+    bool right = p->ax.maximise != label_flipped(p, pos);
+    b[0] = right ? px + LABEL_DX_PX : px - LABEL_DX_PX - w, b[1] = b[0] + w;
     b[2] = cy - LABEL_HALF_PX, b[3] = cy + LABEL_HALF_PX;
 }
 
@@ -304,6 +316,8 @@ static void put_settings(FILE *f, const picture *p)
             1 - (p->key_px - KEY_GAP_PX) / WIDTH_PX, top - TOP_PX / HEIGHT_PX / n);
 }
 
+static void put_labels(FILE *f, const picture *p, bool flipped);
+
 /* The datablocks: the points the front dominates by group ($groupG: x y),
 ** the front in order of x ($front: x y G) and the labels ($labels: x y
 ** text), G counting groups from 1. */
@@ -320,9 +334,21 @@ static void put_data(FILE *f, const picture *p)
     fprintf(f, "# the front in order of x (x y group)\n$front%d << EOD\n", p->k + 1);
     for (size_t k = 0; k < p->nfront; k++)
         fprintf(f, "%.10g %.10g %d\n", in->x[p->front[k]], in->y[p->front[k]], in->group[p->front[k]] + 1);
-    fprintf(f, "EOD\n# the front's labels (x y text)\n$labels%d << EOD\n", p->k + 1);
+    for (int flipped = 0; flipped < 2; flipped++) {
+        fprintf(f, "EOD\n# the front's labels %s(x y text)\n$labels%s%d << EOD\n",
+                flipped ? "with no room on the better side of x " : "", flipped ? "f" : "", p->k + 1);
+        put_labels(f, p, flipped);
+    }
+    fputs("EOD\n", f);
+}
+
+/* The lines of the labels on one side. */
+static void put_labels(FILE *f, const picture *p, bool flipped)
+{
+    const pareto_plot_in *in = p->in;
     for (size_t j = 0; j < p->nlabels; j++) {
         size_t pos = p->label[j], i = p->front[p->first[pos]];
+        if (label_flipped(p, pos) != flipped) continue;
         const char *text = position_label(p, pos);
         size_t tl = strlen(text);
         char *shown = malloc(tl + 32); /* text and " (+K)" */
@@ -334,7 +360,6 @@ static void put_data(FILE *f, const picture *p)
         fputc('\n', f);
         free(shown);
     }
-    fputs("EOD\n", f);
 }
 
 /* The front's legend entry. */
@@ -377,11 +402,16 @@ static void put_plot(FILE *f, const picture *p)
                 p->k + 1, g + 1, filled_marker[g % NMARKERS], colours[g % NCOLOURS], p->k + 1, g + 1,
                 open_marker[g % NMARKERS]);
     }
-    /* labels on the better side of their point, where no point can be */
-    fprintf(f,
-            ", \\\n  $labels%d using 1:2:3 with labels boxed noenhanced font ',9' %s offset %s1.2,%s1.0 "
-            "tc rgb '#222222' notitle\n",
-            p->k + 1, in->maximise_x ? "left" : "right", in->maximise_x ? "" : "-", in->maximise_y ? "" : "-");
+    /* labels on the better side of their point, where no point can be; on the
+    ** other side of x those with no room there */
+    for (int flipped = 0; flipped < 2; flipped++) {
+        bool right = in->maximise_x != flipped;
+        fprintf(f,
+                ", \\\n  $labels%s%d using 1:2:3 with labels boxed noenhanced font ',9' %s offset %s1.2,%s1.0 "
+                "tc rgb '#222222' notitle",
+                flipped ? "f" : "", p->k + 1, right ? "left" : "right", right ? "" : "-", in->maximise_y ? "" : "-");
+    }
+    fputc('\n', f);
 }
 
 /* The legend's width in pixels, from its longest text. */

@@ -195,7 +195,10 @@ lp_status rdb_open(const char *path, rdb_mode mode, rdb **out, lp_diag *d)
     lp_status s = LP_OK;
     if (sqlite3_open_v2(path, &r->db, flags, NULL) != SQLITE_OK) {
         int e = r->db ? sqlite3_system_errno(r->db) : 0;
-        s = lp_diag_msg(d, LP_ERR_IO, "cannot open it: %s", e ? strerror(e) : r->db ? sqlite3_errmsg(r->db) : "out of memory");
+        s = lp_diag_msg(d, LP_ERR_IO, "cannot open it: %s",
+                        e       ? strerror(e)
+                        : r->db ? sqlite3_errmsg(r->db)
+                                : "out of memory");
         goto fail;
     }
     sqlite3_extended_result_codes(r->db, 1);
@@ -240,12 +243,12 @@ static void new_uuid(char buf[33])
 
 /* The runs columns a log fills, in the order of the INSERT's parameters. */
 static const char *const run_cols[] = {
-    "run_uuid",   "started_at",   "lpsim_version", "git_revision", "host",        "command_line",  "engine",
-    "arch_name",  "arch_json",    "unit_kind",     "workload_kind", "workload",   "workload_json", "formats",
-    "seed",       "mode",         "status",        "error",        "wall_s",      "sweep_hash",    "point_index",
-    "point_json", "cycles",       "latency_ns",    "clock_ghz",    "power_w",     "energy_pj",     "macs",
-    "utilization", "instructions", "dram_bytes",   "spm_bytes",    "acc_bytes",   "l2_bytes",      "area_mm2",
-    "expectations",
+    "run_uuid",      "started_at", "lpsim_version", "git_revision", "host",          "command_line",
+    "engine",        "arch_name",  "arch_json",     "unit_kind",    "workload_kind", "workload",
+    "workload_json", "formats",    "seed",          "mode",         "status",        "error",
+    "wall_s",        "sweep_hash", "point_index",   "point_json",   "cycles",        "latency_ns",
+    "clock_ghz",     "power_w",    "energy_pj",     "macs",         "utilization",   "instructions",
+    "dram_bytes",    "spm_bytes",  "acc_bytes",     "l2_bytes",     "area_mm2",      "expectations",
 };
 #define NCOLS (int)(sizeof run_cols / sizeof run_cols[0])
 #define FIRST_METRIC 22 /* cycles */
@@ -429,8 +432,8 @@ lp_status rdb_log_run(rdb *r, const rdb_run *x, json_t *report, int64_t *id, lp_
     if (*id && report) {
         if ((s = insert_pairs(r, "INSERT INTO run_energy VALUES (?, ?, ?)", *id,
                               json_object_get(report, "energy_breakdown_pj"), false, d)) ||
-            (s = insert_pairs(r, "INSERT INTO run_macs VALUES (?, ?, ?)", *id, json_object_get(report, "macs_by_format"),
-                              true, d)) ||
+            (s = insert_pairs(r, "INSERT INTO run_macs VALUES (?, ?, ?)", *id,
+                              json_object_get(report, "macs_by_format"), true, d)) ||
             (s = insert_pairs(r, "INSERT INTO run_units VALUES (?, ?, ?)", *id, json_object_get(report, "busy_cycles"),
                               true, d)) ||
             (s = insert_ops(r, *id, json_object_get(report, "operations"), d)))
@@ -465,8 +468,8 @@ lp_status rdb_points_finished(rdb *r, const char *hash, bool timing_only, size_t
     sqlite3_stmt *st;
     memset(finished, 0, n * sizeof *finished);
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT point_index FROM runs WHERE sweep_hash = ? AND mode = ? AND status <> 'crashed'",
-                           -1, &st, NULL) != SQLITE_OK)
+                           "SELECT point_index FROM runs WHERE sweep_hash = ? AND mode = ? AND status <> 'crashed'", -1,
+                           &st, NULL) != SQLITE_OK)
         return sql_error(r->db, d, "cannot read the sweep's runs");
     sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, timing_only ? "timing-only" : "functional", -1, SQLITE_STATIC);

@@ -53,11 +53,11 @@ sqlite3 *rdb_sqlite(rdb *db);
 ** UTF-8 as given (never interpreted); NULL text columns are stored as NULL
 ** where the schema allows it and as "" where it does not. */
 typedef struct rdb_run {
-    const char *uuid;           /* NULL: a new one */
-    const char *started_at;     /* NULL: now */
-    const char *host;           /* NULL: this host */
-    const char *command_line;   /* JSON array of the arguments */
-    const char *engine;         /* NULL: "sim" */
+    const char *uuid;         /* NULL: a new one */
+    const char *started_at;   /* NULL: now */
+    const char *host;         /* NULL: this host */
+    const char *command_line; /* JSON array of the arguments */
+    const char *engine;       /* NULL: "sim" */
     const char *arch_name, *arch_json, *unit_kind;
     const char *workload_kind, *workload, *workload_json, *formats;
     uint64_t seed;

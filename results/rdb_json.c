@@ -83,7 +83,8 @@ double rdb_json_sum(const json_t *j, const char *key)
     json_t *v;
     size_t i;
     if (json_is_object(j)) {
-        json_object_foreach((json_t *)j, k, v) s += !strcmp(k, key) && json_is_number(v) ? json_number_value(v) : rdb_json_sum(v, key);
+        json_object_foreach((json_t *)j, k, v) s +=
+            !strcmp(k, key) && json_is_number(v) ? json_number_value(v) : rdb_json_sum(v, key);
     } else if (json_is_array(j)) {
         json_array_foreach(j, i, v) s += rdb_json_sum(v, key);
     }

@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static lp_status merge_error(sqlite3 *db, lp_diag *d) { return lp_diag_msg(d, LP_ERR_IO, "cannot merge: %s", sqlite3_errmsg(db)); }
+static lp_status merge_error(sqlite3 *db, lp_diag *d)
+{
+    return lp_diag_msg(d, LP_ERR_IO, "cannot merge: %s", sqlite3_errmsg(db));
+}
 
 /* "a, b, c": the runs columns but id, from the output's table. */
 static lp_status run_columns(sqlite3 *db, char *buf, size_t n, lp_diag *d)

@@ -108,7 +108,8 @@ static char *rows_text(sqlite3 *h, const char *sql)
     } else {
         while (sqlite3_step(st) == SQLITE_ROW) {
             for (int c = 0; c < sqlite3_column_count(st); c++)
-                fprintf(m, "%s|", sqlite3_column_type(st, c) == SQLITE_NULL ? "NULL" : (const char *)sqlite3_column_text(st, c));
+                fprintf(m, "%s|",
+                        sqlite3_column_type(st, c) == SQLITE_NULL ? "NULL" : (const char *)sqlite3_column_text(st, c));
             fputc('\n', m);
         }
         sqlite3_finalize(st);
@@ -160,13 +161,13 @@ static bool same_bytes(const char *path, const char *text, size_t n)
 
 /* A sweep of tiny layers and small GEMMs on edge-mx: points ms each. */
 const char lpt_sweep_text[] = "arch: edge-mx\n"
-                                 "workloads:\n"
-                                 "  - layer model=tiny phase=decode ctx=64\n"
-                                 "  - gemm M=64 N=128 K=64\n"
-                                 "axes:\n"
-                                 "  - {key: matrix.array_rows, values: [16, 32, 64]}\n"
-                                 "  - {key: spm.banks, values: [4, 8]}\n"
-                                 "  - {name: fmt, set: ['w=bf16 in_b=bf16', 'w=fp8_e4m3fn in_b=fp8_e4m3fn']}\n";
+                              "workloads:\n"
+                              "  - layer model=tiny phase=decode ctx=64\n"
+                              "  - gemm M=64 N=128 K=64\n"
+                              "axes:\n"
+                              "  - {key: matrix.array_rows, values: [16, 32, 64]}\n"
+                              "  - {key: spm.banks, values: [4, 8]}\n"
+                              "  - {name: fmt, set: ['w=bf16 in_b=bf16', 'w=fp8_e4m3fn in_b=fp8_e4m3fn']}\n";
 #define SWEEP_POINTS 24
 
 static void test_schema_of_a_new_database(void)
@@ -179,23 +180,26 @@ static void test_schema_of_a_new_database(void)
     CU_ASSERT_EQUAL(query_int(at("r.db"), "PRAGMA user_version"), RDB_VERSION);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "PRAGMA application_id"), RDB_APPLICATION_ID);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 6);
-    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT'"), 6);
+    CU_ASSERT_EQUAL(
+        query_int(at("r.db"), "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT'"), 6);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'done'"), SWEEP_POINTS);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(DISTINCT point_index) FROM runs"), SWEEP_POINTS);
     /* the metrics of a run are those of `lpsim run --json` for its workload */
-    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE cycles > 0 AND latency_ns > 0 AND energy_pj > 0 "
-                                          "AND macs > 0 AND dram_bytes > 0 AND arch_json LIKE '{\"name\":\"edge-mx\"%'"),
+    CU_ASSERT_EQUAL(query_int(at("r.db"),
+                              "SELECT count(*) FROM runs WHERE cycles > 0 AND latency_ns > 0 AND energy_pj > 0 "
+                              "AND macs > 0 AND dram_bytes > 0 AND arch_json LIKE '{\"name\":\"edge-mx\"%'"),
                     SWEEP_POINTS);
     char *out, *err;
-    CU_ASSERT_EQUAL(lpt_run("run --arch edge-mx --workload 'gemm M=64 N=128 K=64 in_b=fp8_e4m3fn' --timing-only --json", "",
-                            0, &out, &err),
+    CU_ASSERT_EQUAL(lpt_run("run --arch edge-mx --workload 'gemm M=64 N=128 K=64 in_b=fp8_e4m3fn' --timing-only --json",
+                            "", 0, &out, &err),
                     0);
     double cyc = lpt_json_num(out, "cycles");
     free(out), free(err);
-    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT cycles FROM runs WHERE workload LIKE 'gemm%' AND formats LIKE "
-                                          "'%in_b=fp8_e4m3fn%' AND json_extract(point_json, '$.\"matrix.array_rows\"') = 64 "
-                                          "AND json_extract(point_json, '$.\"spm.banks\"') = 8"),
+    CU_ASSERT_EQUAL(query_int(at("r.db"),
+                              "SELECT cycles FROM runs WHERE workload LIKE 'gemm%' AND formats LIKE "
+                              "'%in_b=fp8_e4m3fn%' AND json_extract(point_json, '$.\"matrix.array_rows\"') = 64 "
+                              "AND json_extract(point_json, '$.\"spm.banks\"') = 8"),
                     (int64_t)cyc);
     CU_ASSERT(query_int(at("r.db"), "SELECT count(*) FROM run_ops") >= SWEEP_POINTS);
     CU_ASSERT(query_int(at("r.db"), "SELECT count(*) FROM run_energy") >= SWEEP_POINTS);
@@ -217,10 +221,11 @@ static void test_run_and_exec_log(void)
     char args[512];
     snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64' --db %s", at("r.db"));
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
-    snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64 in=fp8_e4m3fn out=fp8_e4m3fn' --db %s",
-             at("r.db"));
+    snprintf(args, sizeof args,
+             "run --arch edge-mx --workload 'gemm M=64 N=64 K=64 in=fp8_e4m3fn out=fp8_e4m3fn' --db %s", at("r.db"));
     CU_ASSERT_EQUAL(lpsim(args, NULL), 2);
-    snprintf(args, sizeof args, "exec --arch edge-mx %s/examples/mx_gemm/mx_gemm.s --db %s", LPSIM_SOURCE_DIR, at("r.db"));
+    snprintf(args, sizeof args, "exec --arch edge-mx %s/examples/mx_gemm/mx_gemm.s --db %s", LPSIM_SOURCE_DIR,
+             at("r.db"));
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'done' AND mode = 'functional' AND "
                                           "expectations = 1 AND sweep_hash IS NULL"),
@@ -297,11 +302,14 @@ static void test_migration_from_version_1(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(v1 = lpt_read_file(path, NULL));
     exec_sql(at("old.db"), v1);
     free(v1);
-    exec_sql(at("old.db"),
-             "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, arch_name, arch_json, "
-             "unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, wall_s, latency_ns, energy_pj) "
-             "VALUES ('00112233445566778899aabbccddeeff', '2026-01-01T00:00:00.000Z', '0.0.9', 'abc', 'h', '[]', 'edge-mx', "
-             "'{}', 'tensor_core', 'gemm', 'gemm M=1 N=1 K=1', '{}', 'in=bf16', 1, 'timing-only', 'done', 0.5, 100, 200);");
+    exec_sql(
+        at("old.db"),
+        "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, arch_name, "
+        "arch_json, "
+        "unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, wall_s, latency_ns, "
+        "energy_pj) "
+        "VALUES ('00112233445566778899aabbccddeeff', '2026-01-01T00:00:00.000Z', '0.0.9', 'abc', 'h', '[]', 'edge-mx', "
+        "'{}', 'tensor_core', 'gemm', 'gemm M=1 N=1 K=1', '{}', 'in=bf16', 1, 'timing-only', 'done', 0.5, 100, 200);");
     CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), 1);
     char args[512], *out, *err;
     snprintf(args, sizeof args, "runs --db %s --json", at("old.db"));
@@ -311,7 +319,8 @@ static void test_migration_from_version_1(void)
     free(out), free(err);
     CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), RDB_VERSION);
     /* a migrated database takes new runs and merges like a new one */
-    snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64' --db %s --timing-only", at("old.db"));
+    snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64' --db %s --timing-only",
+             at("old.db"));
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
     snprintf(args, sizeof args, "merge %s %s", at("new.db"), at("old.db"));
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
@@ -340,8 +349,7 @@ static pid_t spawn(const char *const *args)
 static int wait_rc(pid_t pid)
 {
     int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
     return WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
 }
 
@@ -350,7 +358,7 @@ static void test_concurrent_sweeps_lose_nothing(void)
     scratch();
     lpt_write_file(at("a.yaml"), lpt_sweep_text);
     lpt_write_file(at("b.yaml"), "arch: b200-mx\nworkloads: [gemm M=128 N=128 K=128]\n"
-                             "axes: [{key: cores, range: {from: 1, to: 30, step: 1}}]\n");
+                                 "axes: [{key: cores, range: {from: 1, to: 30, step: 1}}]\n");
     const char *a[] = {"sweep", at("a.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", NULL};
     const char *b[] = {"sweep", at("b.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", NULL};
     pid_t pa = spawn(a), pb = spawn(b);
@@ -358,7 +366,8 @@ static void test_concurrent_sweeps_lose_nothing(void)
     CU_ASSERT_EQUAL(wait_rc(pb), 0);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'done'"), SWEEP_POINTS + 30);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM sweeps"), 2);
-    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"),
+                    1);
     cleanup();
 }
 
@@ -366,8 +375,9 @@ static void test_killed_and_resumed(void)
 {
     scratch();
     /* 120 points of a few ms each */
-    lpt_write_file(at("s.yaml"), "arch: edge-mx\nworkloads: ['layer model=tiny phase=decode ctx=64']\n"
-                             "axes: [{key: spm.banks, range: {from: 1, to: 40, step: 1}}, {key: cores, values: [1, 2, 4]}]\n");
+    lpt_write_file(at("s.yaml"),
+                   "arch: edge-mx\nworkloads: ['layer model=tiny phase=decode ctx=64']\n"
+                   "axes: [{key: spm.banks, range: {from: 1, to: 40, step: 1}}, {key: cores, values: [1, 2, 4]}]\n");
     const char *args[] = {"sweep", at("s.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", NULL};
     pid_t p = spawn(args);
     int64_t n = 0;
@@ -380,13 +390,15 @@ static void test_killed_and_resumed(void)
     CU_ASSERT_EQUAL(wait_rc(p), -SIGKILL);
     int64_t logged = query_int(at("r.db"), "SELECT count(*) FROM runs");
     CU_ASSERT(logged >= 20 && logged < 120);
-    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"),
+                    1);
     const char *resume[] = {"sweep", at("s.yaml"), "--db", at("r.db"), "-j", "2", "--timing-only", "--resume", NULL};
     CU_ASSERT_EQUAL(wait_rc(spawn(resume)), 0);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'done'"), 120);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(DISTINCT point_index) FROM runs WHERE status = 'done'"), 120);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT max(point_index) FROM runs"), 119);
-    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"), 1);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"),
+                    1);
     cleanup();
 }
 
@@ -398,8 +410,8 @@ static void test_shards_merge_to_the_unsharded_rows(void)
     snprintf(args, sizeof args, "sweep %s --db %s -j 2 --timing-only", at("s.yaml"), at("all.db"));
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
     for (int i = 0; i < 3; i++) {
-        snprintf(args, sizeof args, "sweep %s --db %s/shard%d.db -j %d --timing-only --shard %d/3", at("s.yaml"), dir, i,
-                 i + 1, i);
+        snprintf(args, sizeof args, "sweep %s --db %s/shard%d.db -j %d --timing-only --shard %d/3", at("s.yaml"), dir,
+                 i, i + 1, i);
         CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
         char db[64];
         snprintf(db, sizeof db, "shard%d.db", i);
@@ -437,7 +449,7 @@ static void test_pareto_and_runs_commands(void)
         double x, y;
         int front;
     } pts[] = {{"A", 1, 5, 1}, {"A", 2, 2, 1}, {"A", 2, 2, 1}, {"A", 3, 1, 1}, {"A", 4, 4, 0}, {"A", 2, 3, 0},
-               {"A", 5, 1, 0}, {"B", 7, 7, 1}, {"C", 1, 3, 1}, {"C", 2, 2, 1},  {"C", 3, 1, 1}};
+               {"A", 5, 1, 0}, {"B", 7, 7, 1}, {"C", 1, 3, 1}, {"C", 2, 2, 1}, {"C", 3, 1, 1}};
     char sql[1024];
     for (size_t i = 0; i < sizeof pts / sizeof pts[0]; i++) {
         snprintf(sql, sizeof sql,
@@ -502,6 +514,7 @@ static void test_pareto_and_runs_commands(void)
     size_t n = 0;
     char *png = lpt_read_file(at("p.png"), &n), *gp = lpt_read_file(at("p.gp"), NULL);
     CU_ASSERT(png && n > 1000 && gp && strstr(gp, "$front3 << EOD"));
+    CU_ASSERT(gp && strstr(gp, "set xlabel 'latency (ns)'") && strstr(gp, "set ylabel 'energy (pJ)'"));
     free(png), free(gp), free(out), free(err);
     cleanup();
 }

@@ -44,7 +44,8 @@ static void test_job_array_merges_to_the_unsharded_rows(void)
         char *script = lpt_read_file(cmd, NULL);
         CU_ASSERT_PTR_NOT_NULL(script);
         CU_ASSERT_PTR_NOT_NULL(script ? strstr(script, "#SBATCH --array=0-2\n") : NULL);
-        CU_ASSERT_PTR_NOT_NULL(script ? strstr(script, "--shard \"${SLURM_ARRAY_TASK_ID}/${SLURM_ARRAY_TASK_COUNT}\"") : NULL);
+        CU_ASSERT_PTR_NOT_NULL(script ? strstr(script, "--shard \"${SLURM_ARRAY_TASK_ID}/${SLURM_ARRAY_TASK_COUNT}\"")
+                                      : NULL);
         free(script);
         snprintf(cmd, sizeof cmd, "sweep %s -j 2 --timing-only --db %s/u.db", path, dir);
         CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);

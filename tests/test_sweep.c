@@ -187,15 +187,17 @@ static const struct bad {
      "spm.size_bytes must be a whole number"},
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes:\n  - {set: ['cores=2 in=fp9']}\n", 4, 24,
      "unknown format 'fp9'"},
-    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1 Q=2]\naxes: [{key: cores, values: [1]}]\n", 2, 30, "unknown key 'Q' for gemm"},
-    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{key: cores, values: [1], range: {from: 1, to: 2, step: 1}}]\n",
+    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1 Q=2]\naxes: [{key: cores, values: [1]}]\n", 2, 30,
+     "unknown key 'Q' for gemm"},
+    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{key: cores, values: [1], range: {from: 1, to: 2, step: "
+     "1}}]\n",
      3, 8, "exactly one of"},
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{key: cores, range: {from: 4, to: 2, step: 1}}]\n", 3, 28,
      "from <= to"},
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{key: tokens, values: [1]}]\n", 3, 31,
      "no workload of the sweep takes 'tokens'"},
-    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{key: cores, values: [1]}]\nconstraints: ['cores >= = 2']\n", 4,
-     25, "expected a number, a name or '('"},
+    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{key: cores, values: [1]}]\nconstraints: ['cores >= = 2']\n",
+     4, 25, "expected a number, a name or '('"},
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{key: cores, values: [1]}]\nconstraints: ['cores = 2']\n", 4,
      22, "did you mean '=='"},
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{key: cores, values: [1]}]\nconstraints: ['(cores > 1']\n",
@@ -235,7 +237,8 @@ static void test_dry_run(void)
     char path[] = "/tmp/lpt_sweep_XXXXXX.yaml";
     int fd = mkstemps(path, 5);
     CU_ASSERT_FATAL(fd >= 0);
-    static const char t[] = "arch: edge-mx\nworkloads: [gemm M=64 N=64 K=64]\naxes: [{key: cores, values: [1, 2, 3]}]\n";
+    static const char t[] =
+        "arch: edge-mx\nworkloads: [gemm M=64 N=64 K=64]\naxes: [{key: cores, values: [1, 2, 3]}]\n";
     CU_ASSERT_EQUAL(write(fd, t, sizeof t - 1), (ssize_t)(sizeof t - 1));
     close(fd);
     char args[256], *out, *err;

@@ -15,14 +15,29 @@
 #include "lp_num.h"
 
 typedef enum op {
-    OP_NUM, OP_VAR, OP_NEG, OP_NOT, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
-    OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE, OP_AND, OP_OR,
+    OP_NUM,
+    OP_VAR,
+    OP_NEG,
+    OP_NOT,
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_MOD,
+    OP_LT,
+    OP_LE,
+    OP_GT,
+    OP_GE,
+    OP_EQ,
+    OP_NE,
+    OP_AND,
+    OP_OR,
 } op;
 
 typedef struct ins {
     op op;
-    double num;  /* OP_NUM */
-    size_t var;  /* OP_VAR */
+    double num; /* OP_NUM */
+    size_t var; /* OP_VAR */
 } ins;
 
 typedef struct var {
@@ -103,7 +118,8 @@ static lp_status primary(parser *p)
         while (is_name_char((unsigned char)p->s[end])) end++;
         if (end - at >= sizeof p->e->vars[0].name) return fail(p, at, "name longer than 95 characters");
         size_t k = 0;
-        while (k < p->e->nvars && (strlen(p->e->vars[k].name) != end - at || strncmp(p->e->vars[k].name, p->s + at, end - at)))
+        while (k < p->e->nvars &&
+               (strlen(p->e->vars[k].name) != end - at || strncmp(p->e->vars[k].name, p->s + at, end - at)))
             k++;
         if (k == p->e->nvars) {
             memcpy(p->e->vars[k].name, p->s + at, end - at);

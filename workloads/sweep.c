@@ -43,8 +43,7 @@ static const cyaml_schema_field_t axis_fields[] = {
     CYAML_FIELD_SEQUENCE("values", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, sw_axis, values, &str_entry, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_MAPPING_PTR("range", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, sw_axis, range, range_fields),
-    CYAML_FIELD_SEQUENCE("set", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, sw_axis, set, &str_entry, 0,
-                         CYAML_UNLIMITED),
+    CYAML_FIELD_SEQUENCE("set", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, sw_axis, set, &str_entry, 0, CYAML_UNLIMITED),
     CYAML_FIELD_SEQUENCE("labels", CYAML_FLAG_POINTER | CYAML_FLAG_OPTIONAL, sw_axis, labels, &str_entry, 0,
                          CYAML_UNLIMITED),
     CYAML_FIELD_END,
@@ -70,8 +69,8 @@ static const cyaml_schema_value_t axis_entry = {CYAML_VALUE_MAPPING(CYAML_FLAG_D
 static const char *const sw_other_names[] = {"workloads", "axes", "points", "constraints", NULL};
 
 static const cfg_section sw_section = {
-    "", sizeof(sw_file), sw_keys, sw_nkeys, &sw_schema, sw_other_names, NULL, NULL, NULL, "a sweep file",
-    "docs/sweeps.md"};
+    "",   sizeof(sw_file), sw_keys,         sw_nkeys, &sw_schema, sw_other_names, NULL, NULL,
+    NULL, "a sweep file",  "docs/sweeps.md"};
 
 /* ---- positions ----------------------------------------------------------------------- */
 
@@ -90,7 +89,8 @@ static lp_status check_lists(sw_ctx *c, lp_diag *d)
 {
     const sw_file *f = c->f;
     int line, col;
-    if (!f->arch || !f->arch[0]) return lp_diag_set(d, LP_ERR_PARSE, 1, 1, "a sweep file needs 'arch': the base architecture");
+    if (!f->arch || !f->arch[0])
+        return lp_diag_set(d, LP_ERR_PARSE, 1, 1, "a sweep file needs 'arch': the base architecture");
     if (!f->workloads_count) {
         sw_place(c, "workloads", &line, &col);
         return lp_diag_set(d, LP_ERR_PARSE, line, col, "a sweep file needs 'workloads': at least one workload");

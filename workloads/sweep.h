@@ -51,16 +51,16 @@ typedef struct sw_point {
 } sw_point;
 
 typedef struct sw_sweep {
-    char *path;             /* as given */
-    char *text;             /* the file */
+    char *path; /* as given */
+    char *text; /* the file */
     size_t len;
-    char hash[17];          /* FNV-1a 64 of the file's bytes */
+    char hash[17]; /* FNV-1a 64 of the file's bytes */
     uint64_t seed;
     sw_point *points;
     size_t npoints;
-    size_t dropped;         /* points the constraints dropped */
-    char **arch_texts;      /* distinct effective architectures (YAML), shared by points */
-    char **arch_names;      /* their base: a preset name or the file as written */
+    size_t dropped;    /* points the constraints dropped */
+    char **arch_texts; /* distinct effective architectures (YAML), shared by points */
+    char **arch_names; /* their base: a preset name or the file as written */
     size_t narch;
 } sw_sweep;
 

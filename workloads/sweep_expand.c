@@ -20,7 +20,7 @@
 #include "sweep_int.h"
 #include "workload.h"
 
-#define MAX_RANGE 100000       /* values of one range */
+#define MAX_RANGE 100000 /* values of one range */
 
 /* ---- keys and values ----------------------------------------------------------------- */
 
@@ -38,8 +38,7 @@ static lp_status make_set(sw_expander *x, sw_set *set, const char *name, size_t 
     memset(set, 0, sizeof *set);
     if (nlen >= sizeof set->name || !nlen)
         return lp_diag_set(x->d, LP_ERR_PARSE, line, col, nlen ? "key longer than 95 characters" : "an empty key");
-    if (vlen >= sizeof set->val)
-        return lp_diag_set(x->d, LP_ERR_PARSE, line, vcol, "value longer than 127 characters");
+    if (vlen >= sizeof set->val) return lp_diag_set(x->d, LP_ERR_PARSE, line, vcol, "value longer than 127 characters");
     if (!vlen) return lp_diag_set(x->d, LP_ERR_PARSE, line, vcol, "'%.*s' has an empty value", (int)nlen, name);
     memcpy(set->name, name, nlen);
     memcpy(set->val, val, vlen);
@@ -183,8 +182,7 @@ lp_status sw_axis_values(sw_expander *x, unsigned ai, sw_axis_vals *out)
             out->v[i].sets = calloc(1, sizeof *out->v[i].sets);
             if (!out->v[i].sets) return lp_diag_set(x->d, LP_ERR_NOMEM, vl, vc, "out of memory");
             out->v[i].nsets = 1;
-            s = make_set(x, out->v[i].sets, ax->key, strlen(ax->key), ax->values[i], strlen(ax->values[i]), kl, kc,
-                         vc);
+            s = make_set(x, out->v[i].sets, ax->key, strlen(ax->key), ax->values[i], strlen(ax->values[i]), kl, kc, vc);
             out->v[i].sets->line = vl;
         }
         if (s) return s;
@@ -252,7 +250,6 @@ void sw_bases_free(sw_ctx *c)
     c->bases = NULL;
     c->nbases = 0;
 }
-
 
 /* ---- one point ------------------------------------------------------------------------ */
 
@@ -338,8 +335,8 @@ lp_status sw_point_arch(sw_expander *x, size_t bi, sw_set **as, int na, size_t *
         free(t);
         for (int j = 0; j < na; j++) /* the value on the line the loader names put it there */
             if (loc[j]->vl == ad.line) return lp_diag_set(x->d, st, as[j]->line, as[j]->col, "%s", ad.msg);
-        return lp_diag_set(x->d, st, na ? as[0]->line : 1, na ? as[0]->col : 1, "architecture '%s' with this point's keys: %s",
-                           b->name, ad.msg);
+        return lp_diag_set(x->d, st, na ? as[0]->line : 1, na ? as[0]->col : 1,
+                           "architecture '%s' with this point's keys: %s", b->name, ad.msg);
     }
     arch_free(cfg);
     sw_sweep *s = x->s;

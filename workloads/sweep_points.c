@@ -114,8 +114,8 @@ static lp_status var_value(sw_expander *x, const char *name, int line, int col, 
         for (int i = 0; i < 6; i++)
             if (wl_key_number(spec, fmts[i], &f) && f > bits) bits = f;
         if (!arch_number(b, as, na, "matrix.array_rows", &r) || !arch_number(b, as, na, "matrix.array_cols", &c))
-            return lp_diag_set(x->d, LP_ERR_ARG, line, col, "tile_bytes needs matrix.array_rows and array_cols, which '%s' has not",
-                               b->name);
+            return lp_diag_set(x->d, LP_ERR_ARG, line, col,
+                               "tile_bytes needs matrix.array_rows and array_cols, which '%s' has not", b->name);
         return *v = (r + c) * 32 * bits / 8, LP_OK;
     }
     const char *wk = !strncmp(name, "workload.", 9) ? name + 9 : NULL;
@@ -124,7 +124,8 @@ static lp_status var_value(sw_expander *x, const char *name, int line, int col, 
     if (!wk && cfg_find(&b->ix, name, 0))
         return lp_diag_set(x->d, LP_ERR_ARG, line, col, "'%s' is not a number in architecture '%s'", name, b->name);
     if (wl_key_known(wk ? wk : name))
-        return lp_diag_set(x->d, LP_ERR_ARG, line, col, "workload '%s' has no number '%s'", x->c->f->workloads[0], name);
+        return lp_diag_set(x->d, LP_ERR_ARG, line, col, "workload '%s' has no number '%s'", x->c->f->workloads[0],
+                           name);
     return lp_diag_set(x->d, LP_ERR_ARG, line, col,
                        "unknown name '%s': expected an architecture key, a workload key, area_mm2 or tile_bytes", name);
 }
@@ -243,7 +244,8 @@ static lp_status prepare(sw_expander *x)
     x->axes = calloc(f->axes_count + 1, sizeof *x->axes);
     c->expr = calloc(f->constraints_count + 1, sizeof *c->expr);
     x->listed.v = calloc(f->points_count + 1, sizeof *x->listed.v);
-    if (!x->specs || !x->axes || !c->expr || !x->listed.v) return lp_diag_set(x->d, LP_ERR_NOMEM, 1, 1, "out of memory");
+    if (!x->specs || !x->axes || !c->expr || !x->listed.v)
+        return lp_diag_set(x->d, LP_ERR_NOMEM, 1, 1, "out of memory");
     char path[48];
     size_t maxlen = 1;
     for (unsigned i = 0; i < f->workloads_count; i++) {

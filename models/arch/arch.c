@@ -140,10 +140,12 @@ static const cfg_key chip_keys[] = {
 static const char *const chip_sections[] = {"dram", "spm",    "acc",    "l2",    "power", "queues",
                                             "dma",  "matrix", "vector", "units", NULL};
 
-static const cfg_section chip_section = {
-    "",          sizeof(arch_cfg), chip_keys, (int)(sizeof chip_keys / sizeof chip_keys[0]),
-    &top_schema, chip_sections,    NULL,      NULL,
-    NULL, NULL, NULL};
+static const cfg_section chip_section = {"",          sizeof(arch_cfg),
+                                         chip_keys,   (int)(sizeof chip_keys / sizeof chip_keys[0]),
+                                         &top_schema, chip_sections,
+                                         NULL,        NULL,
+                                         NULL,        NULL,
+                                         NULL};
 
 /* Sections that declare one unit each, named after the section: the kind it
 ** has when `kind` is absent, whether it exists when the section is absent, and

@@ -357,9 +357,8 @@ static void explain_unknown_key(const cfg_section *s, const cfg_where *w, const 
         lp_diag_set(d, LP_ERR_PARSE, l ? l->kl : w->line, l ? l->kc : w->col,
                     "unknown key '%s'%s%s (did you mean '%s'?)", key, full[0] ? " in " : "", full, hint);
     else
-        lp_diag_set(d, LP_ERR_PARSE, l ? l->kl : w->line, l ? l->kc : w->col,
-                    "unknown key '%s'%s%s (see %s)", key, full[0] ? " in " : "", full,
-                    s->keys_help ? s->keys_help : "'lpsim arch --keys'");
+        lp_diag_set(d, LP_ERR_PARSE, l ? l->kl : w->line, l ? l->kc : w->col, "unknown key '%s'%s%s (see %s)", key,
+                    full[0] ? " in " : "", full, s->keys_help ? s->keys_help : "'lpsim arch --keys'");
 }
 
 /* Turn libcyaml's error log into a diagnostic at the key or value it means. */
@@ -399,8 +398,11 @@ static void explain_cyaml(const cfg_section *s, const logbuf *lb, const cfg_wher
                            : !strcmp(type, "MAPPING")  ? "a mapping of keys"
                            : !strcmp(type, "SEQUENCE") ? "a list"
                                                        : "a single value";
-        lp_diag_set(d, LP_ERR_PARSE, line, col, "%s must be %s, got %s", full[0] ? full : s->what ? s->what : "an architecture file", want,
-                    got);
+        lp_diag_set(d, LP_ERR_PARSE, line, col, "%s must be %s, got %s",
+                    full[0]   ? full
+                    : s->what ? s->what
+                              : "an architecture file",
+                    want, got);
     } else if (sscanf(what, "STRING length > %15[0-9]", type) == 1) {
         lp_diag_set(d, LP_ERR_PARSE, line, col, "%s is longer than %s bytes", full, type);
     } else if (sscanf(what, "Missing required mapping field: %63s", key) == 1) {

@@ -8,5 +8,5 @@
 
 static const char *const dma_other_names[] = {"kind", NULL};
 
-const cfg_section dma_section = {"dma", sizeof(dma_cfg), dma_keys, dma_nkeys, &dma_schema, dma_other_names, NULL, NULL,
-                                 NULL, NULL, NULL};
+const cfg_section dma_section = {
+    "dma", sizeof(dma_cfg), dma_keys, dma_nkeys, &dma_schema, dma_other_names, NULL, NULL, NULL, NULL, NULL};

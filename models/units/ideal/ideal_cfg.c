@@ -22,5 +22,6 @@ static void ideal_print_extra(const void *cfg, FILE *f, const char *indent)
 
 static const char *const ideal_other_names[] = {"formats", "kind", NULL};
 
-const cfg_section ideal_section = {"ideal",           sizeof(ideal_cfg), ideal_keys,        ideal_nkeys, &ideal_schema,
-                                   ideal_other_names, ideal_check,       ideal_print_extra, TC_RATES_DOC, NULL, NULL};
+const cfg_section ideal_section = {
+    "ideal",     sizeof(ideal_cfg), ideal_keys,   ideal_nkeys, &ideal_schema, ideal_other_names,
+    ideal_check, ideal_print_extra, TC_RATES_DOC, NULL,        NULL};

@@ -105,5 +105,5 @@ static void tc_print_extra(const void *cfg, FILE *f, const char *indent)
 
 static const char *const tc_other_names[] = {"formats", "kind", NULL};
 
-const cfg_section tc_section = {"tensor_core",  sizeof(tc_cfg), tc_keys,        tc_nkeys,    &tc_schema,
-                                tc_other_names, tc_check,       tc_print_extra, TC_RATES_DOC, NULL, NULL};
+const cfg_section tc_section = {"tensor_core", sizeof(tc_cfg), tc_keys,      tc_nkeys, &tc_schema, tc_other_names,
+                                tc_check,      tc_print_extra, TC_RATES_DOC, NULL,     NULL};

@@ -9,4 +9,5 @@
 static const char *const vector_other_names[] = {"kind", NULL};
 
 const cfg_section vector_section = {
-    "vector", sizeof(vector_cfg), vector_keys, vector_nkeys, &vector_schema, vector_other_names, NULL, NULL, NULL, NULL, NULL};
+    "vector", sizeof(vector_cfg), vector_keys, vector_nkeys, &vector_schema, vector_other_names, NULL, NULL, NULL, NULL,
+    NULL};
