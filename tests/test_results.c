@@ -519,6 +519,30 @@ static void test_pareto_and_runs_commands(void)
     cleanup();
 }
 
+/* A point the mapping refuses is logged with its error and the sweep goes on; exit 1. */
+static void test_failed_points_logged(void)
+{
+    scratch();
+    lpt_write_file(at("s.yaml"), "arch: edge-mx\n"
+                                 "workloads: ['gemm M=64 N=64 K=64 in=fp8_e4m3fn out=fp8_e4m3fn', 'gemm M=64 N=64 K=64']\n"
+                                 "axes: [{key: cores, values: [1, 2]}]\n");
+    char args[512], *e;
+    snprintf(args, sizeof args, "sweep %s --db %s -j 2", at("s.yaml"), at("r.db"));
+    CU_ASSERT_EQUAL(lpsim(args, &e), 1);
+    free(e);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'failed' AND point_index < 2 AND "
+                                          "error LIKE '%GEMM mapping supports%' AND cycles IS NULL"),
+                    2);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'done' AND point_index >= 2 AND "
+                                          "mode = 'functional' AND expectations = 1"),
+                    2);
+    /* --resume does not run a failed point again */
+    snprintf(args, sizeof args, "sweep %s --db %s --resume", at("s.yaml"), at("r.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs"), 4);
+    cleanup();
+}
+
 CU_TestInfo lpt_results_tests[] = {
     {"schema/new_database_and_its_rows", test_schema_of_a_new_database},
     {"log/run_and_exec", test_run_and_exec_log},
@@ -528,5 +552,6 @@ CU_TestInfo lpt_results_tests[] = {
     {"sweep/sigkill_then_resume", test_killed_and_resumed},
     {"sweep/shards_merge_to_the_same_rows", test_shards_merge_to_the_unsharded_rows},
     {"cli/pareto_fronts_per_workload_and_runs", test_pareto_and_runs_commands},
+    {"sweep/failed_points_logged_and_the_sweep_goes_on", test_failed_points_logged},
     CU_TEST_INFO_NULL,
 };
