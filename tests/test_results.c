@@ -523,9 +523,10 @@ static void test_pareto_and_runs_commands(void)
 static void test_failed_points_logged(void)
 {
     scratch();
-    lpt_write_file(at("s.yaml"), "arch: edge-mx\n"
-                                 "workloads: ['gemm M=64 N=64 K=64 in=fp8_e4m3fn out=fp8_e4m3fn', 'gemm M=64 N=64 K=64']\n"
-                                 "axes: [{key: cores, values: [1, 2]}]\n");
+    lpt_write_file(at("s.yaml"),
+                   "arch: edge-mx\n"
+                   "workloads: ['gemm M=64 N=64 K=64 in=fp8_e4m3fn out=fp8_e4m3fn', 'gemm M=64 N=64 K=64']\n"
+                   "axes: [{key: cores, values: [1, 2]}]\n");
     char args[512], *e;
     snprintf(args, sizeof args, "sweep %s --db %s -j 2", at("s.yaml"), at("r.db"));
     CU_ASSERT_EQUAL(lpsim(args, &e), 1);
