@@ -1,0 +1,147 @@
+/*
+** test_pimgen.c — the PIM mapping (workloads/map_pim.h): placement and
+** passes by hand, GEMV and GEMM programs run on the in-process functional
+** machine bit for bit against a plain int64 product, several cores, the
+** formats that stay on the host, and a tiny layer with its projections in
+** the arrays against its float64 reference.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen_layer.h"
+#include "isa.h"
+#include "lp_test.h"
+#include "map_pim.h"
+
+/* 8 arrays of 64 x 64: 32768 bits a core. */
+static const wl_pim_geom small = {64, 64, 8, false};
+
+static void test_placement_by_hand(void)
+{
+    wl_pim_map m;
+    memset(&m, 0, sizeof m);
+    /* 4096 x 4096 int4 on 1024 arrays of 256 x 256 (64 Mibit): 4096 rows of
+    ** 16384 bits = 64 Mibit, one pass on all 1024 arrays */
+    wl_pim_geom big = {256, 256, 1024, false};
+    CU_ASSERT_EQUAL(wl_pim_place(&big, 4096, 4096, 4, 1, 1u << 20, &m, NULL), LP_OK);
+    CU_ASSERT_EQUAL(m.capacity_bits, UINT64_C(1) << 26);
+    CU_ASSERT_EQUAL(m.rows_per_pass, 4096);
+    CU_ASSERT_EQUAL(m.passes, 1);
+    CU_ASSERT_EQUAL(m.arrays_used, 1024);
+    /* int8: twice the bits, two passes of 2048 rows */
+    CU_ASSERT_EQUAL(wl_pim_place(&big, 4096, 4096, 8, 1, 1u << 20, &m, NULL), LP_OK);
+    CU_ASSERT_EQUAL(m.rows_per_pass, 2048);
+    CU_ASSERT_EQUAL(m.passes, 2);
+    /* 14336 x 4096 int4 over 4 cores: 3584 rows a core, one pass each */
+    CU_ASSERT_EQUAL(wl_pim_place(&big, 14336, 4096, 4, 4, 1u << 20, &m, NULL), LP_OK);
+    CU_ASSERT_EQUAL(m.cores, 4);
+    CU_ASSERT_EQUAL(m.rows_per_core, 3584);
+    CU_ASSERT_EQUAL(m.passes, 1);
+    CU_ASSERT_EQUAL(m.arrays_used, 896);
+    /* small: 32768 / (100 x 2) = 163 rows a pass; 1000 rows in 7 passes */
+    CU_ASSERT_EQUAL(wl_pim_place(&small, 1000, 100, 2, 1, 1u << 20, &m, NULL), LP_OK);
+    CU_ASSERT_EQUAL(m.rows_per_pass, 163);
+    CU_ASSERT_EQUAL(m.passes, 7);
+    CU_ASSERT_EQUAL(m.arrays_used, 8); /* 163 x 200 = 32600 bits: 7.96 arrays */
+    /* the scratchpad bounds a pass too */
+    CU_ASSERT_EQUAL(wl_pim_place(&small, 1000, 100, 2, 1, 50, &m, NULL), LP_OK);
+    CU_ASSERT_EQUAL(m.rows_per_pass, 50);
+    CU_ASSERT_EQUAL(m.passes, 20);
+    /* more cores than rows: one row a core */
+    CU_ASSERT_EQUAL(wl_pim_place(&small, 3, 100, 2, 8, 1u << 20, &m, NULL), LP_OK);
+    CU_ASSERT_EQUAL(m.cores, 3);
+    CU_ASSERT_EQUAL(m.rows_per_core, 1);
+    /* a row beyond the capacity is refused */
+    lp_diag d = {0};
+    CU_ASSERT_EQUAL(wl_pim_place(&small, 10, 5000, 8, 1, 1u << 20, &m, &d), LP_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, "a weight row of 5000 x 8 bits does not fit the PIM arrays (32768 bits"));
+}
+
+/* Generate s on geometry g over the arch's first preset and run it on the
+** functional machine: its expectation (bit-exact C) holds. Returns the map. */
+static wl_pim_map run_gemm(const char *text, const wl_pim_geom *g, uint64_t cores)
+{
+    wl_spec s = lpt_spec(text);
+    s.cores = cores;
+    arch_cfg *a = lpt_arch("edge-mx");
+    if (cores > a->cores) a->cores = cores;
+    isa_prog p;
+    wl_pim_map m;
+    lp_diag d = {0};
+    lp_status st = wl_gen_pim_gemm(&s, a, g, 7, true, &p, &m, &d);
+    if (st) fprintf(stderr, "\n  %s: %s\n", text, d.msg);
+    CU_ASSERT_FATAL(st == LP_OK);
+    size_t pims = 0;
+    for (size_t i = 0; i < p.ninsns; i++) {
+        isa_insn in;
+        CU_ASSERT_FATAL(isa_decode(p.code + i * ISA_WORD_BYTES, &in, NULL) == LP_OK);
+        pims += in.op == ISA_PIM_LD;
+    }
+    uint64_t B = s.batch ? s.batch : 1, loads = 0;
+    for (uint64_t c = 0; c < m.cores; c++) {
+        uint64_t rows = m.rows_per_core < s.n - c * m.rows_per_core ? m.rows_per_core : s.n - c * m.rows_per_core;
+        loads += (rows + m.rows_per_pass - 1) / m.rows_per_pass;
+    }
+    CU_ASSERT_EQUAL(pims, loads * B);
+    CU_ASSERT_EQUAL(p.ninsns, m.insns * B + 1);
+    free(lpt_run_machine(&p, a, 2));
+    isa_prog_free(&p);
+    arch_free(a);
+    return m;
+}
+
+static void test_gemv_and_gemm_bitexact(void)
+{
+    static const char *const w[] = {"int2", "int3", "int4", "int8"};
+    char text[160];
+    for (int i = 0; i < 4; i++) {
+        snprintf(text, sizeof text, "gemv N=200 K=96 in_a=int8 in_b=%s out=fp32", w[i]);
+        run_gemm(text, &small, 1);
+        snprintf(text, sizeof text, "gemm M=4 N=200 K=96 in_a=int8 in_b=%s out=fp32", w[i]);
+        run_gemm(text, &small, 1);
+        snprintf(text, sizeof text, "gemm M=4 N=70 K=300 in_a=int4 in_b=%s out=bf16", w[i]);
+        run_gemm(text, &small, 1);
+    }
+    /* the int8 x int8 sums pass 2^24: rounded once to float32, as the reference does */
+    wl_pim_geom big = {256, 256, 64, false};
+    run_gemm("gemv N=64 K=4096 in_a=int8 in_b=int8 out=fp32", &big, 1);
+    run_gemm("gemm M=3 N=64 K=2048 in_a=int8 in_b=int8 out=bf16 batch=2", &big, 1);
+}
+
+static void test_passes_and_cores_bitexact(void)
+{
+    /* 1000 rows of 100 int2: 7 passes on one core; dealt over 3 cores */
+    wl_pim_map m = run_gemm("gemm M=4 N=1000 K=100 in_a=int8 in_b=int2 out=fp32", &small, 1);
+    CU_ASSERT_EQUAL(m.passes, 7);
+    m = run_gemm("gemm M=4 N=1000 K=100 in_a=int8 in_b=int2 out=fp32", &small, 3);
+    CU_ASSERT_EQUAL(m.cores, 3);
+    CU_ASSERT_EQUAL(m.rows_per_core, 334);
+    CU_ASSERT_EQUAL(m.passes, 3);
+    m = run_gemm("gemv N=333 K=256 in_a=int8 in_b=int4 out=bf16", &small, 4);
+    CU_ASSERT_EQUAL(m.cores, 4);
+}
+
+static void test_float_weights_stay_on_the_host(void)
+{
+    mf_format i8, i4, b16, e4;
+    CU_ASSERT_EQUAL(mf_parse("int8", &i8, NULL), LP_OK);
+    CU_ASSERT_EQUAL(mf_parse("int4", &i4, NULL), LP_OK);
+    CU_ASSERT_EQUAL(mf_parse("bf16", &b16, NULL), LP_OK);
+    CU_ASSERT_EQUAL(mf_parse("fp4_e2m1fn", &e4, NULL), LP_OK);
+    CU_ASSERT_TRUE(wl_pim_takes(&i8, &i4));
+    CU_ASSERT_FALSE(wl_pim_takes(&i8, &e4));
+    CU_ASSERT_FALSE(wl_pim_takes(&b16, &i4));
+    wl_pim_map m;
+    lp_diag d = {0};
+    CU_ASSERT_EQUAL(wl_map_pim(&small, 1, 64, 64, &b16, &i4, &b16, 1, 1 << 20, &m, &d), LP_ERR_ARG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, "integer activations and weights (int2..int8), not bf16 x int4"));
+}
+
+CU_TestInfo lpt_pimgen_tests[] = {
+    {"map/placement_by_hand", test_placement_by_hand},
+    {"map/float_weights_stay_on_the_host", test_float_weights_stay_on_the_host},
+    {"gen/gemv_and_gemm_bitexact", test_gemv_and_gemm_bitexact},
+    {"gen/passes_and_cores_bitexact", test_passes_and_cores_bitexact},
+    CU_TEST_INFO_NULL,
+};
