@@ -73,19 +73,18 @@ static pim_array *held(unit_ctx *u, const unit_op *op, lp_diag *d)
     pim_array *p = array_at(u, op->arr, false);
     if (!p || p->rows != op->rows || p->cols != op->cols) {
         lp_diag_msg(d, LP_ERR_RANGE, "%s: PIM array %llu holds no %llu x %llu matrix",
-                    op->what == UNIT_OP_PIM_GEMV ? "PIM_GEMV" : "PIM_CVT", (unsigned long long)op->arr,
-                    (unsigned long long)op->rows, (unsigned long long)op->cols);
+                    op->what == UNIT_OP_PIM_GEMV   ? "PIM_GEMV"
+                    : op->what == UNIT_OP_PIM_GEMM ? "PIM_GEMM"
+                                                   : "PIM_CVT",
+                    (unsigned long long)op->arr, (unsigned long long)op->rows, (unsigned long long)op->cols);
         return NULL;
     }
     return p;
 }
 
-static lp_status gemv(unit_ctx *u, const unit_op *op, lp_diag *d)
+/* y = W x for one activation vector x (cols elements of op->fmt). */
+static void gemv_row(const pim_array *p, const unit_op *op, const uint8_t *x, uint8_t *y)
 {
-    pim_array *p = held(u, op, d);
-    if (!p) return LP_ERR_RANGE;
-    const uint8_t *x = mem_ptr(u->mem, &op->x);
-    uint8_t *y = mem_ptr(u->mem, &op->y);
     int eb = elem_bytes(&op->fmt);
     for (uint64_t r = 0; r < op->rows; r++) {
         double acc = 0; /* exact for integer operands: |sum| < 2^53 */
@@ -93,6 +92,25 @@ static lp_status gemv(unit_ctx *u, const unit_op *op, lp_diag *d)
             acc += (double)p->w[r * op->cols + c] * (double)lp_f32(mf_decode_f32(&op->fmt, mem_get_code(x, c, eb)));
         mem_put_f32(y, r, (float)acc);
     }
+}
+
+static lp_status gemv(unit_ctx *u, const unit_op *op, lp_diag *d)
+{
+    pim_array *p = held(u, op, d);
+    if (!p) return LP_ERR_RANGE;
+    gemv_row(p, op, mem_ptr(u->mem, &op->x), mem_ptr(u->mem, &op->y));
+    return LP_OK;
+}
+
+/* The batch: row i of y (m x rows, float32) is W times row i of x (m x cols),
+** each row as PIM_GEMV computes it. */
+static lp_status gemm(unit_ctx *u, const unit_op *op, lp_diag *d)
+{
+    pim_array *p = held(u, op, d);
+    if (!p) return LP_ERR_RANGE;
+    const uint8_t *x = mem_ptr(u->mem, &op->x);
+    uint8_t *y = mem_ptr(u->mem, &op->y);
+    for (uint64_t i = 0; i < op->m; i++) gemv_row(p, op, x + i * op->x.pitch, y + i * op->y.pitch);
     return LP_OK;
 }
 
@@ -107,6 +125,6 @@ static lp_status convert(unit_ctx *u, const unit_op *op, lp_diag *d)
 }
 
 static const unit_body pim_ops[UNIT_OP_COUNT] = {
-    [UNIT_OP_PIM_LOAD] = load, [UNIT_OP_PIM_GEMV] = gemv, [UNIT_OP_PIM_CONVERT] = convert};
+    [UNIT_OP_PIM_LOAD] = load, [UNIT_OP_PIM_GEMV] = gemv, [UNIT_OP_PIM_CONVERT] = convert, [UNIT_OP_PIM_GEMM] = gemm};
 
 const unit_faces pim_faces = {pim_ops, pim_state_free, NULL, NULL};
