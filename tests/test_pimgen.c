@@ -72,11 +72,13 @@ static wl_pim_map run_gemm(const char *text, const wl_pim_geom *g, uint64_t core
     lp_status st = wl_gen_pim_gemm(&s, a, g, 7, true, &p, &m, &d);
     if (st) fprintf(stderr, "\n  %s: %s\n", text, d.msg);
     CU_ASSERT_FATAL(st == LP_OK);
-    size_t pims = 0;
+    size_t pims = 0, gemms = 0, gemvs = 0;
     for (size_t i = 0; i < p.ninsns; i++) {
         isa_insn in;
         CU_ASSERT_FATAL(isa_decode(p.code + i * ISA_WORD_BYTES, &in, NULL) == LP_OK);
         pims += in.op == ISA_PIM_LD;
+        gemms += in.op == ISA_PIM_GEMM;
+        gemvs += in.op == ISA_PIM_GEMV;
     }
     uint64_t B = s.batch ? s.batch : 1, loads = 0;
     for (uint64_t c = 0; c < m.cores; c++) {
@@ -84,6 +86,9 @@ static wl_pim_map run_gemm(const char *text, const wl_pim_geom *g, uint64_t core
         loads += (rows + m.rows_per_pass - 1) / m.rows_per_pass;
     }
     CU_ASSERT_EQUAL(pims, loads * B);
+    /* one activation row: PIM_GEMV; a batch of rows: PIM_GEMM, the tables reused across it */
+    CU_ASSERT_EQUAL(gemvs, m.m == 1 ? loads * B : 0);
+    CU_ASSERT_EQUAL(gemms, m.m > 1 ? loads * B * ((m.m + m.chunk_m - 1) / m.chunk_m) : 0);
     CU_ASSERT_EQUAL(p.ninsns, m.insns * B + 1);
     free(lpt_run_machine(&p, a, 2));
     isa_prog_free(&p);
@@ -138,10 +143,89 @@ static void test_float_weights_stay_on_the_host(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, "integer activations and weights (int2..int8), not bf16 x int4"));
 }
 
+/* Instructions of p whose opcode is op. */
+static size_t count_op(const isa_prog *p, isa_op op)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < p->ninsns; i++) {
+        isa_insn in;
+        CU_ASSERT_FATAL(isa_decode(p->code + i * ISA_WORD_BYTES, &in, NULL) == LP_OK);
+        n += in.op == op;
+    }
+    return n;
+}
+
+/* The kv "unit" of op, or "". */
+static const char *unit_of(const wl_op *op)
+{
+    for (int k = 0; k < op->nkv; k++)
+        if (!strcmp(op->kv[k].key, "unit")) return op->kv[k].str;
+    return "";
+}
+
+/* A layer with its projections in g's arrays (g NULL: none) on the
+** functional machine: its expectations hold. Returns the PIM_LD count. */
+static size_t run_layer(const char *text, const wl_pim_geom *g, wl_plan *plan)
+{
+    wl_spec s = lpt_spec(text);
+    arch_cfg *a = lpt_arch("edge-mx");
+    isa_prog p;
+    lp_diag d = {0};
+    lp_status st = wl_gen_layer_pim(&s, a, g, 11, true, &p, plan, &d);
+    if (st) fprintf(stderr, "\n  %s: %s\n", text, d.msg);
+    CU_ASSERT_FATAL(st == LP_OK);
+    free(lpt_run_machine(&p, a, 0));
+    size_t n = count_op(&p, ISA_PIM_LD);
+    isa_prog_free(&p);
+    arch_free(a);
+    return n;
+}
+
+/* Tiny layers and a tiny model with int4 (int2, int8) weights and int8
+** activations: the seven projections (and lm_head) in the arrays, the rest on
+** the host, against the float64 reference (normwise, as on the host). */
+static void test_layers_in_the_arrays_match(void)
+{
+    static const char *const w[] = {
+        "layer model=tiny phase=decode ctx=9 w=int4 a=int8",
+        "layer model=tiny phase=decode ctx=37 batch=3 w=int2 a=int8",
+        "layer model=tiny phase=prefill tokens=12 w=int4 a=int8",
+        "layer model=tiny phase=prefill tokens=8 w=int8 a=int8 kv=fp8_e4m3fn",
+        "model model=tiny phase=decode ctx=20 batch=2 w=int4 a=int8",
+    };
+    static const char *const proj[] = {"q_proj",    "k_proj",  "v_proj",    "o_proj",
+                                       "gate_proj", "up_proj", "down_proj", "lm_head"};
+    for (size_t i = 0; i < sizeof w / sizeof *w; i++) {
+        wl_plan plan;
+        memset(&plan, 0, sizeof plan);
+        CU_ASSERT(run_layer(w[i], &small, &plan) >= 7);
+        for (int k = 0; k < plan.nops; k++) {
+            bool in_memory = false;
+            for (size_t j = 0; j < sizeof proj / sizeof *proj; j++) in_memory |= !strcmp(plan.op[k].name, proj[j]);
+            CU_ASSERT_STRING_EQUAL(unit_of(&plan.op[k]), in_memory ? "pim" : "host");
+        }
+    }
+}
+
+/* Without arrays, or with weights the arrays do not take, nothing goes in
+** memory and the operations carry no unit. */
+static void test_no_arrays_no_pim_instruction(void)
+{
+    wl_plan plan;
+    memset(&plan, 0, sizeof plan);
+    CU_ASSERT_EQUAL(run_layer("layer model=tiny phase=decode ctx=9 w=int4", NULL, &plan), 0);
+    for (int k = 0; k < plan.nops; k++) CU_ASSERT_STRING_EQUAL(unit_of(&plan.op[k]), "");
+    memset(&plan, 0, sizeof plan);
+    CU_ASSERT_EQUAL(run_layer("layer model=tiny phase=decode ctx=9 w=int4", &small, &plan), 0); /* a=bf16 */
+    for (int k = 0; k < plan.nops; k++) CU_ASSERT_STRING_EQUAL(unit_of(&plan.op[k]), "host");
+}
+
 CU_TestInfo lpt_pimgen_tests[] = {
     {"map/placement_by_hand", test_placement_by_hand},
     {"map/float_weights_stay_on_the_host", test_float_weights_stay_on_the_host},
     {"gen/gemv_and_gemm_bitexact", test_gemv_and_gemm_bitexact},
     {"gen/passes_and_cores_bitexact", test_passes_and_cores_bitexact},
+    {"layer/projections_in_the_arrays_match", test_layers_in_the_arrays_match},
+    {"layer/no_arrays_no_pim_instruction", test_no_arrays_no_pim_instruction},
     CU_TEST_INFO_NULL,
 };

@@ -74,8 +74,8 @@ lp_status wl_map_pim(const wl_pim_geom *g, uint64_t m, uint64_t n, uint64_t k, c
     out->spm_x = 0;
     out->spm_y = (uint32_t)al64(out->chunk_m * k * (uint64_t)isa_elem_bytes(fa));
     out->spm_o = (uint32_t)(out->spm_y + al64(out->chunk_m * r * 4));
-    /* per pass: PIM_LD, then per chunk DMA_LD, one PIM_GEMV a row (PIM_GEMM: one a chunk), VCVT, DMA_ST */
-    uint64_t chunks = cdiv(m, out->chunk_m), per_chunk = 2 + (eo ? 1 : 0) + out->chunk_m;
+    /* per pass: PIM_LD, then per chunk DMA_LD, PIM_GEMV (one row) or PIM_GEMM, VCVT, DMA_ST */
+    uint64_t chunks = cdiv(m, out->chunk_m), per_chunk = 3 + (eo ? 1 : 0);
     out->insns = 0;
     for (uint64_t c = 0; c < out->cores; c++) {
         uint64_t rows = min64(out->rows_per_core, n - c * out->rows_per_core);
@@ -106,22 +106,20 @@ static void pass(gen *g, int A, int W, int C, uint64_t arow0, uint64_t wr, uint6
     mf_get(MF_FP32, &f32);
     uint64_t ld[] = {0, isa_prog_dram(g->p, W, wr, 0), rows, m->k, isa_fmt_code(&m->fw), (uint64_t)m->wbits};
     emit(g, ISA_PIM_LD, ld, 6);
-    uint64_t ea = (uint64_t)isa_elem_bytes(&m->fa);
     for (uint64_t r0 = 0; r0 < m->m; r0 += m->chunk_m) {
         uint64_t mc = min64(m->chunk_m, m->m - r0);
         uint64_t x[] = {m->spm_x, isa_prog_dram(g->p, A, arow0 + r0, 0), mc, m->k, isa_fmt_code(&m->fa)};
         emit(g, ISA_DMA_LD, x, 5);
-        for (uint64_t i = 0; i < mc; i++) {
-            uint64_t v[] = {m->spm_y + i * rows * 4,
-                            0,
-                            m->spm_x + i * m->k * ea,
-                            rows,
-                            m->k,
-                            isa_fmt_code(&m->fa),
-                            (uint64_t)m->abits,
-                            (uint64_t)m->wbits,
-                            m->bitserial};
+        if (mc == 1) {
+            uint64_t v[] = {
+                m->spm_y,           0,           m->spm_x, rows, m->k, isa_fmt_code(&m->fa), (uint64_t)m->abits,
+                (uint64_t)m->wbits, m->bitserial};
             emit(g, ISA_PIM_GEMV, v, 9);
+        } else {
+            uint64_t v[] = {
+                m->spm_y,           0,           m->spm_x, mc, rows, m->k, isa_fmt_code(&m->fa), (uint64_t)m->abits,
+                (uint64_t)m->wbits, m->bitserial};
+            emit(g, ISA_PIM_GEMM, v, 10);
         }
         uint64_t src = m->spm_y;
         if (m->fout.bits < 32) {
