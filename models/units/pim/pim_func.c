@@ -127,4 +127,4 @@ static lp_status convert(unit_ctx *u, const unit_op *op, lp_diag *d)
 static const unit_body pim_ops[UNIT_OP_COUNT] = {
     [UNIT_OP_PIM_LOAD] = load, [UNIT_OP_PIM_GEMV] = gemv, [UNIT_OP_PIM_CONVERT] = convert, [UNIT_OP_PIM_GEMM] = gemm};
 
-const unit_faces pim_faces = {pim_ops, pim_state_free, NULL, NULL};
+const unit_faces pim_faces = {pim_ops, pim_state_free, pim_timing, pim_energy_pj};
