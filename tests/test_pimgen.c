@@ -5,9 +5,13 @@
 ** formats that stay on the host, and a tiny layer with its projections in
 ** the arrays against its float64 reference.
 */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "gen_layer.h"
 #include "isa.h"
@@ -220,6 +224,86 @@ static void test_no_arrays_no_pim_instruction(void)
     for (int k = 0; k < plan.nops; k++) CU_ASSERT_STRING_EQUAL(unit_of(&plan.op[k]), "host");
 }
 
+/* `lpsim run ARGS --workload 'W' --json`: its exit status, JSON in *j. */
+static int run_cli(const char *args, const char *w, char **j)
+{
+    char cmd[1024], *err = NULL;
+    snprintf(cmd, sizeof cmd, "run --json %s --workload '%s'", args, w);
+    int rc = lpt_run(cmd, "", 0, j, &err);
+    if (rc) fprintf(stderr, "\n  %s: rc %d\n%s", cmd, rc, err);
+    free(err);
+    return rc;
+}
+
+/* On sail-like: decode GEMV and a Llama-3-8B decode layer in timing-only
+** mode, their projections in the arrays and the rest on the host; a small
+** GEMV, a GEMM batch and a tiny layer functionally, matching. */
+static void test_sail_like_runs(void)
+{
+    char *j = NULL;
+    CU_ASSERT_EQUAL(run_cli("--arch sail-like --timing-only", "gemv N=4096 K=4096 in_a=int8 in_b=int4", &j), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"mapping\": {\"unit\": \"pim\", \"passes\": 1, \"rows_per_pass\": 52"));
+    free(j);
+    CU_ASSERT_EQUAL(
+        run_cli("--arch sail-like --timing-only", "layer model=llama-3-8b phase=decode ctx=4096 w=int4 a=int8", &j), 0);
+    CU_ASSERT(lpt_json_num(j, "latency_ns") > 0);
+    json_error_t e;
+    json_t *root = json_loads(j, 0, &e), *ops = json_object_get(root, "operations");
+    CU_ASSERT_EQUAL(json_array_size(ops), 16);
+    for (size_t i = 0; i < json_array_size(ops); i++) {
+        json_t *op = json_array_get(ops, i);
+        const char *name = json_string_value(json_object_get(op, "op"));
+        const char *unit = json_string_value(json_object_get(json_object_get(op, "mapping"), "unit"));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(name);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(unit);
+        CU_ASSERT_STRING_EQUAL(unit, strstr(name, "_proj") ? "pim" : "host");
+    }
+    json_decref(root);
+    free(j);
+    static const char *const w[] = {"gemv N=256 K=512 in_a=int8 in_b=int4 out=fp32",
+                                    "gemm M=4 N=300 K=256 in_a=int8 in_b=int2",
+                                    "layer model=tiny phase=decode ctx=9 w=int4 a=int8"};
+    for (size_t i = 0; i < sizeof w / sizeof *w; i++) {
+        CU_ASSERT_EQUAL(run_cli("--arch sail-like", w[i], &j), 0);
+        CU_ASSERT(lpt_json_num(j, "expectations") >= 1);
+        CU_ASSERT_EQUAL(lpt_json_num(j, "failed"), 0);
+        free(j);
+    }
+}
+
+/* sail-like with arrays: 0 (the CPU baseline): no PIM instruction, no unit
+** in the report, integer activations refused by the host's GEMM mapping as
+** on any chip without arrays. */
+static void test_baseline_without_arrays(void)
+{
+    char dir[] = "/tmp/lpt_pimgen_XXXXXX", path[128], args[200], *j = NULL, *err = NULL;
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/cpu.yaml", dir);
+    FILE *in = fopen(LPSIM_SOURCE_DIR "/models/arch/presets/sail-like.yaml", "r"), *out = fopen(path, "w");
+    CU_ASSERT_FATAL(in && out);
+    char line[512];
+    while (fgets(line, sizeof line, in)) fputs(strstr(line, "arrays: 128") ? "    arrays: 0\n" : line, out);
+    fclose(in);
+    CU_ASSERT_EQUAL_FATAL(fclose(out), 0);
+    snprintf(args, sizeof args, "--arch %s --emit-asm %s/l.s", path, dir);
+    CU_ASSERT_EQUAL(run_cli(args, "layer model=tiny phase=decode ctx=9 w=int4", &j), 0);
+    CU_ASSERT_EQUAL(lpt_json_num(j, "failed"), 0);
+    CU_ASSERT_PTR_NULL(strstr(j, "\"unit\""));
+    free(j);
+    snprintf(path, sizeof path, "%s/l.s", dir);
+    char *asm_text = lpt_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(asm_text);
+    CU_ASSERT_PTR_NULL(strstr(asm_text, "PIM_"));
+    free(asm_text);
+    snprintf(path, sizeof path, "run --arch %s/cpu.yaml --workload 'gemv N=64 K=64 in_a=int8 in_b=int4'", dir);
+    CU_ASSERT_EQUAL(lpt_run(path, "", 0, &j, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "the GEMM mapping supports in_a bf16"));
+    free(j), free(err);
+    snprintf(path, sizeof path, "%s/cpu.yaml", dir), unlink(path);
+    snprintf(path, sizeof path, "%s/l.s", dir), unlink(path);
+    rmdir(dir);
+}
+
 CU_TestInfo lpt_pimgen_tests[] = {
     {"map/placement_by_hand", test_placement_by_hand},
     {"map/float_weights_stay_on_the_host", test_float_weights_stay_on_the_host},
@@ -227,5 +311,7 @@ CU_TestInfo lpt_pimgen_tests[] = {
     {"gen/passes_and_cores_bitexact", test_passes_and_cores_bitexact},
     {"layer/projections_in_the_arrays_match", test_layers_in_the_arrays_match},
     {"layer/no_arrays_no_pim_instruction", test_no_arrays_no_pim_instruction},
+    {"run/sail_like_runs", test_sail_like_runs},
+    {"run/baseline_without_arrays", test_baseline_without_arrays},
     CU_TEST_INFO_NULL,
 };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lp_rng.h"
+#include "pim.h"
 #include "units.h"
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
@@ -24,8 +25,12 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 bool wl_pim_of_arch(const arch_cfg *a, wl_pim_geom *g)
 {
-    (void)a, (void)g;
-    return false; /* no architecture declares PIM arrays until the unit's keys exist */
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_PIM);
+    const pim_cfg *c = u ? u->cfg : NULL;
+    if (!c || !c->arrays || !c->array_rows || !c->array_cols) return false;
+    g->array_rows = c->array_rows, g->array_cols = c->array_cols, g->arrays = c->arrays;
+    g->bitserial = c->mode && !strcmp(c->mode, "bitserial");
+    return true;
 }
 
 bool wl_pim_takes(const mf_format *fa, const mf_format *fw)
