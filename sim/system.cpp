@@ -423,7 +423,7 @@ struct Controller : sc_module {
             }
             if (x.space == MEM_DRAM) j.dram_bytes = bytes, j.dram_bits = x.packed_bits;
         }
-        if (unit_op_class(j.op.what) != UNIT_CLASS_DMA) return;
+        if (unit_op_class(j.op.what) != UNIT_CLASS_DMA && !j.dram_bytes) return; /* PIM_LD reads DRAM too */
         if (!sh.arch->l2.size_bytes) { /* every byte a DRAM byte, as before the L2 */
             st->energy_breakdown[ARCH_MAX_UNITS + MEM_DRAM] +=
                 (double)cx.mult * mem_dram_energy_pj(&sh.arch->dram, j.dram_bytes);

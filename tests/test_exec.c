@@ -427,8 +427,8 @@ static void test_bad_input_exits_2(void)
     CU_ASSERT_EQUAL(exec_text("--arch nosuch", "    HALT\n", &j, &e), 2);
     /* neither a preset nor a file: placed at the argument */
     CU_ASSERT_EQUAL(strncmp(e, "<command-line>:1:", 17), 0);
-    CU_ASSERT_PTR_NOT_NULL(
-        strstr(e, ": error: 'nosuch': no preset or file of this name (presets: b200-mx, edge-mx, h100)\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(e, ": error: 'nosuch': no preset or file of this name (presets: b200-mx, dcim-macro, "
+                                     "edge-mx, h100, sail-like)\n"));
     free(j), free(e);
     CU_ASSERT_EQUAL(
         exec_text("--arch edge-mx", "    MMA acc:0, spm:0, spm:0x100000, 8, 8, 8, bf16, bf16, exact, set\n", &j, &e),

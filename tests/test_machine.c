@@ -220,6 +220,26 @@ static void test_pim_load_follows_the_buffer_pitch(void)
                     0);
 }
 
+/* PIM_GEMM multiplies each of the m rows of x by the held W: W = [[1, 2],
+** [3, -4]] (int8), x = [[1, 1], [2, -1], [-3, 5]]: y = [[3, -1], [0, 10],
+** [7, -29]] = 40400000 bf800000, 00000000 41200000, 40e00000 c1e80000. The
+** 3 x 2 result rows sit 8 bytes apart in the scratchpad, as its footprint
+** (m, rows, f32) says. */
+static void test_pim_gemm_multiplies_each_row_of_the_batch(void)
+{
+    lp_diag err;
+    CU_ASSERT_EQUAL(run_kernel(".buffer W, int8, 2, 2\n.buffer X, int8, 3, 2\n.buffer Y, fp32, 3, 2\n"
+                               ".data W, inline\n01 02 03 fc\n.enddata\n"
+                               ".data X, inline\n01 01 02 ff fd 05\n.enddata\n"
+                               ".expect Y, inline\n40400000 bf800000 00000000 41200000 40e00000 c1e80000\n.enddata\n"
+                               "    PIM_LD pim:1, W[0, 0], 2, 2, int8, 8\n"
+                               "    DMA_LD spm:0, X[0, 0], 3, 2, int8\n"
+                               "    PIM_GEMM spm:0x100, pim:1, spm:0, 3, 2, 2, int8, 8, 8, lut\n"
+                               "    DMA_ST Y[0, 0], spm:0x100, 3, 2, fp32\n",
+                               &err, NULL),
+                    0);
+}
+
 /* PIM_CVT re-rounds the held weights to dfmt: 1.0625 (bf16 0x3f88) lies
 ** halfway between fp8_e4m3fn's 1 and 1.125 and goes to the even 1; 3 (0x4040)
 ** stays. Times x = [1, 1]: 4 = 0x40800000 (unconverted: 4.0625). Then a GEMV
@@ -409,6 +429,7 @@ CU_TestInfo lpt_machine_tests[] = {
     {"dma/ldt_transposes_bit_for_bit", test_dma_ldt_transposes_bit_for_bit},
     {"pim/gemv_sums_in_double", test_pim_gemv_sums_in_double},
     {"pim/load_follows_the_buffer_pitch", test_pim_load_follows_the_buffer_pitch},
+    {"pim/gemm_multiplies_each_row_of_the_batch", test_pim_gemm_multiplies_each_row_of_the_batch},
     {"pim/convert_rounds_the_held_weights", test_pim_convert_rounds_the_held_weights},
     {"check/reports_relerr_against_the_largest_magnitude", test_check_reports_relerr_against_the_largest_magnitude},
     CU_TEST_INFO_NULL,

@@ -120,18 +120,18 @@ static void test_stable_codes_are_pinned(void)
     static const struct {
         const char *name;
         int code;
-    } opcodes[] = {{"NOP", 0x00},      {"HALT", 0x01},   {"FENCE", 0x02},  {"DMA_LD", 0x10}, {"DMA_ST", 0x11},
-                   {"DMA_LDT", 0x12},  {"MMA", 0x20},    {"MMA_MX", 0x21}, {"MXQ", 0x30},    {"MXDQ", 0x31},
-                   {"VCVT", 0x32},     {"VADD", 0x40},   {"VSUB", 0x41},   {"VMUL", 0x42},   {"VMAX", 0x43},
-                   {"VEXP", 0x44},     {"VRSQRT", 0x45}, {"VRCP", 0x46},   {"VSCALE", 0x47}, {"VFILL", 0x48},
-                   {"VRMAX", 0x49},    {"VRSUM", 0x4a},  {"VBSUB", 0x4b},  {"VBMUL", 0x4c},  {"PIM_LD", 0x50},
-                   {"PIM_GEMV", 0x51}, {"PIM_CVT", 0x52}};
+    } opcodes[] = {{"NOP", 0x00},      {"HALT", 0x01},    {"FENCE", 0x02},   {"DMA_LD", 0x10}, {"DMA_ST", 0x11},
+                   {"DMA_LDT", 0x12},  {"MMA", 0x20},     {"MMA_MX", 0x21},  {"MXQ", 0x30},    {"MXDQ", 0x31},
+                   {"VCVT", 0x32},     {"VADD", 0x40},    {"VSUB", 0x41},    {"VMUL", 0x42},   {"VMAX", 0x43},
+                   {"VEXP", 0x44},     {"VRSQRT", 0x45},  {"VRCP", 0x46},    {"VSCALE", 0x47}, {"VFILL", 0x48},
+                   {"VRMAX", 0x49},    {"VRSUM", 0x4a},   {"VBSUB", 0x4b},   {"VBMUL", 0x4c},  {"PIM_LD", 0x50},
+                   {"PIM_GEMV", 0x51}, {"PIM_CVT", 0x52}, {"PIM_GEMM", 0x53}};
     for (size_t i = 0; i < sizeof opcodes / sizeof opcodes[0]; i++) {
         int op = isa_lookup(opcodes[i].name);
         CU_ASSERT_FATAL(op >= 0);
         CU_ASSERT_EQUAL(isa_get((isa_op)op)->opcode, opcodes[i].code);
     }
-    CU_ASSERT_EQUAL(ISA_OP_COUNT, 27); /* a new instruction needs its opcode pinned here */
+    CU_ASSERT_EQUAL(ISA_OP_COUNT, 28); /* a new instruction needs its opcode pinned here */
     CU_ASSERT_EQUAL(ISA_TRACE_VERSION, 2);
     CU_ASSERT_EQUAL(ISA_TRACE_VERSION_KERNELS, 3); /* version 2 plus kernel and section tables */
 }

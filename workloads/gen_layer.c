@@ -112,7 +112,8 @@ static lp_status seeded(layer *L, const char *name, const wl_fmt *f, uint64_t ro
 ** default initialisation), so that activations stay near 1. */
 static lp_status weight(layer *L, const char *name, uint64_t out, uint64_t in, int *idx)
 {
-    double r = 1.0 / sqrt((double)in);
+    /* integer weights in the arrays: -1, 0, 1 (and -2 for int2), since +-1/sqrt(in) rounds to 0 */
+    double r = L->pim ? 1.5 : 1.0 / sqrt((double)in);
     return seeded(L, name, &L->s->w, out, in, -r, r, idx);
 }
 
@@ -229,6 +230,14 @@ static void op_num(wl_op *op, const char *key, uint64_t v)
     op->kv[op->nkv++].str[0] = 0;
 }
 
+static void op_str(wl_op *op, const char *key, const char *v)
+{
+    if (op->nkv == WL_MAX_KV) return;
+    snprintf(op->kv[op->nkv].key, sizeof op->kv[op->nkv].key, "%s", key);
+    op->kv[op->nkv].num = 0;
+    snprintf(op->kv[op->nkv++].str, sizeof op->kv[0].str, "%s", v);
+}
+
 static wl_vec_args vec_args(const layer *L, uint64_t rows, uint64_t width)
 {
     wl_vec_args v;
@@ -278,9 +287,13 @@ static lp_status norm_kernel(layer *L, const char *name, int x, int w, int b, in
 
 /* C [M][N] = A [M][K] x W^T, W [N][K] as nn.Linear holds it: A in a, W in w
 ** (MX: with their scales), C in the stream format. */
+static lp_status pim_op(layer *L, const char *name, int A, int W, int C, uint64_t M, uint64_t N, uint64_t K,
+                        bool in_layer);
+
 static lp_status gemm_op(layer *L, const char *name, int A, int W, int C, uint64_t M, uint64_t N, uint64_t K,
                          bool in_layer)
 {
+    if (L->pim) return pim_op(L, name, A, W, C, M, N, K, in_layer);
     wl_spec gs;
     memset(&gs, 0, sizeof gs);
     gs.kind = WL_GEMM, gs.m = M, gs.n = N, gs.k = K, gs.batch = 1, gs.layout = 0 /* nk */, gs.cores = L->s->cores;
@@ -311,6 +324,36 @@ static lp_status gemm_op(layer *L, const char *name, int A, int W, int C, uint64
     op_num(op, "tm", m.tm), op_num(op, "tn", m.tn), op_num(op, "tk", m.tk), op_num(op, "split_k", m.split);
     op_num(op, "cores", m.cores), op_num(op, "tiles", m.tiles), op_num(op, "waves", m.waves);
     if (m.band) op_num(op, "band", m.band);
+    return st;
+}
+
+/* C [M][N] = A [M][K] x W^T in the PIM arrays (map_pim.h): W placed by
+** slices, A streamed through, C converted to the stream format. */
+static lp_status pim_op(layer *L, const char *name, int A, int W, int C, uint64_t M, uint64_t N, uint64_t K,
+                        bool in_layer)
+{
+    mf_format fa, fw, fo;
+    isa_buffer_format(&L->p->bufs[A], &fa), isa_buffer_format(&L->p->bufs[W], &fw);
+    isa_buffer_format(&L->p->bufs[C], &fo);
+    wl_pim_map m;
+    char why[LP_DIAG_MSG_MAX];
+    lp_status st = wl_map_pim(&L->pg, M, N, K, &fa, &fw, &fo, L->cores, L->a->spm.size_bytes, &m, L->d);
+    if (st) {
+        snprintf(why, sizeof why, "%s", L->d->msg);
+        return lp_diag_msg(L->d, st, "%s (%llu x %llu x %llu): %s", name, (unsigned long long)M, (unsigned long long)N,
+                           (unsigned long long)K, why);
+    }
+    char shape[64];
+    snprintf(shape, sizeof shape, "%llux%llux%llu", (unsigned long long)M, (unsigned long long)N,
+             (unsigned long long)K);
+    wl_op *op = op_begin(L, name, "gemm", shape, fa.name);
+    if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
+    st = wl_gen_pim_kernels(L->p, &m, A, W, C, name, L->d);
+    op_end(L, op, in_layer);
+    op_str(op, "unit", "pim");
+    op_num(op, "passes", m.passes), op_num(op, "rows_per_pass", m.rows_per_pass), op_num(op, "arrays", m.arrays_used);
+    op_num(op, "cores", m.cores), op_num(op, "rows_per_core", m.rows_per_core), op_num(op, "batch_rows", m.chunk_m);
+    op_num(op, "wbits", (uint64_t)m.wbits), op_num(op, "abits", (uint64_t)m.abits);
     return st;
 }
 
@@ -522,6 +565,13 @@ static lp_status kernels(layer *L)
 lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool functional, isa_prog *p, wl_plan *plan,
                        lp_diag *d)
 {
+    wl_pim_geom g;
+    return wl_gen_layer_pim(s, a, wl_pim_of_arch(a, &g) ? &g : NULL, seed, functional, p, plan, d);
+}
+
+lp_status wl_gen_layer_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, uint64_t seed, bool functional,
+                           isa_prog *p, wl_plan *plan, lp_diag *d)
+{
     layer L;
     memset(&L, 0, sizeof L);
     L.s = s, L.a = a, L.md = wl_model_get((wl_model_id)s->model), L.p = p, L.plan = plan, L.d = d;
@@ -536,6 +586,11 @@ lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool 
     for (int i = 0; i < LAYER_MAX_BUFFERS; i++) L.sc[i] = -1;
     wl_layer_stream(&s->a, &L.fi);
     L.narrow = strcmp(L.fi.name, s->a.name) != 0;
+    mf_format fa, fw;
+    L.pim = g && !s->a.mx && !s->w.mx && !mf_parse(s->a.name, &fa, NULL) && !mf_parse(s->w.name, &fw, NULL) &&
+            wl_pim_takes(&fa, &fw);
+    if (L.pim) L.pg = *g;
+    int first_op = plan->nops;
     isa_prog_init(p);
     if (s->kv.mx) return lp_diag_msg(d, LP_ERR_ARG, "kv=%s: the KV cache takes an element format, not MX", s->kv.name);
     lp_status st = LP_OK;
@@ -547,6 +602,13 @@ lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool 
     if (!st) st = buffers(&L);
     if (!st) st = kernels(&L);
     if (!st && functional) st = wl_layer_expect(&L);
+    /* on a chip with arrays, every operation not in them says it ran on the host */
+    for (int i = first_op; g && i < plan->nops; i++) {
+        wl_op *op = &plan->op[i];
+        bool unit = false;
+        for (int k = 0; k < op->nkv; k++) unit |= !strcmp(op->kv[k].key, "unit");
+        if (!unit) op_str(op, "unit", "host");
+    }
     if (L.model)
         snprintf(plan->note, sizeof plan->note,
                  "one layer simulated for the %llu identical layers of %s: its kernels count %llu times in the time, "

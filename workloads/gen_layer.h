@@ -9,11 +9,14 @@
 ** a); w= any format the GEMM mapping takes for B with that A (int4, fp4:
 ** weight-only quantisation; MX with MX a), kv= an element format the
 ** attention mapping takes (bf16, fp8_e4m3fn); K and V are projected in the
-** stream format and converted into the cache.
+** stream format and converted into the cache. On a chip with PIM arrays,
+** integer w and a (int2..int8) put the projections in the arrays
+** (map_pim.h), the rest on the host (docs/workloads.md, "PIM mapping").
 */
 #ifndef WL_GEN_LAYER_H
 #define WL_GEN_LAYER_H
 
+#include "map_pim.h"
 #include "wl_gen.h"
 
 /* The program of a layer or model spec s on a into p (initialised here; the
@@ -25,6 +28,13 @@
 ** LP_ERR_RANGE, LP_ERR_NOMEM with d's message (no position). */
 lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool functional, isa_prog *p, wl_plan *plan,
                        lp_diag *d);
+
+/* wl_gen_layer with the PIM arrays g (NULL: none) in place of those of a:
+** with g, and integer w and a, the projections run in the arrays
+** (map_pim.h) and the rest on the host. wl_gen_layer passes a's own arrays
+** (wl_pim_of_arch); tests pass others. */
+lp_status wl_gen_layer_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, uint64_t seed, bool functional,
+                           isa_prog *p, wl_plan *plan, lp_diag *d);
 
 /* The relerr tolerance of a layer's (model: of its logits') output with
 ** projection inputs of format a: 2e-2 when the activations are stored in 16

@@ -16,6 +16,7 @@
 #define WL_GEN_LAYER_INT_H
 
 #include "gen_layer.h"
+#include "map_pim.h"
 
 #define LAYER_EPS 1e-5        /* rms_norm_eps and layer_norm_epsilon of the three presets */
 #define LAYER_MAX_BUFFERS 160 /* a layer's buffers: about 40, with MX scales and split-K partial sums */
@@ -29,7 +30,9 @@ typedef struct layer {
     lp_diag *d;
     bool functional, decode, model, rotary, swiglu, ln;
     bool narrow; /* a narrower than 16 bits: the projection inputs are converted into it */
-    wl_fmt fi;   /* the stream format: a, or bf16 when a is narrow */
+    bool pim;    /* the projections run in the PIM arrays pg (integer w and a, map_pim.h) */
+    wl_pim_geom pg;
+    wl_fmt fi; /* the stream format: a, or bf16 when a is narrow */
     uint64_t seed;
     uint64_t B, T, C, R, h, q, k, f, H, G, D, cores;
     /* buffers (-1: none) */

@@ -14,6 +14,7 @@
 
 #include "dot.h"
 #include "map_attn.h"
+#include "map_gemm.h"
 #include "tc.h"
 
 #define ALIGN 64u
@@ -119,7 +120,8 @@ static lp_status formats(const wl_spec *s, wl_attn_map *m, lp_diag *d)
     return LP_OK;
 }
 
-static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_attn_map *m, const tc_cfg **tc, lp_diag *d)
+static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_attn_map *m, tc_cfg *view, const tc_cfg **tc,
+                         lp_diag *d)
 {
     if (s->kind != WL_ATTENTION)
         return lp_diag_msg(d, LP_ERR_ARG, "the attention mapping takes attention, not %s", wl_kind_name(s->kind));
@@ -133,11 +135,9 @@ static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_attn_map *m, co
     m->scale = (float)(1.0 / sqrt((double)s->head_dim));
     lp_status st = formats(s, m, d);
     if (st) return st;
-    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
-    if (!u || u->kind != UNIT_KIND_TC)
+    if (!(*tc = wl_matrix_tc(a, view)))
         return lp_diag_msg(d, LP_ERR_ARG, "the attention mapping needs a tensor_core matrix unit; %s has none",
                            a->name);
-    *tc = u->cfg;
     m->preset = dot_preset_find((*tc)->preset, d);
     if (m->preset < 0) return LP_ERR_ARG;
     if (!tc_rate_of((*tc)->formats, (*tc)->formats_count, m->fin.name))
@@ -150,8 +150,9 @@ lp_status wl_map_attn(const wl_spec *s, const arch_cfg *a, const wl_attn_over *o
     static const wl_attn_over none = {0, 0};
     const wl_attn_over *o = over ? over : &none;
     const tc_cfg *tc = NULL;
+    tc_cfg view;
     memset(m, 0, sizeof *m);
-    lp_status st = problem(s, a, m, &tc, d);
+    lp_status st = problem(s, a, m, &view, &tc, d);
     if (st) return st;
     uint64_t bq = 0, bk = 0;
     /* on a chip of many cores, tiles of the size the FlashAttention kernels

@@ -15,6 +15,7 @@
 #include "mx.h"
 #include "map_gemm.h"
 #include "dma.h"
+#include "ideal.h"
 #include "tc.h"
 
 #define ALIGN 64u
@@ -241,8 +242,22 @@ static lp_status formats(const wl_spec *s, wl_gemm_map *m, lp_diag *d)
     return LP_OK;
 }
 
+const tc_cfg *wl_matrix_tc(const arch_cfg *a, tc_cfg *view)
+{
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    if (u && u->kind == UNIT_KIND_TC) return u->cfg;
+    if (!u || u->kind != UNIT_KIND_IDEAL) return NULL;
+    const ideal_cfg *c = u->cfg;
+    memset(view, 0, sizeof *view);
+    view->array_rows = view->array_cols = WL_IDEAL_TILE;
+    view->preset = (char *)"exact";
+    view->formats = c->formats, view->formats_count = c->formats_count;
+    return view;
+}
+
 /* The problem, formats and matrix unit of s on a into m. */
-static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, const tc_cfg **tc, lp_diag *d)
+static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, tc_cfg *view, const tc_cfg **tc,
+                         lp_diag *d)
 {
     if (s->kind != WL_GEMM && s->kind != WL_GEMV)
         return lp_diag_msg(d, LP_ERR_ARG, "the GEMM mapping takes gemm or gemv, not %s", wl_kind_name(s->kind));
@@ -251,10 +266,8 @@ static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, co
     m->n = s->n, m->k = s->k;
     lp_status st = formats(s, m, d);
     if (st) return st;
-    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
-    if (!u || u->kind != UNIT_KIND_TC)
+    if (!(*tc = wl_matrix_tc(a, view)))
         return lp_diag_msg(d, LP_ERR_ARG, "the GEMM mapping needs a tensor_core matrix unit; %s has none", a->name);
-    *tc = u->cfg;
     m->preset = dot_preset_find((*tc)->preset, d);
     if (m->preset < 0) return LP_ERR_ARG;
     if (!tc_rate_of((*tc)->formats, (*tc)->formats_count, m->fa.name))
@@ -330,9 +343,10 @@ static uint32_t band_of(const wl_gemm_map *m, uint64_t active)
 lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_over *over, wl_gemm_map *m, lp_diag *d)
 {
     const tc_cfg *tc = NULL;
+    tc_cfg view;
     wl_gemm_over eff = {0, 0, 0, WL_GEMM_ORDER_AUTO, 0};
     memset(m, 0, sizeof *m);
-    lp_status st = problem(s, a, m, &tc, d);
+    lp_status st = problem(s, a, m, &view, &tc, d);
     if (!st) st = overrides(s, over, &eff, d);
     if (st) return st;
     over = eff.tm || eff.tn || eff.tk || eff.order != WL_GEMM_ORDER_AUTO ? &eff : NULL;

@@ -46,6 +46,7 @@
 #include "arch.h"
 #include "lp_diag.h"
 #include "prog.h"
+#include "tc.h"
 #include "workload.h"
 
 /* Loop order over the C tiles: MN walks the N tiles inside each row of M
@@ -103,6 +104,16 @@ void wl_gemm_tile_at(const wl_gemm_map *m, uint64_t t, uint64_t *mi, uint64_t *n
 ** NULL); an override that does not fit is LP_ERR_ARG. */
 lp_status wl_map_gemm(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, lp_diag *d);
 lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_over *over, wl_gemm_map *m, lp_diag *d);
+
+/* The tensor-core view of a's matrix unit that the GEMM and attention
+** mappings plan with: a tensor core's own configuration, or for an ideal
+** unit (kind ideal: a rate per format, no array shape) view filled with its
+** formats, the "exact" preset (the values the ideal unit computes with the
+** preset the instructions name) and tiles in multiples of WL_IDEAL_TILE;
+** NULL for any other kind or none. view is caller-owned; the result points
+** into a's configuration or to view. */
+#define WL_IDEAL_TILE 16
+const tc_cfg *wl_matrix_tc(const arch_cfg *a, tc_cfg *view);
 
 /* Build the program of mapping m (from wl_map_gemm with the same s and a) into
 ** p (initialised here; the caller frees it with isa_prog_free in every case):

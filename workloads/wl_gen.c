@@ -10,6 +10,7 @@
 #include "gen_layer.h"
 #include "map_attn.h"
 #include "map_gemm.h"
+#include "map_pim.h"
 
 static void kv_num(wl_op *op, const char *key, uint64_t v)
 {
@@ -40,9 +41,33 @@ static wl_op *new_op(wl_plan *plan, const char *name, const char *kind, const is
     return op;
 }
 
+/* A gemm or gemv in the PIM arrays (map_pim.h). */
+static lp_status gen_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, const wl_gen_opts *o, isa_prog *p,
+                         wl_plan *plan, lp_diag *d)
+{
+    wl_pim_map m;
+    lp_status st = wl_gen_pim_gemm(s, a, g, o->seed, o->functional, p, &m, d);
+    if (st) return st;
+    wl_op *op = new_op(plan, "gemm", wl_kind_name(s->kind), p);
+    op->first_kernel = 0;
+    op->nkernels = (uint32_t)p->nkernels;
+    snprintf(op->shape, sizeof op->shape, "%llux%llux%llu", (unsigned long long)m.m, (unsigned long long)m.n,
+             (unsigned long long)m.k);
+    snprintf(op->fmt, sizeof op->fmt, "%s", m.fa.name);
+    kv_str(op, "unit", "pim"), kv_num(op, "passes", m.passes), kv_num(op, "rows_per_pass", m.rows_per_pass);
+    kv_num(op, "arrays", m.arrays_used), kv_num(op, "cores", m.cores), kv_num(op, "rows_per_core", m.rows_per_core);
+    kv_num(op, "batch_rows", m.chunk_m), kv_num(op, "wbits", (uint64_t)m.wbits), kv_num(op, "abits", (uint64_t)m.abits);
+    return LP_OK;
+}
+
 static lp_status gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o, isa_prog *p, wl_plan *plan,
                           lp_diag *d)
 {
+    wl_pim_geom g;
+    mf_format fa, fw;
+    bool pim = wl_pim_of_arch(a, &g);
+    if (pim && !mf_parse(s->in_a.name, &fa, NULL) && !mf_parse(s->in_b.name, &fw, NULL) && wl_pim_takes(&fa, &fw))
+        return gen_pim(s, a, &g, o, p, plan, d);
     wl_gemm_map m;
     lp_status st = wl_map_gemm(s, a, &m, d);
     if (!st) st = wl_gen_gemm(s, a, &m, o->seed, o->functional, p, d);
@@ -58,6 +83,7 @@ static lp_status gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gen_opts
     kv_num(op, "split_k", m.split), kv_num(op, "cores", m.cores), kv_num(op, "tiles", m.tiles);
     kv_num(op, "waves", m.waves);
     if (m.band) kv_num(op, "band", m.band);
+    if (pim) kv_str(op, "unit", "host");
     return LP_OK;
 }
 

@@ -7,8 +7,9 @@
 **
 ** Today: gemm and gemv (map_gemm.h: tiles dealt over the cores, split-K) and
 ** attention (map_attn.h: work items dealt round robin over the cores, one
-** kernel). Layers and models are refused with LP_ERR_ARG until their
-** generator exists. No global state.
+** kernel), layers and models (gen_layer.h). On a chip with PIM arrays,
+** products of integer operands run in them (map_pim.h; the plan's operations
+** say unit=pim or unit=host). No global state.
 */
 #ifndef WL_GEN_H
 #define WL_GEN_H
