@@ -396,6 +396,19 @@ struct Controller : sc_module {
         if (f->timing(sh.arch, u->cfg, &j.op, &t, &why))
             return refuse(j, why.status, ": the %s unit of %s %s", u->name, sh.arch->name, why.msg);
         j.cycles = t.cycles;
+        /* A unit that reads DRAM itself (PIM_LD places weights from DRAM) is
+        ** no faster than the core's share of the shared levels moves them
+        ** (mem_share: the cores at work share the DRAM); the unit's timing
+        ** face knows only its own interface. */
+        uint64_t from_dram = 0;
+        for (int r = 0; r < j.op.nr; r++)
+            if (j.op.r[r].space == MEM_DRAM) from_dram += mem_range_bytes(&j.op.r[r]);
+        if (from_dram) {
+            uint64_t floor_cycles =
+                cx.share.load_lat_cycles +
+                (uint64_t)ceil((double)from_dram * cx.share.load_ns_per_byte * sh.arch->clock_ghz - 1e-9);
+            if (floor_cycles > j.cycles) j.cycles = floor_cycles;
+        }
         if (cls == UNIT_CLASS_MATRIX) {
             st->macs += cx.mult * t.macs;
             int fi = lp_stats_format(st, j.op.what == UNIT_OP_MMA_MX ? j.op.ea->fmt.name : j.op.fa.name);

@@ -243,10 +243,15 @@ static void test_sail_like_runs(void)
     char *j = NULL;
     CU_ASSERT_EQUAL(run_cli("--arch sail-like --timing-only", "gemv N=4096 K=4096 in_a=int8 in_b=int4", &j), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"mapping\": {\"unit\": \"pim\", \"passes\": 1, \"rows_per_pass\": 52"));
+    /* the weights come from DRAM: no faster than its 204.8 GB/s, and bound by it (one pass, arrays idle) */
+    double ns = lpt_json_num(j, "latency_ns"), bytes = lpt_json_num(j, "dram_bytes");
+    CU_ASSERT(bytes >= 4096.0 * 4096 / 2);
+    CU_ASSERT(ns >= bytes / 204.8);
+    CU_ASSERT(ns <= 1.2 * bytes / 204.8);
     free(j);
     CU_ASSERT_EQUAL(
         run_cli("--arch sail-like --timing-only", "layer model=llama-3-8b phase=decode ctx=4096 w=int4 a=int8", &j), 0);
-    CU_ASSERT(lpt_json_num(j, "latency_ns") > 0);
+    CU_ASSERT(lpt_json_num(j, "latency_ns") >= lpt_json_num(j, "dram_bytes") / 204.8);
     json_error_t e;
     json_t *root = json_loads(j, 0, &e), *ops = json_object_get(root, "operations");
     CU_ASSERT_EQUAL(json_array_size(ops), 16);
