@@ -330,20 +330,6 @@ static void print_table(pt *p, size_t n, const bool *on, const int *wl, const ch
     free(front);
 }
 
-static void csv_cell(const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"') putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
 int cmd_pareto(int argc, char **argv, int first)
 {
     cli_args a;
@@ -416,11 +402,11 @@ int cmd_pareto(int argc, char **argv, int first)
         printf("id,workload,group,on_front,%s,%s,design\n", metrics[mxi].col, metrics[myi].col);
         for (size_t i = 0; i < n; i++) {
             printf("%lld,", p[i].id);
-            csv_cell(wnames[wl[i]]);
+            runs_csv_cell(wnames[wl[i]]);
             putchar(',');
-            csv_cell(p[i].group);
+            runs_csv_cell(p[i].group);
             printf(",%d,%.17g,%.17g,", on[i], p[i].x, p[i].y);
-            csv_cell(p[i].design);
+            runs_csv_cell(p[i].design);
             putchar('\n');
         }
     } else {

@@ -102,6 +102,18 @@ static const char *bound(const arch_cfg *a, const char *fmt, uint64_t macs, uint
     return *compute_ns >= *memory_ns ? "compute" : "memory";
 }
 
+/* The workload's canonical inline form (wl_print) into buf of n bytes, cut
+** to fit ("" when it cannot be written). */
+static void spec_text(const wl_spec *s, char *buf, size_t n)
+{
+    memset(buf, 0, n);
+    FILE *mem = fmemopen(buf, n - 1, "w");
+    if (mem) {
+        wl_print(s, mem);
+        fclose(mem);
+    }
+}
+
 typedef struct report {
     const wl_spec *s;
     char spec[512];
@@ -380,11 +392,7 @@ lp_status cmd_run_report(arch_cfg *arch, const wl_spec *spec, uint64_t seed, boo
     wl_counts c;
     wl_count(&s, &c);
     report rp = {&s, "", &c, &plan, &r, timing_only};
-    FILE *mem = fmemopen(rp.spec, sizeof rp.spec - 1, "w");
-    if (mem) {
-        wl_print(&s, mem);
-        fclose(mem);
-    }
+    spec_text(&s, rp.spec, sizeof rp.spec);
     if (!(*out = report_json(&rp))) st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
 free_run:
     lp_run_free(&r);
@@ -395,12 +403,8 @@ free_run:
 static void log_failure(rdb *db, int argc, char **argv, const lp_run *r, const wl_spec *s, uint64_t seed,
                         bool timing_only, const char *why, double t0)
 {
-    char spec[512] = "";
-    FILE *mem = fmemopen(spec, sizeof spec - 1, "w");
-    if (mem) {
-        wl_print(s, mem);
-        fclose(mem);
-    }
+    char spec[512];
+    spec_text(s, spec, sizeof spec);
     lp_diag d;
     if (runs_log_one(db, argc, argv, r->arch, wl_kind_name(s->kind), spec, seed, timing_only, NULL, why,
                      runs_now_s() - t0, &d))
@@ -501,11 +505,7 @@ int cmd_run(int argc, char **argv, int first)
     wl_counts c;
     wl_count(&s, &c);
     report rp = {&s, "", &c, &plan, &r, timing_only};
-    FILE *mem = fmemopen(rp.spec, sizeof rp.spec - 1, "w");
-    if (mem) {
-        wl_print(&s, mem);
-        fclose(mem);
-    }
+    spec_text(&s, rp.spec, sizeof rp.spec);
     rep = json || db ? report_json(&rp) : NULL;
     if (db && (!rep || runs_log_one(db, argc, argv, r.arch, wl_kind_name(s.kind), rp.spec, seed, timing_only, rep, NULL,
                                     runs_now_s() - t0, &d))) {

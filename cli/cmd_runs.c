@@ -36,20 +36,6 @@ static const cli_cmd runs_cmd = {
     0,
     0};
 
-static void csv_field(const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"') putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
 static json_t *cell_json(sqlite3_stmt *st, int c)
 {
     const char *name = sqlite3_column_name(st, c);
@@ -115,7 +101,7 @@ int cmd_runs(int argc, char **argv, int first)
         if (csv) {
             for (int c = 0; c < ncol; c++) {
                 if (c) putchar(',');
-                if (sqlite3_column_type(st, c) != SQLITE_NULL) csv_field((const char *)sqlite3_column_text(st, c));
+                if (sqlite3_column_type(st, c) != SQLITE_NULL) runs_csv_cell((const char *)sqlite3_column_text(st, c));
             }
             putchar('\n');
         } else if (json) {

@@ -38,3 +38,17 @@ lp_status runs_prepare(rdb *db, const char *select, const char *where, const cha
 }
 
 int runs_where_fail(const cli_cmd *cmd, const cli_args *a, lp_diag *d) { return cli_fail_arg(cmd, a, "where", -1, d); }
+
+void runs_csv_cell(const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"') putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
