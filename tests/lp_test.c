@@ -207,6 +207,16 @@ int lpt_run(const char *args, const char *in, size_t inlen, char **out, char **e
     return WEXITSTATUS(st);
 }
 
+void lpt_assemble(const char *name, const char *src, isa_prog *p)
+{
+    asm_opts o = {name, 20, false, 0, 0, 0};
+    asm_diags dg = {0};
+    lp_status st = asm_assemble(src, strlen(src), &o, p, &dg);
+    if (st) asm_diags_print(&dg, stderr);
+    asm_diags_free(&dg);
+    CU_ASSERT_EQUAL_FATAL(st, LP_OK);
+}
+
 int main(int argc, char **argv)
 {
     struct stat sb;

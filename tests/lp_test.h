@@ -72,6 +72,10 @@ int lpt_json_size(const char *json, const char *path);
 wl_spec lpt_spec(const char *text);
 arch_cfg *lpt_arch(const char *name);
 
+/* Assemble kernel text named name (no buffer limits) into *p; a diagnostic
+** fails the test (printed). */
+void lpt_assemble(const char *name, const char *src, isa_prog *p);
+
 /* Disassemble p and assemble the text again (against a's buffer sizes):
 ** the same .lpt bytes, or the test fails. */
 void lpt_expect_reassembles(const isa_prog *p, const arch_cfg *a);

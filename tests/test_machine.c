@@ -119,13 +119,8 @@ static void test_planted_mistakes_are_caught(void)
 ** NULL), or -1 when the run stops with an error (its message in err). */
 static int run_kernel(const char *src, lp_diag *err, char **report)
 {
-    asm_opts o = {"pim.s", 20, false, 0, 0, 0};
-    asm_diags dg = {0};
     isa_prog p;
-    lp_status st = asm_assemble(src, strlen(src), &o, &p, &dg);
-    if (st) asm_diags_print(&dg, stderr);
-    asm_diags_free(&dg);
-    CU_ASSERT_EQUAL_FATAL(st, LP_OK);
+    lpt_assemble("pim.s", src, &p);
     arch_cfg *a;
     lp_diag d;
     CU_ASSERT_FATAL(arch_load("edge-mx", &a, &d) == LP_OK);

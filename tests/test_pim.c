@@ -166,13 +166,8 @@ static void test_dcim_macro_reproduces_its_macro(void)
 /* Run kernel text on the architecture text yaml; failed expectations, or -1. */
 static int run_on(const char *yaml, const char *src)
 {
-    asm_opts o = {"pim.s", 20, false, 0, 0, 0};
-    asm_diags dg = {0};
     isa_prog p;
-    lp_status st = asm_assemble(src, strlen(src), &o, &p, &dg);
-    if (st) asm_diags_print(&dg, stderr);
-    asm_diags_free(&dg);
-    CU_ASSERT_FATAL(st == LP_OK);
+    lpt_assemble("pim.s", src, &p);
     arch_cfg *a;
     lp_diag d;
     CU_ASSERT_FATAL(arch_load_text(yaml, strlen(yaml), "acc.yaml", &a, &d) == LP_OK);
