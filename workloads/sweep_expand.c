@@ -109,8 +109,7 @@ static lp_status range_values(sw_expander *x, unsigned ai, const sw_axis *ax, sw
     }
     snprintf(path, sizeof path, "axes[%u].range", ai);
     sw_place(x->c, path, &line, &col);
-    bool step = cfg_find(&x->c->ix, "step", 0) || v[2] != 0, factor = v[3] != 0;
-    (void)step;
+    bool factor = v[3] != 0;
     if ((v[2] != 0) == factor)
         return lp_diag_set(x->d, LP_ERR_PARSE, line, col, "a range needs one of 'step' (> 0) or 'factor' (> 1)");
     if (v[2] < 0 || (factor && (v[3] <= 1 || v[0] <= 0)))
