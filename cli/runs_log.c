@@ -40,13 +40,13 @@ lp_status runs_log_one(rdb *db, int argc, char **argv, const arch_cfg *arch, con
     json_t *wl_j = strcmp(workload_kind, "program") ? rdb_spec_json(workload, formats, sizeof formats) : NULL;
     aj = arch_j ? json_dumps(arch_j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     wj = wl_j ? json_dumps(wl_j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    const char *kind = json_string_value(json_object_get(json_object_get(arch_j, "matrix"), "kind"));
-    double cores = json_number_value(json_object_get(arch_j, "cores"));
+    char kind[32];
+    double area = rdb_arch_facts(arch_j, kind, sizeof kind);
     rdb_run r = {0};
     r.command_line = cl;
     r.arch_name = arch->name;
     r.arch_json = aj;
-    r.unit_kind = kind ? kind : "";
+    r.unit_kind = kind;
     r.workload_kind = workload_kind;
     r.workload = workload;
     r.workload_json = wj;
@@ -56,7 +56,7 @@ lp_status runs_log_one(rdb *db, int argc, char **argv, const arch_cfg *arch, con
     r.status = !report ? "failed" : json_integer_value(json_object_get(report, "failed")) ? "mismatch" : "done";
     r.error = error;
     r.wall_s = wall_s;
-    r.area_mm2 = rdb_json_sum(arch_j, "area_mm2") * (cores > 0 ? cores : 1);
+    r.area_mm2 = area;
     r.point_index = -1;
     int64_t id;
     lp_status s = !cl || !aj ? lp_diag_msg(d, LP_ERR_NOMEM, "out of memory") : rdb_log_run(db, &r, report, &id, d);

@@ -109,10 +109,7 @@ static void describe_arch(runner *r, size_t a)
     if (r->arch_json[a]) return;
     const char *text = r->sw->arch_texts[a];
     json_t *j = rdb_yaml_json(text, strlen(text));
-    const char *kind = json_string_value(json_object_get(json_object_get(j, "matrix"), "kind"));
-    snprintf(r->unit_kind[a], sizeof r->unit_kind[a], "%s", kind ? kind : "");
-    double cores = json_number_value(json_object_get(j, "cores"));
-    r->area_mm2[a] = rdb_json_sum(j, "area_mm2") * (cores > 0 ? cores : 1);
+    r->area_mm2[a] = rdb_arch_facts(j, r->unit_kind[a], sizeof r->unit_kind[a]);
     r->arch_json[a] = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(j);
 }

@@ -101,6 +101,11 @@ json_t *rdb_yaml_json(const char *text, size_t len);
 /* The sum of every number under key anywhere in j (area_mm2 of every unit). */
 double rdb_json_sum(const json_t *j, const char *key);
 
+/* What a run row says of its architecture (its effective configuration as
+** JSON, rdb_yaml_json's): the matrix unit's kind into kind (n bytes; "" when
+** none) and the declared area, every unit's area_mm2 times the cores. */
+double rdb_arch_facts(const json_t *arch, char *kind, size_t n);
+
 /* An inline workload ("layer model=tiny w=bf16 ...") as an object of its keys
 ** (the first word as "kind"; numbers as numbers), and its format keys as
 ** "w=bf16 a=bf16 kv=bf16" into formats (n bytes). NULL out of memory. */

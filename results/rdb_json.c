@@ -6,6 +6,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -89,6 +90,14 @@ double rdb_json_sum(const json_t *j, const char *key)
         json_array_foreach(j, i, v) s += rdb_json_sum(v, key);
     }
     return s;
+}
+
+double rdb_arch_facts(const json_t *arch, char *kind, size_t n)
+{
+    const char *k = json_string_value(json_object_get(json_object_get(arch, "matrix"), "kind"));
+    snprintf(kind, n, "%s", k ? k : "");
+    double cores = json_number_value(json_object_get(arch, "cores"));
+    return rdb_json_sum(arch, "area_mm2") * (cores > 0 ? cores : 1);
 }
 
 /* The format keys of the inline forms (docs/workloads.md). */

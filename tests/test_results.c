@@ -236,6 +236,16 @@ static void test_run_and_exec_log(void)
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE workload_kind = 'program' AND workload LIKE "
                                           "'%mx_gemm.s' AND macs > 0"),
                     1);
+    /* the declared area (the units' area_mm2 times the cores) and the matrix unit's kind */
+    lpt_write_file(at("a.yaml"),
+                   "arch: edge-mx\nworkloads: [gemm M=8 N=8 K=8]\npoints: ['matrix.area_mm2=2.5 cores=2']\n");
+    snprintf(args, sizeof args, "sweep %s --db %s --timing-only", at("a.yaml"), at("r.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE sweep_hash IS NOT NULL AND area_mm2 = 5.0 "
+                                          "AND unit_kind = 'tensor_core'"),
+                    1);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE sweep_hash IS NULL AND area_mm2 IS NULL"),
+                    3);
     cleanup();
 }
 
