@@ -295,6 +295,7 @@ static void print_text(const report *rp)
                 printf(" %s=%llu", op->kv[k].key, (unsigned long long)op->kv[k].num);
         }
         if (op->repeat > 1) printf(" (x%llu)", (unsigned long long)op->repeat);
+        if (!op->repeat) printf(" (before the run: not counted)");
         putchar('\n');
     }
     if (r->nkernels == 1 && r->kernels[0].cores > r->kernels[0].simulated)
@@ -304,9 +305,10 @@ static void print_text(const report *rp)
 
 /* A model simulates one layer for all: each kernel of an operation that
 ** repeats adds its cycles, energy, MACs and DRAM and L2 bytes (repeat - 1)
-** more times to the totals; the MACs' utilisation follows (one MAC format per
-** model). Other statistics stay those of the simulated program (the note
-** says so). */
+** more times to the totals; an operation of repeat 0 (set-up the workload
+** assumes done, as resident PIM weights) takes its kernels' out. The MACs'
+** utilisation follows (one MAC format per model). Other statistics stay those
+** of the simulated program (the note says so). */
 static void scale_stats(lp_run *r, const wl_plan *plan)
 {
     lp_stats *st = &r->stats;
@@ -314,13 +316,16 @@ static void scale_stats(lp_run *r, const wl_plan *plan)
     double ns = st->latency_ns, busy = (double)st->cycles / st->clock_ghz;
     for (int i = 0; i < plan->nops; i++) {
         const wl_op *op = &plan->op[i];
+        /* more times each kernel counts: unsigned arithmetic wraps, so repeat 0 (more = -1) subtracts */
         uint64_t more = op->repeat - 1;
+        double fm = (double)op->repeat - 1;
         for (uint32_t k = op->first_kernel; more && k < op->first_kernel + op->nkernels && k < r->nkernels; k++) {
             const lp_kernel_stats *x = &r->kernels[k];
-            st->cycles += more * x->cycles, st->macs += more * x->macs, st->energy_pj += (double)more * x->energy_pj;
-            if (x->clock_ghz > 0) { /* each repeat follows another kernel, unless it is more of the same */
-                ns += (double)more * ((double)x->cycles / x->clock_ghz + (op->slice ? 0 : r->arch->kernel_gap_ns));
-                busy += (double)more * (double)x->cycles / x->clock_ghz;
+            st->cycles += more * x->cycles, st->macs += more * x->macs, st->energy_pj += fm * x->energy_pj;
+            if (x->clock_ghz > 0) { /* each repeat follows another kernel, unless it is more of the same; a
+                                    ** first kernel taken out leaves its launch to the next in place of a gap */
+                ns += fm * ((double)x->cycles / x->clock_ghz + (op->slice ? 0 : r->arch->kernel_gap_ns));
+                busy += fm * (double)x->cycles / x->clock_ghz;
             }
             st->bytes[MEM_DRAM] += more * x->dram_bytes, st->bytes[STATS_LEVEL_L2] += more * x->l2_bytes;
         }
@@ -338,7 +343,7 @@ static void scale_stats(lp_run *r, const wl_plan *plan)
 static void finish_stats(lp_run *r, const wl_plan *plan)
 {
     bool scaled = false;
-    for (int i = 0; i < plan->nops; i++) scaled = scaled || plan->op[i].repeat > 1;
+    for (int i = 0; i < plan->nops; i++) scaled = scaled || plan->op[i].repeat != 1;
     if (scaled) scale_stats(r, plan);
 }
 

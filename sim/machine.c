@@ -33,9 +33,13 @@ lp_status machine_set_core(machine *m, uint32_t core)
         uint32_t n = core + 1;
         uint8_t *(*q)[2] = realloc(m->core_mem, n * sizeof *q);
         if (!q) return LP_ERR_NOMEM;
-        memset(q + m->ncore_mem, 0, (n - m->ncore_mem) * sizeof *q);
-        if (!m->ncore_mem) q[0][0] = m->mem.base[MEM_SPM], q[0][1] = m->mem.base[MEM_ACC];
         m->core_mem = q;
+        void *(*qs)[UNIT_KIND_COUNT] = realloc(m->core_state, n * sizeof *qs);
+        if (!qs) return LP_ERR_NOMEM;
+        m->core_state = qs;
+        memset(q + m->ncore_mem, 0, (n - m->ncore_mem) * sizeof *q);
+        memset(qs + m->ncore_mem, 0, (n - m->ncore_mem) * sizeof *qs);
+        if (!m->ncore_mem) q[0][0] = m->mem.base[MEM_SPM], q[0][1] = m->mem.base[MEM_ACC];
         m->ncore_mem = n;
     }
     if (!m->core_mem[core][0]) {
@@ -49,8 +53,18 @@ lp_status machine_set_core(machine *m, uint32_t core)
     }
     m->mem.base[MEM_SPM] = m->core_mem[core][0];
     m->mem.base[MEM_ACC] = m->core_mem[core][1];
+    memcpy(m->core_state[m->core], m->state, sizeof m->state);
+    memcpy(m->state, m->core_state[core], sizeof m->state);
     m->core = core;
     return LP_OK;
+}
+
+static void free_state(void *state[UNIT_KIND_COUNT])
+{
+    for (int k = 0; k < UNIT_KIND_COUNT; k++) {
+        const unit_faces *f = unit_kind_get((unit_kind)k)->faces;
+        if (state[k] && f && f->state_free) f->state_free(state[k]);
+    }
 }
 
 void machine_free(machine *m)
@@ -60,11 +74,13 @@ void machine_free(machine *m)
         for (uint32_t c = 1; c < m->ncore_mem; c++) free(m->core_mem[c][0]), free(m->core_mem[c][1]);
         free(m->core_mem);
     }
-    mem_image_free(&m->mem);
-    for (int k = 0; k < UNIT_KIND_COUNT; k++) {
-        const unit_faces *f = unit_kind_get((unit_kind)k)->faces;
-        if (m->state[k] && f && f->state_free) f->state_free(m->state[k]);
+    if (m->core_state) { /* the current core's state is in m->state */
+        for (uint32_t c = 0; c < m->ncore_mem; c++)
+            if (c != m->core) free_state(m->core_state[c]);
+        free(m->core_state);
     }
+    mem_image_free(&m->mem);
+    free_state(m->state);
     memset(m, 0, sizeof *m);
 }
 

@@ -27,11 +27,13 @@ typedef struct machine {
     const isa_prog *prog;
     const arch_cfg *arch;
     mem_image mem;
-    void *state[UNIT_KIND_COUNT]; /* each kind's functional state (PIM arrays), or NULL */
-    /* Several cores: each has its own scratchpad and accumulator buffer
-    ** (allocated when first used); mem holds the current core's. DRAM and
-    ** the units' state (PIM arrays: one core's) are shared. */
-    uint8_t *(*core_mem)[2]; /* [core][0 spm, 1 acc], NULL until a core other than 0 runs */
+    void *state[UNIT_KIND_COUNT]; /* the current core's units' functional state (PIM arrays), or NULL */
+    /* Several cores: each has its own scratchpad, accumulator buffer and
+    ** units' state (its PIM arrays: weights a core placed stay in its arrays
+    ** across kernels), allocated when first used; mem and state hold the
+    ** current core's. DRAM is shared. */
+    uint8_t *(*core_mem)[2];              /* [core][0 spm, 1 acc], NULL until a core other than 0 runs */
+    void *(*core_state)[UNIT_KIND_COUNT]; /* [core]: the units' state of cores not current */
     uint32_t ncore_mem, core;
 } machine;
 

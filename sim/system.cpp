@@ -163,8 +163,9 @@ struct Engine : sc_module {
     const dma_cfg *dma; /* DMA engines: their unit's configuration; else NULL */
     sc_fifo<Job *> queue;
     int pending = 0; /* jobs given to it and not finished: queued, waiting or running */
-    std::unique_ptr<tlm_utils::simple_initiator_socket<Engine>> socket; /* DMA engines only */
-    tlm_utils::simple_initiator_socket<Engine> spm, acc;                /* every engine reaches both buffers */
+    /* to the core's port: DMA engines, and units that read DRAM themselves (PIM_LD) */
+    std::unique_ptr<tlm_utils::simple_initiator_socket<Engine>> socket;
+    tlm_utils::simple_initiator_socket<Engine> spm, acc; /* every engine reaches both buffers */
     std::vector<unsigned char> burst_buf;
     tlm::tlm_generic_payload pl; /* one payload for every transaction of this engine */
 
@@ -172,7 +173,7 @@ struct Engine : sc_module {
     Engine(sc_module_name n, Shared &s, CoreCtx &c, int u, const dma_cfg *d, int depth)
         : sc_module(n), sh(s), cx(c), unit(u), dma(d), queue("queue", depth), spm("spm"), acc("acc")
     {
-        if (dma) socket = std::make_unique<tlm_utils::simple_initiator_socket<Engine>>("socket");
+        socket = std::make_unique<tlm_utils::simple_initiator_socket<Engine>>("socket");
         SC_THREAD(run);
     }
 
@@ -265,6 +266,24 @@ struct Engine : sc_module {
     {
         const int SLICES = 8;
         sc_time compute = sh.period * (double)j->cycles / SLICES;
+        /* A unit that reads DRAM itself (PIM_LD places weights from DRAM)
+        ** takes the core's channel to the shared levels for those bytes, as
+        ** its DMA engines do, and is no faster than the channel moves them:
+        ** its timing face knows only its own interface. */
+        sc_time channel_end = sc_time_stamp();
+        if (j->dram_bytes) {
+            channel_end += sh.period * (double)cx.share.load_lat_cycles;
+            for (uint64_t off = 0; off < j->dram_bytes; off += 1u << 30) {
+                pl.set_command(tlm::TLM_READ_COMMAND);
+                pl.set_address(0);
+                static unsigned char dummy[1]; /* timing only: the functional machine moves the values */
+                pl.set_data_ptr(dummy);
+                pl.set_data_length((unsigned)std::min<uint64_t>(1u << 30, j->dram_bytes - off));
+                sc_time d = SC_ZERO_TIME;
+                (*socket)->b_transport(pl, d);
+                channel_end = std::max(channel_end, sc_time_stamp() + d);
+            }
+        }
         for (int sl = 0; sl < SLICES; sl++) {
             sc_time mem = SC_ZERO_TIME;
             for (int r = 0; r < j->op.nr; r++) {
@@ -279,6 +298,7 @@ struct Engine : sc_module {
             }
             wait(std::max(mem, compute));
         }
+        if (channel_end > sc_time_stamp()) wait(channel_end - sc_time_stamp());
     }
 
     void run()
@@ -395,26 +415,16 @@ struct Controller : sc_module {
         lp_diag_init(&why, NULL);
         if (f->timing(sh.arch, u->cfg, &j.op, &t, &why))
             return refuse(j, why.status, ": the %s unit of %s %s", u->name, sh.arch->name, why.msg);
-        j.cycles = t.cycles;
-        /* A unit that reads DRAM itself (PIM_LD places weights from DRAM) is
-        ** no faster than the core's share of the shared levels moves them
-        ** (mem_share: the cores at work share the DRAM); the unit's timing
-        ** face knows only its own interface. */
-        uint64_t from_dram = 0;
-        for (int r = 0; r < j.op.nr; r++)
-            if (j.op.r[r].space == MEM_DRAM) from_dram += mem_range_bytes(&j.op.r[r]);
-        if (from_dram) {
-            uint64_t floor_cycles =
-                cx.share.load_lat_cycles +
-                (uint64_t)ceil((double)from_dram * cx.share.load_ns_per_byte * sh.arch->clock_ghz - 1e-9);
-            if (floor_cycles > j.cycles) j.cycles = floor_cycles;
-        }
-        if (cls == UNIT_CLASS_MATRIX) {
+        j.cycles = t.cycles; /* a unit reading DRAM also waits for the channel (Engine::run_compute) */
+        if (cls == UNIT_CLASS_MATRIX || cls == UNIT_CLASS_PIM) { /* the arrays' GEMVs are MACs too */
             st->macs += cx.mult * t.macs;
-            int fi = lp_stats_format(st, j.op.what == UNIT_OP_MMA_MX ? j.op.ea->fmt.name : j.op.fa.name);
-            if (fi >= 0) st->macs_by_format[fi] += cx.mult * t.macs;
-            st->utilization += (double)cx.mult * t.peak_cycles; /* cycles at peak, divided at the end */
+            int fi = lp_stats_format(st, j.op.what == UNIT_OP_MMA_MX ? j.op.ea->fmt.name
+                                         : cls == UNIT_CLASS_PIM     ? j.op.fmt.name /* the activations' */
+                                                                     : j.op.fa.name);
+            if (fi >= 0 && t.macs) st->macs_by_format[fi] += cx.mult * t.macs;
         }
+        if (cls == UNIT_CLASS_MATRIX)
+            st->utilization += (double)cx.mult * t.peak_cycles; /* at peak, divided at the end */
         if (f->energy_pj) st->energy_breakdown[j.unit] += (double)cx.mult * f->energy_pj(sh.arch, u->cfg, &j.op, &t);
         return true;
     }
@@ -564,7 +574,7 @@ struct Core {
                 std::string name = pre + (dc ? un->name + std::to_string(e) : std::string(un->name));
                 owned.push_back(std::make_unique<Engine>(name.c_str(), sh, cx, u, dc, depth));
                 Engine *x = owned.back().get();
-                if (dc) x->socket->bind(port->socket);
+                x->socket->bind(port->socket);
                 x->spm.bind(spm->socket);
                 x->acc.bind(acc->socket);
                 engines[u].push_back(x);

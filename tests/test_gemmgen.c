@@ -380,10 +380,11 @@ static void expect_refused(const char *text, const char *needle)
 
 static void test_refusals_name_what_is_supported(void)
 {
-    expect_refused("gemm M=64 N=64 K=64 in=fp8_e5m2",
-                   "the GEMM mapping supports in_a bf16, fp16 or fp8_e4m3fn with in_b any element format of 16 bits "
-                   "or fewer, or both MX (mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, mxint8, ...), with out fp32, bf16 or "
-                   "fp16 (not in_a=fp8_e5m2 in_b=fp8_e5m2 out=bf16)");
+    expect_refused(
+        "gemm M=64 N=64 K=64 in=fp8_e5m2",
+        "the GEMM mapping supports in_a bf16, fp16, fp8_e4m3fn or int8 with in_b any element format of 16 bits "
+        "or fewer, or both MX (mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, mxint8, ...), with out fp32, bf16 or "
+        "fp16 (not in_a=fp8_e5m2 in_b=fp8_e5m2 out=bf16)");
     expect_refused("gemm M=64 N=64 K=64 in_a=bf16 in_b=fp32", "(not in_a=bf16 in_b=fp32 out=bf16)");
     expect_refused("gemm M=64 N=64 K=64 in=bf16 out=fp8_e4m3fn", "(not in_a=bf16 in_b=bf16 out=fp8_e4m3fn)");
     expect_refused("gemm M=64 N=64 K=64 in_a=mxfp8_e4m3 in_b=bf16", "or both MX");

@@ -566,7 +566,8 @@ static void test_diagnostics(void)
          "<command-line>:1:@: error: unknown key 'hed_dim' for attention (did you mean 'head_dim'?)"},
         {"gemm M=4 N=4 K=4 cores=200", "gemm", "<command-line>:1:@: error: cores=200: h100 has 132 cores"},
         {"layer model=tiny phase=decode ctx=8 a=fp8_e5m2 kv=fp8_e5m2", "layer",
-         "<command-line>:1:@: error: q_proj (1 x 64 x 64): the GEMM mapping supports in_a bf16, fp16 or fp8_e4m3fn"},
+         "<command-line>:1:@: error: q_proj (1 x 64 x 64): the GEMM mapping supports in_a bf16, fp16, fp8_e4m3fn or "
+         "int8"},
         {"layer model=tiny phase=decode ctx=8 w=mxfp4_e2m1", "mxfp4",
          "<command-line>:1:@: error: w=mxfp4_e2m1 needs MX activations too (a=mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, "
          "...), "

@@ -104,6 +104,22 @@ static void test_listed_points_and_sets(void)
     CU_ASSERT_PTR_NULL(strstr(s->points[1].params_json, "\"kv\""));
     CU_ASSERT_PTR_NOT_NULL(strstr(s->points[2].params_json, "\"cores\":4,\"w\":\"int4\""));
     sw_free(s);
+    /* a listed point's keys are its own arch='s (sail-like's PIM arrays are no key of edge-mx), it may
+    ** label itself on a named set axis (a parameter, nothing set), and tile_bytes is 0 without an array */
+    s = load("arch: edge-mx\n"
+             "workloads: ['layer model=tiny phase=decode ctx=64']\n"
+             "axes:\n"
+             "  - {name: fmt, set: ['w=bf16 a=bf16'], labels: [b]}\n"
+             "points:\n"
+             "  - 'units[0].arrays=0 arch=sail-like fmt=cpu w=int4 a=int8'\n"
+             "constraints: ['spm.size_bytes >= 2*tile_bytes']\n");
+    CU_ASSERT_EQUAL_FATAL(s->npoints, 2);
+    CU_ASSERT_STRING_EQUAL(s->arch_names[s->points[1].arch], "sail-like");
+    CU_ASSERT_PTR_NOT_NULL(strstr(s->arch_texts[s->points[1].arch], "arrays: 0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s->points[1].params_json, "\"fmt\":\"cpu\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(s->points[1].workload, " w=int4 a=int8 "));
+    CU_ASSERT_PTR_NULL(strstr(s->points[1].workload, "cpu"));
+    sw_free(s);
 }
 
 /* tokens= is a prefill key: set in the prefill workload, left out of the decode one. */
@@ -208,6 +224,14 @@ static const struct bad {
      1, "the constraints dropped all 1"},
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['cores']\n", 3, 11, "expected KEY=VALUE"},
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['cores=2 cores=3']\n", 3, 25, "set twice"},
+    /* a label names a set axis, in a listed point only; an arch='s keys are its own */
+    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['fmt=x']\n", 3, 11, "nor the name of a set axis"},
+    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{name: f, set: ['f=x']}]\n", 3, 25, "unknown key 'f'"},
+    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['units[0].arrays=0']\n", 3, 11,
+     "unknown key 'units[0].arrays'"},
+    {"arch: sail-like\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['arch=edge-mx units[0].arrays=0']\n", 3, 24,
+     "architecture key of edge-mx"},
+    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['arch=nope cores=2']\n", 3, 16, "nope"},
     {"arch: edge-mx\nseed: -1\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['cores=2']\n", 2, 7, "seed"},
     {"- a\n- b\n", 1, 1, "a sweep file is a mapping"},
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{name: f, set: ['in=bf16'], labels: [a, b]}]\n", 3, 8,

@@ -217,14 +217,17 @@ static lp_status formats(const wl_spec *s, wl_gemm_map *m, lp_diag *d)
     /* B (the weights) may be any element format of 16 bits or fewer: weight-only
     ** quantisation (int4, fp4 weights against bf16 activations), the MMA
     ** multiplying A's format by B's at A's rate */
-    bool ok = mx ? s->in_a.mx && s->in_b.mx
-                 : (is(&s->in_a, "bf16") || is(&s->in_a, "fp16") || is(&s->in_a, "fp8_e4m3fn")) && s->in_b.bits <= 16;
+    bool ok =
+        mx ? s->in_a.mx && s->in_b.mx
+           : (is(&s->in_a, "bf16") || is(&s->in_a, "fp16") || is(&s->in_a, "fp8_e4m3fn") || is(&s->in_a, "int8")) &&
+                 s->in_b.bits <= 16;
     if (!ok || !(is(&s->out, "fp32") || is(&s->out, "bf16") || is(&s->out, "fp16")))
-        return lp_diag_msg(d, LP_ERR_ARG,
-                           "the GEMM mapping supports in_a bf16, fp16 or fp8_e4m3fn with in_b any element format of 16 "
-                           "bits or fewer, or both MX (mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, mxint8, ...), with out "
-                           "fp32, bf16 or fp16 (not in_a=%s in_b=%s out=%s)",
-                           s->in_a.name, s->in_b.name, s->out.name);
+        return lp_diag_msg(
+            d, LP_ERR_ARG,
+            "the GEMM mapping supports in_a bf16, fp16, fp8_e4m3fn or int8 with in_b any element format of 16 "
+            "bits or fewer, or both MX (mxfp8_e4m3, mxfp6_e2m3, mxfp4_e2m1, mxint8, ...), with out "
+            "fp32, bf16 or fp16 (not in_a=%s in_b=%s out=%s)",
+            s->in_a.name, s->in_b.name, s->out.name);
     m->mx = mx;
     m->b_nk = mx || s->layout == WL_LAYOUT_NK;
     if (mx) {

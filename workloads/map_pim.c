@@ -102,15 +102,22 @@ static void emit(gen *g, isa_op op, const uint64_t *v, int n)
     if (!g->st) g->st = isa_prog_add_insn(g->p, &in);
 }
 
-/* One pass: weight rows w0.. (rows of them) of problem rows a0 (A, C) and
-** the slice's first row wr of W, over every chunk of activation rows. */
+/* Weight rows wr.. (rows of them) of W into the arrays from array 0. */
+static void place(gen *g, int W, uint64_t wr, uint64_t rows)
+{
+    const wl_pim_map *m = g->m;
+    uint64_t ld[] = {0, isa_prog_dram(g->p, W, wr, 0), rows, m->k, isa_fmt_code(&m->fw), (uint64_t)m->wbits};
+    emit(g, ISA_PIM_LD, ld, 6);
+}
+
+/* One pass: the slice placed (unless resident: placed before), then every
+** chunk of activation rows through it. */
 static void pass(gen *g, int A, int W, int C, uint64_t arow0, uint64_t wr, uint64_t c0, uint64_t rows)
 {
     const wl_pim_map *m = g->m;
     mf_format f32;
     mf_get(MF_FP32, &f32);
-    uint64_t ld[] = {0, isa_prog_dram(g->p, W, wr, 0), rows, m->k, isa_fmt_code(&m->fw), (uint64_t)m->wbits};
-    emit(g, ISA_PIM_LD, ld, 6);
+    if (!m->resident) place(g, W, wr, rows);
     for (uint64_t r0 = 0; r0 < m->m; r0 += m->chunk_m) {
         uint64_t mc = min64(m->chunk_m, m->m - r0);
         uint64_t x[] = {m->spm_x, isa_prog_dram(g->p, A, arow0 + r0, 0), mc, m->k, isa_fmt_code(&m->fa)};
@@ -149,7 +156,15 @@ static lp_status kernels(isa_prog *p, const wl_pim_map *m, uint64_t batch, int A
                          lp_diag *d)
 {
     gen g = {p, m, LP_OK};
-    g.st = isa_prog_begin_kernel(p, name);
+    if (m->resident) { /* one pass a core (wl_gen_pim_gemm checked): its slice, in a kernel of its own */
+        g.st = isa_prog_begin_kernel(p, "place");
+        for (uint32_t c = 0; c < m->cores && !g.st; c++) {
+            g.st = isa_prog_begin_core(p, c);
+            uint64_t lo = c * m->rows_per_core;
+            place(&g, W, lo, min64(m->rows_per_core, m->n - lo));
+        }
+    }
+    if (!g.st) g.st = isa_prog_begin_kernel(p, name);
     for (uint32_t c = 0; c < m->cores && !g.st; c++) {
         g.st = isa_prog_begin_core(p, c);
         uint64_t lo = c * m->rows_per_core, hi = min64(lo + m->rows_per_core, m->n);
@@ -224,6 +239,16 @@ lp_status wl_gen_pim_gemm(const wl_spec *s, const arch_cfg *a, const wl_pim_geom
         return st;
     uint64_t M = s->kind == WL_GEMV ? 1 : s->m, B = s->batch ? s->batch : 1, cores = s->cores ? s->cores : a->cores;
     if ((st = wl_map_pim(g, M, s->n, s->k, &fa, &fw, &fo, cores, a->spm.size_bytes, m, d))) return st;
+    if (s->resident) {
+        if (m->passes > 1 || B > 1)
+            return lp_diag_msg(d, LP_ERR_ARG,
+                               "resident=1: the weights must stay in the arrays, but %s (%llu weight rows a core, "
+                               "%llu a pass)",
+                               B > 1 ? "batch > 1 gives each problem weights of its own" : "they take several passes",
+                               (unsigned long long)m->rows_per_core, (unsigned long long)m->rows_per_pass);
+        m->resident = true;
+        m->insns += m->cores;
+    }
     if (B * M > ISA_MAX_DIM || B * s->n > ISA_MAX_DIM)
         return lp_diag_msg(d, LP_ERR_RANGE, "PIM GEMM buffers beyond the ISA's %u rows", (unsigned)ISA_MAX_DIM);
     if (m->insns * B + 1 > ISA_MAX_INSNS)

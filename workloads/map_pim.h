@@ -63,6 +63,7 @@ typedef struct wl_pim_map {
     uint64_t chunk_m;             /* activation rows per PIM_GEMM (1: PIM_GEMV) */
     uint32_t spm_x, spm_y, spm_o; /* scratchpad: activations, float32 results, converted results */
     uint64_t insns;               /* instructions of the kernel (no HALT) */
+    bool resident;                /* the weights placed in a kernel "place" of their own, before the product's */
 } wl_pim_map;
 
 /* The placement of an N x K weight matrix of wbits-bit elements over g's

@@ -30,10 +30,21 @@ static bool arch_key_in(const sw_base *b, const char *key)
     return l && l->node == CFG_NODE_SCALAR;
 }
 
+/* Whether name is the name of a named set axis (a listed point may give it a label). */
+static bool axis_name(const sw_expander *x, const char *name)
+{
+    const sw_file *f = x->c->f;
+    for (unsigned i = 0; i < f->axes_count; i++)
+        if (f->axes[i].name && f->axes[i].set && !strcmp(f->axes[i].name, name)) return true;
+    return false;
+}
+
 /* Fill set from "name" and value text at line:col; classify the key against
-** the sweep's base architecture. */
-static lp_status make_set(sw_expander *x, sw_set *set, const char *name, size_t nlen, const char *val, size_t vlen,
-                          int line, int col, int vcol)
+** base architecture `base` (the sweep's, or the point's own arch=). A listed
+** point (labels) may name a named set axis: its value is the point's label
+** on that axis (a parameter, as the axis's own points have). */
+static lp_status make_set(sw_expander *x, size_t base, bool labels, sw_set *set, const char *name, size_t nlen,
+                          const char *val, size_t vlen, int line, int col, int vcol)
 {
     memset(set, 0, sizeof *set);
     if (nlen >= sizeof set->name || !nlen)
@@ -48,15 +59,17 @@ static lp_status make_set(sw_expander *x, sw_set *set, const char *name, size_t 
         set->kind = SW_BASE;
     } else if (!strncmp(k, "workload.", 9) && wl_key_known(k + 9)) {
         set->kind = SW_WL_KEY, k += 9;
-    } else if (arch_key_in(&x->c->bases[0], k)) {
+    } else if (arch_key_in(&x->c->bases[base], k)) {
         set->kind = SW_ARCH_KEY;
     } else if (wl_key_known(k)) {
         set->kind = SW_WL_KEY;
+    } else if (labels && axis_name(x, k)) {
+        set->kind = SW_LABEL;
     } else {
         return lp_diag_set(x->d, LP_ERR_PARSE, line, col,
                            "unknown key '%s': neither an architecture key of %s (lpsim arch --keys; list entries "
-                           "as matrix.formats[0].macs_per_cycle) nor a workload key (docs/workloads.md)",
-                           set->name, x->c->bases[0].name);
+                           "as matrix.formats[0].macs_per_cycle) nor a workload key (docs/workloads.md)%s",
+                           set->name, x->c->bases[base].name, labels ? ", nor the name of a set axis (a label)" : "");
     }
     snprintf(set->key, sizeof set->key, "%s", k);
     for (size_t i = 0; i < vlen; i++)
@@ -66,12 +79,27 @@ static lp_status make_set(sw_expander *x, sw_set *set, const char *name, size_t 
 }
 
 /* "k=v k=v" at line:col0 into choice ch. */
-lp_status sw_parse_assignments(sw_expander *x, const char *text, int line, int col0, sw_choice *ch)
+lp_status sw_parse_assignments(sw_expander *x, const char *text, int line, int col0, bool listed, sw_choice *ch)
 {
-    size_t n = strlen(text), cap = n / 2 + 1;
+    size_t n = strlen(text), cap = n / 2 + 1, base = 0;
     ch->sets = calloc(cap, sizeof *ch->sets);
     ch->nsets = 0;
     if (!ch->sets) return lp_diag_set(x->d, LP_ERR_NOMEM, line, col0, "out of memory");
+    /* an arch= among them: the other keys are that base's */
+    for (size_t i = 0; i < n;) {
+        while (i < n && (text[i] == ' ' || text[i] == '\t')) i++;
+        size_t a = i;
+        while (i < n && text[i] != ' ' && text[i] != '\t') i++;
+        if (i - a > 5 && !strncmp(text + a, "arch=", 5)) {
+            char name[128];
+            if (i - a - 5 >= sizeof name)
+                return lp_diag_set(x->d, LP_ERR_PARSE, line, col0 + (int)a + 5, "value longer than 127 characters");
+            memcpy(name, text + a + 5, i - a - 5);
+            name[i - a - 5] = 0;
+            lp_status s = sw_get_base(x, name, line, col0 + (int)a + 5, &base);
+            if (s) return s;
+        }
+    }
     size_t i = 0;
     while (i < n) {
         while (i < n && (text[i] == ' ' || text[i] == '\t')) i++;
@@ -83,8 +111,8 @@ lp_status sw_parse_assignments(sw_expander *x, const char *text, int line, int c
             return lp_diag_set(x->d, LP_ERR_PARSE, line, col0 + (int)a, "expected KEY=VALUE, got '%.*s'",
                                (int)(i - a > 40 ? 40 : i - a), text + a);
         size_t k = (size_t)(eq - text);
-        lp_status s = make_set(x, &ch->sets[ch->nsets], text + a, k - a, eq + 1, i - k - 1, line, col0 + (int)a,
-                               col0 + (int)k + 1);
+        lp_status s = make_set(x, base, listed, &ch->sets[ch->nsets], text + a, k - a, eq + 1, i - k - 1, line,
+                               col0 + (int)a, col0 + (int)k + 1);
         if (s) return s;
         ch->nsets++;
     }
@@ -132,7 +160,7 @@ static lp_status range_values(sw_expander *x, unsigned ai, const sw_axis *ax, sw
         snprintf(path, sizeof path, "axes[%u].key", ai);
         int kl, kc;
         sw_place(x->c, path, &kl, &kc);
-        lp_status s = make_set(x, ch->sets, ax->key, strlen(ax->key), buf, strlen(buf), kl, kc, col);
+        lp_status s = make_set(x, 0, false, ch->sets, ax->key, strlen(ax->key), buf, strlen(buf), kl, kc, col);
         if (s) return s;
         ch->sets->line = line;
         ch->nsets = 1;
@@ -171,7 +199,7 @@ lp_status sw_axis_values(sw_expander *x, unsigned ai, sw_axis_vals *out)
         snprintf(path, sizeof path, "axes[%u].%s[%u]", ai, ax->values ? "values" : "set", i);
         sw_place(x->c, path, &vl, &vc);
         if (ax->set) {
-            s = sw_parse_assignments(x, ax->set[i], vl, vc, &out->v[i]);
+            s = sw_parse_assignments(x, ax->set[i], vl, vc, false, &out->v[i]);
             out->v[i].name = ax->name;
             out->v[i].label = ax->name ? (ax->labels ? ax->labels[i] : ax->set[i]) : NULL;
         } else {
@@ -181,7 +209,8 @@ lp_status sw_axis_values(sw_expander *x, unsigned ai, sw_axis_vals *out)
             out->v[i].sets = calloc(1, sizeof *out->v[i].sets);
             if (!out->v[i].sets) return lp_diag_set(x->d, LP_ERR_NOMEM, vl, vc, "out of memory");
             out->v[i].nsets = 1;
-            s = make_set(x, out->v[i].sets, ax->key, strlen(ax->key), ax->values[i], strlen(ax->values[i]), kl, kc, vc);
+            s = make_set(x, 0, false, out->v[i].sets, ax->key, strlen(ax->key), ax->values[i], strlen(ax->values[i]),
+                         kl, kc, vc);
             out->v[i].sets->line = vl;
         }
         if (s) return s;

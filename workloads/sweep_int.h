@@ -42,7 +42,7 @@ typedef struct sw_file {
     unsigned constraints_count;
 } sw_file;
 
-enum { SW_BASE, SW_ARCH_KEY, SW_WL_KEY };
+enum { SW_BASE, SW_ARCH_KEY, SW_WL_KEY, SW_LABEL /* a listed point's label on a named set axis */ };
 
 /* One key a point sets, with where its value is in the file. */
 typedef struct sw_set {
@@ -50,7 +50,7 @@ typedef struct sw_set {
     char name[96]; /* as written, for the point's parameters */
     char val[128];
     int line, col;
-    int kind; /* SW_BASE, SW_ARCH_KEY, SW_WL_KEY */
+    int kind; /* SW_BASE, SW_ARCH_KEY, SW_WL_KEY, SW_LABEL */
     bool applied;
 } sw_set;
 
@@ -117,7 +117,7 @@ void sw_bases_free(sw_ctx *c);
 /* sweep_expand.c: the pieces of a point. */
 lp_status sw_get_base(sw_expander *x, const char *name, int line, int col, size_t *out);
 lp_status sw_axis_values(sw_expander *x, unsigned ai, sw_axis_vals *out);
-lp_status sw_parse_assignments(sw_expander *x, const char *text, int line, int col0, sw_choice *ch);
+lp_status sw_parse_assignments(sw_expander *x, const char *text, int line, int col0, bool listed, sw_choice *ch);
 lp_status sw_point_arch(sw_expander *x, size_t bi, sw_set **as, int na, size_t *out);
 void sw_ctx_free(sw_ctx *c);
 

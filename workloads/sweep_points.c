@@ -108,8 +108,11 @@ static lp_status var_value(sw_expander *x, const char *name, int line, int col, 
         arch_number(b, as, na, "cores", &cores);
         return *v = sum * cores, LP_OK;
     }
-    if (!strcmp(name, "tile_bytes")) { /* A (rows x 32) and B (32 x cols) in the widest input format */
+    if (!strcmp(name, "tile_bytes")) { /* A (rows x 32) and B (32 x cols) in the widest input format; no
+                                        ** array (an ideal matrix unit: a CPU's SIMD), no tile: 0 */
         double r = 0, c = 0, bits = 0, f;
+        if (!cfg_find(&b->ix, "matrix.array_rows", 0) && !cfg_find(&b->ix, "matrix.array_cols", 0))
+            return *v = 0, LP_OK;
         static const char *const fmts[] = {"in_a", "in_b", "w", "a", "kv", "in"};
         for (int i = 0; i < 6; i++)
             if (wl_key_number(spec, fmts[i], &f) && f > bits) bits = f;
@@ -269,7 +272,7 @@ static lp_status prepare(sw_expander *x)
     for (unsigned i = 0; i < f->points_count; i++) {
         snprintf(path, sizeof path, "points[%u]", i);
         sw_place(c, path, &line, &col);
-        if ((s = sw_parse_assignments(x, f->points[i], line, col, &x->listed.v[i]))) return s;
+        if ((s = sw_parse_assignments(x, f->points[i], line, col, true, &x->listed.v[i]))) return s;
     }
     double product = f->axes_count ? 1 : 0;
     for (size_t i = 0; i < x->naxes; i++) product *= (double)x->axes[i].n;

@@ -38,7 +38,8 @@ typedef struct wl_op {
     char shape[96];                  /* e.g. "2048x4096x4096" (M x N x K) */
     char fmt[MF_NAME_MAX];           /* the operand format whose MAC rate bounds it ("" without MACs) */
     uint32_t first_kernel, nkernels; /* its kernels in the program */
-    uint64_t repeat;                 /* times it counts in the workload (1 unless scaled) */
+    uint64_t repeat;                 /* times it counts in the workload (1 unless scaled; 0: it ran, as set-up
+                                     ** the workload assumes done before, e.g. resident PIM weights) */
     bool slice;                      /* the repeats are more of the same kernels' work (a slice of a batch too
                                      ** large for one program), not kernels of their own: no gap between them */
     int nkv;

@@ -111,6 +111,7 @@ typedef struct wl_spec {
     wl_fmt in, in_a, in_b, w, a, kv, out;
     /* mapping overrides, 0 (order: WL_ORDER_KEY_AUTO) letting the mapping choose */
     uint64_t tm, tn, tk, order, split_k, bq, bk, cores;
+    uint64_t resident; /* PIM: the weights placed before the timed run (map_pim.h) */
 } wl_spec;
 
 /* Values of the order= key. */
