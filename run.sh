@@ -2,7 +2,7 @@
 # ./run.sh [lpsim sweep options] — install what is missing, build, and run lpsim's
 # main job on built-in defaults: the default design-space sweep
 # (examples/sweeps/default.yaml: MX tensor-core designs on a Llama-3-8B layer's
-# prefill and decode) into results/out/runs.db, then its energy/latency Pareto
+# prefill and decode, and three SRAM-PIM points) into results/out/runs.db, then its energy/latency Pareto
 # fronts as a table and as results/out/pareto.png (README.md, docs/sweeps.md).
 # A sweep that was stopped continues where it stopped (--resume); delete
 # results/out/runs.db to start over.

@@ -6,6 +6,7 @@
 ** the arrays against its float64 reference.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +398,62 @@ static void test_resident_weights(void)
     rmdir(dir);
 }
 
+/* The projections' time (run_ops' *_proj rows) of a JSON report. */
+static double proj_ns(const char *j)
+{
+    json_error_t e;
+    json_t *root = json_loads(j, 0, &e), *ops = json_object_get(root, "operations");
+    double ns = 0;
+    for (size_t i = 0; i < json_array_size(ops); i++) {
+        json_t *op = json_array_get(ops, i);
+        const char *name = json_string_value(json_object_get(op, "op"));
+        if (name && strstr(name, "_proj")) ns += json_number_value(json_object_get(op, "latency_ns"));
+    }
+    json_decref(root);
+    return ns;
+}
+
+/* Llama-2-7B decode steps at 2, 3 and 4 weight bits (T-MAC's finding, D.2):
+** the projections' time is linear in the bits, within 10%, as streamed
+** weights are; and the arrays gain over the CPU baseline only once a batch
+** makes the CPU compute-bound (SAIL's trend, D.1): at batch 1 within 5% of
+** it, at batch 64 with int2 weights at least 3x faster on the projections. */
+static void test_llama2_bits_and_batch(void)
+{
+    char *j = NULL, dir[] = "/tmp/lpt_pimgen_XXXXXX", args[200];
+    double t[5] = {0};
+    for (int b = 2; b <= 4; b++) {
+        char w[120];
+        snprintf(w, sizeof w, "layer model=llama-2-7b phase=decode ctx=512 w=int%d a=int8", b);
+        CU_ASSERT_EQUAL(run_cli("--arch sail-like --timing-only", w, &j), 0);
+        t[b] = proj_ns(j);
+        free(j);
+    }
+    fprintf(stderr, "\n  Llama-2-7B decode projections: %.0f, %.0f, %.0f ns at 2, 3, 4 bits\n", t[2], t[3], t[4]);
+    for (int b = 3; b <= 4; b++) CU_ASSERT(fabs(t[b] / t[2] / (b / 2.0) - 1) < 0.1);
+    CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+    sail_variant(dir, "cpu", "arrays: 128", "    arrays: 0\n");
+    double pim[2], cpu[2];
+    static const char *const w[] = {"layer model=llama-2-7b phase=decode ctx=512 w=int2 a=int8",
+                                    "layer model=llama-2-7b phase=decode ctx=512 w=int2 a=int8 batch=64"};
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(run_cli("--arch sail-like --timing-only", w[i], &j), 0);
+        pim[i] = proj_ns(j);
+        free(j);
+        snprintf(args, sizeof args, "--arch %s/cpu.yaml --timing-only", dir);
+        CU_ASSERT_EQUAL(run_cli(args, w[i], &j), 0);
+        cpu[i] = proj_ns(j);
+        free(j);
+    }
+    fprintf(stderr, "  projections, sail-like / CPU: batch 1 %.0f / %.0f ns, batch 64 %.0f / %.0f ns\n", pim[0], cpu[0],
+            pim[1], cpu[1]);
+    CU_ASSERT(pim[0] > 0 && fabs(cpu[0] / pim[0] - 1) < 0.05);
+    CU_ASSERT(cpu[1] > 3 * pim[1]);
+    snprintf(args, sizeof args, "%s/cpu.yaml", dir);
+    unlink(args);
+    rmdir(dir);
+}
+
 CU_TestInfo lpt_pimgen_tests[] = {
     {"map/placement_by_hand", test_placement_by_hand},
     {"map/float_weights_stay_on_the_host", test_float_weights_stay_on_the_host},
@@ -407,5 +464,6 @@ CU_TestInfo lpt_pimgen_tests[] = {
     {"run/sail_like_runs", test_sail_like_runs},
     {"run/baseline_without_arrays", test_baseline_without_arrays},
     {"run/resident_weights", test_resident_weights},
+    {"run/llama2_bits_and_batch", test_llama2_bits_and_batch},
     CU_TEST_INFO_NULL,
 };
