@@ -232,6 +232,7 @@ static const struct bad {
     {"arch: sail-like\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['arch=edge-mx units[0].arrays=0']\n", 3, 24,
      "architecture key of edge-mx"},
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['arch=nope cores=2']\n", 3, 16, "nope"},
+    {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['arch=h100 cores=2 arch=h100']\n", 3, 34, "set twice"},
     {"arch: edge-mx\nseed: -1\nworkloads: [gemm M=1 N=1 K=1]\npoints: ['cores=2']\n", 2, 7, "seed"},
     {"- a\n- b\n", 1, 1, "a sweep file is a mapping"},
     {"arch: edge-mx\nworkloads: [gemm M=1 N=1 K=1]\naxes: [{name: f, set: ['in=bf16'], labels: [a, b]}]\n", 3, 8,

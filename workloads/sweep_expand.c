@@ -86,11 +86,14 @@ lp_status sw_parse_assignments(sw_expander *x, const char *text, int line, int c
     ch->nsets = 0;
     if (!ch->sets) return lp_diag_set(x->d, LP_ERR_NOMEM, line, col0, "out of memory");
     /* an arch= among them: the other keys are that base's */
+    bool arch_seen = false;
     for (size_t i = 0; i < n;) {
         while (i < n && (text[i] == ' ' || text[i] == '\t')) i++;
         size_t a = i;
         while (i < n && text[i] != ' ' && text[i] != '\t') i++;
         if (i - a > 5 && !strncmp(text + a, "arch=", 5)) {
+            if (arch_seen) return lp_diag_set(x->d, LP_ERR_PARSE, line, col0 + (int)a + 5, "'arch' is set twice here");
+            arch_seen = true;
             char name[128];
             if (i - a - 5 >= sizeof name)
                 return lp_diag_set(x->d, LP_ERR_PARSE, line, col0 + (int)a + 5, "value longer than 127 characters");
