@@ -99,7 +99,7 @@ static const cli_cmd formats_cmd = {
     "Parametric minifloats: [u]eXmY[_bB][_ieee|_fn|_fnuz|_finite][_sat], X 1..8 exponent\n"
     "bits, Y 0..10 fraction bits, bias B (default 2^(X-1)-1), special values (default\n"
     "finite: no inf/NaN, overflow saturates), _sat to saturate instead of inf/NaN, a\n"
-    "leading u for unsigned. Integers: int2 .. int8 (two's complement, saturating).",
+    "leading u for unsigned. Integers: int1 .. int8 (two's complement, saturating).",
     formats_opts,
     CLI_NOPTS(formats_opts),
     0,
@@ -184,7 +184,7 @@ int cmd_formats(int argc, char **argv, int first)
                f.bias, pol[f.policy], maxs, mf_id_help((mf_id)i));
     }
     printf("\nparametric: [u]eXmY[_bB][_ieee|_fn|_fnuz|_finite][_sat] (X 1..8, Y 0..10, numbers without a leading 0); "
-           "int2 .. int8\n");
+           "int1 .. int8\n");
     printf("\nrounding modes (--round):\n");
     for (int r = 0; r < MF_ROUND_COUNT; r++)
         printf("  %-13s %s\n", mf_round_name((mf_round)r), mf_round_help((mf_round)r));

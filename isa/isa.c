@@ -329,7 +329,7 @@ static lp_status fmt_decode_uncached(uint32_t code, mf_format *f)
         mf_get((mf_id)id, f);
         return LP_OK;
     }
-    if ((code & ~0xfu) == FMT_INT && (code & 0xf) >= 2 && (code & 0xf) <= 8) {
+    if ((code & ~0xfu) == FMT_INT && (code & 0xf) >= 1 && (code & 0xf) <= 8) {
         snprintf(name, sizeof name, "int%u", code & 0xf);
     } else if ((code & FMT_PARAM) && !(code & 0xe00) && code < 0x1000000u) {
         snprintf(name, sizeof name, "%se%um%u_b%u_%s%s", (code >> 22) & 1 ? "u" : "", ((code >> 16) & 7) + 1,

@@ -126,9 +126,9 @@ static void test_encode_nan_bits_match_ml_dtypes(void)
 /* ---- exhaustive round trips ------------------------------------------------ */
 
 static const char *const extra_formats[] = {
-    "fp32",         "mxint8",     "int2",      "int4",          "int8",          "e3m2_b5_ieee",
-    "e5m3_fn",      "e2m0",       "ue4m3",     "e4m3_b11_fnuz", "e6m4_ieee_sat", "e1m2",
-    "e8m2_b130_fn", "ue5m2_ieee", "e4m0_fnuz", "e7m10",         "e8m0_b127_fn",
+    "fp32",         "mxint8",       "int1",       "int2",      "int4",          "int8",
+    "e3m2_b5_ieee", "e5m3_fn",      "e2m0",       "ue4m3",     "e4m3_b11_fnuz", "e6m4_ieee_sat",
+    "e1m2",         "e8m2_b130_fn", "ue5m2_ieee", "e4m0_fnuz", "e7m10",         "e8m0_b127_fn",
 };
 #define NEXTRA (int)(sizeof extra_formats / sizeof extra_formats[0])
 
@@ -502,8 +502,8 @@ static void test_bad_names_are_explained(void)
     expect_parse_error("e8m7_b144", "below float32's range");
     expect_parse_error("e1m0_ieee", "ieee policy");
     expect_parse_error("ue4m3_fnuz", "sign bit");
-    expect_parse_error("int9", "int2 to int8");
-    expect_parse_error("int1", "int2 to int8");
+    expect_parse_error("int9", "int1 to int8");
+    expect_parse_error("int0", "int1 to int8");
     expect_parse_error("e4m3_xyz", "unknown format");
     expect_parse_error("", "empty");
     /* bytes no name has are shown escaped, never raw (a terminal would run \x1b[...) */
@@ -632,6 +632,15 @@ static void test_integers(void)
         int v = c < 8 ? (int)c : (int)c - 16;
         CU_ASSERT_EQUAL(mf_decode_f32(&i4, c), f32b((float)v));
     }
+    /* int1: two's complement of one bit, {-1, 0} (the sign plane alone; 1-bit weights in PIM arrays) */
+    mf_format i1 = get("int1");
+    CU_ASSERT_EQUAL(i1.bits, 1);
+    CU_ASSERT_EQUAL(mf_decode_f32(&i1, 0), f32b(0.0f));
+    CU_ASSERT_EQUAL(mf_decode_f32(&i1, 1), f32b(-1.0f));
+    CU_ASSERT_EQUAL(mf_encode_f32(&i1, f32b(1.0f), NULL, 0), 0x0);   /* saturates at 0 */
+    CU_ASSERT_EQUAL(mf_encode_f32(&i1, f32b(-0.75f), NULL, 0), 0x1); /* -1 */
+    CU_ASSERT_EQUAL(mf_encode_f32(&i1, f32b(-0.5f), NULL, 0), 0x0);  /* tie to even: 0 */
+    CU_ASSERT_EQUAL(mf_encode_f32(&i1, f32b(-7.0f), NULL, 0), 0x1);
 }
 
 CU_TestInfo lpt_formats_tests[] = {

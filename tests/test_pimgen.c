@@ -145,7 +145,7 @@ static void test_float_weights_stay_on_the_host(void)
     wl_pim_map m;
     lp_diag d = {0};
     CU_ASSERT_EQUAL(wl_map_pim(&small, 1, 64, 64, &b16, &i4, &b16, 1, 1 << 20, &m, &d), LP_ERR_ARG);
-    CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, "integer activations and weights (int2..int8), not bf16 x int4"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(d.msg, "integer activations and weights (int1..int8), not bf16 x int4"));
 }
 
 /* Instructions of p whose opcode is op. */

@@ -175,7 +175,7 @@ static const bad_src operand_srcs[] = {
     {HDR "    VCVT spm:0, spm:0x100, 4, 4, fp8-e4m3fn, bf16, nearest-even\n",
      "4:34: error: unknown format 'fp8-e4m3fn' (did you mean 'fp8_e4m3fn'?)"},
     {HDR "    VCVT spm:0, spm:0x100, 4, 4, int9, bf16, nearest-even\n",
-     "4:34: error: 'int9': integer formats are int2 to int8"},
+     "4:34: error: 'int9': integer formats are int1 to int8"},
     {HDR "    VCVT spm:0, spm:0x100, 4, 4, e9m2, bf16, nearest-even\n",
      "4:34: error: 'e9m2': eXmY needs 1 <= X <= 8 exponent and 0 <= Y <= 10 fraction bits"},
     {HDR "    MXQ spm:0, spm:0x400, acc:0, 4, 32, bf16, nearest-even\n",
@@ -343,7 +343,7 @@ static const bad_src directive_srcs[] = {
     {HDR ".buffer X, bf16, 4, 0x1000001\n",
      "4:21: error: the number of columns must be between 1 and 16777216, got 16777217"},
     {HDR ".buffer X, fp32, 65536, 16385\n", "4:18: error: buffer X would hold more than 4 GiB"},
-    {HDR ".buffer X, int9, 4, 4\n", "4:12: error: 'int9': integer formats are int2 to int8"},
+    {HDR ".buffer X, int9, 4, 4\n", "4:12: error: 'int9': integer formats are int1 to int8"},
     {HDR ".data A\n", "4:1: error: .data takes a buffer, a source (hex \"FILE\", bin \"FILE\" or inline)"},
     {HDR ".expect C\n", "4:1: error: .expect takes a buffer, a source (hex \"FILE\", bin \"FILE\" or inline) and a "
                         "rule (bitexact, maxulp N, relerr X)"},
@@ -750,7 +750,7 @@ static const bad_yaml bad_yamls[] = {
      "4:23: error: matrix.formats[0].macs_per_cycle must be a number, got 'lots'"},
     {"matrix:\n  formats:\n    - {macs_per_cycle: 4}\n", "3:7: error: matrix.formats[0] needs 'format'"},
     {"matrix:\n  formats:\n    - {format: int8, macs_per_cycle: 4}\n    - {format: int9, macs_per_cycle: 4}\n",
-     "4:16: error: matrix.formats[1].format: 'int9': integer formats are int2 to int8"},
+     "4:16: error: matrix.formats[1].format: 'int9': integer formats are int1 to int8"},
 };
 
 static void test_arch_diagnostics_in_every_section(void)

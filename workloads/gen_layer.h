@@ -10,7 +10,7 @@
 ** weight-only quantisation; MX with MX a), kv= an element format the
 ** attention mapping takes (bf16, fp8_e4m3fn); K and V are projected in the
 ** stream format and converted into the cache. On a chip with PIM arrays,
-** integer w and a (int2..int8) put the projections in the arrays
+** integer w and a (int1..int8) put the projections in the arrays
 ** (map_pim.h), the rest on the host (docs/workloads.md, "PIM mapping").
 */
 #ifndef WL_GEN_LAYER_H

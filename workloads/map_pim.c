@@ -64,7 +64,7 @@ lp_status wl_map_pim(const wl_pim_geom *g, uint64_t m, uint64_t n, uint64_t k, c
 {
     memset(out, 0, sizeof *out);
     if (!wl_pim_takes(fa, fw))
-        return lp_diag_msg(d, LP_ERR_ARG, "PIM arrays take integer activations and weights (int2..int8), not %s x %s",
+        return lp_diag_msg(d, LP_ERR_ARG, "PIM arrays take integer activations and weights (int1..int8), not %s x %s",
                            fa->name, fw->name);
     if (k > DIM_MAX) return lp_diag_msg(d, LP_ERR_ARG, "PIM: K=%llu beyond %u", (unsigned long long)k, DIM_MAX);
     out->m = m, out->n = n, out->k = k, out->fa = *fa, out->fw = *fw, out->fout = *fout;

@@ -13,8 +13,8 @@
 ** (passes). On several cores the rows are dealt in equal contiguous blocks,
 ** one per core (each core has arrays of its own), each block in its passes.
 **
-** What goes in memory: integer weights (int2..int8, wbits = their bits) with
-** integer activations (int2..int8, abits = their bits). Anything else (float
+** What goes in memory: integer weights (int1..int8, wbits = their bits) with
+** integer activations (int1..int8, abits = their bits). Anything else (float
 ** or minifloat weights or activations, MX) runs on the host's matrix unit as
 ** without arrays. A row of W that does not fit the arrays is refused.
 **
@@ -46,7 +46,7 @@ typedef struct wl_pim_geom {
 bool wl_pim_of_arch(const arch_cfg *a, wl_pim_geom *g);
 
 /* Whether a product of activations fa and weights fw goes into the arrays:
-** both integer formats (int2..int8). */
+** both integer formats (int1..int8). */
 bool wl_pim_takes(const mf_format *fa, const mf_format *fw);
 
 typedef struct wl_pim_map {

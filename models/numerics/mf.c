@@ -282,7 +282,7 @@ lp_status mf_parse(const char *name, mf_format *out, lp_diag *d)
         const char *p = name + 3;
         int n = read_uint(&p);
         if (n == -2) return leading_zero(name, p, d);
-        if (n < 2 || n > 8 || *p) return lp_diag_msg(d, LP_ERR_FORMAT, "'%s': integer formats are int2 to int8", name);
+        if (n < 1 || n > 8 || *p) return lp_diag_msg(d, LP_ERR_FORMAT, "'%s': integer formats are int1 to int8", name);
         memset(out, 0, sizeof *out);
         out->kind = MF_KIND_INT;
         out->policy = MF_POLICY_FINITE;

@@ -1,7 +1,7 @@
 /*
 ** mf.h — low-precision element formats: floats of 4 to 32 bits (the ml_dtypes
 ** set, OCP MX elements, E8M0 scales, parametric eXmY minifloats) and signed
-** integers int2..int8, with bit-exact conversion from and to float32.
+** integers int1..int8, with bit-exact conversion from and to float32.
 **
 ** Semantics are ml_dtypes 0.6's by default, quirks included (see mf.def and
 ** docs/formats.md): round to nearest even, overflow to inf or NaN as the format
