@@ -110,8 +110,8 @@ static void print_text(const char *arch, const figures *f)
     printf("    exponent     %8.1f\n", m->exp);
     printf("    shifter      %8.1f  (%u bits out, %u select)\n", m->shift, x->shift_w, x->shift_sel);
     printf("    negation     %8.1f\n", m->negate);
-    printf("    adder tree   %8.1f  (share of %llu lanes, %u-bit inputs)\n", m->tree, (unsigned long long)c->simd,
-           x->tree_w);
+    printf("    adder tree   %8.1f  (share of %llu lane%s, %u-bit inputs)\n", m->tree, (unsigned long long)c->simd,
+           c->simd == 1 ? "" : "s", x->tree_w);
     printf("    accumulator  %8.1f  (share)\n", m->acc);
     if (x->pack) printf("    DSP unpack   %8.1f  (%u MACs per DSP)\n", m->pack, x->per_dsp);
     printf("    total        %8.1f LUTs, %.1f FFs, %.4f DSPs\n\n", m->luts, m->ffs, m->dsps);

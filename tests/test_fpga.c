@@ -167,6 +167,17 @@ static void test_resources_monotone_in_bit_widths(void)
                 if (y.x.mac.luts < x.x.mac.luts || y.x.mac.ffs < x.x.mac.ffs || y.x.dsps < x.x.dsps) bad++;
             }
         }
+    /* a wrapping fixed register: its window's LUTs grow with its bits, up to the exact one's */
+    fpga_cfg c = design_of(a, "e4m3", "e4m3", 2, "none"), e = c;
+    double prev = 0;
+    for (uint64_t w = 8; w <= 50; w++) {
+        const char *key;
+        c.acc = (char *)"fixed", c.acc_bits = w, c.acc_frac_bits = w / 2;
+        CU_ASSERT_FATAL(fpga_prepare(&c, &key, NULL) == LP_OK);
+        CU_ASSERT(c.x.mac.luts >= prev && c.x.mac.luts <= e.x.mac.luts);
+        prev = c.x.mac.luts;
+    }
+    CU_ASSERT_EQUAL(prev, e.x.mac.luts);
     CU_ASSERT_EQUAL(bad, 0);
     arch_free(a);
 }
@@ -765,7 +776,8 @@ static void test_float_against_a_plain_reference(void)
 
 /* An m x n x k MMA: fill (the datapath's stages and the grid's skew, or
 ** pipeline_cycles) plus ceil(m/rows) ceil(n/cols) passes of ceil(k/simd)
-** cycles; other formats, MX and a chip clocked above fmax are refused. */
+** cycles; other formats, MX, a chip clocked above fmax and buffers beyond
+** the device's URAM and BRAM are refused. */
 static void test_timing_passes_and_refusals(void)
 {
     arch_cfg *a = lpt_arch("vck190");
@@ -790,6 +802,11 @@ static void test_timing_passes_and_refusals(void)
     a->clock_ghz = 0.4;
     CU_ASSERT_EQUAL(fpga_timing(a, c, &op, &t, &d), LP_ERR_UNIT);
     CU_ASSERT_STRING_EQUAL(d.msg, "misses timing: the chip's clock 400 MHz is above the design's fmax 392.2 MHz");
+    a->clock_ghz = 0.375;
+    a->spm.size_bytes = 16 << 20, a->acc.size_bytes = 8 << 20; /* 24 MiB: more than URAM and BRAM hold */
+    CU_ASSERT_EQUAL(fpga_timing(a, c, &op, &t, &d), LP_ERR_UNIT);
+    CU_ASSERT_STRING_EQUAL(d.msg, "does not fit its device: the chip's buffers (spm 16384 KiB + acc 8192 KiB) exceed "
+                                  "the device's URAM 16668 KiB and BRAM 4351.5 KiB");
     op.what = UNIT_OP_MMA_MX;
     CU_ASSERT_EQUAL(fpga_timing(a, c, &op, &t, &d), LP_ERR_UNIT);
     arch_free(a);
@@ -818,7 +835,8 @@ static void test_energy_from_its_parts(void)
 /* lpsim run maps GEMMs onto the presets and the outputs match bit for bit:
 ** OCP FP8 on vck190; int8 x int8 to bf16 on u250; a float32 accumulator
 ** of one lane checked against fp32-seq; a narrow fixed accumulator and a
-** format the unit is not built for refused with what to do. */
+** format the unit is not built for refused with what to do. lpsim exec runs
+** the programs run emits. */
 static void test_run_maps_gemms_bit_exactly(void)
 {
     char *out, *err;
@@ -866,6 +884,24 @@ static void test_run_maps_gemms_bit_exactly(void)
         }
         free(out), free(err);
     }
+    /* lpsim exec runs the MMA program a mapping emits, on both presets */
+    static const char *const ex[][2] = {{"vck190", "in=fp8_e4m3fn out=fp32"}, {"u250", "in_a=int8 in_b=int8"}};
+    snprintf(path, sizeof path, "%s/g.s", dir);
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "run --arch %s --workload 'gemm M=64 N=96 K=200 %s' --emit-asm %s", ex[i][0],
+                 ex[i][1], path);
+        CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);
+        free(out), free(err);
+        snprintf(cmd, sizeof cmd, "exec --json --arch %s %s", ex[i][0], path);
+        CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);
+        CU_ASSERT_EQUAL(lpt_json_num(out, "failed"), 0);
+        CU_ASSERT_EQUAL(lpt_json_num(out, "expectations"), 1);
+        CU_ASSERT(lpt_json_num(out, "busy_cycles.matrix") > 0);
+        CU_ASSERT(lpt_json_num(out, "energy_breakdown_pj.matrix") > 0);
+        free(out), free(err);
+    }
+    unlink(path);
+    snprintf(path, sizeof path, "%s/f.yaml", dir);
     unlink(path);
     rmdir(dir);
 }

@@ -167,6 +167,14 @@ void fpga_resources(fpga_cfg *c)
         x->acc_bits = 1 + (unsigned)x->accf.ebits + (unsigned)x->accf.mbits;
         x->acc_frac = 0;
     }
+    /* a wrapping fixed register narrower than the products keeps only its
+    ** window: the shifter's output and the tree need its W bits, a minifloat's
+    ** two more for rounding (a guard and a sticky bit) [D]; a saturating one
+    ** must see every bit to clamp, and keeps the full width */
+    if (x->acc == FPGA_ACC_FIXED && c->acc_bits && !x->saturate) {
+        if (flt && x->shift_w > x->acc_bits + 2) x->shift_w = x->acc_bits + 2, x->tree_w = x->shift_w + 1;
+        if (!flt && x->tree_w > x->acc_bits) x->tree_w = x->acc_bits;
+    }
 
     /* multiplier: FINN-R's formula on the significands or integers (FACTS
     ** C.4, C.6), or a share of a DSP */

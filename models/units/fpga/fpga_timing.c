@@ -5,7 +5,8 @@
 ** fill and drain once (pipeline_cycles, or the datapath's stages and the
 ** grid's systolic skew, pe_rows + pe_cols - 2). Cycles are the chip's
 ** (clock_ghz): the fabric runs at that clock, which must not exceed the
-** design's fmax; the unit refuses formats other than its own and MX.
+** design's fmax; the unit refuses formats other than its own, MX, and a
+** chip whose buffers do not fit its device's URAM and BRAM.
 */
 #include <string.h>
 
@@ -25,6 +26,10 @@ lp_status fpga_timing(const arch_cfg *chip, const void *cfg, const unit_op *op, 
     if (chip->clock_ghz * 1000 > x->fmax_mhz * (1 + 1e-9))
         return lp_diag_msg(d, LP_ERR_UNIT, "misses timing: the chip's clock %g MHz is above the design's fmax %.1f MHz",
                            chip->clock_ghz * 1000, x->fmax_mhz);
+    fpga_buffers b;
+    lp_diag bd;
+    lp_diag_init(&bd, NULL);
+    if (fpga_buffers_of(chip, c, &b, &bd)) return lp_diag_msg(d, LP_ERR_UNIT, "does not fit its device: %s", bd.msg);
     uint64_t R = c->pe_rows, C = c->pe_cols, Q = c->simd;
     uint64_t passes = ceil_div(op->m, R) * ceil_div(op->n, C), kcyc = ceil_div(op->k, Q);
     if (kcyc == 0) kcyc = 1;
