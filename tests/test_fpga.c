@@ -399,7 +399,8 @@ static int compare(const char *what, const uint32_t *got, const uint32_t *want, 
 }
 
 /* An exact accumulator gives the dot model's "exact" preset, bit for bit:
-** formats with and without inf and NaN, integers, a mixed pair, random
+** formats with and without inf and NaN, integers, a mixed pair, the widest
+** spans (E7M0 of biases 63 and 0: products over 250 bits apart), random
 ** codes (specials included), cancellation and extremes, with and without C
 ** (every float32 magnitude, NaN and the infinities), K from 1 to 300. */
 static void test_exact_equals_the_dot_model(void)
@@ -413,7 +414,9 @@ static void test_exact_equals_the_dot_model(void)
                                            {"int8", "int8"},
                                            {"int4", "int2"},
                                            {"int8", "fp4_e2m1fn"},
-                                           {"e1m6", "e6m1"}};
+                                           {"e1m6", "e6m1"},
+                                           {"e7m0", "e7m0_b0"},
+                                           {"e3m4_b2", "e5m2_b30"}};
     static const int ks[] = {1, 7, 64, 300};
     enum { M = 6, N = 5, KMAX = 300 };
     arch_cfg *a = lpt_arch("vck190");

@@ -26,6 +26,7 @@
 ** with the accumulator it was built with. Scratch arrays are allocated per
 ** operation (functional runs, not the timing-only path).
 */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +62,12 @@ static void decode_all(const mf_format *f, elem t[256], int *top)
 
 /* ---- the wide accumulator ------------------------------------------------------------------ */
 
-#define WIDE_DIGITS 24 /* 768 bits: every product and float32 value, a fixed grid of 200 fraction bits */
+/* 768 bits. The widest span: products of two formats of lpsim (each value
+** within [2^-149, 2^128), mf.h) and a float32 C, from 2^-298 to 2^(256 + 17)
+** for K < 2^16: 572 bits; a fixed grid of at most 200 (acc_frac_bits) or
+** 298 (derived) fraction bits and a register of at most 512 bits stay
+** inside too. wide_init asserts it. */
+#define WIDE_DIGITS 24
 
 /* value = sum of d[i] 2^(base + 32 i). Between normalisations the digits
 ** hold lazy carries; normalised, d[0..nd-2] are in [0, 2^32) and d[nd-1]
@@ -77,7 +83,7 @@ static int bitlen(uint64_t v) { return v ? 64 - __builtin_clzll(v) : 0; }
 static void wide_init(wide *w, int base, int top)
 {
     int nd = (top - base + 31) / 32 + 3;
-    if (nd > WIDE_DIGITS) nd = WIDE_DIGITS; /* the span of any two formats of lpsim fits (see WIDE_DIGITS) */
+    assert(nd <= WIDE_DIGITS); /* every span fits: see WIDE_DIGITS */
     w->nd = nd, w->base = base;
     memset(w->d, 0, sizeof w->d[0] * (size_t)nd);
 }
