@@ -480,6 +480,63 @@ static void test_exact_rounds_once_with_every_bit(void)
     arch_free(a);
 }
 
+/* Special values, under every accumulator as in the dot model: inf x 0 and
+** +inf with -inf give NaN, an infinite product or C its infinity, a NaN
+** NaN; an exact zero sum is +0 (-0 + 1 - 1 too); a negative sum below
+** float32's range (-2^-298: E7M0 of bias 150) rounds to -0. */
+static void test_special_values(void)
+{
+    static const struct {
+        uint8_t a[2], b[2];
+        bool has_c;
+        uint32_t c, want;
+    } sp[] = {/* fp8_e5m2: 1 0x3c, -1 0xbc, inf 0x7c, -inf 0xfc, NaN 0x7e */
+              {{0x7c, 0x3c}, {0x00, 0x3c}, false, 0, 0x7fffffffu},
+              {{0x00, 0x3c}, {0xfc, 0x3c}, false, 0, 0x7fffffffu},
+              {{0x7c, 0x3c}, {0x3c, 0x3c}, false, 0, 0x7f800000u},
+              {{0x7c, 0x3c}, {0xbc, 0x3c}, false, 0, 0xff800000u},
+              {{0x7c, 0xfc}, {0x3c, 0x3c}, false, 0, 0x7fffffffu},
+              {{0x7e, 0x3c}, {0x3c, 0x3c}, false, 0, 0x7fffffffu},
+              {{0x3c, 0x3c}, {0x3c, 0x3c}, true, 0x7f800000u, 0x7f800000u},
+              {{0xfc, 0x3c}, {0x3c, 0x3c}, true, 0x7f800000u, 0x7fffffffu},
+              {{0x3c, 0x3c}, {0x3c, 0x3c}, true, 0x7fc00000u, 0x7fffffffu},
+              {{0x3c, 0x3c}, {0x3c, 0xbc}, false, 0, 0x00000000u},
+              {{0x3c, 0x3c}, {0x3c, 0xbc}, true, 0x80000000u, 0x00000000u}};
+    static const struct {
+        const char *acc;
+        uint64_t bits, frac, e, m;
+        const char *round;
+    } accs[] = {{"exact", 0, 0, 8, 23, "nearest-even"},
+                {"fixed", 40, 16, 8, 23, "nearest-even"},
+                {"float", 0, 0, 8, 23, "nearest-even"},
+                {"float", 0, 0, 5, 10, "toward-zero"}};
+    arch_cfg *a = lpt_arch("vck190");
+    for (size_t i = 0; i < sizeof accs / sizeof accs[0]; i++) {
+        fpga_cfg c = design_of(a, "fp8_e5m2", "fp8_e5m2", 1, "none"),
+                 t = design_of(a, "e7m0_b150", "e7m0_b150", 1, "none");
+        fpga_cfg *u[2] = {&c, &t};
+        for (int k = 0; k < 2; k++) {
+            const char *key;
+            u[k]->acc = (char *)accs[i].acc, u[k]->acc_bits = accs[i].bits, u[k]->acc_frac_bits = accs[i].frac;
+            u[k]->acc_exp_bits = accs[i].e, u[k]->acc_man_bits = accs[i].m, u[k]->acc_round = (char *)accs[i].round;
+            CU_ASSERT_FATAL(fpga_prepare(u[k], &key, NULL) == LP_OK);
+        }
+        for (size_t j = 0; j < sizeof sp / sizeof sp[0]; j++) {
+            uint32_t D;
+            CU_ASSERT_FATAL(run_face(&c, 1, 1, 2, sp[j].a, sp[j].b, sp[j].has_c ? &sp[j].c : NULL, &D) == LP_OK);
+            if (D != sp[j].want)
+                fprintf(stderr, "\n  %s case %d: %08x, want %08x\n", accs[i].acc, (int)j, D, sp[j].want);
+            CU_ASSERT_EQUAL(D, sp[j].want);
+        }
+        /* 2^-149 x -2^-149, below float32's least subnormal: -0 (a fixed grid of 16 bits holds 0: +0) */
+        uint8_t ta[1] = {0x01}, tb[1] = {0x81};
+        uint32_t D;
+        CU_ASSERT_FATAL(run_face(&t, 1, 1, 1, ta, tb, NULL, &D) == LP_OK);
+        CU_ASSERT_EQUAL(D, i == 1 ? 0x00000000u : 0x80000000u);
+    }
+    arch_free(a);
+}
+
 /* Which dot-model preset the GEMM mapping may check a unit against: exact
 ** for an exact accumulator and for a fixed one whose grid holds every
 ** product and whose width K of them (E4M3 at K = 512: 18 fraction, 28
@@ -945,6 +1002,7 @@ CU_TestInfo lpt_fpga_tests[] = {
     {"res/presets_fit_their_devices", test_presets_fit_their_devices},
     {"func/exact_equals_the_dot_model", test_exact_equals_the_dot_model},
     {"func/exact_rounds_once_with_every_bit", test_exact_rounds_once_with_every_bit},
+    {"func/special_values", test_special_values},
     {"func/dot_preset_of_the_accumulator", test_dot_preset_of_the_accumulator},
     {"func/fixed_against_a_plain_reference", test_fixed_against_a_plain_reference},
     {"func/float_against_a_plain_reference", test_float_against_a_plain_reference},

@@ -106,8 +106,9 @@ unsigned fpga_finn_mul_luts(unsigned w, unsigned a);
 
 /* Aggarwal et al.'s exact accumulator width for n products of a and w
 ** (FACTS C.1): integers r_a + r_w + ceil(log2 n) + 1, minifloats
-** 2^e_a + m_a + 2^e_w + m_w + ceil(log2 n) - 1. Mixed pairs take an
-** integer's r as its 2^e + m - ... span (docs/fpga.md). */
+** 2^e_a + m_a + 2^e_w + m_w + ceil(log2 n) - 1: both are span_a + span_w +
+** ceil(log2 n) + 1 with a minifloat's span 2^e + m - 1 and an integer's r,
+** which also sizes a mixed pair (docs/fpga.md). */
 unsigned fpga_acc_width(const mf_format *a, const mf_format *w, uint64_t n);
 
 /* Fraction bits of the exact accumulator: the exponent of the smallest

@@ -236,6 +236,16 @@ static void special(specials *s, const elem *a, const elem *b)
     }
 }
 
+/* C's float32 bits as a term: true with (-1)^*neg *m 2^*e when finite; a
+** NaN or an infinity is recorded in s. */
+static bool c_term(const job *j, uint32_t c, specials *s, bool *neg, uint32_t *m, int *e)
+{
+    mf_class k = mf_decode_parts(&j->f32, c, neg, m, e);
+    if (k == MF_NAN) s->nan = true;
+    if (k == MF_INF) *(*neg ? &s->ninf : &s->pinf) = true;
+    return k == MF_FINITE;
+}
+
 /* float32 bits of a wide's value, to nearest even (+0 for zero). */
 static uint32_t wide_f32(const job *j, wide *w)
 {
@@ -270,15 +280,10 @@ static uint32_t output_exact(const job *j, const uint8_t *a, const uint8_t *b, s
         else if (x->cls >= MF_INF || y->cls >= MF_INF)
             special(&s, x, y);
     }
-    if (j->has_c) {
-        bool neg;
-        uint32_t m;
-        int e;
-        mf_class k = mf_decode_parts(&j->f32, c, &neg, &m, &e);
-        if (k == MF_FINITE) wide_add(&w, neg, m, e);
-        if (k == MF_NAN) s.nan = true;
-        if (k == MF_INF) *(neg ? &s.ninf : &s.pinf) = true;
-    }
+    bool neg;
+    uint32_t m;
+    int e;
+    if (j->has_c && c_term(j, c, &s, &neg, &m, &e)) wide_add(&w, neg, m, e);
     return resolve(&s, wide_f32(j, &w));
 }
 
@@ -291,16 +296,11 @@ static uint32_t output_fixed(const job *j, const uint8_t *a, const uint8_t *b, s
     if (top < -F + (int)x->acc_bits) top = -F + (int)x->acc_bits;
     if (j->has_c && top < 129) top = 129;
     wide_init(&w, -F, top + 1);
-    if (j->has_c) {
-        bool neg;
-        uint32_t m;
-        int e;
-        mf_class k = mf_decode_parts(&j->f32, c, &neg, &m, &e);
-        if (k == MF_FINITE) wide_add_rounded(&w, neg, m, e, x->round);
-        if (k == MF_NAN) s.nan = true;
-        if (k == MF_INF) *(neg ? &s.ninf : &s.pinf) = true;
-        if (x->saturate) wide_norm(&w), wide_saturate(&w, x->acc_bits);
-    }
+    bool neg;
+    uint32_t m;
+    int e;
+    if (j->has_c && c_term(j, c, &s, &neg, &m, &e)) wide_add_rounded(&w, neg, m, e, x->round);
+    if (j->has_c && x->saturate) wide_norm(&w), wide_saturate(&w, x->acc_bits);
     for (size_t k0 = 0; k0 < K; k0 += j->simd) {
         size_t k1 = K - k0 < j->simd ? K : k0 + j->simd;
         for (size_t k = k0; k < k1; k++) {
