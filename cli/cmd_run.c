@@ -11,6 +11,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -232,6 +233,36 @@ static const char *roofline(const report *rp, double *intensity, double *ridge)
     return b;
 }
 
+/* A figure of the error report: a number, or null when undefined (NaN). */
+static json_t *json_figure(double v) { return isnan(v) ? json_null() : json_real(v); }
+
+json_t *cmd_run_error_json(const lp_run *r, const char *dist)
+{
+    if (!r->has_err) return json_null();
+    const qerr *e = &r->err;
+    return json_pack("{s:o, s:o, s:o, s:s, s:b, s:I, s:s}", "sqnr_db", json_figure(e->sqnr_db), "max_rel_err",
+                     json_figure(e->max_rel_err), "dist", dist ? json_string(dist) : json_null(), "reference",
+                     CMD_RUN_REFERENCE, "exact", e->exact, "nonfinite", (json_int_t)e->nonfinite, "output",
+                     r->prog.bufs[r->prog.ref_buf].name);
+}
+
+void cmd_run_error_print(const lp_run *r, const char *dist, FILE *f)
+{
+    if (!r->has_err) return;
+    const qerr *e = &r->err;
+    const char *out = r->prog.bufs[r->prog.ref_buf].name;
+    fputs("  error           ", f);
+    if (e->nonfinite)
+        fprintf(f, "no SQNR: %zu of %zu outputs of %s are not finite", e->nonfinite, e->n, out);
+    else if (isnan(e->sqnr_db))
+        fprintf(f, "no SQNR: the reference of %s is zero, its output is not", out);
+    else if (e->exact)
+        fprintf(f, "none: %s equals its reference (SQNR reported as %g dB)", out, e->sqnr_db);
+    else
+        fprintf(f, "SQNR %.2f dB, max relative error %.3g in %s", e->sqnr_db, e->max_rel_err, out);
+    fprintf(f, " (against the %s%s%s)\n", CMD_RUN_REFERENCE, dist ? ", dist=" : "", dist ? dist : "");
+}
+
 /* The JSON report (new reference; NULL out of memory). */
 static json_t *report_json(const report *rp)
 {
@@ -245,6 +276,7 @@ static json_t *report_json(const report *rp)
         !json_object_set_new(o, "expectations", json_integer((json_int_t)r->expectations)) &&
         !json_object_set_new(o, "failed", json_integer(r->failed)) &&
         !json_object_set_new(o, "counts", json_counts(rp->c)) && !json_object_set_new(o, "roofline", json_roof(rp)) &&
+        !json_object_set_new(o, "error", cmd_run_error_json(r, wl_dist_name(rp->s->dist))) &&
         !json_object_set_new(o, "kernels", json_kernels(rp)) && !json_object_set_new(o, "operations", json_ops(rp)) &&
         (!rp->plan->note[0] || !json_object_set_new(o, "note", json_string(rp->plan->note)));
     json_decref(stats);
@@ -280,6 +312,7 @@ static void print_text(const report *rp)
     else
         printf("  outputs         %zu expectation%s: %s\n", r->expectations, r->expectations == 1 ? "" : "s",
                r->failed ? "MISMATCH (see above)" : "all match");
+    cmd_run_error_print(r, wl_dist_name(rp->s->dist), stdout);
     printf("\n  %-12s %-10s %-28s %12s %14s %-8s  mapping\n", "operation", "kind", "shape", "cycles", "energy_pj",
            "bound");
     for (int i = 0; i < rp->plan->nops; i++) {
