@@ -49,8 +49,8 @@ static const cli_cmd run_cmd = {
     "SPEC is a workload in the inline form below, or a YAML file of the same keys (kind: gemm,\n"
     "M: 4096, ...; attention's kind= is phase: in a file). Workloads (every key is listed below;\n"
     "docs/workloads.md says what each means and counts):\n"
-    "  gemm M= N= K= [in= | in_a= in_b=] [out=] [layout=nk|kn] [batch=]\n"
-    "  gemv N= K= [in=] [out=]\n"
+    "  gemm M= N= K= [in= | in_a= in_b=] [out=] [layout=nk|kn] [batch=] [dist=]\n"
+    "  gemv N= K= [in=] [out=] [dist=]\n"
     "  attention kind=prefill|decode batch= heads= kv_heads= head_dim= seq=|ctx= [causal=] [in= kv= out=]\n"
     "  layer model=M phase=prefill|decode tokens=|ctx= [batch=] [w= a= kv=]\n"
     "  model model=M phase=prefill|decode tokens=|ctx= [batch=] [w= a= kv=]\n"
@@ -58,9 +58,12 @@ static const cli_cmd run_cmd = {
     "cores doing the same work elsewhere (--all-cores simulates each). Functional mode (the\n"
     "default) fills the inputs with seeded random values and checks the outputs against an\n"
     "independent reference (GEMM: the dot model's exact preset; attention, layers, models:\n"
-    "float64), exit 1 on a mismatch. The report adds to `lpsim exec`'s statistics the workload's\n"
-    "own counts (MACs, vector operations, minimum DRAM bytes) and roofline position, each kernel,\n"
-    "and each operation with its mapping (tiles, order, split-K, cores, waves) and what bounds it.",
+    "float64), exit 1 on a mismatch, and measures the output's error (SQNR, max relative error)\n"
+    "against a float64 reference of the unquantised inputs (dist=normal|outliers|uniform: GEMM\n"
+    "inputs drawn from a distribution, the same for every unit and format). The report adds to\n"
+    "`lpsim exec`'s statistics the workload's own counts (MACs, vector operations, minimum DRAM\n"
+    "bytes) and roofline position, each kernel, and each operation with its mapping (tiles,\n"
+    "order, split-K, cores, waves) and what bounds it.",
     run_opts,
     CLI_NOPTS(run_opts),
     0,
@@ -257,7 +260,7 @@ void cmd_run_error_print(const lp_run *r, const char *dist, FILE *f)
     else if (isnan(e->sqnr_db))
         fprintf(f, "no SQNR: the reference of %s is zero, its output is not", out);
     else if (e->exact)
-        fprintf(f, "none: %s equals its reference (SQNR reported as %g dB)", out, e->sqnr_db);
+        fprintf(f, "none: %s equals its reference, SQNR reported as %g dB", out, e->sqnr_db);
     else
         fprintf(f, "SQNR %.2f dB, max relative error %.3g in %s", e->sqnr_db, e->max_rel_err, out);
     fprintf(f, " (against the %s%s%s)\n", CMD_RUN_REFERENCE, dist ? ", dist=" : "", dist ? dist : "");

@@ -342,6 +342,10 @@ static void test_sweep_db_and_pareto(void)
     CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 2);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, ":6:16: error: workload key 'dist' is a choice, not a number"));
     free(out), free(err);
+    /* the example of docs/sweeps.md expands */
+    CU_ASSERT_EQUAL(lpsim("sweep " LPSIM_SOURCE_DIR "/examples/sweeps/formats-error.yaml --dry-run", &out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "14 points"));
+    free(out);
     snprintf(args, sizeof args, "rm -rf '%s'", dir);
     CU_ASSERT_EQUAL(system(args), 0);
 }

@@ -1,8 +1,7 @@
 -- schema_v2.sql — lpsim's results database at schema version 2, kept to test
 -- the migration to the current version (results/schema.sql). Version 2 had
 -- no sqnr_db and max_rel_err columns. Never edit: it is history.
--- schema.sql — lpsim's results database (docs/results.md), the current
--- version. Compiled into lpsim; a new database is created from it, an older
+-- Compiled into lpsim; a new database is created from it, an older
 -- one is brought to it by the migrations in rdb.c (each tested from the
 -- schema of its version, tests/results/). Every table is STRICT; names carry
 -- their units (_ns, _pj, _bytes). PRAGMA application_id marks the file as
