@@ -8,7 +8,10 @@
 ** (then accumulated K tile by K tile with float32 rounding in between, as the
 ** program does), else the exact sum over all of K, compared normwise. Inputs
 ** are uniform in [-2, 2), encoded to nearest; MX blocks are scaled by 2^-3 to
-** 2^4 before quantisation so that the scales differ.
+** 2^4 before quantisation so that the scales differ. With dist= they are real
+** values of that distribution quantised by wl_dist.h's rule. Either way the
+** program also carries C's float64 reference of the real inputs before
+** their encoding (the error report's, prog.h).
 */
 #include <math.h>
 #include <stdlib.h>
@@ -323,7 +326,8 @@ static lp_status reference(const wl_gemm_map *m, const uint16_t *a, const uint8_
     return st;
 }
 
-/* The input scales of one problem's operands (1 for MX and the default seeding). */
+/* The per-tensor scales of A and W (1 for MX and the default seeding), and
+** whether the data is dist='s. */
 typedef struct scales {
     bool dist;
     double a, w;
