@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_run.h"
 #include "rdb.h"
 #include "runs_log.h"
 #include "commands.h"
@@ -60,7 +61,8 @@ static json_t *report_json(const lp_run *r, const char *kernel, bool timing_only
              !json_object_set_new(o, "mode", json_string(timing_only ? "timing-only" : "functional")) &&
              !json_object_update(o, stats) &&
              !json_object_set_new(o, "expectations", json_integer((json_int_t)r->expectations)) &&
-             !json_object_set_new(o, "failed", json_integer(r->failed));
+             !json_object_set_new(o, "failed", json_integer(r->failed)) &&
+             (!r->has_err || !json_object_set_new(o, "error", cmd_run_error_json(r, NULL)));
     json_decref(stats);
     if (!ok) json_decref(o);
     return ok ? o : NULL;
@@ -89,6 +91,7 @@ static void print_text(const lp_run *r, const char *kernel, bool timing_only)
     else
         printf("  outputs         %zu expectation%s: %s\n", r->expectations, r->expectations == 1 ? "" : "s",
                r->failed ? "MISMATCH (see above)" : "all match");
+    cmd_run_error_print(r, NULL, stdout);
 }
 
 int cmd_exec(int argc, char **argv, int first)

@@ -44,29 +44,36 @@ static const cli_cmd pareto_cmd = {
     "two metrics. --png/--svg draw every point, one colour and marker per group, the fronts\n"
     "highlighted and labelled, one panel per workload, log axes where the data spans a decade.\n"
     "METRIC is a numeric column: latency_ns, energy_pj, cycles, power_w, clock_ghz, macs,\n"
-    "utilization, instructions, dram_bytes, l2_bytes, spm_bytes, acc_bytes, area_mm2, wall_s.",
+    "utilization, instructions, dram_bytes, l2_bytes, spm_bytes, acc_bytes, area_mm2, wall_s, or\n"
+    "a functional run's numerical error: sqnr_db (larger is better, with or without --max-x/--max-y)\n"
+    "and max_rel_err (docs/workloads.md, \"Numerical error\"; timing-only runs have neither).",
     pareto_opts,
     CLI_NOPTS(pareto_opts),
     0,
     0};
 
+/* The metrics, and whether larger is better by nature (--max-x/--max-y make
+** any metric so). */
 static const struct metric {
     const char *col, *axis;
+    bool larger;
 } metrics[] = {
-    {"latency_ns", "latency (ns)"},
-    {"energy_pj", "energy (pJ)"},
-    {"cycles", "cycles"},
-    {"power_w", "power (W)"},
-    {"clock_ghz", "clock (GHz)"},
-    {"macs", "MACs"},
-    {"utilization", "utilization"},
-    {"instructions", "instructions"},
-    {"dram_bytes", "DRAM traffic (bytes)"},
-    {"l2_bytes", "L2 traffic (bytes)"},
-    {"spm_bytes", "scratchpad traffic (bytes)"},
-    {"acc_bytes", "accumulator traffic (bytes)"},
-    {"area_mm2", "area (mm^2)"},
-    {"wall_s", "simulation time (s)"},
+    {"latency_ns", "latency (ns)", false},
+    {"energy_pj", "energy (pJ)", false},
+    {"cycles", "cycles", false},
+    {"power_w", "power (W)", false},
+    {"clock_ghz", "clock (GHz)", false},
+    {"macs", "MACs", false},
+    {"utilization", "utilization", false},
+    {"instructions", "instructions", false},
+    {"dram_bytes", "DRAM traffic (bytes)", false},
+    {"l2_bytes", "L2 traffic (bytes)", false},
+    {"spm_bytes", "scratchpad traffic (bytes)", false},
+    {"acc_bytes", "accumulator traffic (bytes)", false},
+    {"area_mm2", "area (mm^2)", false},
+    {"wall_s", "simulation time (s)", false},
+    {"sqnr_db", "SQNR (dB)", true},
+    {"max_rel_err", "max relative error", false},
 };
 #define NMETRICS (int)(sizeof metrics / sizeof metrics[0])
 
@@ -114,6 +121,19 @@ static char *design_of(const char *point_json, const char *arch, const char *for
     return buf;
 }
 
+/* A run's workload for its front (malloc'd): the sweep's listed workload
+** (the axes are design choices) or the run's canonical one; a sweep point's
+** data distribution (dist=, set by an axis) is part of it, not a design
+** choice: formats are compared on the same data. */
+static char *workload_of(const char *wl, const char *dist)
+{
+    if (!dist || strstr(wl, " dist=")) return strdup(wl);
+    size_t n = strlen(wl) + strlen(dist) + 8;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%s dist=%s", wl, dist);
+    return s;
+}
+
 /* A sweep parameter's name as a JSON path: letters, digits and ._[]- only. */
 static bool param_name_ok(const char *k)
 {
@@ -133,7 +153,7 @@ static lp_status load_points(const cli_args *a, rdb *db, const char *xc, const c
     snprintf(
         sel, sizeof sel,
         "SELECT id, coalesce(json_extract(point_json, '$.workload'), workload), %s, %s, %s, point_json, arch_name, "
-        "formats FROM runs WHERE status = 'done' AND %s IS "
+        "formats, json_extract(workload_json, '$.dist') FROM runs WHERE status = 'done' AND %s IS "
         "NOT NULL AND %s IS NOT NULL",
         xc, yc,
         !group ? "''"
@@ -156,7 +176,7 @@ static lp_status load_points(const cli_args *a, rdb *db, const char *xc, const c
         }
         pt *p = &(*out)[(*n)++];
         p->id = sqlite3_column_int64(st, 0);
-        p->workload = strdup((const char *)sqlite3_column_text(st, 1));
+        p->workload = workload_of((const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 8));
         p->x = sqlite3_column_double(st, 2);
         p->y = sqlite3_column_double(st, 3);
         const char *g = (const char *)sqlite3_column_text(st, 4);
@@ -367,7 +387,8 @@ int cmd_pareto(int argc, char **argv, int first)
         rc = cli_fail(&d);
         goto done;
     }
-    bool maxx = cli_get(&pareto_cmd, &a, "max-x") != NULL, maxy = cli_get(&pareto_cmd, &a, "max-y") != NULL;
+    bool maxx = cli_get(&pareto_cmd, &a, "max-x") || metrics[mxi].larger,
+         maxy = cli_get(&pareto_cmd, &a, "max-y") || metrics[myi].larger;
     int *wl = malloc(n * sizeof *wl), *grp = malloc(n * sizeof *grp);
     bool *on = calloc(n, sizeof *on);
     double *xs = malloc(n * sizeof *xs), *ys = malloc(n * sizeof *ys);
@@ -410,8 +431,13 @@ int cmd_pareto(int argc, char **argv, int first)
             putchar('\n');
         }
     } else {
-        printf("lpsim pareto: %zu run%s, %s against %s (%s is better), one front per workload\n", n, n == 1 ? "" : "s",
-               metrics[myi].col, metrics[mxi].col, maxx || maxy ? "as stated" : "smaller");
+        printf("lpsim pareto: %zu run%s, %s against %s (", n, n == 1 ? "" : "s", metrics[myi].col, metrics[mxi].col);
+        if (maxx == maxy)
+            printf("%s is better", maxx ? "larger" : "smaller");
+        else
+            printf("%s %s, %s %s are better", maxx ? "larger" : "smaller", metrics[mxi].col,
+                   maxy ? "larger" : "smaller", metrics[myi].col);
+        printf("), one front per workload\n");
         print_table(p, n, on, wl, wnames, nw, metrics[mxi].col, metrics[myi].col);
     }
     static const char *const pics[] = {"png", "svg"};

@@ -11,6 +11,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,8 +49,8 @@ static const cli_cmd run_cmd = {
     "SPEC is a workload in the inline form below, or a YAML file of the same keys (kind: gemm,\n"
     "M: 4096, ...; attention's kind= is phase: in a file). Workloads (every key is listed below;\n"
     "docs/workloads.md says what each means and counts):\n"
-    "  gemm M= N= K= [in= | in_a= in_b=] [out=] [layout=nk|kn] [batch=]\n"
-    "  gemv N= K= [in=] [out=]\n"
+    "  gemm M= N= K= [in= | in_a= in_b=] [out=] [layout=nk|kn] [batch=] [dist=]\n"
+    "  gemv N= K= [in=] [out=] [dist=]\n"
     "  attention kind=prefill|decode batch= heads= kv_heads= head_dim= seq=|ctx= [causal=] [in= kv= out=]\n"
     "  layer model=M phase=prefill|decode tokens=|ctx= [batch=] [w= a= kv=]\n"
     "  model model=M phase=prefill|decode tokens=|ctx= [batch=] [w= a= kv=]\n"
@@ -57,9 +58,12 @@ static const cli_cmd run_cmd = {
     "cores doing the same work elsewhere (--all-cores simulates each). Functional mode (the\n"
     "default) fills the inputs with seeded random values and checks the outputs against an\n"
     "independent reference (GEMM: the dot model's exact preset; attention, layers, models:\n"
-    "float64), exit 1 on a mismatch. The report adds to `lpsim exec`'s statistics the workload's\n"
-    "own counts (MACs, vector operations, minimum DRAM bytes) and roofline position, each kernel,\n"
-    "and each operation with its mapping (tiles, order, split-K, cores, waves) and what bounds it.",
+    "float64), exit 1 on a mismatch, and measures the output's error (SQNR, max relative error)\n"
+    "against a float64 reference of the unquantised inputs (dist=normal|outliers|uniform: GEMM\n"
+    "inputs drawn from a distribution, the same for every unit and format). The report adds to\n"
+    "`lpsim exec`'s statistics the workload's own counts (MACs, vector operations, minimum DRAM\n"
+    "bytes) and roofline position, each kernel, and each operation with its mapping (tiles,\n"
+    "order, split-K, cores, waves) and what bounds it.",
     run_opts,
     CLI_NOPTS(run_opts),
     0,
@@ -232,6 +236,36 @@ static const char *roofline(const report *rp, double *intensity, double *ridge)
     return b;
 }
 
+/* A figure of the error report: a number, or null when undefined (NaN). */
+static json_t *json_figure(double v) { return isnan(v) ? json_null() : json_real(v); }
+
+json_t *cmd_run_error_json(const lp_run *r, const char *dist)
+{
+    if (!r->has_err) return json_null();
+    const qerr *e = &r->err;
+    return json_pack("{s:o, s:o, s:o, s:s, s:b, s:I, s:s}", "sqnr_db", json_figure(e->sqnr_db), "max_rel_err",
+                     json_figure(e->max_rel_err), "dist", dist ? json_string(dist) : json_null(), "reference",
+                     CMD_RUN_REFERENCE, "exact", e->exact, "nonfinite", (json_int_t)e->nonfinite, "output",
+                     r->prog.bufs[r->prog.ref_buf].name);
+}
+
+void cmd_run_error_print(const lp_run *r, const char *dist, FILE *f)
+{
+    if (!r->has_err) return;
+    const qerr *e = &r->err;
+    const char *out = r->prog.bufs[r->prog.ref_buf].name;
+    fputs("  error           ", f);
+    if (e->nonfinite)
+        fprintf(f, "no SQNR: %zu of %zu outputs of %s are not finite", e->nonfinite, e->n, out);
+    else if (isnan(e->sqnr_db))
+        fprintf(f, "no SQNR: the reference of %s is zero, its output is not", out);
+    else if (e->exact)
+        fprintf(f, "none: %s equals its reference, SQNR reported as %g dB", out, e->sqnr_db);
+    else
+        fprintf(f, "SQNR %.2f dB, max relative error %.3g in %s", e->sqnr_db, e->max_rel_err, out);
+    fprintf(f, " (against the %s%s%s)\n", CMD_RUN_REFERENCE, dist ? ", dist=" : "", dist ? dist : "");
+}
+
 /* The JSON report (new reference; NULL out of memory). */
 static json_t *report_json(const report *rp)
 {
@@ -245,6 +279,7 @@ static json_t *report_json(const report *rp)
         !json_object_set_new(o, "expectations", json_integer((json_int_t)r->expectations)) &&
         !json_object_set_new(o, "failed", json_integer(r->failed)) &&
         !json_object_set_new(o, "counts", json_counts(rp->c)) && !json_object_set_new(o, "roofline", json_roof(rp)) &&
+        !json_object_set_new(o, "error", cmd_run_error_json(r, wl_dist_name(rp->s->dist))) &&
         !json_object_set_new(o, "kernels", json_kernels(rp)) && !json_object_set_new(o, "operations", json_ops(rp)) &&
         (!rp->plan->note[0] || !json_object_set_new(o, "note", json_string(rp->plan->note)));
     json_decref(stats);
@@ -280,6 +315,7 @@ static void print_text(const report *rp)
     else
         printf("  outputs         %zu expectation%s: %s\n", r->expectations, r->expectations == 1 ? "" : "s",
                r->failed ? "MISMATCH (see above)" : "all match");
+    cmd_run_error_print(r, wl_dist_name(rp->s->dist), stdout);
     printf("\n  %-12s %-10s %-28s %12s %14s %-8s  mapping\n", "operation", "kind", "shape", "cycles", "energy_pj",
            "bound");
     for (int i = 0; i < rp->plan->nops; i++) {

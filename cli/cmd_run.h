@@ -16,6 +16,7 @@
 
 #include "arch.h"
 #include "lp_diag.h"
+#include "run.h"
 #include "workload.h"
 
 typedef struct lp_run_pred {
@@ -45,5 +46,19 @@ lp_status cmd_run_predict(const char *arch, const char *spec, lp_run_pred *out, 
 ** cmd_run_predict's. SystemC: at most once per process. */
 lp_status cmd_run_report(arch_cfg *arch, const wl_spec *spec, uint64_t seed, bool timing_only, json_t **out,
                          lp_diag *d);
+
+/* The reference the error report compares with (docs/workloads.md,
+** "Numerical error"): the text of the JSON field error.reference. */
+#define CMD_RUN_REFERENCE "float64 of the unquantised inputs"
+
+/* The JSON object `error` of a functional run whose program carries a
+** float64 reference (sqnr_db, max_rel_err: numbers, or null when undefined;
+** dist (NULL: null); reference; exact; nonfinite; output: the buffer), or
+** JSON null when it carries none (timing-only runs, programs from files).
+** A new reference; NULL out of memory. */
+json_t *cmd_run_error_json(const lp_run *r, const char *dist);
+
+/* The text report's line of the same (nothing without a reference). */
+void cmd_run_error_print(const lp_run *r, const char *dist, FILE *f);
 
 #endif

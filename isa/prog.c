@@ -45,7 +45,16 @@ void isa_prog_free(isa_prog *p)
     free(p->data);
     free(p->kernels);
     free(p->secs);
+    free(p->ref);
     memset(p, 0, sizeof *p);
+}
+
+void isa_prog_set_ref(isa_prog *p, int b, double *ref, double scale)
+{
+    free(p->ref);
+    p->ref = ref;
+    p->ref_buf = (uint32_t)b;
+    p->ref_scale = scale;
 }
 
 void isa_buffer_format(const isa_buffer *b, mf_format *f)

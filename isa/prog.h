@@ -114,6 +114,15 @@ typedef struct isa_prog {
     char *src_path;
     uint32_t *src_line, *src_col;
     size_t cap_src;
+    /* a float64 reference of one output buffer for the error report (qerr.h;
+    ** not stored in .lpt files, so a program read from one has none): the
+    ** values of buffer ref_buf computed from the workload's unquantised
+    ** inputs, one per element; an output decoded from the buffer times
+    ** ref_scale is in the reference's units (undoing per-tensor input
+    ** scales). NULL when the program carries none. */
+    double *ref;
+    uint32_t ref_buf;
+    double ref_scale;
 } isa_prog;
 
 void isa_prog_init(isa_prog *p);
@@ -176,6 +185,12 @@ lp_status isa_prog_add_data(isa_prog *p, const void *bytes, size_t n, uint64_t *
 ** LP_ERR_NOMEM. */
 lp_status isa_prog_put_codes(isa_prog *p, int b, const uint32_t *codes, size_t n, bool expect, isa_rule rule,
                              double tol);
+
+/* Give the program the float64 reference of buffer b (see isa_prog.ref):
+** ref, malloc'd, holds rows x cols values and becomes the program's (freed
+** by isa_prog_free; a reference set before is freed). b is a buffer of p
+** (the caller's contract). */
+void isa_prog_set_ref(isa_prog *p, int b, double *ref, double scale);
 
 /* Record that instruction i was assembled from path:line:col (the arrays
 ** grow with the program). LP_OK or LP_ERR_NOMEM. */

@@ -38,6 +38,7 @@ static const struct migration {
     const char *sql;
 } migrations[] = {
     {1, "ALTER TABLE runs ADD COLUMN engine TEXT NOT NULL DEFAULT 'sim';"},
+    {2, "ALTER TABLE runs ADD COLUMN sqnr_db REAL; ALTER TABLE runs ADD COLUMN max_rel_err REAL;"},
 };
 
 char *rdb_schema_text(void)
@@ -243,12 +244,12 @@ static void new_uuid(char buf[33])
 
 /* The runs columns a log fills, in the order of the INSERT's parameters. */
 static const char *const run_cols[] = {
-    "run_uuid",      "started_at", "lpsim_version", "git_revision", "host",          "command_line",
-    "engine",        "arch_name",  "arch_json",     "unit_kind",    "workload_kind", "workload",
-    "workload_json", "formats",    "seed",          "mode",         "status",        "error",
-    "wall_s",        "sweep_hash", "point_index",   "point_json",   "cycles",        "latency_ns",
-    "clock_ghz",     "power_w",    "energy_pj",     "macs",         "utilization",   "instructions",
-    "dram_bytes",    "spm_bytes",  "acc_bytes",     "l2_bytes",     "area_mm2",      "expectations",
+    "run_uuid",     "started_at",   "lpsim_version", "git_revision",  "host",      "command_line",  "engine",
+    "arch_name",    "arch_json",    "unit_kind",     "workload_kind", "workload",  "workload_json", "formats",
+    "seed",         "mode",         "status",        "error",         "wall_s",    "sweep_hash",    "point_index",
+    "point_json",   "cycles",       "latency_ns",    "clock_ghz",     "power_w",   "energy_pj",     "macs",
+    "utilization",  "instructions", "dram_bytes",    "spm_bytes",     "acc_bytes", "l2_bytes",      "area_mm2",
+    "expectations", "sqnr_db",      "max_rel_err",
 };
 #define NCOLS (int)(sizeof run_cols / sizeof run_cols[0])
 #define FIRST_METRIC 22 /* cycles */
@@ -284,10 +285,16 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v, bool nullable)
         sqlite3_bind_text(st, i, "", 0, SQLITE_STATIC);
 }
 
-/* A metric of the report: its value, or NULL when absent or not a number. */
+/* Metric columns read from the report's error object (a run's numerical
+** error, docs/workloads.md), not from its top level. */
+static bool metric_is_error(const char *col) { return !strcmp(col, "sqnr_db") || !strcmp(col, "max_rel_err"); }
+
+/* A metric of the report: its value, or NULL when absent or not a number
+** (the error figures of a timing-only run, or undefined ones, are null). */
 static void bind_metric(sqlite3_stmt *st, int i, const json_t *report, const char *col)
 {
-    const json_t *v = report ? json_object_get(report, col) : NULL;
+    const json_t *src = report && metric_is_error(col) ? json_object_get(report, "error") : report;
+    const json_t *v = json_is_object(src) ? json_object_get(src, col) : NULL;
     if (!json_is_number(v))
         sqlite3_bind_null(st, i);
     else if (metric_is_int(col))

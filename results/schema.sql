@@ -5,7 +5,7 @@
 -- their units (_ns, _pj, _bytes). PRAGMA application_id marks the file as
 -- lpsim's, PRAGMA user_version is the schema version below.
 PRAGMA application_id = 1819308905; -- 'lpsi'
-PRAGMA user_version = 2;
+PRAGMA user_version = 3;
 
 -- One row per sweep file lpsim has run from: its hash identifies the sweep
 -- (points are numbered within it), its text makes it reproducible.
@@ -57,6 +57,11 @@ CREATE TABLE runs (
   l2_bytes INTEGER,
   area_mm2 REAL,                         -- the chip's declared area (cores x the units' area_mm2), NULL when 0
   expectations INTEGER,                  -- checked outputs (functional runs)
+  -- the output's error against the float64 reference of the unquantised
+  -- inputs (version 3; docs/workloads.md, "Numerical error"): NULL for a
+  -- timing-only run, a program without a reference, or an undefined figure
+  sqnr_db REAL,                          -- 10 log10(sum ref^2 / sum (out - ref)^2), capped at 200
+  max_rel_err REAL,                      -- max |out - ref| / max |ref|
   CHECK ((sweep_hash IS NULL) = (point_index IS NULL))
 ) STRICT;
 

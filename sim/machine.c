@@ -217,3 +217,19 @@ int machine_check(const machine *m, FILE *out, int max_report)
     }
     return failed;
 }
+
+bool machine_error(const machine *m, qerr *e)
+{
+    const isa_prog *p = m->prog;
+    if (!p->ref) return false;
+    const isa_buffer *b = &p->bufs[p->ref_buf];
+    mf_format f;
+    isa_buffer_format(b, &f);
+    int eb = isa_elem_bytes(&f);
+    const uint8_t *got = m->mem.base[MEM_DRAM] + b->addr;
+    qerr_acc acc = {0};
+    for (size_t i = 0, n = (size_t)b->rows * b->cols; i < n; i++)
+        qerr_add(&acc, (double)lp_f32(mf_decode_f32(&f, mem_get_code(got, i, eb))) * p->ref_scale, p->ref[i]);
+    qerr_finish(&acc, e);
+    return true;
+}

@@ -21,6 +21,7 @@
 
 #include "arch.h"
 #include "prog.h"
+#include "qerr.h"
 #include "units.h"
 
 typedef struct machine {
@@ -68,5 +69,11 @@ lp_status machine_run(machine *m, size_t *at, lp_diag *d);
 ** max_report mismatches (index, expected, got, ULP distance) to out. Returns
 ** the number of expectations that failed. */
 int machine_check(const machine *m, FILE *out, int max_report);
+
+/* The error of the buffer the program's float64 reference names (prog.h,
+** isa_prog.ref) against that reference, each output decoded from its
+** format and multiplied by ref_scale (qerr.h). false, *e untouched, when
+** the program carries no reference. */
+bool machine_error(const machine *m, qerr *e);
 
 #endif

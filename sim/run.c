@@ -88,6 +88,7 @@ lp_status lp_run_program(lp_run *r, const char *kernel, const lp_run_opts *o, lp
     } else if (!o->timing_only) {
         r->expectations = r->prog.nexpects;
         r->failed = machine_check(&m, o->report, o->max_report);
+        r->has_err = machine_error(&m, &r->err);
     }
     if (!o->timing_only) machine_free(&m);
     return st;

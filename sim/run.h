@@ -20,6 +20,7 @@
 
 #include "arch.h"
 #include "prog.h"
+#include "qerr.h"
 #include "stats.h"
 #include "system.h"
 
@@ -40,6 +41,8 @@ typedef struct lp_run {
     size_t nkernels;
     size_t expectations; /* checked (0 in timing-only runs) */
     int failed;          /* expectations that failed */
+    bool has_err;        /* functional run of a program that carries a float64 reference (prog.h) */
+    qerr err;            /* its output's error against that reference (qerr.h) */
 } lp_run;
 
 /* Load the architecture (a preset or file) and the kernel (.s assembled

@@ -1,7 +1,8 @@
 /*
 ** test_results.c — the results database with real files and the real
 ** lpsim: the schema (STRICT, versioned, WAL), refusals that never write (a
-** foreign, newer or corrupt database, a FIFO), the migration from version 1,
+** foreign, newer or corrupt database, a FIFO), the migrations from versions 1
+** and 2,
 ** runs logged by run/exec, two sweeps writing one database at once, a sweep
 ** killed with SIGKILL and resumed (one done row per point, integrity_check
 ** ok), shards merged equal to the unsharded sweep (whatever -j), merging
@@ -83,6 +84,8 @@ static int64_t query_int(const char *db, const char *sql)
     return v;
 }
 
+int64_t lpt_db_int(const char *db, const char *sql) { return query_int(db, sql); }
+
 static void exec_sql(const char *db, const char *sql)
 {
     sqlite3 *h;
@@ -127,7 +130,7 @@ char *lpt_db_digest(const char *db)
         "SELECT sweep_hash, point_index, engine, lpsim_version, git_revision, arch_name, arch_json, unit_kind, "
         "workload_kind, workload, workload_json, formats, seed, mode, status, error, point_json, cycles, latency_ns, "
         "clock_ghz, power_w, energy_pj, macs, utilization, instructions, dram_bytes, spm_bytes, acc_bytes, l2_bytes, "
-        "area_mm2, expectations FROM runs ORDER BY sweep_hash, point_index, mode",
+        "area_mm2, expectations, sqnr_db, max_rel_err FROM runs ORDER BY sweep_hash, point_index, mode",
         "SELECT r.point_index, c.component, c.energy_pj FROM run_energy c JOIN runs r ON r.id = c.run_id ORDER BY 1, 2",
         "SELECT r.point_index, c.format, c.macs FROM run_macs c JOIN runs r ON r.id = c.run_id ORDER BY 1, 2",
         "SELECT r.point_index, c.unit, c.busy_cycles FROM run_units c JOIN runs r ON r.id = c.run_id ORDER BY 1, 2",
@@ -236,6 +239,12 @@ static void test_run_and_exec_log(void)
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE workload_kind = 'program' AND workload LIKE "
                                           "'%mx_gemm.s' AND macs > 0"),
                     1);
+    /* the numerical error: a functional run's; none for a failed run or a program file, which carries no reference */
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE workload_kind = 'gemm' AND status = 'done' "
+                                          "AND sqnr_db > 40 AND max_rel_err > 0 AND max_rel_err < 0.01"),
+                    1);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE sqnr_db IS NULL AND max_rel_err IS NULL"),
+                    2);
     /* the declared area (the units' area_mm2 times the cores) and the matrix unit's kind */
     lpt_write_file(at("a.yaml"),
                    "arch: edge-mx\nworkloads: [gemm M=8 N=8 K=8]\npoints: ['matrix.area_mm2=2.5 cores=2']\n");
@@ -335,6 +344,51 @@ static void test_migration_from_version_1(void)
     snprintf(args, sizeof args, "merge %s %s", at("new.db"), at("old.db"));
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
     CU_ASSERT_EQUAL(query_int(at("new.db"), "SELECT count(*) FROM runs WHERE engine = 'sim'"), 2);
+    cleanup();
+}
+
+/* A real database of version 2 (tests/results/schema_v2.sql, with a run)
+** brought to version 3 when lpsim opens it: the error columns added, NULL
+** for the old run; new runs log their error; merged like a new one. */
+static void test_migration_from_version_2(void)
+{
+    scratch();
+    char path[512], *v2;
+    snprintf(path, sizeof path, "%s/tests/results/schema_v2.sql", LPSIM_SOURCE_DIR);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v2 = lpt_read_file(path, NULL));
+    exec_sql(at("old.db"), v2);
+    free(v2);
+    exec_sql(at("old.db"),
+             "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, engine, "
+             "arch_name, arch_json, unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, "
+             "wall_s, latency_ns, energy_pj, expectations) VALUES ('ffeeddccbbaa99887766554433221100', "
+             "'2026-06-01T00:00:00.000Z', '0.1.0', 'abc', 'h', '[]', 'sim', 'edge-mx', '{}', 'tensor_core', 'gemm', "
+             "'gemm M=1 N=1 K=1', '{}', 'in=bf16', 1, 'functional', 'done', 0.5, 100, 200, 1);");
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), 2);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'sqnr_db'"),
+                    0);
+    char args[512], *out, *err;
+    snprintf(args, sizeof args, "runs --db %s --json", at("old.db"));
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"sqnr_db\": null"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"max_rel_err\": null"));
+    free(out), free(err);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), RDB_VERSION);
+    CU_ASSERT_EQUAL(RDB_VERSION, 3);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM pragma_table_info('runs') WHERE name IN ('sqnr_db', "
+                                            "'max_rel_err') AND type = 'REAL'"),
+                    2);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"),
+                    1);
+    snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=16 N=16 K=64 out=fp32 dist=normal' --db %s",
+             at("old.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM runs WHERE sqnr_db > 45 AND sqnr_db < 60"), 1);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM runs WHERE sqnr_db IS NULL"), 1);
+    snprintf(args, sizeof args, "merge %s %s", at("new.db"), at("old.db"));
+    CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
+    CU_ASSERT_EQUAL(query_int(at("new.db"), "SELECT count(*) FROM runs WHERE sqnr_db > 45"), 1);
+    CU_ASSERT_EQUAL(query_int(at("new.db"), "SELECT count(*) FROM runs"), 2);
     cleanup();
 }
 
@@ -559,6 +613,7 @@ CU_TestInfo lpt_results_tests[] = {
     {"log/run_and_exec", test_run_and_exec_log},
     {"refuse/foreign_newer_corrupt_fifo_unchanged", test_refusals_never_write},
     {"migrate/from_version_1", test_migration_from_version_1},
+    {"migrate/from_version_2_error_columns", test_migration_from_version_2},
     {"sweep/two_at_once_lose_nothing", test_concurrent_sweeps_lose_nothing},
     {"sweep/sigkill_then_resume", test_killed_and_resumed},
     {"sweep/shards_merge_to_the_same_rows", test_shards_merge_to_the_unsharded_rows},

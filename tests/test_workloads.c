@@ -270,6 +270,8 @@ static void test_print_parse_round_trip(void)
         "gemm M=3 N=5 K=7 batch=4 in=fp8_e4m3fn in_b=mxfp4_e2m1 out=fp32 layout=kn",
         "gemm M=1 N=1 K=1 in_a=float8_e5m2 in_b=e3m2_b5 out=mxint8",
         "gemv N=4096 K=4096 in=int4",
+        "gemm M=8 N=8 K=64 in=int8 dist=normal",
+        "gemv N=64 K=64 in=int4 dist=uniform",
         "attention kind=prefill batch=1 heads=32 kv_heads=8 head_dim=128 seq=4096 causal=1",
         "attention kind=prefill heads=12 head_dim=64 seq=7 causal=0 in=fp16 kv=mxfp6_e2m3",
         "attention kind=decode batch=8 heads=32 kv_heads=8 head_dim=128 ctx=4096",
@@ -298,6 +300,9 @@ static void test_print_parse_round_trip(void)
          "attention kind=decode batch=1 heads=4 kv_heads=4 head_dim=8 ctx=9 in=bf16 kv=bf16 out=bf16"},
         {"model phase=prefill model=tiny tokens=5",
          "model model=tiny phase=prefill batch=1 tokens=5 w=bf16 a=bf16 kv=bf16"},
+        /* dist= printed only when not the default: specs from before the key print as they did */
+        {"gemv dist=outliers K=8 N=2", "gemv N=2 K=8 in=bf16 in_a=bf16 in_b=bf16 out=bf16 dist=outliers"},
+        {"gemm M=1 N=2 K=3 dist=default", "gemm M=1 N=2 K=3 batch=1 in=bf16 in_a=bf16 in_b=bf16 out=bf16 layout=nk"},
     };
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
         wl_spec a;
@@ -309,6 +314,13 @@ static void test_print_parse_round_trip(void)
     wl_spec a, b;
     if (parse("gemm M=1 N=2 K=3", &a) && parse("gemm M=1 N=2 K=3 in_b=int8", &b))
         CU_ASSERT_FALSE(wl_spec_equal(&a, &b));
+    if (parse("gemm M=1 N=2 K=3", &a) && parse("gemm M=1 N=2 K=3 dist=normal", &b))
+        CU_ASSERT_FALSE(wl_spec_equal(&a, &b));
+    for (int i = 0; i < WL_DIST_COUNT; i++) {
+        char t[64];
+        snprintf(t, sizeof t, "gemv N=1 K=1 dist=%s", wl_dist_name((uint64_t)i));
+        if (parse(t, &a)) CU_ASSERT_EQUAL(a.dist, (uint64_t)i);
+    }
 }
 
 /* Each case: the text, col0, the status, the marker (the error's column is
@@ -330,7 +342,12 @@ static const struct {
      "unknown key 'hed_dim' for attention (did you mean 'head_dim'?)", NULL},
     {"gemm m=1 N=1 K=1", 1, LP_ERR_PARSE, "m=", "unknown key 'm' for gemm (did you mean 'M'?)", NULL},
     {"gemv N=1 K=1 M=1", 1, LP_ERR_PARSE, "M=",
-     "unknown key 'M' for gemv (keys: N, K, in, in_a, in_b, out, tm, tn, tk, order, split_k, cores, resident)", NULL},
+     "unknown key 'M' for gemv (keys: N, K, in, in_a, in_b, out, tm, tn, tk, order, split_k, cores, resident, dist)",
+     NULL},
+    {"gemv N=1 K=1 dist=foo", 1, LP_ERR_PARSE, "foo",
+     "unknown dist 'foo' (expected one of: default, normal, outliers, uniform)", NULL},
+    {"gemm M=1 N=1 K=1 dist=outlier", 1, LP_ERR_PARSE, "outlier", "unknown dist 'outlier' (did you mean 'outliers'?)",
+     NULL},
     {"gemm M=1 N=2 M=3 K=1", 1, LP_ERR_PARSE, "M=3", "key 'M' given twice (first at column 6)",
      "key 'M' given twice (first at line 2, column 1)"},
     {"gemm M=1 N 1", 1, LP_ERR_PARSE, "N 1", "expected KEY=VALUE, got 'N'", ""},

@@ -395,12 +395,15 @@ static lp_status put(isa_prog *p, int b, const uint32_t *codes, size_t n, bool e
     return isa_prog_put_codes(p, b, codes, n, expect, ISA_RULE_RELERR, tol);
 }
 
-/* n seeded codes of format f, and their values. */
-static void codes(const mf_format *f, uint64_t seed, size_t n, uint32_t *c, double *x)
+/* n seeded codes of format f, their values, and the real values they
+** were encoded from (uniform in [-2, 2): float32, exact in double). */
+static void codes(const mf_format *f, uint64_t seed, size_t n, uint32_t *c, double *x, double *real)
 {
     for (size_t i = 0; i < n; i++) {
-        c[i] = mf_encode_f32(f, f32_bits(uniform(seed, i)), NULL, 0);
+        float u = uniform(seed, i);
+        c[i] = mf_encode_f32(f, f32_bits(u), NULL, 0);
         x[i] = decode(f, c[i]);
+        real[i] = u;
     }
 }
 
@@ -435,26 +438,31 @@ static void reference(const wl_attn_map *m, const double *q, const double *k, co
     free(sc);
 }
 
-/* Seeded Q, K and V and O's expectation into the program. */
+/* Seeded Q, K and V, O's expectation (the reference on the decoded
+** inputs) and O's float64 reference on the real values they were encoded
+** from (the error report's, prog.h) into the program. */
 static lp_status data(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *bf, uint64_t seed)
 {
     size_t nq = m->batch * m->heads * m->seq * m->head_dim, nk = m->batch * m->kv_heads * m->keys * m->head_dim;
     uint32_t *cq = malloc(sizeof *cq * nq), *ck = malloc(sizeof *ck * nk), *cv = malloc(sizeof *cv * nk);
     uint32_t *co = malloc(sizeof *co * nq);
     double *q = malloc(sizeof *q * nq), *k = malloc(sizeof *k * nk), *v = malloc(sizeof *v * nk);
-    double *o = malloc(sizeof *o * nq);
+    double *rq = malloc(sizeof *rq * nq), *rk = malloc(sizeof *rk * nk), *rv = malloc(sizeof *rv * nk);
+    double *o = malloc(sizeof *o * nq), *ro = malloc(sizeof *ro * nq);
     lp_status st = LP_ERR_NOMEM;
-    if (!cq || !ck || !cv || !co || !q || !k || !v || !o) goto free_all;
-    codes(&m->fin, seed, nq, cq, q);
-    codes(&m->fkv, seed + 1, nk, ck, k); /* in stored order, token-major */
-    codes(&m->fkv, seed + 2, nk, cv, v);
+    if (!cq || !ck || !cv || !co || !q || !k || !v || !rq || !rk || !rv || !o || !ro) goto free_all;
+    codes(&m->fin, seed, nq, cq, q, rq);
+    codes(&m->fkv, seed + 1, nk, ck, k, rk); /* in stored order, token-major */
+    codes(&m->fkv, seed + 2, nk, cv, v, rv);
     reference(m, q, k, v, o);
+    reference(m, rq, rk, rv, ro);
     for (size_t i = 0; i < nq; i++) co[i] = mf_encode_f32(&m->fout, f32_bits((float)o[i]), NULL, 0);
     if (!(st = put(p, bf->q, cq, nq, false, 0)) && !(st = put(p, bf->k, ck, nk, false, 0)) &&
         !(st = put(p, bf->v, cv, nk, false, 0)))
         st = put(p, bf->o, co, nq, true, wl_attn_tol(m));
+    if (!st) isa_prog_set_ref(p, bf->o, ro, 1), ro = NULL;
 free_all:
-    free(cq), free(ck), free(cv), free(co), free(q), free(k), free(v), free(o);
+    free(cq), free(ck), free(cv), free(co), free(q), free(k), free(v), free(rq), free(rk), free(rv), free(o), free(ro);
     return st;
 }
 

@@ -7,9 +7,12 @@
 ** with the mapping: bitexact where the matrix unit's preset is "exact" or
 ** "fp32-seq" (then that preset, accumulated K tile by K tile with float32
 ** rounding in between, as the program does), else the "exact" sum over all
-** of K, compared normwise. Inputs
-** are uniform in [-2, 2), encoded to nearest; MX blocks are scaled by 2^-3 to
-** 2^4 before quantisation so that the scales differ.
+** of K, compared normwise. Inputs are uniform in [-2, 2), encoded to
+** nearest; MX blocks are scaled by 2^-3 to 2^4 before quantisation so that
+** the scales differ. With dist= they are real values of that distribution
+** quantised by wl_dist.h's rule. Either way the program also carries C's
+** float64 reference of the real inputs before their encoding (the error
+** report's, prog.h).
 */
 #include <math.h>
 #include <stdlib.h>
@@ -19,6 +22,7 @@
 #include "lp_rng.h"
 #include "map_gemm.h"
 #include "mx.h"
+#include "wl_dist.h"
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -248,24 +252,47 @@ static uint32_t f32_bits(float x)
     return u;
 }
 
-/* n codes of m's input format (rows of blocks of 32 for MX, with scales). */
-static lp_status codes(const wl_gemm_map *m, const mf_format *f, int mxe, uint64_t seed, size_t n, uint16_t *out,
-                       uint8_t *scales)
+/* Value i of the default seeding's stream seed: uniform in [-2, 2), MX
+** blocks of 32 scaled by 2^-3 to 2^4 so that their scales differ. */
+static double seeded(const wl_gemm_map *m, uint64_t seed, size_t i)
+{
+    float x = uniform(seed, i);
+    return m->mx ? ldexpf(x, (int)(lp_rng_u64(seed ^ 0x5ca1e, i / 32) % 8) - 3) : x;
+}
+
+/* The default seeding's real A (M x K, stream seed) and W = B^T (N x K,
+** stream seed + 1). A plain B's stream runs in K x N order, an MX one's in
+** N x K (blocks of 32 along K): so for a given seed a plain B is the same
+** matrix in either layout, and C's expectation the same. */
+static void default_reals(const wl_gemm_map *m, uint64_t seed, double *ra, double *rw)
+{
+    size_t M = m->m, N = m->n, K = m->k;
+    for (size_t i = 0; i < M * K; i++) ra[i] = seeded(m, seed, i);
+    for (size_t n = 0; n < N; n++)
+        for (size_t k = 0; k < K; k++) rw[n * K + k] = seeded(m, seed + 1, m->mx ? n * K + k : k * N + n);
+}
+
+/* n real values x, rows of K, as codes of f (MX: mx_quantize in blocks of 32
+** along the rows, with their scales): the default seeding encodes them to
+** nearest as they are, dist= data with the per-tensor scale (wl_dist.h). */
+static lp_status quantise(const wl_gemm_map *m, const mf_format *f, int mxe, bool dist, const double *x, size_t n,
+                          double scale, uint16_t *out, uint8_t *scales)
 {
     if (!m->mx) {
-        for (size_t i = 0; i < n; i++) out[i] = (uint16_t)mf_encode_f32(f, f32_bits(uniform(seed, i)), NULL, 0);
+        for (size_t i = 0; i < n; i++)
+            out[i] =
+                (uint16_t)(dist ? wl_dist_encode(f, x[i], scale) : mf_encode_f32(f, f32_bits((float)x[i]), NULL, 0));
         return LP_OK;
     }
-    float *x = malloc(sizeof *x * n);
+    float *t = malloc(sizeof *t * n);
     uint8_t *c8 = malloc(n);
     lp_status st = LP_ERR_NOMEM;
-    if (x && c8) {
-        for (size_t i = 0; i < n; i++)
-            x[i] = ldexpf(uniform(seed, i), (int)(lp_rng_u64(seed ^ 0x5ca1e, i / 32) % 8) - 3);
-        st = mx_quantize(mx_elem_table((mx_elem_id)mxe), x, n, 32, MF_RNE, c8, scales);
+    if (t && c8) {
+        for (size_t i = 0; i < n; i++) t[i] = (float)x[i];
+        st = mx_quantize(mx_elem_table((mx_elem_id)mxe), t, n, 32, MF_RNE, c8, scales);
         for (size_t i = 0; i < n; i++) out[i] = c8[i];
     }
-    free(x), free(c8);
+    free(t), free(c8);
     return st;
 }
 
@@ -305,55 +332,68 @@ static lp_status reference(const wl_gemm_map *m, const uint16_t *a, const uint8_
     return st;
 }
 
-/* Seeded A and B of problem bi (seeds per problem), and its C. */
-static lp_status problem_data(const wl_gemm_map *m, uint64_t seed, bool exact_hw, uint16_t *a, uint8_t *sa,
-                              uint16_t *b_dram, uint8_t *sb, uint32_t *cc)
+/* The per-tensor scales of A and W (1 for MX and the default seeding), and
+** whether the data is dist='s. */
+typedef struct scales {
+    bool dist;
+    double a, w;
+} scales;
+
+/* Problem data from its real A (ra, M x K) and W (rw, N x K): the codes of A
+** and B (B in DRAM as m->b_nk says) with their MX scales, and C's
+** expectation from the codes. */
+static lp_status problem_data(const wl_gemm_map *m, const scales *q, bool exact_hw, const double *ra, const double *rw,
+                              uint16_t *a, uint8_t *sa, uint16_t *b_dram, uint8_t *sb, uint32_t *cc)
 {
     size_t M = m->m, N = m->n, K = m->k, KB = K / 32;
-    uint16_t *b = malloc(sizeof *b * K * N), *bt = malloc(sizeof *bt * K * N);
+    uint16_t *wnk = malloc(sizeof *wnk * K * N), *wkn = malloc(sizeof *wkn * K * N);
     uint8_t *sbt = malloc(N * KB + 1);
     float *c = malloc(sizeof *c * M * N);
     lp_status st = LP_ERR_NOMEM;
-    if (!b || !bt || !sbt || !c) goto free_all;
-    /* MX codes come N x K (blocks of 32 along K), plain ones K x N: b is
-    ** B's stream in that order, bt the other order. The reference takes
-    ** K x N; DRAM holds B as m->b_nk says. So for a given seed a plain B is
-    ** the same matrix in either layout, and C's expectation the same. */
-    if ((st = codes(m, &m->fa, m->ea, seed, M * K, a, sa)) || (st = codes(m, &m->fb, m->eb, seed + 1, K * N, b, sb)))
+    if (!wnk || !wkn || !sbt || !c) goto free_all;
+    /* B's codes come N x K; the reference takes K x N (MX scales KB x N) */
+    if ((st = quantise(m, &m->fa, m->ea, q->dist, ra, M * K, q->a, a, sa)) ||
+        (st = quantise(m, &m->fb, m->eb, q->dist, rw, K * N, q->w, wnk, sb)))
         goto free_all;
-    if (m->mx) {
-        for (size_t n = 0; n < N; n++)
-            for (size_t k = 0; k < K; k++) bt[k * N + n] = b[n * K + k];
-        for (size_t n = 0; n < N; n++)
-            for (size_t q = 0; q < KB; q++) sbt[q * N + n] = sb[n * KB + q];
-    } else if (m->b_nk) {
-        for (size_t k = 0; k < K; k++)
-            for (size_t n = 0; n < N; n++) bt[n * K + k] = b[k * N + n];
-    }
-    const uint16_t *b_kn = m->mx ? bt : b, *bd = m->mx || !m->b_nk ? b : bt;
-    memcpy(b_dram, bd, sizeof *b_dram * K * N);
-    st = reference(m, a, m->mx ? sa : NULL, b_kn, m->mx ? sbt : NULL, exact_hw, c);
+    for (size_t n = 0; n < N; n++)
+        for (size_t k = 0; k < K; k++) wkn[k * N + n] = wnk[n * K + k];
+    for (size_t n = 0; m->mx && n < N; n++)
+        for (size_t k = 0; k < KB; k++) sbt[k * N + n] = sb[n * KB + k];
+    memcpy(b_dram, m->mx || m->b_nk ? wnk : wkn, sizeof *b_dram * K * N);
+    st = reference(m, a, m->mx ? sa : NULL, wkn, m->mx ? sbt : NULL, exact_hw, c);
     for (size_t i = 0; !st && i < M * N; i++) cc[i] = mf_encode_f32(&m->fout, f32_bits(c[i]), NULL, 0);
 free_all:
-    free(b), free(bt), free(sbt), free(c);
+    free(wnk), free(wkn), free(sbt), free(c);
     return st;
 }
 
-/* Seeded A and B, and C's expectation, into the program: each problem of a
-** batch from its own seeds (problem 0's are those of an unbatched GEMM). */
-static lp_status data(gen *g, uint64_t seed, bool exact_hw)
+/* Seeded A and B, C's expectation and its float64 reference into the
+** program: each problem of a batch from its own seeds (problem 0's are those
+** of an unbatched GEMM); dist= data quantised with one scale per tensor
+** (the whole batch's A, the whole batch's B). */
+static lp_status data(gen *g, uint64_t seed, bool exact_hw, wl_dist dist)
 {
     const wl_gemm_map *m = g->m;
     size_t M = m->m, N = m->n, K = m->k, KB = K / 32, B = m->batch;
     uint16_t *a = malloc(sizeof *a * B * M * K), *b = malloc(sizeof *b * B * K * N);
     uint8_t *sa = malloc(B * M * KB + 1), *sb = malloc(B * N * KB + 1);
     uint32_t *cc = malloc(sizeof *cc * B * M * N);
+    double *ra = malloc(sizeof *ra * B * M * K), *rw = malloc(sizeof *rw * B * N * K);
+    double *ref = malloc(sizeof *ref * B * M * N);
     lp_status st = LP_ERR_NOMEM;
-    if (!a || !b || !sa || !sb || !cc) goto free_all;
+    if (!a || !b || !sa || !sb || !cc || !ra || !rw || !ref) goto free_all;
+    if (dist == WL_DIST_DEFAULT)
+        for (size_t i = 0; i < B; i++) default_reals(m, seed + 2 * i, ra + i * M * K, rw + i * N * K);
+    else
+        wl_dist_operands(dist, seed, B, M, N, K, ra, rw);
+    scales q = {dist != WL_DIST_DEFAULT, 1, 1};
+    if (q.dist && !m->mx) q.a = wl_dist_scale(&m->fa, ra, B * M * K), q.w = wl_dist_scale(&m->fb, rw, B * N * K);
     st = LP_OK;
-    for (size_t i = 0; i < B && !st; i++)
-        st = problem_data(m, seed + 2 * i, exact_hw, a + i * M * K, sa + i * M * KB, b + i * K * N, sb + i * N * KB,
-                          cc + i * M * N);
+    for (size_t i = 0; i < B && !st; i++) {
+        st = problem_data(m, &q, exact_hw, ra + i * M * K, rw + i * N * K, a + i * M * K, sa + i * M * KB,
+                          b + i * K * N, sb + i * N * KB, cc + i * M * N);
+        wl_dist_matmul(ra + i * M * K, rw + i * N * K, M, N, K, ref + i * M * N);
+    }
     double tol = exact_hw ? 0 : m->fout.bits < 32 ? 1e-2 : 1e-5;
     if (st || (st = put(g->p, g->A, a, 2, B * M * K, false, 0, 0)) ||
         (st = put(g->p, g->B, b, 2, B * K * N, false, 0, 0)))
@@ -362,8 +402,9 @@ static lp_status data(gen *g, uint64_t seed, bool exact_hw)
                   (st = put(g->p, g->SB, sb, 1, B * N * KB, false, 0, 0))))
         goto free_all;
     st = put(g->p, g->C, cc, 4, B * M * N, true, exact_hw ? ISA_RULE_BITEXACT : ISA_RULE_RELERR, tol);
+    if (!st) isa_prog_set_ref(g->p, g->C, ref, 1 / (q.a * q.w)), ref = NULL;
 free_all:
-    free(a), free(b), free(sa), free(sb), free(cc);
+    free(a), free(b), free(sa), free(sb), free(cc), free(ra), free(rw), free(ref);
     return st;
 }
 
@@ -396,7 +437,7 @@ static lp_status buffers(gen *g)
 lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m, uint64_t seed, bool functional,
                       isa_prog *p, lp_diag *d)
 {
-    (void)s, (void)a; /* the mapping holds what the program needs of both */
+    (void)a; /* the mapping holds what the program needs of it */
     isa_prog_init(p);
     if (m->insns > ISA_MAX_INSNS)
         return lp_diag_msg(d, LP_ERR_RANGE,
@@ -422,7 +463,8 @@ lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m,
     ** adds the parts in another order than one accumulation: normwise */
     bool exact_hw = (m->preset == dot_preset_find("exact", NULL) || m->preset == dot_preset_find("fp32-seq", NULL)) &&
                     m->split == 1;
-    if (functional && (st = data(&g, seed, exact_hw))) return lp_diag_msg(d, st, "GEMM data: %s", lp_status_text(st));
+    if (functional && (st = data(&g, seed, exact_hw, (wl_dist)s->dist)))
+        return lp_diag_msg(d, st, "GEMM data: %s", lp_status_text(st));
     return LP_OK;
 }
 

@@ -103,8 +103,9 @@ static lp_status seeded(layer *L, const char *name, const wl_fmt *f, uint64_t ro
 {
     lp_status st = buffer(L, name, f, rows, cols, idx);
     if (st || !L->functional) return st;
-    st = f->mx ? seed_mx(L, *idx, L->seed + L->p->nbufs, lo, hi)
-               : wl_vec_seed(L->p, *idx, L->seed + L->p->nbufs, lo, hi);
+    uint64_t seed = L->seed + L->p->nbufs;
+    L->src[*idx] = (struct layer_src){true, seed, lo, hi};
+    st = f->mx ? seed_mx(L, *idx, seed, lo, hi) : wl_vec_seed(L->p, *idx, seed, lo, hi);
     return st ? lp_diag_msg(L->d, st, "data of %s: %s", name, lp_status_text(st)) : LP_OK;
 }
 

@@ -41,11 +41,22 @@ typedef struct layer {
     /* the projection inputs in a: the producer's buffer itself, or its converted copy */
     int Xnq, Oq, H1nq, Aq, XFq;
     int sc[LAYER_MAX_BUFFERS]; /* the E8M0 scales of each MX buffer (-1: none) */
-    uint32_t *ids;             /* model: token ids of the R rows */
+    /* where each seeded input's real values come from (functional runs):
+    ** value i of buffer b is lo + (hi - lo) * u, u value i of stream seed in
+    ** [0, 1) (53 bits), before it is encoded into the buffer's format */
+    struct layer_src {
+        bool seeded;
+        uint64_t seed;
+        double lo, hi;
+    } src[LAYER_MAX_BUFFERS];
+    bool real;     /* the reference reads the real values and rounds nothing (the error report's) */
+    uint32_t *ids; /* model: token ids of the R rows */
 } layer;
 
 /* Declare the expected output (OUT, or a model's LOGITS) from the float64
-** reference (layer_ref.c). LP_OK or LP_ERR_NOMEM with d's message. */
+** reference (layer_ref.c), and give the program the float64 reference of
+** the same output from the real inputs, rounding nothing (the error
+** report's, prog.h). LP_OK or LP_ERR_NOMEM with d's message. */
 lp_status wl_layer_expect(layer *L);
 
 #endif

@@ -10,13 +10,19 @@
 ** to `a` (to nearest even; MX in blocks of 32 along the row, the reduction
 ** dimension, with mx_quantize's scales), so that the comparison sees the
 ** conversions and not the coarse rounding they add.
+**
+** The same loops give the error report's reference (L->real): the real
+** values each seeded input was encoded from, and no rounding anywhere, so
+** that the report sees every rounding the formats add.
 */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gen_layer_int.h"
+#include "lp_rng.h"
 #include "mx.h"
+#include "wl_dist.h"
 
 #define PI 3.14159265358979323846
 
@@ -29,12 +35,19 @@ static const mx_elem *mx_of(const mf_format *f)
 }
 
 /* The decoded initial contents of buffer b (n = rows x cols values), MX
-** codes with their scales. */
+** codes with their scales; with L->real the real values they were encoded
+** from. */
 static double *values(const layer *L, int b)
 {
     const isa_buffer *x = &L->p->bufs[b];
     size_t n = (size_t)x->rows * x->cols;
     double *v = calloc(n ? n : 1, sizeof *v);
+    if (v && L->real && L->src[b].seeded) {
+        const struct layer_src *r = &L->src[b];
+        for (size_t i = 0; i < n; i++)
+            v[i] = r->lo + (r->hi - r->lo) * (double)(lp_rng_u64(r->seed, i) >> 11) * 0x1p-53;
+        return v;
+    }
     if (!v || !x->has_data) return v;
     mf_format f;
     isa_buffer_format(x, &f);
@@ -77,7 +90,7 @@ static double to_format(const mf_format *f, double x)
 static void stored(const layer *L, double *x, size_t n)
 {
     mf_format f;
-    if (!L->narrow || mf_parse(L->fi.name, &f, NULL)) return;
+    if (L->real || !L->narrow || mf_parse(L->fi.name, &f, NULL)) return;
     for (size_t i = 0; i < n; i++) x[i] = to_format(&f, x[i]);
 }
 
@@ -87,7 +100,7 @@ static void stored(const layer *L, double *x, size_t n)
 ** quantised with mx_quantize and decoded. Nothing when a is not narrow. */
 static lp_status to_a(const layer *L, double *x, size_t rows, size_t cols, bool via_fi)
 {
-    if (!L->narrow) return LP_OK;
+    if (L->real || !L->narrow) return LP_OK;
     if (via_fi) stored(L, x, rows * cols);
     const wl_fmt *a = &L->s->a;
     mx_elem_id id;
@@ -110,15 +123,10 @@ static lp_status to_a(const layer *L, double *x, size_t rows, size_t cols, bool 
     return st;
 }
 
-/* y [R][N] = x [R][K] W^T, W [N][K]. */
+/* y [R][N] = x [R][K] W^T, W [N][K]: the plain float64 product. */
 static void linear(const double *x, const double *w, size_t R, size_t N, size_t K, double *y)
 {
-    for (size_t r = 0; r < R; r++)
-        for (size_t n = 0; n < N; n++) {
-            double s = 0;
-            for (size_t k = 0; k < K; k++) s += x[r * K + k] * w[n * K + k];
-            y[r * N + n] = s;
-        }
+    wl_dist_matmul(x, w, R, N, K, y);
 }
 
 static void norm(const layer *L, const double *x, const double *w, const double *b, double *y)
@@ -205,7 +213,7 @@ static lp_status attention_half(const layer *L, ref *w, double *x)
     stored(L, w->qm, R * q), stored(L, w->kn, R * k);
     /* the cache holds K and V in kv's format: the attention sees them rounded */
     mf_format fkv;
-    if (mf_parse(L->s->kv.name, &fkv, NULL) == LP_OK)
+    if (!L->real && mf_parse(L->s->kv.name, &fkv, NULL) == LP_OK)
         for (size_t i = 0; i < R * k; i++) w->kn[i] = to_format(&fkv, w->kn[i]), w->vn[i] = to_format(&fkv, w->vn[i]);
     if (L->decode)
         for (size_t b = 0; b < L->B; b++)
@@ -372,11 +380,15 @@ static lp_status expect_input(layer *L, const double *xq)
 
 lp_status wl_layer_expect(layer *L)
 {
-    double *ref, *xq;
+    double *ref, *xq, *real = NULL, *rxq = NULL;
+    int out = L->model ? L->LOG : L->OUT;
     lp_status st = reference(L, &ref, &xq);
     if (st) return lp_diag_msg(L->d, st, "layer reference: %s", lp_status_text(st));
-    st = expect_values(L, L->model ? L->LOG : L->OUT, ref, ISA_RULE_RELERR, wl_layer_tol(&L->s->a, L->model));
+    st = expect_values(L, out, ref, ISA_RULE_RELERR, wl_layer_tol(&L->s->a, L->model));
     if (!st && xq) st = expect_input(L, xq);
-    free(ref), free(xq);
+    L->real = true; /* the error report's reference: the real inputs, nothing rounded */
+    if (!st && !(st = reference(L, &real, &rxq))) isa_prog_set_ref(L->p, out, real, 1);
+    L->real = false;
+    free(ref), free(xq), free(rxq);
     return st ? lp_diag_msg(L->d, st, "layer expectation: %s", lp_status_text(st)) : LP_OK;
 }

@@ -16,6 +16,7 @@
 #include "lp_rng.h"
 #include "pim.h"
 #include "units.h"
+#include "wl_dist.h"
 
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 static uint64_t al64(uint64_t x) { return (x + 63) / 64 * 64; }
@@ -181,7 +182,8 @@ lp_status wl_gen_pim_kernels(isa_prog *p, const wl_pim_map *m, int A, int W, int
 }
 
 /* n integer codes of f, uniform over its whole range, each row of n / rows
-** opening with the extremes so that every product's range is exercised. */
+** opening with the extremes so that every product's range is exercised: the
+** default seeding, whose real values are the integers themselves. */
 static void int_codes(const mf_format *f, uint64_t seed, size_t n, size_t cols, int64_t *v, uint32_t *codes)
 {
     int64_t lo = -((int64_t)1 << (f->bits - 1)), span = (int64_t)1 << f->bits;
@@ -197,19 +199,47 @@ static void int_codes(const mf_format *f, uint64_t seed, size_t n, size_t cols, 
     }
 }
 
-/* Seeded A and W, and C = A W^T per problem: int64 sums, rounded to float32
-** (to nearest even: (float) of an exact int64 below 2^53 rounds once), then
-** to out. */
-static lp_status data(isa_prog *p, const wl_pim_map *m, uint64_t batch, uint64_t seed, int A, int W, int C)
+/* n real values x quantised into integer codes of f with the per-tensor
+** scale (wl_dist.h), and the integers they hold. */
+static void dist_codes(const mf_format *f, const double *x, size_t n, double scale, int64_t *v, uint32_t *codes)
+{
+    for (size_t i = 0; i < n; i++) {
+        codes[i] = wl_dist_encode(f, x[i], scale);
+        uint32_t u = mf_decode_f32(f, codes[i]);
+        float fx;
+        memcpy(&fx, &u, sizeof fx);
+        v[i] = (int64_t)fx;
+    }
+}
+
+/* Seeded A and W, C = A W^T per problem: int64 sums, rounded to float32 (to
+** nearest even: (float) of an exact int64 below 2^53 rounds once), then to
+** out; and C's float64 reference of the real inputs (the integers
+** themselves by default; dist= data as the GEMM generator draws it, so that
+** the arrays and the host see the same real values). */
+static lp_status data(isa_prog *p, const wl_pim_map *m, uint64_t batch, uint64_t seed, wl_dist dist, int A, int W,
+                      int C)
 {
     size_t M = batch * m->m, N = batch * m->n, K = m->k, NO = m->n;
     int64_t *a = malloc(sizeof *a * M * K), *w = malloc(sizeof *w * N * K);
     uint32_t *ca = malloc(sizeof *ca * M * K), *cw = malloc(sizeof *cw * N * K), *cc = malloc(sizeof *cc * M * NO);
+    double *ra = malloc(sizeof *ra * M * K), *rw = malloc(sizeof *rw * N * K), *ref = malloc(sizeof *ref * M * NO);
+    double sa = 1, sw = 1;
     lp_status st = LP_ERR_NOMEM;
-    if (!a || !w || !ca || !cw || !cc) goto free_all;
-    int_codes(&m->fa, seed, M * K, K, a, ca);
-    int_codes(&m->fw, seed + 1, N * K, K, w, cw);
-    for (size_t bi = 0; bi < batch; bi++)
+    if (!a || !w || !ca || !cw || !cc || !ra || !rw || !ref) goto free_all;
+    if (dist == WL_DIST_DEFAULT) {
+        int_codes(&m->fa, seed, M * K, K, a, ca);
+        int_codes(&m->fw, seed + 1, N * K, K, w, cw);
+        for (size_t i = 0; i < M * K; i++) ra[i] = (double)a[i];
+        for (size_t i = 0; i < N * K; i++) rw[i] = (double)w[i];
+    } else {
+        wl_dist_operands(dist, seed, batch, m->m, m->n, K, ra, rw);
+        sa = wl_dist_scale(&m->fa, ra, M * K), sw = wl_dist_scale(&m->fw, rw, N * K);
+        dist_codes(&m->fa, ra, M * K, sa, a, ca);
+        dist_codes(&m->fw, rw, N * K, sw, w, cw);
+    }
+    for (size_t bi = 0; bi < batch; bi++) {
+        wl_dist_matmul(ra + bi * m->m * K, rw + bi * NO * K, m->m, NO, K, ref + bi * m->m * NO);
         for (size_t i = 0; i < m->m; i++)
             for (size_t j = 0; j < NO; j++) {
                 int64_t s = 0;
@@ -220,11 +250,13 @@ static lp_status data(isa_prog *p, const wl_pim_map *m, uint64_t batch, uint64_t
                 memcpy(&u, &f, sizeof u);
                 cc[(bi * m->m + i) * NO + j] = mf_encode_f32(&m->fout, u, NULL, 0);
             }
+    }
     if (!(st = isa_prog_put_codes(p, A, ca, M * K, false, 0, 0)) &&
         !(st = isa_prog_put_codes(p, W, cw, N * K, false, 0, 0)))
         st = isa_prog_put_codes(p, C, cc, M * NO, true, ISA_RULE_BITEXACT, 0);
+    if (!st) isa_prog_set_ref(p, C, ref, 1 / (sa * sw)), ref = NULL;
 free_all:
-    free(a), free(w), free(ca), free(cw), free(cc);
+    free(a), free(w), free(ca), free(cw), free(cc), free(ra), free(rw), free(ref);
     return st;
 }
 
@@ -263,7 +295,7 @@ lp_status wl_gen_pim_gemm(const wl_spec *s, const arch_cfg *a, const wl_pim_geom
     if ((st = kernels(p, m, B, A, W, C, "gemm", d))) return st;
     isa_insn halt = {ISA_HALT, {0}};
     if ((st = isa_prog_add_insn(p, &halt))) return lp_diag_msg(d, st, "PIM GEMM program: %s", lp_status_text(st));
-    if (functional && (st = data(p, m, B, seed, A, W, C)))
+    if (functional && (st = data(p, m, B, seed, (wl_dist)s->dist, A, W, C)))
         return lp_diag_msg(d, st, "PIM GEMM data: %s", lp_status_text(st));
     return LP_OK;
 }

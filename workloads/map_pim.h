@@ -92,9 +92,11 @@ lp_status wl_gen_pim_kernels(isa_prog *p, const wl_pim_map *m, int A, int W, int
 ** mapping does) on g as a whole program into p (initialised here; the
 ** caller frees it): buffers A, W, C, the kernel, HALT. When functional, A
 ** and W hold seeded integer codes over their whole range (extremes
-** included) and C the exact integer products rounded to float32 then to
-** out, bit-exact. LP_OK, LP_ERR_ARG, LP_ERR_NOMEM, LP_ERR_RANGE with d's
-** message; *m filled. */
+** included; with s->dist, real values of that distribution quantised with
+** per-tensor scales, wl_dist.h) and C the exact integer products rounded to
+** float32 then to out, bit-exact, and the program C's float64 reference
+** (isa_prog_set_ref). LP_OK, LP_ERR_ARG, LP_ERR_NOMEM, LP_ERR_RANGE with
+** d's message; *m filled. */
 lp_status wl_gen_pim_gemm(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, uint64_t seed, bool functional,
                           isa_prog *p, wl_pim_map *m, lp_diag *d);
 

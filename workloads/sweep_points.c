@@ -126,6 +126,11 @@ static lp_status var_value(sw_expander *x, const char *name, int line, int col, 
     if (wl_key_number(spec, wk ? wk : name, v)) return LP_OK;
     if (!wk && cfg_find(&b->ix, name, 0))
         return lp_diag_set(x->d, LP_ERR_ARG, line, col, "'%s' is not a number in architecture '%s'", name, b->name);
+    if (wl_key_applies(spec, wk ? wk : name)) /* an enum: layout, order, phase, model, dist */
+        return lp_diag_set(x->d, LP_ERR_ARG, line, col,
+                           "workload key '%s' is a choice, not a number: constraints compare numbers (give its axis "
+                           "only the values wanted, or list the points)",
+                           name);
     if (wl_key_known(wk ? wk : name))
         return lp_diag_set(x->d, LP_ERR_ARG, line, col, "workload '%s' has no number '%s'", x->c->f->workloads[0],
                            name);

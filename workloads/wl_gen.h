@@ -54,7 +54,7 @@ typedef struct wl_plan {
 
 typedef struct wl_gen_opts {
     uint64_t seed;
-    bool functional; /* seeded inputs and expected outputs */
+    bool functional; /* seeded inputs, expected outputs and the output's float64 reference (prog.h) */
 } wl_gen_opts;
 
 /* Map s onto a and generate its program into p (initialised here; the caller

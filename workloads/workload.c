@@ -35,7 +35,7 @@
 #define WL_M (1u << WL_MODEL)
 
 typedef enum key_type { T_NUM, T_BOOL, T_FMT, T_ENUM } key_type;
-enum { W_PREFILL = WL_PREFILL, W_DECODE = WL_DECODE, W_ANY, W_MAP };
+enum { W_PREFILL = WL_PREFILL, W_DECODE = WL_DECODE, W_ANY, W_MAP, W_DATA };
 
 typedef struct key_row {
     unsigned kinds;
@@ -97,7 +97,8 @@ static const key_row *phase_key(wl_kind k)
 static bool applies(const key_row *r, const wl_spec *s)
 {
     if (!(r->kinds & (1u << s->kind))) return false;
-    return r->when == W_ANY || r->when == W_MAP || (phase_key(s->kind) && (uint64_t)r->when == s->phase);
+    return r->when == W_ANY || r->when == W_MAP || r->when == W_DATA ||
+           (phase_key(s->kind) && (uint64_t)r->when == s->phase);
 }
 
 /* The i-th choice of an enum key, or NULL past the last. */
@@ -113,6 +114,19 @@ static const char *choice(const key_row *r, unsigned i, size_t *len)
     if (!p) return NULL;
     *len = strcspn(p, "|");
     return p;
+}
+
+/* The names of wl_dist, the choices of the dist= key (asserted equal, so
+** that the table stays the one definition). */
+const char *wl_dist_name(uint64_t d)
+{
+    static const char *const names[WL_DIST_COUNT] = {"default", "normal", "outliers", "uniform"};
+    if (d >= WL_DIST_COUNT) return "?";
+    size_t n = 0;
+    const char *c = choice(&keys[WL_KEY_DIST], (unsigned)d, &n);
+    assert(c && strlen(names[d]) == n && !strncmp(c, names[d], n));
+    (void)c;
+    return names[d];
 }
 
 /* ---- values ----------------------------------------------------------------------- */
@@ -307,7 +321,7 @@ static lp_status complete(parser *p)
                                key_name(p, r), kind_names[s->kind], key_name(p, ph), (int)n, pn);
         if (p->key_col[i] || !applies(r, s)) continue;
         if (!r->def) {
-            if (r->when == W_ANY || r->when == W_MAP)
+            if (r->when == W_ANY || r->when == W_MAP || r->when == W_DATA)
                 return lp_diag_set(p->d, LP_ERR_PARSE, p->kind_line, p->kind_col, "missing key '%s' for %s",
                                    key_name(p, r), kind_names[s->kind]);
             return lp_diag_set(p->d, LP_ERR_PARSE, p->kind_line, p->kind_col, "missing key '%s' for %s %s=%.*s",
@@ -570,7 +584,7 @@ lp_status wl_parse_file(const char *path, wl_spec *out, lp_diag *d)
 
 void wl_print_keys(FILE *f)
 {
-    static const char *const when[] = {"prefill", "decode", "", "mapping"};
+    static const char *const when[] = {"prefill", "decode", "", "mapping", "data"};
     fprintf(f, "  (workloads: G gemm, V gemv, A attention, L layer, M model)\n");
     fprintf(f, "  %-9s %-10s %-8s %-16s %-9s %s\n", "key", "workloads", "phase", "value", "default", "meaning");
     for (int i = 0; i < WL_KEY_COUNT; i++) {
@@ -601,7 +615,8 @@ void wl_print(const wl_spec *s, FILE *f)
     for (int i = 0; i < WL_KEY_COUNT; i++) {
         const key_row *r = &keys[i];
         if (!applies(r, s)) continue;
-        if (r->when == W_MAP && r->type != T_FMT && !*cnum_at(s, r)) continue; /* left to the mapping */
+        if ((r->when == W_MAP || r->when == W_DATA) && r->type != T_FMT && !*cnum_at(s, r))
+            continue; /* left to the mapping, or the default data */
         size_t n = 0;
         const char *c;
         switch (r->type) {

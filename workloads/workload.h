@@ -112,7 +112,14 @@ typedef struct wl_spec {
     /* mapping overrides, 0 (order: WL_ORDER_KEY_AUTO) letting the mapping choose */
     uint64_t tm, tn, tk, order, split_k, bq, bk, cores;
     uint64_t resident; /* PIM: the weights placed before the timed run (map_pim.h) */
+    uint64_t dist;     /* wl_dist: the functional run's input data (wl_dist.h) */
 } wl_spec;
+
+/* Values of the dist= key, in the order of its choices (wl_keys.def). */
+typedef enum wl_dist { WL_DIST_DEFAULT, WL_DIST_NORMAL, WL_DIST_OUTLIERS, WL_DIST_UNIFORM, WL_DIST_COUNT } wl_dist;
+
+/* The name of a dist= value ("default", "normal", ...; "?" out of range). */
+const char *wl_dist_name(uint64_t d);
 
 /* Values of the order= key. */
 enum { WL_ORDER_KEY_AUTO, WL_ORDER_KEY_MN, WL_ORDER_KEY_NM };
