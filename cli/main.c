@@ -29,9 +29,9 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: lpsim COMMAND [options]\n\n"
                  "lpsim simulates low-precision accelerators bit-exactly, with their cycles and energy.\n"
-                 "Today: MX-format tensor cores and SRAM processing-in-memory arrays in a SystemC system,\n"
-                 "design-space sweeps logged to SQLite with their Pareto fronts; the FPGA minifloat unit\n"
-                 "is not modelled yet. The main job is the default sweep (./run.sh, README.md).\n\ncommands:\n");
+                 "Today: MX-format tensor cores, SRAM processing-in-memory arrays and FPGA minifloat\n"
+                 "datapaths in a SystemC system, design-space sweeps logged to SQLite with their Pareto\n"
+                 "fronts. The main job is the default sweep (./run.sh, README.md).\n\ncommands:\n");
     for (int i = 0; i < NCOMMANDS; i++) fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'lpsim COMMAND --help' or 'lpsim help COMMAND' describes a command.\n");
 }

@@ -51,7 +51,7 @@ static void test_presets_load_and_keep_the_datasheet_ratios(void)
         if (mu && mu->kind == UNIT_KIND_TC) CU_ASSERT(tensor_core(a)->formats_count >= 3);
         arch_free(a);
     }
-    CU_ASSERT_EQUAL(n, 5); /* h100, b200-mx, edge-mx, sail-like, dcim-macro */
+    CU_ASSERT_EQUAL(n, 7); /* h100, b200-mx, edge-mx, sail-like, dcim-macro, vck190, u250 */
     arch_cfg *b;
     lp_diag d;
     CU_ASSERT_FATAL(arch_load("b200-mx", &b, &d) == LP_OK);
@@ -202,7 +202,7 @@ static void test_arch_command(void)
     char want[1200]; /* at the argument: after the program's path, " arch " */
     snprintf(want, sizeof want,
              "<command-line>:1:%d: error: 'nosuch': no preset or file of this name (presets: b200-mx, dcim-macro, "
-             "edge-mx, h100, sail-like)\n",
+             "edge-mx, h100, sail-like, u250, vck190)\n",
              (int)strlen(LPSIM_BIN) + 7);
     CU_ASSERT_STRING_EQUAL(err, want);
     free(out), free(err);

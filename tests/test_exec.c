@@ -428,7 +428,7 @@ static void test_bad_input_exits_2(void)
     /* neither a preset nor a file: placed at the argument */
     CU_ASSERT_EQUAL(strncmp(e, "<command-line>:1:", 17), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(e, ": error: 'nosuch': no preset or file of this name (presets: b200-mx, dcim-macro, "
-                                     "edge-mx, h100, sail-like)\n"));
+                                     "edge-mx, h100, sail-like, u250, vck190)\n"));
     free(j), free(e);
     CU_ASSERT_EQUAL(
         exec_text("--arch edge-mx", "    MMA acc:0, spm:0, spm:0x100000, 8, 8, 8, bf16, bf16, exact, set\n", &j, &e),

@@ -156,7 +156,8 @@ static void test_kind_selects_the_keys(void)
     /* an ideal unit has formats but no array: the array's keys belong to tensor cores */
     expect_arch_error("matrix:\n  kind: ideal\n  array_rows: 4\n",
                       "3:3: error: unknown key 'array_rows' in matrix (see 'lpsim arch --keys')");
-    expect_arch_error("matrix:\n  kind: fpga\n", "2:9: error: matrix.kind: fpga units are not modelled yet");
+    expect_arch_error("matrix:\n  kind: fpga\n  array_rows: 4\n",
+                      "3:3: error: unknown key 'array_rows' in matrix (see 'lpsim arch --keys')");
     expect_arch_error("vector:\n  kind: tensor_core\n", "2:9: error: vector.kind must be vector, got 'tensor_core'");
     expect_arch_error("matrix: 3\n", "1:9: error: matrix must be a mapping of keys (see 'lpsim arch --keys')");
     expect_arch_error("matrix:\n  name: tc\n",

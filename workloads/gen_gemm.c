@@ -3,15 +3,16 @@
 ** DMA_LD (DMA_LDT for the tiles of a B stored N x K) / MMA (or MMA_MX) /
 ** DMA_ST, and in functional mode seeded inputs with the expected output.
 **
-** The expected C comes from the dot model's "exact" preset, a reference that
-** shares nothing with the mapping: bitexact where the matrix unit is exact too
-** (then accumulated K tile by K tile with float32 rounding in between, as the
-** program does), else the exact sum over all of K, compared normwise. Inputs
-** are uniform in [-2, 2), encoded to nearest; MX blocks are scaled by 2^-3 to
-** 2^4 before quantisation so that the scales differ. With dist= they are real
-** values of that distribution quantised by wl_dist.h's rule. Either way the
-** program also carries C's float64 reference of the real inputs before
-** their encoding (the error report's, prog.h).
+** The expected C comes from the dot model, a reference that shares nothing
+** with the mapping: bitexact where the matrix unit's preset is "exact" or
+** "fp32-seq" (then that preset, accumulated K tile by K tile with float32
+** rounding in between, as the program does), else the "exact" sum over all
+** of K, compared normwise. Inputs are uniform in [-2, 2), encoded to
+** nearest; MX blocks are scaled by 2^-3 to 2^4 before quantisation so that
+** the scales differ. With dist= they are real values of that distribution
+** quantised by wl_dist.h's rule. Either way the program also carries C's
+** float64 reference of the real inputs before their encoding (the error
+** report's, prog.h).
 */
 #include <math.h>
 #include <stdlib.h>
@@ -310,12 +311,17 @@ static lp_status put(isa_prog *p, int b, const void *codes, int w, size_t n, boo
     return st;
 }
 
-/* C from the exact preset: over all of K at once, or K tile by K tile. */
+/* C from the exact preset over all of K at once, or K tile by K tile from
+** the mapping's preset (exact or fp32-seq, the units checked bit for bit). */
 static lp_status reference(const wl_gemm_map *m, const uint16_t *a, const uint8_t *sa, const uint16_t *b,
                            const uint8_t *sb, bool by_tile, float *c)
 {
     dot_cfg cfg;
-    lp_status st = dot_preset("exact", &cfg, NULL);
+    lp_status st = LP_OK;
+    if (by_tile)
+        dot_preset_get(m->preset, &cfg);
+    else
+        st = dot_preset("exact", &cfg, NULL);
     int M = (int)m->m, N = (int)m->n, K = (int)m->k, KB = K / 32, T = by_tile ? (int)m->tk : K;
     for (int k0 = 0; !st && k0 < K; k0 += T) {
         int kk = K - k0 < T ? K - k0 : T;
@@ -452,8 +458,11 @@ lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m,
         loops(&g);
     emit(&g, ISA_HALT, NULL, 0);
     if (g.st) return lp_diag_msg(d, g.st, "GEMM program: %s", lp_status_text(g.st));
-    /* split-K adds the parts in another order than one accumulation: normwise */
-    bool exact_hw = m->preset == dot_preset_find("exact", NULL) && m->split == 1;
+    /* exact and fp32-seq units are checked bit for bit against the dot model
+    ** (fp32-seq: an fpga unit's float32 accumulator, its own code); split-K
+    ** adds the parts in another order than one accumulation: normwise */
+    bool exact_hw = (m->preset == dot_preset_find("exact", NULL) || m->preset == dot_preset_find("fp32-seq", NULL)) &&
+                    m->split == 1;
     if (functional && (st = data(&g, seed, exact_hw, (wl_dist)s->dist)))
         return lp_diag_msg(d, st, "GEMM data: %s", lp_status_text(st));
     return LP_OK;

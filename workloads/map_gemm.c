@@ -15,6 +15,7 @@
 #include "mx.h"
 #include "map_gemm.h"
 #include "dma.h"
+#include "fpga.h"
 #include "ideal.h"
 #include "tc.h"
 
@@ -210,17 +211,24 @@ static void search(wl_gemm_map *m, const arch_cfg *a, const wl_gemm_over *o, con
 
 static bool is(const wl_fmt *f, const char *name) { return !f->mx && !strcmp(f->name, name); }
 
-/* The supported formats (map_gemm.h) into m. */
-static lp_status formats(const wl_spec *s, wl_gemm_map *m, lp_diag *d)
+/* The supported formats (map_gemm.h) into m. An fpga unit takes any pair
+** of plain formats; whether they are its own, problem() checks. */
+static lp_status formats(const wl_spec *s, bool fpga, wl_gemm_map *m, lp_diag *d)
 {
     bool mx = s->in_a.mx || s->in_b.mx;
     /* B (the weights) may be any element format of 16 bits or fewer: weight-only
     ** quantisation (int4, fp4 weights against bf16 activations), the MMA
     ** multiplying A's format by B's at A's rate */
     bool ok =
-        mx ? s->in_a.mx && s->in_b.mx
-           : (is(&s->in_a, "bf16") || is(&s->in_a, "fp16") || is(&s->in_a, "fp8_e4m3fn") || is(&s->in_a, "int8")) &&
-                 s->in_b.bits <= 16;
+        mx     ? s->in_a.mx && s->in_b.mx && !fpga
+        : fpga ? s->in_a.bits <= 8 && s->in_b.bits <= 8
+               : (is(&s->in_a, "bf16") || is(&s->in_a, "fp16") || is(&s->in_a, "fp8_e4m3fn") || is(&s->in_a, "int8")) &&
+                     s->in_b.bits <= 16;
+    if (fpga && (!ok || !(is(&s->out, "fp32") || is(&s->out, "bf16") || is(&s->out, "fp16"))))
+        return lp_diag_msg(d, LP_ERR_ARG,
+                           "the GEMM mapping on an fpga unit takes in_a and in_b of 8 bits or fewer (not MX), with "
+                           "out fp32, bf16 or fp16 (not in_a=%s in_b=%s out=%s)",
+                           s->in_a.name, s->in_b.name, s->out.name);
     if (!ok || !(is(&s->out, "fp32") || is(&s->out, "bf16") || is(&s->out, "fp16")))
         return lp_diag_msg(
             d, LP_ERR_ARG,
@@ -249,6 +257,16 @@ const tc_cfg *wl_matrix_tc(const arch_cfg *a, tc_cfg *view)
 {
     const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
     if (u && u->kind == UNIT_KIND_TC) return u->cfg;
+    if (u && u->kind == UNIT_KIND_FPGA) {
+        const fpga_cfg *c = u->cfg;
+        const char *preset = fpga_dot_preset(c, 0, NULL);
+        memset(view, 0, sizeof *view);
+        view->array_rows = c->pe_rows, view->array_cols = c->pe_cols;
+        view->pipeline_cycles = c->pipeline_cycles ? c->pipeline_cycles : c->x.stages + c->pe_rows + c->pe_cols - 2;
+        view->preset = (char *)(preset ? preset : "exact");
+        view->formats = (tc_rate *)&c->rate, view->formats_count = 1;
+        return view;
+    }
     if (!u || u->kind != UNIT_KIND_IDEAL) return NULL;
     const ideal_cfg *c = u->cfg;
     memset(view, 0, sizeof *view);
@@ -256,6 +274,20 @@ const tc_cfg *wl_matrix_tc(const arch_cfg *a, tc_cfg *view)
     view->preset = (char *)"exact";
     view->formats = c->formats, view->formats_count = c->formats_count;
     return view;
+}
+
+/* An fpga unit runs one pair of formats, and its accumulator must have a
+** dot-model preset for the program's expectations (fpga_dot_preset). */
+static lp_status fpga_problem(const arch_cfg *a, const fpga_cfg *c, wl_gemm_map *m, lp_diag *d)
+{
+    if (strcmp(m->fa.name, c->x.fa.name) || strcmp(m->fb.name, c->x.fw.name))
+        return lp_diag_msg(d, LP_ERR_ARG,
+                           "the fpga unit of %s is built for in_a=%s in_b=%s (afmt, wfmt), not in_a=%s in_b=%s",
+                           a->name, c->x.fa.name, c->x.fw.name, m->fa.name, m->fb.name);
+    const char *preset = fpga_dot_preset(c, m->k, d);
+    if (!preset) return LP_ERR_ARG;
+    m->preset = dot_preset_find(preset, d);
+    return m->preset < 0 ? LP_ERR_ARG : LP_OK;
 }
 
 /* The problem, formats and matrix unit of s on a into m. */
@@ -267,12 +299,18 @@ static lp_status problem(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, tc
     m->batch = s->kind == WL_GEMV || !s->batch ? 1 : s->batch;
     m->m = s->kind == WL_GEMV || !s->m ? 1 : s->m;
     m->n = s->n, m->k = s->k;
-    lp_status st = formats(s, m, d);
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    bool fpga = u && u->kind == UNIT_KIND_FPGA;
+    lp_status st = formats(s, fpga, m, d);
     if (st) return st;
     if (!(*tc = wl_matrix_tc(a, view)))
         return lp_diag_msg(d, LP_ERR_ARG, "the GEMM mapping needs a tensor_core matrix unit; %s has none", a->name);
-    m->preset = dot_preset_find((*tc)->preset, d);
-    if (m->preset < 0) return LP_ERR_ARG;
+    if (fpga) {
+        if ((st = fpga_problem(a, u->cfg, m, d))) return st;
+    } else {
+        m->preset = dot_preset_find((*tc)->preset, d);
+        if (m->preset < 0) return LP_ERR_ARG;
+    }
     if (!tc_rate_of((*tc)->formats, (*tc)->formats_count, m->fa.name))
         return lp_diag_msg(d, LP_ERR_ARG, "the matrix unit of %s does not run %s", a->name, m->fa.name);
     return LP_OK;

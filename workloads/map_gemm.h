@@ -19,7 +19,9 @@
 ** DMA_LDT into the K x N tiles MMA takes, or kn, K x N loaded by DMA_LD), or
 ** both mxfp8_e4m3 (MMA_MX, B stored N x K with E8M0 scales per 32 along K
 ** whatever layout= says, as MMA_MX multiplies by B^T; K a multiple of 32);
-** out fp32 or bf16; batch 1.
+** out fp32 or bf16; batch 1. On an fpga unit: in_a and in_b its afmt and
+** wfmt (any formats of 8 bits or fewer, not MX), checked against the dot
+** preset its accumulator matches (fpga_dot_preset), or refused.
 **
 ** On a chip of several cores the work items are dealt round robin (item i
 ** to core i % cores), each core running its items in a section of its own
@@ -109,9 +111,12 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
 ** mappings plan with: a tensor core's own configuration, or for an ideal
 ** unit (kind ideal: a rate per format, no array shape) view filled with its
 ** formats, the "exact" preset (the values the ideal unit computes with the
-** preset the instructions name) and tiles in multiples of WL_IDEAL_TILE;
-** NULL for any other kind or none. view is caller-owned; the result points
-** into a's configuration or to view. */
+** preset the instructions name) and tiles in multiples of WL_IDEAL_TILE, or
+** for an fpga unit its PE grid as the array, its fill as the pipeline, its
+** afmt at pe_rows x pe_cols x simd MACs a cycle and the preset its
+** accumulator matches ("exact" where none does: the GEMM mapping refuses
+** those); NULL for any other kind or none. view is caller-owned; the result
+** points into a's configuration or to view. */
 #define WL_IDEAL_TILE 16
 const tc_cfg *wl_matrix_tc(const arch_cfg *a, tc_cfg *view);
 
