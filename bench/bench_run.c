@@ -8,7 +8,8 @@
 ** the whole decode model and the layer at 512 and 8192 tokens (one run each),
 ** to show how memory grows with the program (smallest first, as the peak
 ** RSS reported is the largest of the runs so far); last, a Llama-3-8B decode layer and the whole
-** decode step (every layer and the lm_head) on sail-like with int4 weights in its PIM arrays. Aims (docs/workloads.md, docs/pim.md): under 1 s for each layer,
+** decode step (every layer and the lm_head) on sail-like with int4 weights in its PIM arrays, and a
+** 4096^3 FP8 GEMM on vck190's FPGA datapath (aim 0.1 s). Aims (docs/workloads.md, docs/pim.md): under 1 s for each layer,
 ** under 0.1 s for the GEMM.
 **
 ** usage: bench_run [--reps R]
@@ -111,5 +112,7 @@ int main(int argc, char **argv)
     /* SRAM PIM (docs/pim.md): the projections in sail-like's arrays, the rest on its host */
     bad |= bench("sail-like", "layer model=llama-3-8b phase=decode ctx=4096 w=int4 a=int8", reps, 1.0);
     bad |= bench("sail-like", "model model=llama-3-8b phase=decode ctx=4096 w=int4 a=int8", reps, 1.0);
+    /* the FPGA datapath (docs/fpga.md): a 4096^3 FP8 GEMM on vck190's 32 x 32 x 2 grid */
+    bad |= bench("vck190", "gemm M=4096 N=4096 K=4096 in=fp8_e4m3fn", reps, 0.1);
     return bad;
 }

@@ -90,17 +90,17 @@ static lp_status parse_workload(const cli_args *a, const char *spec, wl_spec *s,
 }
 
 /* What bounds an operation: its MACs at the peak of the cores it ran on, or its
-** DRAM bytes at the chip's bandwidth, whichever takes longer. */
+** DRAM bytes at the chip's bandwidth, whichever takes longer. The peak is the
+** matrix unit's rate for the format as the GEMM mapping sees it (a tensor
+** core, an ideal unit, an fpga datapath's grid: wl_matrix_tc). */
 static const char *bound(const arch_cfg *a, const char *fmt, uint64_t macs, uint64_t dram_bytes, double *compute_ns,
                          double *memory_ns)
 {
-    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    tc_cfg view;
+    const tc_cfg *tc = wl_matrix_tc(a, &view);
     double peak = 0;
-    if (u && u->kind == UNIT_KIND_TC) {
-        const tc_cfg *tc = u->cfg;
-        const tc_rate *r = tc_rate_of(tc->formats, tc->formats_count, fmt);
-        if (r) peak = r->macs_per_cycle * a->clock_ghz * (double)a->cores; /* MACs per ns */
-    }
+    const tc_rate *r = tc ? tc_rate_of(tc->formats, tc->formats_count, fmt) : NULL;
+    if (r) peak = r->macs_per_cycle * a->clock_ghz * (double)a->cores; /* MACs per ns */
     *compute_ns = peak > 0 ? (double)macs / peak : 0;
     *memory_ns = (double)dram_bytes / a->dram.bw_gbps;
     return *compute_ns >= *memory_ns ? "compute" : "memory";
