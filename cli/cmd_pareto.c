@@ -46,7 +46,8 @@ static const cli_cmd pareto_cmd = {
     "METRIC is a numeric column: latency_ns, energy_pj, cycles, power_w, clock_ghz, macs,\n"
     "utilization, instructions, dram_bytes, l2_bytes, spm_bytes, acc_bytes, area_mm2, wall_s, or\n"
     "a functional run's numerical error: sqnr_db (larger is better, with or without --max-x/--max-y)\n"
-    "and max_rel_err (docs/workloads.md, \"Numerical error\"; timing-only runs have neither).",
+    "and max_rel_err (docs/workloads.md, \"Numerical error\"; timing-only runs have neither), or an\n"
+    "fpga unit's design: fpga_luts, fpga_ffs, fpga_dsps, fpga_fmax_mhz (larger is better; docs/fpga.md).",
     pareto_opts,
     CLI_NOPTS(pareto_opts),
     0,
@@ -74,6 +75,10 @@ static const struct metric {
     {"wall_s", "simulation time (s)", false},
     {"sqnr_db", "SQNR (dB)", true},
     {"max_rel_err", "max relative error", false},
+    {"fpga_luts", "LUTs", false},
+    {"fpga_ffs", "flip-flops", false},
+    {"fpga_dsps", "DSPs", false},
+    {"fpga_fmax_mhz", "fmax (MHz)", true},
 };
 #define NMETRICS (int)(sizeof metrics / sizeof metrics[0])
 

@@ -21,6 +21,7 @@
 #include "cmd_run.h"
 #include "commands.h"
 #include "lp_file.h"
+#include "fpga.h"
 #include "map_gemm.h"
 #include "wl_gen.h"
 #include "rdb.h"
@@ -267,6 +268,17 @@ void cmd_run_error_print(const lp_run *r, const char *dist, FILE *f)
 }
 
 /* The JSON report (new reference; NULL out of memory). */
+/* The fpga matrix unit's design (docs/fpga.md; `lpsim fpga-cost` has it
+** all), or null for other unit kinds. */
+static json_t *json_fpga(const arch_cfg *a)
+{
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    if (!u || u->kind != UNIT_KIND_FPGA) return json_null();
+    const fpga_design *x = &((const fpga_cfg *)u->cfg)->x;
+    return json_pack("{s:I, s:I, s:I, s:f, s:s}", "luts", (json_int_t)x->luts, "ffs", (json_int_t)x->ffs, "dsps",
+                     (json_int_t)x->dsps, "fmax_mhz", x->fmax_mhz, "critical_stage", x->critical ? x->critical : "");
+}
+
 static json_t *report_json(const report *rp)
 {
     const lp_run *r = rp->r;
@@ -280,7 +292,8 @@ static json_t *report_json(const report *rp)
         !json_object_set_new(o, "failed", json_integer(r->failed)) &&
         !json_object_set_new(o, "counts", json_counts(rp->c)) && !json_object_set_new(o, "roofline", json_roof(rp)) &&
         !json_object_set_new(o, "error", cmd_run_error_json(r, wl_dist_name(rp->s->dist))) &&
-        !json_object_set_new(o, "kernels", json_kernels(rp)) && !json_object_set_new(o, "operations", json_ops(rp)) &&
+        !json_object_set_new(o, "fpga", json_fpga(r->arch)) && !json_object_set_new(o, "kernels", json_kernels(rp)) &&
+        !json_object_set_new(o, "operations", json_ops(rp)) &&
         (!rp->plan->note[0] || !json_object_set_new(o, "note", json_string(rp->plan->note)));
     json_decref(stats);
     if (!ok) json_decref(o);

@@ -120,10 +120,11 @@ static int run_local(const cli_args *a, const sw_sweep *sw, sweep_opts *o, const
         lp_diag_at(d, dbp, 1, 1);
         return cli_fail(d);
     }
-    size_t ran = t.done + t.failed + t.crashed + t.duplicate;
+    size_t ran = t.done + t.failed + t.crashed + t.duplicate + t.infeasible;
     printf("sweep %s: %zu point%s run in %.1f s (%.0f per minute): %zu done, %zu failed, %zu crashed", sw->hash, ran,
            ran == 1 ? "" : "s", t.wall_s, t.wall_s > 0 ? 60.0 * (double)ran / t.wall_s : 0.0, t.done, t.failed,
            t.crashed);
+    if (t.infeasible) printf(", %zu infeasible (logged with why, not run)", t.infeasible);
     if (t.skipped) printf(", %zu already done", t.skipped);
     if (t.duplicate) printf(", %zu logged meanwhile by another process", t.duplicate);
     printf("\n  per point: %.1f ms simulating, %.1f ms whole (process, simulation, report), %.2f ms logging\n",

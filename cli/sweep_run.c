@@ -71,7 +71,10 @@ static _Noreturn void child(const sw_sweep *sw, size_t i, const sweep_opts *o, i
     lp_status st = arch_load_text(text, strlen(text), "<point>", &a, &d);
     if (!st && (st = wl_parse_inline(p->workload, "<workload>", 1, 1, &s, &d))) arch_free(a);
     if (!st) st = cmd_run_report(a, &s, sw->seed, o->timing_only, &report, &d);
-    const char *status = st ? "failed" : json_integer_value(json_object_get(report, "failed")) ? "mismatch" : "done";
+    const char *status = st == LP_ERR_INFEASIBLE                                 ? "infeasible"
+                         : st                                                    ? "failed"
+                         : json_integer_value(json_object_get(report, "failed")) ? "mismatch"
+                                                                                 : "done";
     json_t *m = json_pack("{s:s, s:f, s:o*}", "status", status, "run_s", now_s() - t0, "report", report);
     if (m && st) json_object_set_new(m, "error", json_string(d.msg));
     char *out = m ? json_dumps(m, JSON_COMPACT) : NULL;
@@ -190,6 +193,8 @@ static lp_status log_point(runner *r, worker *w, int wstatus, lp_diag *d)
             r->t->done++;
         else if (!strcmp(status, "crashed"))
             r->t->crashed++;
+        else if (!strcmp(status, "infeasible"))
+            r->t->infeasible++;
         else
             r->t->failed++;
     }

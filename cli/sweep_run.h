@@ -40,10 +40,11 @@ typedef struct sweep_tally {
     size_t total;   /* points in this shard */
     size_t skipped; /* already finished (--resume) */
     size_t done, failed, crashed, duplicate;
-    double wall_s;  /* the whole sweep */
-    double run_s;   /* inside the children's simulations, summed */
-    double log_s;   /* writing the database, summed */
-    double point_s; /* fork to reap of each point, summed */
+    size_t infeasible; /* designs over their device's budget or below their clock: logged, not run */
+    double wall_s;     /* the whole sweep */
+    double run_s;      /* inside the children's simulations, summed */
+    double log_s;      /* writing the database, summed */
+    double point_s;    /* fork to reap of each point, summed */
 } sweep_tally;
 
 /* Run the points of sw (its shard) into db. LP_OK when every point was

@@ -32,13 +32,21 @@ struct rdb {
 
 extern const char *const rdb_schema_lines[];
 
-/* Each migration takes a database from version `from` to from + 1. */
+static lp_status allow_infeasible(sqlite3 *db, lp_diag *d);
+
+/* Each migration takes a database from version `from` to from + 1: its SQL,
+** after its function when it has one. */
 static const struct migration {
     int from;
     const char *sql;
+    lp_status (*fn)(sqlite3 *db, lp_diag *d);
 } migrations[] = {
-    {1, "ALTER TABLE runs ADD COLUMN engine TEXT NOT NULL DEFAULT 'sim';"},
-    {2, "ALTER TABLE runs ADD COLUMN sqnr_db REAL; ALTER TABLE runs ADD COLUMN max_rel_err REAL;"},
+    {1, "ALTER TABLE runs ADD COLUMN engine TEXT NOT NULL DEFAULT 'sim';", NULL},
+    {2, "ALTER TABLE runs ADD COLUMN sqnr_db REAL; ALTER TABLE runs ADD COLUMN max_rel_err REAL;", NULL},
+    {3,
+     "ALTER TABLE runs ADD COLUMN fpga_luts INTEGER; ALTER TABLE runs ADD COLUMN fpga_ffs INTEGER; "
+     "ALTER TABLE runs ADD COLUMN fpga_dsps INTEGER; ALTER TABLE runs ADD COLUMN fpga_fmax_mhz REAL;",
+     allow_infeasible},
 };
 
 char *rdb_schema_text(void)
@@ -94,6 +102,32 @@ static lp_status query_int(sqlite3 *db, const char *sql, int64_t *out, lp_diag *
 static lp_status exec_sql(sqlite3 *db, const char *sql, lp_diag *d, const char *what)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? LP_OK : sql_error(db, d, what);
+}
+
+/* Version 3 to 4: the runs' status CHECK takes 'infeasible' too. SQLite
+** alters no constraint; its documented procedure for loosening a CHECK
+** (sqlite.org/lang_altertable.html, "Making Other Kinds Of Table Schema
+** Changes") edits the table's text in sqlite_schema under writable_schema,
+** bumps schema_version and checks integrity, inside the caller's transaction.
+** Every existing row satisfies the looser CHECK, so no data moves. */
+static lp_status allow_infeasible(sqlite3 *db, lp_diag *d)
+{
+    int64_t sv, ok;
+    lp_status s = query_int(db, "PRAGMA schema_version", &sv, d);
+    if (s || (s = exec_sql(db, "PRAGMA writable_schema = ON", d, "cannot migrate it"))) return s;
+    s = exec_sql(db,
+                 "UPDATE sqlite_schema SET sql = replace(sql, '''failed'', ''crashed'')', "
+                 "'''failed'', ''crashed'', ''infeasible'')') WHERE type = 'table' AND name = 'runs'",
+                 d, "cannot migrate it");
+    if (!s && sqlite3_changes(db) != 1) s = lp_diag_msg(d, LP_ERR_IO, "cannot migrate it: no runs table to change");
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA schema_version = %" PRId64, sv + 1);
+    if (!s) s = exec_sql(db, sql, d, "cannot migrate it");
+    lp_status off = exec_sql(db, "PRAGMA writable_schema = OFF", d, "cannot migrate it");
+    if (s || (s = off)) return s;
+    if ((s = query_int(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'", &ok, d)))
+        return s;
+    return ok == 1 ? LP_OK : lp_diag_msg(d, LP_ERR_IO, "cannot migrate it: the integrity check fails afterwards");
 }
 
 /* quick_check's verdict: LP_OK, or its first complaint. */
@@ -161,6 +195,7 @@ static lp_status settle_schema(sqlite3 *db, bool may_write, lp_diag *d)
         for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
             if (migrations[i].from != version) continue;
             char sql[160];
+            if (migrations[i].fn && (s = migrations[i].fn(db, d))) goto rollback;
             if ((s = exec_sql(db, migrations[i].sql, d, "cannot migrate it"))) goto rollback;
             version++;
             snprintf(sql, sizeof sql, "PRAGMA user_version = %" PRId64, version);
@@ -249,7 +284,7 @@ static const char *const run_cols[] = {
     "seed",         "mode",         "status",        "error",         "wall_s",    "sweep_hash",    "point_index",
     "point_json",   "cycles",       "latency_ns",    "clock_ghz",     "power_w",   "energy_pj",     "macs",
     "utilization",  "instructions", "dram_bytes",    "spm_bytes",     "acc_bytes", "l2_bytes",      "area_mm2",
-    "expectations", "sqnr_db",      "max_rel_err",
+    "expectations", "sqnr_db",      "max_rel_err",   "fpga_luts",     "fpga_ffs",  "fpga_dsps",     "fpga_fmax_mhz",
 };
 #define NCOLS (int)(sizeof run_cols / sizeof run_cols[0])
 #define FIRST_METRIC 22 /* cycles */
@@ -258,7 +293,8 @@ static const char *const run_cols[] = {
 static bool metric_is_int(const char *col)
 {
     return !strcmp(col, "cycles") || !strcmp(col, "macs") || !strcmp(col, "instructions") ||
-           !strcmp(col, "expectations") || strstr(col, "_bytes");
+           !strcmp(col, "expectations") || strstr(col, "_bytes") || !strcmp(col, "fpga_luts") ||
+           !strcmp(col, "fpga_ffs") || !strcmp(col, "fpga_dsps");
 }
 
 static lp_status prepare_insert(rdb *r, lp_diag *d)
@@ -290,11 +326,16 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v, bool nullable)
 static bool metric_is_error(const char *col) { return !strcmp(col, "sqnr_db") || !strcmp(col, "max_rel_err"); }
 
 /* A metric of the report: its value, or NULL when absent or not a number
-** (the error figures of a timing-only run, or undefined ones, are null). */
+** (the error figures of a timing-only run, or undefined ones, are null).
+** The error columns come from its "error" object, fpga_KEY from KEY of its
+** "fpga" object (null without an fpga unit). */
 static void bind_metric(sqlite3_stmt *st, int i, const json_t *report, const char *col)
 {
-    const json_t *src = report && metric_is_error(col) ? json_object_get(report, "error") : report;
-    const json_t *v = json_is_object(src) ? json_object_get(src, col) : NULL;
+    bool fpga = !strncmp(col, "fpga_", 5);
+    const json_t *src = report && metric_is_error(col) ? json_object_get(report, "error")
+                        : report && fpga               ? json_object_get(report, "fpga")
+                                                       : report;
+    const json_t *v = json_is_object(src) ? json_object_get(src, fpga ? col + 5 : col) : NULL;
     if (!json_is_number(v))
         sqlite3_bind_null(st, i);
     else if (metric_is_int(col))

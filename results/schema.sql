@@ -5,7 +5,7 @@
 -- their units (_ns, _pj, _bytes). PRAGMA application_id marks the file as
 -- lpsim's, PRAGMA user_version is the schema version below.
 PRAGMA application_id = 1819308905; -- 'lpsi'
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;
 
 -- One row per sweep file lpsim has run from: its hash identifies the sweep
 -- (points are numbered within it), its text makes it reproducible.
@@ -36,8 +36,8 @@ CREATE TABLE runs (
   formats TEXT NOT NULL,                 -- the element formats, "w=... a=... kv=..." or "in_a=... in_b=... out=..."
   seed INTEGER NOT NULL,
   mode TEXT NOT NULL CHECK (mode IN ('functional', 'timing-only')),
-  status TEXT NOT NULL CHECK (status IN ('done', 'mismatch', 'failed', 'crashed')),
-  error TEXT,                            -- the diagnostic of a failed or crashed run
+  status TEXT NOT NULL CHECK (status IN ('done', 'mismatch', 'failed', 'crashed', 'infeasible')),
+  error TEXT,                            -- the diagnostic of a failed, crashed or infeasible run
   wall_s REAL NOT NULL,                  -- seconds the run took, its process's start included
   sweep_hash TEXT REFERENCES sweeps(sweep_hash),
   point_index INTEGER,                   -- the point's number in its sweep, from 0
@@ -62,6 +62,12 @@ CREATE TABLE runs (
   -- timing-only run, a program without a reference, or an undefined figure
   sqnr_db REAL,                          -- 10 log10(sum ref^2 / sum (out - ref)^2), capped at 200
   max_rel_err REAL,                      -- max |out - ref| / max |ref|
+  -- an fpga matrix unit's design (version 4; docs/fpga.md, `lpsim fpga-cost`):
+  -- NULL for other unit kinds
+  fpga_luts INTEGER,                     -- LUTs of the PE grid, its trees and control
+  fpga_ffs INTEGER,
+  fpga_dsps INTEGER,
+  fpga_fmax_mhz REAL,                    -- the design's fmax (its critical stage)
   CHECK ((sweep_hash IS NULL) = (point_index IS NULL))
 ) STRICT;
 

@@ -374,7 +374,7 @@ static void test_migration_from_version_2(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"max_rel_err\": null"));
     free(out), free(err);
     CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), RDB_VERSION);
-    CU_ASSERT_EQUAL(RDB_VERSION, 3);
+
     CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM pragma_table_info('runs') WHERE name IN ('sqnr_db', "
                                             "'max_rel_err') AND type = 'REAL'"),
                     2);
@@ -389,6 +389,69 @@ static void test_migration_from_version_2(void)
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
     CU_ASSERT_EQUAL(query_int(at("new.db"), "SELECT count(*) FROM runs WHERE sqnr_db > 45"), 1);
     CU_ASSERT_EQUAL(query_int(at("new.db"), "SELECT count(*) FROM runs"), 2);
+    cleanup();
+}
+
+/* A real database of version 3 (tests/results/schema_v3.sql, with a run)
+** brought to version 4: the runs' status CHECK takes 'infeasible' (SQLite's
+** writable-schema procedure: the old row kept, the file intact, the CHECK
+** still refusing other texts), the fpga columns added; then a sweep over a
+** design too large for its device logs that point as infeasible, with its
+** numbers, and runs the others (exit 0), whose fpga columns are filled. */
+static void test_migration_from_version_3_infeasible(void)
+{
+    scratch();
+    char path[512], *v3;
+    snprintf(path, sizeof path, "%s/tests/results/schema_v3.sql", LPSIM_SOURCE_DIR);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v3 = lpt_read_file(path, NULL));
+    exec_sql(at("old.db"), v3);
+    free(v3);
+    exec_sql(at("old.db"),
+             "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, engine, "
+             "arch_name, arch_json, unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, "
+             "wall_s, latency_ns, energy_pj) VALUES ('0123456789abcdef0123456789abcdef', "
+             "'2026-11-01T00:00:00.000Z', '0.1.0', 'abc', 'h', '[]', 'sim', 'edge-mx', '{}', 'tensor_core', 'gemm', "
+             "'gemm M=1 N=1 K=1', '{}', 'in=bf16', 1, 'timing-only', 'done', 0.5, 100, 200);");
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), 3);
+    FILE *f = fopen(at("s.yaml"), "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("arch: vck190\n"
+          "workloads: [gemm M=64 N=64 K=256 out=fp32]\n"
+          "axes:\n"
+          "  - name: fmt\n"
+          "    set: ['matrix.afmt=e4m3 matrix.wfmt=e4m3 in=e4m3', 'matrix.dsp=none matrix.afmt=e5m2 matrix.wfmt=e5m2 "
+          "in=e5m2', 'matrix.afmt=int8 matrix.wfmt=int8 in=int8']\n",
+          f);
+    CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+    char args[600], *out = NULL, *err = NULL;
+    snprintf(args, sizeof args, "sweep %s --db %s --timing-only", at("s.yaml"), at("old.db"));
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "1 infeasible"));
+    free(out), free(err);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), RDB_VERSION);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"),
+                    1);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM runs WHERE run_uuid = "
+                                            "'0123456789abcdef0123456789abcdef' AND status = 'done' AND fpga_luts IS "
+                                            "NULL"),
+                    1);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM runs WHERE status = 'infeasible' AND point_index = 1 "
+                                            "AND error LIKE '%needs 972384 LUTs, more than the device''s 899840%' AND "
+                                            "latency_ns IS NULL"),
+                    1);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM runs WHERE status = 'done' AND point_index IN (0, 2) "
+                                            "AND fpga_luts > 100000 AND fpga_dsps > 0 AND fpga_fmax_mhz > 300"),
+                    2);
+    /* the CHECK still refuses other statuses */
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT sql LIKE '%''crashed'', ''infeasible'')%' FROM sqlite_schema "
+                                            "WHERE name = 'runs'"),
+                    1);
+    /* --resume counts the infeasible point as finished: nothing runs again */
+    snprintf(args, sizeof args, "sweep %s --db %s --timing-only --resume", at("s.yaml"), at("old.db"));
+    CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(out && strstr(out, "3 already done"));
+    free(out), free(err);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM runs"), 4);
     cleanup();
 }
 
@@ -614,6 +677,7 @@ CU_TestInfo lpt_results_tests[] = {
     {"refuse/foreign_newer_corrupt_fifo_unchanged", test_refusals_never_write},
     {"migrate/from_version_1", test_migration_from_version_1},
     {"migrate/from_version_2_error_columns", test_migration_from_version_2},
+    {"migrate/from_version_3_infeasible_and_fpga", test_migration_from_version_3_infeasible},
     {"sweep/two_at_once_lose_nothing", test_concurrent_sweeps_lose_nothing},
     {"sweep/sigkill_then_resume", test_killed_and_resumed},
     {"sweep/shards_merge_to_the_same_rows", test_shards_merge_to_the_unsharded_rows},

@@ -362,6 +362,10 @@ lp_status sw_point_arch(sw_expander *x, size_t bi, sw_set **as, int na, size_t *
     arch_cfg *cfg;
     lp_diag ad;
     lp_status st = arch_load_text(t, k, "<point>", &cfg, &ad);
+    if (st == LP_ERR_INFEASIBLE) { /* a design its device cannot hold: a point all the same, logged as such */
+        cfg = NULL;
+        st = LP_OK;
+    }
     if (st) {
         free(t);
         for (int j = 0; j < na; j++) /* the value on the line the loader names put it there */

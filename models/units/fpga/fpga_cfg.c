@@ -15,7 +15,7 @@
 static lp_status grid_msg(const fpga_cfg *c, lp_diag *d, const char *what, uint64_t need, uint64_t have,
                           const char *per)
 {
-    return lp_diag_msg(d, LP_ERR_ARG,
+    return lp_diag_msg(d, LP_ERR_INFEASIBLE,
                        "the fpga design needs %llu %s, more than the device's %llu (%.1f%%): %llu x %llu PEs x %llu "
                        "lane%s of %s x %s%s",
                        (unsigned long long)need, what, (unsigned long long)have, 100.0 * (double)need / (double)have,
@@ -125,7 +125,7 @@ lp_status fpga_fits(const fpga_cfg *c, const char **key, lp_diag *d)
     if (x->dsps > c->dsps) return grid_msg(c, d, "DSPs", x->dsps, c->dsps, per);
     if (x->fmax_mhz < c->clock_mhz) {
         *key = "clock_mhz";
-        return lp_diag_msg(d, LP_ERR_ARG,
+        return lp_diag_msg(d, LP_ERR_INFEASIBLE,
                            "the fpga design misses timing: fmax %.1f MHz (critical stage: %s, %.3f ns) is below "
                            "clock_mhz %g",
                            x->fmax_mhz, x->critical, x->critical_ns, c->clock_mhz);
@@ -193,9 +193,11 @@ static lp_status fpga_check(void *cfg, const cfg_where *w, lp_diag *d)
     if (!st) st = fpga_fits(c, &key, &pd);
     if (!st) return LP_OK;
     const cfg_loc *l = key && w->ix ? cfg_find(w->ix, key, 0) : NULL; /* NULL: the design as a whole, or a default */
-    if (key)
-        return lp_diag_set(d, LP_ERR_RANGE, l ? l->vl : w->line, l ? l->vc : w->col, "%s.%s: %s", w->path, key, pd.msg);
-    return lp_diag_set(d, LP_ERR_RANGE, w->line, w->col, "%s: %s", w->path, pd.msg);
+    /* a design over its budget or below its clock stays LP_ERR_INFEASIBLE: a
+    ** sweep logs such a point as infeasible instead of stopping */
+    lp_status code = st == LP_ERR_INFEASIBLE ? st : LP_ERR_RANGE;
+    if (key) return lp_diag_set(d, code, l ? l->vl : w->line, l ? l->vc : w->col, "%s.%s: %s", w->path, key, pd.msg);
+    return lp_diag_set(d, code, w->line, w->col, "%s: %s", w->path, pd.msg);
 }
 
 #define CFG_STRUCT fpga_cfg
