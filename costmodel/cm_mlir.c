@@ -14,8 +14,11 @@
 ** erase dead ops), so that every linalg structured op reaches the counter as
 ** loops, iterator types and indexing maps; each clone is followed by an
 ** unregistered "lpsim.keep" op that uses its results (nothing is erased) and
-** marks its place. Calls are inlined: each call walks its callee in a scope
-** of its own (the value map is keyed by value and scope).
+** marks its place. Calls are inlined: each call walks its callee again,
+** binding its arguments to the call's operands; one map from values to
+** tensors serves every call, since SSA order binds each value before its
+** uses and a recursive call is not inlined (a function is never walked
+** twice at once).
 **
 ** Left out: ops in regions are not graph ops (a loop's body is not unrolled;
 ** the loop is unmodelled by the counter); blocks after a function's first are
@@ -76,7 +79,6 @@ static void sbuf_reset(sbuf *b, size_t max) { b->n = 0, b->cut = false, b->max =
 
 typedef struct vslot {
     const void *ptr; /* the value; NULL: free slot */
-    uint32_t scope;
     int32_t tensor;
 } vslot;
 
@@ -103,7 +105,6 @@ typedef struct reader {
     MlirContext ctx;
     vslot *vmap;
     size_t vcap, vn;
-    uint32_t scope;
     fn_entry *fns;
     int nfns;
     gen_entry *gens;
@@ -273,16 +274,15 @@ static int32_t new_tensor(reader *r, MlirType t, int32_t prod, int32_t res)
     return id;
 }
 
-/* ---- the value map: (value, scope) -> tensor ------------------------------------------- */
+/* ---- the value map: value -> tensor ------------------------------------------------------ */
 
-static size_t vhash(const void *p, uint32_t scope, size_t cap)
+static size_t vhash(const void *p, size_t cap)
 {
-    uint64_t h =
-        ((uint64_t)(uintptr_t)p >> 3) * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)scope * UINT64_C(0xC2B2AE3D27D4EB4F);
+    uint64_t h = ((uint64_t)(uintptr_t)p >> 3) * UINT64_C(0x9E3779B97F4A7C15);
     return (size_t)(h ^ (h >> 29)) & (cap - 1);
 }
 
-static bool vput(reader *r, MlirValue v, uint32_t scope, int32_t tensor)
+static bool vput(reader *r, MlirValue v, int32_t tensor)
 {
     if (2 * (r->vn + 1) > r->vcap) {
         size_t cap = r->vcap ? 2 * r->vcap : 1024;
@@ -290,31 +290,30 @@ static bool vput(reader *r, MlirValue v, uint32_t scope, int32_t tensor)
         if (!m) return nomem(r), false;
         for (size_t i = 0; i < r->vcap; i++)
             if (r->vmap[i].ptr) {
-                size_t h = vhash(r->vmap[i].ptr, r->vmap[i].scope, cap);
+                size_t h = vhash(r->vmap[i].ptr, cap);
                 while (m[h].ptr) h = (h + 1) & (cap - 1);
                 m[h] = r->vmap[i];
             }
         free(r->vmap);
         r->vmap = m, r->vcap = cap;
     }
-    size_t h = vhash(v.ptr, scope, r->vcap);
-    while (r->vmap[h].ptr && !(r->vmap[h].ptr == v.ptr && r->vmap[h].scope == scope)) h = (h + 1) & (r->vcap - 1);
+    size_t h = vhash(v.ptr, r->vcap);
+    while (r->vmap[h].ptr && r->vmap[h].ptr != v.ptr) h = (h + 1) & (r->vcap - 1);
     if (!r->vmap[h].ptr) r->vn++;
-    r->vmap[h] = (vslot){v.ptr, scope, tensor};
+    r->vmap[h] = (vslot){v.ptr, tensor};
     return true;
 }
 
-/* The tensor of value v in scope; a value defined where the walk has not
+/* The tensor of value v; a value defined where the walk has not
 ** been (a block argument past the first block) becomes an input. */
-static int32_t vget(reader *r, MlirValue v, uint32_t scope)
+static int32_t vget(reader *r, MlirValue v)
 {
     if (r->vcap) {
-        size_t h = vhash(v.ptr, scope, r->vcap);
-        for (; r->vmap[h].ptr; h = (h + 1) & (r->vcap - 1))
-            if (r->vmap[h].ptr == v.ptr && r->vmap[h].scope == scope) return r->vmap[h].tensor;
+        for (size_t h = vhash(v.ptr, r->vcap); r->vmap[h].ptr; h = (h + 1) & (r->vcap - 1))
+            if (r->vmap[h].ptr == v.ptr) return r->vmap[h].tensor;
     }
     int32_t t = new_tensor(r, mlirValueGetType(v), -1, 0);
-    if (t < 0 || !vput(r, v, scope, t)) return -1;
+    if (t < 0 || !vput(r, v, t)) return -1;
     return t;
 }
 
@@ -521,8 +520,8 @@ static bool read_body(reader *r, MlirOperation op, int32_t idx)
     return true;
 }
 
-/* Add op (walked in scope) to the graph; note: the reader's reason to leave it unmodelled. */
-static lp_status add_op(reader *r, MlirOperation op, uint32_t scope, const char *note)
+/* Add op to the graph; note: the reader's reason to leave it unmodelled. */
+static lp_status add_op(reader *r, MlirOperation op, const char *note)
 {
     const char *name = op_name(r, op);
     if (!name) return r->st;
@@ -541,11 +540,10 @@ static lp_status add_op(reader *r, MlirOperation op, uint32_t scope, const char 
     int32_t *in = cm_alloc(r->g, (size_t)(nin + nout + 1) * sizeof *in), *out = in + nin;
     if (!in) return nomem(r);
     for (intptr_t i = 0; i < nin; i++)
-        if ((in[i] = vget(r, mlirOperationGetOperand(op, i), scope)) < 0) return r->st;
+        if ((in[i] = vget(r, mlirOperationGetOperand(op, i))) < 0) return r->st;
     for (intptr_t i = 0; i < nout; i++) {
         MlirValue v = mlirOperationGetResult(op, i);
-        if ((out[i] = new_tensor(r, mlirValueGetType(v), idx, (int32_t)i)) < 0 || !vput(r, v, scope, out[i]))
-            return r->st;
+        if ((out[i] = new_tensor(r, mlirValueGetType(v), idx, (int32_t)i)) < 0 || !vput(r, v, out[i])) return r->st;
     }
     cm_op *o = &r->g->ops[idx];
     o->name = name, o->line = line, o->col = col, o->note = note;
@@ -569,47 +567,46 @@ static fn_entry *find_fn(reader *r, MlirStringRef name)
     return NULL;
 }
 
-static lp_status walk_fn(reader *r, MlirOperation fn, uint32_t scope, int32_t *ret, intptr_t nret);
+static lp_status walk_fn(reader *r, MlirOperation fn, int32_t *ret, intptr_t nret);
 
-/* A func.call: its callee's ops, in a scope of their own, its results theirs. */
-static lp_status call(reader *r, MlirOperation op, uint32_t scope)
+/* A func.call: its callee's ops, its results theirs. */
+static lp_status call(reader *r, MlirOperation op)
 {
     MlirAttribute a = mlirOperationGetAttributeByName(op, mlirStringRefCreateFromCString("callee"));
     if (mlirAttributeIsNull(a) || !mlirAttributeIsAFlatSymbolRef(a))
-        return add_op(r, op, scope, "a call without a callee lpsim can read");
+        return add_op(r, op, "a call without a callee lpsim can read");
     MlirStringRef name = mlirFlatSymbolRefAttrGetValue(a);
     fn_entry *f = find_fn(r, name);
-    if (!f || !f->body) return add_op(r, op, scope, "a call of a function without a body in this file");
-    if (f->active) return add_op(r, op, scope, "a recursive call");
-    if (r->depth >= MAX_CALL_DEPTH) return add_op(r, op, scope, "calls nested more than 64 deep");
+    if (!f || !f->body) return add_op(r, op, "a call of a function without a body in this file");
+    if (f->active) return add_op(r, op, "a recursive call");
+    if (r->depth >= MAX_CALL_DEPTH) return add_op(r, op, "calls nested more than 64 deep");
     MlirBlock entry = mlirRegionGetFirstBlock(mlirOperationGetRegion(f->op, 0));
     intptr_t nargs = mlirOperationGetNumOperands(op), nres = mlirOperationGetNumResults(op);
     if (mlirBlockGetNumArguments(entry) != nargs)
-        return add_op(r, op, scope, "a call whose operands do not match its callee's arguments");
-    uint32_t inner = ++r->scope;
+        return add_op(r, op, "a call whose operands do not match its callee's arguments");
     for (intptr_t i = 0; i < nargs; i++) {
-        int32_t t = vget(r, mlirOperationGetOperand(op, i), scope);
-        if (t < 0 || !vput(r, mlirBlockGetArgument(entry, i), inner, t)) return r->st;
+        int32_t t = vget(r, mlirOperationGetOperand(op, i));
+        if (t < 0 || !vput(r, mlirBlockGetArgument(entry, i), t)) return r->st;
     }
     int32_t *ret = calloc((size_t)(nres ? nres : 1), sizeof *ret);
     if (!ret) return nomem(r);
     for (intptr_t i = 0; i < nres; i++) ret[i] = -1;
     f->active = true, r->depth++;
-    lp_status st = walk_fn(r, f->op, inner, ret, nres);
+    lp_status st = walk_fn(r, f->op, ret, nres);
     f->active = false, r->depth--;
     for (intptr_t i = 0; !st && i < nres; i++) {
         MlirValue v = mlirOperationGetResult(op, i);
         /* a result the callee did not return (no func.return reached): an input from nowhere */
         int32_t t = ret[i] >= 0 ? ret[i] : new_tensor(r, mlirValueGetType(v), -1, 0);
-        if (t < 0 || !vput(r, v, scope, t)) st = r->st;
+        if (t < 0 || !vput(r, v, t)) st = r->st;
     }
     free(ret);
     return st;
 }
 
 /* The ops of function fn (its first block's arguments already bound in
-** scope); the tensors its func.return gives into ret[0..nret). */
-static lp_status walk_fn(reader *r, MlirOperation fn, uint32_t scope, int32_t *ret, intptr_t nret)
+** the map); the tensors its func.return gives into ret[0..nret). */
+static lp_status walk_fn(reader *r, MlirOperation fn, int32_t *ret, intptr_t nret)
 {
     for (MlirBlock b = mlirRegionGetFirstBlock(mlirOperationGetRegion(fn, 0)); !mlirBlockIsNull(b);
          b = mlirBlockGetNextInRegion(b))
@@ -620,11 +617,11 @@ static lp_status walk_fn(reader *r, MlirOperation fn, uint32_t scope, int32_t *r
             if (is(s, "func.return")) {
                 intptr_t n = mlirOperationGetNumOperands(op);
                 for (intptr_t i = 0; i < n && i < nret; i++)
-                    if ((ret[i] = vget(r, mlirOperationGetOperand(op, i), scope)) < 0) return r->st;
+                    if ((ret[i] = vget(r, mlirOperationGetOperand(op, i))) < 0) return r->st;
             } else if (is(s, "func.call")) {
-                st = call(r, op, scope);
+                st = call(r, op);
             } else {
-                st = add_op(r, op, scope, NULL);
+                st = add_op(r, op, NULL);
             }
             if (st) return st;
         }
@@ -696,11 +693,10 @@ __attribute__((visibility("default"))) lp_status lpsim_mlir_read_v1(const char *
     fn_entry *f = &r.fns[entry];
     g->func = f->name;
     MlirBlock eb = mlirRegionGetFirstBlock(mlirOperationGetRegion(f->op, 0));
-    uint32_t scope = ++r.scope;
     for (intptr_t i = 0; i < mlirBlockGetNumArguments(eb); i++) {
         MlirValue v = mlirBlockGetArgument(eb, i);
         int32_t t = new_tensor(&r, mlirValueGetType(v), -1, 0);
-        if (t < 0 || !vput(&r, v, scope, t)) goto out_scratch;
+        if (t < 0 || !vput(&r, v, t)) goto out_scratch;
     }
     MlirOperation fop = f->op;
     MlirAttribute ft = mlirOperationGetAttributeByName(fop, mlirStringRefCreateFromCString("function_type"));
@@ -715,7 +711,7 @@ __attribute__((visibility("default"))) lp_status lpsim_mlir_read_v1(const char *
     }
     for (intptr_t i = 0; i < nret; i++) ret[i] = -1;
     f->active = true;
-    if (!walk_fn(&r, fop, scope, ret, nret))
+    if (!walk_fn(&r, fop, ret, nret))
         for (intptr_t i = 0; i < nret; i++)
             if (ret[i] >= 0) g->tensors[ret[i]].output = true;
     free(ret);

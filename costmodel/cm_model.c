@@ -8,7 +8,7 @@
 ** union-find; a group's bytes lose the tensors that stay inside it.
 **
 ** The model looks at the matrix unit's kind once, in cm_target_of: a tensor
-** core has an array shape, an ideal unit none (1 x 1); both list a rate per
+** core has an array shape, an ideal unit none (rows 0); both list a rate per
 ** format (tc_rate).
 */
 #include "cm_model.h"
@@ -38,7 +38,7 @@ void cm_target_of(const arch_cfg *a, cm_target *t)
         t->rates = c->formats, t->nrates = c->formats_count, t->rows = c->array_rows, t->cols = c->array_cols;
     } else if (u && u->kind == UNIT_KIND_IDEAL && u->cfg) {
         const ideal_cfg *c = u->cfg;
-        t->rates = c->formats, t->nrates = c->formats_count, t->rows = t->cols = 1;
+        t->rates = c->formats, t->nrates = c->formats_count, t->rows = t->cols = 0;
     }
     const arch_unit *v = arch_unit_of_class(a, UNIT_CLASS_VECTOR);
     const vector_cfg *vc = v && v->kind == UNIT_KIND_VECTOR ? v->cfg : NULL;
@@ -95,6 +95,11 @@ static double op_compute(const cm_target *t, const cm_op *op, rate_cache *rc, do
     double lanes = (double)t->lanes * (double)t->cores;
     if (op->macs) {
         const tc_rate *r = rate_of(t, op->elem, rc);
+        if (r && !t->rows) { /* no array: every MAC slot busy, the MACs dealt evenly over the cores */
+            *pj += (double)op->macs * r->energy_pj_per_mac;
+            *on_matrix = true;
+            return cdiv(cdiv((double)op->macs, (double)t->cores), r->macs_per_cycle) / t->clock_ghz;
+        }
         if (r) {
             double R = (double)t->rows, C = (double)t->cols;
             double tiles = (double)op->b * cdiv((double)op->m, R) * cdiv((double)op->n, C);

@@ -8,7 +8,8 @@
 **               ceil(k x rows x cols / rate) cycles, tiles = b x ceil(m /
 **               rows) x ceil(n / cols) of the unit's array (padding and wave
 **               quantisation included), rate the unit's MACs per cycle for
-**               the first operand's format; a format the unit lacks (or no
+**               the first operand's format (an ideal unit, without an array:
+**               ceil(ceil(MACs / cores) / rate)); a format the unit lacks (or no
 **               matrix unit) runs on the vector units, one MAC per lane and
 **               cycle; other ops on the vector units, ceil(flops / (lanes x
 **               cores)) groups of 1, exp_cycles or reduce_cycles cycles.
@@ -50,7 +51,7 @@ typedef struct cm_target {
     double static_w, launch_ns, gap_ns, host_dispatch_ns;
     const tc_rate *rates; /* the matrix unit's formats; NULL: no matrix unit */
     unsigned nrates;
-    uint64_t rows, cols; /* its array (1 x 1: no array shape) */
+    uint64_t rows, cols; /* its array (0 x 0: an ideal unit, no array shape) */
     uint64_t lanes;      /* the vector unit's, per core */
     double exp_cycles, reduce_cycles, vec_pj_per_op;
 } cm_target;

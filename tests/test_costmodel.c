@@ -149,6 +149,7 @@ static void test_elementwise(void)
         {7, CM_KIND_DATA_MOVEMENT, 0, 0, 64 * 4, 64 * 4, 0, 0, 0, 0},
         {8, CM_KIND_FREE, 0, 0, 0, 0, 0, 0, 0, 0},
         {9, CM_KIND_ELEMENTWISE, 64, 0, 96 * 4, 32 * 4, 0, 0, 0, 0}, /* fma: 2 FLOPs */
+        {10, CM_KIND_ELEMENTWISE, 32, 0, 64 * 4, 32, 0, 0, 0, 0},    /* a comparison: a byte per i1 */
     };
     for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) expect(g, &w[i]);
     cm_graph_free(g);
@@ -355,7 +356,8 @@ static void test_model_by_hand(void)
     cm_graph_free(g);
 }
 
-/* A product in a format the matrix unit lacks runs on the vector lanes, one MAC per lane and cycle. */
+/* A product in a format the matrix unit lacks runs on the vector lanes, one MAC per lane and cycle;
+** an ideal unit keeps every MAC slot busy. */
 static void test_model_vector_fallback(void)
 {
     cm_graph *g = read_test("stablehlo.mlir");
@@ -369,6 +371,17 @@ static void test_model_vector_fallback(void)
     CU_ASSERT(bf->on_matrix && near(bf->compute_ns, 10));
     /* f32 210 MACs on 32 lanes: 7 cycles */
     CU_ASSERT(!f32->on_matrix && near(f32->compute_ns, 7));
+    cm_prediction_free(&p);
+    arch_free(a);
+    cm_graph_free(g);
+    /* an ideal unit has no array: 51200 MACs over 4 cores at 100 a cycle, ceil(12800 / 100) cycles */
+    g = read_test("model.mlir");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    predict_on(g,
+               "name: ideal4\ncores: 4\nmatrix:\n  kind: ideal\n  formats:\n"
+               "    - {format: bf16, macs_per_cycle: 100, energy_pj_per_mac: 1}\n",
+               false, &a, &t, &p);
+    CU_ASSERT(p.rows[0].on_matrix && near(p.rows[0].compute_ns, 128));
     cm_prediction_free(&p);
     arch_free(a);
     cm_graph_free(g);
@@ -457,6 +470,31 @@ static void test_fusion_on_shared(void)
     free(a), free(b), free(e1), free(e2);
 }
 
+/* The fusion rules on a hand-made graph (tests/costmodel/fuse.mlir; 64x64 bf16 tensors of 8192 bytes):
+** exp and tanh read the first product's result, which only elementwise ops read: both join it, and
+** the add that reads them; the negate reads the second product's result, which a third product also
+** reads: it stays a kernel of its own. */
+static void test_fusion_rules(void)
+{
+    cm_graph *g = read_test("fuse.mlir");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    arch_cfg *a;
+    cm_target t;
+    cm_prediction p;
+    predict_on(g, model_arch, true, &a, &t, &p);
+    CU_ASSERT_EQUAL_FATAL(p.nrows, 4);
+    const uint64_t T = 8192;
+    /* product, exp, tanh, add: reads A, B; writes the add's result (the others stay inside) */
+    CU_ASSERT(p.rows[0].op == 0 && p.rows[0].nfused == 3 && p.rows[0].bytes == 3 * T);
+    CU_ASSERT(p.rows[1].op == 4 && p.rows[1].nfused == 0 && p.rows[1].bytes == 3 * T);
+    CU_ASSERT(p.rows[2].op == 5 && p.rows[2].nfused == 0 && p.rows[2].bytes == 2 * T);
+    CU_ASSERT(p.rows[3].op == 6 && p.rows[3].nfused == 0);
+    CU_ASSERT_EQUAL(p.kernels, 4);
+    cm_prediction_free(&p);
+    arch_free(a);
+    cm_graph_free(g);
+}
+
 static void test_rule_table(void)
 {
     /* sorted (the counter bisects it), and every row's kind costed as that kind */
@@ -476,7 +514,8 @@ CU_TestInfo lpt_costmodel_tests[] = {
     {"patterns/softmax_alone", test_softmax},
     {"shared/matmul_flops_attention_pretty_refused", test_shared_graphs},
     {"model/terms_by_hand", test_model_by_hand},
-    {"model/vector_fallback", test_model_vector_fallback},
+    {"model/ideal_unit_and_vector_fallback", test_model_vector_fallback},
+    {"model/fusion_rules", test_fusion_rules},
     {"model/fusion_on_llama", test_fusion_on_shared},
     {"cli/json_and_diagnostics", test_cli_json_and_diagnostics},
     {"table/sorted", test_rule_table},
