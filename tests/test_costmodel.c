@@ -313,15 +313,23 @@ static void predict_on(const cm_graph *g, const char *arch, bool fuse, arch_cfg 
     CU_ASSERT_EQUAL_FATAL(cm_predict(g, t, fuse, p, &d), LP_OK);
 }
 
+/* The graph of tests/costmodel/name (the caller frees it), predicted as predict_on does. */
+static cm_graph *predict_file(const char *name, const char *arch, bool fuse, arch_cfg **a, cm_target *t,
+                              cm_prediction *p)
+{
+    cm_graph *g = read_test(name);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    predict_on(g, arch, fuse, a, t, p);
+    return g;
+}
+
 static void test_model_by_hand(void)
 {
-    cm_graph *g = read_test("model.mlir");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
     arch_cfg *a;
     lp_diag d;
     cm_target t;
     cm_prediction p;
-    predict_on(g, model_arch, false, &a, &t, &p);
+    cm_graph *g = predict_file("model.mlir", model_arch, false, &a, &t, &p);
     CU_ASSERT_EQUAL_FATAL(p.nrows, 2);
     /* the product 40x64 @ 64x20: 3 x 2 tiles of 16x16 over 4 cores, 2 waves of 64 x 256 / 256
     ** cycles = 128 ns; 9280 bytes at 100 GB/s = 92.8 ns; compute-bound, plus the launch */
@@ -360,12 +368,10 @@ static void test_model_by_hand(void)
 ** an ideal unit keeps every MAC slot busy. */
 static void test_model_vector_fallback(void)
 {
-    cm_graph *g = read_test("stablehlo.mlir");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
     arch_cfg *a;
     cm_target t;
     cm_prediction p;
-    predict_on(g, model_arch, false, &a, &t, &p);
+    cm_graph *g = predict_file("stablehlo.mlir", model_arch, false, &a, &t, &p);
     const cm_row *bf = &p.rows[0], *f32 = &p.rows[1];
     /* bf16 batch 6 of 4x6 (one tile each): ceil(6 / 4) = 2 waves x 5 cycles */
     CU_ASSERT(bf->on_matrix && near(bf->compute_ns, 10));
@@ -375,12 +381,10 @@ static void test_model_vector_fallback(void)
     arch_free(a);
     cm_graph_free(g);
     /* an ideal unit has no array: 51200 MACs over 4 cores at 100 a cycle, ceil(12800 / 100) cycles */
-    g = read_test("model.mlir");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
-    predict_on(g,
-               "name: ideal4\ncores: 4\nmatrix:\n  kind: ideal\n  formats:\n"
-               "    - {format: bf16, macs_per_cycle: 100, energy_pj_per_mac: 1}\n",
-               false, &a, &t, &p);
+    g = predict_file("model.mlir",
+                     "name: ideal4\ncores: 4\nmatrix:\n  kind: ideal\n  formats:\n"
+                     "    - {format: bf16, macs_per_cycle: 100, energy_pj_per_mac: 1}\n",
+                     false, &a, &t, &p);
     CU_ASSERT(p.rows[0].on_matrix && near(p.rows[0].compute_ns, 128));
     cm_prediction_free(&p);
     arch_free(a);
@@ -476,12 +480,10 @@ static void test_fusion_on_shared(void)
 ** reads: it stays a kernel of its own. */
 static void test_fusion_rules(void)
 {
-    cm_graph *g = read_test("fuse.mlir");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
     arch_cfg *a;
     cm_target t;
     cm_prediction p;
-    predict_on(g, model_arch, true, &a, &t, &p);
+    cm_graph *g = predict_file("fuse.mlir", model_arch, true, &a, &t, &p);
     CU_ASSERT_EQUAL_FATAL(p.nrows, 4);
     const uint64_t T = 8192;
     /* product, exp, tanh, add: reads A, B; writes the add's result (the others stay inside) */
