@@ -65,6 +65,7 @@ typedef struct arch_cfg {
     char *name;
     double clock_ghz;
     double launch_ns, kernel_gap_ns; /* per run, and between two kernels, besides their cycles */
+    double host_dispatch_ns;         /* host time per call of a graph (lpsim predict's wall_ns) */
     uint64_t cores;                  /* identical cores sharing l2 and dram */
     arch_dram dram;
     arch_l2 l2;

@@ -38,6 +38,7 @@
 
 #define LP_MAX_SOURCE_BYTES (UINT64_C(64) << 20) /* an assembly kernel */
 #define LP_MAX_ARCH_BYTES (UINT64_C(1) << 20)    /* an architecture file */
+#define LP_MAX_MLIR_BYTES (UINT64_C(64) << 20)   /* an MLIR graph (lpsim predict) */
 #define LP_MAX_LINE_BYTES ((size_t)1 << 22)      /* a line of standard input or of a CSV file */
 
 /* ---- reading ------------------------------------------------------------------- */

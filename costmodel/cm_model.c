@@ -1,0 +1,297 @@
+/*
+** cm_model.c — the default analytical model (terms and formulas in
+** cm_model.h and docs/costmodel.md): per kernel, compute time from the
+** matrix unit's rate per format with tile padding and waves over the cores,
+** or from the vector units' lanes; memory time from the bytes at the L2's or
+** DRAM's bandwidth; the larger plus the kernel's launch or gap; energy from
+** MACs, vector operations, bytes and static power. Fusion groups ops with a
+** union-find; a group's bytes lose the tensors that stay inside it.
+**
+** The model looks at the matrix unit's kind once, in cm_target_of: a tensor
+** core has an array shape, an ideal unit none (rows 0); both list a rate per
+** format (tc_rate).
+*/
+#include "cm_model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cm_count.h"
+#include "ideal.h"
+#include "units.h"
+#include "vector.h"
+
+void cm_target_of(const arch_cfg *a, cm_target *t)
+{
+    memset(t, 0, sizeof *t);
+    t->name = a->name;
+    t->clock_ghz = a->clock_ghz;
+    t->cores = a->cores ? a->cores : 1;
+    t->dram_gbps = a->dram.bw_gbps, t->dram_pj_per_byte = a->dram.energy_pj_per_bit * 8;
+    t->l2_bytes = a->l2.size_bytes, t->l2_gbps = a->l2.bw_gbps, t->l2_pj_per_byte = a->l2.energy_pj_per_byte;
+    t->static_w = a->power.static_w;
+    t->launch_ns = a->launch_ns, t->gap_ns = a->kernel_gap_ns, t->host_dispatch_ns = a->host_dispatch_ns;
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    if (u && u->kind == UNIT_KIND_TC && u->cfg) {
+        const tc_cfg *c = u->cfg;
+        t->rates = c->formats, t->nrates = c->formats_count, t->rows = c->array_rows, t->cols = c->array_cols;
+    } else if (u && u->kind == UNIT_KIND_IDEAL && u->cfg) {
+        const ideal_cfg *c = u->cfg;
+        t->rates = c->formats, t->nrates = c->formats_count, t->rows = t->cols = 0;
+    }
+    const arch_unit *v = arch_unit_of_class(a, UNIT_CLASS_VECTOR);
+    const vector_cfg *vc = v && v->kind == UNIT_KIND_VECTOR ? v->cfg : NULL;
+    t->lanes = vc && vc->lanes ? vc->lanes : 1;
+    t->exp_cycles = vc ? vc->exp_cycles : 1, t->reduce_cycles = vc ? vc->reduce_cycles : 1;
+    t->vec_pj_per_op = vc ? vc->energy_pj_per_op : 0;
+}
+
+/* MLIR element types and the lpsim formats a matrix unit lists. */
+static const struct {
+    const char *mlir, *lp;
+} formats[] = {
+    {"bf16", "bf16"},
+    {"f16", "fp16"},
+    {"f32", "fp32"},
+    {"f8E4M3FN", "fp8_e4m3fn"},
+    {"f8E5M2", "fp8_e5m2"},
+    {"f8E4M3FNUZ", "fp8_e4m3fnuz"},
+    {"f8E5M2FNUZ", "fp8_e5m2fnuz"},
+    {"f8E4M3", "fp8_e4m3"},
+    {"f8E3M4", "fp8_e3m4"},
+    {"f8E4M3B11FNUZ", "fp8_e4m3b11fnuz"},
+    {"f6E2M3FN", "fp6_e2m3fn"},
+    {"f6E3M2FN", "fp6_e3m2fn"},
+    {"f4E2M1FN", "fp4_e2m1fn"},
+    {"i8", "int8"},
+    {"i4", "int4"},
+    {"i2", "int2"},
+    {"i1", "int1"},
+};
+
+/* The matrix unit's rate for an element type, remembered for the last type seen. */
+typedef struct rate_cache {
+    const char *elem;
+    const tc_rate *rate;
+} rate_cache;
+
+static const tc_rate *rate_of(const cm_target *t, const char *elem, rate_cache *c)
+{
+    if (!t->rates || !elem) return NULL;
+    if (c->elem == elem) return c->rate;
+    const tc_rate *r = NULL;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (!strcmp(formats[i].mlir, elem)) r = tc_rate_of(t->rates, t->nrates, formats[i].lp);
+    c->elem = elem, c->rate = r;
+    return r;
+}
+
+static double cdiv(double a, double b) { return ceil(a / b); }
+
+/* Compute time and energy of one op (its bytes apart). */
+static double op_compute(const cm_target *t, const cm_op *op, rate_cache *rc, double *pj, bool *on_matrix)
+{
+    double lanes = (double)t->lanes * (double)t->cores;
+    if (op->macs) {
+        const tc_rate *r = rate_of(t, op->elem, rc);
+        if (r && !t->rows) { /* no array: every MAC slot busy, the MACs dealt evenly over the cores */
+            *pj += (double)op->macs * r->energy_pj_per_mac;
+            *on_matrix = true;
+            return cdiv(cdiv((double)op->macs, (double)t->cores), r->macs_per_cycle) / t->clock_ghz;
+        }
+        if (r) {
+            double R = (double)t->rows, C = (double)t->cols;
+            double tiles = (double)op->b * cdiv((double)op->m, R) * cdiv((double)op->n, C);
+            double cycles = cdiv(tiles, (double)t->cores) * cdiv((double)op->k * R * C, r->macs_per_cycle);
+            *pj += (double)op->macs * r->energy_pj_per_mac;
+            *on_matrix = true;
+            return cycles / t->clock_ghz;
+        }
+        *pj += (double)op->macs * t->vec_pj_per_op;
+        return cdiv((double)op->macs, lanes) / t->clock_ghz;
+    }
+    if (!op->flops) return 0;
+    double cpg = op->vcost == CM_VEC_EXP ? t->exp_cycles : op->vcost == CM_VEC_REDUCE ? t->reduce_cycles : 1;
+    *pj += (double)op->flops * t->vec_pj_per_op;
+    return cdiv((double)op->flops, lanes) * cpg / t->clock_ghz;
+}
+
+static bool is_kernel(const cm_op *op) { return op->base != CM_KIND_FREE && op->base != CM_KIND_UNMODELLED; }
+
+static int32_t find(int32_t *parent, int32_t i)
+{
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+/* Union by the smaller index: a group's root is its first op. */
+static void unite(int32_t *parent, int32_t a, int32_t b)
+{
+    a = find(parent, a), b = find(parent, b);
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
+}
+
+typedef struct mctx {
+    const cm_graph *g;
+    int32_t *parent;  /* per op */
+    int32_t *uses;    /* per tensor (its view root): operands of ops that read it, +1 when returned */
+    int32_t *user;    /* per tensor: the last op that reads it */
+    int32_t *ew_uses; /* per tensor: the reads of it by elementwise ops */
+    int32_t *stamp;   /* per tensor: 1 + the group whose reads reads[] counts */
+    int32_t *reads;   /* per tensor: reads of it by the group's members */
+} mctx;
+
+static void groups(mctx *m)
+{
+    const cm_graph *g = m->g;
+    for (int32_t i = 0; i < g->nops; i++) {
+        const cm_op *op = &g->ops[i];
+        if (!is_kernel(op) || !op->fuse_producer) continue;
+        for (int k = 0; k < op->nin; k++) {
+            int32_t r = cm_view_root(g, op->in[k]), p = g->tensors[r].producer;
+            if (p < 0 || !is_kernel(&g->ops[p]) || g->ops[p].fuse_consumer) continue; /* broadcasts join later */
+            /* its only reader, or all its readers elementwise: they all join the producer's kernel */
+            if (m->uses[r] == 1 || m->ew_uses[r] == m->uses[r] - g->tensors[r].output) unite(m->parent, i, p);
+            break;
+        }
+    }
+    for (int32_t i = g->nops - 1; i >= 0; i--) {
+        const cm_op *op = &g->ops[i];
+        if (!is_kernel(op) || !op->fuse_consumer || op->nout != 1) continue;
+        int32_t r = cm_view_root(g, op->out[0]);
+        if (m->uses[r] == 1 && is_kernel(&g->ops[m->user[r]])) unite(m->parent, i, m->user[r]);
+    }
+    for (int32_t p = 0; p < g->npatterns; p++) {
+        const cm_pattern *pt = &g->patterns[p];
+        int32_t first = -1;
+        for (int32_t k = 0; k < pt->nops; k++)
+            if (is_kernel(&g->ops[pt->ops[k]])) {
+                if (first < 0)
+                    first = pt->ops[k];
+                else
+                    unite(m->parent, first, pt->ops[k]);
+            }
+    }
+}
+
+lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_prediction *p, lp_diag *d)
+{
+    memset(p, 0, sizeof *p);
+    int32_t n = g->nops;
+    mctx m = {g, NULL, NULL, NULL, NULL, NULL, NULL};
+    int32_t *start = NULL;
+    lp_status st = LP_OK;
+    p->rows = calloc((size_t)(n ? n : 1), sizeof *p->rows);
+    p->fused_store = malloc((size_t)(n ? n : 1) * sizeof *p->fused_store);
+    m.parent = malloc((size_t)(n ? n : 1) * sizeof *m.parent);
+    start = calloc((size_t)n + 2, sizeof *start);
+    if (!p->rows || !p->fused_store || !m.parent || !start) goto nomem;
+    for (int32_t i = 0; i < n; i++) m.parent[i] = i;
+    if (fuse) {
+        m.uses = calloc((size_t)g->ntensors + 1, sizeof *m.uses);
+        m.user = calloc((size_t)g->ntensors + 1, sizeof *m.user);
+        m.ew_uses = calloc((size_t)g->ntensors + 1, sizeof *m.ew_uses);
+        m.stamp = calloc((size_t)g->ntensors + 1, sizeof *m.stamp);
+        m.reads = calloc((size_t)g->ntensors + 1, sizeof *m.reads);
+        if (!m.uses || !m.user || !m.ew_uses || !m.stamp || !m.reads) goto nomem;
+        for (int32_t i = 0; i < n; i++) {
+            const cm_op *op = &g->ops[i];
+            if (op->base == CM_KIND_FREE) continue;
+            for (int k = 0; k < op->nin; k++) {
+                int32_t r = cm_view_root(g, op->in[k]);
+                m.uses[r]++, m.user[r] = i;
+                if (is_kernel(op) && op->fuse_producer) m.ew_uses[r]++;
+            }
+        }
+        for (int32_t t2 = 0; t2 < g->ntensors; t2++)
+            if (g->tensors[t2].output) m.uses[cm_view_root(g, t2)]++;
+        groups(&m);
+    }
+    /* the members of each group, in program order, after its root: counting sort by root (the
+    ** root is the group's smallest index, so it is final before any member asks) */
+    for (int32_t i = 0; i < n; i++) m.parent[i] = find(m.parent, i);
+    for (int32_t i = 0; i < n; i++) start[m.parent[i] + 1]++;
+    for (int32_t i = 0; i < n; i++) start[i + 1] += start[i];
+    for (int32_t i = 0; i < n; i++) p->fused_store[start[m.parent[i]]++] = i;
+    for (int32_t i = n; i > 0; i--) start[i] = start[i - 1];
+    start[0] = 0;
+    rate_cache rc = {NULL, NULL};
+    bool first = true;
+    for (int32_t i = 0; i < n; i++) {
+        if (m.parent[i] != i) continue;
+        int32_t *mem = p->fused_store + start[i];
+        int32_t nmem = start[i + 1] - start[i];
+        /* the kernel is named after its first member that is not a broadcast merged into a consumer */
+        int32_t lk = 0;
+        while (lk + 1 < nmem && g->ops[mem[lk]].fuse_consumer) lk++;
+        int32_t li = mem[lk];
+        memmove(mem + 1, mem, (size_t)lk * sizeof *mem);
+        mem[0] = li;
+        cm_row *r = &p->rows[p->nrows++];
+        const cm_op *lead = &g->ops[li];
+        r->op = li, r->kind = lead->kind, r->fused = mem + 1, r->nfused = nmem - 1;
+        r->kernel = is_kernel(lead);
+        double pj = 0;
+        uint64_t bytes = 0, inside = 0;
+        for (int32_t k = 0; k < nmem; k++) {
+            const cm_op *op = &g->ops[mem[k]];
+            r->flops += op->flops, r->macs += op->macs;
+            bytes += op->bytes_read + op->bytes_written;
+            r->compute_ns += op_compute(t, op, &rc, &pj, &r->on_matrix);
+            for (int q = 0; nmem > 1 && q < op->nin; q++) {
+                int32_t root = cm_view_root(g, op->in[q]);
+                if (m.stamp[root] != i + 1) m.stamp[root] = i + 1, m.reads[root] = 0;
+                m.reads[root]++;
+            }
+        }
+        /* a result read by members only, and not returned, stays inside the kernel: its write and reads go */
+        for (int32_t k = 0; nmem > 1 && k < nmem; k++) {
+            const cm_op *op = &g->ops[mem[k]];
+            for (int o = 0; o < op->nout; o++) {
+                int32_t root = op->out[o];
+                if (m.stamp[root] != i + 1 || m.reads[root] != m.uses[root] || g->tensors[root].output) continue;
+                inside += cm_tensor_bytes(&g->tensors[root]) * (uint64_t)(1 + m.reads[root]);
+            }
+        }
+        r->bytes = bytes > inside ? bytes - inside : 0;
+        if (!r->kernel) continue;
+        r->l2 = t->l2_bytes && r->bytes <= t->l2_bytes;
+        double bw = r->l2 ? t->l2_gbps : t->dram_gbps; /* GB/s: bytes per ns */
+        r->memory_ns = (double)r->bytes / bw;
+        pj += (double)r->bytes * (r->l2 ? t->l2_pj_per_byte : t->dram_pj_per_byte);
+        r->compute_bound = r->compute_ns >= r->memory_ns;
+        r->latency_ns = fmax(r->compute_ns, r->memory_ns) + (first ? t->launch_ns : t->gap_ns);
+        first = false;
+        r->energy_pj = pj + t->static_w * r->latency_ns * 1e3; /* W x ns = nJ */
+        p->kernels++;
+        p->latency_ns += r->latency_ns, p->energy_pj += r->energy_pj;
+        p->flops += r->flops, p->macs += r->macs, p->bytes += r->bytes;
+    }
+    p->wall_ns = p->latency_ns + t->host_dispatch_ns;
+    goto out;
+nomem:
+    cm_prediction_free(p);
+    st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory predicting");
+out:
+    free(m.parent);
+    free(m.uses);
+    free(m.user);
+    free(m.ew_uses);
+    free(m.stamp);
+    free(m.reads);
+    free(start);
+    return st;
+}
+
+void cm_prediction_free(cm_prediction *p)
+{
+    free(p->rows);
+    free(p->fused_store);
+    memset(p, 0, sizeof *p);
+}
+
+const char *cm_row_bound(const cm_row *r) { return !r->kernel ? "none" : r->compute_bound ? "compute" : "memory"; }
