@@ -55,6 +55,17 @@ static lp_status add_buffer(layer *L, const char *name, const mf_format *mf, uin
 
 /* A DRAM buffer of format f; MX: its codes, and NAME_S its E8M0 scales, one
 ** per 32 elements along the rows (L->sc). */
+/* Whether the attention computes in a rather than the stream format: a
+** narrow element format (not MX) that the matrix unit runs while it does not
+** run the stream format (an FPGA datapath of one format, docs/fpga.md). */
+static bool attention_in_a(const layer *L)
+{
+    tc_cfg view;
+    const tc_cfg *m = L->narrow && !L->s->a.mx && !L->pim ? wl_matrix_tc(L->a, &view) : NULL;
+    return m && !tc_rate_of(m->formats, m->formats_count, L->fi.name) &&
+           tc_rate_of(m->formats, m->formats_count, L->s->a.name);
+}
+
 static lp_status buffer(layer *L, const char *name, const wl_fmt *f, uint64_t rows, uint64_t cols, int *idx)
 {
     mf_format mf, e8;
@@ -164,6 +175,11 @@ static lp_status buffers(layer *L)
     if (!st) st = weight(L, "WK", L->k, L->h, &L->Wk);
     if (!st) st = weight(L, "WV", L->k, L->h, &L->Wv);
     if (!st) st = buffer(L, "Q", fi, L->R, L->q, &L->Q);
+    L->Qa = L->Q, L->fattn = *fi;
+    if (!st && attention_in_a(L)) {
+        st = buffer(L, "QA", &L->s->a, L->R, L->q, &L->Qa);
+        L->fattn = L->s->a;
+    }
     /* the KV cache: in decode its ctx - 1 earlier tokens are inputs, the new one's K and V land in Kn, Vn first */
     if (!st && L->decode) st = seeded(L, "K", fkv, L->B * L->C, L->k, -1, 1, &L->K);
     if (!st && L->decode) st = seeded(L, "V", fkv, L->B * L->C, L->k, -1, 1, &L->V);
@@ -364,7 +380,7 @@ static lp_status attention_op(layer *L)
     memset(&as, 0, sizeof as);
     as.kind = WL_ATTENTION, as.phase = L->decode ? WL_DECODE : WL_PREFILL, as.batch = L->B, as.heads = L->H;
     as.kv_heads = L->G, as.head_dim = L->D, as.seq = L->decode ? 0 : L->T, as.ctx = L->decode ? L->C : 0;
-    as.causal = !L->decode, as.in = L->fi, as.kv = L->s->kv, as.out = L->fi, as.cores = L->s->cores;
+    as.causal = !L->decode, as.in = L->fattn, as.kv = L->s->kv, as.out = L->fi, as.cores = L->s->cores;
     wl_attn_map m;
     char why[LP_DIAG_MSG_MAX];
     lp_status st = wl_map_attn(&as, L->a, NULL, &m, L->d);
@@ -373,7 +389,7 @@ static lp_status attention_op(layer *L)
         return lp_diag_msg(L->d, st, "attention: %s", why);
     }
     if ((st = wl_gen_attn_mask(L->p, &m, &L->MASK, L->d))) return st;
-    wl_attn_bufs b = {L->Q, L->K, L->V, L->MASK, L->O, -1, -1, -1};
+    wl_attn_bufs b = {L->Qa, L->K, L->V, L->MASK, L->O, -1, -1, -1};
     char shape[96];
     snprintf(shape, sizeof shape, "b%llu h%llu kv%llu d%llu q%llu k%llu", (unsigned long long)L->B,
              (unsigned long long)L->H, (unsigned long long)L->G, (unsigned long long)L->D,
@@ -534,6 +550,7 @@ static lp_status kernels(layer *L)
         if ((st = vec_kernel(L, "rotary", WL_VK_ROTARY, &vq, &vk, true))) return st;
     }
     if (kout != L->K && (st = kv_copy(L, L->decode ? "kv_append" : "kv_store", kout, vout))) return st;
+    if ((st = quant_op(L, "q_quant", L->Q, L->Qa, true))) return st;
     if ((st = attention_op(L))) return st;
     if ((st = quant_op(L, "o_quant", L->O, L->Oq, true))) return st;
     if ((st = gemm_op(L, "o_proj", L->Oq, L->Wo, L->Y, L->R, L->h, L->q, true))) return st;
@@ -583,7 +600,7 @@ lp_status wl_gen_layer_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geo
     L.q = L.H * L.D, L.k = L.G * L.D, L.f = L.md->mlp;
     L.cores = s->cores ? s->cores : a->cores;
     L.PE = L.Bn1 = L.Bn2 = L.Bnf = L.Wg = L.Gt = L.Kn = L.Vn = L.ROPE = L.MASK = L.E = -1;
-    L.Xnq = L.Oq = L.H1nq = L.Aq = L.XF = L.XFq = -1;
+    L.Xnq = L.Oq = L.H1nq = L.Aq = L.XF = L.XFq = L.Qa = -1;
     for (int i = 0; i < LAYER_MAX_BUFFERS; i++) L.sc[i] = -1;
     wl_layer_stream(&s->a, &L.fi);
     L.narrow = strcmp(L.fi.name, s->a.name) != 0;

@@ -40,6 +40,11 @@ typedef struct layer {
     int Wg, Wu, Gt, U, A, Wd, Dn, OUT, Wnf, Bnf, XF, Wlm, LOG;
     /* the projection inputs in a: the producer's buffer itself, or its converted copy */
     int Xnq, Oq, H1nq, Aq, XFq;
+    /* the attention's Q in its format fattn: Q itself (fattn = fi), or, on a
+    ** matrix unit that does not run fi but runs a (an FPGA datapath of one
+    ** narrow format), Q converted into a by q_quant after the rotary */
+    int Qa;
+    wl_fmt fattn;
     int sc[LAYER_MAX_BUFFERS]; /* the E8M0 scales of each MX buffer (-1: none) */
     /* where each seeded input's real values come from (functional runs):
     ** value i of buffer b is lo + (hi - lo) * u, u value i of stream seed in

@@ -211,6 +211,7 @@ static lp_status attention_half(const layer *L, ref *w, double *x)
     stored(L, w->qm, R * q), stored(L, w->kn, R * k), stored(L, w->vn, R * k);
     if (L->rotary) rope(L, w->qm, R, q), rope(L, w->kn, R, k);
     stored(L, w->qm, R * q), stored(L, w->kn, R * k);
+    if (L->Qa != L->Q && (st = to_a(L, w->qm, R, q, false))) return st; /* q_quant: the attention computes in a */
     /* the cache holds K and V in kv's format: the attention sees them rounded */
     mf_format fkv;
     if (!L->real && mf_parse(L->s->kv.name, &fkv, NULL) == LP_OK)
