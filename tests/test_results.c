@@ -313,23 +313,30 @@ static void test_refusals_never_write(void)
     cleanup();
 }
 
-static void test_migration_from_version_1(void)
+/* old.db in the scratch folder, made by tests/results/schema_vN.sql (an
+** older version's schema, kept as history) with one run inserted by sql. */
+static void old_database(int version, const char *sql)
 {
     scratch();
-    char path[512], *v1;
-    snprintf(path, sizeof path, "%s/tests/results/schema_v1.sql", LPSIM_SOURCE_DIR);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(v1 = lpt_read_file(path, NULL));
-    exec_sql(at("old.db"), v1);
-    free(v1);
-    exec_sql(
-        at("old.db"),
+    char path[512], *schema;
+    snprintf(path, sizeof path, "%s/tests/results/schema_v%d.sql", LPSIM_SOURCE_DIR, version);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(schema = lpt_read_file(path, NULL));
+    exec_sql(at("old.db"), schema);
+    free(schema);
+    exec_sql(at("old.db"), sql);
+    CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), version);
+}
+
+static void test_migration_from_version_1(void)
+{
+    old_database(
+        1,
         "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, arch_name, "
         "arch_json, "
         "unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, wall_s, latency_ns, "
         "energy_pj) "
         "VALUES ('00112233445566778899aabbccddeeff', '2026-01-01T00:00:00.000Z', '0.0.9', 'abc', 'h', '[]', 'edge-mx', "
         "'{}', 'tensor_core', 'gemm', 'gemm M=1 N=1 K=1', '{}', 'in=bf16', 1, 'timing-only', 'done', 0.5, 100, 200);");
-    CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), 1);
     char args[512], *out, *err;
     snprintf(args, sizeof args, "runs --db %s --json", at("old.db"));
     CU_ASSERT_EQUAL(lpt_run(args, "", 0, &out, &err), 0);
@@ -352,19 +359,12 @@ static void test_migration_from_version_1(void)
 ** for the old run; new runs log their error; merged like a new one. */
 static void test_migration_from_version_2(void)
 {
-    scratch();
-    char path[512], *v2;
-    snprintf(path, sizeof path, "%s/tests/results/schema_v2.sql", LPSIM_SOURCE_DIR);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(v2 = lpt_read_file(path, NULL));
-    exec_sql(at("old.db"), v2);
-    free(v2);
-    exec_sql(at("old.db"),
-             "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, engine, "
-             "arch_name, arch_json, unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, "
-             "wall_s, latency_ns, energy_pj, expectations) VALUES ('ffeeddccbbaa99887766554433221100', "
-             "'2026-06-01T00:00:00.000Z', '0.1.0', 'abc', 'h', '[]', 'sim', 'edge-mx', '{}', 'tensor_core', 'gemm', "
-             "'gemm M=1 N=1 K=1', '{}', 'in=bf16', 1, 'functional', 'done', 0.5, 100, 200, 1);");
-    CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), 2);
+    old_database(
+        2, "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, engine, "
+           "arch_name, arch_json, unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, "
+           "wall_s, latency_ns, energy_pj, expectations) VALUES ('ffeeddccbbaa99887766554433221100', "
+           "'2026-06-01T00:00:00.000Z', '0.1.0', 'abc', 'h', '[]', 'sim', 'edge-mx', '{}', 'tensor_core', 'gemm', "
+           "'gemm M=1 N=1 K=1', '{}', 'in=bf16', 1, 'functional', 'done', 0.5, 100, 200, 1);");
     CU_ASSERT_EQUAL(query_int(at("old.db"), "SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'sqnr_db'"),
                     0);
     char args[512], *out, *err;
@@ -400,19 +400,12 @@ static void test_migration_from_version_2(void)
 ** numbers, and runs the others (exit 0), whose fpga columns are filled. */
 static void test_migration_from_version_3_infeasible(void)
 {
-    scratch();
-    char path[512], *v3;
-    snprintf(path, sizeof path, "%s/tests/results/schema_v3.sql", LPSIM_SOURCE_DIR);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(v3 = lpt_read_file(path, NULL));
-    exec_sql(at("old.db"), v3);
-    free(v3);
-    exec_sql(at("old.db"),
-             "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, engine, "
-             "arch_name, arch_json, unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, "
-             "wall_s, latency_ns, energy_pj) VALUES ('0123456789abcdef0123456789abcdef', "
-             "'2026-11-01T00:00:00.000Z', '0.1.0', 'abc', 'h', '[]', 'sim', 'edge-mx', '{}', 'tensor_core', 'gemm', "
-             "'gemm M=1 N=1 K=1', '{}', 'in=bf16', 1, 'timing-only', 'done', 0.5, 100, 200);");
-    CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), 3);
+    old_database(
+        3, "INSERT INTO runs (run_uuid, started_at, lpsim_version, git_revision, host, command_line, engine, "
+           "arch_name, arch_json, unit_kind, workload_kind, workload, workload_json, formats, seed, mode, status, "
+           "wall_s, latency_ns, energy_pj) VALUES ('0123456789abcdef0123456789abcdef', "
+           "'2026-11-01T00:00:00.000Z', '0.1.0', 'abc', 'h', '[]', 'sim', 'edge-mx', '{}', 'tensor_core', 'gemm', "
+           "'gemm M=1 N=1 K=1', '{}', 'in=bf16', 1, 'timing-only', 'done', 0.5, 100, 200);");
     FILE *f = fopen(at("s.yaml"), "w");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     fputs("arch: vck190\n"
