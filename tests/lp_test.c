@@ -132,6 +132,29 @@ void lpt_mismatch(int *count, const char *fmt, ...)
     }
 }
 
+void lpt_preset_variant(const char *preset, const char *dir, const char *name, const char *from, const char *to,
+                        char *path, size_t n)
+{
+    char src[512], line[512];
+    snprintf(src, sizeof src, "%s/models/arch/presets/%s.yaml", LPSIM_SOURCE_DIR, preset);
+    snprintf(path, n, "%s/%s.yaml", dir, name);
+    FILE *in = fopen(src, "r"), *out = fopen(path, "w");
+    if (!in || !out) {
+        if (in) fclose(in);
+        if (out) fclose(out);
+        CU_FAIL_FATAL("a preset variant cannot be written");
+    }
+    int hits = 0;
+    while (fgets(line, sizeof line, in)) {
+        bool hit = strstr(line, from) != NULL;
+        hits += hit;
+        fputs(hit ? to : line, out);
+    }
+    fclose(in);
+    CU_ASSERT_EQUAL_FATAL(fclose(out), 0);
+    CU_ASSERT_EQUAL_FATAL(hits, 1);
+}
+
 char *lpt_read_file(const char *path, size_t *len)
 {
     char *b;

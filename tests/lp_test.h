@@ -72,6 +72,13 @@ int lpt_json_size(const char *json, const char *path);
 wl_spec lpt_spec(const char *text);
 arch_cfg *lpt_arch(const char *name);
 
+/* Write dir/name.yaml: the preset file models/arch/presets/PRESET.yaml with
+** its one line holding `from` replaced by the line `to` (newline included);
+** the path into path (n bytes). A missing file, or `from` on no line or on
+** several, fails the test. */
+void lpt_preset_variant(const char *preset, const char *dir, const char *name, const char *from, const char *to,
+                        char *path, size_t n);
+
 /* Assemble kernel text named name (no buffer limits) into *p; a diagnostic
 ** fails the test (printed). */
 void lpt_assemble(const char *name, const char *src, isa_prog *p);

@@ -162,19 +162,7 @@ static void test_gemm_in_order_of_precision(void)
 ** multiplies the same integer codes (written into dir/cpu.yaml). */
 static void cpu_baseline(const char *dir, char *path, size_t n)
 {
-    char line[512];
-    snprintf(path, n, "%s/cpu.yaml", dir);
-    FILE *in = fopen(LPSIM_SOURCE_DIR "/models/arch/presets/sail-like.yaml", "r"), *out = fopen(path, "w");
-    CU_ASSERT_FATAL(in && out);
-    int hits = 0;
-    while (fgets(line, sizeof line, in)) {
-        bool hit = strstr(line, "arrays: 128") != NULL;
-        hits += hit;
-        fputs(hit ? "    arrays: 0\n" : line, out);
-    }
-    fclose(in);
-    CU_ASSERT_EQUAL_FATAL(fclose(out), 0);
-    CU_ASSERT_EQUAL_FATAL(hits, 1);
+    lpt_preset_variant("sail-like", dir, "cpu", "arrays: 128", "    arrays: 0\n", path, n);
 }
 
 /* Integers with a per-tensor scale (qmax / max |x|): int8 weights and

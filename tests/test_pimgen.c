@@ -285,19 +285,8 @@ static void test_sail_like_runs(void)
 /* dir/name.yaml: sail-like with its line holding `from` replaced by `to`. */
 static void sail_variant(const char *dir, const char *name, const char *from, const char *to)
 {
-    char path[160], line[512];
-    snprintf(path, sizeof path, "%s/%s.yaml", dir, name);
-    FILE *in = fopen(LPSIM_SOURCE_DIR "/models/arch/presets/sail-like.yaml", "r"), *out = fopen(path, "w");
-    CU_ASSERT_FATAL(in && out);
-    int hits = 0;
-    while (fgets(line, sizeof line, in)) {
-        bool hit = strstr(line, from) != NULL;
-        hits += hit;
-        fputs(hit ? to : line, out);
-    }
-    fclose(in);
-    CU_ASSERT_EQUAL_FATAL(fclose(out), 0);
-    CU_ASSERT_EQUAL_FATAL(hits, 1);
+    char path[160];
+    lpt_preset_variant("sail-like", dir, name, from, to, path, sizeof path);
 }
 
 /* sail-like with arrays: 0 (the CPU baseline): no PIM instruction, no unit
