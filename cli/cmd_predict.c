@@ -18,6 +18,7 @@
 
 #include "arch.h"
 #include "cli.h"
+#include "cm_fit.h"
 #include "cm_model.h"
 #include "cm_read.h"
 #include "commands.h"
@@ -28,13 +29,15 @@ static const cli_opt predict_opts[] = {
     {"json", NULL, "print the report as JSON (keys in docs/costmodel.md)"},
     {"fuse", NULL,
      "fuse elementwise ops into their producer, broadcasts into their consumer, patterns into one kernel"},
+    {"model", "MODEL.json", "a model fitted by lpsim fit (default: the architecture's default coefficients)"},
 };
 static const cli_cmd predict_cmd = {
     "predict",
-    "--arch ARCH GRAPH.mlir [--json] [--fuse]",
+    "--arch ARCH [--model MODEL.json] GRAPH.mlir [--json] [--fuse]",
     "Reads an MLIR graph through the MLIR C API (linalg on tensors, tosa, tensor/arith/math,\n"
     "func calls inlined, StableHLO in generic op form) and predicts its latency and energy on\n"
-    "the architecture with the default analytical model: per op its kind, shapes, FLOPs, bytes,\n"
+    "the architecture with the default analytical model (or a model fitted by lpsim fit, --model):\n"
+    "per op its kind, shapes, FLOPs, bytes,\n"
     "latency, energy and bound (compute or memory), then the totals; wall_ns adds the\n"
     "architecture's host_dispatch_ns. Ops lpsim has no rule for are listed as unmodelled,\n"
     "never costed. Formulas and fields: docs/costmodel.md. Exit status 0; 2 on bad input\n"
@@ -90,13 +93,14 @@ static json_t *row_json(const cm_graph *g, const cm_row *r)
     return o;
 }
 
-static json_t *report_json(const cm_graph *g, const cm_target *t, const cm_prediction *p, bool fuse)
+static json_t *report_json(const cm_graph *g, const cm_target *t, const cm_prediction *p, bool fuse, const char *model)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:f,s:f,s:f,s:f,s:I,s:I,s:I,s:i,s:i}", "file", g->file, "function",
-                          g->func ? g->func : "", "arch", t->name, "composition", fuse ? "fused" : "sequential",
-                          "latency_ns", p->latency_ns, "wall_ns", p->wall_ns, "host_dispatch_ns", t->host_dispatch_ns,
-                          "energy_pj", p->energy_pj, "flops", (json_int_t)p->flops, "macs", (json_int_t)p->macs,
-                          "bytes", (json_int_t)p->bytes, "kernels", p->kernels, "graph_ops", g->nops);
+    json_t *o =
+        json_pack("{s:s,s:s,s:s,s:s?,s:s,s:f,s:f,s:f,s:f,s:I,s:I,s:I,s:i,s:i}", "file", g->file, "function",
+                  g->func ? g->func : "", "arch", t->name, "model", model, "composition", fuse ? "fused" : "sequential",
+                  "latency_ns", p->latency_ns, "wall_ns", p->wall_ns, "host_dispatch_ns", t->host_dispatch_ns,
+                  "energy_pj", p->energy_pj, "flops", (json_int_t)p->flops, "macs", (json_int_t)p->macs, "bytes",
+                  (json_int_t)p->bytes, "kernels", p->kernels, "graph_ops", g->nops);
     json_t *counts = json_object(), *ops = json_array(), *un = json_array(), *pats = json_array();
     bool ok = o && counts && ops && un && pats;
     for (int k = 0; ok && k < CM_KIND_COUNT; k++)
@@ -131,7 +135,7 @@ static json_t *report_json(const cm_graph *g, const cm_target *t, const cm_predi
     return ok ? o : NULL;
 }
 
-static void print_text(const cm_graph *g, const cm_target *t, const cm_prediction *p, bool fuse)
+static void print_text(const cm_graph *g, const cm_target *t, const cm_prediction *p, bool fuse, const char *model)
 {
     fputs("lpsim predict: ", stdout);
     lp_diag_put_escaped(g->file, stdout);
@@ -139,7 +143,9 @@ static void print_text(const cm_graph *g, const cm_target *t, const cm_predictio
     lp_diag_put_escaped(g->func ? g->func : "", stdout);
     fputs(") on ", stdout);
     lp_diag_put_escaped(t->name, stdout);
-    printf(", %s\n\n  ops          %d:", fuse ? "fused" : "sequential", (int)g->nops);
+    printf(", %s", fuse ? "fused" : "sequential");
+    if (model) fputs(", model ", stdout), lp_diag_put_escaped(model, stdout);
+    printf("\n\n  ops          %d:", (int)g->nops);
     for (int k = 0, sep = 0; k < CM_KIND_COUNT; k++)
         if (g->count[k]) printf("%s %d %s", sep++ ? "," : "", (int)g->count[k], cm_kind_name((cm_kind)k));
     putchar('\n');
@@ -182,19 +188,21 @@ static void print_text(const cm_graph *g, const cm_target *t, const cm_predictio
 }
 
 /* Read, predict and print (in the child). */
-static int predict(const char *path, const cli_args *a, const arch_cfg *arch, bool json, bool fuse)
+static int predict(const char *path, const cli_args *a, const arch_cfg *arch, bool json, bool fuse,
+                   const cm_coefs *coefs, const char *model)
 {
     lp_diag d;
     cm_graph *g;
     if (cm_read_file(path, &g, &d)) return d.line > 0 ? cli_fail(&d) : cli_fail_arg(&predict_cmd, a, NULL, 0, &d);
     cm_target t;
     cm_target_of(arch, &t);
+    t.coefs = coefs;
     cm_prediction p;
     int rc = 0;
     if (cm_predict(g, &t, fuse, &p, &d)) {
         rc = cli_fail(&d);
     } else if (json) {
-        json_t *o = report_json(g, &t, &p, fuse);
+        json_t *o = report_json(g, &t, &p, fuse, model);
         if (!o || json_dumpf(o, stdout, 0) || putchar('\n') == EOF) {
             lp_diag_init(&d, "<stdout>");
             lp_diag_set(&d, LP_ERR_IO, 1, 1, "cannot write the JSON report (out of memory?)");
@@ -202,7 +210,7 @@ static int predict(const char *path, const cli_args *a, const arch_cfg *arch, bo
         }
         json_decref(o);
     } else {
-        print_text(g, &t, &p, fuse);
+        print_text(g, &t, &p, fuse, model);
     }
     cm_prediction_free(&p);
     cm_graph_free(g);
@@ -231,7 +239,19 @@ int cmd_predict(int argc, char **argv, int first)
     }
     bool json = cli_get(&predict_cmd, &a, "json") != NULL, fuse = cli_get(&predict_cmd, &a, "fuse") != NULL;
     arch_cfg *arch;
+    const char *model = cli_get(&predict_cmd, &a, "model");
+    cm_coefs coefs;
+    char model_arch[128];
+    if (model && cm_model_load(model, &coefs, model_arch, sizeof model_arch, &d))
+        return d.line > 0 ? cli_fail(&d) : cli_fail_arg(&predict_cmd, &a, "model", 0, &d);
     if (arch_load(av, &arch, &d)) return d.line > 0 ? cli_fail(&d) : cli_fail_arg(&predict_cmd, &a, "arch", 0, &d);
+    if (model && strcmp(model_arch, arch->name)) {
+        fputs("lpsim predict: warning: the model was fitted on runs of '", stderr);
+        lp_diag_put_escaped(model_arch, stderr);
+        fputs("', not of '", stderr);
+        lp_diag_put_escaped(arch->name, stderr);
+        fputs("'\n", stderr);
+    }
     fflush(stdout), fflush(stderr);
     pid_t pid = fork();
     if (pid == 0) {
@@ -244,7 +264,7 @@ int cmd_predict(int argc, char **argv, int first)
         sigaltstack(&ss, NULL);
         int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
         for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
-        int rc = predict(a.pos[0], &a, arch, json, fuse);
+        int rc = predict(a.pos[0], &a, arch, json, fuse, model ? &coefs : NULL, model);
         lp_diag_init(&d, "<stdout>");
         if (lp_stdout_check(&d)) lp_diag_print(&d, stderr), rc = 2;
         fflush(stderr);

@@ -21,6 +21,7 @@
 #include "rdb.h"
 #include "runs_log.h"
 #include "sweep.h"
+#include "cm_fit.h"
 #include "sweep_run.h"
 #include "sweep_slurm.h"
 
@@ -36,17 +37,22 @@ static const cli_opt sweep_opts_tab[] = {
     {"partition", "P", "with --slurm: the partition"},
     {"time", "T", "with --slurm: each task's time limit (Slurm's format, e.g. 30:00)"},
     {"wait", NULL, "with --slurm: wait for the array and merge the shards into the database"},
+    {"engine", "sim|model", "evaluate each point with the simulator (default) or a fitted cost model (--model)"},
+    {"model", "MODEL.json", "with --engine model: the model, from lpsim fit"},
 };
 static const cli_cmd sweep_cmd = {
     "sweep",
-    "SWEEP.yaml [--db FILE] [-j N] [--shard I/N] [--resume] [--timing-only] [--dry-run] [--slurm ...]",
+    "SWEEP.yaml [--db FILE] [-j N] [--shard I/N] [--resume] [--timing-only] [--dry-run] [--slurm ...] "
+    "[--engine sim|model --model MODEL.json]",
     "Runs every design point of a sweep file (docs/sweeps.md): a base architecture, workloads and\n"
     "axes of architecture or workload keys to vary, listed points, constraints. Each point is\n"
     "simulated as `lpsim run` would, in a process of its own, and logged to the database the\n"
     "moment it finishes (docs/results.md); a point that fails is logged with its error and the\n"
     "sweep goes on. A progress bar shows on a terminal, plain lines otherwise. Killed, a sweep\n"
     "continues with --resume. --shard splits it into disjoint slices (lpsim merge joins their\n"
-    "databases); --slurm runs the slices as a Slurm job array.",
+    "databases); --slurm runs the slices as a Slurm job array. --engine model evaluates the\n"
+    "points with a model fitted by lpsim fit instead (in this process, logged with engine\n"
+    "'model', docs/costmodel.md).",
     sweep_opts_tab,
     CLI_NOPTS(sweep_opts_tab),
     1,
@@ -114,7 +120,7 @@ static int run_local(const cli_args *a, const sw_sweep *sw, sweep_opts *o, const
         return cli_fail_arg(&sweep_cmd, a, "db", -1, d);
     }
     sweep_tally t;
-    s = sweep_run(sw, db, o, &t, d);
+    s = o->model ? sweep_run_model(sw, db, o, &t, d) : sweep_run(sw, db, o, &t, d);
     rdb_close(db);
     if (s) {
         lp_diag_at(d, dbp, 1, 1);
@@ -127,9 +133,13 @@ static int run_local(const cli_args *a, const sw_sweep *sw, sweep_opts *o, const
     if (t.infeasible) printf(", %zu infeasible (logged with why, not run)", t.infeasible);
     if (t.skipped) printf(", %zu already done", t.skipped);
     if (t.duplicate) printf(", %zu logged meanwhile by another process", t.duplicate);
-    printf("\n  per point: %.1f ms simulating, %.1f ms whole (process, simulation, report), %.2f ms logging\n",
-           ran ? 1e3 * t.run_s / (double)ran : 0.0, ran ? 1e3 * t.point_s / (double)ran : 0.0,
-           ran ? 1e3 * t.log_s / (double)ran : 0.0);
+    if (o->model)
+        printf("\n  per point: %.3f ms evaluating the model, %.3f ms logging (engine model)\n",
+               ran ? 1e3 * t.run_s / (double)ran : 0.0, ran ? 1e3 * t.log_s / (double)ran : 0.0);
+    else
+        printf("\n  per point: %.1f ms simulating, %.1f ms whole (process, simulation, report), %.2f ms logging\n",
+               ran ? 1e3 * t.run_s / (double)ran : 0.0, ran ? 1e3 * t.point_s / (double)ran : 0.0,
+               ran ? 1e3 * t.log_s / (double)ran : 0.0);
     printf("  database %s\n", dbp);
     return t.failed || t.crashed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 }
@@ -152,7 +162,8 @@ int cmd_sweep(int argc, char **argv, int first)
                     cli_get(&sweep_cmd, &a, "timing-only") != NULL,
                     NULL,
                     stderr,
-                    isatty(2) == 1};
+                    isatty(2) == 1,
+                    NULL};
     if (parse_shard(&a, &o.shard_i, &o.shard_n, &d)) return cli_fail(&d);
     bool slurm = cli_get(&sweep_cmd, &a, "slurm") != NULL;
     static const char *const slurm_only[] = {"array", "partition", "time", "wait"};
@@ -161,6 +172,29 @@ int cmd_sweep(int argc, char **argv, int first)
             cli_value_error(&sweep_cmd, &a, slurm_only[i], -1, &d, "--%s goes with --slurm", slurm_only[i]);
             return cli_fail(&d);
         }
+    const char *engine = cli_get(&sweep_cmd, &a, "engine"), *model = cli_get(&sweep_cmd, &a, "model");
+    if (engine && strcmp(engine, "sim") && strcmp(engine, "model")) {
+        cli_value_error(&sweep_cmd, &a, "engine", 0, &d, "--engine takes sim or model, not '%s'", engine);
+        return cli_fail(&d);
+    }
+    bool use_model = engine && !strcmp(engine, "model");
+    if (use_model != (model != NULL)) {
+        cli_value_error(&sweep_cmd, &a, use_model ? "engine" : "model", 0, &d,
+                        use_model ? "--engine model needs --model MODEL.json (from lpsim fit)"
+                                  : "--model goes with --engine model");
+        return cli_fail(&d);
+    }
+    if (use_model && slurm) {
+        cli_value_error(&sweep_cmd, &a, "engine", 0, &d, "--engine model runs in this process: no --slurm");
+        return cli_fail(&d);
+    }
+    cm_coefs coefs;
+    char model_arch[128];
+    if (use_model) {
+        if (cm_model_load(model, &coefs, model_arch, sizeof model_arch, &d))
+            return d.line > 0 ? cli_fail(&d) : cli_fail_arg(&sweep_cmd, &a, "model", 0, &d);
+        o.model = &coefs, o.timing_only = true;
+    }
     if (slurm && cli_get(&sweep_cmd, &a, "shard")) {
         cli_value_error(&sweep_cmd, &a, "shard", -1, &d, "--slurm makes the shards itself: no --shard");
         return cli_fail(&d);

@@ -34,6 +34,7 @@ typedef struct sweep_opts {
     const char *command_line; /* JSON array, stored with each run */
     FILE *progress;           /* progress bar (a terminal) or lines; NULL: none */
     bool tty;
+    const struct cm_coefs *model; /* non-NULL: --engine model (sweep_run_model) */
 } sweep_opts;
 
 typedef struct sweep_tally {
@@ -51,6 +52,11 @@ typedef struct sweep_tally {
 ** logged (whether it failed or not); an error only when the database cannot
 ** be written or no process can be started, with d unplaced. */
 lp_status sweep_run(const sw_sweep *sw, rdb *db, const sweep_opts *o, sweep_tally *t, lp_diag *d);
+
+/* sweep_run with o->model's cost model instead of the simulator
+** (sweep_model.c): in this process, each point logged with engine 'model'
+** and mode timing-only. */
+lp_status sweep_run_model(const sw_sweep *sw, rdb *db, const sweep_opts *o, sweep_tally *t, lp_diag *d);
 
 /* Whether point i belongs to shard o. */
 bool sweep_in_shard(const sweep_opts *o, size_t i);

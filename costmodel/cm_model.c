@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "cm_count.h"
+#include "cm_fit.h"
+#include "map_gemm.h"
 #include "ideal.h"
 #include "units.h"
 #include "vector.h"
@@ -32,13 +34,11 @@ void cm_target_of(const arch_cfg *a, cm_target *t)
     t->l2_bytes = a->l2.size_bytes, t->l2_gbps = a->l2.bw_gbps, t->l2_pj_per_byte = a->l2.energy_pj_per_byte;
     t->static_w = a->power.static_w;
     t->launch_ns = a->launch_ns, t->gap_ns = a->kernel_gap_ns, t->host_dispatch_ns = a->host_dispatch_ns;
-    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
-    if (u && u->kind == UNIT_KIND_TC && u->cfg) {
-        const tc_cfg *c = u->cfg;
+    const tc_cfg *c = wl_matrix_tc(a, &t->view);
+    if (c) {
         t->rates = c->formats, t->nrates = c->formats_count, t->rows = c->array_rows, t->cols = c->array_cols;
-    } else if (u && u->kind == UNIT_KIND_IDEAL && u->cfg) {
-        const ideal_cfg *c = u->cfg;
-        t->rates = c->formats, t->nrates = c->formats_count, t->rows = t->cols = 0;
+        const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+        if (u && u->kind == UNIT_KIND_IDEAL) t->rows = t->cols = 0;
     }
     const arch_unit *v = arch_unit_of_class(a, UNIT_CLASS_VECTOR);
     const vector_cfg *vc = v && v->kind == UNIT_KIND_VECTOR ? v->cfg : NULL;
@@ -70,51 +70,79 @@ static const struct {
     {"i1", "int1"},
 };
 
-/* The matrix unit's rate for an element type, remembered for the last type seen. */
+/* The lpsim format of an MLIR element type (NULL: none the model knows). */
+static const char *lp_format_of(const char *elem)
+{
+    for (size_t i = 0; elem && i < sizeof formats / sizeof formats[0]; i++)
+        if (!strcmp(formats[i].mlir, elem)) return formats[i].lp;
+    return NULL;
+}
+
+/* The matrix unit's rate for a format, remembered for the last format seen. */
 typedef struct rate_cache {
-    const char *elem;
+    const char *fmt;
     const tc_rate *rate;
 } rate_cache;
 
-static const tc_rate *rate_of(const cm_target *t, const char *elem, rate_cache *c)
+static const tc_rate *rate_of(const cm_target *t, const char *fmt, rate_cache *c)
 {
-    if (!t->rates || !elem) return NULL;
-    if (c->elem == elem) return c->rate;
-    const tc_rate *r = NULL;
-    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-        if (!strcmp(formats[i].mlir, elem)) r = tc_rate_of(t->rates, t->nrates, formats[i].lp);
-    c->elem = elem, c->rate = r;
-    return r;
+    if (!t->rates || !fmt) return NULL;
+    if (c->fmt == fmt) return c->rate;
+    c->fmt = fmt, c->rate = tc_rate_of(t->rates, t->nrates, fmt);
+    return c->rate;
 }
 
 static double cdiv(double a, double b) { return ceil(a / b); }
 
-/* Compute time and energy of one op (its bytes apart). */
-static double op_compute(const cm_target *t, const cm_op *op, rate_cache *rc, double *pj, bool *on_matrix)
+/* Compute time and energy of one piece of work (its bytes apart). */
+static void work_compute(const cm_target *t, const cm_work *w, rate_cache *rc, cm_terms *x)
 {
     double lanes = (double)t->lanes * (double)t->cores;
-    if (op->macs) {
-        const tc_rate *r = rate_of(t, op->elem, rc);
+    if (w->macs) {
+        const tc_rate *r = rate_of(t, w->fmt, rc);
         if (r && !t->rows) { /* no array: every MAC slot busy, the MACs dealt evenly over the cores */
-            *pj += (double)op->macs * r->energy_pj_per_mac;
-            *on_matrix = true;
-            return cdiv(cdiv((double)op->macs, (double)t->cores), r->macs_per_cycle) / t->clock_ghz;
+            x->compute_pj += (double)w->macs * r->energy_pj_per_mac;
+            x->on_matrix = true;
+            x->compute_ns += cdiv(cdiv((double)w->macs, (double)t->cores), r->macs_per_cycle) / t->clock_ghz;
+            return;
         }
         if (r) {
             double R = (double)t->rows, C = (double)t->cols;
-            double tiles = (double)op->b * cdiv((double)op->m, R) * cdiv((double)op->n, C);
-            double cycles = cdiv(tiles, (double)t->cores) * cdiv((double)op->k * R * C, r->macs_per_cycle);
-            *pj += (double)op->macs * r->energy_pj_per_mac;
-            *on_matrix = true;
-            return cycles / t->clock_ghz;
+            double tiles = (double)w->b * cdiv((double)w->m, R) * cdiv((double)w->n, C);
+            double cycles = cdiv(tiles, (double)t->cores) * cdiv((double)w->k * R * C, r->macs_per_cycle);
+            x->compute_pj += (double)w->macs * r->energy_pj_per_mac;
+            x->on_matrix = true;
+            x->compute_ns += cycles / t->clock_ghz;
+            return;
         }
-        *pj += (double)op->macs * t->vec_pj_per_op;
-        return cdiv((double)op->macs, lanes) / t->clock_ghz;
+        x->compute_pj += (double)w->macs * t->vec_pj_per_op;
+        x->compute_ns += cdiv((double)w->macs, lanes) / t->clock_ghz;
+        return;
     }
-    if (!op->flops) return 0;
-    double cpg = op->vcost == CM_VEC_EXP ? t->exp_cycles : op->vcost == CM_VEC_REDUCE ? t->reduce_cycles : 1;
-    *pj += (double)op->flops * t->vec_pj_per_op;
-    return cdiv((double)op->flops, lanes) * cpg / t->clock_ghz;
+    if (!w->flops) return;
+    double cpg = w->vcost == CM_VEC_EXP ? t->exp_cycles : w->vcost == CM_VEC_REDUCE ? t->reduce_cycles : 1;
+    x->compute_pj += (double)w->flops * t->vec_pj_per_op;
+    x->compute_ns += cdiv((double)w->flops, lanes) * cpg / t->clock_ghz;
+}
+
+void cm_work_compute(const cm_target *t, const cm_work *w, cm_terms *x)
+{
+    rate_cache rc = {NULL, NULL};
+    work_compute(t, w, &rc, x);
+}
+
+void cm_kernel_memory(const cm_target *t, uint64_t bytes, cm_terms *x)
+{
+    x->l2 = t->l2_bytes && bytes <= t->l2_bytes;
+    double bw = x->l2 ? t->l2_gbps : t->dram_gbps; /* GB/s: bytes per ns */
+    x->memory_ns = (double)bytes / bw;
+    x->memory_pj = (double)bytes * (x->l2 ? t->l2_pj_per_byte : t->dram_pj_per_byte);
+}
+
+static void op_compute(const cm_target *t, const cm_op *op, rate_cache *rc, cm_terms *x)
+{
+    cm_work w = {op->macs, op->b, op->m, op->n, op->k, lp_format_of(op->elem), op->flops, op->vcost, 0};
+    work_compute(t, &w, rc, x);
 }
 
 static bool is_kernel(const cm_op *op) { return op->base != CM_KIND_FREE && op->base != CM_KIND_UNMODELLED; }
@@ -235,13 +263,14 @@ lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_predic
         const cm_op *lead = &g->ops[li];
         r->op = li, r->kind = lead->kind, r->fused = mem + 1, r->nfused = nmem - 1;
         r->kernel = is_kernel(lead);
-        double pj = 0;
+        cm_terms x;
+        memset(&x, 0, sizeof x);
         uint64_t bytes = 0, inside = 0;
         for (int32_t k = 0; k < nmem; k++) {
             const cm_op *op = &g->ops[mem[k]];
             r->flops += op->flops, r->macs += op->macs;
             bytes += op->bytes_read + op->bytes_written;
-            r->compute_ns += op_compute(t, op, &rc, &pj, &r->on_matrix);
+            op_compute(t, op, &rc, &x);
             for (int q = 0; nmem > 1 && q < op->nin; q++) {
                 int32_t root = cm_view_root(g, op->in[q]);
                 if (m.stamp[root] != i + 1) m.stamp[root] = i + 1, m.reads[root] = 0;
@@ -259,14 +288,20 @@ lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_predic
         }
         r->bytes = bytes > inside ? bytes - inside : 0;
         if (!r->kernel) continue;
-        r->l2 = t->l2_bytes && r->bytes <= t->l2_bytes;
-        double bw = r->l2 ? t->l2_gbps : t->dram_gbps; /* GB/s: bytes per ns */
-        r->memory_ns = (double)r->bytes / bw;
-        pj += (double)r->bytes * (r->l2 ? t->l2_pj_per_byte : t->dram_pj_per_byte);
+        cm_kernel_memory(t, r->bytes, &x);
+        r->compute_ns = x.compute_ns, r->memory_ns = x.memory_ns, r->on_matrix = x.on_matrix, r->l2 = x.l2;
+        r->compute_pj = x.compute_pj, r->memory_pj = x.memory_pj;
         r->compute_bound = r->compute_ns >= r->memory_ns;
-        r->latency_ns = fmax(r->compute_ns, r->memory_ns) + (first ? t->launch_ns : t->gap_ns);
+        r->overhead_ns = first ? t->launch_ns : t->gap_ns;
         first = false;
-        r->energy_pj = pj + t->static_w * r->latency_ns * 1e3; /* W x ns = nJ */
+        r->cls = cm_class_of_row(g, r);
+        if (t->coefs) {
+            r->latency_ns = cm_fit_latency(t->coefs, r->cls, r->overhead_ns, &x);
+            r->energy_pj = cm_fit_energy(t->coefs, r->cls, t->static_w, r->latency_ns, &x);
+        } else {
+            r->latency_ns = fmax(r->compute_ns, r->memory_ns) + r->overhead_ns;
+            r->energy_pj = x.compute_pj + x.memory_pj + t->static_w * r->latency_ns * 1e3; /* W x ns = nJ */
+        }
         p->kernels++;
         p->latency_ns += r->latency_ns, p->energy_pj += r->energy_pj;
         p->flops += r->flops, p->macs += r->macs, p->bytes += r->bytes;

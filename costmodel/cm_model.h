@@ -40,6 +40,8 @@
 #include "cm_graph.h"
 #include "tc.h"
 
+struct cm_coefs; /* cm_fit.h: fitted coefficients */
+
 /* The architecture's terms the model uses. */
 typedef struct cm_target {
     const char *name;
@@ -54,10 +56,42 @@ typedef struct cm_target {
     uint64_t rows, cols; /* its array (0 x 0: an ideal unit, no array shape) */
     uint64_t lanes;      /* the vector unit's, per core */
     double exp_cycles, reduce_cycles, vec_pj_per_op;
+    tc_cfg view;                  /* the matrix unit's view when it is not a tensor core (wl_matrix_tc) */
+    const struct cm_coefs *coefs; /* NULL: the default model; else a fitted model (cm_fit.h) */
 } cm_target;
 
-/* The terms of a (the architecture is borrowed: keep it while t is used). */
+/* The terms of a (the architecture is borrowed: keep it while t is used).
+** A matrix unit is seen as the GEMM mapping sees it (wl_matrix_tc): a
+** tensor core, an ideal unit, or an FPGA datapath's PE grid and rate. */
 void cm_target_of(const arch_cfg *a, cm_target *t);
+
+/* One piece of work as the model costs it alone, however it was described
+** (an MLIR op, an operation of lpsim's own plans: cm_fit.h). */
+typedef struct cm_work {
+    uint64_t macs, b, m, n, k; /* a product: multiply-adds, contraction sizes */
+    const char *fmt;           /* the lpsim format of its first operand (NULL: none) */
+    uint64_t flops;            /* other vector work */
+    cm_vcost vcost;            /* its cost class */
+    uint64_t bytes;            /* bytes moved */
+} cm_work;
+
+/* The default model's terms of a kernel: the fitted model (cm_fit.h)
+** weighs these. */
+typedef struct cm_terms {
+    double compute_ns, memory_ns;
+    double compute_pj; /* MACs and vector operations */
+    double memory_pj;  /* bytes at the level that serves them */
+    double mapped_ns;  /* a product's time by its mapping's own model (wl_gemm_map.cost_cycles), 0 without */
+    double step_lat_ns, step_mma_ns; /* the mapping's K steps on the busiest core x a load's latency, x an MMA */
+    double traffic_pj; /* its mapping's DRAM traffic (re-reads, partial sums) at DRAM's energy, 0 without */
+    bool on_matrix, l2;
+} cm_terms;
+
+/* Add w's compute time and energy to *x (a kernel adds its ops' compute). */
+void cm_work_compute(const cm_target *t, const cm_work *w, cm_terms *x);
+
+/* Set x's memory time and energy for bytes moved by one kernel. */
+void cm_kernel_memory(const cm_target *t, uint64_t bytes, cm_terms *x);
 
 /* One kernel. */
 typedef struct cm_row {
@@ -67,8 +101,10 @@ typedef struct cm_row {
     cm_kind kind;         /* the leading op's kind */
     uint64_t flops, macs, bytes;
     double compute_ns, memory_ns, latency_ns, energy_pj;
-    bool kernel;    /* false for free and unmodelled ops: no time, no energy */
-    bool on_matrix; /* its products ran on the matrix unit */
+    double compute_pj, memory_pj, overhead_ns; /* the terms a fitted model weighs (overhead: launch or gap) */
+    int cls;                                   /* its class in a fitted model (cm_class of cm_fit.h) */
+    bool kernel;                               /* false for free and unmodelled ops: no time, no energy */
+    bool on_matrix;                            /* its products ran on the matrix unit */
     bool compute_bound;
     bool l2; /* its bytes fit the L2 */
 } cm_row;

@@ -47,6 +47,10 @@ static const struct migration {
      "ALTER TABLE runs ADD COLUMN fpga_luts INTEGER; ALTER TABLE runs ADD COLUMN fpga_ffs INTEGER; "
      "ALTER TABLE runs ADD COLUMN fpga_dsps INTEGER; ALTER TABLE runs ADD COLUMN fpga_fmax_mhz REAL;",
      allow_infeasible},
+    {4,
+     "CREATE TABLE models (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, lpsim_version TEXT NOT NULL, "
+     "arch_name TEXT NOT NULL, training_json TEXT NOT NULL, model_json TEXT NOT NULL) STRICT;",
+     NULL},
 };
 
 char *rdb_schema_text(void)

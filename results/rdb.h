@@ -26,7 +26,7 @@
 
 #include "lp_diag.h"
 
-#define RDB_VERSION 4                 /* PRAGMA user_version of schema.sql */
+#define RDB_VERSION 5                 /* PRAGMA user_version of schema.sql */
 #define RDB_APPLICATION_ID 1819308905 /* PRAGMA application_id: 'lpsi' */
 #define RDB_BUSY_TIMEOUT_MS 120000
 

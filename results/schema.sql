@@ -5,7 +5,7 @@
 -- their units (_ns, _pj, _bytes). PRAGMA application_id marks the file as
 -- lpsim's, PRAGMA user_version is the schema version below.
 PRAGMA application_id = 1819308905; -- 'lpsi'
-PRAGMA user_version = 4;
+PRAGMA user_version = 5;
 
 -- One row per sweep file lpsim has run from: its hash identifies the sweep
 -- (points are numbered within it), its text makes it reproducible.
@@ -118,4 +118,15 @@ CREATE TABLE run_ops (
   bound TEXT NOT NULL,                   -- compute or memory
   mapping_json TEXT NOT NULL,
   PRIMARY KEY (run_id, seq)
+) STRICT;
+
+-- Fitted cost models (version 5; `lpsim fit`, docs/costmodel.md): the
+-- coefficients and the identity of the runs they were fitted on.
+CREATE TABLE models (
+  id INTEGER PRIMARY KEY,
+  created_at TEXT NOT NULL,              -- UTC, ISO 8601
+  lpsim_version TEXT NOT NULL,
+  arch_name TEXT NOT NULL,
+  training_json TEXT NOT NULL,           -- the training set: runs, operations, their ids, a hash of their run_uuids
+  model_json TEXT NOT NULL               -- the model file's whole object (lpsim fit --out)
 ) STRICT;

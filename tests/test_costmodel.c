@@ -14,10 +14,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "arch.h"
 #include "cm_count.h"
+#include "cm_fit.h"
 #include "cm_model.h"
 #include "cm_read.h"
 #include "lp_test.h"
+#include "rdb.h"
 
 /* A graph of tests/costmodel/; a reading error fails the test (printed). */
 static cm_graph *read_test(const char *name)
@@ -449,8 +455,181 @@ static void test_cli_json_and_diagnostics(void)
     CU_ASSERT_NSTRING_EQUAL(err, want, strlen(want));
     free(out), free(err);
     CU_ASSERT_EQUAL(lpt_run("help predict", "", 0, &out, &err), 0);
-    CU_ASSERT(strstr(out, "--arch ARCH GRAPH.mlir") && strstr(out, "--fuse") && strstr(out, "--json"));
+    CU_ASSERT(strstr(out, "--arch ARCH [--model MODEL.json] GRAPH.mlir") && strstr(out, "--fuse") &&
+              strstr(out, "--json"));
     free(out), free(err);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
+/* ---- fit and predict on a synthetic database ---------------------------------------- */
+
+/* The coefficients the synthetic runs are made with: latency from every term,
+** energy likewise (the b200-mx preset has no launch or static power, so
+** those features are zero and keep their defaults). */
+static const double true_lat[CM_NLAT] = {700, 1, 0.6, 1.4, -0.3, 0.25, 0.15, 0.35};
+static const double true_en[CM_NEN] = {1.3, 0.7, 1, 0.4};
+
+/* text with the line that starts with key (after a newline) replaced by
+** repl (no newline), in a new string. */
+static char *with_line(const char *text, const char *key, const char *repl)
+{
+    const char *at = strstr(text, key);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    const char *end = strchr(at + strlen(key), '\n');
+    CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+    size_t n = strlen(text) + strlen(repl) + 1;
+    char *out = malloc(n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+    snprintf(out, n, "%.*s%s%s", (int)(at - text), text, repl, end);
+    return out;
+}
+
+/* The b200-mx preset with cores and the scratchpad changed (YAML text). */
+static char *b200_variant(unsigned cores, unsigned spm)
+{
+    const char *text = arch_preset_text("b200-mx");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    char c[64], sp[64];
+    snprintf(c, sizeof c, "\ncores: %u", cores);
+    snprintf(sp, sizeof sp, "\nspm:\n  size_bytes: %u", spm);
+    char *t1 = with_line(text, "\ncores:", c), *t2 = with_line(t1, "\nspm:\n  size_bytes:", sp);
+    free(t1);
+    return t2;
+}
+
+/* The synthetic latency and energy of a gemm op on arch text. */
+static void synthetic(const char *arch_text, const char *workload, const char *shape, double *lat, double *en)
+{
+    arch_cfg *a = NULL;
+    lp_diag d;
+    lp_diag_init(&d, "<t>");
+    CU_ASSERT_EQUAL_FATAL(arch_load_text(arch_text, strlen(arch_text), "<t>", &a, &d), LP_OK);
+    wl_spec s = lpt_spec(workload);
+    cm_target t;
+    cm_target_of(a, &t);
+    int cls;
+    cm_terms x;
+    CU_ASSERT_EQUAL_FATAL(cm_wl_terms(&t, a, &s, "gemm", shape, false, &cls, &x, &d), LP_OK);
+    CU_ASSERT_EQUAL(cls, CM_CLS_MATRIX);
+    CU_ASSERT(x.mapped_ns > 0 && x.step_lat_ns > 0 && x.traffic_pj > 0);
+    double f[CM_NLAT], g[CM_NEN];
+    cm_lat_features(a->launch_ns, &x, f);
+    *lat = 0;
+    for (int i = 0; i < CM_NLAT; i++) *lat += true_lat[i] * f[i];
+    cm_en_features(a->power.static_w, *lat, &x, g);
+    *en = 0;
+    for (int i = 0; i < CM_NEN; i++) *en += true_en[i] * g[i];
+    arch_free(a);
+}
+
+static const unsigned syn_cores[] = {16, 37, 64, 100, 148}, syn_spm[] = {65536, 131072, 233472};
+
+static void gemm_point(unsigned i, char *wl, size_t n, char *shape, size_t ns)
+{
+    static const unsigned dims[] = {64, 96, 256, 512, 1024, 2048, 4096};
+    unsigned M = dims[(i * 5 + 1) % 7], N = dims[(i * 3 + 2) % 7], K = dims[(i * 11 + 3) % 7];
+    snprintf(wl, n, "gemm M=%u N=%u K=%u in_a=%s in_b=%s out=bf16", M, N, K, i % 2 ? "bf16" : "fp8_e4m3fn",
+             i % 2 ? "bf16" : "fp8_e4m3fn");
+    snprintf(shape, ns, "%ux%ux%u", M, N, K);
+}
+
+/* lpsim fit on runs made from known coefficients: the cross validation finds
+** no error, and the model file predicts new points (other shapes, cores and
+** scratchpads, through lpsim sweep --engine model) as the coefficients do. */
+static void test_fit_synthetic(void)
+{
+    char dir[] = "/tmp/lpt_fit_XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char path[300], cmd[1200], wl[160], shape[64], *out = NULL, *err = NULL;
+    snprintf(path, sizeof path, "%s/syn.db", dir);
+    rdb *db;
+    lp_diag d;
+    lp_diag_init(&d, "<t>");
+    CU_ASSERT_EQUAL_FATAL(rdb_open(path, RDB_WRITE, &db, &d), LP_OK);
+    for (unsigned i = 0; i < 60; i++) {
+        char *text = b200_variant(syn_cores[i % 5], syn_spm[i % 3]);
+        gemm_point(i, wl, sizeof wl, shape, sizeof shape);
+        double lat, en;
+        synthetic(text, wl, shape, &lat, &en);
+        json_t *aj = rdb_yaml_json(text, strlen(text));
+        char *ajs = json_dumps(aj, JSON_COMPACT);
+        json_t *rep = json_pack("{s:f,s:f,s:[{s:s,s:s,s:s,s:i,s:f,s:f,s:{}}]}", "latency_ns", lat, "energy_pj", en,
+                                "operations", "op", "gemm", "kind", "gemm", "shape", shape, "repeat", 1, "latency_ns",
+                                lat, "energy_pj", en, "mapping");
+        rdb_run run;
+        memset(&run, 0, sizeof run);
+        run.arch_name = "b200-mx", run.arch_json = ajs, run.unit_kind = "tensor_core", run.workload_kind = "gemm";
+        run.workload = wl, run.workload_json = "{}", run.formats = "", run.timing_only = true, run.status = "done";
+        run.command_line = "[]", run.point_index = -1;
+        int64_t id;
+        lp_status ls = rdb_log_run(db, &run, rep, &id, &d);
+        if (ls) fprintf(stderr, "%s\n", d.msg);
+        CU_ASSERT_EQUAL(ls, LP_OK);
+        CU_ASSERT(id > 0);
+        json_decref(rep), json_decref(aj);
+        free(ajs), free(text);
+    }
+    rdb_close(db);
+    snprintf(cmd, sizeof cmd, "fit --db '%s' --arch b200-mx --out '%s/m.json' --json", path, dir);
+    int rc = lpt_run(cmd, "", 0, &out, &err);
+    if (rc) fprintf(stderr, "%s\n", err); /* why, when it fails */
+    CU_ASSERT_EQUAL_FATAL(rc, 0);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "training.runs"), 60);
+    CU_ASSERT(lpt_json_num(out, "cross_validation.runs.mape_latency") < 1e-6);
+    CU_ASSERT(lpt_json_num(out, "cross_validation.runs.mape_energy") < 1e-6);
+    CU_ASSERT(lpt_json_num(out, "coefficients.matrix.fitted") != 0);
+    free(out), free(err);
+    /* stored in the database too */
+    snprintf(cmd, sizeof cmd, "runs --db '%s' --json", path);
+    sqlite3 *q;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(path, &q, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(q, "SELECT count(*), max(arch_name) FROM models", -1, &st, NULL),
+                          SQLITE_OK);
+    CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+    CU_ASSERT_EQUAL(sqlite3_column_int(st, 0), 1);
+    CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 1), "b200-mx");
+    sqlite3_finalize(st);
+    sqlite3_close(q);
+    /* new points through the model engine: the true coefficients' values */
+    snprintf(path, sizeof path, "%s/new.yaml", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("arch: b200-mx\nworkloads:\n", f);
+    for (unsigned i = 100; i < 106; i++) {
+        gemm_point(i * 7, wl, sizeof wl, shape, sizeof shape);
+        fprintf(f, "  - %s\n", wl);
+    }
+    fputs("axes:\n  - {key: cores, values: [24, 120]}\n  - {key: spm.size_bytes, values: [98304]}\n", f);
+    CU_ASSERT_EQUAL(fclose(f), 0);
+    snprintf(cmd, sizeof cmd, "sweep '%s' --engine model --model '%s/m.json' --db '%s/new.db'", path, dir, dir);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    free(out), free(err);
+    snprintf(path, sizeof path, "%s/new.db", dir);
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(path, &q, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(q,
+                                             "SELECT workload, arch_json, latency_ns, energy_pj, engine, status "
+                                             "FROM runs ORDER BY point_index",
+                                             -1, &st, NULL),
+                          SQLITE_OK);
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        const char *w = (const char *)sqlite3_column_text(st, 0), *aj = (const char *)sqlite3_column_text(st, 1);
+        CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 4), "model");
+        CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 5), "done");
+        unsigned M, N, K;
+        CU_ASSERT_EQUAL(sscanf(w, "gemm M=%u N=%u K=%u", &M, &N, &K), 3);
+        snprintf(shape, sizeof shape, "%ux%ux%u", M, N, K);
+        double lat, en;
+        synthetic(aj, w, shape, &lat, &en);
+        CU_ASSERT(fabs(sqlite3_column_double(st, 2) - lat) <= 1e-6 * lat);
+        CU_ASSERT(fabs(sqlite3_column_double(st, 3) - en) <= 1e-6 * en);
+    }
+    CU_ASSERT_EQUAL(rows, 12);
+    sqlite3_finalize(st);
+    sqlite3_close(q);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
@@ -520,6 +699,7 @@ CU_TestInfo lpt_costmodel_tests[] = {
     {"model/fusion_rules", test_fusion_rules},
     {"model/fusion_on_llama", test_fusion_on_shared},
     {"cli/json_and_diagnostics", test_cli_json_and_diagnostics},
+    {"fit/synthetic_database_round_trip", test_fit_synthetic},
     {"table/sorted", test_rule_table},
     CU_TEST_INFO_NULL,
 };

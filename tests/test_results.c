@@ -182,9 +182,9 @@ static void test_schema_of_a_new_database(void)
     CU_ASSERT_EQUAL(lpsim(args, NULL), 0);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "PRAGMA user_version"), RDB_VERSION);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "PRAGMA application_id"), RDB_APPLICATION_ID);
-    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 6);
+    CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"), 7);
     CU_ASSERT_EQUAL(
-        query_int(at("r.db"), "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT'"), 6);
+        query_int(at("r.db"), "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT'"), 7);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(*) FROM runs WHERE status = 'done'"), SWEEP_POINTS);
     CU_ASSERT_EQUAL(query_int(at("r.db"), "SELECT count(DISTINCT point_index) FROM runs"), SWEEP_POINTS);

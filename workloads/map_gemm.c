@@ -423,6 +423,7 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     m->traffic_bytes *= m->batch;
     m->split = (uint32_t)best.split;
     m->model_cycles = best.cycles;
+    m->cost_cycles = model_cycles(m, &cm, best.tm, best.tn, best.tk, best.split);
     uint64_t kt = cdiv(m->k, m->tk);
     if (s->split_k > kt)
         return lp_diag_msg(d, LP_ERR_ARG, "split_k=%llu exceeds the %llu K tiles of %u (K=%llu)",

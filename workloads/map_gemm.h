@@ -87,6 +87,8 @@ typedef struct wl_gemm_map {
     uint32_t band;                 /* several cores: tiles taken in bands of this many tiles across the
                                    ** order's outer dimension (0: none), see wl_gemm_tile_at */
     double model_cycles;           /* the search's modelled cycles (several cores; 0 on one) */
+    double cost_cycles;            /* the same model's cycles of the chosen tiles, on any number of cores
+                                   ** (the cost model's term, costmodel/cm_fit.h) */
 } wl_gemm_map;
 
 /* The C tile (row mi, column ni) that the loop order visits t-th. In the

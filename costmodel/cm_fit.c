@@ -1,0 +1,495 @@
+/*
+** cm_fit.c — the fitted cost model (cm_fit.h): features, coefficients,
+** the terms of lpsim's own operations, the least-squares fit (GSL), k-fold
+** cross validation and the model file.
+*/
+#include "cm_fit.h"
+
+#include <gsl/gsl_multifit.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch.h"
+#include "map_gemm.h"
+#include "lp_file.h"
+#include "pim.h"
+#include "units.h"
+
+static const char *const class_names[CM_NCLS] = {"matrix", "pim", "attention", "vector",  "norm",
+                                                 "rotary", "act", "residual",  "convert", "copy"};
+
+static bool vector_family(int c) { return c == CM_CLS_VECTOR || c >= CM_CLS_NORM; }
+
+static int effective(const cm_coefs *c, int cls) { return cls >= CM_CLS_NORM && !c->fitted[cls] ? CM_CLS_VECTOR : cls; }
+static const char *const lat_names[CM_NLAT] = {"const_ns", "overhead", "compute",  "memory",
+                                               "overlap",  "mapped",   "step_lat", "step_mma"};
+static const char *const en_names[CM_NEN] = {"compute", "memory", "static", "traffic"};
+static const double lat_default[CM_NLAT] = {0, 1, 1, 1, -1, 0, 0, 0};
+static const double en_default[CM_NEN] = {1, 1, 1, 0};
+
+const char *cm_class_name(int c) { return c >= 0 && c < CM_NCLS ? class_names[c] : "?"; }
+
+int cm_class_parse(const char *name)
+{
+    for (int c = 0; name && c < CM_NCLS; c++)
+        if (!strcmp(name, class_names[c])) return c;
+    return -1;
+}
+
+void cm_coefs_default(cm_coefs *c)
+{
+    memset(c, 0, sizeof *c);
+    for (int k = 0; k < CM_NCLS; k++) {
+        memcpy(c->lat[k], lat_default, sizeof lat_default);
+        memcpy(c->en[k], en_default, sizeof en_default);
+    }
+}
+
+void cm_lat_features(double overhead_ns, const cm_terms *x, double f[CM_NLAT])
+{
+    f[0] = 1, f[1] = overhead_ns, f[2] = x->compute_ns, f[3] = x->memory_ns;
+    f[4] = fmin(x->compute_ns, x->memory_ns), f[5] = x->mapped_ns, f[6] = x->step_lat_ns, f[7] = x->step_mma_ns;
+}
+
+void cm_en_features(double static_w, double latency_ns, const cm_terms *x, double f[CM_NEN])
+{
+    f[0] = x->compute_pj, f[1] = x->memory_pj, f[2] = static_w * latency_ns * 1e3; /* W x ns = nJ */
+    f[3] = x->traffic_pj;
+}
+
+static double dot(const double *a, const double *b, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+double cm_fit_latency(const cm_coefs *c, int cls, double overhead_ns, const cm_terms *x)
+{
+    double f[CM_NLAT];
+    cm_lat_features(overhead_ns, x, f);
+    return fmax(0, dot(c->lat[effective(c, cls)], f, CM_NLAT));
+}
+
+double cm_fit_energy(const cm_coefs *c, int cls, double static_w, double latency_ns, const cm_terms *x)
+{
+    double f[CM_NEN];
+    cm_en_features(static_w, latency_ns, x, f);
+    return fmax(0, dot(c->en[effective(c, cls)], f, CM_NEN));
+}
+
+int cm_class_of_row(const cm_graph *g, const cm_row *r)
+{
+    if (r->kind == CM_KIND_ATTENTION && r->nfused > 0) return CM_CLS_ATTENTION;
+    cm_kind b = g->ops[r->op].base;
+    return b == CM_KIND_MATMUL || b == CM_KIND_BATCH_MATMUL || b == CM_KIND_CONV ? CM_CLS_MATRIX : CM_CLS_VECTOR;
+}
+
+/* ---- lpsim's own operations ------------------------------------------------------------ */
+
+/* The format a matrix unit lists for a workload format: MX formats run at
+** their element format's rate (tc_op_format), mxint8 as itself. */
+static const char *rate_format(const wl_fmt *f)
+{
+    static const struct {
+        const char *mx, *elem;
+    } mx[] = {{"mxfp8_e4m3", "fp8_e4m3fn"},
+              {"mxfp8_e5m2", "fp8_e5m2"},
+              {"mxfp6_e2m3", "fp6_e2m3fn"},
+              {"mxfp6_e3m2", "fp6_e3m2fn"},
+              {"mxfp4_e2m1", "fp4_e2m1fn"}};
+    for (size_t i = 0; f->mx && i < sizeof mx / sizeof mx[0]; i++)
+        if (!strcmp(f->name, mx[i].mx)) return mx[i].elem;
+    return f->name;
+}
+
+/* Bytes of a rows x cols tensor of f (packed, with MX scales). */
+static double tbytes(const wl_fmt *f, double rows, double cols)
+{
+    double b = ceil(rows * cols * f->bits / 8);
+    return f->mx ? b + rows * ceil(cols / 32) : b;
+}
+
+/* Up to 3 numbers of a shape "AxBxC" or "AxB". */
+static int dims_of(const char *shape, uint64_t v[3])
+{
+    int n = 0;
+    const char *p = shape;
+    while (*p && n < 3) {
+        char *end;
+        unsigned long long x = strtoull(p, &end, 10);
+        if (end == p) return -1;
+        v[n++] = x, p = end;
+        if (*p == 'x')
+            p++;
+        else if (*p)
+            return -1;
+    }
+    return *p ? -1 : n;
+}
+
+/* The attention shape "b1 h32 kv8 d128 q512 k512". */
+static bool attn_of(const char *shape, uint64_t *b, uint64_t *h, uint64_t *kv, uint64_t *dh, uint64_t *q, uint64_t *k)
+{
+    unsigned long long B, H, G, D, Q, K;
+    int used = 0;
+    if (sscanf(shape, "b%llu h%llu kv%llu d%llu q%llu k%llu%n", &B, &H, &G, &D, &Q, &K, &used) != 6 || shape[used])
+        return false;
+    *b = B, *h = H, *kv = G, *dh = D, *q = Q, *k = K;
+    return true;
+}
+
+static bool layerish(const wl_spec *s) { return s->kind == WL_LAYER || s->kind == WL_MODEL; }
+
+/* The PIM arrays' compute time of an M x N x K product with w-bit weights:
+** one row read per weight bit plane, group of lut_group inputs and output
+** row per activation row, the arrays of the cores in parallel. */
+static double pim_compute_ns(const arch_cfg *a, double macs, int wbits)
+{
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+    if (!u || u->kind != UNIT_KIND_PIM || !u->cfg) return 0;
+    const pim_cfg *c = u->cfg;
+    double arrays = (double)(c->arrays ? c->arrays : 1) * (double)(a->cores ? a->cores : 1);
+    double g = (double)(c->lut_group ? c->lut_group : 1);
+    return macs * wbits / g * c->t_read_cycles / arrays / a->clock_ghz;
+}
+
+void cm_gemm_mapped(const cm_target *t, const arch_cfg *a, uint64_t M, uint64_t N, uint64_t K, const wl_fmt *fa,
+                    const wl_fmt *fb, const wl_fmt *fo, uint64_t layout, uint64_t cores, cm_terms *x)
+{
+    wl_spec gs;
+    memset(&gs, 0, sizeof gs);
+    gs.kind = WL_GEMM, gs.m = M, gs.n = N, gs.k = K, gs.batch = 1, gs.layout = layout, gs.cores = cores;
+    gs.in = gs.in_a = *fa, gs.in_b = *fb, gs.out = *fo;
+    wl_gemm_map m;
+    if (wl_map_gemm(&gs, a, &m, NULL)) return;
+    x->mapped_ns = m.cost_cycles / t->clock_ghz;
+    double items = (double)m.tiles * m.split, per_core = ceil(items / (m.cores ? m.cores : 1));
+    double steps = per_core * ceil(ceil((double)K / m.tk) / m.split), lat = a->dram.lat_ns + a->l2.lat_ns;
+    /* a step loads A and B (and their scales with MX) */
+    x->step_lat_ns = steps * lat * (m.mx ? 2 : 1);
+    if (m.split > 1) { /* the reduction: per tile of rr x tn, the parts loaded one after another, then C stored */
+        double red_tiles = ceil((double)M / (m.rr ? m.rr : 1)) * ceil((double)N / m.tn);
+        x->step_lat_ns += ceil(red_tiles / (m.cores ? m.cores : 1)) * (m.split + 1) * lat;
+    }
+    const tc_rate *r = t->rates ? tc_rate_of(t->rates, t->nrates, m.fa.name) : NULL;
+    double R = t->rows ? (double)t->rows : 1, C = t->cols ? (double)t->cols : 1;
+    if (r) x->step_mma_ns = steps * ceil(m.tm / R) * R * ceil(m.tn / C) * C * m.tk / r->macs_per_cycle / t->clock_ghz;
+    double traffic = (double)m.traffic_bytes;
+    if (m.split > 1) { /* the reduction kernel: the float32 parts read, C written, after a gap */
+        double red = (double)m.split * (double)M * (double)N * 4 + tbytes(fo, (double)M, (double)N);
+        bool l2 = t->l2_bytes && red <= (double)t->l2_bytes;
+        x->mapped_ns += red / (l2 ? t->l2_gbps : t->dram_gbps) + t->gap_ns;
+        traffic += red;
+    }
+    x->traffic_pj = traffic * t->dram_pj_per_byte;
+}
+
+lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, const char *kind, const char *shape,
+                      bool pim, int *cls, cm_terms *x, lp_diag *d)
+{
+    memset(x, 0, sizeof *x);
+    wl_fmt stream;
+    wl_layer_stream(&s->a, &stream);
+    const wl_fmt *fa = layerish(s) ? &s->a : &s->in_a, *fb = layerish(s) ? &s->w : &s->in_b;
+    const wl_fmt *fo = layerish(s) ? &stream : &s->out;
+    uint64_t v[3];
+    int nd;
+    double bytes = 0;
+    if (!strcmp(kind, "gemm") || !strcmp(kind, "gemv")) {
+        if ((nd = dims_of(shape, v)) < 2) return lp_diag_msg(d, LP_ERR_ARG, "%s: cannot read shape '%s'", kind, shape);
+        uint64_t M = nd == 3 ? v[0] : 1, N = nd == 3 ? v[1] : v[0], K = nd == 3 ? v[2] : v[1];
+        cm_work w = {M * N * K, 1, M, N, K, rate_format(fa), 0, CM_VEC_NONE, 0};
+        bytes = tbytes(fa, (double)M, (double)K) + tbytes(fb, (double)N, (double)K) + tbytes(fo, (double)M, (double)N);
+        if (pim) {
+            *cls = CM_CLS_PIM;
+            x->compute_ns = pim_compute_ns(a, (double)(M * N * K), fb->bits);
+            x->compute_pj = (double)(M * N * K) * t->vec_pj_per_op;
+        } else {
+            *cls = CM_CLS_MATRIX;
+            cm_work_compute(t, &w, x);
+            cm_gemm_mapped(t, a, M, N, K, fa, fb, fo, layerish(s) ? 0 : s->layout, s->cores, x);
+        }
+    } else if (!strcmp(kind, "attention")) {
+        uint64_t b, h, g, dh, q, k;
+        if (!attn_of(shape, &b, &h, &g, &dh, &q, &k))
+            return lp_diag_msg(d, LP_ERR_ARG, "attention: cannot read shape '%s'", shape);
+        bool causal = q > 1 && (layerish(s) || s->causal);
+        double pairs = causal && q == k ? (double)q * (double)(q + 1) / 2 : (double)q * (double)k;
+        const wl_fmt *fq = layerish(s) ? &stream : &s->in, *fkv = &s->kv, *fout = layerish(s) ? &stream : &s->out;
+        if (layerish(s) && t->rates && !tc_rate_of(t->rates, t->nrates, rate_format(&stream))) fq = &s->a;
+        double bh = (double)b * (double)h;
+        cm_work qk = {(uint64_t)(2 * bh * pairs * (double)dh), 1, 0, 0, 0, rate_format(fq), 0, CM_VEC_NONE, 0};
+        /* the products as one stream of MACs over every core (their tiles are small and many) */
+        qk.m = (uint64_t)(bh * (double)q), qk.n = k, qk.k = 2 * dh;
+        cm_work sm = {0, 0, 0, 0, 0, NULL, (uint64_t)(WL_OPS_SOFTMAX * bh * pairs), CM_VEC_EXP, 0};
+        cm_work_compute(t, &qk, x);
+        cm_work_compute(t, &sm, x);
+        bytes = tbytes(fq, bh * (double)q, (double)dh) + tbytes(fout, bh * (double)q, (double)dh) +
+                2 * tbytes(fkv, (double)b * (double)g * (double)k, (double)dh);
+        *cls = CM_CLS_ATTENTION;
+    } else {
+        if ((nd = dims_of(shape, v)) != 2 && !(nd < 0 && !*shape))
+            return lp_diag_msg(d, LP_ERR_ARG, "%s: cannot read shape '%s'", kind, shape);
+        double R = nd == 2 ? (double)v[0] : 0, C = nd == 2 ? (double)v[1] : 0, e = R * C;
+        double sb = stream.bits / 8.0;
+        unsigned ops = 1;
+        cm_vcost vc = CM_VEC_SIMPLE;
+        *cls = CM_CLS_VECTOR;
+        if (!strcmp(kind, "rmsnorm"))
+            ops = WL_OPS_RMSNORM, vc = CM_VEC_REDUCE, bytes = 2 * e * sb + C * sb, *cls = CM_CLS_NORM;
+        else if (!strcmp(kind, "layernorm"))
+            ops = WL_OPS_LAYERNORM, vc = CM_VEC_REDUCE, bytes = 2 * e * sb + 2 * C * sb, *cls = CM_CLS_NORM;
+        else if (!strcmp(kind, "rotary"))
+            ops = WL_OPS_ROTARY, bytes = 2 * e * sb + e * sb, *cls = CM_CLS_ROTARY;
+        else if (!strcmp(kind, "swiglu"))
+            ops = WL_OPS_SWIGLU, vc = CM_VEC_EXP, bytes = 3 * e * sb, *cls = CM_CLS_ACT;
+        else if (!strcmp(kind, "gelu"))
+            ops = WL_OPS_GELU, vc = CM_VEC_EXP, bytes = 2 * e * sb, *cls = CM_CLS_ACT;
+        else if (!strcmp(kind, "residual"))
+            bytes = 3 * e * sb, *cls = CM_CLS_RESIDUAL;
+        else if (!strcmp(kind, "embed"))
+            bytes = 2 * e * sb, *cls = CM_CLS_RESIDUAL;
+        else if (!strcmp(kind, "convert"))
+            bytes = e * sb + tbytes(&s->a, R, C), *cls = CM_CLS_CONVERT;
+        else if (!strcmp(kind, "copy"))
+            ops = 0, bytes = e * sb + tbytes(&s->kv, R, C), *cls = CM_CLS_COPY;
+        else
+            return lp_diag_msg(d, LP_ERR_ARG, "an operation of kind '%s' has no terms", kind);
+        cm_work w = {0, 0, 0, 0, 0, NULL, (uint64_t)(ops * e), vc, 0};
+        cm_work_compute(t, &w, x);
+    }
+    /* lpsim's workloads start with their operands in DRAM (the L2 is cold) */
+    x->l2 = false, x->memory_ns = bytes / t->dram_gbps, x->memory_pj = bytes * t->dram_pj_per_byte;
+    return LP_OK;
+}
+
+/* ---- fitting ---------------------------------------------------------------------------- */
+
+/* Weighted least squares on relative residuals of y = f . c over the rows
+** of one class; columns zero in every row keep def. */
+static lp_status lsq(const double *F, const double *y, size_t n, int p, const double *def, double *c, lp_diag *d)
+{
+    int free_[16], nf = 0;
+    for (int j = 0; j < p; j++) {
+        bool any = false;
+        for (size_t i = 0; i < n && !any; i++) any = F[i * (size_t)p + (size_t)j] != 0;
+        c[j] = def[j];
+        if (any) free_[nf++] = j;
+    }
+    if (nf == 0 || n < (size_t)(2 * nf)) return LP_OK;
+    gsl_matrix *X = gsl_matrix_alloc(n, (size_t)nf);
+    gsl_vector *w = gsl_vector_alloc(n), *yy = gsl_vector_alloc(n), *cc = gsl_vector_alloc((size_t)nf);
+    gsl_matrix *cov = gsl_matrix_alloc((size_t)nf, (size_t)nf);
+    gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc(n, (size_t)nf);
+    lp_status st = LP_OK;
+    if (!X || !w || !yy || !cc || !cov || !ws) {
+        st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory fitting");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double fixed = 0;
+        for (int j = 0; j < p; j++) {
+            bool isfree = false;
+            for (int q = 0; q < nf; q++) isfree |= free_[q] == j;
+            if (!isfree) fixed += def[j] * F[i * (size_t)p + (size_t)j];
+        }
+        for (int q = 0; q < nf; q++) gsl_matrix_set(X, i, (size_t)q, F[i * (size_t)p + (size_t)free_[q]]);
+        double yi = y[i] - fixed, ref = fabs(y[i]) > 1e-30 ? fabs(y[i]) : 1;
+        gsl_vector_set(yy, i, yi);
+        gsl_vector_set(w, i, 1 / (ref * ref));
+    }
+    double chisq;
+    size_t rank;
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int e = gsl_multifit_wlinear_tsvd(X, w, yy, 1e-12, cc, cov, &chisq, &rank, ws);
+    gsl_set_error_handler(old);
+    if (e) {
+        st = lp_diag_msg(d, LP_ERR_RANGE, "the least-squares fit failed: %s", gsl_strerror(e));
+        goto out;
+    }
+    bool finite = true;
+    for (int q = 0; q < nf; q++) finite &= isfinite(gsl_vector_get(cc, (size_t)q));
+    for (int q = 0; finite && q < nf; q++) c[free_[q]] = gsl_vector_get(cc, (size_t)q);
+out:
+    gsl_matrix_free(X), gsl_vector_free(w), gsl_vector_free(yy), gsl_vector_free(cc), gsl_matrix_free(cov);
+    if (ws) gsl_multifit_linear_free(ws);
+    return st;
+}
+
+lp_status cm_fit(const cm_sample *s, size_t n, cm_coefs *c, lp_diag *d)
+{
+    cm_coefs_default(c);
+    double *F = malloc(sizeof *F * (n ? n : 1) * CM_NLAT), *y = malloc(sizeof *y * (n ? n : 1));
+    if (!F || !y) {
+        free(F), free(y);
+        return lp_diag_msg(d, LP_ERR_NOMEM, "out of memory fitting");
+    }
+    lp_status st = LP_OK;
+    for (int k = 0; k < CM_NCLS && !st; k++) {
+        size_t m = 0;
+#define MEMBER(i) (s[i].cls == k || (k == CM_CLS_VECTOR && vector_family(s[i].cls)))
+        for (size_t i = 0; i < n; i++) {
+            if (!MEMBER(i)) continue;
+            cm_lat_features(s[i].overhead_ns, &s[i].x, F + m * CM_NLAT);
+            y[m++] = s[i].latency_ns;
+        }
+        if (!m) continue;
+        if ((st = lsq(F, y, m, CM_NLAT, lat_default, c->lat[k], d))) break;
+        m = 0;
+        c->fitted[k] = true; /* for the energy's latency below */
+        for (size_t i = 0; i < n; i++) {
+            if (!MEMBER(i)) continue;
+            cm_en_features(s[i].static_w, cm_fit_latency(c, k, s[i].overhead_ns, &s[i].x), &s[i].x, F + m * CM_NEN);
+            y[m++] = s[i].energy_pj;
+        }
+        st = lsq(F, y, m, CM_NEN, en_default, c->en[k], d);
+        c->fitted[k] = m >= 2 * 2;
+#undef MEMBER
+    }
+    free(F), free(y);
+    return st;
+}
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33, x *= 0xff51afd7ed558ccdULL, x ^= x >> 33, x *= 0xc4ceb9fe1a85ec53ULL, x ^= x >> 33;
+    return x;
+}
+
+static void acc(cm_cv *v, double pred, double meas, bool energy)
+{
+    double e = meas != 0 ? fabs(pred - meas) / fabs(meas) : 0;
+    if (energy)
+        v->mape_energy += e;
+    else
+        v->mape_latency += e, v->n++;
+}
+
+static void finish(cm_cv *v)
+{
+    if (v->n) v->mape_latency *= 100.0 / (double)v->n, v->mape_energy *= 100.0 / (double)v->n;
+}
+
+lp_status cm_crossval(const cm_sample *s, size_t n, int k, int kinds, cm_cv *per_kind, cm_cv *all, cm_cv *runs,
+                      lp_diag *d)
+{
+    memset(per_kind, 0, sizeof *per_kind * (size_t)kinds);
+    memset(all, 0, sizeof *all), memset(runs, 0, sizeof *runs);
+    cm_sample *train = malloc(sizeof *train * (n ? n : 1));
+    double *pl = malloc(sizeof *pl * (n ? n : 1)), *pe = malloc(sizeof *pe * (n ? n : 1));
+    lp_status st = LP_OK;
+    if (!train || !pl || !pe) {
+        st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory cross-validating");
+        goto out;
+    }
+    for (int f = 0; f < k && !st; f++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (mix((uint64_t)s[i].group) % (uint64_t)k != (uint64_t)f) train[m++] = s[i];
+        cm_coefs c;
+        if ((st = cm_fit(train, m, &c, d))) break;
+        for (size_t i = 0; i < n; i++) {
+            if (mix((uint64_t)s[i].group) % (uint64_t)k != (uint64_t)f) continue;
+            pl[i] = cm_fit_latency(&c, s[i].cls, s[i].overhead_ns, &s[i].x);
+            pe[i] = cm_fit_energy(&c, s[i].cls, s[i].static_w, pl[i], &s[i].x);
+        }
+    }
+    if (st) goto out;
+    for (size_t i = 0; i < n; i++) {
+        cm_cv *v = s[i].kind >= 0 && s[i].kind < kinds ? &per_kind[s[i].kind] : NULL;
+        if (v) acc(v, pe[i], s[i].energy_pj, true), acc(v, pl[i], s[i].latency_ns, false);
+        acc(all, pe[i], s[i].energy_pj, true), acc(all, pl[i], s[i].latency_ns, false);
+    }
+    /* runs: the samples of a group are consecutive */
+    for (size_t i = 0; i < n;) {
+        double ml = 0, me = 0, ql = 0, qe = 0;
+        size_t j = i;
+        for (; j < n && s[j].group == s[i].group; j++) {
+            ml += s[j].repeat * s[j].latency_ns, me += s[j].repeat * s[j].energy_pj;
+            ql += s[j].repeat * pl[j], qe += s[j].repeat * pe[j];
+        }
+        acc(runs, qe, me, true), acc(runs, ql, ml, false);
+        i = j;
+    }
+    for (int q = 0; q < kinds; q++) finish(&per_kind[q]);
+    finish(all), finish(runs);
+out:
+    free(train), free(pl), free(pe);
+    return st;
+}
+
+/* ---- the model file --------------------------------------------------------------------- */
+
+json_t *cm_coefs_json(const cm_coefs *c)
+{
+    json_t *o = json_object();
+    for (int k = 0; o && k < CM_NCLS; k++) {
+        json_t *lat = json_object(), *en = json_object();
+        for (int j = 0; j < CM_NLAT; j++) json_object_set_new(lat, lat_names[j], json_real(c->lat[k][j]));
+        for (int j = 0; j < CM_NEN; j++) json_object_set_new(en, en_names[j], json_real(c->en[k][j]));
+        json_object_set_new(o, class_names[k],
+                            json_pack("{s:b,s:o,s:o}", "fitted", c->fitted[k], "latency", lat, "energy", en));
+    }
+    return o;
+}
+
+static lp_status num(const json_t *o, const char *cls, const char *part, const char *key, const char *file, double *v,
+                     lp_diag *d)
+{
+    const json_t *j = json_object_get(o, key);
+    if (!json_is_number(j) || !isfinite(json_number_value(j)))
+        return lp_diag_set(d, LP_ERR_PARSE, 1, 1, "coefficients.%s.%s.%s: %s", cls, part, key,
+                           j ? "not a finite number" : "missing"),
+               lp_diag_at(d, file, 1, 1);
+    *v = json_number_value(j);
+    return LP_OK;
+}
+
+lp_status cm_coefs_from_json(const json_t *j, const char *file, cm_coefs *c, lp_diag *d)
+{
+    cm_coefs_default(c);
+    if (!json_is_object(j))
+        return lp_diag_set(d, LP_ERR_PARSE, 1, 1, "coefficients: missing or not an object"), lp_diag_at(d, file, 1, 1);
+    for (int k = 0; k < CM_NCLS; k++) {
+        const json_t *o = json_object_get(j, class_names[k]);
+        if (!json_is_object(o))
+            return lp_diag_set(d, LP_ERR_PARSE, 1, 1, "coefficients.%s: missing or not an object", class_names[k]),
+                   lp_diag_at(d, file, 1, 1);
+        const json_t *lat = json_object_get(o, "latency"), *en = json_object_get(o, "energy");
+        c->fitted[k] = json_is_true(json_object_get(o, "fitted"));
+        lp_status st;
+        for (int q = 0; q < CM_NLAT; q++)
+            if ((st = num(lat, class_names[k], "latency", lat_names[q], file, &c->lat[k][q], d))) return st;
+        for (int q = 0; q < CM_NEN; q++)
+            if ((st = num(en, class_names[k], "energy", en_names[q], file, &c->en[k][q], d))) return st;
+    }
+    return LP_OK;
+}
+
+lp_status cm_model_load(const char *path, cm_coefs *c, char *arch, size_t n, lp_diag *d)
+{
+    char *text = NULL;
+    size_t len = 0;
+    lp_status st = lp_read_file(path, 16u << 20, &text, &len, d);
+    if (st) return lp_diag_at(d, path, 0, 0);
+    json_error_t e;
+    json_t *j = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e);
+    free(text);
+    if (!j)
+        return lp_diag_set(d, LP_ERR_PARSE, e.line > 0 ? e.line : 1, e.column > 0 ? e.column : 1, "%s", e.text),
+               lp_diag_at(d, path, e.line > 0 ? e.line : 1, e.column > 0 ? e.column : 1);
+    const char *name = json_string_value(json_object_get(j, "arch"));
+    if (!json_is_object(j) || !json_is_integer(json_object_get(j, "lpsim_model")) || !name)
+        st = lp_diag_set(d, LP_ERR_PARSE, 1, 1, "not an lpsim model file (no \"lpsim_model\" and \"arch\")"),
+        lp_diag_at(d, path, 1, 1);
+    else if ((st = cm_coefs_from_json(json_object_get(j, "coefficients"), path, c, d)))
+        ;
+    else
+        snprintf(arch, n, "%s", name);
+    json_decref(j);
+    return st;
+}
