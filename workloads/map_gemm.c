@@ -191,10 +191,10 @@ static void search(wl_gemm_map *m, const arch_cfg *a, const wl_gemm_over *o, con
             uint64_t tk = best_tk(m, a, tm, tn, o->tk);
             if (!tk) continue;
             uint64_t most = most_split(m, c, given_split, tm, tn, tk);
-            for (uint64_t sp = given_split ? given_split : 1; sp <= most; sp++)
+            for (uint64_t sp = given_split ? given_split : 1; sp <= most; sp++) {
+                double cyc = c->cores > 1 ? model_cycles(m, c, tm, tn, tk, sp) : 0; /* the same in either order */
                 for (int ord = WL_ORDER_MN; ord <= WL_ORDER_NM; ord++) {
                     if (o->order != WL_GEMM_ORDER_AUTO && o->order != ord) continue;
-                    double cyc = c->cores > 1 ? model_cycles(m, c, tm, tn, tk, sp) : 0;
                     cand x = {tm,
                               tn,
                               tk,
@@ -205,6 +205,7 @@ static void search(wl_gemm_map *m, const arch_cfg *a, const wl_gemm_over *o, con
                               (wl_gemm_order)ord};
                     if (better(&x, best)) *best = x;
                 }
+            }
         }
     }
 }
