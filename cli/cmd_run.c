@@ -406,7 +406,7 @@ lp_status cmd_run_predict(const char *arch, const char *spec, lp_run_pred *out, 
     isa_prog_init(&r.prog);
     lp_status st = wl_parse_inline(spec, "<workload>", 1, 1, &s, d);
     if (st || (st = arch_load(arch, &r.arch, d))) goto free_run;
-    wl_gen_opts go = {1, false}; /* seed 1 as `lpsim run`'s default; timing only: no values */
+    wl_gen_opts go = {1, false, false}; /* seed 1 as `lpsim run`'s default; timing only: no values */
     isa_prog_free(&r.prog);
     if ((st = wl_generate(&s, r.arch, &go, &r.prog, &plan, d))) goto free_run;
     lp_run_opts o = {true, NULL, NULL, NULL, 8, false};
@@ -436,7 +436,7 @@ lp_status cmd_run_report(arch_cfg *arch, const wl_spec *spec, uint64_t seed, boo
     memset(&r, 0, sizeof r);
     isa_prog_init(&r.prog);
     r.arch = arch;
-    wl_gen_opts go = {seed, !timing_only};
+    wl_gen_opts go = {seed, !timing_only, false};
     isa_prog_free(&r.prog);
     lp_status st = wl_generate(&s, r.arch, &go, &r.prog, &plan, d);
     if (st) goto free_run;
@@ -518,7 +518,7 @@ int cmd_run(int argc, char **argv, int first)
     }
     if (cores) s.cores = cores; /* --cores overrides the spec's cores= */
     wl_plan plan;
-    wl_gen_opts go = {seed, !timing_only};
+    wl_gen_opts go = {seed, !timing_only, false};
     isa_prog_free(&r.prog);
     if (wl_generate(&s, r.arch, &go, &r.prog, &plan, &d)) {
         char why[LP_DIAG_MSG_MAX];

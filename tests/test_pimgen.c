@@ -176,7 +176,7 @@ static size_t run_layer(const char *text, const wl_pim_geom *g, wl_plan *plan)
     arch_cfg *a = lpt_arch("edge-mx");
     isa_prog p;
     lp_diag d = {0};
-    lp_status st = wl_gen_layer_pim(&s, a, g, 11, true, &p, plan, &d);
+    lp_status st = wl_gen_layer_pim(&s, a, g, &(wl_gen_opts){11, true, false}, &p, plan, &d);
     if (st) fprintf(stderr, "\n  %s: %s\n", text, d.msg);
     CU_ASSERT_FATAL(st == LP_OK);
     free(lpt_run_machine(&p, a, 0));

@@ -5,8 +5,9 @@
 ** preset against its float64 reference; whole rows and rows in chunks (small
 ** budgets), odd row counts, bf16 and fp32 activations, views inside wider
 ** buffers, in place; rows split over two calls giving the same bytes (on the
-** in-process functional machine); the element work of the instructions
-** against docs/workloads.md's counts; the rotary table; refusals.
+** in-process functional machine); the instructions of every call as many as
+** wl_vec_insns counts; the element work of the instructions against
+** docs/workloads.md's counts; the rotary table; refusals.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -100,13 +101,24 @@ static void halt(isa_prog *p)
     CU_ASSERT_FATAL(isa_prog_add_insn(p, &h) == LP_OK);
 }
 
+/* wl_gen_vec of rows [row0, row0 + n); the instructions it appends are as
+** many as wl_vec_insns counts without generating them. */
+static lp_status gen_counted(built *b, const vcase *c, uint64_t row0, uint64_t n, lp_diag *d)
+{
+    uint64_t tr = 0, cw = 0, before = b->p.ninsns;
+    lp_status st = wl_gen_vec(&b->p, c->k, &b->a, row0, n, d);
+    CU_ASSERT_FATAL(st || wl_vec_tile(c->k, &b->p, &b->a, n, &tr, &cw, NULL) == LP_OK);
+    if (!st) CU_ASSERT_EQUAL(b->p.ninsns - before, wl_vec_insns(c->k, &b->p, &b->a, row0, n, tr, cw));
+    return st;
+}
+
 /* The whole program of c: the kernel over [0, rows) in one call, or split. */
 static void program(const vcase *c, const arch_cfg *ar, uint64_t seed, uint64_t split, built *b)
 {
     build(c, ar, seed, b);
     lp_diag d = {0};
-    lp_status st = split ? wl_gen_vec(&b->p, c->k, &b->a, 0, split, &d) : LP_OK;
-    if (!st) st = wl_gen_vec(&b->p, c->k, &b->a, split, c->rows - split, &d);
+    lp_status st = split ? gen_counted(b, c, 0, split, &d) : LP_OK;
+    if (!st) st = gen_counted(b, c, split, c->rows - split, &d);
     if (st) fprintf(stderr, "\n  %s: %s\n", wl_vec_name(c->k), d.msg);
     CU_ASSERT_FATAL(st == LP_OK);
     halt(&b->p);

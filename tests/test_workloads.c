@@ -4,8 +4,9 @@
 ** through wl_print, its diagnostics (message, column and status, exactly),
 ** workload files (each inline diagnostic's twin at its line and column, the
 ** YAML-only errors, equal specs from a file and its inline twin, reading),
-** the largest workloads without overflow, and the reference page listing
-** every key.
+** the largest workloads without overflow, the reference page listing
+** every key, and plans without programs (wl_gen_opts.plan_only) equal to
+** those of full generations, refusals included, over every kind and path.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "lp_test.h"
+#include "wl_gen.h"
 #include "workload.h"
 
 static bool parse(const char *text, wl_spec *s)
@@ -648,6 +650,164 @@ static void test_reference_page_lists_every_key(void)
     free(doc);
 }
 
+/* ---- plans without programs (wl_gen_opts.plan_only) ------------------------------------ */
+
+/* wl_generate of `text` on a, in full and plan-only: the status `want` in
+** both, the same message when refused; else the same plan field by field
+** (first_kernel and nkernels 0 in plan-only), the same instruction count,
+** the same buffers, and nothing else in the plan-only program. */
+static void plan_twins(const arch_cfg *a, const char *text, bool functional, lp_status want)
+{
+    wl_spec s;
+    if (!parse(text, &s)) return;
+    isa_prog p, q;
+    wl_plan *full = malloc(sizeof *full), *plan = malloc(sizeof *plan);
+    lp_diag df = {0}, dp = {0};
+    CU_ASSERT_FATAL(full && plan);
+    lp_status sf = wl_generate(&s, a, &(wl_gen_opts){3, functional, false}, &p, full, &df);
+    lp_status sp = wl_generate(&s, a, &(wl_gen_opts){3, functional, true}, &q, plan, &dp);
+    bool same = sf == want && sp == sf && (!sf ? full->insns == p.ninsns : !strcmp(df.msg, dp.msg));
+    if (!sf) {
+        same = same && plan->insns == full->insns && plan->nops == full->nops && !strcmp(plan->note, full->note);
+        same = same && !q.ninsns && !q.ndata && !q.nkernels && !q.nexpects && q.nbufs == p.nbufs;
+        for (size_t i = 0; same && i < q.nbufs; i++) {
+            const isa_buffer *x = &p.bufs[i], *y = &q.bufs[i];
+            same = !strcmp(x->name, y->name) && x->fmt == y->fmt && x->rows == y->rows && x->cols == y->cols &&
+                   x->addr == y->addr;
+        }
+        for (int i = 0; same && i < plan->nops; i++) {
+            const wl_op *x = &full->op[i], *y = &plan->op[i];
+            same = !strcmp(x->name, y->name) && !strcmp(x->kind, y->kind) && !strcmp(x->shape, y->shape) &&
+                   !strcmp(x->fmt, y->fmt) && x->repeat == y->repeat && x->slice == y->slice && x->nkv == y->nkv &&
+                   !y->first_kernel && !y->nkernels;
+            for (int k = 0; same && k < x->nkv; k++)
+                same = !strcmp(x->kv[k].key, y->kv[k].key) && x->kv[k].num == y->kv[k].num &&
+                       !strcmp(x->kv[k].str, y->kv[k].str);
+            if (!same) fprintf(stderr, "\n  op %d (%s) differs", i, x->name);
+        }
+    }
+    if (!same)
+        fprintf(stderr, "\n  %s on %s: full %d '%s' (%llu instructions), plan only %d '%s' (%llu)", text, a->name, sf,
+                sf ? df.msg : "", (unsigned long long)(sf ? 0 : full->insns), sp, sp ? dp.msg : "",
+                (unsigned long long)(sp ? 0 : plan->insns));
+    CU_ASSERT(same);
+    isa_prog_free(&p), isa_prog_free(&q);
+    free(full), free(plan);
+}
+
+typedef struct plan_case {
+    const char *arch, *text;
+    lp_status want;
+} plan_case;
+
+/* Every kind and path of wl_generate: GEMMs (MX, split-K, batches, one core,
+** kn), attention (causal or not, edge tiles, a batch sliced, decode split
+** over the cores or on one), layers and models (rotary and learned
+** positions, RMSNorm and LayerNorm, SwiGLU and GELU, fp8, MX and weight-only
+** formats, kv_store and kv_append, conversion kernels), the PIM arrays
+** (resident weights, batches, host fallbacks), FPGA datapaths, refusals. */
+static const plan_case plan_cases[] = {
+    {"b200-mx", "gemm M=512 N=4096 K=4096", LP_OK},
+    {"b200-mx", "gemm M=4096 N=4096 K=4096 in=fp8_e4m3fn out=fp32", LP_OK},
+    {"b200-mx", "gemm M=256 N=4096 K=4096 in=mxfp8_e4m3", LP_OK},
+    {"b200-mx", "gemm M=128 N=8192 K=4096 in_a=mxfp8_e4m3 in_b=mxfp4_e2m1", LP_OK},
+    {"b200-mx", "gemm M=16 N=1024 K=16384", LP_OK},
+    {"b200-mx", "gemm M=64 N=512 K=8192 split_k=4", LP_OK},
+    {"b200-mx", "gemm M=1000 N=1000 K=1000 batch=3 layout=kn cores=7", LP_OK},
+    {"b200-mx", "gemm M=512 N=512 K=512 cores=1", LP_OK},
+    {"b200-mx", "gemm M=512 N=512 K=512 cores=1 order=nm tk=32", LP_OK},
+    {"b200-mx", "gemv N=4096 K=4096", LP_OK},
+    {"b200-mx", "gemv N=14336 K=4096 in_a=bf16 in_b=int4", LP_OK},
+    {"b200-mx", "gemm M=512 N=512 K=512 tm=100000", LP_ERR_ARG},
+    {"b200-mx", "gemm M=64 N=64 K=64 cores=1000", LP_ERR_ARG},
+    {"b200-mx", "attention kind=prefill batch=1 heads=32 kv_heads=8 head_dim=128 seq=2048", LP_OK},
+    {"b200-mx", "attention kind=prefill batch=2 heads=12 head_dim=64 seq=1000 causal=0", LP_OK},
+    {"b200-mx", "attention kind=prefill batch=4 heads=32 kv_heads=8 head_dim=128 seq=4096", LP_OK},
+    {"b200-mx", "attention kind=decode batch=8 heads=32 kv_heads=8 head_dim=128 ctx=4096", LP_OK},
+    {"b200-mx", "attention kind=decode batch=1 heads=32 kv_heads=8 head_dim=128 ctx=4096 in=fp8_e4m3fn kv=fp8_e4m3fn",
+     LP_OK},
+    {"b200-mx", "attention kind=decode batch=2 heads=8 head_dim=64 ctx=1000 cores=1", LP_OK},
+    {"b200-mx", "layer model=llama-3-8b phase=prefill tokens=512", LP_OK},
+    {"b200-mx", "layer model=llama-3-8b phase=decode ctx=4096 batch=8", LP_OK},
+    {"b200-mx", "model model=llama-3-8b phase=decode ctx=4096", LP_OK},
+    {"b200-mx", "layer model=llama-3-8b phase=prefill tokens=256 w=fp8_e4m3fn a=fp8_e4m3fn kv=fp8_e4m3fn", LP_OK},
+    {"b200-mx", "layer model=llama-3-8b phase=decode ctx=2048 batch=4 w=mxfp4_e2m1 a=mxfp8_e4m3", LP_OK},
+    {"b200-mx", "model model=llama-3-8b phase=prefill tokens=128 w=mxfp8_e4m3 a=mxfp8_e4m3", LP_OK},
+    {"b200-mx", "layer model=llama-2-7b phase=prefill tokens=200 w=int4 kv=fp8_e4m3fn", LP_OK},
+    {"b200-mx", "layer model=gpt2 phase=prefill tokens=256", LP_OK},
+    {"b200-mx", "model model=gpt2 phase=prefill tokens=128 batch=2", LP_OK},
+    {"b200-mx", "model model=gpt2 phase=decode ctx=512 batch=4 a=fp8_e4m3fn w=fp8_e4m3fn", LP_OK},
+    {"b200-mx", "model model=tiny phase=prefill tokens=40 batch=3 a=mxfp6_e2m3 w=mxfp6_e2m3", LP_OK},
+    {"b200-mx", "layer model=llama-3-8b phase=decode ctx=512 kv=mxfp8_e4m3", LP_ERR_ARG},
+    {"b200-mx", "model model=llama-3-8b phase=prefill tokens=2048 batch=32", LP_ERR_RANGE},
+    {"h100", "gemm M=512 N=4096 K=4096", LP_OK},
+    {"h100", "gemm M=4096 N=4096 K=4096 in=fp8_e4m3fn out=fp32", LP_OK},
+    {"h100", "gemm M=256 N=4096 K=4096 in=mxfp8_e4m3", LP_OK},
+    {"h100", "gemm M=16 N=1024 K=16384", LP_OK},
+    {"h100", "gemv N=14336 K=4096 in_a=bf16 in_b=int4", LP_OK},
+    {"h100", "attention kind=prefill batch=1 heads=32 kv_heads=8 head_dim=128 seq=2048", LP_OK},
+    {"h100", "attention kind=decode batch=1 heads=32 kv_heads=8 head_dim=128 ctx=4096", LP_OK},
+    {"h100", "layer model=llama-3-8b phase=prefill tokens=512", LP_OK},
+    {"h100", "layer model=llama-3-8b phase=decode ctx=4096 batch=8 w=int4 kv=fp8_e4m3fn", LP_OK},
+    {"h100", "model model=gpt2 phase=prefill tokens=200", LP_OK},
+    {"edge-mx", "layer model=llama-3-8b phase=prefill tokens=128 w=mxfp4_e2m1 a=mxfp8_e4m3", LP_OK},
+    {"edge-mx", "model model=gpt2 phase=decode ctx=300 batch=3", LP_OK},
+    {"sail-like", "layer model=llama-3-8b phase=decode ctx=1024 w=int4 a=int8", LP_OK},
+    {"sail-like", "layer model=llama-3-8b phase=prefill tokens=64 w=int4 a=int8", LP_OK},
+    {"sail-like", "model model=tiny phase=decode ctx=64 batch=2 w=int4 a=int8", LP_OK},
+    {"sail-like", "layer model=gpt2 phase=decode ctx=128 w=int4", LP_OK},
+    {"sail-like", "gemv N=4096 K=4096 in_a=int8 in_b=int4 resident=1", LP_OK},
+    {"sail-like", "gemm M=5 N=300 K=512 in_a=int8 in_b=int3 resident=1", LP_OK},
+    {"sail-like", "gemm M=4 N=300 K=512 batch=3 in_a=int8 in_b=int4", LP_OK},
+    {"sail-like", "gemm M=64 N=512 K=512", LP_OK},
+    {"sail-like", "gemm M=5 N=30000 K=4096 in_a=int8 in_b=int8 resident=1", LP_ERR_ARG},
+    {"sail-like", "gemm M=5 N=300 K=512 in_a=bf16 in_b=int3 resident=1", LP_ERR_ARG},
+    {"vck190", "gemm M=512 N=512 K=512 in=fp8_e4m3fn out=fp32", LP_OK},
+    {"vck190", "gemm M=4096 N=4096 K=4096 in=fp8_e4m3fn", LP_OK},
+    {"vck190", "layer model=llama-3-8b phase=decode ctx=1024 w=fp8_e4m3fn a=fp8_e4m3fn kv=fp8_e4m3fn", LP_OK},
+    {"vck190", "layer model=llama-3-8b phase=prefill tokens=128 w=fp8_e4m3fn a=fp8_e4m3fn kv=fp8_e4m3fn", LP_OK},
+    {"vck190", "gemm M=64 N=64 K=64", LP_ERR_ARG},
+    {"u250", "gemm M=512 N=512 K=512 in=int8 out=fp32", LP_OK},
+    {"u250", "gemm M=4096 N=4096 K=4096 in=int8 out=bf16", LP_OK},
+    {"u250", "layer model=gpt2 phase=decode ctx=128 w=int8 a=int8", LP_ERR_ARG},
+};
+
+static void test_plan_only_equals_full(void)
+{
+    arch_cfg *a = NULL;
+    for (size_t i = 0; i < sizeof plan_cases / sizeof *plan_cases; i++) {
+        if (!a || strcmp(a->name, plan_cases[i].arch)) {
+            arch_free(a);
+            a = lpt_arch(plan_cases[i].arch);
+        }
+        plan_twins(a, plan_cases[i].text, false, plan_cases[i].want);
+    }
+    arch_free(a);
+    /* functional generations (values made, no attention slices): the plan is the same without them */
+    a = lpt_arch("b200-mx");
+    plan_twins(a, "gemm M=64 N=96 K=128", true, LP_OK);
+    plan_twins(a, "attention kind=prefill batch=2 heads=4 kv_heads=2 head_dim=32 seq=100", true, LP_OK);
+    plan_twins(a, "model model=tiny phase=decode ctx=32 batch=2", true, LP_OK);
+    arch_free(a);
+    a = lpt_arch("sail-like");
+    plan_twins(a, "gemm M=8 N=200 K=96 in_a=int8 in_b=int4 out=fp32", true, LP_OK);
+    arch_free(a);
+}
+
+/* A program beyond ISA_MAX_INSNS is refused alike, where its generation
+** reaches the limit: in the attention (a prefill of 32768 tokens) or in a
+** GEMM (down_proj of 4 x 8192 tokens on h100). Each full generation makes
+** 16 Mi instructions (512 MiB) before it fails; the plans count them. */
+static void test_plan_only_refuses_beyond_the_isa(void)
+{
+    arch_cfg *a = lpt_arch("b200-mx");
+    plan_twins(a, "layer model=llama-3-8b phase=prefill tokens=32768", false, LP_ERR_RANGE);
+    arch_free(a);
+    a = lpt_arch("h100");
+    plan_twins(a, "layer model=llama-3-8b phase=prefill tokens=8192 batch=4", false, LP_ERR_RANGE);
+    arch_free(a);
+}
+
 CU_TestInfo lpt_workloads_tests[] = {
     {"counts/gemm_and_gemv", test_gemm_and_gemv},
     {"counts/attention_causal_decode_gqa", test_attention},
@@ -662,5 +822,7 @@ CU_TestInfo lpt_workloads_tests[] = {
     {"file/round_trip_with_inline", test_file_round_trip},
     {"file/reading", test_file_reading},
     {"docs/page_lists_every_key_and_model", test_reference_page_lists_every_key},
+    {"plan/plan_only_equals_full_generation", test_plan_only_equals_full},
+    {"plan/plan_only_refuses_beyond_the_isa_alike", test_plan_only_refuses_beyond_the_isa},
     CU_TEST_INFO_NULL,
 };

@@ -372,6 +372,45 @@ lp_status wl_gen_attn_cores(isa_prog *p, const wl_attn_map *m, const wl_attn_buf
     return LP_OK;
 }
 
+/* ---- instruction counts ------------------------------------------------------------- */
+
+/* The instructions item_part appends for item i over key tiles [t0, t1): as
+** it emits them, tile by tile. */
+static uint64_t item_insns(const wl_attn_map *m, uint64_t i, uint64_t t0, uint64_t t1, bool split)
+{
+    rows w = rows_of(m, i);
+    uint64_t kend = m->causal && w.q0 + w.r < m->keys ? w.q0 + w.r : m->keys,
+             k1 = t1 * m->bk < kend ? t1 * m->bk : kend, lo = t0 * m->bk;
+    uint64_t n = 1 + (split ? 5 : 3 + (m->fout.bits < 32)); /* the Q load; O / l and its stores */
+    uint64_t nt = k1 > lo ? (k1 - lo + m->bk - 1) / m->bk : 0;
+    if (!nt) return n;
+    /* scores 3 a tile; values 2 (the first 1); softmax: scale, conversion, 4 (the first) or 9 */
+    n += 3 * nt + 2 * nt - 1 + 2 * nt + 4 + 9 * (nt - 1);
+    for (uint64_t j = nt; m->causal && j-- > 0;) { /* the masked tiles: the last ones, past the diagonal */
+        uint64_t k0 = lo + j * m->bk, w1 = part(k0 / m->bk, m->bk, m->keys);
+        if (k0 + w1 - 1 <= w.q0) break;
+        n += w1 == m->bk ? 1 : 2;
+    }
+    return n;
+}
+
+uint64_t wl_attn_cores_insns(const wl_attn_map *m, uint64_t cores)
+{
+    /* the items of one query tile count alike (decode: every item); the list
+    ** scheduling of wl_gen_attn_cores deals the first `cores` units one to
+    ** each core, so that every core loads the causal mask once */
+    uint64_t per_qt = wl_attn_items(m) / m->qtiles, n = m->causal ? cores : 0, t0, t1;
+    for (uint64_t qt = 0; qt < m->qtiles; qt++)
+        for (uint64_t s = 0; s < m->splits; s++) {
+            uint64_t k = key_tiles(m, qt);
+            t0 = s * k / m->splits, t1 = (s + 1) * k / m->splits;
+            n += per_qt * item_insns(m, qt, t0, t1, m->splits > 1);
+        }
+    if (m->splits > 1) /* combine: m and l loads, per part an O load and the merge, then O / l and its store */
+        n += wl_attn_items(m) * (2 + m->splits + 4 + 12 * (m->splits - 1) + 3 + (m->fout.bits < 32));
+    return n;
+}
+
 static float uniform(uint64_t seed, uint64_t i) { return (float)(lp_rng_u64(seed, i) >> 40) * 0x1p-24f * 4.0f - 2.0f; }
 
 static uint32_t f32_bits(float x)
@@ -487,10 +526,8 @@ static lp_status add(isa_prog *p, const char *name, const mf_format *f, uint64_t
     return isa_prog_add_buffer(p, name, isa_fmt_code(f), (uint32_t)rows, (uint32_t)cols);
 }
 
-lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn_map *m, uint64_t seed, bool functional,
-                              isa_prog *p, wl_attn_bufs *b, lp_diag *d)
+lp_status wl_attn_declare(const wl_attn_map *m, isa_prog *p, wl_attn_bufs *b, lp_diag *d)
 {
-    (void)s, (void)a; /* the mapping holds what the program needs of both */
     mf_format f32;
     mf_get(MF_FP32, &f32);
     uint64_t D = m->head_dim, qrows = m->batch * m->seq, kvrows = m->batch * m->keys;
@@ -504,6 +541,15 @@ lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn
         return lp_diag_msg(d, st, "attention buffers (batch %llu, heads %llu, head_dim %llu, %llu keys): %s",
                            (unsigned long long)m->batch, (unsigned long long)m->heads, (unsigned long long)D,
                            (unsigned long long)m->keys, lp_status_text(st));
+    return LP_OK;
+}
+
+lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn_map *m, uint64_t seed, bool functional,
+                              isa_prog *p, wl_attn_bufs *b, lp_diag *d)
+{
+    (void)s, (void)a; /* the mapping holds what the program needs of both */
+    lp_status st = wl_attn_declare(m, p, b, d);
+    if (st) return st;
     if (m->causal && (st = mask_data(p, m, b->mask)))
         return lp_diag_msg(d, st, "attention mask: %s", lp_status_text(st));
     if (functional && (st = data(p, m, b, seed))) return lp_diag_msg(d, st, "attention data: %s", lp_status_text(st));
@@ -542,13 +588,13 @@ lp_status wl_gen_attn(const wl_spec *s, const arch_cfg *a, const wl_attn_map *m,
     return LP_OK;
 }
 
-lp_status wl_gen_attn_mask(isa_prog *p, const wl_attn_map *m, int *idx, lp_diag *d)
+lp_status wl_gen_attn_mask(isa_prog *p, const wl_attn_map *m, bool values, int *idx, lp_diag *d)
 {
     mf_format f32;
     mf_get(MF_FP32, &f32);
     *idx = -1;
     if (!m->causal) return LP_OK;
     lp_status st = add(p, "MASK", &f32, m->mask_t0 + m->bq, m->bk, idx);
-    if (!st) st = mask_data(p, m, *idx);
+    if (!st && values) st = mask_data(p, m, *idx);
     return st ? lp_diag_msg(d, st, "attention mask: %s", lp_status_text(st)) : LP_OK;
 }

@@ -434,24 +434,39 @@ static lp_status buffers(gen *g)
     return st;
 }
 
-lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m, uint64_t seed, bool functional,
-                      isa_prog *p, lp_diag *d)
+/* The program's size checked and its buffers declared into g->p (initialised here). */
+static lp_status begin(gen *g, lp_diag *d)
 {
-    (void)a; /* the mapping holds what the program needs of it */
-    isa_prog_init(p);
+    const wl_gemm_map *m = g->m;
+    isa_prog_init(g->p);
     if (m->insns > ISA_MAX_INSNS)
         return lp_diag_msg(d, LP_ERR_RANGE,
                            "the GEMM program would have %llu instructions; a program holds at most %llu (larger "
                            "tiles, tm= tn= tk=, make fewer)",
                            (unsigned long long)m->insns, (unsigned long long)ISA_MAX_INSNS);
-    gen g = {"gemm", p, m, -1, -1, -1, -1, -1, -1, LP_OK};
-    lp_status st = buffers(&g);
+    lp_status st = buffers(g);
     if (st)
         return lp_diag_msg(d, st, "GEMM buffers of %llu x %llu x %llu (batch %llu): %s", (unsigned long long)m->m,
                            (unsigned long long)m->n, (unsigned long long)m->k, (unsigned long long)m->batch,
                            st == LP_ERR_RANGE ? "a buffer beyond the ISA's limits (16777216 rows or columns, 4 GiB "
                                                 "each, 1 TiB of DRAM in all)"
                                               : lp_status_text(st));
+    return LP_OK;
+}
+
+lp_status wl_gen_gemm_buffers(const wl_gemm_map *m, isa_prog *p, lp_diag *d)
+{
+    gen g = {"gemm", p, m, -1, -1, -1, -1, -1, -1, LP_OK};
+    return begin(&g, d);
+}
+
+lp_status wl_gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gemm_map *m, uint64_t seed, bool functional,
+                      isa_prog *p, lp_diag *d)
+{
+    (void)a; /* the mapping holds what the program needs of it */
+    gen g = {"gemm", p, m, -1, -1, -1, -1, -1, -1, LP_OK};
+    lp_status st = begin(&g, d);
+    if (st) return st;
     if (m->cores > 1 || m->split > 1 || m->batch > 1)
         loops_cores(&g);
     else

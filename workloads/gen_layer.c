@@ -191,7 +191,9 @@ static lp_status buffers(layer *L)
     if (!st && !L->decode) st = buffer(L, "K", fkv, L->R, L->k, &L->K);
     if (!st && !L->decode) st = buffer(L, "V", fkv, L->R, L->k, &L->V);
     if (!st && L->rotary)
-        st = wl_vec_rope_table(L->p, "ROPE", L->decode ? L->C : L->T, L->D, L->md->rope_theta, &L->ROPE, L->d);
+        st = L->plan_only
+                 ? wl_vec_rope_declare(L->p, "ROPE", L->decode ? L->C : L->T, L->D, &L->ROPE, L->d)
+                 : wl_vec_rope_table(L->p, "ROPE", L->decode ? L->C : L->T, L->D, L->md->rope_theta, &L->ROPE, L->d);
     if (!st) st = buffer(L, "O", fi, L->R, L->q, &L->O);
     L->Oq = L->O;
     if (!st && L->narrow) st = buffer(L, "OQ", &L->s->a, L->R, L->q, &L->Oq);
@@ -255,6 +257,17 @@ static void op_str(wl_op *op, const char *key, const char *v)
     snprintf(op->kv[op->nkv++].str, sizeof op->kv[0].str, "%s", v);
 }
 
+/* Plan only: the n instructions of a kernel counted in L->insns, or refused
+** where generating them would pass ISA_MAX_INSNS, with the message its
+** generator gives ("PREFIXNAME: value out of range"). */
+static lp_status count(layer *L, uint64_t n, const char *prefix, const char *name)
+{
+    if (n > ISA_MAX_INSNS - L->insns)
+        return lp_diag_msg(L->d, LP_ERR_RANGE, "%s%s: %s", prefix, name, lp_status_text(LP_ERR_RANGE));
+    L->insns += n;
+    return LP_OK;
+}
+
 static wl_vec_args vec_args(const layer *L, uint64_t rows, uint64_t width)
 {
     wl_vec_args v;
@@ -268,6 +281,22 @@ static wl_vec_args vec_args(const layer *L, uint64_t rows, uint64_t width)
 
 static wl_vec_view view(int b) { return (wl_vec_view){b, 0, 0}; }
 
+/* Plan only: the instructions of wl_gen_vec's calls for the blocks of rows
+** of v over `cores` cores into *n, the tile of each size of block taken once
+** (its refusals do not depend on the size). */
+static lp_status vec_count(layer *L, wl_vec_kind k, const wl_vec_args *v, uint64_t cores, uint64_t block, uint64_t *n)
+{
+    uint64_t tr = 0, cw = 0, tiled = 0; /* the tile of blocks of `tiled` rows */
+    for (uint64_t c = 0; c < cores && c * block < v->rows; c++) {
+        uint64_t r0 = c * block, m = r0 + block <= v->rows ? block : v->rows - r0;
+        lp_status st = m == tiled ? LP_OK : wl_vec_tile(k, L->p, v, m, &tr, &cw, L->d);
+        if (st) return st;
+        tiled = m;
+        *n += wl_vec_insns(k, L->p, v, r0, m, tr, cw);
+    }
+    return LP_OK;
+}
+
 /* A vector kernel over rows split in equal blocks over the cores; a second
 ** call (rotary's K) is split likewise on the same cores. */
 static lp_status vec_kernel(layer *L, const char *name, wl_vec_kind k, const wl_vec_args *va, const wl_vec_args *vb,
@@ -277,11 +306,15 @@ static lp_status vec_kernel(layer *L, const char *name, wl_vec_kind k, const wl_
     snprintf(shape, sizeof shape, "%llux%llu", (unsigned long long)va->rows, (unsigned long long)va->width);
     wl_op *op = op_begin(L, name, wl_vec_name(k), shape, "");
     if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
-    lp_status st = isa_prog_begin_kernel(L->p, name);
+    lp_status st = L->plan_only ? LP_OK : isa_prog_begin_kernel(L->p, name);
     uint64_t cores = L->cores < va->rows ? L->cores : va->rows, block = (va->rows + cores - 1) / cores;
     cores = (va->rows + block - 1) / block;
-    uint64_t bblock = vb ? (vb->rows + cores - 1) / cores : 0;
-    for (uint64_t c = 0; c < cores && !st; c++) {
+    uint64_t bblock = vb ? (vb->rows + cores - 1) / cores : 0, insns = 0;
+    if (L->plan_only) { /* the tile checks as the first core's calls make them, then the count */
+        if (!(st = vec_count(L, k, va, cores, block, &insns)) && vb) st = vec_count(L, k, vb, cores, bblock, &insns);
+        if (!st) st = count(L, insns, "", name);
+    }
+    for (uint64_t c = 0; c < cores && !st && !L->plan_only; c++) {
         st = isa_prog_begin_core(L->p, (uint32_t)c);
         uint64_t r0 = c * block, n = r0 + block <= va->rows ? block : va->rows - r0;
         if (!st) st = wl_gen_vec(L->p, k, va, r0, n, L->d);
@@ -336,7 +369,8 @@ static lp_status gemm_op(layer *L, const char *name, int A, int W, int C, uint64
     wl_op *op = op_begin(L, name, "gemm", shape, m.fa.name);
     if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
     wl_gemm_bufs b = {A, W, L->sc[A], L->sc[W], C, P};
-    st = wl_gen_gemm_kernels(L->p, &m, &b, name, L->d);
+    st = L->plan_only ? count(L, wl_gemm_kernel_insns(&m), "GEMM ", name)
+                      : wl_gen_gemm_kernels(L->p, &m, &b, name, L->d);
     op_end(L, op, in_layer);
     op_num(op, "tm", m.tm), op_num(op, "tn", m.tn), op_num(op, "tk", m.tk), op_num(op, "split_k", m.split);
     op_num(op, "cores", m.cores), op_num(op, "tiles", m.tiles), op_num(op, "waves", m.waves);
@@ -365,7 +399,7 @@ static lp_status pim_op(layer *L, const char *name, int A, int W, int C, uint64_
              (unsigned long long)K);
     wl_op *op = op_begin(L, name, "gemm", shape, fa.name);
     if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
-    st = wl_gen_pim_kernels(L->p, &m, A, W, C, name, L->d);
+    st = L->plan_only ? count(L, m.insns, "PIM ", name) : wl_gen_pim_kernels(L->p, &m, A, W, C, name, L->d);
     op_end(L, op, in_layer);
     op_str(op, "unit", "pim");
     op_num(op, "passes", m.passes), op_num(op, "rows_per_pass", m.rows_per_pass), op_num(op, "arrays", m.arrays_used);
@@ -388,7 +422,7 @@ static lp_status attention_op(layer *L)
         snprintf(why, sizeof why, "%s", L->d->msg);
         return lp_diag_msg(L->d, st, "attention: %s", why);
     }
-    if ((st = wl_gen_attn_mask(L->p, &m, &L->MASK, L->d))) return st;
+    if ((st = wl_gen_attn_mask(L->p, &m, !L->plan_only, &L->MASK, L->d))) return st;
     wl_attn_bufs b = {L->Qa, L->K, L->V, L->MASK, L->O, -1, -1, -1};
     char shape[96];
     snprintf(shape, sizeof shape, "b%llu h%llu kv%llu d%llu q%llu k%llu", (unsigned long long)L->B,
@@ -397,8 +431,12 @@ static lp_status attention_op(layer *L)
     wl_op *op = op_begin(L, "attention", "attention", shape, m.fin.name);
     if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
     uint64_t items = wl_attn_items(&m), cores = L->cores < items ? L->cores : items;
-    st = isa_prog_begin_kernel(L->p, "attention");
-    if (!st) st = wl_gen_attn_cores(L->p, &m, &b, cores, true, L->d);
+    if (L->plan_only) {
+        st = count(L, wl_attn_cores_insns(&m, cores), "", "attention program");
+    } else {
+        st = isa_prog_begin_kernel(L->p, "attention");
+        if (!st) st = wl_gen_attn_cores(L->p, &m, &b, cores, true, L->d);
+    }
     op_end(L, op, true);
     op_num(op, "bq", m.bq), op_num(op, "bk", m.bk), op_num(op, "items", items), op_num(op, "cores", cores);
     return st;
@@ -413,7 +451,7 @@ static lp_status kv_copy(layer *L, const char *name, int ksrc, int vsrc)
 {
     wl_op *op = op_begin(L, name, "copy", "", "");
     if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
-    lp_status st = isa_prog_begin_kernel(L->p, name);
+    lp_status st = L->plan_only ? LP_OK : isa_prog_begin_kernel(L->p, name);
     const isa_buffer *bufs = L->p->bufs;
     mf_format fa, fkv;
     isa_buffer_format(&bufs[ksrc], &fa);
@@ -423,9 +461,14 @@ static lp_status kv_copy(layer *L, const char *name, int ksrc, int vsrc)
     uint64_t tr = L->decode ? 1 : L->a->spm.size_bytes / (2 * row_bytes + 128);
     if (!tr) return lp_diag_msg(L->d, LP_ERR_ARG, "%s: a row of K does not fit the scratchpad", name);
     if (tr > 65535) tr = 65535;
-    uint64_t cores = L->cores < rows ? L->cores : rows, block = (rows + cores - 1) / cores;
+    uint64_t cores = L->cores < rows ? L->cores : rows, block = (rows + cores - 1) / cores, insns = 0;
     cores = (rows + block - 1) / block;
-    for (uint64_t c = 0; c < cores && !st; c++) {
+    for (uint64_t c = 0; c < cores && L->plan_only; c++) { /* K and V: a load, a conversion, a store per tile */
+        uint64_t end = (c + 1) * block < rows ? (c + 1) * block : rows;
+        insns += (end - c * block + tr - 1) / tr * 2 * (cvt ? 3 : 2);
+    }
+    if (L->plan_only) st = count(L, insns, "", name);
+    for (uint64_t c = 0; c < cores && !st && !L->plan_only; c++) {
         st = isa_prog_begin_core(L->p, (uint32_t)c);
         uint64_t end = (c + 1) * block < rows ? (c + 1) * block : rows;
         for (uint64_t r = c * block; r < end && !st; r += tr)
@@ -511,11 +554,16 @@ static lp_status quant_op(layer *L, const char *name, int src, int dst, bool in_
     snprintf(shape, sizeof shape, "%llux%llu", (unsigned long long)rows, (unsigned long long)width);
     wl_op *op = op_begin(L, name, "convert", shape, "");
     if (!op) return lp_diag_msg(L->d, LP_ERR_RANGE, "more than %d operations", WL_MAX_OPS);
-    lp_status st = isa_prog_begin_kernel(L->p, name);
+    lp_status st = L->plan_only ? LP_OK : isa_prog_begin_kernel(L->p, name);
     uint64_t cores = L->cores < rows ? L->cores : rows, block = (rows + cores - 1) / cores,
-             half = L->a->spm.size_bytes / 2;
+             half = L->a->spm.size_bytes / 2, insns = 0;
     cores = (rows + block - 1) / block;
-    for (uint64_t k = 0, t = 0; k < cores && !st; k++) {
+    for (uint64_t k = 0; k < cores && L->plan_only; k++) { /* per tile: quant_step's 3 instructions, MX 5 */
+        uint64_t end = (k + 1) * block < rows ? (k + 1) * block : rows;
+        insns += (end - k * block + tr - 1) / tr * ((width + cw - 1) / cw) * (mx ? 5 : 3);
+    }
+    if (L->plan_only) st = count(L, insns, "", name);
+    for (uint64_t k = 0, t = 0; k < cores && !st && !L->plan_only; k++) {
         st = isa_prog_begin_core(L->p, (uint32_t)k);
         uint64_t end = (k + 1) * block < rows ? (k + 1) * block : rows;
         for (uint64_t r = k * block; r < end && !st; r += tr)
@@ -574,26 +622,31 @@ static lp_status kernels(layer *L)
         if ((st = quant_op(L, "xf_quant", L->XF, L->XFq, false))) return st;
         if ((st = gemm_op(L, "lm_head", L->XFq, L->Wlm, L->LOG, L->R, L->md->vocab, L->h, false))) return st;
     }
+    if (L->plan_only) return count(L, 1, "", "HALT");
     isa_insn halt = {ISA_HALT, {0}};
-    return isa_prog_add_insn(L->p, &halt);
+    if ((st = isa_prog_add_insn(L->p, &halt))) return lp_diag_msg(L->d, st, "HALT: %s", lp_status_text(st));
+    return LP_OK;
 }
 
 /* ---- entry ----------------------------------------------------------------------------- */
 
-lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool functional, isa_prog *p, wl_plan *plan,
+lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o, isa_prog *p, wl_plan *plan,
                        lp_diag *d)
 {
     wl_pim_geom g;
-    return wl_gen_layer_pim(s, a, wl_pim_of_arch(a, &g) ? &g : NULL, seed, functional, p, plan, d);
+    return wl_gen_layer_pim(s, a, wl_pim_of_arch(a, &g) ? &g : NULL, o, p, plan, d);
 }
 
-lp_status wl_gen_layer_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, uint64_t seed, bool functional,
-                           isa_prog *p, wl_plan *plan, lp_diag *d)
+lp_status wl_gen_layer_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, const wl_gen_opts *o, isa_prog *p,
+                           wl_plan *plan, lp_diag *d)
 {
+    uint64_t seed = o->seed;
+    bool functional = o->functional && !o->plan_only; /* a plan alone has no values */
     layer L;
     memset(&L, 0, sizeof L);
     L.s = s, L.a = a, L.md = wl_model_get((wl_model_id)s->model), L.p = p, L.plan = plan, L.d = d;
-    L.functional = functional, L.seed = seed, L.model = s->kind == WL_MODEL, L.decode = s->phase == WL_DECODE;
+    L.functional = functional, L.plan_only = o->plan_only, L.seed = seed, L.model = s->kind == WL_MODEL,
+    L.decode = s->phase == WL_DECODE;
     L.rotary = L.md->pos == WL_POS_ROTARY, L.swiglu = L.md->act == WL_ACT_SWIGLU, L.ln = L.md->norm == WL_NORM_LN;
     L.B = s->batch, L.T = L.decode ? 1 : s->seq, L.C = L.decode ? s->ctx : s->seq, L.R = L.B * L.T;
     L.h = L.md->hidden, L.H = L.md->heads, L.G = L.md->kv_heads, L.D = L.md->head_dim;
@@ -620,6 +673,7 @@ lp_status wl_gen_layer_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geo
     if (!st) st = buffers(&L);
     if (!st) st = kernels(&L);
     if (!st && functional) st = wl_layer_expect(&L);
+    plan->insns = L.plan_only ? L.insns : p->ninsns;
     /* on a chip with arrays, every operation not in them says it ran on the host */
     for (int i = first_op; g && i < plan->nops; i++) {
         wl_op *op = &plan->op[i];

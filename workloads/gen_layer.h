@@ -20,21 +20,22 @@
 #include "wl_gen.h"
 
 /* The program of a layer or model spec s on a into p (initialised here; the
-** caller frees it) and its operations into plan (appended). functional:
-** seeded inputs and weights, and the expected output (OUT, or a model's
-** LOGITS) from the float64 reference, compared normwise with wl_layer_tol.
-** LP_OK, or LP_ERR_ARG (a format the mappings refuse; the core count is
-** wl_generate's to check),
+** caller frees it), its operations into plan (appended) and its instruction
+** count into plan->insns. o->functional: seeded inputs and weights (from
+** o->seed), and the expected output (OUT, or a model's LOGITS) from the
+** float64 reference, compared normwise with wl_layer_tol. o->plan_only: the
+** plan alone (wl_gen.h): p holds the buffers only. LP_OK, or LP_ERR_ARG (a
+** format the mappings refuse; the core count is wl_generate's to check),
 ** LP_ERR_RANGE, LP_ERR_NOMEM with d's message (no position). */
-lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, uint64_t seed, bool functional, isa_prog *p, wl_plan *plan,
+lp_status wl_gen_layer(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o, isa_prog *p, wl_plan *plan,
                        lp_diag *d);
 
 /* wl_gen_layer with the PIM arrays g (NULL: none) in place of those of a:
 ** with g, and integer w and a, the projections run in the arrays
 ** (map_pim.h) and the rest on the host. wl_gen_layer passes a's own arrays
 ** (wl_pim_of_arch); tests pass others. */
-lp_status wl_gen_layer_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, uint64_t seed, bool functional,
-                           isa_prog *p, wl_plan *plan, lp_diag *d);
+lp_status wl_gen_layer_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, const wl_gen_opts *o, isa_prog *p,
+                           wl_plan *plan, lp_diag *d);
 
 /* The relerr tolerance of a layer's (model: of its logits') output with
 ** projection inputs of format a: 2e-2 when the activations are stored in 16

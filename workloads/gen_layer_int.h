@@ -29,8 +29,10 @@ typedef struct layer {
     wl_plan *plan;
     lp_diag *d;
     bool functional, decode, model, rotary, swiglu, ln;
-    bool narrow; /* a narrower than 16 bits: the projection inputs are converted into it */
-    bool pim;    /* the projections run in the PIM arrays pg (integer w and a, map_pim.h) */
+    bool plan_only; /* the plan alone (wl_gen_opts.plan_only): buffers declared, instructions counted in insns */
+    uint64_t insns; /* plan_only: the instructions the program would have so far */
+    bool narrow;    /* a narrower than 16 bits: the projection inputs are converted into it */
+    bool pim;       /* the projections run in the PIM arrays pg (integer w and a, map_pim.h) */
     wl_pim_geom pg;
     wl_fmt fi; /* the stream format: a, or bf16 when a is narrow */
     uint64_t seed;

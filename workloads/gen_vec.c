@@ -495,6 +495,67 @@ lp_status wl_gen_vec(isa_prog *p, wl_vec_kind k, const wl_vec_args *a, uint64_t 
     return LP_OK;
 }
 
+/* ---- instruction counts ------------------------------------------------------------- */
+
+/* Instructions of load_f32 or store_f32 on view v: through the staging tile
+** and a conversion unless its buffer is fp32. */
+static uint64_t io(const isa_prog *p, const wl_vec_view *v) { return is_f32(p, v->buf) ? 1 : 2; }
+
+/* load_rep's: a load per row, and the conversion. */
+static uint64_t rep(const isa_prog *p, const wl_vec_view *v, uint64_t rows) { return rows + !is_f32(p, v->buf); }
+
+/* load_positions': a load per run of consecutive positions. */
+static uint64_t positions(const isa_prog *p, const wl_vec_args *a, const wl_vec_view *v, uint64_t r, uint64_t rows)
+{
+    return ((r + rows - 1) / a->tokens - r / a->tokens + 1) * io(p, v);
+}
+
+/* The instructions of one tile of n rows at row r, as norm_tile,
+** rotary_tile and elem_tile emit them. */
+static uint64_t tile_insns(wl_vec_kind k, const isa_prog *p, const wl_vec_args *a, uint64_t cw, uint64_t r, uint64_t n)
+{
+    uint64_t nc = (a->width + cw - 1) / cw, x = uses(k, 0) ? io(p, &a->x) : 0, y = io(p, &a->y);
+    bool ln = k == WL_VK_LAYERNORM, one = cw == a->width;
+    switch (k) {
+    case WL_VK_RMSNORM:
+    case WL_VK_LAYERNORM: {
+        /* the sums (LayerNorm: of x, then of (x - mean)^2 with x again unless one chunk), the row scale, the output */
+        uint64_t c = nc * (x + !ln + 1) + nc - 1 + 3;
+        if (ln) c += 1 + nc * (one ? 3 : x + 3) + nc - 1;
+        uint64_t out = 2 + (ln ? 1 : 0) + y;
+        if (!one) out += x + rep(p, &a->w, n) + (ln ? 1 + rep(p, &a->b, n) : 0);
+        return c + nc * out;
+    }
+    case WL_VK_ROTARY: return 2 * positions(p, a, &a->table, r, n) + a->width / a->head_dim * (2 * x + 6 + 2 * y);
+    case WL_VK_SWIGLU: return nc * (x + io(p, &a->x2) + 6 + y);
+    case WL_VK_GELU: return nc * (x + 8 + y);
+    case WL_VK_RESIDUAL: return nc * (x + io(p, &a->x2) + 1 + y);
+    case WL_VK_EMBED: {
+        const isa_buffer *tb = &p->bufs[a->table.buf];
+        if (a->pos.buf < 0 && tb->fmt == p->bufs[a->y.buf].fmt)
+            return nc * (n + 1); /* gathered and stored as they are */
+        uint64_t pos = a->pos.buf >= 0 ? positions(p, a, &a->pos, r, n) + 1 : 0;
+        return nc * (n + !is_f32(p, a->table.buf) + pos + y);
+    }
+    default: return 0;
+    }
+}
+
+uint64_t wl_vec_insns(wl_vec_kind k, const isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows,
+                      uint64_t tr, uint64_t cw)
+{
+    if (!nrows) return 0;
+    uint64_t n = 0;
+    if (k == WL_VK_RMSNORM || k == WL_VK_LAYERNORM) {
+        n = 1; /* eps */
+        if (cw == a->width) n += rep(p, &a->w, tr) + (k == WL_VK_LAYERNORM ? rep(p, &a->b, tr) : 0);
+    }
+    n += k == WL_VK_SWIGLU ? 1 : k == WL_VK_GELU ? 2 : 0; /* the constants' row vectors */
+    for (uint64_t r = row0; r < row0 + nrows; r += tr)
+        n += tile_insns(k, p, a, cw, r, row0 + nrows - r < tr ? row0 + nrows - r : tr);
+    return n;
+}
+
 /* ---- references and data ------------------------------------------------------------- */
 
 static double f32_value(uint32_t u)
@@ -639,8 +700,8 @@ lp_status wl_vec_seed(isa_prog *p, int b, uint64_t seed, double lo, double hi)
     return st;
 }
 
-lp_status wl_vec_rope_table(isa_prog *p, const char *name, uint64_t positions, uint64_t head_dim, double base, int *idx,
-                            lp_diag *d)
+lp_status wl_vec_rope_declare(isa_prog *p, const char *name, uint64_t positions, uint64_t head_dim, int *idx,
+                              lp_diag *d)
 {
     if (!head_dim || head_dim % 2)
         return lp_diag_msg(d, LP_ERR_ARG, "rotary table: head_dim %llu must be even", (unsigned long long)head_dim);
@@ -651,7 +712,14 @@ lp_status wl_vec_rope_table(isa_prog *p, const char *name, uint64_t positions, u
     mf_get(MF_FP32, &f);
     *idx = (int)p->nbufs;
     lp_status st = isa_prog_add_buffer(p, name, isa_fmt_code(&f), (uint32_t)positions, (uint32_t)head_dim);
-    if (st) return lp_diag_msg(d, st, "rotary table: %s", lp_status_text(st));
+    return st ? lp_diag_msg(d, st, "rotary table: %s", lp_status_text(st)) : LP_OK;
+}
+
+lp_status wl_vec_rope_table(isa_prog *p, const char *name, uint64_t positions, uint64_t head_dim, double base, int *idx,
+                            lp_diag *d)
+{
+    lp_status st = wl_vec_rope_declare(p, name, positions, head_dim, idx, d);
+    if (st) return st;
     size_t n = positions * head_dim, h2 = head_dim / 2;
     uint32_t *c = malloc(sizeof *c * n);
     if (!c) return lp_diag_msg(d, LP_ERR_NOMEM, "rotary table: out of memory");

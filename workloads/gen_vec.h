@@ -73,6 +73,12 @@ typedef struct wl_vec_args {
 ** LP_ERR_NOMEM or LP_ERR_RANGE from the program. nrows 0 appends nothing. */
 lp_status wl_gen_vec(isa_prog *p, wl_vec_kind k, const wl_vec_args *a, uint64_t row0, uint64_t nrows, lp_diag *d);
 
+/* The instructions wl_gen_vec appends for rows [row0, row0 + nrows) with
+** the tile tr x cw that wl_vec_tile gives for nrows, counted without
+** generating them (a's views as wl_gen_vec checks them). */
+uint64_t wl_vec_insns(wl_vec_kind k, const isa_prog *p, const wl_vec_args *a, uint64_t row0, uint64_t nrows,
+                      uint64_t tr, uint64_t cw);
+
 /* The kernels (k):
 **   rmsnorm    y = x / sqrt(mean(x^2) + eps) * w
 **   layernorm  y = (x - mean) / sqrt(var + eps) * w + b   (biased variance)
@@ -123,6 +129,10 @@ lp_status wl_vec_seed(isa_prog *p, int b, uint64_t seed, double lo, double hi);
 ** LP_ERR_NOMEM, LP_ERR_ARG (head_dim odd). */
 lp_status wl_vec_rope_table(isa_prog *p, const char *name, uint64_t positions, uint64_t head_dim, double base, int *idx,
                             lp_diag *d);
+/* The same buffer declared without its values (a plan without its program):
+** the same index, statuses and messages. */
+lp_status wl_vec_rope_declare(isa_prog *p, const char *name, uint64_t positions, uint64_t head_dim, int *idx,
+                              lp_diag *d);
 /* n token ids uniform in [0, vocab) from seed. */
 void wl_vec_token_ids(uint64_t seed, uint64_t n, uint64_t vocab, uint32_t *ids);
 

@@ -119,6 +119,11 @@ uint64_t wl_attn_items(const wl_attn_map *m);
 lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn_map *m, uint64_t seed, bool functional,
                               isa_prog *p, wl_attn_bufs *b, lp_diag *d);
 
+/* wl_gen_attn_buffers' buffers declared without their contents (no MASK
+** constant, no data), for a plan without its program (wl_gen_opts.plan_only):
+** the same indices, statuses and messages. */
+lp_status wl_attn_declare(const wl_attn_map *m, isa_prog *p, wl_attn_bufs *b, lp_diag *d);
+
 /* Append the instructions of items [first, first + count) to p's current
 ** section (no HALT): the causal mask loaded once, then each item from its
 ** Q load to its O store. Any split of the items over calls (and cores)
@@ -127,10 +132,11 @@ lp_status wl_gen_attn_buffers(const wl_spec *s, const arch_cfg *a, const wl_attn
 lp_status wl_gen_attn_items(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t first, uint64_t count,
                             lp_diag *d);
 
-/* Declare MASK (causal prefill only; else *idx = -1) with its constant, for
-** a program whose Q, K, V and O are the caller's buffers in the layout above.
+/* Declare MASK (causal prefill only; else *idx = -1) with its constant
+** (values; without, declared only: a plan without its program), for a
+** program whose Q, K, V and O are the caller's buffers in the layout above.
 ** LP_OK, LP_ERR_NOMEM, LP_ERR_RANGE with d's message. */
-lp_status wl_gen_attn_mask(isa_prog *p, const wl_attn_map *m, int *idx, lp_diag *d);
+lp_status wl_gen_attn_mask(isa_prog *p, const wl_attn_map *m, bool values, int *idx, lp_diag *d);
 
 /* The same for items first, first + stride, ... (count of them): how the
 ** cores of a chip share the items round robin. */
@@ -147,6 +153,11 @@ lp_status wl_gen_attn_strided(isa_prog *p, const wl_attn_map *m, const wl_attn_b
 ** LP_ERR_NOMEM, LP_ERR_RANGE. */
 lp_status wl_gen_attn_cores(isa_prog *p, const wl_attn_map *m, const wl_attn_bufs *b, uint64_t cores, bool sections,
                             lp_diag *d);
+
+/* The instructions wl_gen_attn_cores appends for m on `cores` cores (1 <=
+** cores <= items x splits), the combining kernel's included, counted
+** without generating them: O(query tiles x splits). */
+uint64_t wl_attn_cores_insns(const wl_attn_map *m, uint64_t cores);
 
 /* The whole single-core program into p (initialised here; the caller frees
 ** it with isa_prog_free in every case): buffers, every item, HALT. */

@@ -191,10 +191,10 @@ static void search(wl_gemm_map *m, const arch_cfg *a, const wl_gemm_over *o, con
             uint64_t tk = best_tk(m, a, tm, tn, o->tk);
             if (!tk) continue;
             uint64_t most = most_split(m, c, given_split, tm, tn, tk);
-            for (uint64_t sp = given_split ? given_split : 1; sp <= most; sp++)
+            for (uint64_t sp = given_split ? given_split : 1; sp <= most; sp++) {
+                double cyc = c->cores > 1 ? model_cycles(m, c, tm, tn, tk, sp) : 0; /* the same in either order */
                 for (int ord = WL_ORDER_MN; ord <= WL_ORDER_NM; ord++) {
                     if (o->order != WL_GEMM_ORDER_AUTO && o->order != ord) continue;
-                    double cyc = c->cores > 1 ? model_cycles(m, c, tm, tn, tk, sp) : 0;
                     cand x = {tm,
                               tn,
                               tk,
@@ -205,6 +205,7 @@ static void search(wl_gemm_map *m, const arch_cfg *a, const wl_gemm_over *o, con
                               (wl_gemm_order)ord};
                     if (better(&x, best)) *best = x;
                 }
+            }
         }
     }
 }
@@ -433,16 +434,18 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     m->cores = (uint32_t)(want < items ? want : items);
     m->waves = cdiv(items, m->cores);
     m->band = m->cores > 1 ? band_of(m, m->cores) : 0;
-    if (m->cores > 1 || m->split > 1 || m->batch > 1) { /* each item loads A and B for each K step; HALT */
-        uint64_t kt = cdiv(m->k, m->tk), per_k = (m->mx ? 4 : 2) + 1, store = m->fout.bits < 32 ? 2 : 1;
-        if (m->split == 1) {
-            m->insns = m->tiles * (kt * per_k + store) + 1;
-        } else { /* partial stores; then per reduction tile: split loads, split - 1 adds, the store */
-            uint64_t red = cdiv(m->batch * m->m, m->rr) * cdiv(m->n, m->tn);
-            m->insns = m->tiles * (kt * per_k + m->split) + red * (2 * (uint64_t)m->split - 1 + store) + 1;
-        }
-    }
+    if (m->cores > 1 || m->split > 1 || m->batch > 1) m->insns = wl_gemm_kernel_insns(m) + 1; /* HALT */
     return LP_OK;
+}
+
+uint64_t wl_gemm_kernel_insns(const wl_gemm_map *m)
+{
+    /* each item loads A and B for each K step */
+    uint64_t kt = cdiv(m->k, m->tk), per_k = (m->mx ? 4 : 2) + 1, store = m->fout.bits < 32 ? 2 : 1;
+    if (m->split == 1) return m->tiles * (kt * per_k + store);
+    /* partial stores; then per reduction tile: split loads, split - 1 adds, the store */
+    uint64_t red = cdiv(m->batch * m->m, m->rr) * cdiv(m->n, m->tn);
+    return m->tiles * (kt * per_k + m->split) + red * (2 * (uint64_t)m->split - 1 + store);
 }
 
 lp_status wl_map_gemm(const wl_spec *s, const arch_cfg *a, wl_gemm_map *m, lp_diag *d)

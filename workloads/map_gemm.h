@@ -151,4 +151,14 @@ typedef struct wl_gemm_bufs {
 ** LP_ERR_NOMEM, LP_ERR_RANGE with d's message. */
 lp_status wl_gen_gemm_kernels(isa_prog *p, const wl_gemm_map *m, const wl_gemm_bufs *b, const char *name, lp_diag *d);
 
+/* The instructions wl_gen_gemm_kernels appends for m (its items and, with
+** split-K, the reduction), counted without generating them. */
+uint64_t wl_gemm_kernel_insns(const wl_gemm_map *m);
+
+/* What wl_gen_gemm does before its first instruction, for a plan without its
+** program (wl_gen_opts.plan_only): p initialised, the program's size checked
+** against ISA_MAX_INSNS and the buffers declared, with the same refusals and
+** messages; no instructions, no data. */
+lp_status wl_gen_gemm_buffers(const wl_gemm_map *m, isa_prog *p, lp_diag *d);
+
 #endif

@@ -260,8 +260,8 @@ free_all:
     return st;
 }
 
-lp_status wl_gen_pim_gemm(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, uint64_t seed, bool functional,
-                          isa_prog *p, wl_pim_map *m, lp_diag *d)
+lp_status wl_pim_gemm_buffers(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, isa_prog *p, wl_pim_map *m,
+                              lp_diag *d)
 {
     isa_prog_init(p);
     mf_format fa, fw, fo;
@@ -278,8 +278,7 @@ lp_status wl_gen_pim_gemm(const wl_spec *s, const arch_cfg *a, const wl_pim_geom
                                "%llu a pass)",
                                B > 1 ? "batch > 1 gives each problem weights of its own" : "they take several passes",
                                (unsigned long long)m->rows_per_core, (unsigned long long)m->rows_per_pass);
-        m->resident = true;
-        m->insns += m->cores;
+        m->resident = true; /* the place kernel's PIM_LD stand for the passes' own: as many instructions */
     }
     if (B * M > ISA_MAX_DIM || B * s->n > ISA_MAX_DIM)
         return lp_diag_msg(d, LP_ERR_RANGE, "PIM GEMM buffers beyond the ISA's %u rows", (unsigned)ISA_MAX_DIM);
@@ -287,11 +286,20 @@ lp_status wl_gen_pim_gemm(const wl_spec *s, const arch_cfg *a, const wl_pim_geom
         return lp_diag_msg(d, LP_ERR_RANGE,
                            "the PIM program would have %llu instructions; a program holds at most %llu",
                            (unsigned long long)(m->insns * B + 1), (unsigned long long)ISA_MAX_INSNS);
-    int A = 0, W = 1, C = 2;
     if ((st = isa_prog_add_buffer(p, "A", isa_fmt_code(&fa), (uint32_t)(B * M), (uint32_t)s->k)) ||
         (st = isa_prog_add_buffer(p, "W", isa_fmt_code(&fw), (uint32_t)(B * s->n), (uint32_t)s->k)) ||
         (st = isa_prog_add_buffer(p, "C", isa_fmt_code(&fo), (uint32_t)(B * M), (uint32_t)s->n)))
         return lp_diag_msg(d, st, "PIM GEMM buffers: %s", lp_status_text(st));
+    return LP_OK;
+}
+
+lp_status wl_gen_pim_gemm(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, uint64_t seed, bool functional,
+                          isa_prog *p, wl_pim_map *m, lp_diag *d)
+{
+    int A = 0, W = 1, C = 2; /* wl_pim_gemm_buffers' */
+    uint64_t B = s->batch ? s->batch : 1;
+    lp_status st = wl_pim_gemm_buffers(s, a, g, p, m, d);
+    if (st) return st;
     if ((st = kernels(p, m, B, A, W, C, "gemm", d))) return st;
     isa_insn halt = {ISA_HALT, {0}};
     if ((st = isa_prog_add_insn(p, &halt))) return lp_diag_msg(d, st, "PIM GEMM program: %s", lp_status_text(st));

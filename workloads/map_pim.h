@@ -62,7 +62,8 @@ typedef struct wl_pim_map {
     uint64_t arrays_used;         /* arrays a full pass occupies: ceil(rows_per_pass * k * wbits / array bits) */
     uint64_t chunk_m;             /* activation rows per PIM_GEMM (1: PIM_GEMV) */
     uint32_t spm_x, spm_y, spm_o; /* scratchpad: activations, float32 results, converted results */
-    uint64_t insns;               /* instructions of the kernel (no HALT) */
+    uint64_t insns;               /* instructions of the kernel (no HALT; resident: the place kernel's
+                                  ** PIM_LD in place of the passes' own) */
     bool resident;                /* the weights placed in a kernel "place" of their own, before the product's */
 } wl_pim_map;
 
@@ -99,5 +100,13 @@ lp_status wl_gen_pim_kernels(isa_prog *p, const wl_pim_map *m, int A, int W, int
 ** d's message; *m filled. */
 lp_status wl_gen_pim_gemm(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, uint64_t seed, bool functional,
                           isa_prog *p, wl_pim_map *m, lp_diag *d);
+
+/* What wl_gen_pim_gemm does before its first instruction, for a plan
+** without its program (wl_gen_opts.plan_only): the mapping into *m (the
+** program would have m->insns * batch + 1 instructions), its refusals,
+** and p initialised with the buffers A, W, C; the same statuses and
+** messages; no instructions, no data. */
+lp_status wl_pim_gemm_buffers(const wl_spec *s, const arch_cfg *a, const wl_pim_geom *g, isa_prog *p, wl_pim_map *m,
+                              lp_diag *d);
 
 #endif

@@ -46,14 +46,16 @@ static lp_status gen_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geom 
                          wl_plan *plan, lp_diag *d)
 {
     wl_pim_map m;
-    lp_status st = wl_gen_pim_gemm(s, a, g, o->seed, o->functional, p, &m, d);
+    lp_status st = o->plan_only ? wl_pim_gemm_buffers(s, a, g, p, &m, d)
+                                : wl_gen_pim_gemm(s, a, g, o->seed, o->functional, p, &m, d);
     if (st) return st;
+    plan->insns = o->plan_only ? m.insns * (s->batch ? s->batch : 1) + 1 : p->ninsns;
     char shape[96];
     snprintf(shape, sizeof shape, "%llux%llux%llu", (unsigned long long)m.m, (unsigned long long)m.n,
              (unsigned long long)m.k);
     if (m.resident) { /* placed before the timed run: it ran (the values need it) but counts 0 times */
         wl_op *pl = new_op(plan, "place", "pim_place", p);
-        pl->first_kernel = 0, pl->nkernels = 1, pl->repeat = 0;
+        pl->first_kernel = 0, pl->nkernels = o->plan_only ? 0 : 1, pl->repeat = 0;
         snprintf(pl->shape, sizeof pl->shape, "%llux%llu", (unsigned long long)m.n, (unsigned long long)m.k);
         kv_str(pl, "unit", "pim"), kv_num(pl, "wbits", (uint64_t)m.wbits), kv_num(pl, "cores", m.cores);
         snprintf(plan->note, sizeof plan->note,
@@ -61,7 +63,7 @@ static lp_status gen_pim(const wl_spec *s, const arch_cfg *a, const wl_pim_geom 
                  "per-unit energy and busy figures still include it)");
     }
     wl_op *op = new_op(plan, "gemm", wl_kind_name(s->kind), p);
-    op->first_kernel = m.resident ? 1 : 0;
+    op->first_kernel = m.resident && !o->plan_only ? 1 : 0;
     op->nkernels = (uint32_t)p->nkernels - op->first_kernel;
     snprintf(op->shape, sizeof op->shape, "%s", shape);
     snprintf(op->fmt, sizeof op->fmt, "%s", m.fa.name);
@@ -86,11 +88,12 @@ static lp_status gen_gemm(const wl_spec *s, const arch_cfg *a, const wl_gen_opts
                            pim ? "its formats" : "no PIM arrays");
     wl_gemm_map m;
     lp_status st = wl_map_gemm(s, a, &m, d);
-    if (!st) st = wl_gen_gemm(s, a, &m, o->seed, o->functional, p, d);
+    if (!st) st = o->plan_only ? wl_gen_gemm_buffers(&m, p, d) : wl_gen_gemm(s, a, &m, o->seed, o->functional, p, d);
     if (st) return st;
+    plan->insns = o->plan_only ? m.insns : p->ninsns;
     wl_op *op = new_op(plan, "gemm", wl_kind_name(s->kind), p);
     op->first_kernel = 0;
-    op->nkernels = m.cores > 1 || m.split > 1 ? (uint32_t)p->nkernels : 1;
+    op->nkernels = o->plan_only ? 0 : m.cores > 1 || m.split > 1 ? (uint32_t)p->nkernels : 1;
     snprintf(op->shape, sizeof op->shape, "%llux%llux%llu", (unsigned long long)m.m, (unsigned long long)m.n,
              (unsigned long long)m.k);
     snprintf(op->fmt, sizeof op->fmt, "%s", m.fa.name);
@@ -125,19 +128,28 @@ static lp_status gen_attention(const wl_spec *s, const arch_cfg *a, const wl_gen
         s = &sl;
         st = wl_map_attn(s, a, &over, &m, d);
     }
-    if (!st) st = wl_gen_attn_buffers(s, a, &m, o->seed, o->functional, p, &b, d);
+    if (!st)
+        st = o->plan_only ? wl_attn_declare(&m, p, &b, d)
+                          : wl_gen_attn_buffers(s, a, &m, o->seed, o->functional, p, &b, d);
     uint64_t items = wl_attn_items(&m), want = s->cores ? s->cores : a->cores;
     if (!st && want > 1) st = wl_attn_split(p, &m, want, &b, d);
     if (st) return st;
     uint64_t units = items * m.splits, cores = want < units ? want : units;
-    if (cores > 1 && (st = isa_prog_begin_kernel(p, m.splits > 1 ? "attention_split" : "attention")))
-        return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
-    if ((st = wl_gen_attn_cores(p, &m, &b, cores, cores > 1, d))) return st;
-    isa_insn halt = {ISA_HALT, {0}};
-    if ((st = isa_prog_add_insn(p, &halt))) return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
+    if (o->plan_only) { /* the instructions counted, HALT included; refused where they would not fit */
+        plan->insns = wl_attn_cores_insns(&m, cores) + 1;
+        if (plan->insns > ISA_MAX_INSNS)
+            return lp_diag_msg(d, LP_ERR_RANGE, "attention program: %s", lp_status_text(LP_ERR_RANGE));
+    } else {
+        if (cores > 1 && (st = isa_prog_begin_kernel(p, m.splits > 1 ? "attention_split" : "attention")))
+            return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
+        if ((st = wl_gen_attn_cores(p, &m, &b, cores, cores > 1, d))) return st;
+        isa_insn halt = {ISA_HALT, {0}};
+        if ((st = isa_prog_add_insn(p, &halt))) return lp_diag_msg(d, st, "attention program: %s", lp_status_text(st));
+        plan->insns = p->ninsns;
+    }
     wl_op *op = new_op(plan, "attention", "attention", p);
     op->first_kernel = 0;
-    op->nkernels = m.splits > 1 ? (uint32_t)p->nkernels : 1;
+    op->nkernels = o->plan_only ? 0 : m.splits > 1 ? (uint32_t)p->nkernels : 1;
     snprintf(op->shape, sizeof op->shape, "b%llu h%llu kv%llu d%llu q%llu k%llu", (unsigned long long)m.batch,
              (unsigned long long)m.heads, (unsigned long long)m.kv_heads, (unsigned long long)m.head_dim,
              (unsigned long long)m.seq, (unsigned long long)m.keys);
@@ -169,7 +181,7 @@ lp_status wl_generate(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o,
     case WL_GEMV: return gen_gemm(s, a, o, p, plan, d);
     case WL_ATTENTION: return gen_attention(s, a, o, p, plan, d);
     case WL_LAYER:
-    case WL_MODEL: return wl_gen_layer(s, a, o->seed, o->functional, p, plan, d);
+    case WL_MODEL: return wl_gen_layer(s, a, o, p, plan, d);
     default:
         isa_prog_init(p);
         return lp_diag_msg(d, LP_ERR_ARG, "%s workloads are parsed and counted but not mapped yet",

@@ -10,6 +10,12 @@
 ** kernel), layers and models (gen_layer.h). On a chip with PIM arrays,
 ** products of integer operands run in them (map_pim.h; the plan's operations
 ** say unit=pim or unit=host). No global state.
+**
+** A plan alone (wl_gen_opts.plan_only) makes every mapping decision and
+** counts the instructions in closed form (map_gemm.h, map_attn.h, gen_vec.h)
+** instead of generating them: 0.04 ms for a Llama-3-8B prefill layer of 512
+** tokens, 0.16 ms for a decode layer (nearly all GEMM mapping) on b200-mx,
+** where their programs take 12 to 21 ms (bench/bench_plan.c).
 */
 #ifndef WL_GEN_H
 #define WL_GEN_H
@@ -50,18 +56,29 @@ typedef struct wl_plan {
     int nops;
     wl_op op[WL_MAX_OPS];
     char note[200]; /* what the simulated program stands for, when it is not the whole workload */
+    uint64_t insns; /* instructions of the program, HALT included (plan_only: those it would have) */
 } wl_plan;
 
 typedef struct wl_gen_opts {
     uint64_t seed;
     bool functional; /* seeded inputs, expected outputs and the output's float64 reference (prog.h) */
+    /* The plan without its program, for a cost model (docs/workloads.md, "Plans without programs"): the same
+    ** mappings, the same plan (ops, names, kinds, shapes, formats, repeats, slices, every mapping figure, the
+    ** note, insns) and the same refusals with the same messages as a full generation, but no instructions and
+    ** no data: p holds only the buffers the program would declare. first_kernel and nkernels of every op are 0
+    ** (no kernels are made). functional still decides what depends on it (an attention batch too large for
+    ** one program is sliced only in timing runs), but no values are made, so the errors of making them (out
+    ** of memory, beyond ISA_MAX_DATA) are not reported. */
+    bool plan_only;
 } wl_gen_opts;
 
 /* Map s onto a and generate its program into p (initialised here; the caller
-** frees it with isa_prog_free in every case) and its plan. LP_OK, or
-** LP_ERR_ARG (what the mapping refuses: unsupported formats, tiles that do
-** not fit, a workload kind not generated yet), LP_ERR_NOMEM, LP_ERR_RANGE
-** with d's message (no position). */
+** frees it with isa_prog_free in every case, plan_only too) and its plan.
+** LP_OK, or LP_ERR_ARG (what the mapping refuses: unsupported formats, tiles
+** that do not fit, a workload kind not generated yet), LP_ERR_NOMEM,
+** LP_ERR_RANGE (a program beyond the ISA's limits: ISA_MAX_INSNS
+** instructions, buffers) with d's message (no position); then the plan is
+** incomplete. */
 lp_status wl_generate(const wl_spec *s, const arch_cfg *a, const wl_gen_opts *o, isa_prog *p, wl_plan *plan,
                       lp_diag *d);
 
