@@ -3,25 +3,20 @@
 ** on an architecture with the default analytical model (costmodel/), per op
 ** (or per fused kernel) and in total, as a table or JSON.
 **
-** The graph is read in a child process: MLIR's parser recurses without a
-** bound and aborts when memory runs out, so a file that makes it crash ends
-** the child, and the parent reports the file as unreadable (exit status 2)
-** instead of crashing. The child prints the whole report, or nothing.
+** The graph is read in a child process (reader_child.h): a file that makes
+** MLIR's parser crash is reported as unreadable (exit status 2) instead of
+** crashing lpsim. The child prints the whole report, or nothing.
 */
-#define _XOPEN_SOURCE 700 /* sigaltstack */
 #include <jansson.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "arch.h"
 #include "cli.h"
 #include "cm_model.h"
 #include "cm_read.h"
 #include "commands.h"
-#include "lp_file.h"
+#include "reader_child.h"
 
 static const cli_opt predict_opts[] = {
     {"arch", "ARCH", "the architecture: a preset (lpsim arch --list) or a YAML file"},
@@ -45,7 +40,6 @@ static const cli_cmd predict_cmd = {
     1};
 
 #define SHAPES_MAX 512
-#define CRASHED 86 /* the child's status when a signal stopped its reading */
 
 /* "1x128xbf16, 128x64xbf16 -> 1x64xbf16" (cut at SHAPES_MAX with "..."). */
 static void shapes(const cm_graph *g, const cm_op *op, char *buf)
@@ -181,14 +175,25 @@ static void print_text(const cm_graph *g, const cm_target *t, const cm_predictio
     }
 }
 
+typedef struct predict_job {
+    const char *path;
+    const cli_args *a;
+    const arch_cfg *arch;
+    bool json, fuse;
+} predict_job;
+
 /* Read, predict and print (in the child). */
-static int predict(const char *path, const cli_args *a, const arch_cfg *arch, bool json, bool fuse)
+static int predict(void *job)
 {
+    const predict_job *j = job;
+    const char *path = j->path;
+    const cli_args *a = j->a;
+    bool json = j->json, fuse = j->fuse;
     lp_diag d;
     cm_graph *g;
     if (cm_read_file(path, &g, &d)) return d.line > 0 ? cli_fail(&d) : cli_fail_arg(&predict_cmd, a, NULL, 0, &d);
     cm_target t;
-    cm_target_of(arch, &t);
+    cm_target_of(j->arch, &t);
     cm_prediction p;
     int rc = 0;
     if (cm_predict(g, &t, fuse, &p, &d)) {
@@ -209,12 +214,6 @@ static int predict(const char *path, const cli_args *a, const arch_cfg *arch, bo
     return rc;
 }
 
-static void crashed(int sig)
-{
-    (void)sig;
-    _exit(CRASHED);
-}
-
 int cmd_predict(int argc, char **argv, int first)
 {
     cli_args a;
@@ -232,39 +231,8 @@ int cmd_predict(int argc, char **argv, int first)
     bool json = cli_get(&predict_cmd, &a, "json") != NULL, fuse = cli_get(&predict_cmd, &a, "fuse") != NULL;
     arch_cfg *arch;
     if (arch_load(av, &arch, &d)) return d.line > 0 ? cli_fail(&d) : cli_fail_arg(&predict_cmd, &a, "arch", 0, &d);
-    fflush(stdout), fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        static char altstack[1 << 16];
-        stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = crashed;
-        sa.sa_flags = SA_ONSTACK;
-        sigaltstack(&ss, NULL);
-        int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
-        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
-        int rc = predict(a.pos[0], &a, arch, json, fuse);
-        lp_diag_init(&d, "<stdout>");
-        if (lp_stdout_check(&d)) lp_diag_print(&d, stderr), rc = 2;
-        fflush(stderr);
-        _exit(rc);
-    }
+    predict_job j = {a.pos[0], &a, arch, json, fuse};
+    int rc = cli_reader_child(&predict_cmd, &a, a.pos[0], predict, &j);
     arch_free(arch);
-    int ws = 0;
-    if (pid < 0 || waitpid(pid, &ws, 0) != pid) {
-        lp_diag_init(&d, "<command-line>");
-        lp_diag_msg(&d, LP_ERR_IO, "cannot run the reader's process");
-        return cli_fail_arg(&predict_cmd, &a, NULL, 0, &d);
-    }
-    if (WIFEXITED(ws) && WEXITSTATUS(ws) != CRASHED) return WEXITSTATUS(ws);
-    int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
-    lp_diag_init(&d, a.pos[0]);
-    if (sig)
-        lp_diag_set(&d, LP_ERR_PARSE, 1, 1, "reading this file stopped MLIR (signal %d, %s)", sig, strsignal(sig));
-    else
-        lp_diag_set(&d, LP_ERR_PARSE, 1, 1,
-                    "reading this file crashed MLIR: input its parser cannot take (expressions or nesting too deep "
-                    "for its stack, or more than the memory)");
-    return cli_fail(&d);
+    return rc;
 }
