@@ -6,6 +6,7 @@
 ** The graph is read in a child process (reader_child.h): a file that makes
 ** MLIR's parser crash is reported as unreadable (exit status 2) instead of
 ** crashing lpsim. The child prints the whole report, or nothing.
+** --compare-sim adds the simulation of the graph's lowered workloads (lower.h).
 */
 #include <jansson.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "cm_model.h"
 #include "cm_read.h"
 #include "commands.h"
+#include "lower.h"
 #include "reader_child.h"
 
 static const cli_opt predict_opts[] = {
@@ -23,10 +25,12 @@ static const cli_opt predict_opts[] = {
     {"json", NULL, "print the report as JSON (keys in docs/costmodel.md)"},
     {"fuse", NULL,
      "fuse elementwise ops into their producer, broadcasts into their consumer, patterns into one kernel"},
+    {"compare-sim", NULL,
+     "also lower the graph (lpsim lower), simulate each workload timing-only and compare per op (lower.h)"},
 };
 static const cli_cmd predict_cmd = {
     "predict",
-    "--arch ARCH GRAPH.mlir [--json] [--fuse]",
+    "--arch ARCH GRAPH.mlir [--json] [--fuse] [--compare-sim]",
     "Reads an MLIR graph through the MLIR C API (linalg on tensors, tosa, tensor/arith/math,\n"
     "func calls inlined, StableHLO in generic op form) and predicts its latency and energy on\n"
     "the architecture with the default analytical model: per op its kind, shapes, FLOPs, bytes,\n"
@@ -179,7 +183,7 @@ typedef struct predict_job {
     const char *path;
     const cli_args *a;
     const arch_cfg *arch;
-    bool json, fuse;
+    bool json, fuse, compare;
 } predict_job;
 
 /* Read, predict and print (in the child). */
@@ -200,6 +204,8 @@ static int predict(void *job)
         rc = cli_fail(&d);
     } else if (json) {
         json_t *o = report_json(g, &t, &p, fuse);
+        if (o && j->compare && lower_compare_sim(g, &t, &p, fuse, cli_get(&predict_cmd, a, "arch"), o))
+            json_decref(o), o = NULL;
         if (!o || json_dumpf(o, stdout, 0) || putchar('\n') == EOF) {
             lp_diag_init(&d, "<stdout>");
             lp_diag_set(&d, LP_ERR_IO, 1, 1, "cannot write the JSON report (out of memory?)");
@@ -208,6 +214,7 @@ static int predict(void *job)
         json_decref(o);
     } else {
         print_text(g, &t, &p, fuse);
+        if (j->compare && lower_compare_sim(g, &t, &p, fuse, cli_get(&predict_cmd, a, "arch"), NULL)) rc = 2;
     }
     cm_prediction_free(&p);
     cm_graph_free(g);
@@ -231,7 +238,7 @@ int cmd_predict(int argc, char **argv, int first)
     bool json = cli_get(&predict_cmd, &a, "json") != NULL, fuse = cli_get(&predict_cmd, &a, "fuse") != NULL;
     arch_cfg *arch;
     if (arch_load(av, &arch, &d)) return d.line > 0 ? cli_fail(&d) : cli_fail_arg(&predict_cmd, &a, "arch", 0, &d);
-    predict_job j = {a.pos[0], &a, arch, json, fuse};
+    predict_job j = {a.pos[0], &a, arch, json, fuse, cli_get(&predict_cmd, &a, "compare-sim") != NULL};
     int rc = cli_reader_child(&predict_cmd, &a, a.pos[0], predict, &j);
     arch_free(arch);
     return rc;
