@@ -31,11 +31,9 @@ typedef struct cli_opt {
 } cli_opt;
 
 /* Short forms, the same for every command that has the long option:
-** -j N (or -jN) is --jobs N. */
+** -j N (or -jN) is --jobs N, -o FILE is --output FILE. */
 #define CLI_SHORT_OPTS                                                                                                 \
-    {                                                                                                                  \
-        'j', "jobs"                                                                                                    \
-    }
+    {'j', "jobs"}, { 'o', "output" }
 
 /* Number of options in a static table, for cli_cmd.nopts. */
 #define CLI_NOPTS(table) ((int)(sizeof(table) / sizeof((table)[0])))

@@ -3,18 +3,14 @@
 ** on an architecture with the default analytical model (costmodel/), per op
 ** (or per fused kernel) and in total, as a table or JSON.
 **
-** The graph is read in a child process: MLIR's parser recurses without a
-** bound and aborts when memory runs out, so a file that makes it crash ends
-** the child, and the parent reports the file as unreadable (exit status 2)
-** instead of crashing. The child prints the whole report, or nothing.
+** The graph is read in a child process (reader_child.h): a file that makes
+** MLIR's parser crash is reported as unreadable (exit status 2) instead of
+** crashing lpsim. The child prints the whole report, or nothing.
+** --compare-sim adds the simulation of the graph's lowered workloads (lower.h).
 */
-#define _XOPEN_SOURCE 700 /* sigaltstack */
 #include <jansson.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "arch.h"
 #include "cli.h"
@@ -22,7 +18,8 @@
 #include "cm_model.h"
 #include "cm_read.h"
 #include "commands.h"
-#include "lp_file.h"
+#include "lower.h"
+#include "reader_child.h"
 
 static const cli_opt predict_opts[] = {
     {"arch", "ARCH", "the architecture: a preset (lpsim arch --list) or a YAML file"},
@@ -30,10 +27,12 @@ static const cli_opt predict_opts[] = {
     {"fuse", NULL,
      "fuse elementwise ops into their producer, broadcasts into their consumer, patterns into one kernel"},
     {"model", "MODEL.json", "a model fitted by lpsim fit (default: the architecture's default coefficients)"},
+    {"compare-sim", NULL,
+     "also lower the graph (lpsim lower), simulate each workload timing-only and compare per op (lower.h)"},
 };
 static const cli_cmd predict_cmd = {
     "predict",
-    "--arch ARCH [--model MODEL.json] GRAPH.mlir [--json] [--fuse]",
+    "--arch ARCH [--model MODEL.json] GRAPH.mlir [--json] [--fuse] [--compare-sim]",
     "Reads an MLIR graph through the MLIR C API (linalg on tensors, tosa, tensor/arith/math,\n"
     "func calls inlined, StableHLO in generic op form) and predicts its latency and energy on\n"
     "the architecture with the default analytical model (or a model fitted by lpsim fit, --model):\n"
@@ -48,7 +47,6 @@ static const cli_cmd predict_cmd = {
     1};
 
 #define SHAPES_MAX 512
-#define CRASHED 86 /* the child's status when a signal stopped its reading */
 
 /* "1x128xbf16, 128x64xbf16 -> 1x64xbf16" (cut at SHAPES_MAX with "..."). */
 static void shapes(const cm_graph *g, const cm_op *op, char *buf)
@@ -187,22 +185,36 @@ static void print_text(const cm_graph *g, const cm_target *t, const cm_predictio
     }
 }
 
+typedef struct predict_job {
+    const char *path;
+    const cli_args *a;
+    const arch_cfg *arch;
+    bool json, fuse, compare;
+    const cm_coefs *coefs; /* --model, or NULL */
+    const char *model;
+} predict_job;
+
 /* Read, predict and print (in the child). */
-static int predict(const char *path, const cli_args *a, const arch_cfg *arch, bool json, bool fuse,
-                   const cm_coefs *coefs, const char *model)
+static int predict(void *job)
 {
+    const predict_job *j = job;
+    const char *path = j->path;
+    const cli_args *a = j->a;
+    bool json = j->json, fuse = j->fuse;
     lp_diag d;
     cm_graph *g;
     if (cm_read_file(path, &g, &d)) return d.line > 0 ? cli_fail(&d) : cli_fail_arg(&predict_cmd, a, NULL, 0, &d);
     cm_target t;
-    cm_target_of(arch, &t);
-    t.coefs = coefs;
+    cm_target_of(j->arch, &t);
+    t.coefs = j->coefs;
     cm_prediction p;
     int rc = 0;
     if (cm_predict(g, &t, fuse, &p, &d)) {
         rc = cli_fail(&d);
     } else if (json) {
-        json_t *o = report_json(g, &t, &p, fuse, model);
+        json_t *o = report_json(g, &t, &p, fuse, j->model);
+        if (o && j->compare && lower_compare_sim(g, &t, &p, fuse, cli_get(&predict_cmd, a, "arch"), o))
+            json_decref(o), o = NULL;
         if (!o || json_dumpf(o, stdout, 0) || putchar('\n') == EOF) {
             lp_diag_init(&d, "<stdout>");
             lp_diag_set(&d, LP_ERR_IO, 1, 1, "cannot write the JSON report (out of memory?)");
@@ -210,17 +222,12 @@ static int predict(const char *path, const cli_args *a, const arch_cfg *arch, bo
         }
         json_decref(o);
     } else {
-        print_text(g, &t, &p, fuse, model);
+        print_text(g, &t, &p, fuse, j->model);
+        if (j->compare && lower_compare_sim(g, &t, &p, fuse, cli_get(&predict_cmd, a, "arch"), NULL)) rc = 2;
     }
     cm_prediction_free(&p);
     cm_graph_free(g);
     return rc;
-}
-
-static void crashed(int sig)
-{
-    (void)sig;
-    _exit(CRASHED);
 }
 
 int cmd_predict(int argc, char **argv, int first)
@@ -252,39 +259,9 @@ int cmd_predict(int argc, char **argv, int first)
         lp_diag_put_escaped(arch->name, stderr);
         fputs("'\n", stderr);
     }
-    fflush(stdout), fflush(stderr);
-    pid_t pid = fork();
-    if (pid == 0) {
-        static char altstack[1 << 16];
-        stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = crashed;
-        sa.sa_flags = SA_ONSTACK;
-        sigaltstack(&ss, NULL);
-        int sigs[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
-        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) sigaction(sigs[i], &sa, NULL);
-        int rc = predict(a.pos[0], &a, arch, json, fuse, model ? &coefs : NULL, model);
-        lp_diag_init(&d, "<stdout>");
-        if (lp_stdout_check(&d)) lp_diag_print(&d, stderr), rc = 2;
-        fflush(stderr);
-        _exit(rc);
-    }
+    predict_job j = {
+        a.pos[0], &a, arch, json, fuse, cli_get(&predict_cmd, &a, "compare-sim") != NULL, model ? &coefs : NULL, model};
+    int rc = cli_reader_child(&predict_cmd, &a, a.pos[0], predict, &j);
     arch_free(arch);
-    int ws = 0;
-    if (pid < 0 || waitpid(pid, &ws, 0) != pid) {
-        lp_diag_init(&d, "<command-line>");
-        lp_diag_msg(&d, LP_ERR_IO, "cannot run the reader's process");
-        return cli_fail_arg(&predict_cmd, &a, NULL, 0, &d);
-    }
-    if (WIFEXITED(ws) && WEXITSTATUS(ws) != CRASHED) return WEXITSTATUS(ws);
-    int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
-    lp_diag_init(&d, a.pos[0]);
-    if (sig)
-        lp_diag_set(&d, LP_ERR_PARSE, 1, 1, "reading this file stopped MLIR (signal %d, %s)", sig, strsignal(sig));
-    else
-        lp_diag_set(&d, LP_ERR_PARSE, 1, 1,
-                    "reading this file crashed MLIR: input its parser cannot take (expressions or nesting too deep "
-                    "for its stack, or more than the memory)");
-    return cli_fail(&d);
+    return rc;
 }

@@ -41,7 +41,7 @@ static lp_status model_report(const arch_cfg *a, const cm_target *t, const wl_sp
     wl_gen_opts go;
     memset(&go, 0, sizeof go);
     go.seed = 1, go.functional = false;
-    // PLAN_ONLY go.plan_only = true;
+    go.plan_only = true;
     lp_status st = wl_generate(s, a, &go, &p, &plan, d);
     isa_prog_free(&p);
     if (st) return st;
