@@ -105,6 +105,13 @@ static const char *col(sqlite3_stmt *q, int i)
     return t ? (const char *)t : "";
 }
 
+static const char *aj_cores_spm(const arch_cfg *a)
+{
+    static char b[64];
+    snprintf(b, sizeof b, "c%llu/s%llu", (unsigned long long)a->cores, (unsigned long long)a->spm.size_bytes);
+    return b;
+}
+
 /* The samples of arch's finished simulator runs in db. */
 static lp_status collect(sqlite3 *db, const char *path, const char *arch, dataset *ds, lp_diag *d)
 {
@@ -207,11 +214,10 @@ static lp_status collect(sqlite3 *db, const char *path, const char *arch, datase
             ds->s = ns, ds->cap = c;
         }
         if (getenv("LPSIM_FIT_DUMP"))
-            fprintf(
-                stderr,
-                "DUMP %s %s %s | %s | sim %.1f comp %.1f mem %.1f mapped %.1f | e %.4g cpj %.4g mpj %.4g tpj %.4g\n",
-                kind, col(q, 10), col(q, 2), col(q, 14), s.latency_ns, s.x.compute_ns, s.x.memory_ns, s.x.mapped_ns,
-                s.energy_pj, s.x.compute_pj, s.x.memory_pj, s.x.traffic_pj);
+            fprintf(stderr, "DUMP\t%s\t%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\n",
+                    kind, col(q, 10), col(q, 2), col(q, 14), aj_cores_spm(a), s.latency_ns, s.x.compute_ns,
+                    s.x.memory_ns, s.x.map_ns[0], s.x.map_ns[1], s.x.map_ns[CM_MAP_PIPE], s.energy_pj, s.x.compute_pj,
+                    s.x.memory_pj, s.x.load_pj);
         ds->s[ds->n++] = s;
         ds->runs[ds->nruns - 1].n++;
     }
@@ -522,14 +528,18 @@ int cmd_fit(int argc, char **argv, int first)
             printf("  %-14s %8zu %8.2f%% %8.2f%%\n", ds.kinds[k], per[k].n, per[k].mape_latency, per[k].mape_energy);
         printf("  %-14s %8zu %8.2f%% %8.2f%%\n", "all operations", all.n, all.mape_latency, all.mape_energy);
         printf("  %-14s %8zu %8.2f%% %8.2f%%\n\n", "runs", runs.n, runs.mape_latency, runs.mape_energy);
-        printf("  %-10s %9s %8s %8s %8s %8s %8s %8s %8s | %8s %8s %8s %8s\n", "class", "const_ns", "overhead",
-               "compute", "memory", "overlap", "mapped", "step_lat", "step_mma", "e_comp", "e_mem", "e_static",
-               "e_traf");
-        for (int k = 0; k < CM_NCLS; k++)
-            printf("  %-10s %9.4g %8.4g %8.4g %8.4g %8.4g %8.4g %8.4g %8.4g | %8.4g %8.4g %8.4g %8.4g%s\n",
-                   cm_class_name(k), c.lat[k][0], c.lat[k][1], c.lat[k][2], c.lat[k][3], c.lat[k][4], c.lat[k][5],
-                   c.lat[k][6], c.lat[k][7], c.en[k][0], c.en[k][1], c.en[k][2], c.en[k][3],
-                   c.fitted[k] ? "" : "  (default: no samples)");
+        printf("  coefficients (latency | energy)\n  %-10s", "class");
+        for (int i = 0; i < CM_NLAT; i++) printf(" %9.9s", cm_lat_name(i));
+        printf(" |");
+        for (int i = 0; i < CM_NEN; i++) printf(" %8.8s", cm_en_name(i));
+        putchar('\n');
+        for (int k = 0; k < CM_NCLS; k++) {
+            printf("  %-10s", cm_class_name(k));
+            for (int i = 0; i < CM_NLAT; i++) printf(" %9.4g", c.lat[k][i]);
+            printf(" |");
+            for (int i = 0; i < CM_NEN; i++) printf(" %8.4g", c.en[k][i]);
+            puts(c.fitted[k] ? "" : "  (default: no samples)");
+        }
         printf("\n  stored in %s as models.id %lld", dbp, (long long)model_id);
         if (out) printf("; model file %s", out);
         putchar('\n');

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "arch.h"
+#include "dma.h"
 #include "map_gemm.h"
 #include "lp_file.h"
 #include "pim.h"
@@ -26,9 +27,12 @@ static bool vector_family(int c) { return c == CM_CLS_VECTOR || c >= CM_CLS_NORM
 static int effective(const cm_coefs *c, int cls) { return cls >= CM_CLS_NORM && !c->fitted[cls] ? CM_CLS_VECTOR : cls; }
 static const char *const lat_names[CM_NLAT] = {"const_ns", "overhead", "compute",  "memory",
                                                "overlap",  "mapped",   "step_lat", "step_mma"};
-static const char *const en_names[CM_NEN] = {"compute", "memory", "static", "traffic"};
-static const double lat_default[CM_NLAT] = {0, 1, 1, 1, -1, 0, 0, 0};
-static const double en_default[CM_NEN] = {1, 1, 1, 0};
+static const char *const en_names[CM_NEN] = {"compute", "memory", "static", "partials", "loads", "acc"};
+static const double lat_default[CM_NLAT] = {0, 1, 1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static const double en_default[CM_NEN] = {1, 1, 1, 0, 0, 0};
+
+const char *cm_lat_name(int i) { return i >= 0 && i < CM_NLAT ? lat_names[i] : "?"; }
+const char *cm_en_name(int i) { return i >= 0 && i < CM_NEN ? en_names[i] : "?"; }
 
 const char *cm_class_name(int c) { return c >= 0 && c < CM_NCLS ? class_names[c] : "?"; }
 
@@ -51,13 +55,14 @@ void cm_coefs_default(cm_coefs *c)
 void cm_lat_features(double overhead_ns, const cm_terms *x, double f[CM_NLAT])
 {
     f[0] = 1, f[1] = overhead_ns, f[2] = x->compute_ns, f[3] = x->memory_ns;
-    f[4] = fmin(x->compute_ns, x->memory_ns), f[5] = x->mapped_ns, f[6] = x->step_lat_ns, f[7] = x->step_mma_ns;
+    f[4] = fmin(x->compute_ns, x->memory_ns);
+    for (int i = 0; i < CM_NMAP; i++) f[5 + i] = x->map_ns[i];
 }
 
 void cm_en_features(double static_w, double latency_ns, const cm_terms *x, double f[CM_NEN])
 {
     f[0] = x->compute_pj, f[1] = x->memory_pj, f[2] = static_w * latency_ns * 1e3; /* W x ns = nJ */
-    f[3] = x->traffic_pj;
+    f[3] = x->traffic_pj, f[4] = x->load_pj, f[5] = x->acc_pj;
 }
 
 static double dot(const double *a, const double *b, int n)
@@ -157,6 +162,57 @@ static double pim_compute_ns(const arch_cfg *a, double macs, int wbits)
     return macs * wbits / g * c->t_read_cycles / arrays / a->clock_ghz;
 }
 
+/* The time of mapping m (M x N x K, formats fa, fb -> fo) as lpsim's memory
+** system serves it (sim/system.cpp, mem_share_of): per kernel, the active
+** cores share the L2 and DRAM bandwidth; of the loaded bytes the unique ones
+** miss the L2 (fraction f), so a load waits the L2's latency plus f times
+** DRAM's, then moves at the slower of its share and its engine's rate; the
+** engines take a step's loads (A and B, and their scales with MX) between
+** them, each one after another; double buffering overlaps a step's loads
+** with the previous step's MMA, so a step takes the longer of the two; a
+** work item adds a first load and the store of its C tile; the busiest core
+** runs its items in turn. Split-K adds the reduction kernel: per tile of rr
+** rows, the float32 parts loaded one after another and C stored. */
+static double gemm_pipe(const cm_target *t, const arch_cfg *a, const wl_gemm_map *m, double M, double N, double K,
+                        const wl_fmt *fa, const wl_fmt *fb, const wl_fmt *fo)
+{
+    const arch_unit *du = arch_unit_of_class(a, UNIT_CLASS_DMA);
+    const dma_cfg *dc = du ? du->cfg : NULL;
+    double E = dc && dc->engines ? (double)dc->engines : 1, ck = a->clock_ghz;
+    double eng_ns = dc && dc->bytes_per_cycle ? 1 / ((double)dc->bytes_per_cycle * ck) : 0;
+    double ktiles = ceil(K / m->tk), steps = ceil(ktiles / m->split), tiles = (double)m->tiles;
+    double items = tiles * m->split, active = m->cores ? m->cores : 1, per_core = ceil(items / active);
+    double ab = tbytes(fa, m->tm, m->tk), bb = tbytes(fb, m->tk, m->tn);
+    double loads = tbytes(fa, M, K) * ceil(N / m->tn) + tbytes(fb, N, K) * ceil(M / m->tm);
+    double unique = tbytes(fa, M, K) + tbytes(fb, N, K);
+    double f = a->l2.size_bytes && unique < loads ? unique / loads : 1;
+    double l2 = a->l2.size_bytes ? active / a->l2.bw_gbps : 0, dram = active / a->dram.bw_gbps;
+    double nspb = a->l2.size_bytes ? fmax(l2, f * dram) : dram;
+    double lat = (a->l2.size_bytes ? a->l2.lat_ns : 0) + f * a->dram.lat_ns;
+    double L = m->mx ? 4 : 2; /* loads per step */
+    /* the engines wait their latencies side by side; the bytes share the core's one channel */
+    double step_bytes = ab + bb + (m->mx ? (m->tm + m->tn) * m->tk / 32.0 : 0);
+    double load_step = ceil(L / E) * lat + fmax(step_bytes * nspb, step_bytes / E * eng_ns);
+    const tc_rate *r = t->rates ? tc_rate_of(t->rates, t->nrates, m->fa.name) : NULL;
+    double R = t->rows ? (double)t->rows : 1, C = t->cols ? (double)t->cols : 1;
+    double mma = r ? ceil(m->tm / R) * R * ceil(m->tn / C) * C * m->tk / r->macs_per_cycle / ck : 0;
+    double c_bytes = m->split > 1 ? m->tm * m->tn * 4.0 : tbytes(fo, m->tm, m->tn);
+    double store_xfer = a->l2.size_bytes ? fmax(l2, dram) : dram;
+    double item = load_step + (steps - 1) * fmax(mma, load_step) + mma +
+                  (a->l2.size_bytes ? a->l2.lat_ns : a->dram.lat_ns) + c_bytes * fmax(store_xfer, eng_ns);
+    double main = per_core * item;
+    main = fmax(main, (unique + tbytes(fo, M, N)) / a->dram.bw_gbps);
+    if (m->split <= 1) return main;
+    double rr = m->rr ? m->rr : 1, red_tiles = ceil(M / rr) * ceil(N / m->tn);
+    double ra = fmin(active, red_tiles), part = rr * m->tn * 4.0;
+    double rl2 = a->l2.size_bytes ? ra / a->l2.bw_gbps : 0, rdram = ra / a->dram.bw_gbps;
+    double rlat = (a->l2.size_bytes ? a->l2.lat_ns : 0) + a->dram.lat_ns; /* the parts were stored: f = 1 */
+    double rx = fmax(a->l2.size_bytes ? fmax(rl2, rdram) : rdram, eng_ns);
+    double red =
+        ceil(red_tiles / ra) * (ceil(m->split / E) * (rlat + part * rx) + rlat + rr * m->tn * fo->bits / 8.0 * rx);
+    return main + red + a->kernel_gap_ns;
+}
+
 void cm_gemm_mapped(const cm_target *t, const arch_cfg *a, uint64_t M, uint64_t N, uint64_t K, const wl_fmt *fa,
                     const wl_fmt *fb, const wl_fmt *fo, uint64_t layout, uint64_t cores, cm_terms *x)
 {
@@ -166,26 +222,27 @@ void cm_gemm_mapped(const cm_target *t, const arch_cfg *a, uint64_t M, uint64_t 
     gs.in = gs.in_a = *fa, gs.in_b = *fb, gs.out = *fo;
     wl_gemm_map m;
     if (wl_map_gemm(&gs, a, &m, NULL)) return;
-    x->mapped_ns = m.cost_cycles / t->clock_ghz;
-    double items = (double)m.tiles * m.split, per_core = ceil(items / (m.cores ? m.cores : 1));
-    double steps = per_core * ceil(ceil((double)K / m.tk) / m.split), lat = a->dram.lat_ns + a->l2.lat_ns;
-    /* a step loads A and B (and their scales with MX) */
-    x->step_lat_ns = steps * lat * (m.mx ? 2 : 1);
-    if (m.split > 1) { /* the reduction: per tile of rr x tn, the parts loaded one after another, then C stored */
+    const wl_gemm_cost *c = &m.cost;
+    double ck = t->clock_ghz, lat = c->lat / ck, mxf = m.mx ? 2 : 1;
+    x->map_ns[CM_MAP_MAPPED] = m.cost_cycles / ck;
+    x->map_ns[CM_MAP_STEP_LAT] = c->steps * lat * mxf;
+    x->map_ns[CM_MAP_STEP_MMA] = c->steps * c->mma / ck;
+    x->map_ns[CM_MAP_STEP_LOAD] = c->steps * c->load / ck;
+    x->map_ns[CM_MAP_STEP_MAX] = c->steps * c->step / ck;
+    x->map_ns[CM_MAP_ITEM_LAT] = c->items * lat;
+    x->map_ns[CM_MAP_STEP_BOUND] = c->steps * fmax(fmax(c->mma, c->load), c->lat * mxf) / ck + c->items * lat;
+    x->map_ns[CM_MAP_PIPE] = gemm_pipe(t, a, &m, (double)M, (double)N, (double)K, fa, fb, fo);
+    if (m.split > 1) { /* the reduction kernel: per tile of rr x tn the parts loaded one after another, C stored */
         double red_tiles = ceil((double)M / (m.rr ? m.rr : 1)) * ceil((double)N / m.tn);
-        x->step_lat_ns += ceil(red_tiles / (m.cores ? m.cores : 1)) * (m.split + 1) * lat;
-    }
-    const tc_rate *r = t->rates ? tc_rate_of(t->rates, t->nrates, m.fa.name) : NULL;
-    double R = t->rows ? (double)t->rows : 1, C = t->cols ? (double)t->cols : 1;
-    if (r) x->step_mma_ns = steps * ceil(m.tm / R) * R * ceil(m.tn / C) * C * m.tk / r->macs_per_cycle / t->clock_ghz;
-    double traffic = (double)m.traffic_bytes;
-    if (m.split > 1) { /* the reduction kernel: the float32 parts read, C written, after a gap */
+        x->map_ns[CM_MAP_RED_LAT] = ceil(red_tiles / (m.cores ? m.cores : 1)) * (m.split + 1) * lat;
         double red = (double)m.split * (double)M * (double)N * 4 + tbytes(fo, (double)M, (double)N);
-        bool l2 = t->l2_bytes && red <= (double)t->l2_bytes;
-        x->mapped_ns += red / (l2 ? t->l2_gbps : t->dram_gbps) + t->gap_ns;
-        traffic += red;
+        x->map_ns[CM_MAP_RED_MEM] = red / c->dram_bpc / ck;
+        x->traffic_pj = 2.0 * m.split * (double)M * (double)N * 4 * t->dram_pj_per_byte;
     }
-    x->traffic_pj = traffic * t->dram_pj_per_byte;
+    double loads = tbytes(fa, (double)M, (double)K) * ceil((double)N / m.tn) +
+                   tbytes(fb, (double)N, (double)K) * ceil((double)M / m.tm);
+    x->load_pj = loads * (a->l2.energy_pj_per_byte + a->spm.energy_pj_per_byte);
+    x->acc_pj = (double)M * (double)N * 4 * ceil((double)K / m.tk) * a->acc.energy_pj_per_byte;
 }
 
 lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, const char *kind, const char *shape,

@@ -6,8 +6,9 @@
 **
 ** Per kernel of class c, with the default model's terms:
 **   latency_ns = a0 + a1 overhead + a2 compute + a3 memory + a4 min(compute, memory)
-**                + a5 mapped
+**                + a5..a12 . map_ns (a product's GEMM-mapping terms, cm_model.h)
 **   energy_pj  = b0 compute_pj + b1 memory_pj + b2 static_w x latency_ns + b3 traffic_pj
+**                + b4 load_pj + b5 acc_pj
 ** overhead is the architecture's launch (first kernel) or gap; mapped a
 ** product's time by the GEMM mapping's own model of its tiles (each K step
 ** the longest of its MMA, its loads and their latency, the busiest core's
@@ -53,8 +54,8 @@ typedef enum cm_class {
     CM_NCLS
 } cm_class;
 
-#define CM_NLAT 8 /* latency features: 1, overhead, compute, memory, min(compute, memory), mapped, step_lat, step_mma */
-#define CM_NEN 4  /* energy features: compute_pj, memory_pj, static_w x latency, traffic_pj */
+#define CM_NLAT (5 + CM_NMAP) /* latency features: 1, overhead, compute, memory, min(compute, memory), map_ns[] */
+#define CM_NEN 6 /* energy features: compute_pj, memory_pj, static_w x latency, partials, loads, acc (cm_model.h) */
 
 typedef struct cm_coefs {
     double lat[CM_NCLS][CM_NLAT];
@@ -64,6 +65,9 @@ typedef struct cm_coefs {
 
 /* "matrix", "pim", "attention", "vector"; "?" out of range. */
 const char *cm_class_name(int c);
+/* The names of the latency and energy features (as in model files). */
+const char *cm_lat_name(int i);
+const char *cm_en_name(int i);
 /* The class of a name, or -1. */
 int cm_class_parse(const char *name);
 

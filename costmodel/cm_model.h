@@ -81,11 +81,43 @@ typedef struct cm_terms {
     double compute_ns, memory_ns;
     double compute_pj; /* MACs and vector operations */
     double memory_pj;  /* bytes at the level that serves them */
-    double mapped_ns;  /* a product's time by its mapping's own model (wl_gemm_map.cost_cycles), 0 without */
-    double step_lat_ns, step_mma_ns; /* the mapping's K steps on the busiest core x a load's latency, x an MMA */
-    double traffic_pj; /* its mapping's DRAM traffic (re-reads, partial sums) at DRAM's energy, 0 without */
+    /* a product's terms from its GEMM mapping (wl_gemm_map.cost; 0 without), in ns:
+    ** CM_MAP_MAPPED   the mapping's model of the chosen tiles (cost_cycles)
+    ** CM_MAP_STEP_LAT the busiest core's K steps x a load's latency (x 2 with MX scales)
+    ** CM_MAP_STEP_MMA those steps x an MMA
+    ** CM_MAP_STEP_LOAD those steps x a step's loads at the core's share of the bandwidth
+    ** CM_MAP_STEP_MAX those steps x the longest of MMA, loads, half a load with its latency
+    ** CM_MAP_ITEM_LAT the busiest core's work items x a load's latency
+    ** CM_MAP_RED_LAT  split-K's reduction: its tiles on the busiest core x parts x a load's latency
+    ** CM_MAP_RED_MEM  the reduction's bytes (float32 parts read, C written) at DRAM's bandwidth
+    ** CM_MAP_STEP_BOUND those steps x the longest of MMA, loads, and a load's whole latency (twice
+    **                 with MX scales: the latency not hidden), plus a latency per work item
+    ** CM_MAP_PIPE     the kernels as the memory system serves them (cm_fit.c, gemm_pipe): a load's
+    **                 latency is the L2's plus DRAM's times the share of loaded bytes that miss
+    **                 the L2; each DMA engine moves its loads one after another; a K step takes
+    **                 the longer of its MMA and its engine's loads; the busiest core's items in
+    **                 turn; split-K's reduction kernel likewise */
+    double map_ns[10];
+    double traffic_pj; /* split-K's float32 partial sums written and read back, at DRAM's energy (0 without) */
+    double load_pj;    /* the tiles its mapping loads (A once per column of C tiles, B once per row of them)
+                       ** through the L2 into the scratchpad, at their energies (0 without) */
+    double acc_pj;     /* the C tiles accumulated in the accumulator buffer, once per K step (0 without) */
     bool on_matrix, l2;
 } cm_terms;
+
+enum {
+    CM_MAP_MAPPED,
+    CM_MAP_STEP_LAT,
+    CM_MAP_STEP_MMA,
+    CM_MAP_STEP_LOAD,
+    CM_MAP_STEP_MAX,
+    CM_MAP_ITEM_LAT,
+    CM_MAP_RED_LAT,
+    CM_MAP_RED_MEM,
+    CM_MAP_STEP_BOUND,
+    CM_MAP_PIPE,
+    CM_NMAP
+};
 
 /* Add w's compute time and energy to *x (a kernel adds its ops' compute). */
 void cm_work_compute(const cm_target *t, const cm_work *w, cm_terms *x);

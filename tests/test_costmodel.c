@@ -467,8 +467,8 @@ static void test_cli_json_and_diagnostics(void)
 /* The coefficients the synthetic runs are made with: latency from every term,
 ** energy likewise (the b200-mx preset has no launch or static power, so
 ** those features are zero and keep their defaults). */
-static const double true_lat[CM_NLAT] = {700, 1, 0.6, 1.4, -0.3, 0.25, 0.15, 0.35};
-static const double true_en[CM_NEN] = {1.3, 0.7, 1, 0.4};
+static const double true_lat[CM_NLAT] = {700, 1, 0.6, 1.4, -0.3, 0.25, 0.15, 0.35, 0.2, 0.1, 0.3, 0.05, 0.5, 0.8, 0.9};
+static const double true_en[CM_NEN] = {1.3, 0.7, 1, 0.4, 0.9, 1.1};
 
 /* text with the line that starts with key (after a newline) replaced by
 ** repl (no newline), in a new string. */
@@ -512,7 +512,7 @@ static void synthetic(const char *arch_text, const char *workload, const char *s
     cm_terms x;
     CU_ASSERT_EQUAL_FATAL(cm_wl_terms(&t, a, &s, "gemm", shape, false, &cls, &x, &d), LP_OK);
     CU_ASSERT_EQUAL(cls, CM_CLS_MATRIX);
-    CU_ASSERT(x.mapped_ns > 0 && x.step_lat_ns > 0 && x.traffic_pj > 0);
+    CU_ASSERT(x.map_ns[CM_MAP_MAPPED] > 0 && x.map_ns[CM_MAP_STEP_LAT] > 0 && x.load_pj > 0 && x.acc_pj > 0);
     double f[CM_NLAT], g[CM_NEN];
     cm_lat_features(a->launch_ns, &x, f);
     *lat = 0;

@@ -120,8 +120,8 @@ typedef struct chip_model {
 ** bytes it prefers deep splits (16 on b200-mx's decode projections) whose
 ** reductions cost more than they gain (mxfp6 and mxfp4 layers 4-6% slower).
 ** Until that kernel is modelled, the unpacked bytes keep the splits apart. */
-static double model_cycles(const wl_gemm_map *m, const chip_model *c, uint64_t tm, uint64_t tn, uint64_t tk,
-                           uint64_t split)
+static double model_parts(const wl_gemm_map *m, const chip_model *c, uint64_t tm, uint64_t tn, uint64_t tk,
+                          uint64_t split, wl_gemm_cost *parts)
 {
     uint64_t tiles = m->batch * cdiv(m->m, tm) * cdiv(m->n, tn), items = tiles * split;
     uint64_t active = c->cores < items ? c->cores : items, per_core = cdiv(items, active);
@@ -139,8 +139,19 @@ static double model_cycles(const wl_gemm_map *m, const chip_model *c, uint64_t t
                    (double)m->m * m->n * isa_elem_bytes(&m->fout);
     if (split > 1) bytes += 2.0 * (double)split * m->m * m->n * 4;
     double core = (double)per_core * item, dram = (double)m->batch * bytes / c->dram_bpc;
+    if (parts) {
+        parts->items = (double)per_core, parts->steps = (double)per_core * (double)steps;
+        parts->mma = mma, parts->load = load, parts->lat = c->lat, parts->step = step;
+        parts->dram = dram, parts->dram_bpc = c->dram_bpc, parts->l2_bpc = c->l2_bpc;
+    }
     /* where DRAM bounds both, the tiles that keep more loads in flight win */
     return (core > dram ? core : dram) + 1e-3 * core + (split > 1 ? c->gap : 0);
+}
+
+static double model_cycles(const wl_gemm_map *m, const chip_model *c, uint64_t tm, uint64_t tn, uint64_t tk,
+                           uint64_t split)
+{
+    return model_parts(m, c, tm, tn, tk, split, NULL);
 }
 
 typedef struct cand {
@@ -424,7 +435,7 @@ lp_status wl_map_gemm_over(const wl_spec *s, const arch_cfg *a, const wl_gemm_ov
     m->traffic_bytes *= m->batch;
     m->split = (uint32_t)best.split;
     m->model_cycles = best.cycles;
-    m->cost_cycles = model_cycles(m, &cm, best.tm, best.tn, best.tk, best.split);
+    m->cost_cycles = model_parts(m, &cm, best.tm, best.tn, best.tk, best.split, &m->cost);
     uint64_t kt = cdiv(m->k, m->tk);
     if (s->split_k > kt)
         return lp_diag_msg(d, LP_ERR_ARG, "split_k=%llu exceeds the %llu K tiles of %u (K=%llu)",

@@ -63,6 +63,16 @@ typedef struct wl_gemm_over {
     uint32_t cores; /* cores to use (0: min(the chip's cores, C tiles)) */
 } wl_gemm_over;
 
+/* The parts of the search's model for the chosen tiles (cycles; the cost
+** model's terms, costmodel/cm_fit.h): on the busiest core its work items
+** and K steps; a step's MMA, its loads at the core's share of the bandwidth,
+** its longest of those and half a load with its latency; a load's latency;
+** the chip's DRAM bytes at DRAM's bandwidth; the bytes per cycle of DRAM and
+** of the level the loads come from. */
+typedef struct wl_gemm_cost {
+    double items, steps, mma, load, step, lat, dram, dram_bpc, l2_bpc;
+} wl_gemm_cost;
+
 typedef struct wl_gemm_map {
     uint64_t m, n, k;              /* the problem */
     uint64_t batch;                /* independent problems: A, B, C, their scales and P stacked by rows */
@@ -89,6 +99,7 @@ typedef struct wl_gemm_map {
     double model_cycles;           /* the search's modelled cycles (several cores; 0 on one) */
     double cost_cycles;            /* the same model's cycles of the chosen tiles, on any number of cores
                                    ** (the cost model's term, costmodel/cm_fit.h) */
+    wl_gemm_cost cost;             /* its parts */
 } wl_gemm_map;
 
 /* The C tile (row mi, column ni) that the loop order visits t-th. In the
