@@ -25,11 +25,16 @@ static const char *const class_names[CM_NCLS] = {"matrix", "pim", "attention", "
 static bool vector_family(int c) { return c == CM_CLS_VECTOR || c >= CM_CLS_NORM; }
 
 static int effective(const cm_coefs *c, int cls) { return cls >= CM_CLS_NORM && !c->fitted[cls] ? CM_CLS_VECTOR : cls; }
-static const char *const lat_names[CM_NLAT] = {"const_ns", "overhead", "compute",  "memory",
-                                               "overlap",  "mapped",   "step_lat", "step_mma"};
-static const char *const en_names[CM_NEN] = {"compute", "memory", "static", "partials", "loads", "acc"};
-static const double lat_default[CM_NLAT] = {0, 1, 1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-static const double en_default[CM_NEN] = {1, 1, 1, 0, 0, 0};
+static const char *const lat_names[] = {"const_ns", "overhead", "compute",  "memory",     "overlap",
+                                        "mapped",   "step_lat", "step_mma", "step_load",  "step_max",
+                                        "item_lat", "red_lat",  "red_mem",  "step_bound", "pipe"};
+static const char *const en_names[] = {"compute", "memory", "static", "partials", "loads", "acc"};
+static const double lat_default[] = {0, 1, 1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+_Static_assert(sizeof lat_names / sizeof *lat_names == CM_NLAT, "a name for each latency feature");
+_Static_assert(sizeof en_names / sizeof *en_names == CM_NEN, "a name for each energy feature");
+_Static_assert(sizeof lat_default / sizeof *lat_default == CM_NLAT, "a default for each latency feature");
+static const double en_default[] = {1, 1, 1, 0, 0, 0};
+_Static_assert(sizeof en_default / sizeof *en_default == CM_NEN, "a default for each energy feature");
 
 const char *cm_lat_name(int i) { return i >= 0 && i < CM_NLAT ? lat_names[i] : "?"; }
 const char *cm_en_name(int i) { return i >= 0 && i < CM_NEN ? en_names[i] : "?"; }

@@ -604,7 +604,9 @@ static void test_fit_synthetic(void)
     fputs("axes:\n  - {key: cores, values: [24, 120]}\n  - {key: spm.size_bytes, values: [98304]}\n", f);
     CU_ASSERT_EQUAL(fclose(f), 0);
     snprintf(cmd, sizeof cmd, "sweep '%s' --engine model --model '%s/m.json' --db '%s/new.db'", path, dir, dir);
-    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    rc = lpt_run(cmd, "", 0, &out, &err);
+    if (rc) fprintf(stderr, "%s\n", err);
+    CU_ASSERT_EQUAL(rc, 0);
     free(out), free(err);
     snprintf(path, sizeof path, "%s/new.db", dir);
     CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(path, &q, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
