@@ -14,6 +14,7 @@
 
 #include "arch.h"
 #include "dma.h"
+#include "map_attn.h"
 #include "map_gemm.h"
 #include "lp_file.h"
 #include "pim.h"
@@ -250,6 +251,89 @@ void cm_gemm_mapped(const cm_target *t, const arch_cfg *a, uint64_t M, uint64_t 
     x->acc_pj = (double)M * (double)N * 4 * ceil((double)K / m.tk) * a->acc.energy_pj_per_byte;
 }
 
+/* A vector kernel of R rows and `bytes` moved as lpsim generates it
+** (gen_vec.c): rows in equal blocks over min(cores, R) cores, each core's
+** block in tiles that fit half the scratchpad, each tile loaded, computed
+** and stored in turn (no double buffering): per tile a load's latency (the
+** data are read once: from DRAM) and a store's, the bytes at the core's
+** share of the bandwidth or its engines' rate, the operations on its lanes.
+** map_ns: STEP_LAT the tiles' latencies, STEP_LOAD their bytes' time,
+** STEP_MMA their operations' time, PIPE the sum. */
+static void vec_pipe(const cm_target *t, const arch_cfg *a, double R, double bytes, double ops, cm_vcost vc,
+                     cm_terms *x)
+{
+    if (!(R > 0)) return;
+    const arch_unit *du = arch_unit_of_class(a, UNIT_CLASS_DMA);
+    const dma_cfg *dc = du ? du->cfg : NULL;
+    double E = dc && dc->engines ? (double)dc->engines : 1, ck = a->clock_ghz;
+    double eng_ns = dc && dc->bytes_per_cycle ? 1 / ((double)dc->bytes_per_cycle * E * ck) : 0;
+    double active = fmin((double)(a->cores ? a->cores : 1), R), rows = ceil(R / active);
+    double core_bytes = bytes * rows / R, half = a->spm.size_bytes / 2.0;
+    double tiles = half > 0 ? ceil(core_bytes / half) : 1;
+    double l2 = a->l2.size_bytes ? active / a->l2.bw_gbps : 0, dram = active / a->dram.bw_gbps;
+    double lat = (a->l2.size_bytes ? a->l2.lat_ns : 0) + a->dram.lat_ns;
+    double st_lat = a->l2.size_bytes ? a->l2.lat_ns : a->dram.lat_ns;
+    double cpg = vc == CM_VEC_EXP ? t->exp_cycles : vc == CM_VEC_REDUCE ? t->reduce_cycles : 1;
+    x->map_ns[CM_MAP_STEP_LAT] = tiles * (lat + st_lat);
+    x->map_ns[CM_MAP_STEP_LOAD] = core_bytes * fmax(fmax(l2, dram), eng_ns);
+    x->map_ns[CM_MAP_STEP_MMA] = ceil(ops * rows / R / (double)t->lanes) * cpg / ck;
+    x->map_ns[CM_MAP_PIPE] = x->map_ns[CM_MAP_STEP_LAT] + x->map_ns[CM_MAP_STEP_LOAD] + x->map_ns[CM_MAP_STEP_MMA];
+}
+
+/* An attention as lpsim maps it (map_attn.h) and its memory system serves
+** it: work items (a query tile of a head, or of a KV group in decode, its
+** keys split over idle cores in decode) dealt over the cores; per key tile
+** its K and V loads (a load's latency, the L2's plus DRAM's times the share
+** of loaded bytes that miss, the engines side by side, the bytes through the
+** core's channel), overlapped with the previous tile's work: S = Q Kt, the
+** online softmax on the vector lanes, O += P V, one after another; per item
+** Q loaded and O stored; a split decode's combining kernel. map_ns: PIPE that
+** time, STEP_LAT the key tiles' latencies, STEP_MMA their products, STEP_MAX
+** their vector work, STEP_LOAD their loads' bytes. */
+static void attn_pipe(const cm_target *t, const arch_cfg *a, const wl_spec *as, cm_terms *x)
+{
+    wl_attn_map m;
+    if (wl_map_attn(as, a, NULL, &m, NULL)) return;
+    const arch_unit *du = arch_unit_of_class(a, UNIT_CLASS_DMA);
+    const dma_cfg *dc = du ? du->cfg : NULL;
+    double E = dc && dc->engines ? (double)dc->engines : 1, ck = a->clock_ghz;
+    double eng_ns = dc && dc->bytes_per_cycle ? 1 / ((double)dc->bytes_per_cycle * ck) : 0;
+    double cores = (double)(as->cores ? as->cores : a->cores ? a->cores : 1);
+    double items = (double)wl_attn_items(&m), tiles = ceil((double)m.keys / m.bk), D = (double)m.head_dim;
+    double splits = 1;
+    if (m.decode && items < cores && tiles >= 2 && (double)m.rows * D <= (double)m.bq * m.bk)
+        splits = fmin(fmax(2, floor(cores / items)), tiles);
+    double units = items * splits, active = fmin(cores, units), per_core = ceil(units / active);
+    /* key tiles per unit: a causal query tile reads up to its diagonal */
+    double kt = m.causal ? (ceil((double)m.keys / m.bk) + ceil((double)m.bq / m.bk)) / 2 : ceil(tiles / splits);
+    double kvb = (double)m.bk * D * m.fkv.bits / 8;
+    double reads = m.decode ? 1 : (double)m.qtiles * (double)m.group; /* K and V read per query tile and head */
+    double f = a->l2.size_bytes ? 1 / fmax(1, reads) : 1;
+    double l2 = a->l2.size_bytes ? active / a->l2.bw_gbps : 0, dram = active / a->dram.bw_gbps;
+    double nspb = a->l2.size_bytes ? fmax(l2, f * dram) : dram;
+    double lat = (a->l2.size_bytes ? a->l2.lat_ns : 0) + f * a->dram.lat_ns;
+    double load = ceil(2 / E) * lat + fmax(2 * kvb * nspb, kvb * eng_ns);
+    const tc_rate *r = t->rates ? tc_rate_of(t->rates, t->nrates, m.fin.name) : NULL;
+    double R = t->rows ? (double)t->rows : 1, C = t->cols ? (double)t->cols : 1, rate = r ? r->macs_per_cycle : 1;
+    double bq = fmin((double)m.bq, (double)m.rows);
+    double mma = (ceil(bq / R) * R * ceil(m.bk / C) * C * D + ceil(bq / R) * R * ceil(D / C) * C * m.bk) / rate / ck;
+    double vec = (ceil(bq * m.bk * (5 + t->exp_cycles) / (double)t->lanes) + ceil(bq * D * 2 / (double)t->lanes) +
+                  2 * bq * t->reduce_cycles) /
+                 ck;
+    double step = fmax(load, mma + vec);
+    double qo = 2 * ((a->l2.size_bytes ? a->l2.lat_ns : 0) + a->dram.lat_ns) + 2 * bq * D * 2 * fmax(nspb, eng_ns);
+    double main = per_core * (load + (kt - 1) * step + mma + vec + qo);
+    if (splits > 1) /* the combining kernel: per item its parts' O, m and l loaded, merged, O stored */
+        main +=
+            ceil(items / fmin(cores, items)) * ((splits + 3) * (lat + (double)m.rows * D * 4 * fmax(nspb, eng_ns))) +
+            a->kernel_gap_ns;
+    x->map_ns[CM_MAP_PIPE] = main;
+    x->map_ns[CM_MAP_STEP_LAT] = per_core * kt * lat;
+    x->map_ns[CM_MAP_STEP_MMA] = per_core * kt * mma;
+    x->map_ns[CM_MAP_STEP_MAX] = per_core * kt * vec;
+    x->map_ns[CM_MAP_STEP_LOAD] = per_core * kt * 2 * kvb * nspb;
+}
+
 lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, const char *kind, const char *shape,
                       bool pim, int *cls, cm_terms *x, lp_diag *d)
 {
@@ -293,6 +377,12 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
         bytes = tbytes(fq, bh * (double)q, (double)dh) + tbytes(fout, bh * (double)q, (double)dh) +
                 2 * tbytes(fkv, (double)b * (double)g * (double)k, (double)dh);
         *cls = CM_CLS_ATTENTION;
+        wl_spec as;
+        memset(&as, 0, sizeof as);
+        as.kind = WL_ATTENTION, as.phase = q > 1 ? WL_PREFILL : WL_DECODE, as.batch = b, as.heads = h;
+        as.kv_heads = g, as.head_dim = dh, as.seq = q > 1 ? q : 0, as.ctx = q > 1 ? 0 : k, as.causal = causal;
+        as.in = *fq, as.kv = *fkv, as.out = *fout, as.cores = s->cores;
+        attn_pipe(t, a, &as, x);
     } else {
         if ((nd = dims_of(shape, v)) != 2 && !(nd < 0 && !*shape))
             return lp_diag_msg(d, LP_ERR_ARG, "%s: cannot read shape '%s'", kind, shape);
@@ -323,6 +413,7 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
             return lp_diag_msg(d, LP_ERR_ARG, "an operation of kind '%s' has no terms", kind);
         cm_work w = {0, 0, 0, 0, 0, NULL, (uint64_t)(ops * e), vc, 0};
         cm_work_compute(t, &w, x);
+        vec_pipe(t, a, R, bytes, (double)ops * e, vc, x);
     }
     /* lpsim's workloads start with their operands in DRAM (the L2 is cold) */
     x->l2 = false, x->memory_ns = bytes / t->dram_gbps, x->memory_pj = bytes * t->dram_pj_per_byte;
