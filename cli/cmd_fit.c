@@ -194,7 +194,11 @@ static lp_status collect(sqlite3 *db, const char *path, const char *arch, datase
         memset(&s, 0, sizeof s);
         lp_diag od;
         bool pim = strstr(col(q, 14), "\"unit\":\"pim\"") != NULL;
-        if (cm_wl_terms(&t, a, &spec, kind, col(q, 10), pim, &s.cls, &s.x, &od) ||
+        cm_wl_map mp = {0};
+        json_t *mj = json_loads(col(q, 14), 0, NULL);
+        mp.core_insns = json_number_value(json_object_get(mj, "core_insns"));
+        json_decref(mj);
+        if (cm_wl_terms(&t, a, &spec, kind, col(q, 10), pim, &mp, &s.cls, &s.x, &od) ||
             (s.kind = kind_index(ds, kind)) < 0) {
             ds->skipped++;
             continue;
@@ -364,6 +368,23 @@ static int check_held(const dataset *ds, const cm_coefs *c, const char *csv, hel
     return nh;
 }
 
+/* The model's error on each operation of ds, per operation kind (per has ds->nkinds entries). */
+static void held_kinds(const dataset *ds, const cm_coefs *c, cm_cv *per)
+{
+    memset(per, 0, sizeof *per * (size_t)ds->nkinds);
+    for (size_t i = 0; i < ds->n; i++) {
+        const cm_sample *s = &ds->s[i];
+        double l = cm_fit_latency(c, s->cls, s->overhead_ns, &s->x),
+               e = cm_fit_energy(c, s->cls, s->static_w, l, &s->x);
+        cm_cv *v = &per[s->kind];
+        v->n++;
+        if (s->latency_ns) v->mape_latency += 100 * fabs(l - s->latency_ns) / s->latency_ns;
+        if (s->energy_pj) v->mape_energy += 100 * fabs(e - s->energy_pj) / s->energy_pj;
+    }
+    for (int k = 0; k < ds->nkinds; k++)
+        if (per[k].n) per[k].mape_latency /= (double)per[k].n, per[k].mape_energy /= (double)per[k].n;
+}
+
 static json_t *cv_json(const cm_cv *v)
 {
     return json_pack("{s:I,s:f,s:f}", "ops", (json_int_t)v->n, "mape_latency", v->mape_latency, "mape_energy",
@@ -400,7 +421,7 @@ int cmd_fit(int argc, char **argv, int first)
     dataset ds, ts;
     memset(&ts, 0, sizeof ts);
     int rc = CLI_EXIT_USAGE;
-    cm_cv *per = NULL;
+    cm_cv *per = NULL, *tper = NULL;
     json_t *model = NULL, *report = NULL;
     char *mtext = NULL;
     if (collect(rdb_sqlite(db), dbp, arch, &ds, &d)) {
@@ -498,6 +519,12 @@ int cmd_fit(int argc, char **argv, int first)
             cli_fail_arg(&fit_cmd, &a, "csv", 0, &d);
             goto out;
         }
+        if (!(tper = calloc((size_t)ts.nkinds + 1, sizeof *tper))) {
+            lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");
+            cli_fail(&d);
+            goto out;
+        }
+        held_kinds(&ts, &c, tper);
         if (png && draw(&ts, &c, arch, png, &d)) {
             cli_fail_arg(&fit_cmd, &a, "png", 0, &d);
             goto out;
@@ -515,6 +542,9 @@ int cmd_fit(int argc, char **argv, int first)
                                                   h[k].mape_l, "mape_energy", h[k].mape_e, "max_latency_err",
                                                   h[k].max_l, "max_energy_err", h[k].max_e));
             json_object_set_new(report, "held_out", hj);
+            json_t *hk = json_object();
+            for (int k = 0; k < ts.nkinds; k++) json_object_set_new(hk, ts.kinds[k], cv_json(&tper[k]));
+            json_object_set_new(report, "held_out_kinds", hk);
         }
         json_dumpf(report, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         putchar('\n');
@@ -550,13 +580,17 @@ int cmd_fit(int argc, char **argv, int first)
                 if ((k < nh || k == 7) && h[k].n)
                     printf("  %-14s %6zu %8.2f%% (%6.2f%%) %8.2f%% (%6.2f%%)\n", h[k].unit_kind, h[k].n, h[k].mape_l,
                            h[k].max_l, h[k].mape_e, h[k].max_e);
+            printf("  %-14s %6s %8s %9s  (held-out operations)\n", "kind", "ops", "latency", "energy");
+            for (int k = 0; k < ts.nkinds; k++)
+                printf("  %-14s %6zu %7.2f%% %8.2f%%\n", ts.kinds[k], tper[k].n, tper[k].mape_latency,
+                       tper[k].mape_energy);
             if (png) printf("  picture: %s\n", png);
         }
     }
     rc = 0;
 out:
     json_decref(model), json_decref(report);
-    free(mtext), free(per);
+    free(mtext), free(per), free(tper);
     dataset_free(&ds), dataset_free(&ts);
     rdb_close(db), rdb_close(tdb);
     return rc;

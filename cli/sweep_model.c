@@ -51,15 +51,17 @@ static lp_status model_report(const arch_cfg *a, const cm_target *t, const wl_sp
     for (int i = 0; i < plan.nops && !st; i++) {
         const wl_op *op = &plan.op[i];
         bool pim = false;
+        cm_wl_map mp = {0};
         json_t *map = json_object();
         for (int k = 0; k < op->nkv; k++) {
             const wl_kv *kv = &op->kv[k];
             json_object_set_new(map, kv->key, kv->str[0] ? json_string(kv->str) : json_integer((json_int_t)kv->num));
             pim |= !strcmp(kv->key, "unit") && !strcmp(kv->str, "pim");
+            if (!strcmp(kv->key, "core_insns")) mp.core_insns = (double)kv->num;
         }
         int cls;
         cm_terms x;
-        if ((st = cm_wl_terms(t, a, s, op->kind, op->shape, pim, &cls, &x, d))) {
+        if ((st = cm_wl_terms(t, a, s, op->kind, op->shape, pim, &mp, &cls, &x, d))) {
             json_decref(map);
             break;
         }

@@ -335,7 +335,7 @@ static void attn_pipe(const cm_target *t, const arch_cfg *a, const wl_spec *as, 
 }
 
 lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, const char *kind, const char *shape,
-                      bool pim, int *cls, cm_terms *x, lp_diag *d)
+                      bool pim, const cm_wl_map *mp, int *cls, cm_terms *x, lp_diag *d)
 {
     memset(x, 0, sizeof *x);
     wl_fmt stream;
@@ -414,6 +414,10 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
         cm_work w = {0, 0, 0, 0, 0, NULL, (uint64_t)(ops * e), vc, 0};
         cm_work_compute(t, &w, x);
         vec_pipe(t, a, R, bytes, (double)ops * e, vc, x);
+        if (mp && mp->core_insns > 0) { /* the busiest core's instructions, in turn: a latency and an issue each */
+            x->map_ns[CM_MAP_ITEM_LAT] = mp->core_insns * (a->l2.size_bytes ? a->l2.lat_ns : a->dram.lat_ns);
+            x->map_ns[CM_MAP_RED_LAT] = mp->core_insns / a->clock_ghz;
+        }
     }
     /* lpsim's workloads start with their operands in DRAM (the L2 is cold) */
     x->l2 = false, x->memory_ns = bytes / t->dram_gbps, x->memory_pj = bytes * t->dram_pj_per_byte;

@@ -90,11 +90,19 @@ int cm_class_of_row(const cm_graph *g, const cm_row *r);
 ** wl_plan op): its kind and shape as `lpsim run` reports them
 ** ("gemm" "512x4096x4096", "attention" "b1 h32 kv8 d128 q512 k512",
 ** "rmsnorm" "512x4096", ...), whether it ran in PIM arrays, of workload s
-** (its formats) on t (and a, for the PIM arrays). Fills *cls and *x;
+** (its formats) on t (and a, for the PIM arrays), mp what its mapping adds
+** (NULL: nothing). Fills *cls and *x;
 ** LP_OK, or LP_ERR_ARG for a kind or shape it cannot read (d's message).
 ** overhead is left to the caller (the target's gap). */
+/* What an operation's mapping says that its kind and shape do not (0:
+** not known): a vector kernel's instructions on its busiest core
+** (`core_insns` of its mapping). */
+typedef struct cm_wl_map {
+    double core_insns;
+} cm_wl_map;
+
 lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, const char *kind, const char *shape,
-                      bool pim, int *cls, cm_terms *x, lp_diag *d);
+                      bool pim, const cm_wl_map *mp, int *cls, cm_terms *x, lp_diag *d);
 
 /* Add to x the GEMM mapping's terms (mapped_ns, traffic_pj) of an M x N x K
 ** product of formats fa, fb -> fo, B stored as layout (0: N x K), on at most

@@ -510,7 +510,7 @@ static void synthetic(const char *arch_text, const char *workload, const char *s
     cm_target_of(a, &t);
     int cls;
     cm_terms x;
-    CU_ASSERT_EQUAL_FATAL(cm_wl_terms(&t, a, &s, "gemm", shape, false, &cls, &x, &d), LP_OK);
+    CU_ASSERT_EQUAL_FATAL(cm_wl_terms(&t, a, &s, "gemm", shape, false, NULL, &cls, &x, &d), LP_OK);
     CU_ASSERT_EQUAL(cls, CM_CLS_MATRIX);
     CU_ASSERT(x.map_ns[CM_MAP_MAPPED] > 0 && x.map_ns[CM_MAP_STEP_LAT] > 0 && x.load_pj > 0 && x.acc_pj > 0);
     double f[CM_NLAT], g[CM_NEN];

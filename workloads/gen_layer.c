@@ -325,6 +325,12 @@ static lp_status vec_kernel(layer *L, const char *name, wl_vec_kind k, const wl_
     }
     op_end(L, op, in_layer);
     op_num(op, "cores", cores), op_num(op, "rows_per_core", block);
+    /* the first (busiest) core's instructions: the cost model's count of its tiles' steps */
+    uint64_t tr = 0, cw = 0, core = 0;
+    if (!st && !wl_vec_tile(k, L->p, va, block, &tr, &cw, NULL)) core = wl_vec_insns(k, L->p, va, 0, block, tr, cw);
+    if (!st && vb && bblock && !wl_vec_tile(k, L->p, vb, bblock, &tr, &cw, NULL))
+        core += wl_vec_insns(k, L->p, vb, 0, bblock < vb->rows ? bblock : vb->rows, tr, cw);
+    op_num(op, "core_insns", core);
     return st == LP_ERR_NOMEM || st == LP_ERR_RANGE ? lp_diag_msg(L->d, st, "%s: %s", name, lp_status_text(st)) : st;
 }
 
@@ -488,6 +494,7 @@ static lp_status kv_copy(layer *L, const char *name, int ksrc, int vsrc)
     op_end(L, op, true);
     snprintf(op->shape, sizeof op->shape, "%llux%llu", (unsigned long long)(2 * rows), (unsigned long long)L->k);
     op_num(op, "cores", cores), op_num(op, "rows_per_core", block);
+    op_num(op, "core_insns", (block + tr - 1) / tr * 2 * (cvt ? 3 : 2));
     return st ? lp_diag_msg(L->d, st, "%s: %s", name, lp_status_text(st)) : LP_OK;
 }
 
@@ -574,6 +581,7 @@ static lp_status quant_op(layer *L, const char *name, int src, int dst, bool in_
     }
     op_end(L, op, in_layer);
     op_num(op, "cores", cores), op_num(op, "rows_per_core", block);
+    op_num(op, "core_insns", (block + tr - 1) / tr * ((width + cw - 1) / cw) * (mx ? 5 : 3));
     return st ? lp_diag_msg(L->d, st, "%s: %s", name, lp_status_text(st)) : LP_OK;
 }
 
