@@ -29,6 +29,7 @@
 #include "commands.h"
 #include "lp_file.h"
 #include "plot.h"
+#include "val_graphs.h"
 #include "validate.h"
 
 static const cli_opt validate_opts[] = {
@@ -41,11 +42,14 @@ static const cli_opt validate_opts[] = {
     {"png", "OUT.png", "draw predicted against measured times, log-log, with the y=x line and the +-10% band"},
     {"json", NULL, "print the summary per group as one JSON object instead of the tables"},
     {"keep-going", NULL, "a failed prediction leaves its shapes out (the report names them) instead of stopping"},
+    {"graphs", NULL,
+     "whole graphs instead: DIR (default: the build's " LP_PREDICT_DEFAULT_GRAPHS ") holds mlir_index.csv and the "
+     "graphs; each is predicted by lpsim predict, sequential and fused, against its measured median_us"},
 };
 static const cli_cmd validate_cmd = {
     "validate",
     "PRESET [--data DIR] [--arch ARCH] [--subset all|fit|held-out] [--jobs N] [--csv OUT.csv] [--png OUT.png] [--json] "
-    "[--keep-going]",
+    "[--keep-going] [--graphs]",
     "Predicts measured latencies with `lpsim run`'s model and reports the errors. DIR holds\n"
     "gemm_latency.csv and attention_latency.csv (the layout of ../shared/data/h100_latency; either\n"
     "may be absent). A shape is what the rows of a group agree on apart from the run and the\n"
@@ -57,6 +61,12 @@ static const cli_cmd validate_cmd = {
     "the MAPE of the fit and held-out halves (FNV-1a 64 of the shape's key: even fit, odd\n"
     "held out; docs/validation.md), and the five worst shapes. PRESET names the preset the data\n"
     "measure (h100); --arch predicts with another architecture, e.g. a calibrated copy.\n"
+    "With --graphs, DIR holds mlir_index.csv (the layout of ../shared/data/mlir): each graph\n"
+    "is predicted as `lpsim predict --arch ARCH FILE --json [--fuse]` would, and the report gives\n"
+    "per graph the measured median_us and min_us, the predicted wall time sequential and fused\n"
+    "with their errors, the fused wall time with the host terms (host_dispatch_ns, conv_call_ns)\n"
+    "fitted on the other graphs (left out), the MAPE over the graphs measured above 200 us, and\n"
+    "the host terms fitted on all graphs beside the architecture's (docs/costmodel.md).\n"
     "Exit status 0; 2 on bad input or a failed prediction (the shape's row and the error), or,\n"
     "with --keep-going, 1 when some shapes could not be predicted.",
     validate_opts,
@@ -329,6 +339,223 @@ static lp_status parse_options(const cli_args *a, long *jobs, int *subset, lp_di
     return LP_OK;
 }
 
+/* ---- whole graphs (--graphs) ------------------------------------------------------------ */
+
+/* "model sizes dtype" of a graph, as the index writes them. */
+static void graph_name(const lp_graph *g, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s %s %s", g->model, g->sizes, g->dtype);
+}
+
+static double num_at(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* Predict graph g of the index in dir on arch, sequential and fused; false with why on failure. */
+static bool predict_graph(const char *arch, const char *dir, lp_graph *g, char *why, size_t n)
+{
+    bool absolute = g->file[0] == '/';
+    size_t len = strlen(dir) + strlen(g->file) + 2;
+    char *path = malloc(len);
+    if (!path) return snprintf(why, n, "out of memory"), false;
+    snprintf(path, len, "%s%s%s", absolute ? "" : dir, absolute ? "" : "/", g->file);
+    json_t *seq = lp_predict_graph(arch, path, false, why, n),
+           *fused = seq ? lp_predict_graph(arch, path, true, why, n) : NULL;
+    free(path);
+    bool ok = seq && fused;
+    if (ok) {
+        g->seq_ns = num_at(seq, "latency_ns"), g->seq_wall_ns = num_at(seq, "wall_ns");
+        g->fused_ns = num_at(fused, "latency_ns"), g->fused_wall_ns = num_at(fused, "wall_ns");
+        double convs = num_at(json_object_get(fused, "counts"), "conv");
+        g->convs = isnan(convs) ? -1 : (int)convs;
+        ok = !isnan(g->seq_ns) && !isnan(g->seq_wall_ns) && !isnan(g->fused_ns) && !isnan(g->fused_wall_ns) &&
+             g->convs >= 0;
+        if (!ok) snprintf(why, n, "its JSON report lacks latency_ns, wall_ns or counts.conv");
+    }
+    json_decref(seq), json_decref(fused);
+    if (!ok) g->seq_ns = g->fused_ns = g->seq_wall_ns = g->fused_wall_ns = NAN, g->convs = -1;
+    return ok;
+}
+
+static void print_graph_pct(double v) { isnan(v) ? printf(" %8s", "-") : printf(" %+8.1f", v); }
+
+/* A figure with its format, or "-" when it is NAN (nothing fixes it). */
+static const char *fig(double v, const char *fmt, char *buf, size_t n)
+{
+    if (isnan(v)) return "-";
+    snprintf(buf, n, fmt, v);
+    return buf;
+}
+
+static void print_graphs(const lp_graph_set *s, const double *loo, const lp_graph_fit *fit, const arch_cfg *cfg,
+                         const lp_graph_summary *sum)
+{
+    char b[6][32];
+    printf("  host terms of %s: host_dispatch_ns %.0f, conv_call_ns %.0f; fitted on these graphs: %s (median of %zu "
+           "graphs), %s (median of %zu)\n\n",
+           cfg->name, cfg->host_dispatch_ns, cfg->conv_call_ns, fig(fit->host_dispatch_ns, "%.0f", b[0], 32),
+           fit->n_host, fig(fit->conv_call_ns, "%.0f", b[1], 32), fit->n_conv);
+    printf("  %-52s %9s %9s %5s | %10s %8s | %10s %8s %10s | %10s %8s\n", "graph", "measured", "min", "convs",
+           "sequential", "error %", "fused", "error %", "device", "left out", "error %");
+    for (size_t i = 0; i < s->n; i++) {
+        const lp_graph *g = &s->g[i];
+        char name[200];
+        graph_name(g, name, sizeof name);
+        printf("  %-52.52s %9.2f %9.2f", name, g->median_us, g->min_us);
+        if (isnan(g->fused_ns)) {
+            printf(" %5s | not predicted\n", "-");
+            continue;
+        }
+        printf(" %5d | %10.1f", g->convs, g->seq_wall_ns / 1e3);
+        print_graph_pct(lp_graph_error_pct(g->seq_wall_ns, g->median_us));
+        printf(" | %10.1f", g->fused_wall_ns / 1e3);
+        print_graph_pct(lp_graph_error_pct(g->fused_wall_ns, g->median_us));
+        printf(" %10.1f | ", g->fused_ns / 1e3);
+        isnan(loo[i]) ? printf("%10s", "-") : printf("%10.1f", loo[i] / 1e3);
+        print_graph_pct(lp_graph_error_pct(loo[i], g->median_us));
+        putchar('\n');
+    }
+    printf("\n  (microseconds: wall times; device: the fused latency without the host terms)\n");
+    printf("  MAPE over the %zu graphs measured above %.0f us: sequential %s %%, fused %s %% (largest %s %%), fused "
+           "with the host terms left out %s %%\n",
+           sum->big, LP_GRAPH_BIG_US, fig(sum->seq_mape_pct, "%.1f", b[2], 32),
+           fig(sum->fused_mape_pct, "%.1f", b[3], 32), fig(sum->fused_max_pct, "%.1f", b[4], 32),
+           fig(sum->loo_mape_pct, "%.1f", b[5], 32));
+}
+
+static json_t *json_num(double v) { return isnan(v) ? json_null() : json_real(v); }
+
+/* The report as one object: {"arch", "data" (the index), "predicted", "above_200us": {"graphs",
+** "sequential_mape_pct", "fused_mape_pct", "fused_max_pct", "left_out_mape_pct"}, "fit":
+** {"host_dispatch_ns", "host_graphs", "conv_call_ns", "conv_graphs"}, "arch_terms":
+** {"host_dispatch_ns", "conv_call_ns"}, "graphs": [one per row of the index]}; null where
+** nothing fixes a figure. */
+static int print_graphs_json(const lp_graph_set *s, const double *loo, const lp_graph_fit *fit, const arch_cfg *cfg,
+                             const lp_graph_summary *sum)
+{
+    json_t *o = json_pack(
+        "{s:s, s:s, s:I, s:o, s:o, s:o}", "arch", cfg->name, "data", s->path, "predicted", (json_int_t)sum->predicted,
+        "above_200us",
+        json_pack("{s:I, s:o, s:o, s:o, s:o}", "graphs", (json_int_t)sum->big, "sequential_mape_pct",
+                  json_num(sum->seq_mape_pct), "fused_mape_pct", json_num(sum->fused_mape_pct), "fused_max_pct",
+                  json_num(sum->fused_max_pct), "left_out_mape_pct", json_num(sum->loo_mape_pct)),
+        "fit",
+        json_pack("{s:o, s:I, s:o, s:I}", "host_dispatch_ns", json_num(fit->host_dispatch_ns), "host_graphs",
+                  (json_int_t)fit->n_host, "conv_call_ns", json_num(fit->conv_call_ns), "conv_graphs",
+                  (json_int_t)fit->n_conv),
+        "arch_terms",
+        json_pack("{s:f, s:f}", "host_dispatch_ns", cfg->host_dispatch_ns, "conv_call_ns", cfg->conv_call_ns));
+    json_t *gs = json_array();
+    bool ok = o && gs && !json_object_set_new(o, "graphs", gs);
+    for (size_t i = 0; ok && i < s->n; i++) {
+        const lp_graph *g = &s->g[i];
+        json_t *e = json_pack(
+            "{s:s, s:s, s:s, s:s, s:i, s:f, s:f, s:b, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "file", g->file,
+            "model", g->model, "sizes", g->sizes, "dtype", g->dtype, "line", g->line, "measured_us", g->median_us,
+            "min_us", g->min_us, "predicted", !isnan(g->fused_ns), "convs", g->convs, "device_seq_us",
+            json_num(g->seq_ns / 1e3), "device_fused_us", json_num(g->fused_ns / 1e3), "sequential_us",
+            json_num(g->seq_wall_ns / 1e3), "sequential_error_pct",
+            json_num(lp_graph_error_pct(g->seq_wall_ns, g->median_us)), "fused_us", json_num(g->fused_wall_ns / 1e3),
+            "fused_error_pct", json_num(lp_graph_error_pct(g->fused_wall_ns, g->median_us)), "left_out_us",
+            json_num(loo[i] / 1e3), "left_out_error_pct", json_num(lp_graph_error_pct(loo[i], g->median_us)));
+        ok = e && !json_array_append_new(gs, e);
+    }
+    if (!o && gs) json_decref(gs);
+    ok = ok && !json_dumpf(o, stdout, JSON_INDENT(1)) && putchar('\n') != EOF;
+    json_decref(o);
+    return ok ? 0 : -1;
+}
+
+static lp_status write_graphs_csv(const lp_graph_set *s, const double *loo, const char *path, lp_diag *d)
+{
+    lp_out o = {0};
+    lp_status st = lp_out_open(&o, path, d);
+    if (st) return st;
+    fprintf(o.f, "file,model,sizes,dtype,measured_us,min_us,convs,device_seq_us,device_fused_us,sequential_us,"
+                 "sequential_error_pct,fused_us,fused_error_pct,left_out_us,left_out_error_pct\n");
+    for (size_t i = 0; i < s->n; i++) {
+        const lp_graph *g = &s->g[i];
+        if (isnan(g->fused_ns)) continue;
+        fprintf(o.f, "%s,%s,%s,%s,%.10g,%.10g,%d,%.10g,%.10g,%.10g,%.6f,%.10g,%.6f,%.10g,%.6f\n", g->file, g->model,
+                g->sizes, g->dtype, g->median_us, g->min_us, g->convs, g->seq_ns / 1e3, g->fused_ns / 1e3,
+                g->seq_wall_ns / 1e3, lp_graph_error_pct(g->seq_wall_ns, g->median_us), g->fused_wall_ns / 1e3,
+                lp_graph_error_pct(g->fused_wall_ns, g->median_us), loo[i] / 1e3,
+                lp_graph_error_pct(loo[i], g->median_us));
+    }
+    return lp_out_commit(&o, d);
+}
+
+/* lpsim validate PRESET --graphs: the index read, every graph predicted in index order (a
+** failure stops the command at its row unless --keep-going), the report. */
+static int validate_graphs(const cli_args *a, const char *arch)
+{
+    static const char *const refused[] = {"subset", "png", "jobs"};
+    lp_diag d;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        if (cli_get(&validate_cmd, a, refused[i])) {
+            cli_value_error(&validate_cmd, a, refused[i], -1, &d, "--%s applies to latencies, not to --graphs",
+                            refused[i]);
+            return cli_fail(&d);
+        }
+    arch_cfg *cfg;
+    if (arch_load(arch, &cfg, &d)) return cli_fail(&d); /* check_arch loaded it already */
+    const char *dir = cli_get(&validate_cmd, a, "data");
+    if (!dir) dir = LP_PREDICT_DEFAULT_GRAPHS;
+    lp_graph_set set;
+    int rc = 2;
+    double *loo = NULL;
+    if (lp_graph_read(dir, &set, &d)) {
+        rc = d.line > 0 ? cli_fail(&d) : fail_data(a, dir, &d);
+        goto free_set;
+    }
+    bool keep_going = cli_get(&validate_cmd, a, "keep-going") != NULL, failed = false;
+    for (size_t i = 0; i < set.n; i++) {
+        char why[700];
+        if (predict_graph(arch, dir, &set.g[i], why, sizeof why)) continue;
+        lp_diag_init(&d, set.path);
+        lp_diag_set(&d, LP_ERR_ARG, set.g[i].line, 1, "predicting '%s' on %s failed: %s", set.g[i].file, cfg->name,
+                    why);
+        cli_fail(&d);
+        if (!keep_going) goto free_set;
+        failed = true;
+    }
+    lp_graph_fit fit;
+    lp_graph_summary sum;
+    if (!(loo = malloc((set.n ? set.n : 1) * sizeof *loo)) || lp_graph_fit_terms(&set, SIZE_MAX, &fit) ||
+        lp_graph_summarize(&set, &sum))
+        goto nomem;
+    for (size_t i = 0; i < set.n; i++)
+        if (lp_graph_loo_ns(&set, i, &loo[i])) goto nomem;
+    if (cli_get(&validate_cmd, a, "json")) {
+        if (print_graphs_json(&set, loo, &fit, cfg, &sum)) goto nomem;
+    } else {
+        printf("lpsim validate: ");
+        lp_diag_put_escaped(cfg->name, stdout);
+        printf(" against ");
+        lp_diag_put_escaped(set.path, stdout);
+        printf(": %zu graphs, %zu predicted by lpsim predict, sequential and fused\n", set.n, sum.predicted);
+        print_graphs(&set, loo, &fit, cfg, &sum);
+    }
+    const char *csv = cli_get(&validate_cmd, a, "csv");
+    if (csv && write_graphs_csv(&set, loo, csv, &d)) {
+        cli_fail_arg(&validate_cmd, a, "csv", 0, &d);
+        goto free_set;
+    }
+    rc = failed ? 1 : 0;
+    goto free_set;
+nomem:
+    lp_diag_init(&d, "<stdout>");
+    lp_diag_set(&d, LP_ERR_NOMEM, 1, 1, "out of memory, or stdout cannot be written");
+    cli_fail(&d);
+free_set:
+    free(loo);
+    lp_graph_set_free(&set);
+    arch_free(cfg);
+    return rc;
+}
+
 int cmd_validate(int argc, char **argv, int first)
 {
     static const char *const subsets[] = {"all", "fit", "held-out"};
@@ -343,8 +570,9 @@ int cmd_validate(int argc, char **argv, int first)
     char arch_name[128];
     long jobs = 1;
     int subset = 0;
-    if (check_arch(&a, &arch, arch_name, sizeof arch_name, &d) || parse_options(&a, &jobs, &subset, &d))
-        return cli_fail(&d);
+    if (check_arch(&a, &arch, arch_name, sizeof arch_name, &d)) return cli_fail(&d);
+    if (cli_get(&validate_cmd, &a, "graphs")) return validate_graphs(&a, arch);
+    if (parse_options(&a, &jobs, &subset, &d)) return cli_fail(&d);
     const char *dir = cli_get(&validate_cmd, &a, "data");
     if (!dir) dir = LP_PREDICT_DEFAULT_DATA;
     lp_val_set set;

@@ -19,6 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "commands.h"
+
 _Static_assert(sizeof(lp_pred_msg) <= 512, "a child's message must fit one atomic pipe write (PIPE_BUF >= 512)");
 
 /* What a child sends back: one write of under PIPE_BUF bytes. */
@@ -177,6 +179,83 @@ lp_pred *lp_pred_distinct(const lp_val_set *set, const bool *sel, size_t *pred_o
     }
     free(slot);
     return p;
+}
+
+#define GRAPH_JSON_MAX (256u << 20) /* a report larger than this is refused (a 524,288-op graph's is ~200 MiB) */
+
+json_t *lp_predict_graph(const char *arch, const char *file, bool fuse, char *why, size_t n)
+{
+    int fds[2];
+    FILE *err = tmpfile();
+    if (!err || pipe(fds)) {
+        snprintf(why, n, "cannot make a pipe or a temporary file: %s", strerror(errno));
+        if (err) fclose(err);
+        return NULL;
+    }
+    fflush(stdout), fflush(stderr); /* nothing buffered is written twice */
+    pid_t pid = fork();
+    if (pid == 0) {
+        static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGXFSZ}; /* not the parent's cleanup handlers */
+        for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], SIG_DFL);
+        int null = open("/dev/null", O_RDONLY);
+        close(fds[0]);
+        if (null < 0 || dup2(null, 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fileno(err), 2) < 0) _exit(4);
+        char *argv[] = {"lpsim", "predict", "--arch", (char *)arch, (char *)file, "--json", "--fuse", NULL};
+        int rc = cmd_predict(fuse ? 7 : 6, argv, 2);
+        fflush(stdout), fflush(stderr);
+        _exit(rc);
+    }
+    int e = errno;
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]), fclose(err);
+        snprintf(why, n, "cannot start a process: %s", strerror(e));
+        return NULL;
+    }
+    size_t len = 0, cap = 1 << 16;
+    char *buf = malloc(cap);
+    bool big = false;
+    for (;;) {
+        if (buf && len == cap) {
+            char *b = cap < GRAPH_JSON_MAX ? realloc(buf, 2 * cap) : NULL;
+            if (b) {
+                buf = b, cap *= 2;
+            } else { /* the rest is read and dropped, so the process can finish */
+                big = cap >= GRAPH_JSON_MAX;
+                free(buf), buf = NULL;
+            }
+        }
+        char sink[4096];
+        ssize_t r = buf ? read(fds[0], buf + len, cap - len) : read(fds[0], sink, sizeof sink); /* drained */
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        if (buf) len += (size_t)r;
+    }
+    close(fds[0]);
+    int ws = 0;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) continue;
+    json_t *o = NULL;
+    if (WIFSIGNALED(ws)) {
+        snprintf(why, n, "the prediction process died of signal %d (%s)", WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+    } else if (!WIFEXITED(ws) || WEXITSTATUS(ws)) {
+        char line[600] = "";
+        rewind(err);
+        if (!fgets(line, sizeof line, err)) line[0] = 0;
+        line[strcspn(line, "\n")] = 0;
+        /* the command line is this function's, not the user's: its place says nothing */
+        static const char cl[] = "<command-line>:", err_tag[] = " error: ";
+        const char *msg = line, *e = strstr(line, err_tag);
+        if (!strncmp(line, cl, sizeof cl - 1) && e) msg = e + sizeof err_tag - 1;
+        snprintf(why, n, "%s", msg[0] ? msg : "lpsim predict failed without a message");
+    } else if (!buf) {
+        snprintf(why, n, big ? "the report is larger than %u MiB" : "out of memory", GRAPH_JSON_MAX >> 20);
+    } else {
+        json_error_t je;
+        if (!(o = json_loadb(buf, len, 0, &je))) snprintf(why, n, "its JSON report cannot be read: %s", je.text);
+    }
+    free(buf);
+    fclose(err);
+    return o;
 }
 
 long lp_predict_default_jobs(void)

@@ -46,7 +46,7 @@ typedef enum cm_vcost { CM_VEC_NONE, CM_VEC_SIMPLE, CM_VEC_EXP, CM_VEC_REDUCE } 
 /* The attributes the cost rules read, by name; the reader keeps these only. */
 #define CM_ATTR_NAMES                                                                                                  \
     "dot_dimension_numbers", "dimension_numbers", "feature_group_count", "batch_group_count", "dimensions",            \
-        "window_dimensions", "kernel", "axis", "dimension"
+        "window_dimensions", "kernel", "axis", "dimension", "precision_config"
 
 typedef struct cm_tensor {
     int rank;            /* >= 0, or CM_RANK_UNRANKED, CM_RANK_OPAQUE */

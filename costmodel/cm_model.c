@@ -2,10 +2,11 @@
 ** cm_model.c — the default analytical model (terms and formulas in
 ** cm_model.h and docs/costmodel.md): per kernel, compute time from the
 ** matrix unit's rate per format with tile padding and waves over the cores,
-** or from the vector units' lanes; memory time from the bytes at the L2's or
-** DRAM's bandwidth; the larger plus the kernel's launch or gap; energy from
-** MACs, vector operations, bytes and static power. Fusion groups ops with a
-** union-find; a group's bytes lose the tensors that stay inside it.
+** or from the vector units' lanes, slowed by the power cap; memory time from
+** the bytes at the L2's or DRAM's bandwidth; the larger plus the kernel's
+** launch or gap; energy from MACs, vector operations, bytes and static power.
+** Fusion groups ops with a union-find; a group's bytes lose the tensors that
+** stay inside it.
 **
 ** The model looks at the matrix unit's kind once, in cm_target_of: a tensor
 ** core has an array shape, an ideal unit none (rows 0); both list a rate per
@@ -32,14 +33,17 @@ void cm_target_of(const arch_cfg *a, cm_target *t)
     t->cores = a->cores ? a->cores : 1;
     t->dram_gbps = a->dram.bw_gbps, t->dram_pj_per_byte = a->dram.energy_pj_per_bit * 8;
     t->l2_bytes = a->l2.size_bytes, t->l2_gbps = a->l2.bw_gbps, t->l2_pj_per_byte = a->l2.energy_pj_per_byte;
-    t->static_w = a->power.static_w;
+    t->static_w = a->power.static_w, t->cap_w = a->power.cap_w, t->min_clock_ghz = a->power.min_clock_ghz;
     t->launch_ns = a->launch_ns, t->gap_ns = a->kernel_gap_ns, t->host_dispatch_ns = a->host_dispatch_ns;
+    t->conv_call_ns = a->conv_call_ns;
     const tc_cfg *c = wl_matrix_tc(a, &t->view);
     if (c) {
         t->rates = c->formats, t->nrates = c->formats_count, t->rows = c->array_rows, t->cols = c->array_cols;
         const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
         if (u && u->kind == UNIT_KIND_IDEAL) t->rows = t->cols = 0;
     }
+    mf_format tf32;
+    if (t->rates && mf_parse("e8m10_ieee", &tf32, NULL) == LP_OK) t->tf32 = tc_rate_of(t->rates, t->nrates, tf32.name);
     const arch_unit *v = arch_unit_of_class(a, UNIT_CLASS_VECTOR);
     const vector_cfg *vc = v && v->kind == UNIT_KIND_VECTOR ? v->cfg : NULL;
     t->lanes = vc && vc->lanes ? vc->lanes : 1;
@@ -92,6 +96,20 @@ static const tc_rate *rate_of(const cm_target *t, const char *fmt, rate_cache *c
     return c->rate;
 }
 
+/* The format of a product: its first operand's; a float32 product the unit has no fp32 rate for
+** runs as TF32 (e8m10) when the unit lists it, unless its precision_config asks for HIGHEST: the
+** frameworks' default on tensor cores (JAX and XLA: DEFAULT and HIGH float32 dots and
+** convolutions in TF32 on NVIDIA GPUs since Ampere). */
+static const char *product_format(const cm_target *t, const cm_op *op)
+{
+    const char *f = lp_format_of(op->elem);
+    if (!op->macs || !t->tf32 || !op->elem || strcmp(op->elem, "f32") ||
+        (t->rates && f && tc_rate_of(t->rates, t->nrates, f)))
+        return f;
+    const char *p = cm_op_attr(op, "precision_config");
+    return p && strstr(p, "HIGHEST") ? f : t->tf32->format;
+}
+
 static double cdiv(double a, double b) { return ceil(a / b); }
 
 /* Compute time and energy of one piece of work (its bytes apart). */
@@ -141,7 +159,7 @@ void cm_kernel_memory(const cm_target *t, uint64_t bytes, cm_terms *x)
 
 static void op_compute(const cm_target *t, const cm_op *op, rate_cache *rc, cm_terms *x)
 {
-    cm_work w = {op->macs, op->b, op->m, op->n, op->k, lp_format_of(op->elem), op->flops, op->vcost, 0};
+    cm_work w = {op->macs, op->b, op->m, op->n, op->k, product_format(t, op), op->flops, op->vcost, 0};
     work_compute(t, &w, rc, x);
 }
 
@@ -182,6 +200,9 @@ static void groups(mctx *m)
         for (int k = 0; k < op->nin; k++) {
             int32_t r = cm_view_root(g, op->in[k]), p = g->tensors[r].producer;
             if (p < 0 || !is_kernel(&g->ops[p]) || g->ops[p].fuse_consumer) continue; /* broadcasts join later */
+            if (op->pattern >= 0 && g->patterns[op->pattern].kind == CM_KIND_ATTENTION &&
+                (g->patterns[op->pattern].qk == p || g->patterns[op->pattern].pv == p))
+                break; /* XLA: the scores leave the product; the softmax is a kernel of its own */
             /* its only reader, or all its readers elementwise: they all join the producer's kernel */
             if (m->uses[r] == 1 || m->ew_uses[r] == m->uses[r] - g->tensors[r].output) unite(m->parent, i, p);
             break;
@@ -197,7 +218,7 @@ static void groups(mctx *m)
         const cm_pattern *pt = &g->patterns[p];
         int32_t first = -1;
         for (int32_t k = 0; k < pt->nops; k++)
-            if (is_kernel(&g->ops[pt->ops[k]])) {
+            if (is_kernel(&g->ops[pt->ops[k]]) && pt->ops[k] != pt->qk && pt->ops[k] != pt->pv) {
                 if (first < 0)
                     first = pt->ops[k];
                 else
@@ -291,6 +312,17 @@ lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_predic
         cm_kernel_memory(t, r->bytes, &x);
         r->compute_ns = x.compute_ns, r->memory_ns = x.memory_ns, r->on_matrix = x.on_matrix, r->l2 = x.l2;
         r->compute_pj = x.compute_pj, r->memory_pj = x.memory_pj;
+        /* the power cap: a kernel drawing more than cap_w at clock_ghz runs at the clock that meets it (as
+        ** models/arch/power.h: its cycles and energy kept, so its power falls as the clock); its compute
+        ** slows by clock_ghz / f, its memory time is the memory's */
+        r->clock_ghz = t->clock_ghz;
+        double pj = x.compute_pj + x.memory_pj, busy = fmax(r->compute_ns, r->memory_ns);
+        if (t->cap_w > 0 && busy > 0 && t->static_w + pj / busy * 1e-3 > t->cap_w) {
+            double room = t->cap_w - t->static_w, f = room > 0 ? t->clock_ghz * room / (pj / busy * 1e-3) : 0;
+            r->clock_ghz = fmax(f, t->min_clock_ghz);
+            r->compute_ns *= t->clock_ghz / r->clock_ghz;
+            x.compute_ns = r->compute_ns;
+        }
         r->compute_bound = r->compute_ns >= r->memory_ns;
         r->overhead_ns = first ? t->launch_ns : t->gap_ns;
         first = false;
@@ -303,10 +335,11 @@ lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_predic
             r->energy_pj = x.compute_pj + x.memory_pj + t->static_w * r->latency_ns * 1e3; /* W x ns = nJ */
         }
         p->kernels++;
+        for (int32_t k = 0; k < nmem; k++) p->convs += g->ops[mem[k]].base == CM_KIND_CONV;
         p->latency_ns += r->latency_ns, p->energy_pj += r->energy_pj;
         p->flops += r->flops, p->macs += r->macs, p->bytes += r->bytes;
     }
-    p->wall_ns = p->latency_ns + t->host_dispatch_ns;
+    p->wall_ns = p->latency_ns + t->host_dispatch_ns + p->convs * t->conv_call_ns;
     goto out;
 nomem:
     cm_prediction_free(p);

@@ -144,7 +144,7 @@ static const bad_yaml bad[] = {
     {"matrix:\n  formats:\n    - {format: fp9, macs_per_cycle: 64}\n",
      "3:16: error: matrix.formats[0].format: unknown format 'fp9' (did you mean 'fp16'?)"},
     {"matrix:\n  formats:\n    - {format: fp32, macs_per_cycle: 64}\n",
-     "3:16: error: matrix.formats[0].format: fp32 is wider than 16 bits"},
+     "3:16: error: matrix.formats[0].format: fp32 is wider than 19 bits"},
     {"matrix:\n  formats:\n    - {format: bf16, macs_per_cycle: 1}\n    - {format: bfloat16, macs_per_cycle: 2}\n",
      "4:16: error: matrix.formats[1].format: bf16 is listed twice"},
     {"matrix:\n  formats:\n    - {format: fp8_e4m3fn}\n", "3:7: error: matrix.formats[0] needs 'macs_per_cycle'"},

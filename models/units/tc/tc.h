@@ -53,9 +53,17 @@ extern const cyaml_schema_value_t tc_rate_entry;
     "energy_pj_per_mac: "                                                                                              \
     "E}`: an element format the unit multiplies, its rate for the whole unit and its energy |\n"
 
-/* Check a rate list (at least one entry, known formats of at most 16 bits, no
-** format twice, rates in (0, 1e9], energies >= 0) and make every format name
-** canonical. Messages name w->path ("matrix.formats[1].format"). */
+/* The widest format a rate list names: 19 bits, TF32 (e8m10: NVIDIA's tensor
+** cores since Ampere multiply float32 operands rounded to it, the frameworks'
+** default for float32 products). The functional face multiplies formats of at
+** most 16 bits (tc_func.c refuses wider operands); a wider rate serves timing
+** and the cost model (lpsim predict). */
+#define TC_RATE_MAX_BITS 19
+
+/* Check a rate list (at least one entry, known formats of at most
+** TC_RATE_MAX_BITS bits, no format twice, rates in (0, 1e9], energies >= 0)
+** and make every format name canonical. Messages name w->path
+** ("matrix.formats[1].format"). */
 lp_status tc_rates_check(tc_rate *r, unsigned n, const cfg_where *w, lp_diag *d);
 
 /* Print the list as YAML at indent. */

@@ -39,8 +39,8 @@ lp_status tc_rates_check(tc_rate *r, unsigned n, const cfg_where *w, lp_diag *d)
         snprintf(rel, sizeof rel, "formats[%u].format", i);
         place(w, rel, true, &line, &col);
         lp_status fs = mf_parse(r[i].format, &f, &pd);
-        if (fs != LP_OK || f.bits > 16) {
-            if (fs == LP_OK) lp_diag_msg(&pd, LP_ERR_RANGE, "%s is wider than 16 bits", f.name);
+        if (fs != LP_OK || f.bits > TC_RATE_MAX_BITS) {
+            if (fs == LP_OK) lp_diag_msg(&pd, LP_ERR_RANGE, "%s is wider than %d bits", f.name, TC_RATE_MAX_BITS);
             return lp_diag_set(d, LP_ERR_RANGE, line, col, "%s.%s: %s", w->path, rel, pd.msg);
         }
         if (tc_rate_of(r, i, f.name))
