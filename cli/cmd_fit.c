@@ -197,6 +197,8 @@ static lp_status collect(sqlite3 *db, const char *path, const char *arch, datase
         cm_wl_map mp = {0};
         json_t *mj = json_loads(col(q, 14), 0, NULL);
         mp.core_insns = json_number_value(json_object_get(mj, "core_insns"));
+        mp.rows_per_core = json_number_value(json_object_get(mj, "rows_per_core"));
+        mp.batch_rows = json_number_value(json_object_get(mj, "batch_rows"));
         json_decref(mj);
         if (cm_wl_terms(&t, a, &spec, kind, col(q, 10), pim, &mp, &s.cls, &s.x, &od) ||
             (s.kind = kind_index(ds, kind)) < 0) {

@@ -25,7 +25,8 @@ static const cli_opt predict_opts[] = {
     {"arch", "ARCH", "the architecture: a preset (lpsim arch --list) or a YAML file"},
     {"json", NULL, "print the report as JSON (keys in docs/costmodel.md)"},
     {"fuse", NULL,
-     "fuse elementwise ops into their producer, broadcasts into their consumer, patterns into one kernel"},
+     "fuse as XLA does: elementwise ops into their producer, broadcasts into their consumer, a softmax into one "
+     "kernel (an attention: its two products and its softmax)"},
     {"model", "MODEL.json", "a model fitted by lpsim fit (default: the architecture's default coefficients)"},
     {"compare-sim", NULL,
      "also lower the graph (lpsim lower), simulate each workload timing-only and compare per op (lower.h)"},
@@ -93,12 +94,12 @@ static json_t *row_json(const cm_graph *g, const cm_row *r)
 
 static json_t *report_json(const cm_graph *g, const cm_target *t, const cm_prediction *p, bool fuse, const char *model)
 {
-    json_t *o =
-        json_pack("{s:s,s:s,s:s,s:s?,s:s,s:f,s:f,s:f,s:f,s:I,s:I,s:I,s:i,s:i}", "file", g->file, "function",
-                  g->func ? g->func : "", "arch", t->name, "model", model, "composition", fuse ? "fused" : "sequential",
-                  "latency_ns", p->latency_ns, "wall_ns", p->wall_ns, "host_dispatch_ns", t->host_dispatch_ns,
-                  "energy_pj", p->energy_pj, "flops", (json_int_t)p->flops, "macs", (json_int_t)p->macs, "bytes",
-                  (json_int_t)p->bytes, "kernels", p->kernels, "graph_ops", g->nops);
+    json_t *o = json_pack(
+        "{s:s,s:s,s:s,s:s?,s:s,s:f,s:f,s:f,s:f,s:f,s:i,s:I,s:I,s:I,s:i,s:i}", "file", g->file, "function",
+        g->func ? g->func : "", "arch", t->name, "model", model, "composition", fuse ? "fused" : "sequential",
+        "latency_ns", p->latency_ns, "wall_ns", p->wall_ns, "host_dispatch_ns", t->host_dispatch_ns, "conv_call_ns",
+        t->conv_call_ns, "conv_calls", p->convs, "energy_pj", p->energy_pj, "flops", (json_int_t)p->flops, "macs",
+        (json_int_t)p->macs, "bytes", (json_int_t)p->bytes, "kernels", p->kernels, "graph_ops", g->nops);
     json_t *counts = json_object(), *ops = json_array(), *un = json_array(), *pats = json_array();
     bool ok = o && counts && ops && un && pats;
     for (int k = 0; ok && k < CM_KIND_COUNT; k++)
@@ -159,7 +160,10 @@ static void print_text(const cm_graph *g, const cm_target *t, const cm_predictio
     printf("  work         %llu FLOPs (%llu MACs), %llu bytes\n", (unsigned long long)p->flops,
            (unsigned long long)p->macs, (unsigned long long)p->bytes);
     printf("  latency      %.1f ns on the device, %d kernels\n", p->latency_ns, (int)p->kernels);
-    printf("  wall         %.1f ns with the host's dispatch of %.1f ns\n", p->wall_ns, t->host_dispatch_ns);
+    printf("  wall         %.1f ns with the host's dispatch of %.1f ns", p->wall_ns, t->host_dispatch_ns);
+    if (p->convs)
+        printf(" and %d convolution call%s of %.1f ns", (int)p->convs, p->convs == 1 ? "" : "s", t->conv_call_ns);
+    putchar('\n');
     printf("  energy       %.6g pJ\n\n", p->energy_pj);
     printf("  %-9s %-26s %-13s %14s %12s %12s %12s %-7s %-6s  %s\n", "line:col", "op", "kind", "flops", "bytes",
            "latency_ns", "energy_pj", "bound", "unit", "shapes");

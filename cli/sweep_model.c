@@ -58,6 +58,8 @@ static lp_status model_report(const arch_cfg *a, const cm_target *t, const wl_sp
             json_object_set_new(map, kv->key, kv->str[0] ? json_string(kv->str) : json_integer((json_int_t)kv->num));
             pim |= !strcmp(kv->key, "unit") && !strcmp(kv->str, "pim");
             if (!strcmp(kv->key, "core_insns")) mp.core_insns = (double)kv->num;
+            if (!strcmp(kv->key, "rows_per_core")) mp.rows_per_core = (double)kv->num;
+            if (!strcmp(kv->key, "batch_rows")) mp.batch_rows = (double)kv->num;
         }
         int cls;
         cm_terms x;

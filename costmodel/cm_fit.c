@@ -20,8 +20,9 @@
 #include "pim.h"
 #include "units.h"
 
-static const char *const class_names[CM_NCLS] = {"matrix", "pim", "attention", "vector",  "norm",
-                                                 "rotary", "act", "residual",  "convert", "copy"};
+static const char *const class_names[] = {"matrix", "pim",      "attention", "vector", "norm",      "rotary",
+                                          "act",    "residual", "convert",   "copy",   "layernorm", "gelu"};
+_Static_assert(sizeof class_names / sizeof *class_names == CM_NCLS, "a name for each class");
 
 static bool vector_family(int c) { return c == CM_CLS_VECTOR || c >= CM_CLS_NORM; }
 
@@ -94,7 +95,8 @@ double cm_fit_energy(const cm_coefs *c, int cls, double static_w, double latency
 
 int cm_class_of_row(const cm_graph *g, const cm_row *r)
 {
-    if (r->kind == CM_KIND_ATTENTION && r->nfused > 0) return CM_CLS_ATTENTION;
+    /* an attention in a graph runs as XLA runs it (cm_model.h): its products as products, its softmax as
+    ** a vector kernel; the attention class is lpsim's flash-style kernel */
     cm_kind b = g->ops[r->op].base;
     return b == CM_KIND_MATMUL || b == CM_KIND_BATCH_MATMUL || b == CM_KIND_CONV ? CM_CLS_MATRIX : CM_CLS_VECTOR;
 }
@@ -155,17 +157,48 @@ static bool attn_of(const char *shape, uint64_t *b, uint64_t *h, uint64_t *kv, u
 
 static bool layerish(const wl_spec *s) { return s->kind == WL_LAYER || s->kind == WL_MODEL; }
 
-/* The PIM arrays' compute time of an M x N x K product with w-bit weights:
-** one row read per weight bit plane, group of lut_group inputs and output
-** row per activation row, the arrays of the cores in parallel. */
-static double pim_compute_ns(const arch_cfg *a, double macs, int wbits)
+/* A PIM product of M x N x K with b-bit weights and a-bit activations as
+** the mapping runs it (map_pim.h): each core holds rows_per_core weight rows
+** and takes the activations batch_rows at a time, one PIM_GEMM each, timed
+** by the PIM unit's own timing face (pim_events_of: LUT, bit-serial or
+** adder-tree cycles, passes, the host interface); the weights stream from
+** DRAM over the shared channel. map_ns: STEP_MMA the arrays' time,
+** STEP_LOAD the weights' DRAM time, PIPE the longer plus a latency; without
+** the mapping's figures a proportional estimate (lookups per array). */
+static void pim_terms(const arch_cfg *a, double M, double N, double K, int wbits, int abits, const cm_wl_map *mp,
+                      cm_terms *x)
 {
-    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
-    if (!u || u->kind != UNIT_KIND_PIM || !u->cfg) return 0;
+    const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_PIM);
+    if (!u || u->kind != UNIT_KIND_PIM || !u->cfg) return;
     const pim_cfg *c = u->cfg;
-    double arrays = (double)(c->arrays ? c->arrays : 1) * (double)(a->cores ? a->cores : 1);
-    double g = (double)(c->lut_group ? c->lut_group : 1);
-    return macs * wbits / g * c->t_read_cycles / arrays / a->clock_ghz;
+    double ck = a->clock_ghz, dram = N * K * wbits / 8 / a->dram.bw_gbps;
+    if (!mp || !(mp->rows_per_core > 0) || !(mp->batch_rows > 0) || !c->arrays) {
+        double arrays = (double)(c->arrays ? c->arrays : 1) * (double)(a->cores ? a->cores : 1);
+        double g = (double)(c->lut_group ? c->lut_group : 1);
+        x->compute_ns = M * N * K * wbits / g * c->t_read_cycles / arrays / ck;
+        return;
+    }
+    unit_op op;
+    memset(&op, 0, sizeof op);
+    op.what = UNIT_OP_PIM_GEMM, op.rows = (uint64_t)mp->rows_per_core, op.cols = (uint64_t)K;
+    op.m = (uint64_t)mp->batch_rows, op.wbits = (uint64_t)wbits, op.abits = (uint64_t)abits;
+    op.bitserial = c->mode && !strcmp(c->mode, "bitserial");
+    pim_events ev;
+    if (pim_events_of(a, c, &op, &ev, NULL)) return;
+    double calls = ceil(M / mp->batch_rows), arrays_ns = calls * (double)ev.cycles / ck;
+    x->compute_ns = arrays_ns;
+    /* energy: the events of every core's calls at the unit's energies (its cost face's events) */
+    double cores = ceil(N / mp->rows_per_core);
+    x->compute_pj = calls * cores * (ev.reads * c->e_read_pj + ev.writes * c->e_write_pj + ev.logic * c->e_logic_pj);
+    x->load_pj = calls * cores * ev.host_bytes * (a->l2.energy_pj_per_byte + a->spm.energy_pj_per_byte);
+    /* every core reads the whole activation matrix (and writes its rows of the result) through the L2 */
+    double bw = a->l2.size_bytes ? a->l2.bw_gbps : a->dram.bw_gbps;
+    double act = cores * M * (K * abits / 8 + mp->rows_per_core * 4) / bw;
+    x->map_ns[CM_MAP_STEP_MMA] = arrays_ns;
+    x->map_ns[CM_MAP_STEP_LOAD] = dram;
+    x->map_ns[CM_MAP_RED_MEM] = act;
+    x->map_ns[CM_MAP_PIPE] = fmax(fmax(arrays_ns, dram), act) + (a->l2.size_bytes ? a->l2.lat_ns : 0) + a->dram.lat_ns;
+    x->map_ns[CM_MAP_ITEM_LAT] = calls * c->host_lat_ns;
 }
 
 /* The time of mapping m (M x N x K, formats fa, fb -> fo) as lpsim's memory
@@ -278,6 +311,9 @@ static void vec_pipe(const cm_target *t, const arch_cfg *a, double R, double byt
     x->map_ns[CM_MAP_STEP_LOAD] = core_bytes * fmax(fmax(l2, dram), eng_ns);
     x->map_ns[CM_MAP_STEP_MMA] = ceil(ops * rows / R / (double)t->lanes) * cpg / ck;
     x->map_ns[CM_MAP_PIPE] = x->map_ns[CM_MAP_STEP_LAT] + x->map_ns[CM_MAP_STEP_LOAD] + x->map_ns[CM_MAP_STEP_MMA];
+    /* energy: the bytes through the L2 into the scratchpad and back; float32 working tiles in the accumulators */
+    x->load_pj = bytes * (a->l2.energy_pj_per_byte + a->spm.energy_pj_per_byte);
+    x->acc_pj = ops * 4 * a->acc.energy_pj_per_byte;
 }
 
 /* An attention as lpsim maps it (map_attn.h) and its memory system serves
@@ -352,8 +388,7 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
         bytes = tbytes(fa, (double)M, (double)K) + tbytes(fb, (double)N, (double)K) + tbytes(fo, (double)M, (double)N);
         if (pim) {
             *cls = CM_CLS_PIM;
-            x->compute_ns = pim_compute_ns(a, (double)(M * N * K), fb->bits);
-            x->compute_pj = (double)(M * N * K) * t->vec_pj_per_op;
+            pim_terms(a, (double)M, (double)N, (double)K, fb->bits, fa->bits, mp, x);
         } else {
             *cls = CM_CLS_MATRIX;
             cm_work_compute(t, &w, x);
@@ -394,13 +429,16 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
         if (!strcmp(kind, "rmsnorm"))
             ops = WL_OPS_RMSNORM, vc = CM_VEC_REDUCE, bytes = 2 * e * sb + C * sb, *cls = CM_CLS_NORM;
         else if (!strcmp(kind, "layernorm"))
-            ops = WL_OPS_LAYERNORM, vc = CM_VEC_REDUCE, bytes = 2 * e * sb + 2 * C * sb, *cls = CM_CLS_NORM;
-        else if (!strcmp(kind, "rotary"))
-            ops = WL_OPS_ROTARY, bytes = 2 * e * sb + e * sb, *cls = CM_CLS_ROTARY;
+            ops = WL_OPS_LAYERNORM, vc = CM_VEC_REDUCE, bytes = 2 * e * sb + 2 * C * sb, *cls = CM_CLS_LAYERNORM;
+        else if (!strcmp(kind, "rotary")) { /* Q (the shape) and K, of the model's kv heads, with cos and sin */
+            const wl_model *md = layerish(s) ? wl_model_get((wl_model_id)s->model) : NULL;
+            e += md ? R * (double)(md->kv_heads * md->head_dim) : 0;
+            ops = WL_OPS_ROTARY, bytes = 2 * e * sb + R * C * sb, *cls = CM_CLS_ROTARY;
+        }
         else if (!strcmp(kind, "swiglu"))
             ops = WL_OPS_SWIGLU, vc = CM_VEC_EXP, bytes = 3 * e * sb, *cls = CM_CLS_ACT;
         else if (!strcmp(kind, "gelu"))
-            ops = WL_OPS_GELU, vc = CM_VEC_EXP, bytes = 2 * e * sb, *cls = CM_CLS_ACT;
+            ops = WL_OPS_GELU, vc = CM_VEC_EXP, bytes = 2 * e * sb, *cls = CM_CLS_GELU;
         else if (!strcmp(kind, "residual"))
             bytes = 3 * e * sb, *cls = CM_CLS_RESIDUAL;
         else if (!strcmp(kind, "embed"))

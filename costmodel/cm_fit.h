@@ -51,6 +51,8 @@ typedef enum cm_class {
     CM_CLS_RESIDUAL,
     CM_CLS_CONVERT,
     CM_CLS_COPY,
+    CM_CLS_LAYERNORM,
+    CM_CLS_GELU,
     CM_NCLS
 } cm_class;
 
@@ -96,9 +98,11 @@ int cm_class_of_row(const cm_graph *g, const cm_row *r);
 ** overhead is left to the caller (the target's gap). */
 /* What an operation's mapping says that its kind and shape do not (0:
 ** not known): a vector kernel's instructions on its busiest core
-** (`core_insns` of its mapping). */
+** (`core_insns` of its mapping); a PIM product's `rows_per_core` and
+** `batch_rows`. */
 typedef struct cm_wl_map {
     double core_insns;
+    double rows_per_core, batch_rows; /* a PIM product: weight rows a core holds, activation rows a call takes */
 } cm_wl_map;
 
 lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, const char *kind, const char *shape,
