@@ -95,7 +95,7 @@ static json_t *row_json(const cm_graph *g, const cm_row *r)
 static json_t *report_json(const cm_graph *g, const cm_target *t, const cm_prediction *p, bool fuse, const char *model)
 {
     json_t *o = json_pack(
-        "{s:s,s:s,s:s,s:s?,s:s,s:f,s:f,s:f,s:f,s:f,s:i,s:I,s:I,s:I,s:i,s:i}", "file", g->file, "function",
+        "{s:s,s:s,s:s,s:s?,s:s,s:f,s:f,s:f,s:f,s:i,s:f,s:I,s:I,s:I,s:i,s:i}", "file", g->file, "function",
         g->func ? g->func : "", "arch", t->name, "model", model, "composition", fuse ? "fused" : "sequential",
         "latency_ns", p->latency_ns, "wall_ns", p->wall_ns, "host_dispatch_ns", t->host_dispatch_ns, "conv_call_ns",
         t->conv_call_ns, "conv_calls", p->convs, "energy_pj", p->energy_pj, "flops", (json_int_t)p->flops, "macs",
