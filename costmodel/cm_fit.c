@@ -17,6 +17,7 @@
 #include "map_attn.h"
 #include "map_gemm.h"
 #include "lp_file.h"
+#include "fpga.h"
 #include "pim.h"
 #include "units.h"
 
@@ -30,12 +31,12 @@ static int effective(const cm_coefs *c, int cls) { return cls >= CM_CLS_NORM && 
 static const char *const lat_names[] = {"const_ns", "overhead", "compute",  "memory",     "overlap",
                                         "mapped",   "step_lat", "step_mma", "step_load",  "step_max",
                                         "item_lat", "red_lat",  "red_mem",  "step_bound", "pipe"};
-static const char *const en_names[] = {"compute", "memory", "static", "partials", "loads", "acc"};
+static const char *const en_names[] = {"compute", "memory", "static", "partials", "loads", "acc", "unit_static"};
 static const double lat_default[] = {0, 1, 1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 _Static_assert(sizeof lat_names / sizeof *lat_names == CM_NLAT, "a name for each latency feature");
 _Static_assert(sizeof en_names / sizeof *en_names == CM_NEN, "a name for each energy feature");
 _Static_assert(sizeof lat_default / sizeof *lat_default == CM_NLAT, "a default for each latency feature");
-static const double en_default[] = {1, 1, 1, 0, 0, 0};
+static const double en_default[] = {1, 1, 1, 0, 0, 0, 0};
 _Static_assert(sizeof en_default / sizeof *en_default == CM_NEN, "a default for each energy feature");
 
 const char *cm_lat_name(int i) { return i >= 0 && i < CM_NLAT ? lat_names[i] : "?"; }
@@ -69,7 +70,7 @@ void cm_lat_features(double overhead_ns, const cm_terms *x, double f[CM_NLAT])
 void cm_en_features(double static_w, double latency_ns, const cm_terms *x, double f[CM_NEN])
 {
     f[0] = x->compute_pj, f[1] = x->memory_pj, f[2] = static_w * latency_ns * 1e3; /* W x ns = nJ */
-    f[3] = x->traffic_pj, f[4] = x->load_pj, f[5] = x->acc_pj;
+    f[3] = x->traffic_pj, f[4] = x->load_pj, f[5] = x->acc_pj, f[6] = x->unit_static_pj;
 }
 
 static double dot(const double *a, const double *b, int n)
@@ -190,6 +191,7 @@ static void pim_terms(const arch_cfg *a, double M, double N, double K, int wbits
     /* energy: the events of every core's calls at the unit's energies (its cost face's events) */
     double cores = ceil(N / mp->rows_per_core);
     x->compute_pj = calls * cores * (ev.reads * c->e_read_pj + ev.writes * c->e_write_pj + ev.logic * c->e_logic_pj);
+    x->unit_static_pj = c->static_w * cores * calls * (double)ev.cycles / ck * 1e3;
     x->load_pj = calls * cores * ev.host_bytes * (a->l2.energy_pj_per_byte + a->spm.energy_pj_per_byte);
     /* every core reads the whole activation matrix (and writes its rows of the result) through the L2 */
     double bw = a->l2.size_bytes ? a->l2.bw_gbps : a->dram.bw_gbps;
@@ -393,6 +395,9 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
             *cls = CM_CLS_MATRIX;
             cm_work_compute(t, &w, x);
             cm_gemm_mapped(t, a, M, N, K, fa, fb, fo, layerish(s) ? 0 : s->layout, s->cores, x);
+            const arch_unit *u = arch_unit_of_class(a, UNIT_CLASS_MATRIX);
+            if (u && u->kind == UNIT_KIND_FPGA && u->cfg) /* the grid's static power while it computes */
+                x->unit_static_pj = ((const fpga_cfg *)u->cfg)->static_w * x->compute_ns * 1e3;
         }
     } else if (!strcmp(kind, "attention")) {
         uint64_t b, h, g, dh, q, k;
@@ -434,8 +439,7 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
             const wl_model *md = layerish(s) ? wl_model_get((wl_model_id)s->model) : NULL;
             e += md ? R * (double)(md->kv_heads * md->head_dim) : 0;
             ops = WL_OPS_ROTARY, bytes = 2 * e * sb + R * C * sb, *cls = CM_CLS_ROTARY;
-        }
-        else if (!strcmp(kind, "swiglu"))
+        } else if (!strcmp(kind, "swiglu"))
             ops = WL_OPS_SWIGLU, vc = CM_VEC_EXP, bytes = 3 * e * sb, *cls = CM_CLS_ACT;
         else if (!strcmp(kind, "gelu"))
             ops = WL_OPS_GELU, vc = CM_VEC_EXP, bytes = 2 * e * sb, *cls = CM_CLS_GELU;

@@ -8,7 +8,7 @@
 **   latency_ns = a0 + a1 overhead + a2 compute + a3 memory + a4 min(compute, memory)
 **                + a5..a12 . map_ns (a product's GEMM-mapping terms, cm_model.h)
 **   energy_pj  = b0 compute_pj + b1 memory_pj + b2 static_w x latency_ns + b3 traffic_pj
-**                + b4 load_pj + b5 acc_pj
+**                + b4 load_pj + b5 acc_pj + b6 unit_static_pj
 ** overhead is the architecture's launch (first kernel) or gap; mapped a
 ** product's time by the GEMM mapping's own model of its tiles (each K step
 ** the longest of its MMA, its loads and their latency, the busiest core's
@@ -57,7 +57,7 @@ typedef enum cm_class {
 } cm_class;
 
 #define CM_NLAT (5 + CM_NMAP) /* latency features: 1, overhead, compute, memory, min(compute, memory), map_ns[] */
-#define CM_NEN 6 /* energy features: compute_pj, memory_pj, static_w x latency, partials, loads, acc (cm_model.h) */
+#define CM_NEN 7 /* energy features: compute_pj, memory_pj, static_w x latency, partials, loads, acc, unit static */
 
 typedef struct cm_coefs {
     double lat[CM_NCLS][CM_NLAT];

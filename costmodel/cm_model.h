@@ -110,10 +110,11 @@ typedef struct cm_terms {
     **                 the longer of its MMA and its engine's loads; the busiest core's items in
     **                 turn; split-K's reduction kernel likewise */
     double map_ns[10];
-    double traffic_pj; /* split-K's float32 partial sums written and read back, at DRAM's energy (0 without) */
-    double load_pj;    /* the tiles its mapping loads (A once per column of C tiles, B once per row of them)
+    double traffic_pj;     /* split-K's float32 partial sums written and read back, at DRAM's energy (0 without) */
+    double load_pj;        /* the tiles its mapping loads (A once per column of C tiles, B once per row of them)
                        ** through the L2 into the scratchpad, at their energies (0 without) */
-    double acc_pj;     /* the C tiles accumulated in the accumulator buffer, once per K step (0 without) */
+    double acc_pj;         /* the C tiles accumulated in the accumulator buffer, once per K step (0 without) */
+    double unit_static_pj; /* a matrix or PIM unit's own static power over its busy time (FPGA, PIM; 0 without) */
     bool on_matrix, l2;
 } cm_terms;
 

@@ -469,7 +469,7 @@ static void test_cli_json_and_diagnostics(void)
 ** energy likewise (the b200-mx preset has no launch or static power, so
 ** those features are zero and keep their defaults). */
 static const double true_lat[CM_NLAT] = {700, 1, 0.6, 1.4, -0.3, 0.25, 0.15, 0.35, 0.2, 0.1, 0.3, 0.05, 0.5, 0.8, 0.9};
-static const double true_en[CM_NEN] = {1.3, 0.7, 1, 0.4, 0.9, 1.1};
+static const double true_en[CM_NEN] = {1.3, 0.7, 1, 0.4, 0.9, 1.1, 0.6};
 
 /* text with the line that starts with key (after a newline) replaced by
 ** repl (no newline), in a new string. */
