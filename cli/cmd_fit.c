@@ -13,6 +13,7 @@
 ** a workload assumes done) are left out.
 */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <sqlite3.h>
@@ -419,6 +420,9 @@ int cmd_fit(int argc, char **argv, int first)
     if (cli_get_long(&fit_cmd, &a, "folds", 2, 100, 5, &folds, &d)) return cli_fail(&d);
     rdb *db = NULL, *tdb = NULL;
     lp_diag_init(&d, "<command-line>");
+    /* the database must exist and be lpsim's (a reader's checks), then it is opened to store the model */
+    if (rdb_open(dbp, RDB_READ, &db, &d)) return cli_fail_arg(&fit_cmd, &a, "db", 0, &d);
+    rdb_close(db), db = NULL;
     if (rdb_open(dbp, RDB_WRITE, &db, &d)) return cli_fail_arg(&fit_cmd, &a, "db", 0, &d);
     dataset ds, ts;
     memset(&ts, 0, sizeof ts);
@@ -474,8 +478,9 @@ int cmd_fit(int argc, char **argv, int first)
         bool bad = !f || fputs(mtext, f) == EOF || fputc('\n', f) == EOF;
         if (f) bad |= (ferror(f) | fclose(f)) != 0;
         if (bad || rename(tmp, out)) {
+            int e = errno;
             unlink(tmp);
-            lp_diag_msg(&d, LP_ERR_IO, "cannot write the model file");
+            lp_diag_msg(&d, LP_ERR_IO, "cannot write the model file: %s", strerror(e));
             cli_fail_arg(&fit_cmd, &a, "out", 0, &d);
             goto out;
         }

@@ -637,6 +637,76 @@ static void test_fit_synthetic(void)
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* The fit on real simulator runs (vck190, the example training sweep: fast to
+** simulate) predicts the held-out example sweep's runs within a bound (the
+** README's table: 3.4% latency, 0.7% energy), and lpsim sweep --engine model
+** gives each held-out point what the fit's check predicted for its run: the
+** plans' operations are the simulated runs' operations. */
+static void test_fit_vck190_heldout(void)
+{
+    char dir[] = "/tmp/lpt_fitv_XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char cmd[2000], *out = NULL, *err = NULL;
+    const char *ex = LPSIM_SOURCE_DIR "/examples/sweeps/fit";
+    snprintf(cmd, sizeof cmd, "sweep '%s/vck190-train.yaml' --db '%s/t.db' --timing-only -j 2", ex, dir);
+    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    free(out), free(err);
+    snprintf(cmd, sizeof cmd, "sweep '%s/vck190-heldout.yaml' --db '%s/h.db' --timing-only -j 2", ex, dir);
+    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    free(out), free(err);
+    snprintf(cmd, sizeof cmd,
+             "fit --db '%s/t.db' --arch vck190 --out '%s/m.json' --test-db '%s/h.db' --csv '%s/h.csv' --json", dir, dir,
+             dir, dir);
+    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    double l = lpt_json_num(out, "held_out.all.mape_latency"), e = lpt_json_num(out, "held_out.all.mape_energy");
+    if (!(l < 6 && e < 3)) fprintf(stderr, "\n  held-out MAPE: latency %.2f%%, energy %.2f%%\n", l, e);
+    CU_ASSERT(l < 6);
+    CU_ASSERT(e < 3);
+    CU_ASSERT_EQUAL(lpt_json_num(out, "held_out.all.runs"), 12);
+    CU_ASSERT(lpt_json_num(out, "coefficients.matrix.fitted") != 0);
+    free(out), free(err);
+    snprintf(cmd, sizeof cmd, "sweep '%s/vck190-heldout.yaml' --engine model --model '%s/m.json' --db '%s/m.db'", ex,
+             dir, dir);
+    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    free(out), free(err);
+    /* the engine's latency of each point against the check's prediction of its run */
+    char path[300];
+    snprintf(path, sizeof path, "%s/h.csv", dir);
+    char *csv = lpt_read_file(path, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    sqlite3 *q;
+    snprintf(path, sizeof path, "%s/m.db", dir);
+    CU_ASSERT_EQUAL_FATAL(sqlite3_open_v2(path, &q, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    snprintf(cmd, sizeof cmd, "ATTACH '%s/h.db' AS h", dir);
+    CU_ASSERT_EQUAL_FATAL(sqlite3_exec(q, cmd, NULL, NULL, NULL), SQLITE_OK);
+    int n = 0;
+    for (char *line = strchr(csv, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        long long id;
+        double sim, model;
+        if (sscanf(line + 1, "%lld,%*[^,],%*[^,],%lf,%lf", &id, &sim, &model) != 3) continue;
+        sqlite3_stmt *st;
+        CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(q,
+                                                 "SELECT m.latency_ns, m.engine FROM runs m JOIN h.runs r ON "
+                                                 "r.point_index = m.point_index WHERE r.id = ?1",
+                                                 -1, &st, NULL),
+                              SQLITE_OK);
+        sqlite3_bind_int64(st, 1, id);
+        CU_ASSERT_EQUAL(sqlite3_step(st), SQLITE_ROW);
+        double got = sqlite3_column_double(st, 0);
+        CU_ASSERT_STRING_EQUAL((const char *)sqlite3_column_text(st, 1), "model");
+        if (!(fabs(got - model) <= 1e-6 * model))
+            fprintf(stderr, "\n  run %lld: engine %.3f, check %.3f\n", id, got, model);
+        CU_ASSERT(fabs(got - model) <= 1e-6 * model);
+        sqlite3_finalize(st);
+        n++;
+    }
+    CU_ASSERT_EQUAL(n, 12);
+    sqlite3_close(q);
+    free(csv);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 /* --fuse on a shared graph: fewer kernels, fewer bytes, the same FLOPs. */
 static void test_fusion_on_shared(void)
 {
@@ -823,6 +893,7 @@ CU_TestInfo lpt_costmodel_tests[] = {
     {"cli/validate_graphs_index_errors", test_graphs_index_errors},
     {"cli/json_and_diagnostics", test_cli_json_and_diagnostics},
     {"fit/synthetic_database_round_trip", test_fit_synthetic},
+    {"fit/vck190_heldout_and_model_engine", test_fit_vck190_heldout},
     {"table/sorted", test_rule_table},
     CU_TEST_INFO_NULL,
 };
