@@ -327,7 +327,8 @@ static void predicted(const cm_graph *g, const cm_target *t, const cm_prediction
         const cm_row *row = &p->rows[ri];
         r->row_ns += row->latency_ns, r->row_pj += row->energy_pj;
         if (!row->kernel) continue;
-        busy += fmax(row->compute_ns, row->memory_ns);
+        busy +=
+            row->latency_ns - row->overhead_ns; /* the default model's max(compute, memory), or a fitted model's time */
         kernels++;
     }
     r->pred_ns = busy + (kernels ? t->launch_ns + (kernels - 1) * t->gap_ns : 0);

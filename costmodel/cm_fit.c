@@ -265,25 +265,25 @@ void cm_gemm_mapped(const cm_target *t, const arch_cfg *a, uint64_t M, uint64_t 
     if (wl_map_gemm(&gs, a, &m, NULL)) return;
     const wl_gemm_cost *c = &m.cost;
     double ck = t->clock_ghz, lat = c->lat / ck, mxf = m.mx ? 2 : 1;
-    x->map_ns[CM_MAP_MAPPED] = m.cost_cycles / ck;
-    x->map_ns[CM_MAP_STEP_LAT] = c->steps * lat * mxf;
-    x->map_ns[CM_MAP_STEP_MMA] = c->steps * c->mma / ck;
-    x->map_ns[CM_MAP_STEP_LOAD] = c->steps * c->load / ck;
-    x->map_ns[CM_MAP_STEP_MAX] = c->steps * c->step / ck;
-    x->map_ns[CM_MAP_ITEM_LAT] = c->items * lat;
-    x->map_ns[CM_MAP_STEP_BOUND] = c->steps * fmax(fmax(c->mma, c->load), c->lat * mxf) / ck + c->items * lat;
-    x->map_ns[CM_MAP_PIPE] = gemm_pipe(t, a, &m, (double)M, (double)N, (double)K, fa, fb, fo);
+    x->map_ns[CM_MAP_MAPPED] += m.cost_cycles / ck;
+    x->map_ns[CM_MAP_STEP_LAT] += c->steps * lat * mxf;
+    x->map_ns[CM_MAP_STEP_MMA] += c->steps * c->mma / ck;
+    x->map_ns[CM_MAP_STEP_LOAD] += c->steps * c->load / ck;
+    x->map_ns[CM_MAP_STEP_MAX] += c->steps * c->step / ck;
+    x->map_ns[CM_MAP_ITEM_LAT] += c->items * lat;
+    x->map_ns[CM_MAP_STEP_BOUND] += c->steps * fmax(fmax(c->mma, c->load), c->lat * mxf) / ck + c->items * lat;
+    x->map_ns[CM_MAP_PIPE] += gemm_pipe(t, a, &m, (double)M, (double)N, (double)K, fa, fb, fo);
     if (m.split > 1) { /* the reduction kernel: per tile of rr x tn the parts loaded one after another, C stored */
         double red_tiles = ceil((double)M / (m.rr ? m.rr : 1)) * ceil((double)N / m.tn);
-        x->map_ns[CM_MAP_RED_LAT] = ceil(red_tiles / (m.cores ? m.cores : 1)) * (m.split + 1) * lat;
+        x->map_ns[CM_MAP_RED_LAT] += ceil(red_tiles / (m.cores ? m.cores : 1)) * (m.split + 1) * lat;
         double red = (double)m.split * (double)M * (double)N * 4 + tbytes(fo, (double)M, (double)N);
-        x->map_ns[CM_MAP_RED_MEM] = red / c->dram_bpc / ck;
-        x->traffic_pj = 2.0 * m.split * (double)M * (double)N * 4 * t->dram_pj_per_byte;
+        x->map_ns[CM_MAP_RED_MEM] += red / c->dram_bpc / ck;
+        x->traffic_pj += 2.0 * m.split * (double)M * (double)N * 4 * t->dram_pj_per_byte;
     }
     double loads = tbytes(fa, (double)M, (double)K) * ceil((double)N / m.tn) +
                    tbytes(fb, (double)N, (double)K) * ceil((double)M / m.tm);
-    x->load_pj = loads * (a->l2.energy_pj_per_byte + a->spm.energy_pj_per_byte);
-    x->acc_pj = (double)M * (double)N * 4 * ceil((double)K / m.tk) * a->acc.energy_pj_per_byte;
+    x->load_pj += loads * (a->l2.energy_pj_per_byte + a->spm.energy_pj_per_byte);
+    x->acc_pj += (double)M * (double)N * 4 * ceil((double)K / m.tk) * a->acc.energy_pj_per_byte;
 }
 
 /* A vector kernel of R rows and `bytes` moved as lpsim generates it

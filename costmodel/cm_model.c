@@ -29,6 +29,7 @@ void cm_target_of(const arch_cfg *a, cm_target *t)
 {
     memset(t, 0, sizeof *t);
     t->name = a->name;
+    t->arch = a;
     t->clock_ghz = a->clock_ghz;
     t->cores = a->cores ? a->cores : 1;
     t->dram_gbps = a->dram.bw_gbps, t->dram_pj_per_byte = a->dram.energy_pj_per_bit * 8;
@@ -157,10 +158,20 @@ void cm_kernel_memory(const cm_target *t, uint64_t bytes, cm_terms *x)
     x->memory_pj = (double)bytes * (x->l2 ? t->l2_pj_per_byte : t->dram_pj_per_byte);
 }
 
-static void op_compute(const cm_target *t, const cm_op *op, rate_cache *rc, cm_terms *x)
+static void op_compute(const cm_target *t, const cm_op *op, rate_cache *rc, cm_terms *x, const cm_graph *g)
 {
     cm_work w = {op->macs, op->b, op->m, op->n, op->k, product_format(t, op), op->flops, op->vcost, 0};
+    bool before = x->on_matrix;
+    x->on_matrix = false;
     work_compute(t, &w, rc, x);
+    /* a fitted model weighs a product's GEMM-mapping terms too: its M (the batches stacked) x N x K as
+    ** lpsim maps it, both operands in its first operand's format, C in its result's */
+    wl_fmt fa, fo;
+    const char *out = op->nout ? lp_format_of(g->tensors[op->out[0]].elem) : NULL;
+    if (t->coefs && t->arch && x->on_matrix && w.fmt && !wl_fmt_parse(w.fmt, &fa, NULL) &&
+        !wl_fmt_parse(out ? out : "fp32", &fo, NULL))
+        cm_gemm_mapped(t, t->arch, op->b * op->m, op->n, op->k, &fa, &fa, &fo, 0, 0, x);
+    x->on_matrix |= before;
 }
 
 static bool is_kernel(const cm_op *op) { return op->base != CM_KIND_FREE && op->base != CM_KIND_UNMODELLED; }
@@ -291,7 +302,7 @@ lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_predic
             const cm_op *op = &g->ops[mem[k]];
             r->flops += op->flops, r->macs += op->macs;
             bytes += op->bytes_read + op->bytes_written;
-            op_compute(t, op, &rc, &x);
+            op_compute(t, op, &rc, &x, g);
             for (int q = 0; nmem > 1 && q < op->nin; q++) {
                 int32_t root = cm_view_root(g, op->in[q]);
                 if (m.stamp[root] != i + 1) m.stamp[root] = i + 1, m.reads[root] = 0;

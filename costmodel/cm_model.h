@@ -68,6 +68,7 @@ typedef struct cm_target {
     uint64_t rows, cols; /* its array (0 x 0: an ideal unit, no array shape) */
     uint64_t lanes;      /* the vector unit's, per core */
     double exp_cycles, reduce_cycles, vec_pj_per_op;
+    const arch_cfg *arch;         /* the architecture (borrowed) */
     tc_cfg view;                  /* the matrix unit's view when it is not a tensor core (wl_matrix_tc) */
     const struct cm_coefs *coefs; /* NULL: the default model; else a fitted model (cm_fit.h) */
 } cm_target;

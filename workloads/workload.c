@@ -132,7 +132,7 @@ const char *wl_dist_name(uint64_t d)
 /* ---- values ----------------------------------------------------------------------- */
 
 /* A format name: an MX name ("mx" and an element of mx.def), else mf_parse's. */
-static lp_status parse_fmt(const char *v, wl_fmt *f, lp_diag *d)
+lp_status wl_fmt_parse(const char *v, wl_fmt *f, lp_diag *d)
 {
     memset(f, 0, sizeof *f);
     for (int i = 0; i < MX_ELEM_COUNT; i++) {
@@ -183,7 +183,7 @@ static lp_status set_value(const key_row *r, const char *name, const char *v, wl
     lp_status st;
     switch (r->type) {
     case T_FMT:
-        st = parse_fmt(v, fmt_at(s, r), d);
+        st = wl_fmt_parse(v, fmt_at(s, r), d);
         if (st && d) lp_diag_at(d, NULL, line, col);
         return st;
     case T_ENUM: return parse_enum(r, name, v, num_at(s, r), d, line, col);

@@ -219,6 +219,10 @@ void wl_count(const wl_spec *s, wl_counts *c);
 ** each projection input is converted into a; docs/workloads.md). */
 void wl_layer_stream(const wl_fmt *a, wl_fmt *out);
 
+/* A format name (mf_parse's, or an MX name such as mxfp8_e4m3) as an
+** operand format. LP_OK, or LP_ERR_FORMAT with mf_parse's message in d. */
+lp_status wl_fmt_parse(const char *v, wl_fmt *f, lp_diag *d);
+
 /* Every key (workloads, phase, values, default, meaning), the models and the
 ** formats, as `lpsim run --help` lists them. */
 void wl_print_keys(FILE *f);
