@@ -34,6 +34,7 @@ static const cli_opt fit_opts[] = {
     {"arch", "NAME", "the architecture whose runs (arch_name) to fit on"},
     {"out", "MODEL.json", "write the model file (for lpsim predict --model, lpsim sweep --engine model)"},
     {"folds", "K", "folds of the cross validation, over runs (default 5; 2..100)"},
+    {"ridge", "W", "weight of the pull of each latency coefficient toward its prior (default 0.001; 0: none)"},
     {"test-db", "HELD.db", "check the model on the runs of this database (held-out points): errors per unit kind"},
     {"png", "OUT.png", "with --test-db: draw predicted against simulated latency, log-log"},
     {"csv", "OUT.csv", "with --test-db: one row per held-out run, simulated and predicted"},
@@ -41,7 +42,8 @@ static const cli_opt fit_opts[] = {
 };
 static const cli_cmd fit_cmd = {
     "fit",
-    "--db RUNS.db --arch NAME [--out MODEL.json] [--folds K] [--test-db HELD.db [--png OUT.png] [--csv OUT.csv]] "
+    "--db RUNS.db --arch NAME [--out MODEL.json] [--folds K] [--ridge W] [--test-db HELD.db [--png OUT.png] "
+    "[--csv OUT.csv]] "
     "[--json]",
     "Fits the cost model's coefficients (per class of operation: matrix, pim, attention, vector;\n"
     "latency from the default model's overhead, compute and memory terms and their overlap,\n"
@@ -418,6 +420,16 @@ int cmd_fit(int argc, char **argv, int first)
     }
     long folds;
     if (cli_get_long(&fit_cmd, &a, "folds", 2, 100, 5, &folds, &d)) return cli_fail(&d);
+    double ridge = CM_FIT_RIDGE;
+    const char *rv = cli_get(&fit_cmd, &a, "ridge");
+    if (rv) {
+        char *end;
+        ridge = strtod(rv, &end);
+        if (end == rv || *end || !(ridge >= 0) || ridge > 1e6) {
+            cli_value_error(&fit_cmd, &a, "ridge", 0, &d, "--ridge takes a number from 0 to 1e6, not '%s'", rv);
+            return cli_fail(&d);
+        }
+    }
     rdb *db = NULL, *tdb = NULL;
     lp_diag_init(&d, "<command-line>");
     /* the database must exist and be lpsim's (a reader's checks), then it is opened to store the model */
@@ -447,7 +459,8 @@ int cmd_fit(int argc, char **argv, int first)
         cli_fail(&d);
         goto out;
     }
-    if (cm_fit(ds.s, ds.n, &c, &d) || cm_crossval(ds.s, ds.n, (int)folds, ds.nkinds, per, &all, &runs, &d)) {
+    if (cm_fit(ds.s, ds.n, ridge, &c, &d) ||
+        cm_crossval(ds.s, ds.n, ridge, (int)folds, ds.nkinds, per, &all, &runs, &d)) {
         cli_fail(&d);
         goto out;
     }
@@ -460,10 +473,10 @@ int cmd_fit(int argc, char **argv, int first)
                                  (json_int_t)ds.nruns, "operations", (json_int_t)ds.n, "operations_without_terms",
                                  (json_int_t)ds.skipped, "first_run_id", (json_int_t)ds.first_id, "last_run_id",
                                  (json_int_t)ds.last_id, "run_uuid_hash", hash, "sweeps", ds.sweeps);
-    model =
-        json_pack("{s:i,s:s,s:s,s:s,s:o,s:{s:i,s:o,s:o,s:o},s:o}", "lpsim_model", 1, "arch", arch, "created_at", now,
-                  "lpsim_version", LP_VERSION, "training", training, "cross_validation", "folds", (int)folds, "kinds",
-                  cvk, "operations", cv_json(&all), "runs", cv_json(&runs), "coefficients", cm_coefs_json(&c));
+    model = json_pack("{s:i,s:s,s:s,s:s,s:f,s:o,s:{s:i,s:o,s:o,s:o},s:o}", "lpsim_model", 1, "arch", arch, "created_at",
+                      now, "lpsim_version", LP_VERSION, "ridge", ridge, "training", training, "cross_validation",
+                      "folds", (int)folds, "kinds", cvk, "operations", cv_json(&all), "runs", cv_json(&runs),
+                      "coefficients", cm_coefs_json(&c));
     mtext = model ? json_dumps(model, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     if (!mtext) {
         lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");

@@ -470,7 +470,8 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
 
 /* Weighted least squares on relative residuals of y = f . c over the rows
 ** of one class; columns zero in every row keep def. */
-static lp_status lsq(const double *F, const double *y, size_t n, int p, const double *def, double *c, lp_diag *d)
+static lp_status lsq(const double *F, const double *y, size_t n, int p, const double *def, const double *prior,
+                     double ridge, double *c, lp_diag *d)
 {
     int free_[16], nf = 0;
     for (int j = 0; j < p; j++) {
@@ -480,10 +481,11 @@ static lp_status lsq(const double *F, const double *y, size_t n, int p, const do
         if (any) free_[nf++] = j;
     }
     if (nf == 0 || n < (size_t)(2 * nf)) return LP_OK;
-    gsl_matrix *X = gsl_matrix_alloc(n, (size_t)nf);
-    gsl_vector *w = gsl_vector_alloc(n), *yy = gsl_vector_alloc(n), *cc = gsl_vector_alloc((size_t)nf);
+    size_t rows = n + (prior ? (size_t)nf : 0);
+    gsl_matrix *X = gsl_matrix_alloc(rows, (size_t)nf);
+    gsl_vector *w = gsl_vector_alloc(rows), *yy = gsl_vector_alloc(rows), *cc = gsl_vector_alloc((size_t)nf);
     gsl_matrix *cov = gsl_matrix_alloc((size_t)nf, (size_t)nf);
-    gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc(n, (size_t)nf);
+    gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc(rows, (size_t)nf);
     lp_status st = LP_OK;
     if (!X || !w || !yy || !cc || !cov || !ws) {
         st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory fitting");
@@ -500,6 +502,17 @@ static lp_status lsq(const double *F, const double *y, size_t n, int p, const do
         double yi = y[i] - fixed, ref = fabs(y[i]) > 1e-30 ? fabs(y[i]) : 1;
         gsl_vector_set(yy, i, yi);
         gsl_vector_set(w, i, 1 / (ref * ref));
+    }
+    /* ridge: each free coefficient pulled toward its prior, in units of its column's weighted size, so
+    ** that few distinct shapes cannot buy large opposite coefficients of nearly parallel terms */
+    for (int q = 0; prior && q < nf; q++) {
+        double ss = 0;
+        for (size_t i = 0; i < n; i++)
+            ss += gsl_vector_get(w, i) * gsl_matrix_get(X, i, (size_t)q) * gsl_matrix_get(X, i, (size_t)q);
+        double sq = sqrt(ss / (double)n);
+        for (int r = 0; r < nf; r++) gsl_matrix_set(X, n + (size_t)q, (size_t)r, r == q ? sq : 0);
+        gsl_vector_set(yy, n + (size_t)q, prior[free_[q]] * sq);
+        gsl_vector_set(w, n + (size_t)q, ridge * (double)n);
     }
     double chisq;
     size_t rank;
@@ -519,7 +532,7 @@ out:
     return st;
 }
 
-lp_status cm_fit(const cm_sample *s, size_t n, cm_coefs *c, lp_diag *d)
+lp_status cm_fit(const cm_sample *s, size_t n, double ridge, cm_coefs *c, lp_diag *d)
 {
     cm_coefs_default(c);
     double *F = malloc(sizeof *F * (n ? n : 1) * CM_NLAT), *y = malloc(sizeof *y * (n ? n : 1));
@@ -537,7 +550,12 @@ lp_status cm_fit(const cm_sample *s, size_t n, cm_coefs *c, lp_diag *d)
             y[m++] = s[i].latency_ns;
         }
         if (!m) continue;
-        if ((st = lsq(F, y, m, CM_NLAT, lat_default, c->lat[k], d))) break;
+        /* the prior: the pipeline term alone where the class has one, else the default model */
+        double prior[CM_NLAT];
+        bool pipe = false;
+        for (size_t i = 0; i < m && !pipe; i++) pipe = F[i * CM_NLAT + 5 + CM_MAP_PIPE] != 0;
+        for (int j = 0; j < CM_NLAT; j++) prior[j] = pipe ? (j == 1 || j == 5 + CM_MAP_PIPE ? 1 : 0) : lat_default[j];
+        if ((st = lsq(F, y, m, CM_NLAT, lat_default, ridge > 0 ? prior : NULL, ridge, c->lat[k], d))) break;
         m = 0;
         c->fitted[k] = true; /* for the energy's latency below */
         for (size_t i = 0; i < n; i++) {
@@ -545,7 +563,7 @@ lp_status cm_fit(const cm_sample *s, size_t n, cm_coefs *c, lp_diag *d)
             cm_en_features(s[i].static_w, cm_fit_latency(c, k, s[i].overhead_ns, &s[i].x), &s[i].x, F + m * CM_NEN);
             y[m++] = s[i].energy_pj;
         }
-        st = lsq(F, y, m, CM_NEN, en_default, c->en[k], d);
+        st = lsq(F, y, m, CM_NEN, en_default, NULL, 0, c->en[k], d);
         c->fitted[k] = m >= 2 * 2;
 #undef MEMBER
     }
@@ -573,8 +591,8 @@ static void finish(cm_cv *v)
     if (v->n) v->mape_latency *= 100.0 / (double)v->n, v->mape_energy *= 100.0 / (double)v->n;
 }
 
-lp_status cm_crossval(const cm_sample *s, size_t n, int k, int kinds, cm_cv *per_kind, cm_cv *all, cm_cv *runs,
-                      lp_diag *d)
+lp_status cm_crossval(const cm_sample *s, size_t n, double ridge, int k, int kinds, cm_cv *per_kind, cm_cv *all,
+                      cm_cv *runs, lp_diag *d)
 {
     memset(per_kind, 0, sizeof *per_kind * (size_t)kinds);
     memset(all, 0, sizeof *all), memset(runs, 0, sizeof *runs);
@@ -590,7 +608,7 @@ lp_status cm_crossval(const cm_sample *s, size_t n, int k, int kinds, cm_cv *per
         for (size_t i = 0; i < n; i++)
             if (mix((uint64_t)s[i].group) % (uint64_t)k != (uint64_t)f) train[m++] = s[i];
         cm_coefs c;
-        if ((st = cm_fit(train, m, &c, d))) break;
+        if ((st = cm_fit(train, m, ridge, &c, d))) break;
         for (size_t i = 0; i < n; i++) {
             if (mix((uint64_t)s[i].group) % (uint64_t)k != (uint64_t)f) continue;
             pl[i] = cm_fit_latency(&c, s[i].cls, s[i].overhead_ns, &s[i].x);

@@ -128,8 +128,14 @@ typedef struct cm_sample {
 /* Fit c on the samples (weighted least squares on relative residuals, a
 ** class with fewer than 2 x its free coefficients samples keeps the default;
 ** features that are zero in every sample of a class keep their default
-** coefficient). LP_OK, or LP_ERR_NOMEM / LP_ERR_RANGE (GSL failed) with d. */
-lp_status cm_fit(const cm_sample *s, size_t n, cm_coefs *c, lp_diag *d);
+** coefficient). ridge > 0 pulls each latency coefficient toward a prior
+** (the pipeline term alone, where the class has one: coefficient 1, the
+** others 0; else the default model) with weight ridge per sample, in units
+** of its feature's size: few distinct shapes then cannot buy large opposite
+** coefficients of nearly parallel terms (CM_FIT_RIDGE, docs/costmodel.md).
+** LP_OK, or LP_ERR_NOMEM / LP_ERR_RANGE (GSL failed) with d. */
+#define CM_FIT_RIDGE 1e-3
+lp_status cm_fit(const cm_sample *s, size_t n, double ridge, cm_coefs *c, lp_diag *d);
 
 /* k-fold cross validation: fold of a sample = hash(group) % k; each fold
 ** predicted by a model fitted on the others. Per kind (kinds entries): the
@@ -138,8 +144,8 @@ typedef struct cm_cv {
     size_t n;
     double mape_latency, mape_energy;
 } cm_cv;
-lp_status cm_crossval(const cm_sample *s, size_t n, int k, int kinds, cm_cv *per_kind, cm_cv *all, cm_cv *runs,
-                      lp_diag *d);
+lp_status cm_crossval(const cm_sample *s, size_t n, double ridge, int k, int kinds, cm_cv *per_kind, cm_cv *all,
+                      cm_cv *runs, lp_diag *d);
 /* runs: the same per group (a run's latency and energy: its operations x
 ** their repeats, summed). */
 
