@@ -344,6 +344,9 @@ static void test_migration_from_version_1(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"run_uuid\": \"00112233445566778899aabbccddeeff\""));
     free(out), free(err);
     CU_ASSERT_EQUAL(query_int(at("old.db"), "PRAGMA user_version"), RDB_VERSION);
+    /* version 5's table of fitted models is there */
+    CU_ASSERT_EQUAL(
+        query_int(at("old.db"), "SELECT count(*) FROM sqlite_schema WHERE name = 'models' AND sql LIKE '%STRICT'"), 1);
     /* a migrated database takes new runs and merges like a new one */
     snprintf(args, sizeof args, "run --arch edge-mx --workload 'gemm M=64 N=64 K=64' --db %s --timing-only",
              at("old.db"));
