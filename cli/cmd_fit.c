@@ -294,17 +294,9 @@ static lp_status draw(const dataset *ds, const cm_coefs *c, const char *arch, co
     lo = pow(10, floor(log10(lo))), hi = pow(10, ceil(log10(hi)));
     if (hi <= lo) hi = 10 * lo;
     FILE *gp = pl.script;
-    fprintf(gp, "set terminal pngcairo size 900,900\nset output ");
-    lp_plot_quote(gp, pl.picture_path);
-    fprintf(gp, "\nset title ");
     char title[300];
     snprintf(title, sizeof title, "lpsim fit: %s, held-out runs, model against simulator", arch);
-    lp_plot_quote(gp, title);
-    fprintf(gp,
-            " noenhanced\nset logscale xy\nset size square\nset grid\nset key top left\n"
-            "set xlabel 'simulated latency (us)'\nset ylabel 'predicted latency (us)'\n"
-            "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\nset samples 200\nplot ",
-            lo, hi, lo, hi);
+    lp_plot_loglog(&pl, title, "simulated latency (us)", "predicted latency (us)", lo, hi);
     for (int k = 0; k < 4; k++) {
         if (!data[k]) continue;
         lp_plot_quote(gp, data[k]);

@@ -46,6 +46,8 @@ static const struct {
     {"si8", "int8"},
     {"i4", "int4"},
     {"si4", "int4"},
+    {"i2", "int2"},
+    {"i1", "int1"},
 };
 
 /* The input format the mappings are given in place of f32, which none takes. */

@@ -20,6 +20,7 @@
 
 #include "cm_count.h"
 #include "cm_fit.h"
+#include "cm_lower.h"
 #include "map_gemm.h"
 #include "ideal.h"
 #include "units.h"
@@ -52,36 +53,9 @@ void cm_target_of(const arch_cfg *a, cm_target *t)
     t->vec_pj_per_op = vc ? vc->energy_pj_per_op : 0;
 }
 
-/* MLIR element types and the lpsim formats a matrix unit lists. */
-static const struct {
-    const char *mlir, *lp;
-} formats[] = {
-    {"bf16", "bf16"},
-    {"f16", "fp16"},
-    {"f32", "fp32"},
-    {"f8E4M3FN", "fp8_e4m3fn"},
-    {"f8E5M2", "fp8_e5m2"},
-    {"f8E4M3FNUZ", "fp8_e4m3fnuz"},
-    {"f8E5M2FNUZ", "fp8_e5m2fnuz"},
-    {"f8E4M3", "fp8_e4m3"},
-    {"f8E3M4", "fp8_e3m4"},
-    {"f8E4M3B11FNUZ", "fp8_e4m3b11fnuz"},
-    {"f6E2M3FN", "fp6_e2m3fn"},
-    {"f6E3M2FN", "fp6_e3m2fn"},
-    {"f4E2M1FN", "fp4_e2m1fn"},
-    {"i8", "int8"},
-    {"i4", "int4"},
-    {"i2", "int2"},
-    {"i1", "int1"},
-};
-
-/* The lpsim format of an MLIR element type (NULL: none the model knows). */
-static const char *lp_format_of(const char *elem)
-{
-    for (size_t i = 0; elem && i < sizeof formats / sizeof formats[0]; i++)
-        if (!strcmp(formats[i].mlir, elem)) return formats[i].lp;
-    return NULL;
-}
+/* The lpsim format of an MLIR element type (NULL: none the model knows): the
+** lowering's table (cm_lower.h). */
+static const char *lp_format_of(const char *elem) { return cm_lower_format(elem); }
 
 /* The matrix unit's rate for a format, remembered for the last format seen. */
 typedef struct rate_cache {

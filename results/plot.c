@@ -140,6 +140,20 @@ static void quote(FILE *f, const char *text, bool exact)
 
 void lp_plot_quote(FILE *f, const char *text) { quote(f, text, false); }
 
+void lp_plot_loglog(lp_plot *p, const char *title, const char *xlabel, const char *ylabel, double lo, double hi)
+{
+    FILE *gp = p->script;
+    fprintf(gp, "set terminal pngcairo size 900,900\nset output ");
+    lp_plot_quote(gp, p->picture_path);
+    fprintf(gp, "\nset title ");
+    lp_plot_quote(gp, title);
+    fprintf(gp, " noenhanced\nset logscale xy\nset size square\nset grid\nset key top left\nset xlabel ");
+    lp_plot_quote(gp, xlabel);
+    fprintf(gp, "\nset ylabel ");
+    lp_plot_quote(gp, ylabel);
+    fprintf(gp, "\nset xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\nset samples 200\nplot ", lo, hi, lo, hi);
+}
+
 /* gnuplot's data reader ends a double-quoted column at the next '"' and
 ** decodes backslash escapes in it as in a "..." string of a command, so
 ** octal escapes carry the characters that mean something to it or to the

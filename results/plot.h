@@ -56,6 +56,11 @@ void lp_plot_quote(FILE *f, const char *text);
 ** datablock; the escapes keep the script safe to copy from all the same.) */
 void lp_plot_quote_data(FILE *f, const char *text);
 
+/* Start a square log-log PNG of predicted against measured values on both
+** axes from lo to hi (whole decades): terminal, output, title, labels and
+** ranges written to p's script, up to "plot ", for the caller's series. */
+void lp_plot_loglog(lp_plot *p, const char *title, const char *xlabel, const char *ylabel, double lo, double hi);
+
 /* Write the script's one "set output" line, naming the picture in the private
 ** folder (p->picture_path). A script to be kept (lp_plot_run_keep) sets its
 ** output through this and only this, once. */
