@@ -7,7 +7,8 @@
 ** attention search runs on every layer), reads it with the MLIR C API and
 ** counts it (best of --reps; the first read, which loads the reader module
 ** and MLIR's libraries, apart), then predicts it on h100 sequentially and
-** fused, repeatedly, and prints ops per second.
+** fused, repeatedly, and prints ops per second; then with a fitted model,
+** which adds each product's GEMM-mapping terms.
 **
 ** Aims (issue 15): reading 10,000 ops in under a second; at least a million
 ** ops predicted per second once read.
@@ -22,6 +23,7 @@
 
 #include "arch.h"
 #include "bench_util.h"
+#include "cm_fit.h"
 #include "cm_model.h"
 #include "cm_read.h"
 
@@ -135,7 +137,11 @@ int main(int argc, char **argv)
     }
     cm_target tg;
     cm_target_of(a, &tg);
-    for (int fuse = 0; fuse < 2; fuse++) {
+    cm_coefs coefs; /* a fitted model's cost: its products' GEMM-mapping terms (the values do not matter) */
+    cm_coefs_default(&coefs);
+    for (int mode = 0; mode < 4; mode++) {
+        int fuse = mode % 2;
+        tg.coefs = mode >= 2 ? &coefs : NULL;
         cm_prediction p;
         long n = 0;
         double t0 = bench_now_s(), s;
@@ -145,13 +151,13 @@ int main(int argc, char **argv)
                 return 1;
             }
             if (n == 0)
-                printf("predict %s: %.1f us on h100, %d kernels\n", fuse ? "fused" : "sequential", p.latency_ns / 1000,
-                       (int)p.kernels);
+                printf("predict %s%s: %.1f us on h100, %d kernels\n", fuse ? "fused" : "sequential",
+                       tg.coefs ? " with a model" : "", p.latency_ns / 1000, (int)p.kernels);
             cm_prediction_free(&p);
             n++;
         } while ((s = bench_now_s() - t0) < 1.0);
-        printf("predict %s: %.3g ops/s (%ld predictions of %d ops in %.2f s)\n", fuse ? "fused" : "sequential",
-               (double)n * g->nops / s, n, (int)g->nops, s);
+        printf("predict %s%s: %.3g ops/s (%ld predictions of %d ops in %.2f s)\n", fuse ? "fused" : "sequential",
+               tg.coefs ? " with a model" : "", (double)n * g->nops / s, n, (int)g->nops, s);
     }
     arch_free(a);
     cm_graph_free(g);

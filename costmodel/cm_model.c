@@ -132,7 +132,43 @@ void cm_kernel_memory(const cm_target *t, uint64_t bytes, cm_terms *x)
     x->memory_pj = (double)bytes * (x->l2 ? t->l2_pj_per_byte : t->dram_pj_per_byte);
 }
 
-static void op_compute(const cm_target *t, const cm_op *op, rate_cache *rc, cm_terms *x, const cm_graph *g)
+/* The GEMM-mapping terms of the last products seen in one prediction (a graph repeats its shapes;
+** the mapping's search takes up to a tenth of a millisecond). */
+#define MAP_CACHE 32
+typedef struct map_cache {
+    struct {
+        uint64_t m, n, k;
+        const char *fa, *fo;
+        cm_terms x;
+    } e[MAP_CACHE];
+    int n, next;
+} map_cache;
+
+static void add_terms(cm_terms *x, const cm_terms *d)
+{
+    for (int i = 0; i < CM_NMAP; i++) x->map_ns[i] += d->map_ns[i];
+    x->traffic_pj += d->traffic_pj, x->load_pj += d->load_pj, x->acc_pj += d->acc_pj;
+}
+
+static void mapped_cached(const cm_target *t, map_cache *mc, uint64_t M, uint64_t N, uint64_t K, const char *fa_name,
+                          const char *fo_name, const wl_fmt *fa, const wl_fmt *fo, cm_terms *x)
+{
+    for (int i = 0; mc && i < mc->n; i++)
+        if (mc->e[i].m == M && mc->e[i].n == N && mc->e[i].k == K && mc->e[i].fa == fa_name && mc->e[i].fo == fo_name) {
+            add_terms(x, &mc->e[i].x);
+            return;
+        }
+    cm_terms d;
+    memset(&d, 0, sizeof d);
+    cm_gemm_mapped(t, t->arch, M, N, K, fa, fa, fo, 0, 0, &d);
+    add_terms(x, &d);
+    if (!mc) return;
+    int i = mc->n < MAP_CACHE ? mc->n++ : mc->next++ % MAP_CACHE;
+    mc->e[i].m = M, mc->e[i].n = N, mc->e[i].k = K, mc->e[i].fa = fa_name, mc->e[i].fo = fo_name, mc->e[i].x = d;
+}
+
+static void op_compute(const cm_target *t, const cm_op *op, rate_cache *rc, cm_terms *x, const cm_graph *g,
+                       map_cache *mc)
 {
     cm_work w = {op->macs, op->b, op->m, op->n, op->k, product_format(t, op), op->flops, op->vcost, 0};
     bool before = x->on_matrix;
@@ -144,7 +180,7 @@ static void op_compute(const cm_target *t, const cm_op *op, rate_cache *rc, cm_t
     const char *out = op->nout ? lp_format_of(g->tensors[op->out[0]].elem) : NULL;
     if (t->coefs && t->arch && x->on_matrix && w.fmt && !wl_fmt_parse(w.fmt, &fa, NULL) &&
         !wl_fmt_parse(out ? out : "fp32", &fo, NULL))
-        cm_gemm_mapped(t, t->arch, op->b * op->m, op->n, op->k, &fa, &fa, &fo, 0, 0, x);
+        mapped_cached(t, mc, op->b * op->m, op->n, op->k, w.fmt, out, &fa, &fo, x);
     x->on_matrix |= before;
 }
 
@@ -218,6 +254,7 @@ lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_predic
     int32_t n = g->nops;
     mctx m = {g, NULL, NULL, NULL, NULL, NULL, NULL};
     int32_t *start = NULL;
+    map_cache *mc = NULL;
     lp_status st = LP_OK;
     p->rows = calloc((size_t)(n ? n : 1), sizeof *p->rows);
     p->fused_store = malloc((size_t)(n ? n : 1) * sizeof *p->fused_store);
@@ -254,6 +291,7 @@ lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_predic
     for (int32_t i = n; i > 0; i--) start[i] = start[i - 1];
     start[0] = 0;
     rate_cache rc = {NULL, NULL};
+    mc = t->coefs ? calloc(1, sizeof *mc) : NULL; /* without it the terms are computed each time */
     bool first = true;
     for (int32_t i = 0; i < n; i++) {
         if (m.parent[i] != i) continue;
@@ -276,7 +314,7 @@ lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_predic
             const cm_op *op = &g->ops[mem[k]];
             r->flops += op->flops, r->macs += op->macs;
             bytes += op->bytes_read + op->bytes_written;
-            op_compute(t, op, &rc, &x, g);
+            op_compute(t, op, &rc, &x, g, mc);
             for (int q = 0; nmem > 1 && q < op->nin; q++) {
                 int32_t root = cm_view_root(g, op->in[q]);
                 if (m.stamp[root] != i + 1) m.stamp[root] = i + 1, m.reads[root] = 0;
@@ -330,6 +368,7 @@ nomem:
     cm_prediction_free(p);
     st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory predicting");
 out:
+    free(mc);
     free(m.parent);
     free(m.uses);
     free(m.user);
