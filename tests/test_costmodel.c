@@ -767,6 +767,37 @@ static void test_gemm_pipe_against_sim(void)
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* The same on sail-like (PIM arrays, the CPU's vector units, Llama-2 and
+** Llama-3 layers: different KV widths): the held-out runs within a bound
+** (3.4% latency, 0.25% energy measured) and rotary's energy per operation
+** (0.9% measured: its K part, which its shape does not name, counted). */
+static void test_fit_sail_heldout(void)
+{
+    char dir[] = "/tmp/lpt_fits_XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char cmd[2000], *out = NULL, *err = NULL;
+    const char *ex = LPSIM_SOURCE_DIR "/examples/sweeps/fit";
+    snprintf(cmd, sizeof cmd, "sweep '%s/sail-train.yaml' --db '%s/t.db' --timing-only -j 2", ex, dir);
+    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    free(out), free(err);
+    snprintf(cmd, sizeof cmd, "sweep '%s/sail-heldout.yaml' --db '%s/h.db' --timing-only -j 2", ex, dir);
+    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    free(out), free(err);
+    snprintf(cmd, sizeof cmd, "fit --db '%s/t.db' --arch sail-like --test-db '%s/h.db' --json", dir, dir);
+    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    double l = lpt_json_num(out, "held_out.all.mape_latency"), e = lpt_json_num(out, "held_out.all.mape_energy");
+    double re = lpt_json_num(out, "held_out_kinds.rotary.mape_energy");
+    if (!(l < 6 && e < 2 && re < 5))
+        fprintf(stderr, "\n  sail-like held out: latency %.2f%%, energy %.2f%%, rotary energy %.2f%%\n", l, e, re);
+    CU_ASSERT(l < 6);
+    CU_ASSERT(e < 2);
+    CU_ASSERT(re < 5);
+    CU_ASSERT(lpt_json_num(out, "coefficients.pim.fitted") != 0);
+    free(out), free(err);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 /* --fuse on a shared graph: fewer kernels, fewer bytes, the same FLOPs. */
 static void test_fusion_on_shared(void)
 {
@@ -955,6 +986,7 @@ CU_TestInfo lpt_costmodel_tests[] = {
     {"fit/synthetic_database_round_trip", test_fit_synthetic},
     {"fit/vck190_heldout_and_model_engine", test_fit_vck190_heldout},
     {"fit/gemm_pipeline_term_against_the_simulator", test_gemm_pipe_against_sim},
+    {"fit/sail_like_heldout", test_fit_sail_heldout},
     {"table/sorted", test_rule_table},
     CU_TEST_INFO_NULL,
 };
