@@ -45,14 +45,16 @@ static const cli_cmd fit_cmd = {
     "--db RUNS.db --arch NAME [--out MODEL.json] [--folds K] [--ridge W] [--test-db HELD.db [--png OUT.png] "
     "[--csv OUT.csv]] "
     "[--json]",
-    "Fits the cost model's coefficients (per class of operation: matrix, pim, attention, vector;\n"
-    "latency from the default model's overhead, compute and memory terms and their overlap,\n"
-    "energy from its compute, memory and static terms) on the operations of the architecture's\n"
-    "simulator runs in RUNS.db, by weighted least squares on relative errors (GSL). Reports the\n"
-    "k-fold cross-validated mean absolute percentage error of latency and energy per operation\n"
-    "kind and per run, stores the model with its training set's identity in RUNS.db (table\n"
-    "models) and in MODEL.json. --test-db predicts the runs of another database (sweep points\n"
-    "not used for fitting) and reports the errors per unit kind. docs/costmodel.md.",
+    "Fits the cost model's coefficients on the operations of the architecture's simulator runs in\n"
+    "RUNS.db, per class of operation (matrix, pim, attention, vector, and each kind of lpsim's\n"
+    "vector kernels): latency from the default model's terms and those of how lpsim maps and\n"
+    "runs the operation (its mapping's tiles and cores, a pipeline of loads and compute as the\n"
+    "memory system serves them, the PIM unit's own timing), energy from events and static power;\n"
+    "weighted least squares on relative errors (GSL) with a ridge toward the pipeline term.\n"
+    "Reports the k-fold cross-validated mean absolute percentage error of latency and energy per\n"
+    "operation kind and per run, stores the model with its training set's identity in RUNS.db\n"
+    "(table models) and in MODEL.json. --test-db predicts the runs of another database (sweep\n"
+    "points not used for fitting): errors per unit kind and per operation kind. docs/costmodel.md.",
     fit_opts,
     CLI_NOPTS(fit_opts),
     0,
