@@ -13,18 +13,17 @@
 ** a workload assumes done) are left out.
 */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "arch.h"
 #include "cli.h"
 #include "cm_fit.h"
 #include "commands.h"
+#include "lp_file.h"
 #include "lp_version.h"
 #include "plot.h"
 #include "rdb.h"
@@ -108,13 +107,6 @@ static const char *col(sqlite3_stmt *q, int i)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
     return t ? (const char *)t : "";
-}
-
-static const char *aj_cores_spm(const arch_cfg *a)
-{
-    static char b[64];
-    snprintf(b, sizeof b, "c%llu/s%llu", (unsigned long long)a->cores, (unsigned long long)a->spm.size_bytes);
-    return b;
 }
 
 /* The samples of arch's finished simulator runs in db. */
@@ -224,11 +216,6 @@ static lp_status collect(sqlite3 *db, const char *path, const char *arch, datase
             }
             ds->s = ns, ds->cap = c;
         }
-        if (getenv("LPSIM_FIT_DUMP"))
-            fprintf(stderr, "DUMP\t%s\t%s\t%s\t%s\t%s\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\t%.6g\n",
-                    kind, col(q, 10), col(q, 2), col(q, 14), aj_cores_spm(a), s.latency_ns, s.x.compute_ns,
-                    s.x.memory_ns, s.x.map_ns[0], s.x.map_ns[1], s.x.map_ns[CM_MAP_PIPE], s.energy_pj, s.x.compute_pj,
-                    s.x.memory_pj, s.x.load_pj);
         ds->s[ds->n++] = s;
         ds->runs[ds->nruns - 1].n++;
     }
@@ -334,10 +321,10 @@ static int check_held(const dataset *ds, const cm_coefs *c, const char *csv, hel
 {
     int nh = 0;
     FILE *f = NULL;
-    char tmp[4096];
+    lp_out o = {0};
     if (csv) {
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", csv, (long)getpid());
-        if (!(f = fopen(tmp, "w"))) return lp_diag_msg(d, LP_ERR_IO, "cannot write '%s'", csv), -1;
+        if (lp_out_open(&o, csv, d)) return -1;
+        f = o.f;
         fputs("run_id,unit_kind,workload_kind,sim_latency_ns,model_latency_ns,sim_energy_pj,model_energy_pj\n", f);
     }
     memset(&h[7], 0, sizeof h[7]);
@@ -357,13 +344,7 @@ static int check_held(const dataset *ds, const cm_coefs *c, const char *csv, hel
     }
     for (int k = 0; k < 8; k++)
         if ((k < nh || k == 7) && h[k].n) h[k].mape_l /= (double)h[k].n, h[k].mape_e /= (double)h[k].n;
-    if (f) {
-        bool bad = (ferror(f) | fclose(f)) != 0;
-        if (bad || rename(tmp, csv)) {
-            unlink(tmp);
-            return lp_diag_msg(d, LP_ERR_IO, "cannot write '%s'", csv), -1;
-        }
-    }
+    if (f && lp_out_commit(&o, d)) return -1;
     return nh;
 }
 
@@ -479,15 +460,12 @@ int cmd_fit(int argc, char **argv, int first)
     }
     /* the model file first (atomically), then the database row */
     if (out) {
-        char tmp[4096];
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", out, (long)getpid());
-        FILE *f = fopen(tmp, "w");
-        bool bad = !f || fputs(mtext, f) == EOF || fputc('\n', f) == EOF;
-        if (f) bad |= (ferror(f) | fclose(f)) != 0;
-        if (bad || rename(tmp, out)) {
-            int e = errno;
-            unlink(tmp);
-            lp_diag_msg(&d, LP_ERR_IO, "cannot write the model file: %s", strerror(e));
+        size_t len = strlen(mtext);
+        char *text = malloc(len + 2);
+        if (text) memcpy(text, mtext, len), text[len] = '\n', text[len + 1] = 0;
+        lp_status ws = text ? lp_write_file(out, text, len + 1, &d) : lp_diag_msg(&d, LP_ERR_NOMEM, "out of memory");
+        free(text);
+        if (ws) {
             cli_fail_arg(&fit_cmd, &a, "out", 0, &d);
             goto out;
         }
@@ -539,8 +517,11 @@ int cmd_fit(int argc, char **argv, int first)
             goto out;
         }
         held_kinds(&ts, &c, tper);
-        if (png && draw(&ts, &c, arch, png, &d)) {
-            cli_fail_arg(&fit_cmd, &a, "png", 0, &d);
+        lp_diag why;
+        lp_diag_init(&why, "<command-line>");
+        if (png && draw(&ts, &c, arch, png, &why)) { /* the plot's message names the picture */
+            cli_value_error(&fit_cmd, &a, "png", 0, &d, "%s", why.msg);
+            cli_fail(&d);
             goto out;
         }
     }
@@ -582,7 +563,7 @@ int cmd_fit(int argc, char **argv, int first)
             for (int i = 0; i < CM_NLAT; i++) printf(" %9.4g", c.lat[k][i]);
             printf(" |");
             for (int i = 0; i < CM_NEN; i++) printf(" %8.4g", c.en[k][i]);
-            puts(c.fitted[k] ? "" : "  (default: no samples)");
+            puts(c.fitted[k] ? "" : "  (default: too few samples)");
         }
         printf("\n  stored in %s as models.id %lld", dbp, (long long)model_id);
         if (out) printf("; model file %s", out);

@@ -471,8 +471,9 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
 /* Weighted least squares on relative residuals of y = f . c over the rows
 ** of one class; columns zero in every row keep def. */
 static lp_status lsq(const double *F, const double *y, size_t n, int p, const double *def, const double *prior,
-                     double ridge, double *c, lp_diag *d)
+                     double ridge, double *c, bool *solved, lp_diag *d)
 {
+    if (solved) *solved = false;
     int free_[16], nf = 0;
     for (int j = 0; j < p; j++) {
         bool any = false;
@@ -526,6 +527,7 @@ static lp_status lsq(const double *F, const double *y, size_t n, int p, const do
     bool finite = true;
     for (int q = 0; q < nf; q++) finite &= isfinite(gsl_vector_get(cc, (size_t)q));
     for (int q = 0; finite && q < nf; q++) c[free_[q]] = gsl_vector_get(cc, (size_t)q);
+    if (solved) *solved = finite;
 out:
     gsl_matrix_free(X), gsl_vector_free(w), gsl_vector_free(yy), gsl_vector_free(cc), gsl_matrix_free(cov);
     if (ws) gsl_multifit_linear_free(ws);
@@ -555,7 +557,8 @@ lp_status cm_fit(const cm_sample *s, size_t n, double ridge, cm_coefs *c, lp_dia
         bool pipe = false;
         for (size_t i = 0; i < m && !pipe; i++) pipe = F[i * CM_NLAT + 5 + CM_MAP_PIPE] != 0;
         for (int j = 0; j < CM_NLAT; j++) prior[j] = pipe ? (j == 1 || j == 5 + CM_MAP_PIPE ? 1 : 0) : lat_default[j];
-        if ((st = lsq(F, y, m, CM_NLAT, lat_default, ridge > 0 ? prior : NULL, ridge, c->lat[k], d))) break;
+        bool solved;
+        if ((st = lsq(F, y, m, CM_NLAT, lat_default, ridge > 0 ? prior : NULL, ridge, c->lat[k], &solved, d))) break;
         m = 0;
         c->fitted[k] = true; /* for the energy's latency below */
         for (size_t i = 0; i < n; i++) {
@@ -563,8 +566,8 @@ lp_status cm_fit(const cm_sample *s, size_t n, double ridge, cm_coefs *c, lp_dia
             cm_en_features(s[i].static_w, cm_fit_latency(c, k, s[i].overhead_ns, &s[i].x), &s[i].x, F + m * CM_NEN);
             y[m++] = s[i].energy_pj;
         }
-        st = lsq(F, y, m, CM_NEN, en_default, NULL, 0, c->en[k], d);
-        c->fitted[k] = m >= 2 * 2;
+        st = lsq(F, y, m, CM_NEN, en_default, NULL, 0, c->en[k], NULL, d);
+        c->fitted[k] = solved; /* too few samples: the defaults, and a vector kernel's class falls back on vector */
 #undef MEMBER
     }
     free(F), free(y);

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lp_file.h"
 #include "lp_version.h"
 
 struct rdb {
@@ -255,6 +256,11 @@ lp_status rdb_open(const char *path, rdb_mode mode, rdb **out, lp_diag *d)
         s = exec_sql(r->db, "PRAGMA query_only = 1", d, "cannot set it up");
     }
     if (s) goto fail;
+    /* the database is an input of the command: no output (lp_out) may replace it */
+    if (!lp_file_note_input(path)) {
+        s = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
     *out = r;
     return LP_OK;
 fail:

@@ -35,6 +35,12 @@ static bool remember(const struct stat *st)
     return true;
 }
 
+bool lp_file_note_input(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && remember(&st);
+}
+
 bool lp_file_is_input(const char *path)
 {
     struct stat st;

@@ -62,6 +62,11 @@ lp_status lp_read_exact(FILE *f, void *buf, size_t n, lp_diag *d);
 /* True if path names a file this process has opened for reading. */
 bool lp_file_is_input(const char *path);
 
+/* Remember path (an existing file read other than through lp_open_input: a
+** results database) as an input, so that no output of the command can replace
+** it. false when it does not exist or out of memory. */
+bool lp_file_note_input(const char *path);
+
 /* ---- lines ---------------------------------------------------------------------- */
 
 typedef struct lp_lines {
