@@ -97,6 +97,17 @@ static int kind_index(dataset *ds, const char *k)
     return ds->nkinds++;
 }
 
+/* Room for one more element of size sz in *arr (n used of *cap): false when out of memory. */
+static bool grow(void **arr, size_t n, size_t *cap, size_t sz, size_t first)
+{
+    if (n < *cap) return true;
+    size_t c = *cap ? 2 * *cap : first;
+    void *p = realloc(*arr, c * sz);
+    if (!p) return false;
+    *arr = p, *cap = c;
+    return true;
+}
+
 static uint64_t fnv(uint64_t h, const char *s)
 {
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
@@ -159,14 +170,9 @@ static lp_status collect(sqlite3 *db, const char *path, const char *arch, datase
                                  wd.msg);
                 break;
             }
-            if (ds->nruns == ds->capruns) {
-                size_t c = ds->capruns ? 2 * ds->capruns : 256;
-                runinfo *r = realloc(ds->runs, c * sizeof *r);
-                if (!r) {
-                    st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                ds->runs = r, ds->capruns = c;
+            if (!grow((void **)&ds->runs, ds->nruns, &ds->capruns, sizeof *ds->runs, 256)) {
+                st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
+                break;
             }
             runinfo *ri = &ds->runs[ds->nruns++];
             memset(ri, 0, sizeof *ri);
@@ -207,14 +213,9 @@ static lp_status collect(sqlite3 *db, const char *path, const char *arch, datase
         s.static_w = a->power.static_w;
         s.latency_ns = sqlite3_column_double(q, 12) / (double)repeat;
         s.energy_pj = sqlite3_column_double(q, 13) / (double)repeat;
-        if (ds->n == ds->cap) {
-            size_t c = ds->cap ? 2 * ds->cap : 1024;
-            cm_sample *ns = realloc(ds->s, c * sizeof *ns);
-            if (!ns) {
-                st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
-                break;
-            }
-            ds->s = ns, ds->cap = c;
+        if (!grow((void **)&ds->s, ds->n, &ds->cap, sizeof *ds->s, 1024)) {
+            st = lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
+            break;
         }
         ds->s[ds->n++] = s;
         ds->runs[ds->nruns - 1].n++;

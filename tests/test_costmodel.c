@@ -637,6 +637,30 @@ static void test_fit_synthetic(void)
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* Simulate examples/sweeps/fit/PRESET-train.yaml and -heldout.yaml into
+** dir's t.db and h.db and fit arch on them with extra options: the fit's
+** JSON report (malloc'd), or NULL after a failed assertion. */
+static char *fit_examples(const char *dir, const char *preset, const char *arch, const char *extra)
+{
+    char cmd[2000], *out = NULL, *err = NULL;
+    const char *ex = LPSIM_SOURCE_DIR "/examples/sweeps/fit";
+    static const char *const sets[][2] = {{"train", "t"}, {"heldout", "h"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(cmd, sizeof cmd, "sweep '%s/%s-%s.yaml' --db '%s/%s.db' --timing-only -j 2", ex, preset, sets[i][0],
+                 dir, sets[i][1]);
+        int rc = lpt_run(cmd, "", 0, &out, &err);
+        free(out), free(err);
+        CU_ASSERT_EQUAL(rc, 0);
+        if (rc) return NULL;
+    }
+    snprintf(cmd, sizeof cmd, "fit --db '%s/t.db' --arch %s --test-db '%s/h.db' --json %s", dir, arch, dir, extra);
+    int rc = lpt_run(cmd, "", 0, &out, &err);
+    free(err);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc) free(out), out = NULL;
+    return out;
+}
+
 /* The fit on real simulator runs (vck190, the example training sweep: fast to
 ** simulate) predicts the held-out example sweep's runs within a bound (the
 ** README's table: 3.4% latency, 0.7% energy), and lpsim sweep --engine model
@@ -646,25 +670,18 @@ static void test_fit_vck190_heldout(void)
 {
     char dir[] = "/tmp/lpt_fitv_XXXXXX";
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    char cmd[2000], *out = NULL, *err = NULL;
+    char cmd[2000], extra[700], *out = NULL, *err = NULL;
     const char *ex = LPSIM_SOURCE_DIR "/examples/sweeps/fit";
-    snprintf(cmd, sizeof cmd, "sweep '%s/vck190-train.yaml' --db '%s/t.db' --timing-only -j 2", ex, dir);
-    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
-    free(out), free(err);
-    snprintf(cmd, sizeof cmd, "sweep '%s/vck190-heldout.yaml' --db '%s/h.db' --timing-only -j 2", ex, dir);
-    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
-    free(out), free(err);
-    snprintf(cmd, sizeof cmd,
-             "fit --db '%s/t.db' --arch vck190 --out '%s/m.json' --test-db '%s/h.db' --csv '%s/h.csv' --json", dir, dir,
-             dir, dir);
-    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    snprintf(extra, sizeof extra, "--out '%s/m.json' --csv '%s/h.csv'", dir, dir);
+    out = fit_examples(dir, "vck190", "vck190", extra);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
     double l = lpt_json_num(out, "held_out.all.mape_latency"), e = lpt_json_num(out, "held_out.all.mape_energy");
     if (!(l < 6 && e < 3)) fprintf(stderr, "\n  held-out MAPE: latency %.2f%%, energy %.2f%%\n", l, e);
     CU_ASSERT(l < 6);
     CU_ASSERT(e < 3);
     CU_ASSERT_EQUAL(lpt_json_num(out, "held_out.all.runs"), 12);
     CU_ASSERT(lpt_json_num(out, "coefficients.matrix.fitted") != 0);
-    free(out), free(err);
+    free(out);
     snprintf(cmd, sizeof cmd, "sweep '%s/vck190-heldout.yaml' --engine model --model '%s/m.json' --db '%s/m.db'", ex,
              dir, dir);
     CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
@@ -773,18 +790,10 @@ static void test_gemm_pipe_against_sim(void)
 ** (0.9% measured: its K part, which its shape does not name, counted). */
 static void test_fit_sail_heldout(void)
 {
-    char dir[] = "/tmp/lpt_fits_XXXXXX";
+    char dir[] = "/tmp/lpt_fits_XXXXXX", cmd[400];
     CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
-    char cmd[2000], *out = NULL, *err = NULL;
-    const char *ex = LPSIM_SOURCE_DIR "/examples/sweeps/fit";
-    snprintf(cmd, sizeof cmd, "sweep '%s/sail-train.yaml' --db '%s/t.db' --timing-only -j 2", ex, dir);
-    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
-    free(out), free(err);
-    snprintf(cmd, sizeof cmd, "sweep '%s/sail-heldout.yaml' --db '%s/h.db' --timing-only -j 2", ex, dir);
-    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
-    free(out), free(err);
-    snprintf(cmd, sizeof cmd, "fit --db '%s/t.db' --arch sail-like --test-db '%s/h.db' --json", dir, dir);
-    CU_ASSERT_EQUAL_FATAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    char *out = fit_examples(dir, "sail", "sail-like", "");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(out);
     double l = lpt_json_num(out, "held_out.all.mape_latency"), e = lpt_json_num(out, "held_out.all.mape_energy");
     double re = lpt_json_num(out, "held_out_kinds.rotary.mape_energy");
     if (!(l < 6 && e < 2 && re < 5))
@@ -793,7 +802,7 @@ static void test_fit_sail_heldout(void)
     CU_ASSERT(e < 2);
     CU_ASSERT(re < 5);
     CU_ASSERT(lpt_json_num(out, "coefficients.pim.fitted") != 0);
-    free(out), free(err);
+    free(out);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     CU_ASSERT_EQUAL(system(cmd), 0);
 }
