@@ -37,7 +37,7 @@ void cm_target_of(const arch_cfg *a, cm_target *t)
     t->l2_bytes = a->l2.size_bytes, t->l2_gbps = a->l2.bw_gbps, t->l2_pj_per_byte = a->l2.energy_pj_per_byte;
     t->static_w = a->power.static_w, t->cap_w = a->power.cap_w, t->min_clock_ghz = a->power.min_clock_ghz;
     t->launch_ns = a->launch_ns, t->gap_ns = a->kernel_gap_ns, t->host_dispatch_ns = a->host_dispatch_ns;
-    t->conv_call_ns = a->conv_call_ns;
+    t->conv_call_ns = a->conv_call_ns, t->fuse_after_products = a->fuse_after_products != 0;
     const tc_cfg *c = wl_matrix_tc(a, &t->view);
     if (c) {
         t->rates = c->formats, t->nrates = c->formats_count, t->rows = c->array_rows, t->cols = c->array_cols;
@@ -204,12 +204,14 @@ static void unite(int32_t *parent, int32_t a, int32_t b)
 
 typedef struct mctx {
     const cm_graph *g;
-    int32_t *parent;  /* per op */
-    int32_t *uses;    /* per tensor (its view root): operands of ops that read it, +1 when returned */
-    int32_t *user;    /* per tensor: the last op that reads it */
-    int32_t *ew_uses; /* per tensor: the reads of it by elementwise ops */
-    int32_t *stamp;   /* per tensor: 1 + the group whose reads reads[] counts */
-    int32_t *reads;   /* per tensor: reads of it by the group's members */
+    bool after_products; /* elementwise consumers of a matrix product join its kernel */
+    int32_t *parent;     /* per op */
+    int32_t *uses;       /* per tensor (its view root): operands of ops that read it, +1 when returned */
+    int32_t *user;       /* per tensor: the last op that reads it */
+    int32_t *ew_uses;    /* per tensor: the reads of it by elementwise ops */
+    int32_t *stamp;      /* per tensor: 1 + the group whose reads reads[] counts */
+    int32_t *reads;      /* per tensor: reads of it by the group's members */
+    int32_t *lead;       /* per tensor: 1 + the first elementwise reader of a product's result (not fused after it) */
 } mctx;
 
 static void groups(mctx *m)
@@ -224,8 +226,15 @@ static void groups(mctx *m)
             if (op->pattern >= 0 && g->patterns[op->pattern].kind == CM_KIND_ATTENTION &&
                 (g->patterns[op->pattern].qk == p || g->patterns[op->pattern].pv == p))
                 break; /* XLA: the scores leave the product; the softmax is a kernel of its own */
-            /* its only reader, or all its readers elementwise: they all join the producer's kernel */
-            if (m->uses[r] == 1 || m->ew_uses[r] == m->uses[r] - g->tensors[r].output) unite(m->parent, i, p);
+            /* its only reader, or all its readers elementwise: they all join the producer's kernel; after a
+            ** product that is a library call, they join each other in a loop kernel of their own */
+            if (m->uses[r] != 1 && m->ew_uses[r] != m->uses[r] - g->tensors[r].output) break;
+            if (m->after_products || (g->ops[p].base != CM_KIND_MATMUL && g->ops[p].base != CM_KIND_BATCH_MATMUL))
+                unite(m->parent, i, p);
+            else if (m->lead[r])
+                unite(m->parent, i, m->lead[r] - 1);
+            else
+                m->lead[r] = i + 1;
             break;
         }
     }
@@ -252,7 +261,7 @@ lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_predic
 {
     memset(p, 0, sizeof *p);
     int32_t n = g->nops;
-    mctx m = {g, NULL, NULL, NULL, NULL, NULL, NULL};
+    mctx m = {g, t->fuse_after_products, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     int32_t *start = NULL;
     map_cache *mc = NULL;
     lp_status st = LP_OK;
@@ -268,7 +277,8 @@ lp_status cm_predict(const cm_graph *g, const cm_target *t, bool fuse, cm_predic
         m.ew_uses = calloc((size_t)g->ntensors + 1, sizeof *m.ew_uses);
         m.stamp = calloc((size_t)g->ntensors + 1, sizeof *m.stamp);
         m.reads = calloc((size_t)g->ntensors + 1, sizeof *m.reads);
-        if (!m.uses || !m.user || !m.ew_uses || !m.stamp || !m.reads) goto nomem;
+        m.lead = calloc((size_t)g->ntensors + 1, sizeof *m.lead);
+        if (!m.uses || !m.user || !m.ew_uses || !m.stamp || !m.reads || !m.lead) goto nomem;
         for (int32_t i = 0; i < n; i++) {
             const cm_op *op = &g->ops[i];
             if (op->base == CM_KIND_FREE) continue;
@@ -375,6 +385,7 @@ out:
     free(m.ew_uses);
     free(m.stamp);
     free(m.reads);
+    free(m.lead);
     free(start);
     return st;
 }

@@ -61,6 +61,7 @@ typedef struct cm_target {
     uint64_t l2_bytes;
     double l2_gbps, l2_pj_per_byte;
     double static_w, launch_ns, gap_ns, host_dispatch_ns, conv_call_ns;
+    bool fuse_after_products;    /* fused: an elementwise consumer of a matrix product joins its kernel */
     double cap_w, min_clock_ghz; /* the power cap (0: none) and the lowest clock it may set */
     const tc_rate *rates;        /* the matrix unit's formats; NULL: no matrix unit */
     unsigned nrates;

@@ -829,7 +829,8 @@ static void test_fusion_on_shared(void)
 /* The fusion rules on a hand-made graph (tests/costmodel/fuse.mlir; 64x64 bf16 tensors of 8192 bytes):
 ** exp and tanh read the first product's result, which only elementwise ops read: both join it, and
 ** the add that reads them; the negate reads the second product's result, which a third product also
-** reads: it stays a kernel of its own. */
+** reads: it stays a kernel of its own. Without fusion after products, the first three join each
+** other but not the product. */
 static void test_fusion_rules(void)
 {
     arch_cfg *a;
@@ -846,22 +847,35 @@ static void test_fusion_rules(void)
     CU_ASSERT_EQUAL(p.kernels, 4);
     cm_prediction_free(&p);
     arch_free(a);
+    /* fuse_after_products: 0 (a library call per product, as XLA on GPUs): the product writes its result
+    ** and exp, tanh and add are a kernel of their own that reads it (twice: once per reader) */
+    char text[2048];
+    snprintf(text, sizeof text, "%sfuse_after_products: 0\n", model_arch);
+    predict_on(g, text, true, &a, &t, &p);
+    CU_ASSERT_EQUAL_FATAL(p.nrows, 5);
+    CU_ASSERT(p.rows[0].op == 0 && p.rows[0].nfused == 0 && p.rows[0].bytes == 3 * T);
+    CU_ASSERT(p.rows[1].op == 1 && p.rows[1].nfused == 2 && p.rows[1].bytes == 3 * T);
+    CU_ASSERT(p.rows[2].op == 4 && p.rows[3].op == 5 && p.rows[4].op == 6);
+    CU_ASSERT_EQUAL(p.kernels, 5);
+    cm_prediction_free(&p);
+    arch_free(a);
     cm_graph_free(g);
 }
 
 /* The shared graphs against their measured runtimes (lpsim validate h100 --graphs, the same
 ** predictions as lpsim predict --json): every graph predicted; the preset's host terms are what
 ** the fit on these graphs gives; on the graphs measured above 200 us, the MAPE of the fused wall
-** time, with the host terms as fitted and with each graph left out of the fit, at most 20 % (17.0
-** and 17.7 % reached), and each graph within the issue's aim of 25 % but two: mlp B8 T512 (-39 %)
-** and the llama layer T1024 (-32 %), whose device time lpsim puts at half of what the data imply
-** (docs/costmodel.md), within 45 %. */
+** time, with the host terms as fitted and with each graph left out of the fit, at most 16 % (14.0
+** and 14.7 % reached; 17.0 and 17.7 % with products' consumers fused into them), and each graph
+** within the issue's aim of 25 % but two: mlp B8 T512 (-33 %) and the llama layer T1024 (-31 %),
+** whose device time lpsim puts at 54 and 62 % of what the data imply (docs/costmodel.md), within
+** 40 %. */
 static const struct {
     const char *file;
     double limit_pct;
 } graph_limits[] = {
-    {"mlp_B8_T512_D1024_bf16.generic.mlir", 45},
-    {"llama_layer_B1_T1024_D2048_H16_KVH4_F5632_bf16.generic.mlir", 45},
+    {"mlp_B8_T512_D1024_bf16.generic.mlir", 40},
+    {"llama_layer_B1_T1024_D2048_H16_KVH4_F5632_bf16.generic.mlir", 40},
 };
 
 static void test_graphs_measured(void)
@@ -878,9 +892,9 @@ static void test_graphs_measured(void)
     CU_ASSERT_EQUAL(lpt_json_num(out, "above_200us.graphs"), 6);
     double fused = lpt_json_num(out, "above_200us.fused_mape_pct"),
            loo = lpt_json_num(out, "above_200us.left_out_mape_pct");
-    if (!(fused <= 20 && loo <= 20))
+    if (!(fused <= 16 && loo <= 16))
         fprintf(stderr, "\n  MAPE above 200 us: fused %.1f %%, left out %.1f %%", fused, loo);
-    CU_ASSERT(fused <= 20 && loo <= 20);
+    CU_ASSERT(fused <= 16 && loo <= 16);
     /* the preset's terms are the fit's (within 100 ns: the preset rounds them) */
     CU_ASSERT(fabs(lpt_json_num(out, "fit.host_dispatch_ns") - lpt_json_num(out, "arch_terms.host_dispatch_ns")) < 100);
     CU_ASSERT(fabs(lpt_json_num(out, "fit.conv_call_ns") - lpt_json_num(out, "arch_terms.conv_call_ns")) < 100);

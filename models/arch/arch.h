@@ -67,6 +67,7 @@ typedef struct arch_cfg {
     double launch_ns, kernel_gap_ns; /* per run, and between two kernels, besides their cycles */
     double host_dispatch_ns;         /* host time per call of a graph (lpsim predict's wall_ns) */
     double conv_call_ns;             /* host time per convolution called outside the graph (wall_ns too) */
+    uint64_t fuse_after_products;    /* 1: fused composition joins elementwise consumers to a product */
     uint64_t cores;                  /* identical cores sharing l2 and dram */
     arch_dram dram;
     arch_l2 l2;
