@@ -8,6 +8,8 @@
 ** Each point's operations are the plan of its workload on its architecture
 ** (wl_generate: the same mapping decisions the simulator runs); each
 ** operation's terms (cm_wl_terms) weighed by the model, times its repeat.
+** Its MACs are the operation's; its DRAM bytes are its tensors' (what the
+** model's memory term moves once), not the simulator's count of transfers.
 ** A point the mappings refuse is logged failed with the reason, an FPGA
 ** design over its budget infeasible, as the simulator's sweep does.
 */
@@ -46,7 +48,7 @@ static lp_status model_report(const arch_cfg *a, const cm_target *t, const wl_sp
     isa_prog_free(&p);
     if (st) return st;
     json_t *ops = json_array();
-    double lat = 0, en = 0;
+    double lat = 0, en = 0, macs = 0, bytes = 0;
     bool first = true;
     for (int i = 0; i < plan.nops && !st; i++) {
         const wl_op *op = &plan.op[i];
@@ -71,19 +73,21 @@ static lp_status model_report(const arch_cfg *a, const cm_target *t, const wl_sp
         first = false;
         double l = cm_fit_latency(c, cls, ov, &x), e = cm_fit_energy(c, cls, a->power.static_w, l, &x);
         double r = (double)op->repeat;
-        lat += r * l, en += r * e;
-        json_array_append_new(ops, json_pack("{s:s,s:s,s:s,s:I,s:I,s:f,s:f,s:I,s:I,s:s,s:o}", "op", op->name, "kind",
-                                             op->kind, "shape", op->shape, "repeat", (json_int_t)op->repeat, "cycles",
-                                             (json_int_t)(r * l * a->clock_ghz), "latency_ns", r * l, "energy_pj",
-                                             r * e, "macs", (json_int_t)0, "dram_bytes", (json_int_t)0, "bound",
-                                             x.compute_ns >= x.memory_ns ? "compute" : "memory", "mapping", map));
+        lat += r * l, en += r * e, macs += r * x.macs, bytes += r * x.bytes;
+        json_array_append_new(ops,
+                              json_pack("{s:s,s:s,s:s,s:I,s:I,s:f,s:f,s:I,s:I,s:s,s:o}", "op", op->name, "kind",
+                                        op->kind, "shape", op->shape, "repeat", (json_int_t)op->repeat, "cycles",
+                                        (json_int_t)(r * l * a->clock_ghz), "latency_ns", r * l, "energy_pj", r * e,
+                                        "macs", (json_int_t)(r * x.macs), "dram_bytes", (json_int_t)(r * x.bytes),
+                                        "bound", x.compute_ns >= x.memory_ns ? "compute" : "memory", "mapping", map));
     }
     if (st) {
         json_decref(ops);
         return st;
     }
-    *out = json_pack("{s:f,s:f,s:f,s:I,s:o}", "latency_ns", lat, "energy_pj", en, "clock_ghz", a->clock_ghz, "cycles",
-                     (json_int_t)(lat * a->clock_ghz), "operations", ops);
+    *out = json_pack("{s:f,s:f,s:f,s:f,s:I,s:I,s:I,s:o}", "latency_ns", lat, "energy_pj", en, "clock_ghz", a->clock_ghz,
+                     "power_w", lat > 0 ? en / lat * 1e-3 : 0.0, "cycles", (json_int_t)(lat * a->clock_ghz), "macs",
+                     (json_int_t)macs, "dram_bytes", (json_int_t)bytes, "operations", ops);
     return *out ? LP_OK : lp_diag_msg(d, LP_ERR_NOMEM, "out of memory");
 }
 

@@ -387,6 +387,7 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
         if ((nd = dims_of(shape, v)) < 2) return lp_diag_msg(d, LP_ERR_ARG, "%s: cannot read shape '%s'", kind, shape);
         uint64_t M = nd == 3 ? v[0] : 1, N = nd == 3 ? v[1] : v[0], K = nd == 3 ? v[2] : v[1];
         cm_work w = {M * N * K, 1, M, N, K, rate_format(fa), 0, CM_VEC_NONE, 0};
+        x->macs = (double)w.macs;
         bytes = tbytes(fa, (double)M, (double)K) + tbytes(fb, (double)N, (double)K) + tbytes(fo, (double)M, (double)N);
         if (pim) {
             *cls = CM_CLS_PIM;
@@ -414,6 +415,7 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
         cm_work sm = {0, 0, 0, 0, 0, NULL, (uint64_t)(WL_OPS_SOFTMAX * bh * pairs), CM_VEC_EXP, 0};
         cm_work_compute(t, &qk, x);
         cm_work_compute(t, &sm, x);
+        x->macs = (double)qk.macs;
         bytes = tbytes(fq, bh * (double)q, (double)dh) + tbytes(fout, bh * (double)q, (double)dh) +
                 2 * tbytes(fkv, (double)b * (double)g * (double)k, (double)dh);
         *cls = CM_CLS_ATTENTION;
@@ -462,7 +464,7 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
         }
     }
     /* lpsim's workloads start with their operands in DRAM (the L2 is cold) */
-    x->l2 = false, x->memory_ns = bytes / t->dram_gbps, x->memory_pj = bytes * t->dram_pj_per_byte;
+    x->l2 = false, x->bytes = bytes, x->memory_ns = bytes / t->dram_gbps, x->memory_pj = bytes * t->dram_pj_per_byte;
     return LP_OK;
 }
 

@@ -117,6 +117,7 @@ typedef struct cm_terms {
                        ** through the L2 into the scratchpad, at their energies (0 without) */
     double acc_pj;         /* the C tiles accumulated in the accumulator buffer, once per K step (0 without) */
     double unit_static_pj; /* a matrix or PIM unit's own static power over its busy time (FPGA, PIM; 0 without) */
+    double macs, bytes; /* cm_wl_terms: the operation's multiply-adds and its tensors' bytes (what memory_ns moves) */
     bool on_matrix, l2;
 } cm_terms;
 

@@ -665,7 +665,7 @@ static char *fit_examples(const char *dir, const char *preset, const char *arch,
 ** simulate) predicts the held-out example sweep's runs within a bound (the
 ** README's table: 3.4% latency, 0.7% energy), and lpsim sweep --engine model
 ** gives each held-out point what the fit's check predicted for its run: the
-** plans' operations are the simulated runs' operations. */
+** plans' operations are the simulated runs' operations (their MACs too). */
 static void test_fit_vck190_heldout(void)
 {
     char dir[] = "/tmp/lpt_fitv_XXXXXX";
@@ -718,6 +718,32 @@ static void test_fit_vck190_heldout(void)
         n++;
     }
     CU_ASSERT_EQUAL(n, 12);
+    /* the engine's operations are the simulated runs' operations, with their MACs, and a product's or an
+    ** attention's DRAM bytes are its tensors' as the simulator moves them */
+    sqlite3_stmt *st;
+    CU_ASSERT_EQUAL_FATAL(
+        sqlite3_prepare_v2(q,
+                           "SELECT count(*), sum(o.kind = ho.kind AND o.macs = ho.macs), "
+                           "sum(o.kind IN ('gemm', 'attention')), sum(o.kind IN ('gemm', 'attention') "
+                           "AND o.dram_bytes = ho.dram_bytes), sum(o.macs > 0) FROM run_ops o JOIN "
+                           "runs m ON m.id = o.run_id JOIN h.runs r ON r.point_index = m.point_index "
+                           "JOIN h.run_ops ho ON ho.run_id = r.id AND ho.seq = o.seq",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(sqlite3_step(st), SQLITE_ROW);
+    int nops = sqlite3_column_int(st, 0), nprod = sqlite3_column_int(st, 2);
+    CU_ASSERT(nops > 12 && sqlite3_column_int(st, 1) == nops);
+    CU_ASSERT(nprod > 0 && sqlite3_column_int(st, 3) == nprod && sqlite3_column_int(st, 4) == nprod);
+    sqlite3_finalize(st);
+    CU_ASSERT_EQUAL_FATAL(sqlite3_prepare_v2(q,
+                                             "SELECT count(*), sum(m.macs = r.macs AND abs(m.power_w - m.energy_pj / "
+                                             "m.latency_ns * 1e-3) < 1e-9 * m.power_w) FROM runs m JOIN h.runs r ON "
+                                             "r.point_index = m.point_index",
+                                             -1, &st, NULL),
+                          SQLITE_OK);
+    CU_ASSERT_EQUAL_FATAL(sqlite3_step(st), SQLITE_ROW);
+    CU_ASSERT(sqlite3_column_int(st, 0) == 12 && sqlite3_column_int(st, 1) == 12);
+    sqlite3_finalize(st);
     sqlite3_close(q);
     free(csv);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
