@@ -24,6 +24,7 @@
 #include "cm_fit.h"
 #include "commands.h"
 #include "lp_file.h"
+#include "lp_num.h"
 #include "lp_version.h"
 #include "plot.h"
 #include "rdb.h"
@@ -108,12 +109,6 @@ static bool grow(void **arr, size_t n, size_t *cap, size_t sz, size_t first)
     return true;
 }
 
-static uint64_t fnv(uint64_t h, const char *s)
-{
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return h;
-}
-
 static const char *col(sqlite3_stmt *q, int i)
 {
     const unsigned char *t = sqlite3_column_text(q, i);
@@ -124,7 +119,7 @@ static const char *col(sqlite3_stmt *q, int i)
 static lp_status collect(sqlite3 *db, const char *path, const char *arch, dataset *ds, lp_diag *d)
 {
     memset(ds, 0, sizeof *ds);
-    ds->uuid_hash = 0xcbf29ce484222325ULL;
+    ds->uuid_hash = LP_FNV1A64_BASIS;
     ds->sweeps = json_array();
     static const char sql[] =
         "SELECT r.id, r.arch_json, r.workload, r.unit_kind, r.workload_kind, r.latency_ns, r.energy_pj, r.run_uuid, "
@@ -180,7 +175,7 @@ static lp_status collect(sqlite3 *db, const char *path, const char *arch, datase
             snprintf(ri->unit_kind, sizeof ri->unit_kind, "%s", col(q, 3));
             snprintf(ri->wl_kind, sizeof ri->wl_kind, "%s", col(q, 4));
             ri->latency_ns = sqlite3_column_double(q, 5), ri->energy_pj = sqlite3_column_double(q, 6);
-            ds->uuid_hash = fnv(ds->uuid_hash, col(q, 7));
+            ds->uuid_hash = lp_fnv1a64_more(ds->uuid_hash, col(q, 7), strlen(col(q, 7)));
             if (!ds->first_id || id < ds->first_id) ds->first_id = id;
             if (id > ds->last_id) ds->last_id = id;
             const char *sh = col(q, 8);

@@ -67,8 +67,7 @@ const char *cm_strndup(cm_graph *g, const char *s, size_t n)
     return p;
 }
 
-/* Grow *arr (elements of size sz, *cap of them) to hold one more. */
-static bool grow(void **arr, int32_t *cap, int32_t n, size_t sz)
+bool cm_grow(void **arr, int32_t *cap, int32_t n, size_t sz)
 {
     if (n < *cap) return true;
     int32_t ncap = *cap ? *cap * 2 : 64;
@@ -80,7 +79,7 @@ static bool grow(void **arr, int32_t *cap, int32_t n, size_t sz)
 
 int32_t cm_graph_add_op(cm_graph *g)
 {
-    if (g->nops >= CM_MAX_OPS || !grow((void **)&g->ops, &g->ops_cap, g->nops, sizeof *g->ops)) return -1;
+    if (g->nops >= CM_MAX_OPS || !cm_grow((void **)&g->ops, &g->ops_cap, g->nops, sizeof *g->ops)) return -1;
     cm_op *op = &g->ops[g->nops];
     memset(op, 0, sizeof *op);
     op->pattern = -1;
@@ -89,7 +88,8 @@ int32_t cm_graph_add_op(cm_graph *g)
 
 int32_t cm_graph_add_tensor(cm_graph *g)
 {
-    if (g->ntensors >= INT32_MAX / 2 || !grow((void **)&g->tensors, &g->tensors_cap, g->ntensors, sizeof *g->tensors))
+    if (g->ntensors >= INT32_MAX / 2 ||
+        !cm_grow((void **)&g->tensors, &g->tensors_cap, g->ntensors, sizeof *g->tensors))
         return -1;
     cm_tensor *t = &g->tensors[g->ntensors];
     memset(t, 0, sizeof *t);

@@ -152,6 +152,10 @@ const char *cm_op_attr(const cm_op *op, const char *name);
 ** unranked or opaque, or the count passes 2^62. */
 bool cm_tensor_elems(const cm_tensor *t, uint64_t *n);
 
+/* Grow *arr (n elements of size sz used, room for *cap) to hold one more: false when out of memory
+** (*arr and *cap unchanged). The graph's arrays and the lowering's (cm_lower.c) grow by it. */
+bool cm_grow(void **arr, int32_t *cap, int32_t n, size_t sz);
+
 /* Bytes t occupies (elements x bits, rounded up to bytes); 0 when unknown. */
 uint64_t cm_tensor_bytes(const cm_tensor *t);
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lp_num.h"
 #include "workload.h"
 
 /* MLIR element types and the lpsim formats (lpsim formats) they lower to. */
@@ -111,22 +112,7 @@ typedef struct lctx {
 
 static const cm_tensor *T(const cm_graph *g, int32_t t) { return &g->tensors[t]; }
 
-static uint64_t fnv1a(const char *s)
-{
-    uint64_t h = 1469598103934665603u;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
-static bool grow(void **p, int32_t *cap, int32_t n, size_t size)
-{
-    if (n < *cap) return true;
-    int32_t c = *cap ? 2 * *cap : 64;
-    void *q = realloc(*p, (size_t)c * size);
-    if (!q) return false;
-    *p = q, *cap = c;
-    return true;
-}
+static uint64_t fnv1a(const char *s) { return lp_fnv1a64(s, strlen(s)); }
 
 /* The entry of spec (a new one for a new spec, first item first). -1 out of memory. */
 static int32_t entry_of(lctx *c, const char *spec, int32_t item)
@@ -148,7 +134,7 @@ static int32_t entry_of(lctx *c, const char *spec, int32_t item)
     size_t h = (size_t)fnv1a(spec) & (c->nslot - 1);
     while (c->slot[h] >= 0 && strcmp(l->items[l->entries[c->slot[h]].first].spec, spec)) h = (h + 1) & (c->nslot - 1);
     if (c->slot[h] >= 0) return c->slot[h];
-    if (!grow((void **)&l->entries, &c->ecap, l->nentries, sizeof *l->entries)) return -1;
+    if (!cm_grow((void **)&l->entries, &c->ecap, l->nentries, sizeof *l->entries)) return -1;
     l->entries[l->nentries] = (cm_lower_entry){item, 0, 0};
     c->slot[h] = l->nentries;
     return l->nentries++;
@@ -163,7 +149,7 @@ static void skip(lctx *c, int32_t op, int32_t pattern, const char *fmt, ...)
 static void skip(lctx *c, int32_t op, int32_t pattern, const char *fmt, ...)
 {
     cm_lowering *l = c->l;
-    if (!grow((void **)&l->skipped, &c->scap, l->nskipped, sizeof *l->skipped)) {
+    if (!cm_grow((void **)&l->skipped, &c->scap, l->nskipped, sizeof *l->skipped)) {
         c->nomem = true;
         return;
     }
@@ -187,7 +173,7 @@ static void add(lctx *c, const cm_lowered *it)
         return;
     }
     cm_lowering *l = c->l;
-    if (!grow((void **)&l->items, &c->icap, l->nitems, sizeof *l->items)) {
+    if (!cm_grow((void **)&l->items, &c->icap, l->nitems, sizeof *l->items)) {
         c->nomem = true;
         return;
     }

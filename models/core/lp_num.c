@@ -104,10 +104,11 @@ lp_status lp_parse_f64(const char *s, size_t len, double *out, const char **why)
     return LP_OK;
 }
 
-uint64_t lp_fnv1a64(const void *data, size_t len)
+uint64_t lp_fnv1a64_more(uint64_t h, const void *data, size_t len)
 {
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
     const unsigned char *p = data;
     for (size_t i = 0; i < len; i++) h = (h ^ p[i]) * UINT64_C(0x100000001b3);
     return h;
 }
+
+uint64_t lp_fnv1a64(const void *data, size_t len) { return lp_fnv1a64_more(LP_FNV1A64_BASIS, data, len); }

@@ -33,7 +33,10 @@ lp_status lp_parse_i64(const char *s, size_t len, int64_t *out, const char **why
 lp_status lp_parse_f64(const char *s, size_t len, double *out, const char **why);
 
 /* FNV-1a 64 of len bytes: a stable hash for identities kept on disk (sweep
-** files, held-out halves), not for security. */
+** files, held-out halves), not for security. lp_fnv1a64_more goes on from
+** the hash h of what came before (LP_FNV1A64_BASIS: nothing). */
+#define LP_FNV1A64_BASIS UINT64_C(0xcbf29ce484222325)
 uint64_t lp_fnv1a64(const void *data, size_t len);
+uint64_t lp_fnv1a64_more(uint64_t h, const void *data, size_t len);
 
 #endif
