@@ -201,6 +201,20 @@ lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, 
     return LP_OK;
 }
 
+lp_status cli_get_double(const cli_cmd *cmd, const cli_args *a, const char *name, double lo, double hi, double def,
+                         double *out, lp_diag *d)
+{
+    const char *v = cli_get(cmd, a, name), *why;
+    if (!v) {
+        *out = def;
+        return LP_OK;
+    }
+    if (lp_parse_f64(v, strlen(v), out, &why)) return number_error(cmd, a, name, "a number", v, why, d);
+    if (*out < lo || *out > hi)
+        return cli_value_error(cmd, a, name, -1, d, "--%s must be between %g and %g, got %s", name, lo, hi, v);
+    return LP_OK;
+}
+
 lp_status cli_get_u64(const cli_cmd *cmd, const cli_args *a, const char *name, uint64_t def, uint64_t *out, lp_diag *d)
 {
     const char *v = cli_get(cmd, a, name), *why;

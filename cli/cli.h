@@ -85,6 +85,10 @@ lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *nam
 lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def, long *out,
                        lp_diag *d);
 
+/* Parse a real option in [lo, hi] (lp_num's reals); absent gives def. */
+lp_status cli_get_double(const cli_cmd *cmd, const cli_args *a, const char *name, double lo, double hi, double def,
+                         double *out, lp_diag *d);
+
 /* Parse a non-negative 64-bit integer option (lp_num: decimal or 0x hex);
 ** absent gives def. */
 lp_status cli_get_u64(const cli_cmd *cmd, const cli_args *a, const char *name, uint64_t def, uint64_t *out, lp_diag *d);

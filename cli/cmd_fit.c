@@ -191,9 +191,10 @@ static lp_status collect(sqlite3 *db, const char *path, const char *arch, datase
         cm_sample s;
         memset(&s, 0, sizeof s);
         lp_diag od;
-        bool pim = strstr(col(q, 14), "\"unit\":\"pim\"") != NULL;
         cm_wl_map mp = {0};
         json_t *mj = json_loads(col(q, 14), 0, NULL);
+        const char *unit = json_string_value(json_object_get(mj, "unit"));
+        bool pim = unit && !strcmp(unit, "pim");
         mp.core_insns = json_number_value(json_object_get(mj, "core_insns"));
         mp.rows_per_core = json_number_value(json_object_get(mj, "rows_per_core"));
         mp.batch_rows = json_number_value(json_object_get(mj, "batch_rows"));
@@ -245,8 +246,9 @@ typedef struct held {
 static lp_status draw(const dataset *ds, const cm_coefs *c, const char *arch, const char *out, lp_diag *d)
 {
     static const char *const colours[] = {"#4477aa", "#cc6677", "#228833", "#ccbb44", "#66ccee", "#aa3377"};
-    char kinds[6][32];
+    char kinds[4][32];
     int nk = 0;
+    bool mixed = false; /* the fourth colour holds more than one workload kind: "other" */
     lp_plot pl;
     const char *data[4] = {NULL, NULL, NULL, NULL};
     FILE *f[4] = {NULL, NULL, NULL, NULL};
@@ -257,7 +259,7 @@ static lp_status draw(const dataset *ds, const cm_coefs *c, const char *arch, co
         int k = 0;
         while (k < nk && strcmp(kinds[k], r->wl_kind)) k++;
         if (k == nk && nk < 4) snprintf(kinds[nk++], sizeof kinds[0], "%s", r->wl_kind);
-        if (k >= 4) k = 3;
+        if (k >= 4) k = 3, mixed = true;
         double l, e;
         predict_run(ds, r, c, &l, &e);
         if (!(l > 0) || !(r->latency_ns > 0)) continue;
@@ -286,7 +288,7 @@ static lp_status draw(const dataset *ds, const cm_coefs *c, const char *arch, co
         if (!data[k]) continue;
         lp_plot_quote(gp, data[k]);
         fprintf(gp, " using 1:2 with points pt 7 ps 0.8 lc rgb '%s' title ", colours[k]);
-        lp_plot_quote(gp, k < nk ? kinds[k] : "other");
+        lp_plot_quote(gp, k == 3 && mixed ? "other" : kinds[k]);
         fputs(", ", gp);
     }
     fprintf(gp, "x with lines lc rgb '#333333' dt 1 title 'y = x', 1.05*x with lines lc rgb '#999999' dt 2 "
@@ -299,13 +301,10 @@ static void held_add(held *h, int *nh, const char *uk, double ep_l, double ep_e)
     int k = 0;
     while (k < *nh && strcmp(h[k].unit_kind, uk)) k++;
     if (k == *nh) {
-        if (*nh == 7)
-            k = 7;
-        else {
-            memset(&h[k], 0, sizeof h[k]);
-            snprintf(h[k].unit_kind, sizeof h[k].unit_kind, "%s", uk);
-            (*nh)++;
-        }
+        if (*nh == 7) return; /* h[7] is the total; lpsim has fewer unit kinds than that */
+        memset(&h[k], 0, sizeof h[k]);
+        snprintf(h[k].unit_kind, sizeof h[k].unit_kind, "%s", uk);
+        (*nh)++;
     }
     held *x = &h[k];
     x->n++, x->mape_l += ep_l, x->mape_e += ep_e;
@@ -391,16 +390,8 @@ int cmd_fit(int argc, char **argv, int first)
     }
     long folds;
     if (cli_get_long(&fit_cmd, &a, "folds", 2, 100, 5, &folds, &d)) return cli_fail(&d);
-    double ridge = CM_FIT_RIDGE;
-    const char *rv = cli_get(&fit_cmd, &a, "ridge");
-    if (rv) {
-        char *end;
-        ridge = strtod(rv, &end);
-        if (end == rv || *end || !(ridge >= 0) || ridge > 1e6) {
-            cli_value_error(&fit_cmd, &a, "ridge", 0, &d, "--ridge takes a number from 0 to 1e6, not '%s'", rv);
-            return cli_fail(&d);
-        }
-    }
+    double ridge;
+    if (cli_get_double(&fit_cmd, &a, "ridge", 0, 1e6, CM_FIT_RIDGE, &ridge, &d)) return cli_fail(&d);
     rdb *db = NULL, *tdb = NULL;
     lp_diag_init(&d, "<command-line>");
     /* the database must exist and be lpsim's (a reader's checks), then it is opened to store the model */
