@@ -472,16 +472,18 @@ lp_status cm_wl_terms(const cm_target *t, const arch_cfg *a, const wl_spec *s, c
 
 /* Weighted least squares on relative residuals of y = f . c over the rows
 ** of one class; columns zero in every row keep def. */
+_Static_assert(CM_NLAT <= 16 && CM_NEN <= 16, "lsq keeps 16 features at most");
+
 static lp_status lsq(const double *F, const double *y, size_t n, int p, const double *def, const double *prior,
                      double ridge, double *c, bool *solved, lp_diag *d)
 {
     if (solved) *solved = false;
     int free_[16], nf = 0;
+    bool isfree[16] = {false};
     for (int j = 0; j < p; j++) {
-        bool any = false;
-        for (size_t i = 0; i < n && !any; i++) any = F[i * (size_t)p + (size_t)j] != 0;
+        for (size_t i = 0; i < n && !isfree[j]; i++) isfree[j] = F[i * (size_t)p + (size_t)j] != 0;
         c[j] = def[j];
-        if (any) free_[nf++] = j;
+        if (isfree[j]) free_[nf++] = j;
     }
     if (nf == 0 || n < (size_t)(2 * nf)) return LP_OK;
     size_t rows = n + (prior ? (size_t)nf : 0);
@@ -496,11 +498,8 @@ static lp_status lsq(const double *F, const double *y, size_t n, int p, const do
     }
     for (size_t i = 0; i < n; i++) {
         double fixed = 0;
-        for (int j = 0; j < p; j++) {
-            bool isfree = false;
-            for (int q = 0; q < nf; q++) isfree |= free_[q] == j;
-            if (!isfree) fixed += def[j] * F[i * (size_t)p + (size_t)j];
-        }
+        for (int j = 0; j < p; j++)
+            if (!isfree[j]) fixed += def[j] * F[i * (size_t)p + (size_t)j];
         for (int q = 0; q < nf; q++) gsl_matrix_set(X, i, (size_t)q, F[i * (size_t)p + (size_t)free_[q]]);
         double yi = y[i] - fixed, ref = fabs(y[i]) > 1e-30 ? fabs(y[i]) : 1;
         gsl_vector_set(yy, i, yi);
