@@ -25,8 +25,9 @@ static const cli_opt predict_opts[] = {
     {"arch", "ARCH", "the architecture: a preset (lpsim arch --list) or a YAML file"},
     {"json", NULL, "print the report as JSON (keys in docs/costmodel.md)"},
     {"fuse", NULL,
-     "fuse as XLA does: elementwise ops into their producer, broadcasts into their consumer, a softmax into one "
-     "kernel (an attention: its two products and its softmax)"},
+     "fuse as XLA does: elementwise ops into their producer (not into a product where the architecture says "
+     "fuse_after_products: 0; they join each other), broadcasts into their consumer, a softmax into one kernel (an "
+     "attention: its two products and its softmax)"},
     {"model", "MODEL.json", "a model fitted by lpsim fit (default: the architecture's default coefficients)"},
     {"compare-sim", NULL,
      "also lower the graph (lpsim lower), simulate each workload timing-only and compare per op (lower.h)"},
