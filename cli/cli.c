@@ -7,6 +7,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
 
+#include <jansson.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -333,4 +335,17 @@ bool cli_rest_blank(const char *s, size_t len, size_t pos)
 {
     while (pos < len && (s[pos] == ' ' || s[pos] == '\t')) pos++;
     return pos >= len;
+}
+
+json_t *cli_json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j) return j;
+    char *c = strdup(s);
+    if (!c) return NULL;
+    for (char *p = c; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) *p = '?';
+    j = json_string(c);
+    free(c);
+    return j;
 }

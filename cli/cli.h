@@ -85,6 +85,12 @@ lp_status cli_value_error(const cli_cmd *cmd, const cli_args *a, const char *nam
 lp_status cli_get_long(const cli_cmd *cmd, const cli_args *a, const char *name, long lo, long hi, long def, long *out,
                        lp_diag *d);
 
+/* A JSON string of text that may not be UTF-8 (a file name, a name in an
+** input): when it is not, bytes that are not printable ASCII become '?'.
+** NULL only when out of memory. */
+struct json_t;
+struct json_t *cli_json_text(const char *s);
+
 /* Parse a real option in [lo, hi] (lp_num's reals); absent gives def. */
 lp_status cli_get_double(const cli_cmd *cmd, const cli_args *a, const char *name, double lo, double hi, double def,
                          double *out, lp_diag *d);

@@ -38,26 +38,11 @@ static const cli_cmd exec_cmd = {"exec",
                                  0,
                                  1};
 
-/* A JSON string of text that may not be UTF-8 (a file name): bytes that are
-** not printable ASCII become '?'. */
-static json_t *json_text(const char *s)
-{
-    json_t *j = json_string(s);
-    if (j) return j;
-    char *c = strdup(s);
-    if (!c) return NULL;
-    for (char *p = c; *p; p++)
-        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e) *p = '?';
-    j = json_string(c);
-    free(c);
-    return j;
-}
-
 static json_t *report_json(const lp_run *r, const char *kernel, bool timing_only)
 {
     json_t *o = json_object(), *stats = lp_stats_json(&r->stats);
-    int ok = o && stats && !json_object_set_new(o, "kernel", json_text(kernel)) &&
-             !json_object_set_new(o, "arch", json_text(r->arch->name)) &&
+    int ok = o && stats && !json_object_set_new(o, "kernel", cli_json_text(kernel)) &&
+             !json_object_set_new(o, "arch", cli_json_text(r->arch->name)) &&
              !json_object_set_new(o, "mode", json_string(timing_only ? "timing-only" : "functional")) &&
              !json_object_update(o, stats) &&
              !json_object_set_new(o, "expectations", json_integer((json_int_t)r->expectations)) &&

@@ -25,6 +25,7 @@
 #include "commands.h"
 #include "lower.h"
 #include "lp_file.h"
+#include "plot.h"
 #include "predict.h"
 #include "reader_child.h"
 #include "runs_log.h"
@@ -76,6 +77,19 @@ static void put_quoted(const char *s, FILE *f)
     fputc('"', f);
 }
 
+/* s in a comment of the sweep file: printable UTF-8 as it is, every other byte (a control character, a byte
+** that is not UTF-8, which the sweep file's reader refuses even in a comment) as \xNN. */
+static void put_comment(const char *s, FILE *f)
+{
+    while (*s) {
+        size_t n = lp_plot_text_ok(s);
+        fwrite(s, 1, n, f);
+        if (!s[n]) break;
+        fprintf(f, "\\x%02x", (unsigned char)s[n]);
+        s += n + 1;
+    }
+}
+
 /* The architecture as the sweep file names it: a preset by its name, a file
 ** by its absolute path (a relative one would be read from the sweep file's
 ** folder). malloc'd; NULL out of memory. */
@@ -87,29 +101,31 @@ static char *sweep_arch(const char *arg)
     return real ? real : strdup(arg);
 }
 
-/* One op's comment line: "LINE:COL OP (KIND) SHAPES". */
+/* One op's comment line: "LINE:COL OP (KIND) SHAPES" through put_comment (an op's name is the graph's
+** text: a newline in it must not end the comment). */
 static void put_op(const cm_graph *g, int32_t op, int32_t pattern, FILE *f)
 {
     const cm_op *o = &g->ops[op];
-    char sh[SHAPES_MAX];
+    char sh[SHAPES_MAX], line[SHAPES_MAX + 1024];
     if (pattern >= 0) {
         const cm_pattern *p = &g->patterns[pattern];
-        fprintf(f,
-                "%d:%d attention of %d ops, lines %d-%d (Q K^T %s %s): batch x heads %llu, q %llu, kv %llu, head %llu",
-                o->line, o->col, (int)p->nops, g->ops[p->ops[0]].line, g->ops[p->ops[p->nops - 1]].line, o->name,
-                cm_op_shapes(g, o, sh, sizeof sh), ULL(p->batch), ULL(p->q_len), ULL(p->kv_len), ULL(p->head_dim));
+        snprintf(line, sizeof line,
+                 "%d:%d attention of %d ops, lines %d-%d (Q K^T %s %s): batch x heads %llu, q %llu, kv %llu, head %llu",
+                 o->line, o->col, (int)p->nops, g->ops[p->ops[0]].line, g->ops[p->ops[p->nops - 1]].line, o->name,
+                 cm_op_shapes(g, o, sh, sizeof sh), ULL(p->batch), ULL(p->q_len), ULL(p->kv_len), ULL(p->head_dim));
     } else {
-        fprintf(f, "%d:%d %s (%s) %s", o->line, o->col, o->name, kind_of(g, op, pattern),
-                cm_op_shapes(g, o, sh, sizeof sh));
+        snprintf(line, sizeof line, "%d:%d %s (%s) %s", o->line, o->col, o->name, kind_of(g, op, pattern),
+                 cm_op_shapes(g, o, sh, sizeof sh));
     }
+    put_comment(line, f);
 }
 
 static void write_yaml(const cm_graph *g, const cm_lowering *l, const char *arch, const char *arch_arg, FILE *f)
 {
     fputs("# lpsim lower: ", f);
-    lp_diag_put_escaped(g->file, f);
+    put_comment(g->file, f);
     fputs(" (@", f);
-    lp_diag_put_escaped(g->func ? g->func : "", f);
+    put_comment(g->func ? g->func : "", f);
     int att = 0;
     for (int32_t i = 0; i < l->nitems; i++) att += l->items[i].pattern >= 0;
     fprintf(f, "), %d ops: %d product%s and %d attention%s (of %d ops) lowered into %d workloads, %d not lowered\n",
@@ -134,28 +150,34 @@ static void write_yaml(const cm_graph *g, const cm_lowering *l, const char *arch
         }
         fprintf(f, "  # repeat %llu\n  - %s\n", ULL(en->repeat), l->items[en->first].spec);
     }
-    /* a sweep needs a point: the architecture itself, unless its path has a blank (a point splits at blanks) */
+    /* a sweep needs a point: the architecture itself, unless its path has a blank (a point splits at blanks) or
+    ** another control character (a sweep file holds none) */
+    bool plain = true;
+    for (const unsigned char *p = (const unsigned char *)arch; *p; p++) plain &= *p > 0x20 && *p != 0x7f;
     fputs("points:\n  - ", f);
-    if (strpbrk(arch, " \t\n\r\v\f")) {
+    if (!plain) {
         arch_cfg *a = NULL;
         lp_diag d;
         unsigned long long cores = arch_load(arch_arg, &a, &d) == LP_OK ? ULL(a->cores) : 1;
         arch_free(a);
-        fprintf(f, "\"cores=%llu\"    # the architecture as it is (its path has a blank, which a point cannot hold)\n",
+        fprintf(f,
+                "\"cores=%llu\"    # the architecture as it is (its path has a blank or a control character, which a "
+                "point cannot hold)\n",
                 cores);
     } else {
-        fputs("\"arch=", f);
-        for (const char *p = arch; *p; p++) {
-            if (*p == '"' || *p == '\\') fputc('\\', f);
-            fputc(*p, f);
-        }
-        fputs("\"    # the one design point: the architecture as it is\n", f);
+        size_t n = strlen(arch) + 6;
+        char *pt = malloc(n);
+        if (pt) snprintf(pt, n, "arch=%s", arch), put_quoted(pt, f);
+        free(pt);
+        fputs("    # the one design point: the architecture as it is\n", f);
     }
     if (l->nskipped) fprintf(f, "# not lowered (%d):\n", (int)l->nskipped);
     for (int32_t i = 0; i < l->nskipped; i++) {
         fputs("#   ", f);
         put_op(g, l->skipped[i].op, l->skipped[i].pattern, f);
-        fprintf(f, ": %s\n", l->skipped[i].reason);
+        fputs(": ", f);
+        put_comment(l->skipped[i].reason, f);
+        fputc('\n', f);
     }
     bool any = false;
     for (int k = 0; k < CM_KIND_COUNT; k++)
@@ -171,8 +193,8 @@ static json_t *op_json(const cm_graph *g, int32_t op, int32_t pattern)
 {
     const cm_op *o = &g->ops[op];
     char sh[SHAPES_MAX];
-    json_t *j = json_pack("{s:s,s:i,s:i,s:s,s:s}", "op", o->name, "line", o->line, "col", o->col, "kind",
-                          kind_of(g, op, pattern), "shapes", cm_op_shapes(g, o, sh, sizeof sh));
+    json_t *j = json_pack("{s:o,s:i,s:i,s:s,s:o}", "op", cli_json_text(o->name), "line", o->line, "col", o->col, "kind",
+                          kind_of(g, op, pattern), "shapes", cli_json_text(cm_op_shapes(g, o, sh, sizeof sh)));
     if (j && pattern >= 0) {
         const cm_pattern *p = &g->patterns[pattern];
         if (json_object_update_new(j, json_pack("{s:i,s:i,s:i}", "pattern_ops", p->nops, "first_line",
@@ -184,8 +206,9 @@ static json_t *op_json(const cm_graph *g, int32_t op, int32_t pattern)
 
 static json_t *lowering_json(const cm_graph *g, const cm_lowering *l, const char *arch)
 {
-    json_t *o = json_pack("{s:s,s:s,s:s,s:i,s:i}", "file", g->file, "function", g->func ? g->func : "", "arch", arch,
-                          "graph_ops", g->nops, "covered", l->covered);
+    json_t *o = json_pack("{s:o,s:o,s:o,s:i,s:i}", "file", cli_json_text(g->file), "function",
+                          cli_json_text(g->func ? g->func : ""), "arch", cli_json_text(arch), "graph_ops", g->nops,
+                          "covered", l->covered);
     json_t *low = json_array(), *wl = json_array(), *un = json_array(), *bd = json_object();
     bool ok = o && low && wl && un && bd;
     for (int32_t i = 0; ok && i < l->nitems; i++) {
@@ -202,7 +225,8 @@ static json_t *lowering_json(const cm_graph *g, const cm_lowering *l, const char
                                               (json_int_t)l->entries[e].repeat, "ops", l->entries[e].nitems));
     for (int32_t i = 0; ok && i < l->nskipped; i++) {
         json_t *j = op_json(g, l->skipped[i].op, l->skipped[i].pattern);
-        ok = j && !json_object_set_new(j, "reason", json_string(l->skipped[i].reason)) && !json_array_append_new(un, j);
+        ok = j && !json_object_set_new(j, "reason", cli_json_text(l->skipped[i].reason)) &&
+             !json_array_append_new(un, j);
     }
     for (int k = 0; ok && k < CM_KIND_COUNT; k++)
         if (l->by_design[k]) ok = !json_object_set_new(bd, cm_kind_name((cm_kind)k), json_integer(l->by_design[k]));
@@ -393,13 +417,13 @@ int lower_compare_sim(const cm_graph *g, const cm_target *t, const cm_prediction
             const cmp_row *r = &rows[i];
             const cm_lowered *it = &l.items[r->item];
             const cm_op *op = &g->ops[it->op];
-            json_t *o = json_pack("{s:s,s:i,s:i,s:s,s:s,s:I,s:f,s:f,s:f,s:f,s:o,s:o,s:o,s:o}", "op", op->name, "line",
-                                  op->line, "col", op->col, "kind", kind_of(g, it->op, it->pattern), "workload",
-                                  it->spec, "repeat", (json_int_t)it->repeat, "predicted_latency_ns", r->pred_ns,
-                                  "predicted_energy_pj", r->pred_pj, "row_latency_ns", r->row_ns, "row_energy_pj",
-                                  r->row_pj, "sim_latency_ns", num_or_null(r->sim_ns), "sim_energy_pj",
-                                  num_or_null(r->sim_pj), "err_latency_pct", num_or_null(pct(r->pred_ns, r->sim_ns)),
-                                  "err_energy_pct", num_or_null(pct(r->pred_pj, r->sim_pj)));
+            json_t *o = json_pack(
+                "{s:o,s:i,s:i,s:s,s:s,s:I,s:f,s:f,s:f,s:f,s:o,s:o,s:o,s:o}", "op", cli_json_text(op->name), "line",
+                op->line, "col", op->col, "kind", kind_of(g, it->op, it->pattern), "workload", it->spec, "repeat",
+                (json_int_t)it->repeat, "predicted_latency_ns", r->pred_ns, "predicted_energy_pj", r->pred_pj,
+                "row_latency_ns", r->row_ns, "row_energy_pj", r->row_pj, "sim_latency_ns", num_or_null(r->sim_ns),
+                "sim_energy_pj", num_or_null(r->sim_pj), "err_latency_pct", num_or_null(pct(r->pred_ns, r->sim_ns)),
+                "err_energy_pct", num_or_null(pct(r->pred_pj, r->sim_pj)));
             if (o && (json_object_set_new(o, "f32_inputs_as_bf16", json_boolean(it->f32_inputs)) ||
                       (r->refused && json_object_set_new(o, "refused", json_string(r->refused)))))
                 json_decref(o), o = NULL;
@@ -426,10 +450,11 @@ int lower_compare_sim(const cm_graph *g, const cm_target *t, const cm_prediction
         const cmp_row *r = &rows[i];
         const cm_lowered *it = &l.items[i];
         const cm_op *op = &g->ops[it->op];
-        char at[24];
+        char at[24], name[128] = "";
         snprintf(at, sizeof at, "%d:%d", op->line, op->col);
-        printf("  %-9s %-26s %6llu %14.1f ", at, it->pattern >= 0 ? "attention" : op->name, ULL(it->repeat),
-               r->pred_ns);
+        FILE *nf = fmemopen(name, sizeof name - 1, "w"); /* the op's name with its control characters escaped */
+        if (nf) lp_diag_put_escaped(it->pattern >= 0 ? "attention" : op->name, nf), fclose(nf);
+        printf("  %-9s %-26s %6llu %14.1f ", at, name, ULL(it->repeat), r->pred_ns);
         if (r->refused)
             printf("%14s %8s %14.6g %14s %8s  %s", "refused", "", r->pred_pj, "refused", "", it->spec);
         else
@@ -455,9 +480,13 @@ int lower_compare_sim(const cm_graph *g, const cm_target *t, const cm_prediction
     }
     if (l.nskipped) {
         printf("  not lowered: %d\n", (int)l.nskipped);
-        for (int32_t i = 0; i < l.nskipped; i++)
-            printf("    %d:%d %s: %s\n", g->ops[l.skipped[i].op].line, g->ops[l.skipped[i].op].col,
-                   g->ops[l.skipped[i].op].name, l.skipped[i].reason);
+        for (int32_t i = 0; i < l.nskipped; i++) {
+            printf("    %d:%d ", g->ops[l.skipped[i].op].line, g->ops[l.skipped[i].op].col);
+            lp_diag_put_escaped(g->ops[l.skipped[i].op].name, stdout);
+            fputs(": ", stdout);
+            lp_diag_put_escaped(l.skipped[i].reason, stdout);
+            putchar('\n');
+        }
     }
     goto out;
 nomem:

@@ -76,17 +76,17 @@ static json_t *row_json(const cm_graph *g, const cm_row *r)
     const cm_op *op = &g->ops[r->op];
     char sh[SHAPES_MAX];
     shapes(g, op, sh);
-    json_t *o = json_pack("{s:s,s:i,s:i,s:s,s:s,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:s,s:s}", "op", op->name, "line", op->line,
-                          "col", op->col, "kind", cm_kind_name(r->kind), "shapes", sh, "flops", (json_int_t)r->flops,
-                          "macs", (json_int_t)r->macs, "bytes", (json_int_t)r->bytes, "compute_ns", r->compute_ns,
-                          "memory_ns", r->memory_ns, "latency_ns", r->latency_ns, "energy_pj", r->energy_pj, "bound",
-                          cm_row_bound(r), "unit", unit_of(r));
+    json_t *o = json_pack("{s:o,s:i,s:i,s:s,s:o,s:I,s:I,s:I,s:f,s:f,s:f,s:f,s:s,s:s}", "op", cli_json_text(op->name),
+                          "line", op->line, "col", op->col, "kind", cm_kind_name(r->kind), "shapes", cli_json_text(sh),
+                          "flops", (json_int_t)r->flops, "macs", (json_int_t)r->macs, "bytes", (json_int_t)r->bytes,
+                          "compute_ns", r->compute_ns, "memory_ns", r->memory_ns, "latency_ns", r->latency_ns,
+                          "energy_pj", r->energy_pj, "bound", cm_row_bound(r), "unit", unit_of(r));
     if (o && r->nfused) {
         json_t *f = json_array();
         for (int32_t k = 0; f && k < r->nfused; k++) {
             const cm_op *m = &g->ops[r->fused[k]];
-            json_array_append_new(
-                f, json_pack("{s:s,s:i,s:s}", "op", m->name, "line", m->line, "kind", cm_kind_name(m->kind)));
+            json_array_append_new(f, json_pack("{s:o,s:i,s:s}", "op", cli_json_text(m->name), "line", m->line, "kind",
+                                               cm_kind_name(m->kind)));
         }
         if (!f || json_object_set_new(o, "fused", f)) json_decref(o), o = NULL;
     }
@@ -96,11 +96,12 @@ static json_t *row_json(const cm_graph *g, const cm_row *r)
 static json_t *report_json(const cm_graph *g, const cm_target *t, const cm_prediction *p, bool fuse, const char *model)
 {
     json_t *o = json_pack(
-        "{s:s,s:s,s:s,s:s?,s:s,s:f,s:f,s:f,s:f,s:i,s:f,s:I,s:I,s:I,s:i,s:i}", "file", g->file, "function",
-        g->func ? g->func : "", "arch", t->name, "model", model, "composition", fuse ? "fused" : "sequential",
-        "latency_ns", p->latency_ns, "wall_ns", p->wall_ns, "host_dispatch_ns", t->host_dispatch_ns, "conv_call_ns",
-        t->conv_call_ns, "conv_calls", p->convs, "energy_pj", p->energy_pj, "flops", (json_int_t)p->flops, "macs",
-        (json_int_t)p->macs, "bytes", (json_int_t)p->bytes, "kernels", p->kernels, "graph_ops", g->nops);
+        "{s:o,s:o,s:o,s:o?,s:s,s:f,s:f,s:f,s:f,s:i,s:f,s:I,s:I,s:I,s:i,s:i}", "file", cli_json_text(g->file),
+        "function", cli_json_text(g->func ? g->func : ""), "arch", cli_json_text(t->name), "model",
+        model ? cli_json_text(model) : NULL, "composition", fuse ? "fused" : "sequential", "latency_ns", p->latency_ns,
+        "wall_ns", p->wall_ns, "host_dispatch_ns", t->host_dispatch_ns, "conv_call_ns", t->conv_call_ns, "conv_calls",
+        p->convs, "energy_pj", p->energy_pj, "flops", (json_int_t)p->flops, "macs", (json_int_t)p->macs, "bytes",
+        (json_int_t)p->bytes, "kernels", p->kernels, "graph_ops", g->nops);
     json_t *counts = json_object(), *ops = json_array(), *un = json_array(), *pats = json_array();
     bool ok = o && counts && ops && un && pats;
     for (int k = 0; ok && k < CM_KIND_COUNT; k++)
@@ -111,8 +112,9 @@ static json_t *report_json(const cm_graph *g, const cm_target *t, const cm_predi
         if (op->kind != CM_KIND_UNMODELLED) continue;
         char sh[SHAPES_MAX];
         shapes(g, op, sh);
-        ok = !json_array_append_new(un, json_pack("{s:s,s:i,s:i,s:s,s:s}", "op", op->name, "line", op->line, "col",
-                                                  op->col, "shapes", sh, "reason", op->reason ? op->reason : ""));
+        ok = !json_array_append_new(un, json_pack("{s:o,s:i,s:i,s:o,s:o}", "op", cli_json_text(op->name), "line",
+                                                  op->line, "col", op->col, "shapes", cli_json_text(sh), "reason",
+                                                  cli_json_text(op->reason ? op->reason : "")));
     }
     for (int32_t i = 0; ok && i < g->npatterns; i++) {
         const cm_pattern *pt = &g->patterns[i];

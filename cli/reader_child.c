@@ -51,6 +51,11 @@ int cli_reader_child(const cli_cmd *cmd, const cli_args *a, const char *path, in
     }
     if (WIFEXITED(ws) && WEXITSTATUS(ws) != CRASHED) return WEXITSTATUS(ws);
     int sig = WIFSIGNALED(ws) ? WTERMSIG(ws) : 0;
+    if (sig == SIGPIPE) { /* its reader went away (lpsim lower ... | head): the parent goes the same way */
+        signal(SIGPIPE, SIG_DFL);
+        raise(SIGPIPE);
+        return 2;
+    }
     lp_diag_init(&d, path);
     if (sig)
         lp_diag_set(&d, LP_ERR_PARSE, 1, 1, "reading this file stopped MLIR (signal %d, %s)", sig, strsignal(sig));

@@ -135,7 +135,7 @@ static int32_t entry_of(lctx *c, const char *spec, int32_t item)
     while (c->slot[h] >= 0 && strcmp(l->items[l->entries[c->slot[h]].first].spec, spec)) h = (h + 1) & (c->nslot - 1);
     if (c->slot[h] >= 0) return c->slot[h];
     if (!cm_grow((void **)&l->entries, &c->ecap, l->nentries, sizeof *l->entries)) return -1;
-    l->entries[l->nentries] = (cm_lower_entry){item, 0, 0};
+    l->entries[l->nentries] = (cm_lower_entry){item, item, 0, 0};
     c->slot[h] = l->nentries;
     return l->nentries++;
 }
@@ -186,11 +186,7 @@ static void add(lctx *c, const cm_lowered *it)
         return;
     }
     cm_lower_entry *en = &l->entries[e];
-    if (en->nitems) {
-        int32_t k = en->first;
-        while (l->items[k].next >= 0) k = l->items[k].next;
-        l->items[k].next = i;
-    }
+    if (en->nitems) l->items[en->last].next = i, en->last = i;
     l->items[i].entry = e;
     en->nitems++, en->repeat += it->repeat;
     l->nitems++;
@@ -204,12 +200,14 @@ static const char *fmt_in(const char *elem, bool *sub)
 }
 
 /* x as runs of per <= max, per the largest divisor of x that fits: false
-** when none lies within a million runs of the fewest. */
+** when there is none of at least a quarter of max (a prime x past max, say:
+** thousands of runs of a sliver, each with its launch, would stand for x
+** badly) or none within a million runs of the fewest. */
 static bool split(uint64_t x, uint64_t max, uint64_t *per, uint64_t *runs)
 {
     if (x <= max) return *per = x, *runs = 1, true;
-    uint64_t r0 = (x + max - 1) / max;
-    for (uint64_t r = r0; r < r0 + 1000000 && r <= x; r++)
+    uint64_t r0 = (x + max - 1) / max, least = (max + 3) / 4;
+    for (uint64_t r = r0; r < r0 + 1000000 && x / r >= least; r++)
         if (x % r == 0) return *per = x / r, *runs = r, true;
     return false;
 }
@@ -368,15 +366,22 @@ static bool plan_attention(const cm_graph *g, const cm_pattern *p, cm_lowered *i
         return snprintf(why, nwhy, "element type %s has no lpsim format", !fq ? eq : !fk ? ek : eo), false;
     uint64_t batch, heads, hmax = key_max("heads"), bmax = key_max("batch"), per, runs;
     batch_heads(g, qk, &batch, &heads);
+    if (q == 0 || kv == 0 || D == 0 || BH == 0) return snprintf(why, nwhy, "an empty attention (a size of 0)"), false;
+    uint64_t heads0 = heads, hr = 1;
     if (heads > hmax) {
-        uint64_t h, r;
-        if (!split(heads, hmax, &h, &r)) h = 1, r = heads;
-        heads = h, batch *= r;
+        uint64_t h;
+        if (!split(heads, hmax, &h, &hr))
+            return snprintf(why, nwhy, "heads %llu past the workload's %llu without a divisor that fits", ULL(heads),
+                            ULL(hmax)),
+                   false;
+        heads = h, batch *= hr;
     }
     if (!split(batch, bmax, &per, &runs))
         return snprintf(why, nwhy, "batch x heads %llu has no split into the workload's ranges", ULL(BH)), false;
     it->repeat = runs, it->f32_inputs = sub;
     it->note[0] = 0;
+    if (hr > 1)
+        note_add(it->note, "heads %llu as %llu x %llu, the %llu into batch", ULL(heads0), ULL(hr), ULL(heads), ULL(hr));
     bool mask = has_mask(g, p);
     if (q > 1) {
         note_add(it->note, mask ? "a mask on the scores: causal" : "no mask: causal=0");

@@ -62,6 +62,7 @@ typedef struct cm_unlowered {
 /* One distinct workload. */
 typedef struct cm_lower_entry {
     int32_t first;   /* its first item; the others follow by next */
+    int32_t last;    /* its last item (where the next one is linked) */
     int32_t nitems;  /* ops (and patterns) it stands for */
     uint64_t repeat; /* the sum of their repeats: runs of the workload the graph makes */
 } cm_lower_entry;

@@ -400,10 +400,91 @@ static void test_compare_equals_run(void)
     free(out), free(err);
 }
 
+/* Splits that would stand for a size badly are refused: a prime M past its key's range (262147 runs of
+** M=1, or none), a prime number of heads (257: no divisor of at least a quarter of 256), an attention of
+** head width 0; 300 heads run as batch 2 x 150 heads, said in the note. An op name holding newlines stays
+** in its comment line of the sweep file, and invalid UTF-8 in a name reaches the JSON as '?'. */
+static void test_split_limits_and_names(void)
+{
+    cm_graph *g = read_text(
+        "func.func @main(%c: tensor<262147x2xbf16>, %d: tensor<2x2xbf16>) -> tensor<262147x2xbf16> {\n"
+        "  %1 = \"stablehlo.dot\"(%c, %d) : (tensor<262147x2xbf16>, tensor<2x2xbf16>) -> tensor<262147x2xbf16>\n"
+        "  return %1 : tensor<262147x2xbf16>\n}\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    cm_lowering l;
+    lower_of(g, &l);
+    CU_ASSERT_EQUAL(l.nitems, 0);
+    CU_ASSERT_EQUAL_FATAL(l.nskipped, 1);
+    CU_ASSERT_STRING_EQUAL(l.skipped[0].reason,
+                           "a size past its key's range without a divisor that fits (b 1, m 262147, n 2)");
+    cm_lowering_free(&l);
+    cm_graph_free(g);
+    static char text[16384];
+    static const struct {
+        int H, D;
+        const char *spec, *note, *why;
+    } cases[] = {
+        {300, 2,
+         "attention kind=prefill batch=2 heads=150 kv_heads=150 head_dim=2 seq=2 causal=1 in=bf16 kv=bf16 out=bf16",
+         "heads 300 as 2 x 150, the 2 into batch", NULL},
+        {257, 2, NULL, NULL, "heads 257 past the workload's 256 without a divisor that fits"},
+        {2, 0, NULL, NULL, "an empty attention (a size of 0)"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        attention_text(text, sizeof text, cases[k].H, 2, 2, cases[k].D, "bf16", true);
+        g = read_text(text);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+        CU_ASSERT_EQUAL_FATAL(g->npatterns, 1);
+        lower_of(g, &l);
+        if (cases[k].spec) {
+            expect_spec(g, &l, 2, cases[k].spec, 1);
+            CU_ASSERT_PTR_NOT_NULL(strstr(l.items[0].note, cases[k].note));
+        } else {
+            CU_ASSERT_FATAL(l.nskipped >= 1);
+            if (!strstr(l.skipped[0].reason, cases[k].why)) fprintf(stderr, "\n  reason '%s'", l.skipped[0].reason);
+            CU_ASSERT_PTR_NOT_NULL(strstr(l.skipped[0].reason, cases[k].why));
+            for (int32_t i = 0; i < l.nitems; i++) CU_ASSERT(strncmp(l.items[i].spec, "attention", 9) != 0);
+        }
+        cm_lowering_free(&l);
+        cm_graph_free(g);
+    }
+    /* names: a newline and a byte that is not UTF-8 in an op's name */
+    char dir[] = "/tmp/lpt_lown_XXXXXX", path[256], cmd[1024], *out = NULL, *err = NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/n.mlir", dir);
+    FILE *f = fopen(path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs("func.func @main(%a: tensor<4x4xbf16>, %b: tensor<4x4xbf16>) -> tensor<4x4xbf16> {\n"
+          "  %0 = \"stablehlo.dot\"(%a, %b) : (tensor<4x4xbf16>, tensor<4x4xbf16>) -> tensor<4x4xbf16>\n"
+          "  %1 = \"x.y\\0Aaxes: [{key: cores, values: [1, 2]}]\\0A#\\FF\"(%0) : (tensor<4x4xbf16>) -> "
+          "tensor<4x4xbf16>\n"
+          "  return %1 : tensor<4x4xbf16>\n}\n",
+          f);
+    CU_ASSERT_EQUAL_FATAL(fclose(f), 0);
+    snprintf(cmd, sizeof cmd, "lower '%s' --arch h100 -o '%s/n.yaml'", path, dir);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    free(out), free(err);
+    snprintf(cmd, sizeof cmd, "sweep '%s/n.yaml' --dry-run", dir);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "1 point (0 dropped by the constraints), 1 distinct architecture"));
+    free(out), free(err);
+    snprintf(cmd, sizeof cmd, "lower '%s' --arch h100 --json", path);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"op\": \"x.y?axes: [{key: cores, values: [1, 2]}]?#?\""));
+    free(out), free(err);
+    snprintf(cmd, sizeof cmd, "predict --arch h100 '%s' --json", path);
+    CU_ASSERT_EQUAL(lpt_run(cmd, "", 0, &out, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"op\": \"x.y?axes: [{key: cores, values: [1, 2]}]?#?\""));
+    free(out), free(err);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 CU_TestInfo lpt_lower_tests[] = {
     {"lower/specs_by_hand", test_by_hand},
     {"lower/attentions_prefill_decode_mask_f32_heads_lengths", test_attentions},
     {"lower/splits_past_key_ranges", test_splits},
+    {"lower/split_limits_and_names", test_split_limits_and_names},
     {"lower/formats_table_parses", test_formats},
     {"lower/sweep_file_round_trip", test_sweep_round_trip},
     {"compare_sim/simulated_equals_lpsim_run", test_compare_equals_run},
