@@ -128,9 +128,9 @@ static void write_yaml(const cm_graph *g, const cm_lowering *l, const char *arch
     put_comment(g->func ? g->func : "", f);
     int att = 0;
     for (int32_t i = 0; i < l->nitems; i++) att += l->items[i].pattern >= 0;
-    fprintf(f, "), %d ops: %d product%s and %d attention%s (of %d ops) lowered into %d workloads, %d not lowered\n",
+    fprintf(f, "), %d ops: %d product%s and %d attention%s (of %d ops) lowered into %d workload%s, %d not lowered\n",
             (int)g->nops, (int)l->nitems - att, l->nitems - att == 1 ? "" : "s", att, att == 1 ? "" : "s",
-            (int)l->covered, (int)l->nentries, (int)l->nskipped);
+            (int)l->covered, (int)l->nentries, l->nentries == 1 ? "" : "s", (int)l->nskipped);
     fputs("# Each workload follows the ops it stands for and its repeat: the runs of it the graph makes.\n"
           "# lpsim sweep FILE --timing-only simulates each once; lpsim run --arch ARCH --workload 'SPEC' one.\n"
           "# Rules and formats: docs/costmodel.md, \"Lowering\".\n",

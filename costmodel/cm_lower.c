@@ -89,7 +89,8 @@ const char *cm_op_shapes(const cm_graph *g, const cm_op *op, char *buf, size_t n
 {
     size_t at = 0;
     buf[0] = 0;
-    for (int i = 0; i < op->nin + op->nout && at + 8 < n; i++) {
+    int i = 0;
+    for (; i < op->nin + op->nout && at + 8 < n; i++) {
         const char *sep = i == 0 ? "" : i == op->nin ? " -> " : ", ";
         if (i == 0 && op->nin == 0) sep = "-> ";
         char t[256];
@@ -97,7 +98,7 @@ const char *cm_op_shapes(const cm_graph *g, const cm_op *op, char *buf, size_t n
         int w = snprintf(buf + at, n - at, "%s%s", sep, t);
         at += w > 0 ? (size_t)w : 0;
     }
-    if (at + 8 >= n && n >= 4) strcpy(buf + n - 4, "...");
+    if ((i < op->nin + op->nout || at >= n) && n >= 4) strcpy(buf + n - 4, "..."); /* cut short */
     return buf;
 }
 
