@@ -17,6 +17,7 @@
 #include "cm_lower.h"
 #include "cm_read.h"
 #include "lp_test.h"
+#include "mf.h"
 
 static cm_graph *read_text(const char *text)
 {
@@ -236,7 +237,9 @@ static void test_splits(void)
     cm_graph_free(g);
 }
 
-/* Every format of the table is one the workload parser takes. */
+/* Every format of the table is one the workload parser takes, and is the MLIR type's format: its width,
+** exponent and fraction bits read off the MLIR name (fNEaMb, bf16, f16, f32; iN and siN integers), FNUZ
+** as the name says, FN without an infinity, B11 a bias of 11. */
 static void test_formats(void)
 {
     const char *elem, *fmt;
@@ -248,6 +251,31 @@ static void test_formats(void)
         lp_diag d;
         CU_ASSERT_EQUAL(wl_parse_inline(spec, "<t>", 1, 1, &s, &d), LP_OK);
         CU_ASSERT_STRING_EQUAL(cm_lower_format(elem), fmt);
+        mf_format f;
+        CU_ASSERT_EQUAL_FATAL(mf_parse(fmt, &f, &d), LP_OK);
+        int bits = 0, e = 0, m = 0;
+        bool integer = false;
+        if (!strcmp(elem, "bf16"))
+            bits = 16, e = 8, m = 7;
+        else if (!strcmp(elem, "f16"))
+            bits = 16, e = 5, m = 10;
+        else if (!strcmp(elem, "f32"))
+            bits = 32, e = 8, m = 23;
+        else if (sscanf(elem, "f%dE%dM%d", &bits, &e, &m) == 3)
+            ;
+        else
+            integer = sscanf(elem + (elem[0] == 's'), "i%d", &bits) == 1;
+        if (f.bits != bits || (!integer && (f.ebits != e || f.mbits != m)) || (f.kind == MF_KIND_INT) != integer)
+            fprintf(stderr, "\n  %s -> %s: %d bits (e%d m%d), want %d (e%d m%d)", elem, fmt, f.bits, f.ebits, f.mbits,
+                    bits, e, m);
+        CU_ASSERT(bits > 0 && f.bits == bits && (f.kind == MF_KIND_INT) == integer);
+        CU_ASSERT(integer || (f.ebits == e && f.mbits == m));
+        if (strstr(elem, "FNUZ")) {
+            CU_ASSERT_EQUAL(f.policy, MF_POLICY_FNUZ);
+        } else if (strstr(elem, "FN")) { /* finite: no infinity */
+            CU_ASSERT_EQUAL(f.inf_mag, MF_NO_CODE);
+        }
+        if (strstr(elem, "B11")) CU_ASSERT_EQUAL(f.bias, 11);
     }
     CU_ASSERT(n >= 15);
     CU_ASSERT_STRING_EQUAL(cm_lower_format("f8E4M3FN"), "fp8_e4m3fn");
