@@ -2,7 +2,7 @@
 // convolution of 2 feature groups, a matrix-vector product, an attention with a causal mask, an
 // f8E5M2 product (lowered; h100's GEMM mapping refuses it), an f64 product (not lowered) and a batch
 // of 512 products (2 runs of batch=256).
-// Expected workloads: tests/test_costmodel.c, lower/*.
+// Expected workloads: tests/test_lower.c, lower/*.
 func.func @main(%a: tensor<64x32xbf16>, %b: tensor<32x48xbf16>, %l: tensor<2x3x4x5xbf16>, %r: tensor<2x3x5x6xbf16>,
                 %img: tensor<1x6x6x4xbf16>, %k: tensor<3x3x2x4xbf16>, %x: tensor<1x32xbf16>, %w: tensor<32x16xbf16>,
                 %q: tensor<1x2x8x16xbf16>, %kk: tensor<1x2x8x16xbf16>, %v: tensor<1x2x8x16xbf16>,
