@@ -95,8 +95,7 @@ static void put_comment(const char *s, FILE *f)
 ** folder). malloc'd; NULL out of memory. */
 static char *sweep_arch(const char *arg)
 {
-    bool is_file = strchr(arg, '/') || strstr(arg, ".yaml") || strstr(arg, ".yml");
-    if (!is_file && arch_preset_text(arg)) return strdup(arg);
+    if (!arch_name_is_file(arg) && arch_preset_text(arg)) return strdup(arg);
     char *real = realpath(arg, NULL);
     return real ? real : strdup(arg);
 }
@@ -434,11 +433,14 @@ int lower_compare_sim(const cm_graph *g, const cm_target *t, const cm_prediction
                                 num_or_null(mape_ns), "mape_energy", num_or_null(mape_pj), "predicted_latency_ns",
                                 sp_ns, "sim_latency_ns", ss_ns, "predicted_energy_pj", sp_pj, "sim_energy_pj", ss_pj,
                                 "sim_wall_s", wall_s, "jobs", (int)jobs, "composition", fuse ? "fused" : "sequential");
-        if (!ok || !sum || json_object_set_new(report, "compare_sim", arr) ||
-            json_object_set_new(report, "compare_sim_summary", sum)) {
-            if (!ok) json_decref(arr);
+        if (!ok || !sum) {
+            json_decref(arr), json_decref(sum);
             goto nomem;
         }
+        /* each set takes its value, failing or not */
+        int bad = json_object_set_new(report, "compare_sim", arr);
+        bad |= json_object_set_new(report, "compare_sim_summary", sum);
+        if (bad) goto nomem;
         goto out;
     }
     printf("\n  compare-sim: %d ops lowered into %d workloads, simulated timing-only in %.2f s (%ld jobs);\n"

@@ -232,7 +232,7 @@ lp_status sw_get_base(sw_expander *x, const char *name, int line, int col, size_
     /* a file is relative to the sweep file's folder */
     char path[4096];
     const char *slash = strrchr(c->file, '/');
-    bool is_file = strchr(name, '/') || strstr(name, ".yaml") || strstr(name, ".yml");
+    bool is_file = arch_name_is_file(name);
     if (is_file && name[0] != '/' && slash)
         snprintf(path, sizeof path, "%.*s/%s", (int)(slash - c->file), c->file, name);
     else

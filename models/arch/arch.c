@@ -410,10 +410,12 @@ void arch_free(arch_cfg *a)
 ** likely a mistyped preset). */
 static bool errno_is_missing(const lp_diag *why) { return strstr(why->msg, strerror(ENOENT)) == why->msg; }
 
+bool arch_name_is_file(const char *name) { return strchr(name, '/') || strstr(name, ".yaml") || strstr(name, ".yml"); }
+
 lp_status arch_load(const char *name, arch_cfg **out, lp_diag *d)
 {
     *out = NULL;
-    bool is_file = strchr(name, '/') || strstr(name, ".yaml") || strstr(name, ".yml");
+    bool is_file = arch_name_is_file(name);
     if (!is_file) {
         for (int k = 0; arch_preset_texts[k].name; k++)
             if (!strcmp(arch_preset_texts[k].name, name))

@@ -108,4 +108,7 @@ const char *arch_preset_name(int i);
 /* The YAML text of the compiled-in preset `name`, or NULL. */
 const char *arch_preset_text(const char *name);
 
+/* The name is a file's to arch_load, not a preset's: it has a '/' or a .yaml or .yml in it. */
+bool arch_name_is_file(const char *name_or_path);
+
 #endif
